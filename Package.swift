@@ -1,0 +1,33 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "swift-torch",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Torch", targets: ["Torch"]),
+    .executable(name: "build-model", targets: ["BuildModel"]),
+    .executable(name: "fashion-mnist", targets: ["FashionMNIST"]),
+    .executable(name: "torch-bench", targets: ["TorchBench"]),
+  ],
+  targets: [
+    // MARK: - Public API
+    .target(name: "Torch", dependencies: ["CTorchKernels"]),
+
+    // MARK: - Implementation details
+    /// SIMD microkernels in C, compiled per function for AVX2+FMA and picked at run time.
+    .target(name: "CTorchKernels"),
+
+    // MARK: - Examples
+    .executableTarget(name: "BuildModel", dependencies: ["Torch"], path: "Examples/BuildModel"),
+    .executableTarget(
+      name: "FashionMNIST", dependencies: ["Torch"], path: "Examples/FashionMNIST",
+      exclude: ["Resources/LICENSE-fashion-mnist.txt"],
+      resources: [.copy("Resources/sample")]),
+    .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
+
+    // MARK: - Unit test bundles
+    .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

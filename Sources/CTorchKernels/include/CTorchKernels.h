@@ -1,0 +1,58 @@
+// CTorchKernels: the SIMD microkernels behind Torch's CPU backend.
+//
+// Every function here has an AVX2+FMA body (compiled per function with
+// __attribute__((target))) and a portable body; the path is chosen once, at load
+// time, from the CPU's features. Everything that is not a hot inner loop lives in Swift.
+#ifndef CTORCH_KERNELS_H
+#define CTORCH_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the AVX2+FMA kernels.
+int ctk_cpu_has_avx2_fma(void);
+/// The kernel path in use: "avx2+fma" or "portable".
+const char *ctk_kernel_path(void);
+/// Forces the portable path (1) or returns to the CPU's best path (0); for tests and benchmarks.
+void ctk_force_portable(int portable);
+
+/// C[M,N] = alpha * A[M,K] * B[K,N] + beta * C, single-threaded, GotoBLAS-style
+/// (packed panels, 6x16 register-blocked microkernel). A and B are read through
+/// arbitrary element strides, so transposed operands need no copy. C has unit
+/// column stride and row stride rsC. With beta == 0, C is never read.
+void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t rsA, int64_t csA,
+               const float *B, int64_t rsB, int64_t csB,
+               float beta, float *C, int64_t rsC);
+
+// Contiguous float32 vector kernels.
+void ctk_add_f32(int64_t n, const float *x, const float *y, float *out);
+void ctk_sub_f32(int64_t n, const float *x, const float *y, float *out);
+void ctk_mul_f32(int64_t n, const float *x, const float *y, float *out);
+void ctk_div_f32(int64_t n, const float *x, const float *y, float *out);
+/// y += alpha * x
+void ctk_axpy_f32(int64_t n, float alpha, const float *x, float *y);
+/// out = max(x, 0)
+void ctk_relu_f32(int64_t n, const float *x, float *out);
+/// out = x > 0 ? grad : 0 (PyTorch's subgradient: relu'(0) = 0)
+void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
+/// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
+float ctk_sum_f32(int64_t n, const float *x);
+/// out[i] = exp(x[i] - shift); returns the sum of out (for softmax rows).
+float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out);
+/// max over a contiguous row.
+float ctk_max_f32(int64_t n, const float *x);
+
+/// One Adam/AdamW step over a contiguous parameter (PyTorch's single-tensor equations).
+void ctk_adam_step_f32(int64_t n, float *param, const float *grad, float *expAvg, float *expAvgSq,
+                       float *maxExpAvgSq, float lr, float beta1, float beta2, float eps,
+                       float weightDecay, int decoupled, int maximize,
+                       float stepSize, float biasCorrection2Sqrt);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/// A node of the autograd graph: the `grad_fn` of a tensor computed from tensors that
+/// require grad. It knows its inputs and how to turn the output's gradient into theirs.
+///
+/// Its `name` is PyTorch's node name (`AddmmBackward0`), which is what `grad_fn=<...>`
+/// prints; how the gradient is computed is the `backward` closure, written in terms of
+/// other tensor ops. A node holds its inputs and saved tensors but never its own output
+/// (saved outputs are detached), so graphs have no reference cycles.
+public final class Node: CustomStringConvertible {
+  /// PyTorch's name for this node type, e.g. `MulBackward0`.
+  public let name: String
+  /// One entry per differentiable input: the input tensor, or nil where no gradient is needed.
+  var inputs: [Tensor?]
+  var backward: ((Tensor) -> [Tensor?])?
+  /// Storages saved for backward with the version they had, to detect in-place writes.
+  private var savedVersions: [(Storage, Int)]
+  var isReleased: Bool { backward == nil }
+
+  init(name: String, inputs: [Tensor?], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    self.name = name
+    self.inputs = inputs
+    self.savedVersions = saved.map { ($0.storage, $0.storage.version) }
+    self.backward = backward
+  }
+
+  public var description: String { "<\(name)>" }
+
+  /// The nodes this one sends gradients to (`grad_fn.next_functions`), nil for leaves and
+  /// inputs that need no gradient.
+  public var nextFunctions: [Node?] { inputs.map { $0?.gradFn } }
+
+  /// Computes the input gradients, stopping if a saved tensor was modified in place.
+  func apply(_ grad: Tensor) -> [Tensor?] {
+    guard let backward else {
+      torchFail(
+        "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
+    }
+    for (storage, version) in savedVersions where storage.version != version {
+      torchFail(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: output of \(name) is at version \(storage.version); expected version \(version) instead. Hint: the backtrace further above can point at the operation that failed to compute its gradient.")
+    }
+    return backward(grad)
+  }
+
+  /// Frees saved tensors and inputs once the graph has been used (`retain_graph=False`).
+  func release() {
+    backward = nil
+    inputs = []
+    savedVersions = []
+  }
+}
+
+extension Tensor {
+  /// Attaches an autograd node to `self` (a fresh op result) when grad mode is on and any
+  /// input requires grad. `saved` are tensors the backward reads, checked for in-place writes.
+  @discardableResult
+  func recording(_ name: String, _ inputs: [Tensor], saved: [Tensor] = [],
+                 _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
+    gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil },
+                  saved: saved, backward: backward)
+    return self
+  }
+}

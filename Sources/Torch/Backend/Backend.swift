@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Elementwise ops of one tensor. Parameters ride on the case.
+enum UnaryOp: Sendable {
+  case neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gelu, silu, sign, reciprocal
+  case clamp(min: Double?, max: Double?)
+  case powScalar(Double)
+  case leakyRelu(slope: Double)
+  case elu(alpha: Double)
+  /// `x * scale + shift`, the scalar forms of add, sub, mul and div.
+  case affine(scale: Double, shift: Double)
+}
+
+/// Elementwise ops of two tensors of one dtype (already broadcast to the output's shape).
+enum BinaryOp: Sendable {
+  case add, sub, mul, div, pow, maximum, minimum
+  case eq, ne, lt, le, gt, ge
+  /// `grad * d/dx op(x)` for activations whose derivative needs the input `x`.
+  case reluBackward, geluBackward, siluBackward
+  case leakyReluBackward(slope: Double)
+  case eluBackward(alpha: Double)
+  /// `grad * d/dx op(x)` expressed through the op's output `y`.
+  case sigmoidBackward, tanhBackward
+  /// The derivative of `clamp` through `x`: grad where min <= x <= max, else 0.
+  case clampBackward(min: Double?, max: Double?)
+
+  var isComparison: Bool {
+    switch self {
+    case .eq, .ne, .lt, .le, .gt, .ge: true
+    default: false
+    }
+  }
+}
+
+/// Reductions over some dimensions.
+enum ReduceOp: Sendable {
+  case sum, prod, max, min, amax, amin
+}
+
+/// The kernels a device implements. Op definitions (`Tensor+*.swift`) call these and never
+/// touch device memory themselves, so a new device plugs in here without changing any op.
+/// Every `into out:` tensor is freshly allocated and contiguous; inputs may be arbitrary views.
+protocol Backend: Sendable {
+  var device: Device { get }
+  func allocate(bytes: Int) -> Storage
+  /// Copies `src` into `dst` (same shape, any strides), converting the dtype.
+  func copy(_ src: Tensor, into dst: Tensor)
+  func fill(_ dst: Tensor, with value: Double)
+  func unary(_ op: UnaryOp, _ x: Tensor, into out: Tensor)
+  func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into out: Tensor)
+  func whereSelect(_ condition: Tensor, _ a: Tensor, _ b: Tensor, into out: Tensor)
+  /// Reduces `x` over `dims` into `out`, whose shape is `x`'s with those dims set to 1.
+  func reduce(_ op: ReduceOp, _ x: Tensor, dims: [Int], into out: Tensor)
+  /// Max or min along one dim, with the index of the first extreme value.
+  func argReduce(max: Bool, _ x: Tensor, dim: Int, values: Tensor?, indices: Tensor)
+  func softmax(_ x: Tensor, dim: Int, log: Bool, into out: Tensor)
+  func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor)
+  /// out = alpha * a @ b + beta * out for 2-D operands of any strides; batched by the caller.
+  func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double, beta: Double)
+  func indexSelect(_ x: Tensor, dim: Int, index: Tensor, into out: Tensor)
+  /// out[index[i]] += src[i] along `dim` (index_add_, the backward of index_select).
+  func indexAdd(_ out: Tensor, dim: Int, index: Tensor, source: Tensor)
+  func gather(_ x: Tensor, dim: Int, index: Tensor, into out: Tensor)
+  /// out[..., index[...], ...] += src[...] (scatter_add_, the backward of gather).
+  func scatterAdd(_ out: Tensor, dim: Int, index: Tensor, source: Tensor)
+  /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
+  func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
+               losses: Tensor, weights: Tensor)
+  /// Contiguous host bytes of a tensor, and their inverse, for moving data between devices.
+  func readBytes(_ x: Tensor) -> [UInt8]
+  func writeBytes(_ bytes: UnsafeRawBufferPointer, into dst: Tensor)
+}
+
+/// The registry of device backends. The CPU is always present; CUDA registers itself when
+/// its libraries load (see `Backend/CUDA`).
+enum Backends {
+  static let cpu = CPUBackend()
+  private static let extra = Mutex<[Device: any Backend]>([:])
+
+  static func register(_ backend: any Backend) {
+    extra.withLock { $0[backend.device] = backend }
+  }
+
+  static func backend(for device: Device) -> any Backend {
+    if device == .cpu { return cpu }
+    if let backend = extra.withLock({ $0[device] }) { return backend }
+    torchFail(CUDARuntime.unavailableMessage(for: device))
+  }
+}

@@ -1,0 +1,122 @@
+extension Tensor {
+  // MARK: - Copies and dtype/device conversion
+
+  /// A fresh contiguous copy of `self` with no history.
+  func rawCopy(dtype: DType? = nil, device: Device? = nil) -> Tensor {
+    let targetDevice = device ?? self.device
+    let result = Tensor(uninitialized: dims, dtype: dtype ?? self.dtype, device: targetDevice)
+    if targetDevice == self.device {
+      Backends.backend(for: targetDevice).copy(self, into: result)
+    } else {
+      let staged = (self.dtype == result.dtype) ? self : self.rawCopy(dtype: result.dtype)
+      let bytes = Backends.backend(for: self.device).readBytes(staged)
+      bytes.withUnsafeBytes { Backends.backend(for: targetDevice).writeBytes($0, into: result) }
+    }
+    return result
+  }
+
+  /// A copy that autograd differentiates (`clone()`, node `CloneBackward0`).
+  public func clone() -> Tensor {
+    rawCopy().recording("CloneBackward0", [self]) { [$0] }
+  }
+
+  /// `self` when already contiguous, else a contiguous copy (`CloneBackward0`).
+  public func contiguous() -> Tensor { isContiguous ? self : clone() }
+
+  /// A tensor sharing storage with `self` but cut from the graph (`detach()`).
+  public func detach() -> Tensor {
+    Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
+  }
+
+  /// Converts to `dtype`; returns `self` when it already has it (`ToCopyBackward0` otherwise).
+  public func to(_ dtype: DType) -> Tensor {
+    if dtype == self.dtype { return self }
+    let source = self.dtype
+    return rawCopy(dtype: dtype).recording("ToCopyBackward0", dtype.isFloatingPoint ? [self] : []) {
+      [$0.to(source)]
+    }
+  }
+
+  /// Moves to `device`; returns `self` when already there.
+  public func to(_ device: Device) -> Tensor {
+    if device == self.device { return self }
+    let source = self.device
+    return rawCopy(device: device).recording("ToCopyBackward0", [self]) { [$0.to(source)] }
+  }
+
+  /// Moves to `device` and converts to `dtype`.
+  public func to(_ device: Device, _ dtype: DType) -> Tensor { to(device).to(dtype) }
+
+  public func float() -> Tensor { to(.float32) }
+  public func double() -> Tensor { to(.float64) }
+  public func long() -> Tensor { to(.int64) }
+  public func bool() -> Tensor { to(.bool) }
+  public func byte() -> Tensor { to(.uint8) }
+  public func cpu() -> Tensor { to(.cpu) }
+  public func cuda(_ index: Int = 0) -> Tensor { to(.cuda(index)) }
+
+  // MARK: - In-place writes
+
+  /// Stops when an in-place write would corrupt autograd, as PyTorch does.
+  func checkInPlace() {
+    if GradMode.isEnabled && isLeaf && leafRequiresGrad {
+      torchFail("a leaf Variable that requires grad is being used in an in-place operation.")
+    }
+  }
+
+  /// Writes `result` (same shape) into `self` and records `name` as the new history: the old
+  /// value of `self` becomes the node's first input, as PyTorch's rebase of history does.
+  func commitInPlace(_ name: String, inputs: [Tensor], compute: () -> Tensor,
+                     backward: @escaping (Tensor) -> [Tensor?]) {
+    checkInPlace()
+    let tracking = GradMode.isEnabled && (requiresGrad || inputs.contains { $0.requiresGrad })
+    let previous = tracking ? snapshot() : nil
+    let result = GradMode.with(enabled: false, compute)
+    Backends.backend(for: device).copy(result, into: self)
+    bumpVersion()
+    if tracking, let previous {
+      gradFn = nil
+      let node = Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
+      node.recording(name, [previous] + inputs, backward)
+      gradFn = node.gradFn
+    }
+  }
+
+  /// An alias of `self` that keeps its current autograd history.
+  private func snapshot() -> Tensor {
+    let alias = Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
+    alias.gradFn = gradFn
+    alias.leafRequiresGrad = leafRequiresGrad
+    alias.retainsGrad = false
+    return alias
+  }
+
+  /// Copies `source` (broadcast to this shape, any dtype or device) into `self` (`copy_`).
+  @discardableResult
+  public func copy_(_ source: Tensor) -> Tensor {
+    let sourceDType = source.dtype
+    commitInPlace("CopyBackwards", inputs: [source], compute: {
+      let placed = source.to(self.device).expand(self.dims)
+      return placed.dtype == self.dtype ? placed : placed.rawCopy(dtype: self.dtype)
+    }, backward: { g in [torch.zerosLike(g), g.sumToShape(source.dims).to(sourceDType)] })
+    return self
+  }
+
+  /// Sets every element to `value` (`fill_`).
+  @discardableResult
+  public func fill_(_ value: Double) -> Tensor {
+    checkInPlace()
+    if GradMode.isEnabled && requiresGrad {
+      commitInPlace("FillBackward0", inputs: [], compute: { torch.fullLike(self, value) },
+                    backward: { [torch.zerosLike($0)] })
+    } else {
+      Backends.backend(for: device).fill(self, with: value)
+      bumpVersion()
+    }
+    return self
+  }
+
+  /// Sets every element to zero (`zero_`).
+  @discardableResult
+  public func zero_() -> Tensor { fill_(0) }
+}

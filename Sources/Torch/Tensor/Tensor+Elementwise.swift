@@ -1,0 +1,350 @@
+// Elementwise math with NumPy broadcasting, and the backward rule of each op.
+
+/// The shape two broadcast operands produce, or PyTorch's error.
+func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int] {
+  let rank = Swift.max(a.count, b.count)
+  var shape = [Int](repeating: 1, count: rank)
+  for i in 0..<rank {
+    let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+    let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+    torchCheck(x == y || x == 1 || y == 1,
+      "The size of tensor a (\(x)) must match the size of tensor b (\(y)) at non-singleton dimension \(i)")
+    shape[i] = x == 1 ? y : x
+  }
+  return shape
+}
+
+extension Tensor {
+  // MARK: - Broadcasting helpers
+
+  /// A view of `self` broadcast to `shape` with zero strides (no autograd).
+  func broadcastView(to shape: [Int]) -> Tensor {
+    if shape == dims { return self }
+    let lead = shape.count - dims.count
+    var strides = [Int](repeating: 0, count: shape.count)
+    for i in 0..<dims.count where dims[i] != 1 || shape[lead + i] == 1 {
+      strides[lead + i] = elementStrides[i]
+    }
+    return Tensor(storage: storage, shape: shape, strides: strides, offset: storageOffset, dtype: dtype)
+  }
+
+  /// Sums a broadcast gradient back down to `shape` (the reverse of broadcasting).
+  func sumToShape(_ shape: [Int]) -> Tensor {
+    if dims == shape { return self }
+    let lead = dims.count - shape.count
+    var reduce: [Int] = Array(0..<lead)
+    for i in 0..<shape.count where shape[i] == 1 && dims[lead + i] != 1 { reduce.append(lead + i) }
+    let summed = reduce.isEmpty ? self : sum(dims: reduce, keepdim: true)
+    return summed.reshape(shape)
+  }
+
+  /// The gradient for `input` from a broadcast output gradient: reduced and cast back.
+  func gradient(for input: Tensor) -> Tensor? {
+    guard input.requiresGrad else { return nil }
+    let reduced = sumToShape(input.dims)
+    return reduced.dtype == input.dtype ? reduced : reduced.to(input.dtype)
+  }
+
+  // MARK: - Kernel entry points
+
+  /// Runs a binary kernel after broadcasting and casting both operands to `compute`.
+  static func elementwise(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, compute: DType, output: DType) -> Tensor {
+    torchCheck(a.device == b.device,
+      "Expected all tensors to be on the same device, but found at least two devices, \(a.device) and \(b.device)!")
+    let shape = broadcastShapes(a.dims, b.dims)
+    let x = a.dtype == compute ? a : a.rawCopy(dtype: compute)
+    let y = b.dtype == compute ? b : b.rawCopy(dtype: compute)
+    let out = Tensor(uninitialized: shape, dtype: output, device: a.device)
+    Backends.backend(for: a.device).binary(op, x.broadcastView(to: shape), y.broadcastView(to: shape), into: out)
+    return out
+  }
+
+  /// Runs a unary kernel; integer inputs to float-only ops are computed in float32.
+  func unaryResult(_ op: UnaryOp, floatOnly: Bool = true) -> Tensor {
+    let x = floatOnly && !dtype.isFloatingPoint ? rawCopy(dtype: .float32) : self
+    let out = Tensor(uninitialized: dims, dtype: x.dtype, device: device)
+    Backends.backend(for: device).unary(op, x, into: out)
+    return out
+  }
+
+  /// A 0-dim tensor for a scalar operand, typed as PyTorch's wrapped numbers are.
+  func scalar(_ value: Double, isFloating: Bool) -> Tensor {
+    Tensor(scalar: value, dtype: DType.promote(dtype, scalarIsFloating: isFloating), device: device)
+  }
+
+  // MARK: - Arithmetic
+
+  public static func + (a: Tensor, b: Tensor) -> Tensor {
+    let type = DType.promote(a.dtype, b.dtype)
+    return elementwise(.add, a, b, compute: type, output: type)
+      .recording("AddBackward0", [a, b]) { g in [g.gradient(for: a), g.gradient(for: b)] }
+  }
+
+  public static func - (a: Tensor, b: Tensor) -> Tensor {
+    let type = DType.promote(a.dtype, b.dtype)
+    return elementwise(.sub, a, b, compute: type, output: type)
+      .recording("SubBackward0", [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (-g).gradient(for: b) : nil] }
+  }
+
+  public static func * (a: Tensor, b: Tensor) -> Tensor {
+    let type = DType.promote(a.dtype, b.dtype)
+    let (sa, sb) = (a.detach(), b.detach())
+    return elementwise(.mul, a, b, compute: type, output: type)
+      .recording("MulBackward0", [a, b], saved: [sa, sb]) { g in
+        [a.requiresGrad ? (g * sb).gradient(for: a) : nil, b.requiresGrad ? (g * sa).gradient(for: b) : nil]
+      }
+  }
+
+  /// True division: integer operands give float32, as in PyTorch.
+  public static func / (a: Tensor, b: Tensor) -> Tensor {
+    let promoted = DType.promote(a.dtype, b.dtype)
+    let type = promoted.isFloatingPoint ? promoted : .float32
+    let (sa, sb) = (a.detach(), b.detach())
+    return elementwise(.div, a, b, compute: type, output: type)
+      .recording("DivBackward0", [a, b], saved: [sa, sb]) { g in
+        [a.requiresGrad ? (g / sb).gradient(for: a) : nil,
+         b.requiresGrad ? (-g * sa / (sb * sb)).gradient(for: b) : nil]
+      }
+  }
+
+  public static prefix func - (x: Tensor) -> Tensor {
+    x.unaryResult(.neg, floatOnly: false).recording("NegBackward0", [x]) { g in [-g] }
+  }
+
+  public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalar(b, isFloating: true) }
+  public static func + (a: Double, b: Tensor) -> Tensor { b + b.scalar(a, isFloating: true) }
+  public static func + (a: Tensor, b: Int) -> Tensor { a + a.scalar(Double(b), isFloating: false) }
+  public static func + (a: Int, b: Tensor) -> Tensor { b + b.scalar(Double(a), isFloating: false) }
+  public static func - (a: Tensor, b: Double) -> Tensor { a - a.scalar(b, isFloating: true) }
+  public static func - (a: Tensor, b: Int) -> Tensor { a - a.scalar(Double(b), isFloating: false) }
+  public static func - (a: Double, b: Tensor) -> Tensor { b.rsub(b.scalar(a, isFloating: true)) }
+  public static func - (a: Int, b: Tensor) -> Tensor { b.rsub(b.scalar(Double(a), isFloating: false)) }
+  public static func * (a: Tensor, b: Double) -> Tensor { a * a.scalar(b, isFloating: true) }
+  public static func * (a: Double, b: Tensor) -> Tensor { b * b.scalar(a, isFloating: true) }
+  public static func * (a: Tensor, b: Int) -> Tensor { a * a.scalar(Double(b), isFloating: false) }
+  public static func * (a: Int, b: Tensor) -> Tensor { b * b.scalar(Double(a), isFloating: false) }
+  public static func / (a: Tensor, b: Double) -> Tensor { a / a.scalar(b, isFloating: true) }
+  public static func / (a: Tensor, b: Int) -> Tensor { a / a.scalar(Double(b), isFloating: false) }
+  /// `2 / x` is a reciprocal then a multiply, as in PyTorch (node `MulBackward0`).
+  public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
+  public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * Double(a) }
+
+  /// `scalar - self` (node `RsubBackward1`).
+  private func rsub(_ scalar: Tensor) -> Tensor {
+    let type = DType.promote(dtype, scalar.dtype)
+    return Tensor.elementwise(.sub, scalar, self, compute: type, output: type)
+      .recording("RsubBackward1", [self]) { g in [(-g).gradient(for: self)] }
+  }
+
+  public func add(_ other: Tensor, alpha: Double = 1) -> Tensor { alpha == 1 ? self + other : self + other * alpha }
+  public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor { alpha == 1 ? self - other : self - other * alpha }
+  public func mul(_ other: Tensor) -> Tensor { self * other }
+  public func div(_ other: Tensor) -> Tensor { self / other }
+  public func neg() -> Tensor { -self }
+
+  /// `self ** exponent` (node `PowBackward0`).
+  public func pow(_ exponent: Double) -> Tensor {
+    let saved = detach()
+    return unaryResult(.powScalar(exponent)).recording("PowBackward0", [self], saved: [saved]) { g in
+      if exponent == 0 { return [torch.zerosLike(g)] }
+      return [g * (saved.pow(exponent - 1) * exponent)]
+    }
+  }
+
+  /// `self ** exponent` elementwise (node `PowBackward1`).
+  public func pow(_ exponent: Tensor) -> Tensor {
+    let promoted = DType.promote(dtype, exponent.dtype)
+    let type = promoted.isFloatingPoint ? promoted : .float32
+    let (base, power) = (detach(), exponent.detach())
+    let out = Tensor.elementwise(.pow, self, exponent, compute: type, output: type)
+    let result = out.detach()
+    return out.recording("PowBackward1", [self, exponent], saved: [base, power]) { g in
+      [self.requiresGrad ? (g * power * base.pow(power - 1)).gradient(for: self) : nil,
+       exponent.requiresGrad ? (g * result * base.log()).gradient(for: exponent) : nil]
+    }
+  }
+
+  // MARK: - Unary functions
+
+  public func exp() -> Tensor {
+    let y = unaryResult(.exp), saved = y.detach()
+    return y.recording("ExpBackward0", [self], saved: [saved]) { g in [g * saved] }
+  }
+
+  public func log() -> Tensor {
+    let saved = detach()
+    return unaryResult(.log).recording("LogBackward0", [self], saved: [saved]) { g in [g / saved] }
+  }
+
+  public func sqrt() -> Tensor {
+    let y = unaryResult(.sqrt), saved = y.detach()
+    return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / (saved * 2.0)] }
+  }
+
+  /// |x|, with PyTorch's subgradient 0 at 0.
+  public func abs() -> Tensor {
+    let saved = detach()
+    return unaryResult(.abs, floatOnly: false).recording("AbsBackward0", [self], saved: [saved]) { g in
+      [g * saved.sign()]
+    }
+  }
+
+  public func sign() -> Tensor {
+    unaryResult(.sign, floatOnly: false).recording("SignBackward0", [self]) { g in [torch.zerosLike(g)] }
+  }
+
+  public func reciprocal() -> Tensor {
+    let y = unaryResult(.reciprocal), saved = y.detach()
+    return y.recording("ReciprocalBackward0", [self], saved: [saved]) { g in [-g * saved * saved] }
+  }
+
+  public func tanh() -> Tensor {
+    let y = unaryResult(.tanh), saved = y.detach()
+    return y.recording("TanhBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.tanhBackward, g, saved, compute: g.dtype, output: g.dtype)] }
+  }
+
+  public func sigmoid() -> Tensor {
+    let y = unaryResult(.sigmoid), saved = y.detach()
+    return y.recording("SigmoidBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.sigmoidBackward, g, saved, compute: g.dtype, output: g.dtype)] }
+  }
+
+  /// Swift.max(x, 0), with PyTorch's subgradient relu'(0) = 0.
+  public func relu() -> Tensor {
+    let y = unaryResult(.relu, floatOnly: false), saved = y.detach()
+    return y.recording("ReluBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.reluBackward, g, saved, compute: g.dtype, output: g.dtype)] }
+  }
+
+  /// The exact (erf) GELU, PyTorch's default `approximate='none'`.
+  public func gelu() -> Tensor {
+    activation(.gelu, "GeluBackward0", .geluBackward)
+  }
+
+  public func silu() -> Tensor { activation(.silu, "SiluBackward0", .siluBackward) }
+
+  public func leakyRelu(_ negativeSlope: Double = 0.01) -> Tensor {
+    activation(.leakyRelu(slope: negativeSlope), "LeakyReluBackward0", .leakyReluBackward(slope: negativeSlope))
+  }
+
+  public func elu(alpha: Double = 1) -> Tensor {
+    activation(.elu(alpha: alpha), "EluBackward0", .eluBackward(alpha: alpha))
+  }
+
+  /// An activation whose derivative is a binary kernel of (grad, input).
+  private func activation(_ op: UnaryOp, _ name: String, _ derivative: BinaryOp) -> Tensor {
+    let saved = detach()
+    return unaryResult(op).recording(name, [self], saved: [saved]) { g in
+      [Tensor.elementwise(derivative, g, saved, compute: g.dtype, output: g.dtype)]
+    }
+  }
+
+  /// Limits values to [min, max] (node `ClampBackward1`); gradient passes where in range.
+  public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
+    torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
+    let saved = detach()
+    return unaryResult(.clamp(min: min, max: max), floatOnly: false)
+      .recording("ClampBackward1", [self], saved: [saved]) { g in
+        [Tensor.elementwise(.clampBackward(min: min, max: max), g, saved, compute: g.dtype, output: g.dtype)]
+      }
+  }
+
+  // MARK: - Binary functions
+
+  /// Elementwise maximum; ties split the gradient evenly, as PyTorch does.
+  public func maximum(_ other: Tensor) -> Tensor { extremum(other, isMax: true) }
+  public func minimum(_ other: Tensor) -> Tensor { extremum(other, isMax: false) }
+
+  private func extremum(_ other: Tensor, isMax: Bool) -> Tensor {
+    let (op, name): (BinaryOp, String) = isMax ? (.maximum, "MaximumBackward0") : (.minimum, "MinimumBackward0")
+    let type = DType.promote(dtype, other.dtype)
+    let (a, b) = (detach(), other.detach())
+    return Tensor.elementwise(op, self, other, compute: type, output: type)
+      .recording(name, [self, other], saved: [a, b]) { g in
+        let wins = (isMax ? a.gt(b) : a.lt(b)).to(g.dtype)
+        let ties = a.eq(b).to(g.dtype) * 0.5
+        return [self.requiresGrad ? (g * (wins + ties)).gradient(for: self) : nil,
+                other.requiresGrad ? (g * (1.0 - wins - ties)).gradient(for: other) : nil]
+      }
+  }
+
+  // MARK: - Comparisons (bool results)
+
+  private func compare(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+    Tensor.elementwise(op, self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
+  }
+  public func eq(_ other: Tensor) -> Tensor { compare(.eq, other) }
+  public func ne(_ other: Tensor) -> Tensor { compare(.ne, other) }
+  public func lt(_ other: Tensor) -> Tensor { compare(.lt, other) }
+  public func le(_ other: Tensor) -> Tensor { compare(.le, other) }
+  public func gt(_ other: Tensor) -> Tensor { compare(.gt, other) }
+  public func ge(_ other: Tensor) -> Tensor { compare(.ge, other) }
+  public func eq(_ value: Double) -> Tensor { compare(.eq, scalar(value, isFloating: value.rounded() != value)) }
+  public func ne(_ value: Double) -> Tensor { compare(.ne, scalar(value, isFloating: value.rounded() != value)) }
+  public func lt(_ value: Double) -> Tensor { compare(.lt, scalar(value, isFloating: true)) }
+  public func le(_ value: Double) -> Tensor { compare(.le, scalar(value, isFloating: true)) }
+  public func gt(_ value: Double) -> Tensor { compare(.gt, scalar(value, isFloating: true)) }
+  public func ge(_ value: Double) -> Tensor { compare(.ge, scalar(value, isFloating: true)) }
+
+  public static func .== (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
+  public static func .!= (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
+  public static func .< (a: Tensor, b: Tensor) -> Tensor { a.lt(b) }
+  public static func .<= (a: Tensor, b: Tensor) -> Tensor { a.le(b) }
+  public static func .> (a: Tensor, b: Tensor) -> Tensor { a.gt(b) }
+  public static func .>= (a: Tensor, b: Tensor) -> Tensor { a.ge(b) }
+  public static func .== (a: Tensor, b: Double) -> Tensor { a.eq(b) }
+  public static func .< (a: Tensor, b: Double) -> Tensor { a.lt(b) }
+  public static func .> (a: Tensor, b: Double) -> Tensor { a.gt(b) }
+
+  /// True when every element is equal and the shapes match (`torch.equal`).
+  public func equal(_ other: Tensor) -> Bool {
+    dims == other.dims && (numel() == 0 || eq(other).all())
+  }
+
+  /// True when all elements are nonzero.
+  public func all() -> Bool { numel() == 0 || to(.bool).to(.uint8).min().item() != 0 }
+  /// True when any element is nonzero.
+  public func any() -> Bool { numel() > 0 && to(.bool).to(.uint8).max().item() != 0 }
+
+  /// |self - other| <= atol + rtol * |other| everywhere (`torch.allclose`).
+  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
+    torch.noGrad {
+      let a = self.double(), b = other.double()
+      return (a - b).abs().le(b.abs() * rtol + atol).all()
+    }
+  }
+}
+
+
+extension torch {
+  /// Elementwise choice: `a` where `condition` is true, else `b` (node `WhereBackward0`).
+  public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    torchCheck(condition.dtype == .bool, "where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype)")
+    let shape = broadcastShapes(broadcastShapes(condition.dims, a.dims), b.dims)
+    let type = DType.promote(a.dtype, b.dtype)
+    let x = a.dtype == type ? a : a.rawCopy(dtype: type), y = b.dtype == type ? b : b.rawCopy(dtype: type)
+    let out = Tensor(uninitialized: shape, dtype: type, device: a.device)
+    Backends.backend(for: a.device).whereSelect(
+      condition.broadcastView(to: shape), x.broadcastView(to: shape), y.broadcastView(to: shape), into: out)
+    let mask = condition.detach()
+    return out.recording("WhereBackward0", [a, b]) { g in
+      let zero = torch.zerosLike(g)
+      return [a.requiresGrad ? torch.where(mask, g, zero).gradient(for: a) : nil,
+              b.requiresGrad ? torch.where(mask, zero, g).gradient(for: b) : nil]
+    }
+  }
+
+  public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
+  public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
+  public static func exp(_ x: Tensor) -> Tensor { x.exp() }
+  public static func log(_ x: Tensor) -> Tensor { x.log() }
+  public static func sqrt(_ x: Tensor) -> Tensor { x.sqrt() }
+  public static func abs(_ x: Tensor) -> Tensor { x.abs() }
+  public static func tanh(_ x: Tensor) -> Tensor { x.tanh() }
+  public static func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
+  public static func relu(_ x: Tensor) -> Tensor { x.relu() }
+  public static func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor { x.clamp(min: min, max: max) }
+  public static func pow(_ x: Tensor, _ exponent: Double) -> Tensor { x.pow(exponent) }
+  public static func allclose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
+    a.allclose(b, rtol: rtol, atol: atol)
+  }
+  public static func equal(_ a: Tensor, _ b: Tensor) -> Bool { a.equal(b) }
+}

@@ -1,0 +1,125 @@
+import CTorchKernels
+
+// In-place arithmetic (`add_`, `mul_`, ...). Without autograd tracking they write straight
+// into `self`; with it they rebase `self`'s history onto a new node, as PyTorch does.
+
+extension Tensor {
+  /// Whether an in-place op on `self` with these operands must record history.
+  private func tracksInPlace(_ others: [Tensor]) -> Bool {
+    GradMode.isEnabled && (requiresGrad || others.contains { $0.requiresGrad })
+  }
+
+  /// Stops when the op's result type cannot be stored in `self`'s dtype.
+  private func checkResultType(_ other: DType) {
+    let result = DType.promote(dtype, other)
+    torchCheck(result == dtype || !(result.isFloatingPoint && !dtype.isFloatingPoint),
+      "result type \(result == .float32 ? "Float" : "Double") can't be cast to the desired output type \(dtype == .int64 ? "Long" : "\(dtype)")")
+  }
+
+  /// self += alpha * other (`add_`).
+  @discardableResult
+  public func add_(_ other: Tensor, alpha: Double = 1) -> Tensor {
+    checkResultType(other.dtype)
+    if !tracksInPlace([other]) {
+      checkInPlace()
+      if dtype == .float32, other.dtype == .float32, device == .cpu, other.device == .cpu,
+        isContiguous, other.isContiguous, dims == other.dims
+      {
+        ctk_axpy_f32(Int64(numel()), Float(alpha), other.pointer(Float.self), pointer(Float.self))
+        bumpVersion()
+        return self
+      }
+      writeInPlace(alpha == 1 ? self + other : self + other * alpha)
+      return self
+    }
+    let otherDims = other.dims, otherType = other.dtype
+    commitInPlace("AddBackward0", inputs: [other], compute: { alpha == 1 ? self + other : self + other * alpha }) { g in
+      [g, (alpha == 1 ? g : g * alpha).sumToShape(otherDims).to(otherType)]
+    }
+    return self
+  }
+
+  @discardableResult
+  public func add_(_ value: Double) -> Tensor { add_(scalar(value, isFloating: true)) }
+
+  /// self -= alpha * other (`sub_`).
+  @discardableResult
+  public func sub_(_ other: Tensor, alpha: Double = 1) -> Tensor { add_(other, alpha: -alpha) }
+
+  @discardableResult
+  public func sub_(_ value: Double) -> Tensor { add_(scalar(-value, isFloating: true)) }
+
+  /// self *= other (`mul_`).
+  @discardableResult
+  public func mul_(_ other: Tensor) -> Tensor {
+    checkResultType(other.dtype)
+    if !tracksInPlace([other]) {
+      checkInPlace()
+      writeInPlace(self * other)
+      return self
+    }
+    let old = detach().clone(), factor = other.detach()
+    commitInPlace("MulBackward0", inputs: [other], compute: { self * other }) { g in
+      [g * factor, (g * old).sumToShape(other.dims).to(other.dtype)]
+    }
+    return self
+  }
+
+  @discardableResult
+  public func mul_(_ value: Double) -> Tensor { mul_(scalar(value, isFloating: true)) }
+
+  /// self /= other (`div_`).
+  @discardableResult
+  public func div_(_ other: Tensor) -> Tensor {
+    checkResultType(.float32)
+    if !tracksInPlace([other]) {
+      checkInPlace()
+      writeInPlace(self / other)
+      return self
+    }
+    let old = detach().clone(), divisor = other.detach()
+    commitInPlace("DivBackward0", inputs: [other], compute: { self / other }) { g in
+      [g / divisor, (-g * old / (divisor * divisor)).sumToShape(other.dims).to(other.dtype)]
+    }
+    return self
+  }
+
+  @discardableResult
+  public func div_(_ value: Double) -> Tensor { div_(scalar(value, isFloating: true)) }
+
+  /// Limits values to [min, max] in place (`clamp_`).
+  @discardableResult
+  public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
+    if !tracksInPlace([]) {
+      checkInPlace()
+      writeInPlace(clamp(min: min, max: max))
+      return self
+    }
+    let old = detach().clone()
+    commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
+      [Tensor.elementwise(.clampBackward(min: min, max: max), g, old, compute: g.dtype, output: g.dtype)]
+    }
+    return self
+  }
+
+  /// Swift.max(x, 0) in place (`relu_`).
+  @discardableResult
+  public func relu_() -> Tensor {
+    if !tracksInPlace([]) {
+      checkInPlace()
+      writeInPlace(relu())
+      return self
+    }
+    commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }) { [weak self] g in
+      guard let self else { return [g] }
+      return [Tensor.elementwise(.reluBackward, g, self.detach(), compute: g.dtype, output: g.dtype)]
+    }
+    return self
+  }
+
+  /// Copies an untracked result into `self`'s memory.
+  private func writeInPlace(_ result: Tensor) {
+    Backends.backend(for: device).copy(result.dtype == dtype ? result : result.rawCopy(dtype: dtype), into: self)
+    bumpVersion()
+  }
+}

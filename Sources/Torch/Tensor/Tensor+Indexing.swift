@@ -1,0 +1,122 @@
+// Indexing with Swift ranges (`x[0]`, `p[..<2]`, `x[1..., 3]`), index tensors, gather.
+
+/// Anything that can index one dimension: an `Int` selects (dropping the dim), a range
+/// slices, an int64 tensor picks rows.
+public protocol TensorIndex {
+  func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool)
+}
+
+extension Int: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) { (x.select(dim, self), false) }
+}
+extension Range<Int>: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
+    (x.slice(dim, start: lowerBound, end: upperBound), true)
+  }
+}
+extension ClosedRange<Int>: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
+    (x.slice(dim, start: lowerBound, end: upperBound == -1 ? nil : upperBound + 1), true)
+  }
+}
+extension PartialRangeFrom<Int>: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) { (x.slice(dim, start: lowerBound), true) }
+}
+extension PartialRangeUpTo<Int>: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) { (x.slice(dim, end: upperBound), true) }
+}
+extension PartialRangeThrough<Int>: TensorIndex {
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
+    (x.slice(dim, end: upperBound == -1 ? nil : upperBound + 1), true)
+  }
+}
+extension Tensor: TensorIndex {
+  /// An int64 tensor indexes rows (`x[idx]`, node `IndexBackward0`); a bool mask of the
+  /// same shape selects elements.
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
+    if dtype == .bool {
+      return (x.maskedSelect(self), true)
+    }
+    torchCheck(dtype == .int64 || dtype == .uint8, "tensors used as indices must be long, int, byte or bool tensors", kind: "IndexError")
+    let flat = flatten().to(.int64)
+    let size = x.size(dim)
+    let wrapped = torch.where(flat.lt(0.0), flat + size, flat)
+    let picked = x.indexSelect(dim, wrapped, name: "IndexBackward0")
+    var shape = x.dims
+    shape.replaceSubrange(dim...dim, with: dims)
+    return (picked.reshape(shape), true)
+  }
+}
+
+extension Tensor {
+  /// PyTorch-style indexing, one index per leading dim: `x[0]`, `x[1..<3]`, `p[..<2]`,
+  /// `x[0..., 3]` (all rows, column 3).
+  public subscript(_ indices: any TensorIndex...) -> Tensor {
+    get { index(indices) }
+    set { index(indices).copy_(newValue) }
+  }
+
+  private func index(_ indices: [any TensorIndex]) -> Tensor {
+    torchCheck(indices.count <= Swift.max(dims.count, indices.isEmpty ? 0 : 1),
+      "too many indices for tensor of dimension \(dims.count)", kind: "IndexError")
+    var result = self, dim = 0
+    for index in indices {
+      let (next, keeps) = index.apply(to: result, dim: dim)
+      result = next
+      if keeps { dim += 1 }
+    }
+    return result
+  }
+
+  /// Rows of `index` along `dim` (`index_select`, node `IndexSelectBackward0`).
+  public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor { indexSelect(dim, index, name: "IndexSelectBackward0") }
+
+  func indexSelect(_ dim: Int, _ index: Tensor, name: String) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    torchCheck(index.dim() <= 1, "index_select(): Index is supposed to be a vector")
+    torchCheck(index.dtype == .int64, "index_select(): Expected dtype int64 for index")
+    var shape = dims
+    if !shape.isEmpty { shape[d] = index.numel() }
+    let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
+    Backends.backend(for: device).indexSelect(self, dim: d, index: index.flatten(), into: out)
+    let original = dims, saved = index.detach().flatten()
+    return out.recording(name, [self]) { g in
+      let grad = torch.zeros(original, dtype: g.dtype, device: g.device)
+      Backends.backend(for: g.device).indexAdd(grad, dim: d, index: saved, source: g.contiguous())
+      return [grad]
+    }
+  }
+
+  /// Elements picked along `dim` by `index` (`gather`, node `GatherBackward0`).
+  public func gather(_ dim: Int, _ index: Tensor) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    torchCheck(index.dtype == .int64, "gather(): Expected dtype int64 for index")
+    torchCheck(index.dim() == dims.count, "Index tensor must have the same number of dimensions as input tensor")
+    let out = Tensor(uninitialized: index.dims, dtype: dtype, device: device)
+    Backends.backend(for: device).gather(self, dim: d, index: index, into: out)
+    let original = dims, saved = index.detach()
+    return out.recording("GatherBackward0", [self]) { g in
+      let grad = torch.zeros(original, dtype: g.dtype, device: g.device)
+      Backends.backend(for: g.device).scatterAdd(grad, dim: d, index: saved, source: g.contiguous())
+      return [grad]
+    }
+  }
+
+  /// The elements where `mask` is true, as a 1-D tensor (`masked_select`).
+  public func maskedSelect(_ mask: Tensor) -> Tensor {
+    let shape = broadcastShapes(dims, mask.dims)
+    let flatMask = mask.broadcastView(to: shape).toArray(Bool.self)
+    let positions = flatMask.indices.filter { flatMask[$0] }.map(Int64.init)
+    return expand(shape).reshape([-1]).indexSelect(0, Tensor(positions, shape: [positions.count]))
+  }
+
+  /// A copy with `value` where `mask` is true (`masked_fill`).
+  public func maskedFill(_ mask: Tensor, _ value: Double) -> Tensor {
+    torch.where(mask, torch.fullLike(self, value), self)
+  }
+}
+
+extension torch {
+  public static func gather(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor { x.gather(dim, index) }
+  public static func indexSelect(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor { x.indexSelect(dim, index) }
+}

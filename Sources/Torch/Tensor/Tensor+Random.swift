@@ -1,0 +1,139 @@
+import Foundation
+
+extension Tensor {
+  /// Fills with uniform samples from [from, to) (`uniform_`), drawing as PyTorch's CPU generator does.
+  @discardableResult
+  public func uniform_(_ from: Double = 0, _ to: Double = 1, generator: Generator? = nil) -> Tensor {
+    fillRandom(generator) { state, count in
+      switch dtype {
+      case .float64: return (0..<count).map { _ in state.uniformDouble(from, to) }
+      default:
+        let (lo, hi) = (Float(from), Float(to))
+        return (0..<count).map { _ in Double(state.uniformFloat(lo, hi)) }
+      }
+    }
+  }
+
+  /// Fills with normal samples (`normal_`), using PyTorch's two sampling paths: element by
+  /// element below 16 elements, and its 16-wide Box-Muller batches from 16 elements up.
+  @discardableResult
+  public func normal_(mean: Double = 0, std: Double = 1, generator: Generator? = nil) -> Tensor {
+    let isFloat = dtype == .float32
+    return fillRandom(generator) { state, count in
+      if count >= 16 {
+        return isFloat
+          ? Self.normalFill(count, &state, mean: Float(mean), std: Float(std)) { $0.uniformFloat(0, 1) }.map(Double.init)
+          : Self.normalFill(count, &state, mean: mean, std: std) { $0.uniformDouble(0, 1) }
+      }
+      return (0..<count).map { _ in state.normalDouble(mean: mean, std: std) }
+    }
+  }
+
+  /// PyTorch's `normal_fill`: draw all uniforms, then transform blocks of 16 with Box-Muller;
+  /// a ragged tail recomputes the last 16 slots from fresh uniforms.
+  private static func normalFill<T: FloatElement>(
+    _ count: Int, _ state: inout Generator.State, mean: T, std: T, uniform: (inout Generator.State) -> T
+  ) -> [T] {
+    var data = (0..<count).map { _ in uniform(&state) }
+    func transform16(_ start: Int) {
+      for j in 0..<8 {
+        let u1 = 1 - data[start + j], u2 = data[start + j + 8]
+        let radius = (-2 * T.log(u1)).squareRoot()
+        let theta = T(2.0 * Double.pi * Double(u2))
+        data[start + j] = radius * T(Foundation.cos(Double(theta))) * std + mean
+        data[start + j + 8] = radius * T(Foundation.sin(Double(theta))) * std + mean
+      }
+    }
+    var i = 0
+    while i + 16 <= count {
+      transform16(i)
+      i += 16
+    }
+    if count % 16 != 0 {
+      for k in (count - 16)..<count { data[k] = uniform(&state) }
+      transform16(count - 16)
+    }
+    return data
+  }
+
+  /// Runs the sampler under the generator's lock and writes the samples in order.
+  private func fillRandom(_ generator: Generator?, _ sample: (inout Generator.State, Int) -> [Double]) -> Tensor {
+    torchCheck(dtype.isFloatingPoint, "random fill expects a floating point tensor, got \(dtype)")
+    checkInPlace()
+    let count = numel()
+    let values = (generator ?? torch.defaultGenerator).withState { sample(&$0, count) }
+    let source = dtype == .float64 ? Tensor(values, shape: dims) : Tensor(values.map { Float($0) }, shape: dims)
+    torch.noGrad { _ = self.copy_(source) }
+    return self
+  }
+}
+
+
+extension torch {
+  /// Uniform samples in [0, 1) (`torch.rand`).
+  public static func rand(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu,
+                          generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    rand(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad)
+  }
+  public static func rand(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu,
+                          generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    let result = Tensor(uninitialized: shape, dtype: dtype).uniform_(0, 1, generator: generator)
+    let placed = device == .cpu ? result : result.to(device)
+    placed.requiresGrad = requiresGrad
+    return placed
+  }
+
+  /// Standard normal samples (`torch.randn`).
+  public static func randn(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu,
+                           generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    randn(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad)
+  }
+  public static func randn(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu,
+                           generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    let result = Tensor(uninitialized: shape, dtype: dtype).normal_(generator: generator)
+    let placed = device == .cpu ? result : result.to(device)
+    placed.requiresGrad = requiresGrad
+    return placed
+  }
+
+  /// Integers uniform in [low, high) (`torch.randint`), int64.
+  public static func randint(_ low: Int = 0, _ high: Int, _ shape: [Int], dtype: DType = .int64,
+                             device: Device = .cpu, generator: Generator? = nil) -> Tensor {
+    torchCheck(low < high, "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
+    let range = UInt64(high - low)
+    let count = shape.reduce(1, *)
+    let values: [Int64] = (generator ?? defaultGenerator).withState { state in
+      (0..<count).map { _ in
+        let r = range >= 1 << 32 ? state.random64() % range : UInt64(state.random()) % range
+        return Int64(low) + Int64(r)
+      }
+    }
+    let result = Tensor(values, shape: shape).to(dtype)
+    return device == .cpu ? result : result.to(device)
+  }
+
+  /// A random permutation of `0..<n` (`torch.randperm`), identical to PyTorch's for a seed.
+  public static func randperm(_ n: Int, dtype: DType = .int64, device: Device = .cpu,
+                              generator: Generator? = nil) -> Tensor {
+    var values = (0..<n).map(Int64.init)
+    (generator ?? defaultGenerator).withState { state in
+      if n < Int(UInt32.max / 20) {
+        for i in 0..<Swift.max(n - 1, 0) {
+          let z = Int(state.random()) % (n - i)
+          values.swapAt(i, z + i)
+        }
+      } else {
+        for i in 0..<n {
+          let z = Int(state.random64() % UInt64(i + 1))
+          values[i] = values[z]
+          values[z] = Int64(i)
+        }
+      }
+    }
+    let result = Tensor(values, shape: [n]).to(dtype)
+    return device == .cpu ? result : result.to(device)
+  }
+
+  public static func randLike(_ x: Tensor) -> Tensor { rand(x.dims, dtype: x.dtype, device: x.device) }
+  public static func randnLike(_ x: Tensor) -> Tensor { randn(x.dims, dtype: x.dtype, device: x.device) }
+}

@@ -21,6 +21,8 @@ public final class Tensor {
   public internal(set) var gradFn: Node?
   /// Set by `nn.Parameter`: reflection treats the tensor as a module parameter.
   public internal(set) var isParameter = false
+  /// Set by `nn.Buffer`: reflection lists the tensor in `buffers()` and `stateDict()`.
+  public internal(set) var isBuffer = false
   var retainsGrad = false
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {

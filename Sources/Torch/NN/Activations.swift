@@ -1,0 +1,72 @@
+extension nn {
+  /// max(x, 0) (`torch.nn.ReLU`).
+  public final class ReLU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.relu() }
+  }
+
+  /// tanh(x) (`torch.nn.Tanh`).
+  public final class Tanh: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.tanh() }
+  }
+
+  /// 1 / (1 + e^-x) (`torch.nn.Sigmoid`).
+  public final class Sigmoid: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.sigmoid() }
+  }
+
+  /// x Φ(x) with the exact erf form (`torch.nn.GELU`, `approximate='none'` only).
+  public final class GELU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.gelu() }
+    public var extraRepr: String { "approximate='none'" }
+  }
+
+  /// x σ(x) (`torch.nn.SiLU`).
+  public final class SiLU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.silu() }
+  }
+
+  /// max(x, 0) + slope · min(x, 0) (`torch.nn.LeakyReLU`).
+  public final class LeakyReLU: Module {
+    public let negativeSlope: Double
+    public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
+    public func forward(_ input: Tensor) -> Tensor { input.leakyRelu(negativeSlope) }
+    public var extraRepr: String { "negative_slope=\(negativeSlope)" }
+  }
+
+  /// x for x > 0, else α(eˣ − 1) (`torch.nn.ELU`).
+  public final class ELU: Module {
+    public let alpha: Double
+    public init(alpha: Double = 1) { self.alpha = alpha }
+    public func forward(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+    public var extraRepr: String { "alpha=\(pythonRepr(alpha))" }
+  }
+
+  /// Rescales along `dim` so that values lie in [0, 1] and sum to 1 (`torch.nn.Softmax`).
+  /// With `dim: nil`, PyTorch's deprecated implicit choice applies (0 for 0-D, 1-D and 3-D input, else 1).
+  public final class Softmax: Module {
+    public let dim: Int?
+    public init(dim: Int? = nil) { self.dim = dim }
+    public func forward(_ input: Tensor) -> Tensor { input.softmax(dim: implicitDim(dim, input, "softmax")) }
+    public var extraRepr: String { "dim=\(dim.map(String.init) ?? "None")" }
+  }
+
+  /// log(softmax(x)) computed stably (`torch.nn.LogSoftmax`).
+  public final class LogSoftmax: Module {
+    public let dim: Int?
+    public init(dim: Int? = nil) { self.dim = dim }
+    public func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: implicitDim(dim, input, "log_softmax")) }
+    public var extraRepr: String { "dim=\(dim.map(String.init) ?? "None")" }
+  }
+}
+
+/// PyTorch's `_get_softmax_dim`, with its deprecation warning.
+func implicitDim(_ dim: Int?, _ input: Tensor, _ name: String) -> Int {
+  if let dim { return dim }
+  print("UserWarning: Implicit dimension choice for \(name) has been deprecated. Change the call to include dim=X as an argument.")
+  return [0, 1, 3].contains(input.dim()) ? 0 : 1
+}

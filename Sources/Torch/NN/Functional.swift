@@ -1,0 +1,29 @@
+extension F {
+  /// x Wᵀ + b (`F.linear`), computed in one fused product with the bias.
+  public static func linear(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tensor {
+    Tensor.linear(input, weight, bias)
+  }
+  public static func relu(_ input: Tensor) -> Tensor { input.relu() }
+  public static func gelu(_ input: Tensor) -> Tensor { input.gelu() }
+  public static func silu(_ input: Tensor) -> Tensor { input.silu() }
+  public static func tanh(_ input: Tensor) -> Tensor { input.tanh() }
+  public static func sigmoid(_ input: Tensor) -> Tensor { input.sigmoid() }
+  public static func leakyRelu(_ input: Tensor, negativeSlope: Double = 0.01) -> Tensor { input.leakyRelu(negativeSlope) }
+  public static func elu(_ input: Tensor, alpha: Double = 1) -> Tensor { input.elu(alpha: alpha) }
+  public static func softmax(_ input: Tensor, dim: Int? = nil) -> Tensor {
+    input.softmax(dim: implicitDim(dim, input, "softmax"))
+  }
+  public static func logSoftmax(_ input: Tensor, dim: Int? = nil) -> Tensor {
+    input.logSoftmax(dim: implicitDim(dim, input, "log_softmax"))
+  }
+
+  /// Zeroes elements with probability `p` and scales the rest by 1/(1-p) when `training`.
+  public static func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator? = nil) -> Tensor {
+    torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
+    guard training && p > 0 else { return input }
+    if p == 1 { return input * 0.0 }
+    let keep = torch.rand(input.dims, dtype: input.dtype, device: input.device, generator: generator).lt(1 - p)
+    let mask = keep.to(input.dtype) * (1 / (1 - p))
+    return input * mask
+  }
+}

@@ -1,0 +1,211 @@
+/// How a loss combines per-element values: `"mean"`, `"sum"` or `"none"`.
+public enum Reduction: String, Sendable {
+  case mean, sum, none
+}
+
+extension F {
+  /// Cross entropy between logits `(N, C)` (or `(C)`) and class indices or class
+  /// probabilities (`F.cross_entropy`). Class-index targets without label smoothing run
+  /// one fused, numerically stable pass whose node is `NllLossBackward0`, as in PyTorch;
+  /// large logits give no nan or inf.
+  public static func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
+                                  ignoreIndex: Int = -100, reduction: Reduction = .mean,
+                                  labelSmoothing: Double = 0) -> Tensor {
+    torchCheck(labelSmoothing >= 0 && labelSmoothing <= 1,
+      "label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
+    let classDim = input.dim() == 1 ? 0 : 1
+    if target.dtype.isFloatingPoint {
+      torchCheck(target.dims == input.dims, "Expected target size \(input.shape.dims), got \(target.shape.dims)")
+      let classes = Double(input.dims[classDim])
+      var probabilities = target
+      if labelSmoothing > 0 { probabilities = target * (1 - labelSmoothing) + labelSmoothing / classes }
+      var terms = input.logSoftmax(dim: classDim) * probabilities
+      if let weight { terms = terms * (input.dim() == 1 ? weight : weight.unsqueeze(0)) }
+      let perSample = -terms.sum(dim: classDim)
+      switch reduction {
+      case .none: return perSample
+      case .sum: return perSample.sum()
+      case .mean: return perSample.sum() / Double(input.dim() == 1 ? 1 : input.dims[0])
+      }
+    }
+    let logProbs = input.logSoftmax(dim: classDim)
+    let loss = nllLoss(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    guard labelSmoothing > 0 else { return loss }
+    // Label smoothing mixes in the mean negative log-probability over classes.
+    let classes = Double(input.dims[classDim])
+    let targetsFlat = target.dim() == 0 ? target.reshape([1]) : target
+    let valid = targetsFlat.ne(Double(ignoreIndex)).to(input.dtype)
+    var smooth = -(weight.map { logProbs * (input.dim() == 1 ? $0 : $0.unsqueeze(0)) } ?? logProbs).sum(dim: classDim)
+    smooth = smooth.reshape(valid.dims) * valid
+    let smoothed: Tensor
+    switch reduction {
+    case .none: smoothed = smooth.reshape(loss.dims)
+    case .sum: smoothed = smooth.sum()
+    case .mean:
+      let denominator = weight.map { $0.indexSelect(0, torch.where(valid.gt(0.0), targetsFlat, torch.zerosLike(targetsFlat))) * valid }?.sum() ?? valid.sum()
+      smoothed = smooth.sum() / denominator
+    }
+    return loss * (1 - labelSmoothing) + smoothed * (labelSmoothing / classes)
+  }
+
+  /// Negative log-likelihood of log-probabilities `(N, C)` at class indices (`F.nll_loss`,
+  /// node `NllLossBackward0`). 'mean' divides by the total weight of non-ignored targets.
+  public static func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
+                             ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
+    torchCheck(target.dtype == .int64 || target.dtype == .uint8,
+      "expected target dtype to be Long or Byte, but got \(target.dtype == .float32 ? "Float" : "\(target.dtype)")")
+    let batched = input.dim() == 1 ? input.unsqueezedView(0) : input
+    let targets = target.dim() == 0 ? target.reshape([1]) : target
+    torchCheck(batched.dim() == 2, "nll_loss: expected input of 1 or 2 dimensions, got \(input.dim())")
+    torchCheck(targets.dims == [batched.dims[0]],
+      "Expected input batch_size (\(batched.dims[0])) to match target batch_size (\(targets.numel())).", kind: "ValueError")
+    let rows = batched.dims[0], classes = batched.dims[1]
+    if let weight {
+      torchCheck(weight.dims == [classes],
+        "weight tensor should be defined either for all \(classes) classes or no classes but got weight tensor of shape: \(weight.shape.dims)")
+    }
+    let losses = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
+    let weights = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
+    Backends.backend(for: input.device).nllLoss(
+      logProbs: batched, target: targets, weight: weight?.to(input.dtype), ignoreIndex: ignoreIndex,
+      losses: losses, weights: weights)
+    let total = GradMode.with(enabled: false) { weights.sum() }
+    let result: Tensor = GradMode.with(enabled: false) {
+      switch reduction {
+      case .none: return input.dim() == 1 ? losses.reshape([]) : losses
+      case .sum: return losses.sum()
+      case .mean: return losses.sum() / total
+      }
+    }
+    let safeTargets = GradMode.with(enabled: false) {
+      torch.where(targets.eq(Double(ignoreIndex)), torch.zerosLike(targets), targets).to(.int64).reshape([rows, 1])
+    }
+    let inputShape = input.dims
+    return result.recording("NllLossBackward0", [input]) { g in
+      let scale: Tensor
+      switch reduction {
+      case .none: scale = g.reshape([rows])
+      case .sum: scale = g.expand([rows])
+      case .mean: scale = (g / total).expand([rows])
+      }
+      let values = (-(scale * weights)).reshape([rows, 1]).contiguous()
+      let grad = torch.zeros([rows, classes], dtype: g.dtype, device: g.device)
+      Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: safeTargets, source: values)
+      return [grad.reshape(inputShape)]
+    }
+  }
+
+  /// Mean squared error (`F.mse_loss`, node `MseLossBackward0`).
+  public static func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    elementwiseLoss(input, target, reduction, "MseLossBackward0", value: { d in d * d }, derivative: { d in d * 2.0 })
+  }
+
+  /// Mean absolute error (`F.l1_loss`).
+  public static func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    elementwiseLoss(input, target, reduction, "L1LossBackward0", value: { d in d.abs() }, derivative: { d in d.sign() })
+  }
+
+  /// Binary cross entropy on logits, in the stable form max(x,0) − x·y + log(1 + e^−|x|)
+  /// (`F.binary_cross_entropy_with_logits`).
+  public static func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
+                                                  posWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    torchCheck(input.dims == target.dims,
+      "Target size (\(target.shape)) must be the same as input size (\(input.shape))", kind: "ValueError")
+    let logSigmoidNegative = (-input.abs()).exp().add(torch.onesLike(input)).log() + input.clamp(min: 0)
+    var loss: Tensor
+    if let posWeight {
+      let logWeight = (posWeight - 1.0) * target + 1.0
+      loss = (1.0 - target) * input + logWeight * (logSigmoidNegative - input)
+    } else {
+      loss = logSigmoidNegative - input * target
+    }
+    if let weight { loss = loss * weight }
+    return reduce(loss, reduction)
+  }
+
+  private static func reduce(_ loss: Tensor, _ reduction: Reduction) -> Tensor {
+    switch reduction {
+    case .none: loss
+    case .sum: loss.sum()
+    case .mean: loss.mean()
+    }
+  }
+
+  /// A loss of (input − target) elementwise with one node, as PyTorch's fused losses have.
+  private static func elementwiseLoss(_ input: Tensor, _ target: Tensor, _ reduction: Reduction, _ name: String,
+                                      value: (Tensor) -> Tensor, derivative: @escaping (Tensor) -> Tensor) -> Tensor {
+    let shape = broadcastShapes(input.dims, target.dims)
+    let (x, y) = (input.detach(), target.detach())
+    let result: Tensor = GradMode.with(enabled: false) { reduce(value(x - y), reduction) }
+    let count = Double(shape.reduce(1, *))
+    return result.recording(name, [input, target], saved: [x, y]) { g in
+      let scaled = reduction == .mean ? g / count : g
+      let grad = derivative(x - y) * scaled
+      return [input.requiresGrad ? grad.sumToShape(input.dims) : nil,
+              target.requiresGrad ? (-grad).sumToShape(target.dims) : nil]
+    }
+  }
+}
+
+extension nn {
+  /// `torch.nn.CrossEntropyLoss`: log-softmax then negative log-likelihood, fused.
+  public final class CrossEntropyLoss: Module {
+    public let weight: Tensor?
+    public let ignoreIndex: Int
+    public let reduction: Reduction
+    public let labelSmoothing: Double
+    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double = 0) {
+      self.weight = weight.map(nn.Buffer)
+      self.ignoreIndex = ignoreIndex
+      self.reduction = reduction
+      self.labelSmoothing = labelSmoothing
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+      F.crossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, labelSmoothing: labelSmoothing)
+    }
+  }
+
+  /// `torch.nn.NLLLoss`.
+  public final class NLLLoss: Module {
+    public let weight: Tensor?
+    public let ignoreIndex: Int
+    public let reduction: Reduction
+    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) {
+      self.weight = weight.map(nn.Buffer)
+      self.ignoreIndex = ignoreIndex
+      self.reduction = reduction
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+      F.nllLoss(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    }
+  }
+
+  /// `torch.nn.MSELoss`.
+  public final class MSELoss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.mseLoss(input, target, reduction: reduction) }
+  }
+
+  /// `torch.nn.L1Loss`.
+  public final class L1Loss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.l1Loss(input, target, reduction: reduction) }
+  }
+
+  /// `torch.nn.BCEWithLogitsLoss`.
+  public final class BCEWithLogitsLoss: Module {
+    public let weight: Tensor?
+    public let posWeight: Tensor?
+    public let reduction: Reduction
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean, posWeight: Tensor? = nil) {
+      self.weight = weight.map(nn.Buffer)
+      self.posWeight = posWeight.map(nn.Buffer)
+      self.reduction = reduction
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+      F.binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+    }
+  }
+}

@@ -46,6 +46,11 @@ float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out);
 /// max over a contiguous row.
 float ctk_max_f32(int64_t n, const float *x);
 
+/// PyTorch's 16-wide Box-Muller transform for float32 normal samples, in place on 16
+/// uniforms: data[j], data[j+8] <- radius * (cos, sin)(theta) * std + mean, with the same
+/// float32 polynomial log and sincos (Cephes, via avx_mathfun) PyTorch's AVX2 path uses.
+void ctk_normal_fill_16_f32(float *data, float mean, float std);
+
 /// One Adam/AdamW step over a contiguous parameter (PyTorch's single-tensor equations).
 void ctk_adam_step_f32(int64_t n, float *param, const float *grad, float *expAvg, float *expAvgSq,
                        float *maxExpAvgSq, float lr, float beta1, float beta2, float eps,

@@ -30,11 +30,13 @@ enum GradMode {
 
 extension torch {
   /// Runs `body` without recording autograd history (`with torch.no_grad():`).
+  @discardableResult
   public static func noGrad<R>(_ body: () throws -> R) rethrows -> R {
     try GradMode.with(enabled: false, body)
   }
 
   /// Runs `body` with autograd recording on, even inside `noGrad` (`with torch.enable_grad():`).
+  @discardableResult
   public static func enableGrad<R>(_ body: () throws -> R) rethrows -> R {
     try GradMode.with(enabled: true, body)
   }

@@ -14,8 +14,7 @@ extension F {
     torchCheck(labelSmoothing >= 0 && labelSmoothing <= 1,
       "label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
     let classDim = input.dim() == 1 ? 0 : 1
-    if target.dtype.isFloatingPoint {
-      torchCheck(target.dims == input.dims, "Expected target size \(input.shape.dims), got \(target.shape.dims)")
+    if target.dtype.isFloatingPoint && target.dims == input.dims {
       let classes = Double(input.dims[classDim])
       var probabilities = target
       if labelSmoothing > 0 { probabilities = target * (1 - labelSmoothing) + labelSmoothing / classes }

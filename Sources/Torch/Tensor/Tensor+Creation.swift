@@ -168,14 +168,19 @@ extension torch {
     arange(0, end, 1, dtype: dtype, device: device)
   }
 
-  /// `steps` evenly spaced values from `start` to `end` inclusive (`torch.linspace`).
+  /// `steps` evenly spaced values from `start` to `end` inclusive (`torch.linspace`),
+  /// computed as PyTorch does: in the tensor's precision, with fused multiply-adds, the
+  /// first half counted up from `start` and the second half down from `end`.
   public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
-    let step = steps > 1 ? (end - start) / Double(steps - 1) : 0
     let half = steps / 2
-    // PyTorch fills the first half from the start and the second half from the end.
-    return sequence(steps, dtype: dtype, device: device) { i in
-      i < half ? start + step * Double(i) : end - step * Double(steps - 1 - i)
+    func value<T: BinaryFloatingPoint>(_ i: Int, _ start: T, _ end: T) -> T {
+      let step = steps > 1 ? (end - start) / T(steps - 1) : 0
+      return i < half ? start.addingProduct(step, T(i)) : end.addingProduct(-step, T(steps - 1 - i))
     }
+    if dtype == .float32 {
+      return sequence(steps, dtype: dtype, device: device) { Double(value($0, Float(start), Float(end))) }
+    }
+    return sequence(steps, dtype: dtype, device: device) { value($0, start, end) }
   }
 
   /// The identity matrix (`torch.eye`).

@@ -42,6 +42,7 @@ extension Tensor: TensorIndex {
     let size = x.size(dim)
     let wrapped = torch.where(flat.lt(0.0), flat + size, flat)
     let picked = x.indexSelect(dim, wrapped, name: "IndexBackward0")
+    if self.dim() == 1 { return (picked, true) }
     var shape = x.dims
     shape.replaceSubrange(dim...dim, with: dims)
     return (picked.reshape(shape), true)

@@ -1,3 +1,4 @@
+import CTorchKernels
 import Foundation
 
 extension Tensor {
@@ -22,7 +23,7 @@ extension Tensor {
     return fillRandom(generator) { state, count in
       if count >= 16 {
         return isFloat
-          ? Self.normalFill(count, &state, mean: Float(mean), std: Float(std)) { $0.uniformFloat(0, 1) }.map(Double.init)
+          ? Self.normalFillFloat(count, &state, mean: Float(mean), std: Float(std)).map(Double.init)
           : Self.normalFill(count, &state, mean: mean, std: std) { $0.uniformDouble(0, 1) }
       }
       return (0..<count).map { _ in state.normalDouble(mean: mean, std: std) }
@@ -52,6 +53,24 @@ extension Tensor {
     if count % 16 != 0 {
       for k in (count - 16)..<count { data[k] = uniform(&state) }
       transform16(count - 16)
+    }
+    return data
+  }
+
+  /// The float32 form of `normal_fill`, with PyTorch's AVX2 transform (see `ctk_normal_fill_16_f32`).
+  private static func normalFillFloat(_ count: Int, _ state: inout Generator.State, mean: Float, std: Float) -> [Float] {
+    var data = (0..<count).map { _ in state.uniformFloat(0, 1) }
+    data.withUnsafeMutableBufferPointer { buffer in
+      let base = buffer.baseAddress!
+      var i = 0
+      while i + 16 <= count {
+        ctk_normal_fill_16_f32(base + i, mean, std)
+        i += 16
+      }
+      if count % 16 != 0 {
+        for k in (count - 16)..<count { base[k] = state.uniformFloat(0, 1) }
+        ctk_normal_fill_16_f32(base + count - 16, mean, std)
+      }
     }
     return data
   }

@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// Misuse stops the program with PyTorch's message. Each case runs in a child process
+/// (this test binary, re-run on `testChildRunsMisuseCase` with the case in the environment).
+final class MisuseTests: XCTestCase {
+  static let cases: [String: @Sendable () -> Void] = [
+    "linearShapes": { _ = nn.Linear(20, 10)(torch.rand(3, 784)) },
+    "mmShapes": { _ = torch.rand(2, 3).mm(torch.rand(2, 3)) },
+    "broadcast": { _ = torch.rand(2, 3) + torch.rand(2, 2) },
+    "nonScalarBackward": { torch.rand([3], requiresGrad: true).exp().backward() },
+    "noGradBackward": { torch.rand(3).sum().backward() },
+    "indexOutOfRange": { _ = torch.rand(3, 4)[5] },
+    "dimOutOfRange": { _ = torch.rand(3, 4).softmax(dim: 2) },
+    "flattenOrder": { _ = nn.Flatten(startDim: 2, endDim: 1)(torch.rand(2, 3, 4)) },
+    "flatten1d": { _ = nn.Flatten()(torch.rand(5)) },
+    "view": { _ = torch.rand(4, 6).t().view(24) },
+    "meanOfLong": { _ = torch.tensor([1, 2]).mean() },
+    "leafInPlace": { torch.rand([2], requiresGrad: true).add_(torch.ones(2)) },
+    "targetDType": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0.0, 1.0])) },
+    "targetRange": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0, 3])) },
+    "secondBackward": {
+      let x = torch.rand([2], requiresGrad: true)
+      let y = x.exp().sum()
+      y.backward()
+      y.backward()
+    },
+    "modifiedSaved": {
+      let x = torch.rand([2], requiresGrad: true)
+      let y = x.exp()
+      let z = y.exp().sum()
+      y.add_(1.0)
+      z.backward()
+    },
+  ]
+
+  /// The child side: runs the case named in the environment, which must stop the process.
+  func testChildRunsMisuseCase() {
+    guard let name = ProcessInfo.processInfo.environment["TORCH_MISUSE_CASE"] else { return }
+    Self.cases[name]?()
+    print("misuse case \(name) did not stop")
+    exit(0)
+  }
+
+  func testMisuseStopsWithPyTorchMessages() {
+    assertStops("linearShapes", with: "RuntimeError: addmm: mat1 and mat2 shapes cannot be multiplied (3x784 and 20x10)")
+    assertStops("mmShapes", with: "mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)")
+    assertStops("broadcast", with: "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1")
+    assertStops("nonScalarBackward", with: "grad can be implicitly created only for scalar outputs")
+    assertStops("noGradBackward", with: "element 0 of tensors does not require grad and does not have a grad_fn")
+    assertStops("indexOutOfRange", with: "IndexError: index 5 is out of bounds for dimension 0 with size 3")
+    assertStops("dimOutOfRange", with: "IndexError: Dimension out of range (expected to be in range of [-2, 1], but got 2)")
+    assertStops("flattenOrder", with: "flatten() has invalid args: start_dim cannot come after end_dim")
+    assertStops("flatten1d", with: "IndexError: Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    assertStops("view", with: "view size is not compatible with input tensor's size and stride")
+    assertStops("meanOfLong", with: "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long")
+    assertStops("leafInPlace", with: "a leaf Variable that requires grad is being used in an in-place operation.")
+    assertStops("targetDType", with: "expected target dtype to be Long or Byte, but got Float")
+    assertStops("targetRange", with: "IndexError: Target 3 is out of bounds.")
+    assertStops("secondBackward", with: "Trying to backward through the graph a second time")
+    assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
+  }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+final class RandomTests: XCTestCase {
+  func testKnownPyTorchValues() {
+    torch.manualSeed(0)
+    XCTAssertEqual(torch.rand(5).description, "tensor([0.4963, 0.7682, 0.0885, 0.1320, 0.3074])")
+    torch.manualSeed(0)
+    XCTAssertEqual(torch.randn(5).description, "tensor([ 1.5410, -0.2934, -2.1788,  0.5684, -1.0845])")
+    torch.manualSeed(0)
+    XCTAssertEqual(torch.randperm(8).description, "tensor([4, 0, 7, 3, 2, 5, 1, 6])")
+    torch.manualSeed(0)
+    XCTAssertEqual(torch.rand(8).toArray(Double.self)[0], 0.49625658988952637)
+  }
+
+  func testRandnMatchesPyTorchBitForBit() {
+    torch.manualSeed(0)
+    let bits = torch.randn(100_003).toArray().map(\.bitPattern)
+    let sampled = Swift.stride(from: 0, to: bits.count, by: 997).map { bits[$0] }
+    XCTAssertEqual(sampled, pytorchRandnBits)
+  }
+
+  func testGeneratorsAreIndependentAndReproducible() {
+    let g = Generator(seed: 7)
+    let a = torch.rand([4], generator: g)
+    g.manualSeed(7)
+    XCTAssertTrue(torch.rand([4], generator: g).equal(a))
+    torch.manualSeed(1)
+    let fromDefault = torch.rand(4)
+    XCTAssertFalse(fromDefault.equal(a))
+  }
+
+  func testStreamContinuesAcrossCalls() {
+    torch.manualSeed(0)
+    let whole = torch.rand(10)
+    torch.manualSeed(0)
+    let parts = torch.cat([torch.rand(3), torch.rand(7)])
+    XCTAssertTrue(whole.equal(parts))
+  }
+}
+
+final class ViewTests: XCTestCase {
+  func testViewsShareStorage() {
+    let x = torch.arange(12.0).reshape(3, 4)
+    let row = x[1]
+    let column = x[0..., 2]
+    let transposed = x.t()
+    row.fill_(-1)
+    XCTAssertEqual(x.toArray()[4...7], [-1, -1, -1, -1])
+    XCTAssertEqual(column.toArray(), [2, -1, 10])
+    XCTAssertEqual(transposed[2].toArray(), [2, -1, 10])
+    XCTAssertTrue(x.view(12).storage === x.storage)
+    XCTAssertFalse(transposed.isContiguous)
+    XCTAssertTrue(transposed.contiguous().isContiguous)
+    XCTAssertFalse(transposed.contiguous().storage === x.storage)
+  }
+
+  func testSlicingMatchesPython() {
+    let x = torch.arange(10)
+    XCTAssertEqual(x[..<2].toArray(Int64.self), [0, 1])
+    XCTAssertEqual(x[7...].toArray(Int64.self), [7, 8, 9])
+    XCTAssertEqual(x[(-3)...].toArray(Int64.self), [7, 8, 9])
+    XCTAssertEqual(x[2..<5].toArray(Int64.self), [2, 3, 4])
+    XCTAssertEqual(x[...2].toArray(Int64.self), [0, 1, 2])
+    XCTAssertEqual(x.slice(0, start: 1, end: 100, step: 3).toArray(Int64.self), [1, 4, 7])
+    XCTAssertEqual(x[-1].item(), 9)
+  }
+
+  func testReshapeCopiesOnlyWhenNeeded() {
+    let x = torch.rand(4, 6)
+    XCTAssertTrue(x.reshape(2, 12).storage === x.storage)
+    XCTAssertTrue(x.t().reshape(24).storage !== x.storage)
+    XCTAssertEqual(x.t().reshape(24).toArray(), x.t().contiguous().view(24).toArray())
+    XCTAssertTrue(x.unsqueeze(0).expand(3, 4, 6).storage === x.storage)
+    XCTAssertEqual(x.view(-1, 3).shape.dims, [8, 3])
+  }
+
+  func testSplitChunkCatStack() {
+    let x = torch.arange(10.0)
+    XCTAssertEqual(x.split(4).map { $0.numel() }, [4, 4, 2])
+    XCTAssertEqual(x.chunk(3).map { $0.numel() }, [4, 4, 2])
+    XCTAssertTrue(torch.cat(x.split(3)).equal(x))
+    let s = torch.stack([x, x * 2.0], dim: 1)
+    XCTAssertEqual(s.shape.dims, [10, 2])
+    XCTAssertEqual(s[3].toArray(), [3, 6])
+  }
+
+  func testDTypePromotionAndConversion() {
+    XCTAssertEqual((torch.tensor([1, 2]) + 0.5).dtype, .float32)
+    XCTAssertEqual((torch.tensor([1, 2]) + 1).dtype, .int64)
+    XCTAssertEqual((torch.tensor([1.0]) + torch.tensor([1.0], dtype: .float64)).dtype, .float64)
+    XCTAssertEqual(torch.tensor([true]).long().toArray(Int64.self), [1])
+    XCTAssertEqual(torch.tensor([2.7, -2.7]).long().toArray(Int64.self), [2, -2])
+    XCTAssertEqual(torch.tensor([1.0, 2.0]).lt(1.5).dtype, .bool)
+    XCTAssertEqual(torch.tensor([3, 300]).byte().toArray(UInt8.self), [3, 44])
+  }
+
+  func testReductionsAgainstHandValues() {
+    let x = torch.tensor([[1.0, 5, 2], [7, 0, 1]])
+    XCTAssertEqual(x.sum().item(), 16)
+    XCTAssertEqual(x.sum(dim: 0).toArray(), [8, 5, 3])
+    XCTAssertEqual(x.mean(dim: 1, keepdim: true).shape.dims, [2, 1])
+    XCTAssertEqual(x.max().item(), 7)
+    XCTAssertEqual(x.max(dim: 1).indices.toArray(Int64.self), [1, 0])
+    XCTAssertEqual(x.min(dim: 0).values.toArray(), [1, 0, 1])
+    XCTAssertEqual(x.argmax().item(), 3)
+    XCTAssertEqual(x.var().item(), 112.0 / 15, accuracy: 1e-5)
+    XCTAssertEqual(x.std(dim: 1, correction: 0).toArray()[0], 1.6996731, accuracy: 1e-5)
+    XCTAssertEqual(x.logsumexp(dim: 1).toArray()[1], Float(7 + Foundation.log(1 + Foundation.exp(-7.0) + Foundation.exp(-6.0))), accuracy: 1e-5)
+    XCTAssertEqual(torch.tensor([[1000.0, 1001]]).logSoftmax(dim: 1).toArray()[1], -0.3132617, accuracy: 1e-5)
+    XCTAssertEqual(torch.tensor([3, 4]).sum().dtype, .int64)
+  }
+
+  func testMatmulShapes() {
+    let a = torch.rand(2, 3, 4), b = torch.rand(4, 5), v = torch.rand(4)
+    XCTAssertEqual(a.matmul(b).shape.dims, [2, 3, 5])
+    XCTAssertEqual(a.matmul(v).shape.dims, [2, 3])
+    XCTAssertEqual(v.matmul(b).shape.dims, [5])
+    XCTAssertEqual(torch.rand(7, 1, 3, 4).matmul(torch.rand(2, 4, 6)).shape.dims, [7, 2, 3, 6])
+    let expected = a[1].mm(b)
+    assertClose(a.matmul(b)[1], expected)
+  }
+}
+
+final class AutogradTests: XCTestCase {
+  func testGradientsAccumulateAcrossBackwardCalls() {
+    let w = torch.ones(3, requiresGrad: true)
+    (w * 3).sum().backward()
+    (w * 3).sum().backward()
+    XCTAssertEqual(w.grad?.toArray(), [6, 6, 6])
+  }
+
+  func testRetainGraphAllowsSecondBackward() {
+    let w = torch.ones(2, requiresGrad: true)
+    let y = (w * w).sum()
+    y.backward(retainGraph: true)
+    y.backward()
+    XCTAssertEqual(w.grad?.toArray(), [4, 4])
+  }
+
+  func testExplicitGradientForNonScalar() {
+    let x = torch.tensor([1.0, 2, 3], requiresGrad: true)
+    (x * 2).backward(torch.tensor([1.0, 0.5, 0]))
+    XCTAssertEqual(x.grad?.toArray(), [2, 1, 0])
+  }
+
+  func testNoGradAndDetach() {
+    let x = torch.ones(2, requiresGrad: true)
+    let y = torch.noGrad { x * 2 }
+    XCTAssertFalse(y.requiresGrad)
+    XCTAssertNil(y.gradFn)
+    XCTAssertEqual(y.description, "tensor([2., 2.])")
+    XCTAssertFalse(x.detach().requiresGrad)
+    torch.noGrad {
+      XCTAssertTrue(torch.enableGrad { (x * 2).requiresGrad })
+    }
+    XCTAssertTrue(torch.isGradEnabled())
+  }
+
+  func testGradModeIsThreadLocal() {
+    let done = expectation(description: "other thread")
+    torch.noGrad {
+      Thread.detachNewThread {
+        XCTAssertTrue(torch.isGradEnabled())
+        done.fulfill()
+      }
+      wait(for: [done], timeout: 5)
+    }
+  }
+
+  func testLeafAndNonLeafGradients() {
+    let x = torch.tensor([1.0, 2], requiresGrad: true)
+    let y = x * 2
+    let z = y.sum()
+    y.retainGrad()
+    z.backward()
+    XCTAssertTrue(x.isLeaf)
+    XCTAssertFalse(y.isLeaf)
+    XCTAssertEqual(y.grad?.toArray(), [1, 1])
+    XCTAssertEqual(x.grad?.toArray(), [2, 2])
+  }
+
+  func testSubgradientConventions() {
+    let x = torch.tensor([-1.0, 0, 1], requiresGrad: true)
+    x.relu().sum().backward()
+    XCTAssertEqual(x.grad?.toArray(), [0, 0, 1])
+    x.grad = nil
+    x.abs().sum().backward()
+    XCTAssertEqual(x.grad?.toArray(), [-1, 0, 1])
+    let t = torch.tensor([0.0, 0.5, 0.5], requiresGrad: true)
+    t.max().backward()
+    XCTAssertEqual(t.grad?.toArray(), [0, 0.5, 0.5])
+    let u = torch.tensor([0.0, 0.5, 0.5], requiresGrad: true)
+    u.max(dim: 0).values.backward()
+    XCTAssertEqual(u.grad?.toArray(), [0, 1, 0])
+    let m = torch.tensor([0.0], requiresGrad: true)
+    m.maximum(torch.tensor([0.0])).sum().backward()
+    XCTAssertEqual(m.grad?.toArray(), [0.5])
+    let c = torch.tensor([0.0], requiresGrad: true)
+    c.clamp(min: 0).sum().backward()
+    XCTAssertEqual(c.grad?.toArray(), [1])
+  }
+
+  func testTrainingLoopMemoryStaysFlat() {
+    let w = torch.randn([256, 256], requiresGrad: true)
+    let x = torch.randn(32, 256)
+    func step() {
+      let loss = x.matmul(w).relu().softmax(dim: 1).sum()
+      loss.backward()
+      torch.noGrad { w.sub_(w.grad! * 0.001) }
+      w.grad = nil
+    }
+    for _ in 0..<50 { step() }
+    let before = CPUAllocator.shared.statistics.allocated
+    let rssBefore = residentBytes()
+    for _ in 0..<1000 { step() }
+    XCTAssertEqual(CPUAllocator.shared.statistics.allocated, before, "live tensor bytes grew")
+    XCTAssertLessThan(residentBytes() - rssBefore, 8 << 20, "resident memory grew")
+  }
+
+  func testInPlaceChecks() {
+    let x = torch.tensor([1.0, 2], requiresGrad: true)
+    let y = x.exp()
+    y.add_(1.0)
+    XCTAssertEqual(y.gradFn?.name, "AddBackward0")
+    torch.noGrad { x.mul_(2) }
+    XCTAssertEqual(x.toArray(), [2, 4])
+  }
+}
+
+/// Resident set size of this process, from /proc (0 where unavailable).
+func residentBytes() -> Int {
+  guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+  let fields = text.split(separator: " ")
+  return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+}

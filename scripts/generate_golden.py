@@ -1,0 +1,197 @@
+"""Generates Tests/TorchTests/PyTorchGolden.swift: PyTorch's exact output for the cases the
+Swift tests rebuild by name. Run with PyTorch installed:
+
+    python3 scripts/generate_golden.py > Tests/TorchTests/PyTorchGolden.swift
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def reprs():
+    """name -> tensor; the Swift side builds the same tensor under the same name."""
+    cases = {}
+    cases["arange30"] = torch.arange(30.)
+    cases["arange1001"] = torch.arange(1001)
+    cases["blocks3d"] = torch.arange(24.).reshape(2, 3, 4)
+    cases["blocks4d"] = torch.arange(16.).reshape(2, 2, 2, 2)
+    cases["sci1200"] = torch.arange(1200.).reshape(30, 40)
+    cases["summarized3d"] = torch.arange(2000.).reshape(10, 10, 20) / 7
+    cases["intFloats"] = torch.tensor([1., 2., 3., -4.])
+    cases["mixed"] = torch.tensor([-0.5, 1.25, 3.])
+    cases["ints"] = torch.tensor([1, -20, 300])
+    cases["bigInts"] = torch.tensor([1000000000000, -5])
+    cases["bools"] = torch.tensor([True, False])
+    cases["uint8"] = torch.tensor([1, 2, 255], dtype=torch.uint8)
+    cases["small"] = torch.tensor([1e-4, 1.0])
+    cases["ratio999"] = torch.tensor([0.001, 1.0])
+    cases["ratio1000"] = torch.tensor([1000., 1.])
+    cases["ratio1001"] = torch.tensor([1001., 1.])
+    cases["e8"] = torch.tensor([1e8])
+    cases["e8plus"] = torch.tensor([123456789.])
+    cases["tie"] = torch.tensor([0.03125, 0.12345])
+    cases["nanInf"] = torch.tensor([float("nan"), float("inf"), -float("inf"), 1.5])
+    cases["nanInfInt"] = torch.tensor([float("nan"), float("inf"), 1.])
+    cases["allNan"] = torch.tensor([float("nan"), float("nan")])
+    cases["negZero"] = torch.tensor([-0.0, 1.5])
+    cases["negZeroInt"] = torch.tensor([-0.0, 1.0])
+    cases["zeros"] = torch.zeros(3)
+    cases["sciZeros"] = torch.tensor([0., 1e-5, 2.5e-3])
+    cases["sciNan"] = torch.tensor([1e-5, float("nan"), float("inf")])
+    cases["sciNeg"] = torch.tensor([-1e-5, 1.0])
+    cases["scalar"] = torch.tensor(3.5)
+    cases["scalarInt"] = torch.tensor(3.)
+    cases["scalarNegZero"] = torch.tensor(-0.)
+    cases["scalarSci"] = torch.tensor(1e-5)
+    cases["scalarLong"] = torch.tensor(3)
+    cases["scalarBool"] = torch.tensor(True)
+    cases["empty"] = torch.tensor([])
+    cases["empty03"] = torch.zeros(0, 3)
+    cases["emptyLong"] = torch.tensor([], dtype=torch.int64)
+    cases["empty20Long"] = torch.zeros(2, 0, dtype=torch.int64)
+    cases["float64"] = torch.tensor([1.5, 2.0], dtype=torch.float64)
+    cases["requiresGrad"] = torch.tensor([1.5, 2.0], requires_grad=True)
+    cases["float64Grad"] = torch.tensor([1.5], dtype=torch.float64, requires_grad=True)
+    cases["scalarGrad"] = torch.tensor(1.5, requires_grad=True)
+    cases["scalarMul"] = torch.tensor([1., 2., 3.], requires_grad=True).sum() * 1
+    cases["wrap5"] = torch.full((5,), 0.5, requires_grad=True) + 0
+    cases["wrap6"] = torch.full((6,), 0.5, requires_grad=True) + 0
+    cases["noWrap6"] = torch.full((6,), 0.5, requires_grad=True)
+    hidden = torch.full((2000,), 0.5)
+    hidden[1000] = 1e10
+    cases["summarizedHidden"] = hidden
+    torch.manual_seed(0)
+    cases["rand345"] = torch.rand(3, 4, 5)
+    torch.manual_seed(0)
+    cases["randn2x600"] = torch.randn(2, 600)
+    torch.manual_seed(3)
+    cases["randn4x30"] = torch.randn(4, 30)
+    torch.manual_seed(0)
+    cases["randint"] = torch.randint(0, 10, (12,))
+    torch.manual_seed(0)
+    cases["randperm20"] = torch.randperm(20)
+    torch.manual_seed(5)
+    cases["randDouble"] = torch.rand(4, dtype=torch.float64)
+    torch.manual_seed(5)
+    cases["randnDouble"] = torch.randn(3, dtype=torch.float64)
+    torch.manual_seed(5)
+    cases["randnDouble20"] = torch.randn(20, dtype=torch.float64)
+    cases["linspace"] = torch.linspace(-1, 1, 7)
+    cases["eye"] = torch.eye(3)
+    cases["promoteInt"] = torch.tensor([1, 2]) + 0.5
+    cases["divInt"] = torch.tensor([3, 4]) / 2
+    cases["sumInt"] = torch.tensor([3, 4]).sum()
+    cases["argmax"] = torch.tensor([[1., 5., 2.], [7., 0., 1.]]).argmax(1)
+    cases["softmaxLarge"] = torch.softmax(torch.tensor([[1000., 1001., 1002.]]), dim=1)
+    cases["ce"] = F.cross_entropy(torch.tensor([[2., 1., 0.1], [0.5, 2.5, 0.3]], requires_grad=True), torch.tensor([0, 1]))
+    cases["ceNone"] = F.cross_entropy(torch.tensor([[2., 1., 0.1], [0.5, 2.5, 0.3]], requires_grad=True), torch.tensor([0, 1]), reduction="none")
+    cases["ceIgnore"] = F.cross_entropy(torch.tensor([[2., 1., 0.1], [0.5, 2.5, 0.3]], requires_grad=True), torch.tensor([0, 1]), ignore_index=1)
+    cases["ceSmooth"] = F.cross_entropy(torch.tensor([[2., 1., 0.1], [0.5, 2.5, 0.3]], requires_grad=True), torch.tensor([0, 1]), label_smoothing=0.2)
+    cases["ceWeighted"] = F.cross_entropy(torch.tensor([[2., 1., 0.1], [0.5, 2.5, 0.3]], requires_grad=True), torch.tensor([0, 1]), weight=torch.tensor([1., 2., 3.]))
+    cases["ceLarge"] = F.cross_entropy(torch.tensor([[1e4, -1e4, 0.], [0., 0., 5e4]]), torch.tensor([1, 2]))
+    cases["mse"] = F.mse_loss(torch.tensor([1., 2., 3.], requires_grad=True), torch.tensor([1.5, 2., 2.]))
+    cases["l1"] = F.l1_loss(torch.tensor([1., 2., 3.]), torch.tensor([1.5, 2., 2.]))
+    cases["bce"] = F.binary_cross_entropy_with_logits(torch.tensor([0.3, -2., 40.]), torch.tensor([1., 0., 1.]))
+    return cases
+
+
+def grad_fn_names():
+    x = torch.rand(3, 4, requires_grad=True)
+    w = torch.rand(5, 4, requires_grad=True)
+    v = torch.rand(4, requires_grad=True)
+    names = {
+        "linear2d": nn.functional.linear(x, w, torch.rand(5)),
+        "linear3d": nn.functional.linear(x.reshape(3, 1, 4), w, torch.rand(5)),
+        "linearNoBias": nn.functional.linear(x, w),
+        "mm": x.mm(w.t()),
+        "matmul3d2d": x.reshape(3, 1, 4) @ w.t(),
+        "matmul1d2d": v @ w.t(),
+        "matmul2d1d": x @ v,
+        "dot": v @ v,
+        "slice": x[:2],
+        "select": x[0],
+        "view": x.view(12),
+        "reshapeNonContiguous": x.t().reshape(12),
+        "transpose": x.transpose(0, 1),
+        "t": x.t(),
+        "T": x.T,
+        "permute": x.permute(1, 0),
+        "expand": v.expand(2, 4),
+        "unsqueeze": x.unsqueeze(0),
+        "squeeze": x.squeeze(),
+        "squeezeDim": x.squeeze(0),
+        "cat": torch.cat([x, x]),
+        "stack": torch.stack([x, x]),
+        "indexSelect": x.index_select(0, torch.tensor([0])),
+        "index": x[torch.tensor([0, 1])],
+        "gather": x.gather(1, torch.tensor([[0], [1], [2]])),
+        "max": x.max(),
+        "maxDim": x.max(1).values,
+        "sum": x.sum(),
+        "sumDim": x.sum(1),
+        "mean": x.mean(),
+        "meanDim": x.mean(1),
+        "add": x + x,
+        "addScalar": x + 1,
+        "sub": x - x,
+        "rsub": 1 - x,
+        "mul": x * x,
+        "div": x / x,
+        "rdiv": 2 / x,
+        "neg": -x,
+        "exp": x.exp(),
+        "log": x.log(),
+        "pow": x.pow(2),
+        "sqrt": x.sqrt(),
+        "abs": x.abs(),
+        "relu": x.relu(),
+        "sigmoid": x.sigmoid(),
+        "tanh": x.tanh(),
+        "softmax": x.softmax(1),
+        "logSoftmax": x.log_softmax(1),
+        "clampMin": x.clamp(min=0),
+        "maximum": torch.maximum(x, x),
+        "clone": x.clone(),
+        "contiguous": x.t().contiguous(),
+        "toDouble": x.double(),
+        "mse": F.mse_loss(x, x.detach()),
+        "nll": F.nll_loss(x, torch.tensor([0, 1, 2])),
+        "where": torch.where(x > 0.5, x, x),
+        "var": x.var(),
+        "std": x.std(),
+    }
+    return {k: type(v.grad_fn).__name__ for k, v in names.items()}
+
+
+def randn_bits():
+    """Every 997th float32 bit pattern of randn(100003) after manual_seed(0)."""
+    import numpy as np
+    torch.manual_seed(0)
+    return torch.randn(100003).numpy().view(np.uint32)[::997].tolist()
+
+
+def swift_string(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main():
+    print("// Generated by scripts/generate_golden.py with PyTorch " + torch.__version__ + ". Do not edit.")
+    print()
+    print("/// PyTorch's `repr` of each named case.")
+    print("let pytorchReprs: [String: String] = [")
+    for name, tensor in reprs().items():
+        print(f"  {swift_string(name)}: {swift_string(repr(tensor))},")
+    print("]")
+    print()
+    print("/// `type(t.grad_fn).__name__` for each named expression.")
+    print("let pytorchGradFnNames: [String: String] = [")
+    for name, value in grad_fn_names().items():
+        print(f"  {swift_string(name)}: {swift_string(value)},")
+    print("]")
+    print()
+    print("/// Every 997th bit pattern of `torch.randn(100003)` after `torch.manual_seed(0)`.")
+    print("let pytorchRandnBits: [UInt32] = [" + ", ".join(str(b) for b in randn_bits()) + "]")
+
+
+if __name__ == "__main__":
+    main()

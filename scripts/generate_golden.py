@@ -170,6 +170,43 @@ def randn_bits():
     return torch.randn(100003).numpy().view(np.uint32)[::997].tolist()
 
 
+def seed_outputs():
+    """The seed tutorial's output per seed, from scripts/seed_reference.py."""
+    import os
+    import subprocess
+    import sys
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seed_reference.py")
+    return {seed: subprocess.run([sys.executable, script, str(seed)], capture_output=True, text=True, check=True).stdout
+            for seed in (0, 7)}
+
+
+def module_reprs():
+    class Custom2(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(1, 1)
+
+        def extra_repr(self):
+            return "a=1"
+
+    return {
+        "moduleList": repr(nn.ModuleList([nn.Linear(1, 1), nn.Linear(1, 1), nn.ReLU()])),
+        "dropout": repr(nn.Dropout()),
+        "softmaxNone": repr(nn.Softmax()),
+        "logSoftmax": repr(nn.LogSoftmax(dim=1)),
+        "leaky": repr(nn.LeakyReLU()),
+        "elu": repr(nn.ELU()),
+        "gelu": repr(nn.GELU()),
+        "unflatten": repr(nn.Unflatten(1, (2, 5))),
+        "noBias": repr(nn.Linear(3, 2, bias=False)),
+        "emptySequential": repr(nn.Sequential()),
+        "identity": repr(nn.Identity()),
+        "ce": repr(nn.CrossEntropyLoss()),
+        "mse": repr(nn.MSELoss()),
+        "custom2": repr(Custom2()),
+    }
+
+
 def swift_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -187,6 +224,18 @@ def main():
     print("let pytorchGradFnNames: [String: String] = [")
     for name, value in grad_fn_names().items():
         print(f"  {swift_string(name)}: {swift_string(value)},")
+    print("]")
+    print()
+    print("/// The seed tutorial's output (scripts/seed_reference.py SEED).")
+    print("let pytorchSeedOutputs: [Int: String] = [")
+    for seed, text in seed_outputs().items():
+        print(f"  {seed}: {swift_string(text)},")
+    print("]")
+    print()
+    print("/// Module reprs.")
+    print("let pytorchModuleReprs: [String: String] = [")
+    for name, text in module_reprs().items():
+        print(f"  {swift_string(name)}: {swift_string(text)},")
     print("]")
     print()
     print("/// Every 997th bit pattern of `torch.randn(100003)` after `torch.manual_seed(0)`.")

@@ -23,7 +23,18 @@ extension nn {
   public final class ModuleList: Module, RandomAccessCollection {
     public private(set) var items: [any Module]
 
-    public init(_ modules: [any Module] = []) { self.items = modules }
+    /// True for the lists reflection makes to present an array property as a child.
+    let isReflected: Bool
+
+    public init(_ modules: [any Module] = []) {
+      self.items = modules
+      self.isReflected = false
+    }
+
+    init(reflecting modules: [any Module]) {
+      self.items = modules
+      self.isReflected = true
+    }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { items.count }

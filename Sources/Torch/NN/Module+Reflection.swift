@@ -35,7 +35,7 @@ enum Reflection {
     if mirror.displayStyle == .collection {
       let modules = mirror.children.compactMap { $0.value as? any Module }
       if !modules.isEmpty && modules.count == mirror.children.count {
-        return .module(nn.ModuleList(modules))
+        return .module(nn.ModuleList(reflecting: modules))
       }
     }
     return nil

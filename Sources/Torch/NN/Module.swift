@@ -80,7 +80,12 @@ enum TrainingFlags {
   private static let table = Mutex<[ObjectIdentifier: Entry]>([:])
 
   static func isTraining(_ module: AnyObject) -> Bool {
-    table.withLock { table in
+    // A list that reflection made for an array property lives only as long as one walk;
+    // its mode is its elements' mode.
+    if let list = module as? nn.ModuleList, list.isReflected, let first = list.items.first {
+      return isTraining(first)
+    }
+    return table.withLock { table in
       guard let entry = table[ObjectIdentifier(module)], entry.module === module else { return true }
       return entry.training
     }

@@ -1,0 +1,233 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// The seed's model, as a user writes it.
+final class NeuralNetwork: Module {
+  let flatten = nn.Flatten()
+  let linear_relu_stack = nn.Sequential(
+    nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+  func forward(_ x: Tensor) -> Tensor { linear_relu_stack(flatten(x)) }
+}
+
+final class NNTests: XCTestCase {
+  let seedRepr = """
+    NeuralNetwork(
+      (flatten): Flatten(start_dim=1, end_dim=-1)
+      (linear_relu_stack): Sequential(
+        (0): Linear(in_features=784, out_features=512, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=512, out_features=512, bias=True)
+        (3): ReLU()
+        (4): Linear(in_features=512, out_features=10, bias=True)
+      )
+    )
+    """
+
+  func testSeedReprAndParameterNames() {
+    let model = NeuralNetwork()
+    XCTAssertEqual(model.description, seedRepr)
+    let names = model.namedParameters().map { "\($0.0) \($0.1.size())" }
+    XCTAssertEqual(names, [
+      "linear_relu_stack.0.weight torch.Size([512, 784])", "linear_relu_stack.0.bias torch.Size([512])",
+      "linear_relu_stack.2.weight torch.Size([512, 512])", "linear_relu_stack.2.bias torch.Size([512])",
+      "linear_relu_stack.4.weight torch.Size([10, 512])", "linear_relu_stack.4.bias torch.Size([10])",
+    ])
+    XCTAssertEqual(model.namedModules().map(\.0), [
+      "", "flatten", "linear_relu_stack", "linear_relu_stack.0", "linear_relu_stack.1",
+      "linear_relu_stack.2", "linear_relu_stack.3", "linear_relu_stack.4",
+    ])
+    XCTAssertEqual(model.namedChildren().map(\.0), ["flatten", "linear_relu_stack"])
+  }
+
+  func testLinearInitMatchesPyTorch() {
+    torch.manualSeed(42)
+    let model = NeuralNetwork()
+    let first = model.linear_relu_stack[0] as! nn.Linear
+    XCTAssertTrue(first.weight[..<2].description.hasPrefix("tensor([[ 0.0273,  0.0296, -0.0084,  ..., -0.0142,  0.0093,  0.0135],"))
+  }
+
+  /// The built `build-model` example prints exactly what PyTorch's tutorial prints for the same seed.
+  func testSeedExampleOutputEqualsPyTorch() throws {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("build-model")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+      throw XCTSkip("build-model is not built next to the test bundle")
+    }
+    for (seed, expected) in pytorchSeedOutputs {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = ["--seed", String(seed)]
+      let pipe = Pipe()
+      process.standardOutput = pipe
+      try process.run()
+      let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      XCTAssertEqual(output, expected, "seed \(seed)")
+    }
+  }
+
+  func testLayerReprs() {
+    final class Custom2: Module {
+      let l = nn.Linear(1, 1)
+      var extraRepr: String { "a=1" }
+    }
+    let modules: [String: any Module] = [
+      "moduleList": nn.ModuleList([nn.Linear(1, 1), nn.Linear(1, 1), nn.ReLU()]),
+      "dropout": nn.Dropout(), "softmaxNone": nn.Softmax(), "logSoftmax": nn.LogSoftmax(dim: 1),
+      "leaky": nn.LeakyReLU(), "elu": nn.ELU(), "gelu": nn.GELU(),
+      "unflatten": nn.Unflatten(dim: 1, unflattenedSize: [2, 5]), "noBias": nn.Linear(3, 2, bias: false),
+      "emptySequential": nn.Sequential([]), "identity": nn.Identity(), "ce": nn.CrossEntropyLoss(),
+      "mse": nn.MSELoss(), "custom2": Custom2(),
+    ]
+    XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))
+    for (name, module) in modules { XCTAssertEqual(module.description, pytorchModuleReprs[name], name) }
+  }
+
+  func testFlattenEveryStartAndEnd() {
+    let x = torch.rand(3, 4, 5, 6)
+    for start in -4..<4 {
+      for end in -4..<4 {
+        let s = start < 0 ? start + 4 : start, e = end < 0 ? end + 4 : end
+        guard s <= e else { continue }
+        let expected = Array(x.dims[..<s]) + [x.dims[s...e].reduce(1, *)] + Array(x.dims[(e + 1)...])
+        XCTAssertEqual(nn.Flatten(startDim: start, endDim: end)(x).shape.dims, expected, "\(start), \(end)")
+      }
+    }
+    XCTAssertEqual(nn.Flatten()(torch.rand(3, 28, 28)).shape.dims, [3, 784])
+    XCTAssertEqual(nn.Flatten(startDim: 0, endDim: -1)(torch.rand(3, 28, 28)).shape.dims, [2352])
+    XCTAssertEqual(nn.Flatten(startDim: 0, endDim: -1)(torch.tensor(1.0)).shape.dims, [1])
+    let leaf = torch.rand([2, 3], requiresGrad: true)
+    XCTAssertTrue(nn.Flatten()(leaf) === leaf, "start == end returns the same tensor")
+  }
+
+  func testSoftmaxSumsToOneAlongEachDim() {
+    let x = torch.randn(2, 3, 4) * 10.0
+    for dim in -3..<3 {
+      let sums = nn.Softmax(dim: dim)(x).sum(dim: dim)
+      assertClose(sums, torch.onesLike(sums), atol: 1e-5)
+    }
+  }
+
+  func testStateDictRoundTripAndErrors() throws {
+    torch.manualSeed(1)
+    let a = NeuralNetwork(), b = NeuralNetwork()
+    XCTAssertFalse(a.linear_relu_stack[0].parameters()[0].equal(b.linear_relu_stack[0].parameters()[0]))
+    try b.loadStateDict(a.stateDict())
+    for ((_, x), (_, y)) in zip(a.namedParameters(), b.namedParameters()) { XCTAssertTrue(x.equal(y)) }
+    XCTAssertEqual(a.stateDict().keys, a.namedParameters().map(\.0))
+
+    var broken = a.stateDict()
+    broken["linear_relu_stack.0.bias"] = nil
+    broken["extra"] = torch.zeros(1)
+    broken["linear_relu_stack.4.bias"] = torch.zeros(3)
+    XCTAssertThrowsError(try b.loadStateDict(broken)) { error in
+      XCTAssertEqual("\(error)", """
+        Error(s) in loading state_dict for NeuralNetwork:
+        \tMissing key(s) in state_dict: "linear_relu_stack.0.bias". 
+        \tUnexpected key(s) in state_dict: "extra". 
+        \tsize mismatch for linear_relu_stack.4.bias: copying a param with shape torch.Size([3]) from checkpoint, the shape in current model is torch.Size([10]).
+        """)
+    }
+    var partial = a.stateDict()
+    partial["linear_relu_stack.0.bias"] = nil
+    let result = try b.loadStateDict(partial, strict: false)
+    XCTAssertEqual(result.missingKeys, ["linear_relu_stack.0.bias"])
+  }
+
+  func testReflectionOverNestedOptionalAndArrayModules() {
+    class Base: Module {
+      let own = nn.Parameter(torch.zeros(1))
+    }
+    final class Tower: Base {
+      let blocks = [nn.Linear(2, 2), nn.Linear(2, 1)]
+      let head: nn.Linear? = nn.Linear(1, 1)
+      let missing: nn.Linear? = nil
+      let scale = nn.Parameter(torch.ones(1))
+      let stats = nn.Buffer(torch.zeros(2))
+      let plain = torch.zeros(3)
+      let name = "not a member"
+    }
+    let tower = Tower()
+    XCTAssertEqual(tower.namedParameters().map(\.0), [
+      "own", "scale", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+      "head.weight", "head.bias",
+    ])
+    XCTAssertEqual(tower.namedBuffers().map(\.0), ["stats"])
+    XCTAssertEqual(tower.stateDict().keys, [
+      "own", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
+      "head.weight", "head.bias", "scale", "stats",
+    ])
+    XCTAssertTrue(tower.description.contains("(blocks): ModuleList("))
+    let shared = nn.Linear(1, 1)
+    let twice = nn.Sequential(shared, shared)
+    XCTAssertEqual(twice.namedParameters().map(\.0), ["0.weight", "0.bias"])
+    XCTAssertEqual(twice.stateDict().keys, ["0.weight", "0.bias", "1.weight", "1.bias"])
+  }
+
+  func testTrainEvalReachesEverySubmodule() {
+    final class WithDropout: Module {
+      let body = nn.Sequential(nn.Linear(4, 4), nn.Dropout(p: 0.5))
+      let extra = [nn.Dropout(p: 0.9)]
+    }
+    let model = WithDropout()
+    XCTAssertTrue(model.modules().allSatisfy { $0.isTraining })
+    model.eval()
+    XCTAssertTrue(model.modules().allSatisfy { !$0.isTraining })
+    let x = torch.ones(8, 4)
+    XCTAssertTrue(model.body(x).equal(model.body(x)), "dropout is the identity in eval mode")
+    model.train()
+    XCTAssertTrue(model.modules().allSatisfy { $0.isTraining })
+    let dropped = nn.Dropout(p: 0.5)(torch.ones(1000))
+    let zeros = dropped.eq(0.0).to(.float32).sum().item()
+    XCTAssertEqual(zeros, 500, accuracy: 80)
+    XCTAssertEqual(Set(dropped.toArray()), [0, 2])
+  }
+
+  func testGradientsReachEveryParameterOfTheSeedModel() {
+    torch.manualSeed(3)
+    final class Small: Module {
+      let flatten = nn.Flatten()
+      let stack = nn.Sequential(nn.Linear(12, 5), nn.ReLU(), nn.Linear(5, 5), nn.ReLU(), nn.Linear(5, 3))
+      func forward(_ x: Tensor) -> Tensor { stack(flatten(x)) }
+    }
+    let model = Small().to(.float64)
+    let x = torch.rand([4, 3, 4], dtype: .float64)
+    let target = torch.tensor([0, 2, 1, 2])
+    gradCheck("seed-shaped model", model.parameters()) { _ in F.crossEntropy(model(x), target) }
+    let full = NeuralNetwork()
+    F.crossEntropy(full(torch.rand(2, 28, 28)), torch.tensor([1, 9])).backward()
+    for (name, p) in full.namedParameters() {
+      XCTAssertNotNil(p.grad, name)
+      XCTAssertEqual(p.grad?.shape, p.shape, name)
+    }
+    full.zeroGrad()
+    XCTAssertTrue(full.parameters().allSatisfy { $0.grad == nil })
+  }
+
+  func testApplyRequiresGradAndInit() {
+    let model = NeuralNetwork()
+    model.apply { module in
+      if let linear = module as? nn.Linear { nn.`init`.zeros_(linear.weight) }
+    }
+    XCTAssertEqual(model.linear_relu_stack[2].parameters()[0].abs().sum().item(), 0)
+    model.requiresGrad_(false)
+    XCTAssertTrue(model.parameters().allSatisfy { !$0.requiresGrad })
+    let w = torch.empty(300, 200)
+    nn.`init`.xavierUniform_(w)
+    XCTAssertLessThanOrEqual(w.abs().max().item(), (6.0 / 500).squareRoot())
+    nn.`init`.kaimingNormal_(w, nonlinearity: "relu")
+    XCTAssertEqual(w.std().item(), (2.0 / 200).squareRoot(), accuracy: 0.005)
+  }
+
+  func testFunctionalMatchesLayers() {
+    let x = torch.randn(4, 6)
+    assertClose(F.relu(x), nn.ReLU()(x))
+    assertClose(F.softmax(x, dim: 1), nn.Softmax(dim: 1)(x))
+    assertClose(F.logSoftmax(x, dim: 1), F.softmax(x, dim: 1).log(), atol: 1e-5)
+    assertClose(F.gelu(x), nn.GELU()(x))
+    assertClose(F.dropout(x, p: 0.3, training: false), x)
+    let linear = nn.Linear(6, 2)
+    assertClose(linear(x), x.matmul(linear.weight.t()) + linear.bias!)
+  }
+}

@@ -1,1 +1,159 @@
-print("todo")
+// Trains the seed tutorial's classifier on FashionMNIST: the "Optimizing Model Parameters"
+// loop of PyTorch's tutorial, in Swift. `swift run -c release fashion-mnist --help`.
+import Foundation
+import Torch
+
+final class NeuralNetwork: Module {
+  let flatten = nn.Flatten()
+  let linear_relu_stack = nn.Sequential(
+    nn.Linear(28 * 28, 512),
+    nn.ReLU(),
+    nn.Linear(512, 512),
+    nn.ReLU(),
+    nn.Linear(512, 10)
+  )
+
+  func forward(_ x: Tensor) -> Tensor {
+    linear_relu_stack(flatten(x))
+  }
+}
+
+/// Prints progress: a redrawn bar on a terminal, the tutorial's loss lines otherwise.
+struct Progress {
+  let interactive = isatty(STDOUT_FILENO) != 0
+  let total: Int
+
+  func update(batch: Int, seen: Int, loss: Double, samplesPerSecond: Double) {
+    if interactive {
+      let width = 30, filled = width * seen / max(total, 1)
+      let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+      print(String(format: "\r[%@] %5ld/%5ld  loss %.4f  %.0f img/s", bar, seen, total, loss, samplesPerSecond), terminator: "")
+      fflush(nil)
+    } else if batch % 100 == 0 {
+      print(String(format: "loss: %7f  [%5ld/%5ld]", loss, seen, total))
+    }
+  }
+
+  func finish() { if interactive { print("") } }
+}
+
+func trainLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: NeuralNetwork, _ lossFn: nn.CrossEntropyLoss,
+                           _ optimizer: optim.Optimizer, device: Device) {
+  let size = loader.dataset.count
+  let progress = Progress(total: size)
+  let start = Date()
+  model.train()
+  var seen = 0
+  for (batch, (X, y)) in loader.enumerated() {
+    let pred = model(X.to(device))
+    let loss = lossFn(pred, y.to(device))
+    loss.backward()
+    optimizer.step()
+    optimizer.zeroGrad()
+    seen += X.size(0)
+    if progress.interactive || batch % 100 == 0 {
+      progress.update(batch: batch, seen: seen, loss: loss.item(), samplesPerSecond: Double(seen) / Date().timeIntervalSince(start))
+    }
+  }
+  progress.finish()
+}
+
+func testLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: NeuralNetwork, _ lossFn: nn.CrossEntropyLoss,
+                          device: Device) -> (accuracy: Double, loss: Double) {
+  model.eval()
+  var testLoss = 0.0, correct = 0.0
+  torch.noGrad {
+    for (X, y) in loader {
+      let pred = model(X.to(device))
+      let target = y.to(device)
+      testLoss += lossFn(pred, target).item()
+      correct += pred.argmax(1).eq(target).to(.float32).sum().item()
+    }
+  }
+  testLoss /= Double(loader.count)
+  let accuracy = correct / Double(loader.dataset.count)
+  print(String(format: "Test Error: \n Accuracy: %0.1f%%, Avg loss: %8f \n", 100 * accuracy, testLoss))
+  return (accuracy, testLoss)
+}
+
+/// Finds the data: --data, then ./data and Debian's package, then the embedded sample.
+func loadData(_ options: Options) throws -> (datasets.FashionMNIST, datasets.FashionMNIST) {
+  let transform = transforms.ToTensor()
+  func load(_ root: String, download: Bool = false) throws -> (datasets.FashionMNIST, datasets.FashionMNIST) {
+    (try datasets.FashionMNIST(root: root, train: true, download: download, transform: transform),
+     try datasets.FashionMNIST(root: root, train: false, download: download, transform: transform))
+  }
+  if let directory = options.dataDirectory { return try load(directory, download: options.download) }
+  if options.download { return try load("data", download: true) }
+  do {
+    return try load("data")
+  } catch TorchError.io {
+    guard let sample = Bundle.module.path(forResource: "sample", ofType: nil) else { throw TorchError.io(path: "sample", reason: "embedded sample missing") }
+    print("FashionMNIST not found in ./data or \(datasets.FashionMNIST.systemDirectory); training on the embedded 5,000-image sample. For the full set: apt-get install dataset-fashion-mnist, --download, or --data DIR.")
+    return try load(sample)
+  }
+}
+
+func run() throws {
+  let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+  let device: Device
+  switch options.device {
+  case "cuda":
+    guard torch.cuda.isAvailable() else {
+      throw TorchError.backend("--device cuda: CUDA is not available: \(torch.cuda.unavailableReason ?? "unknown reason")")
+    }
+    device = .cuda(0)
+  case "cpu": device = .cpu
+  default: device = torch.cuda.isAvailable() ? .cuda(0) : .cpu
+  }
+  print("Using \(device.type) device")
+  torch.manualSeed(options.seed)
+
+  let (trainingData, testData) = try loadData(options)
+  let model = NeuralNetwork().to(device)
+  let lossFn = nn.CrossEntropyLoss()
+  let lr = options.lr ?? 1e-3
+  let optimizer: optim.Optimizer = options.optimizer == "sgd"
+    ? optim.SGD(model.parameters(), lr: lr) : optim.Adam(model.parameters(), lr: lr)
+
+  var firstEpoch = 0
+  if let resume = options.resumePath {
+    let (state, metadata) = try torch.loadWithMetadata(from: resume)
+    try model.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("model.") }.map { (String($0.key.dropFirst(6)), $0.value) }))
+    try optimizer.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("optimizer.") }.map { (String($0.key.dropFirst(10)), $0.value) }))
+    firstEpoch = Int(metadata["epochs_done"] ?? "0") ?? 0
+    print("Resumed from \(resume) after \(firstEpoch) epochs")
+  }
+
+  let testLoader = DataLoader(testData, batchSize: options.batchSize)
+  var result = (accuracy: 0.0, loss: 0.0)
+  var trainSeconds = 0.0
+  for epoch in firstEpoch..<(firstEpoch + options.epochs) {
+    print("Epoch \(epoch + 1)\n-------------------------------")
+    // Each epoch's shuffle has its own seed, so a resumed run sees the same batches.
+    let trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true,
+                                 generator: Generator(seed: options.seed &+ UInt64(epoch) &* 1_000_003))
+    let start = Date()
+    trainLoop(trainLoader, model, lossFn, optimizer, device: device)
+    let seconds = Date().timeIntervalSince(start)
+    trainSeconds += seconds
+    result = testLoop(testLoader, model, lossFn, device: device)
+    print(String(format: "epoch %ld: %.2f s training, %.0f images/s\n", epoch + 1, seconds, Double(trainingData.count) / seconds))
+    if let path = options.savePath {
+      var state = StateDict()
+      for (key, value) in model.stateDict() { state["model." + key] = value }
+      for (key, value) in optimizer.stateDict() { state["optimizer." + key] = value }
+      try torch.save(state, to: path, metadata: ["epochs_done": String(epoch + 1)])
+    }
+  }
+  print("Done!")
+  print(String(format: "result test_accuracy=%.4f test_loss=%.4f train_seconds=%.2f epochs=%ld",
+               result.accuracy, result.loss, trainSeconds, options.epochs))
+}
+
+do {
+  try run()
+} catch {
+  FileHandle.standardError.write(Data("fashion-mnist: \(error)\n".utf8))
+  exit(1)
+}

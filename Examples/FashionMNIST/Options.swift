@@ -1,0 +1,77 @@
+import Foundation
+import Torch
+
+/// Command-line options, parsed by hand (the package has no dependencies).
+struct Options {
+  var epochs = 10
+  var batchSize = 64
+  var lr: Double?
+  var optimizer = "adam"
+  var device = "auto"
+  var dataDirectory: String?
+  var download = false
+  var savePath: String?
+  var resumePath: String?
+  var seed: UInt64 = 0
+
+  static let usage = """
+    usage: fashion-mnist [options]
+    Trains the "Build the Neural Network" classifier (784-512-512-10) on FashionMNIST.
+
+      --epochs N            passes over the training set (default 10)
+      --batch-size N        samples per step (default 64)
+      --lr X                learning rate (default 1e-3 for both optimizers)
+      --optimizer NAME      adam (default) or sgd; `--optimizer sgd --lr 1e-3` is the tutorial's setting
+      --device NAME         auto (default), cpu or cuda
+      --data DIR            folder with the four FashionMNIST IDX files (gzipped or not)
+      --download            fetch the files into DIR/FashionMNIST/raw (default DIR: data)
+      --save PATH           write model and optimizer state (safetensors) after each epoch
+      --resume PATH         continue from a file written by --save
+      --seed N              seed for initialization and shuffling (default 0)
+      --help                show this text
+    """
+
+  static func parse(_ arguments: [String]) throws -> Options {
+    var options = Options()
+    var index = 0
+    func value(_ flag: String) throws -> String {
+      index += 1
+      guard index < arguments.count else { throw TorchError.invalidArgument("\(flag) needs a value\n\n\(usage)") }
+      return arguments[index]
+    }
+    func number<T: LosslessStringConvertible>(_ flag: String, _: T.Type) throws -> T {
+      let text = try value(flag)
+      guard let parsed = T(text) else { throw TorchError.invalidArgument("\(flag): '\(text)' is not a valid number") }
+      return parsed
+    }
+    while index < arguments.count {
+      switch arguments[index] {
+      case "--epochs": options.epochs = try number("--epochs", Int.self)
+      case "--batch-size": options.batchSize = try number("--batch-size", Int.self)
+      case "--lr": options.lr = try number("--lr", Double.self)
+      case "--optimizer": options.optimizer = try value("--optimizer")
+      case "--device": options.device = try value("--device")
+      case "--data": options.dataDirectory = try value("--data")
+      case "--download": options.download = true
+      case "--save": options.savePath = try value("--save")
+      case "--resume": options.resumePath = try value("--resume")
+      case "--seed": options.seed = try number("--seed", UInt64.self)
+      case "--help", "-h":
+        print(usage)
+        exit(0)
+      default: throw TorchError.invalidArgument("unknown option \(arguments[index])\n\n\(usage)")
+      }
+      index += 1
+    }
+    guard ["adam", "sgd"].contains(options.optimizer) else {
+      throw TorchError.invalidArgument("--optimizer must be adam or sgd, not \(options.optimizer)")
+    }
+    guard ["auto", "cpu", "cuda"].contains(options.device) else {
+      throw TorchError.invalidArgument("--device must be auto, cpu or cuda, not \(options.device)")
+    }
+    guard options.epochs >= 0, options.batchSize > 0 else {
+      throw TorchError.invalidArgument("--epochs must be >= 0 and --batch-size > 0")
+    }
+    return options
+  }
+}

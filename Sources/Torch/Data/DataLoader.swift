@@ -1,0 +1,53 @@
+/// Batches a dataset (`torch.utils.data.DataLoader`): a `Sequence` of `(inputs, targets)`.
+///
+/// With `shuffle`, each pass draws a permutation with `torch.randperm` from `generator`, or
+/// from a generator seeded by the default one, so runs after `torch.manualSeed` repeat.
+/// (PyTorch derives that seed differently, so the order itself differs from PyTorch's.)
+public struct DataLoader<Data: Dataset>: Sequence {
+  public let dataset: Data
+  public let batchSize: Int
+  public let shuffle: Bool
+  public let dropLast: Bool
+  public let generator: Torch.Generator?
+
+  public init(_ dataset: Data, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false,
+              generator: Torch.Generator? = nil) {
+    torchCheck(batchSize > 0, "batch_size should be a positive integer value, but got batch_size=\(batchSize)", kind: "ValueError")
+    self.dataset = dataset
+    self.batchSize = batchSize
+    self.shuffle = shuffle
+    self.dropLast = dropLast
+    self.generator = generator
+  }
+
+  /// Number of batches per pass (`len(dataloader)`).
+  public var count: Int {
+    dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+  }
+
+  public func makeIterator() -> Iterator {
+    let order: [Int]
+    if shuffle {
+      let source = generator ?? Torch.Generator(seed: torch.defaultGenerator.withState { $0.random64() } & (1 << 63 - 1))
+      order = torch.randperm(dataset.count, generator: source).toArray(Int64.self).map(Int.init)
+    } else {
+      order = Array(0..<dataset.count)
+    }
+    return Iterator(dataset: dataset, order: order, batchSize: batchSize, batches: count)
+  }
+
+  public struct Iterator: IteratorProtocol {
+    let dataset: Data
+    let order: [Int]
+    let batchSize: Int
+    let batches: Int
+    var position = 0
+
+    public mutating func next() -> (Tensor, Tensor)? {
+      guard position < batches else { return nil }
+      let start = position * batchSize
+      position += 1
+      return dataset.batch(Array(order[start..<Swift.min(start + batchSize, order.count)]))
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import CTorchKernels
+import Foundation
+
+extension optim {
+  /// Adam (`torch.optim.Adam`) with PyTorch's single-tensor equations: m ← lerp(m, g, 1−β₁),
+  /// v ← β₂v + (1−β₂)g², p ← p − lr/(1−β₁ᵗ) · m / (√v̂/√(1−β₂ᵗ) + ε), where v̂ is v or its running
+  /// max with amsgrad. Weight decay is L2 (added to g), or decoupled (p ← p(1 − lr·wd)) in AdamW.
+  public class Adam: Optimizer {
+    let decoupled: Bool
+
+    public convenience init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
+      self.init([ParamGroup(params: params)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                amsgrad: amsgrad, maximize: maximize)
+    }
+
+    public convenience init(_ groups: [ParamGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
+      self.init(groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+                maximize: maximize, decoupled: false)
+    }
+
+    init(_ groups: [ParamGroup], lr: Double, betas: (Double, Double), eps: Double, weightDecay: Double,
+         amsgrad: Bool, maximize: Bool, decoupled: Bool) {
+      torchCheck(lr >= 0, "Invalid learning rate: \(lr)", kind: "ValueError")
+      torchCheck(eps >= 0, "Invalid epsilon value: \(eps)", kind: "ValueError")
+      torchCheck(betas.0 >= 0 && betas.0 < 1, "Invalid beta parameter at index 0: \(betas.0)", kind: "ValueError")
+      torchCheck(betas.1 >= 0 && betas.1 < 1, "Invalid beta parameter at index 1: \(betas.1)", kind: "ValueError")
+      self.decoupled = decoupled
+      super.init(groups, defaults: [
+        "lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weight_decay": weightDecay,
+        "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0,
+      ])
+    }
+
+    public override func step() {
+      torch.noGrad {
+        for group in paramGroups {
+          for p in group.params where p.grad != nil { update(p, p.grad!, group) }
+        }
+      }
+    }
+
+    private func update(_ p: Tensor, _ grad: Tensor, _ group: ParamGroup) {
+      let lr = group.lr ?? 0, beta1 = option(group, "beta1"), beta2 = option(group, "beta2")
+      let eps = option(group, "eps"), weightDecay = option(group, "weight_decay")
+      let amsgrad = option(group, "amsgrad") != 0, maximize = option(group, "maximize") != 0
+      let s = stateFor(p) {
+        var fresh = ["step": torch.tensor(0.0), "exp_avg": torch.zerosLike(p), "exp_avg_sq": torch.zerosLike(p)]
+        if amsgrad { fresh["max_exp_avg_sq"] = torch.zerosLike(p) }
+        return fresh
+      }
+      let step = s["step"]!.item() + 1
+      s["step"]!.fill_(step)
+      let (m, v, vmax) = (s["exp_avg"]!, s["exp_avg_sq"]!, s["max_exp_avg_sq"])
+      let bc1 = 1 - Foundation.pow(beta1, step), bc2 = 1 - Foundation.pow(beta2, step)
+      let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
+      if p.dtype == .float32, p.device == .cpu, [p, grad, m, v].allSatisfy(\.isContiguous) {
+        ctk_adam_step_f32(
+          Int64(p.numel()), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self),
+          v.pointer(Float.self), vmax?.pointer(Float.self), Float(lr), Float(beta1), Float(beta2), Float(eps),
+          Float(weightDecay), decoupled ? 1 : 0, maximize ? 1 : 0, Float(stepSize), Float(bc2Sqrt))
+        p.bumpVersion()
+        return
+      }
+      var g = maximize ? -grad : grad
+      if weightDecay != 0 {
+        if decoupled { p.mul_(1 - lr * weightDecay) } else { g = g + p * weightDecay }
+      }
+      m.add_((g - m) * (1 - beta1))
+      v.mul_(beta2).add_(g * g * (1 - beta2))
+      var second = v
+      if let vmax {
+        vmax.copy_(vmax.maximum(v))
+        second = vmax
+      }
+      let denom = second.sqrt() / bc2Sqrt + eps
+      p.add_(m * -stepSize / denom)
+    }
+
+    override var reprExtras: [String: String] {
+      ["differentiable": "False", "foreach": "None", "fused": "None", "capturable": "False"]
+    }
+  }
+
+  /// Adam with decoupled weight decay (`torch.optim.AdamW`, default weight_decay 0.01).
+  public final class AdamW: Adam {
+    public convenience init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false) {
+      self.init([ParamGroup(params: params)], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                amsgrad: amsgrad, maximize: maximize, decoupled: true)
+    }
+
+    public convenience init(_ groups: [ParamGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false) {
+      self.init(groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+                maximize: maximize, decoupled: true)
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+extension optim {
+  /// A set of parameters with its own hyper-parameters (`param_groups[i]`). Options that an
+  /// optimizer does not set on a group come from its defaults.
+  public struct ParamGroup {
+    public var params: [Tensor]
+    public var lr: Double?
+    public var options: [String: Double]
+
+    public init(params: [Tensor], lr: Double? = nil, options: [String: Double] = [:]) {
+      self.params = params
+      self.lr = lr
+      self.options = options
+    }
+  }
+
+  /// The base of every optimizer (`torch.optim.Optimizer`): parameter groups, per-parameter
+  /// state, `zeroGrad`, and a state dict for resuming training exactly.
+  open class Optimizer: CustomStringConvertible {
+    /// The groups, with every option filled in from the defaults.
+    public var paramGroups: [ParamGroup]
+    /// Per-parameter state tensors (momentum buffers, Adam moments, step counts).
+    public internal(set) var state: [ObjectIdentifier: [String: Tensor]] = [:]
+    let defaults: [String: Double]
+
+    init(_ groups: [ParamGroup], defaults: [String: Double]) {
+      self.defaults = defaults
+      paramGroups = groups.map { group in
+        var filled = group
+        filled.lr = group.lr ?? defaults["lr"]
+        for (key, value) in defaults where key != "lr" && filled.options[key] == nil { filled.options[key] = value }
+        return filled
+      }
+      let all = paramGroups.flatMap(\.params)
+      torchCheck(!all.isEmpty, "optimizer got an empty parameter list", kind: "ValueError")
+      torchCheck(Set(all.map(ObjectIdentifier.init)).count == all.count,
+        "some parameters appear in more than one parameter group", kind: "ValueError")
+    }
+
+    /// Updates every parameter that has a gradient.
+    open func step() { torchFail("Optimizer.step is abstract", kind: "NotImplementedError") }
+
+    /// Clears gradients: to nil by default, as PyTorch 2 does (`zero_grad`).
+    public func zeroGrad(setToNone: Bool = true) {
+      for group in paramGroups {
+        for p in group.params {
+          if setToNone { p.grad = nil } else { p.grad?.zero_() }
+        }
+      }
+    }
+
+    /// The state for resuming: per-parameter tensors under `state.<index>.<name>` and each
+    /// group's hyper-parameters under `param_groups.<group>.<name>`, indices numbering the
+    /// parameters in group order, as PyTorch's `state_dict()` does.
+    public func stateDict() -> StateDict {
+      var result = StateDict()
+      var index = 0
+      for (g, group) in paramGroups.enumerated() {
+        result["param_groups.\(g).lr"] = torch.tensor(group.lr ?? 0, dtype: .float64)
+        for key in group.options.keys.sorted() {
+          result["param_groups.\(g).\(key)"] = torch.tensor(group.options[key]!, dtype: .float64)
+        }
+        for p in group.params {
+          for (name, tensor) in (state[ObjectIdentifier(p)] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            result["state.\(index).\(name)"] = tensor.detach()
+          }
+          index += 1
+        }
+      }
+      return result
+    }
+
+    /// Restores a state dict saved by `stateDict()` from an optimizer over parameters of the
+    /// same shapes; tensors are copied so the saved dict stays unchanged.
+    public func loadStateDict(_ saved: StateDict) throws {
+      let params = paramGroups.flatMap(\.params)
+      var restored: [ObjectIdentifier: [String: Tensor]] = [:]
+      for key in saved.keys {
+        let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+        guard parts.count == 3, let index = Int(parts[1]) else {
+          throw TorchError.stateDict("unexpected optimizer state key \(key)")
+        }
+        let value = saved[key]!
+        if parts[0] == "state" {
+          guard index < params.count else {
+            throw TorchError.stateDict("optimizer state refers to parameter \(index), but the optimizer has \(params.count)")
+          }
+          restored[ObjectIdentifier(params[index]), default: [:]][parts[2]] = value.clone().detach()
+        } else if parts[0] == "param_groups" {
+          guard index < paramGroups.count else {
+            throw TorchError.stateDict("loaded state dict has a different number of parameter groups")
+          }
+          if parts[2] == "lr" { paramGroups[index].lr = value.item() } else { paramGroups[index].options[parts[2]] = value.item() }
+        } else {
+          throw TorchError.stateDict("unexpected optimizer state key \(key)")
+        }
+      }
+      for (id, tensors) in restored {
+        if let p = params.first(where: { ObjectIdentifier($0) == id }) {
+          for (name, tensor) in tensors where name != "step" && tensor.dims != p.dims {
+            throw TorchError.stateDict("optimizer state \(name) has shape \(tensor.shape) but its parameter has \(p.shape)")
+          }
+        }
+      }
+      state = restored
+    }
+
+    var typeName: String { String(describing: type(of: self)) }
+
+    /// PyTorch's optimizer repr: one block per group with sorted options.
+    public var description: String {
+      var lines = ["\(typeName) ("]
+      for (g, group) in paramGroups.enumerated() {
+        lines.append("Parameter Group \(g)")
+        var options = group.options.mapValues { pythonNumber($0) }
+        options["lr"] = pythonNumber(group.lr ?? 0)
+        for (key, value) in reprExtras { options[key] = value }
+        for key in options.keys.sorted() { lines.append("    \(key): \(options[key]!)") }
+      }
+      return (lines + [")"]).joined(separator: "\n")
+    }
+
+    /// Options PyTorch shows that do not affect this implementation (foreach, fused, ...).
+    var reprExtras: [String: String] { ["differentiable": "False", "foreach": "None", "fused": "None"] }
+
+    func option(_ group: ParamGroup, _ key: String) -> Double { group.options[key] ?? defaults[key] ?? 0 }
+
+    /// This parameter's state, created on first use.
+    func stateFor(_ p: Tensor, _ make: () -> [String: Tensor]) -> [String: Tensor] {
+      if let existing = state[ObjectIdentifier(p)] { return existing }
+      let fresh = make()
+      state[ObjectIdentifier(p)] = fresh
+      return fresh
+    }
+  }
+}
+
+/// Python's spelling of a hyper-parameter: `0`, `0.001`, `False`.
+func pythonNumber(_ value: Double) -> String {
+  value == value.rounded() && Swift.abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+}

@@ -27,7 +27,7 @@ let package = Package(
     .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
 
     // MARK: - Unit test bundles
-    .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+    .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -207,6 +207,47 @@ def module_reprs():
     }
 
 
+def optimizer_trajectories():
+    """Parameters of Linear(3, 2) after 3 steps of each optimizer on a fixed problem."""
+    configs = {
+        "sgd": lambda p: torch.optim.SGD(p, lr=0.1),
+        "sgdMomentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        "sgdNesterov": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        "sgdDampening": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.5, dampening=0.3, maximize=True),
+        "adam": lambda p: torch.optim.Adam(p, lr=0.01),
+        "adamAmsgrad": lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.1),
+        "adamW": lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.99)),
+    }
+    x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    y = torch.tensor([1, 0])
+    out = {}
+    for name, make in configs.items():
+        model = nn.Linear(3, 2)
+        with torch.no_grad():
+            model.weight.copy_(torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+            model.bias.copy_(torch.tensor([0.05, -0.05]))
+        opt = make(model.parameters())
+        for _ in range(3):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        out[name] = model.weight.detach().flatten().tolist() + model.bias.detach().tolist()
+    return out
+
+
+def write_fixtures():
+    """A PyTorch-written safetensors file of a Linear(4, 3) state dict, for the interop test."""
+    import os
+    from safetensors.torch import save_file
+    torch.manual_seed(11)
+    model = nn.Linear(4, 3)
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "Tests", "TorchTests", "Fixtures", "pytorch_linear.safetensors")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file(model.state_dict(), path)
+    return model.weight.detach().flatten().tolist() + model.bias.detach().tolist()
+
+
 def swift_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -237,6 +278,15 @@ def main():
     for name, text in module_reprs().items():
         print(f"  {swift_string(name)}: {swift_string(text)},")
     print("]")
+    print()
+    print("/// Linear(3, 2) weight then bias after 3 optimizer steps (see optimizer_trajectories).")
+    print("let pytorchOptimizerTrajectories: [String: [Double]] = [")
+    for name, values in optimizer_trajectories().items():
+        print(f"  {swift_string(name)}: [" + ", ".join(repr(v) for v in values) + "],")
+    print("]")
+    print()
+    print("/// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.")
+    print("let pytorchLinearFixture: [Double] = [" + ", ".join(repr(v) for v in write_fixtures()) + "]")
     print()
     print("/// Every 997th bit pattern of `torch.randn(100003)` after `torch.manual_seed(0)`.")
     print("let pytorchRandnBits: [UInt32] = [" + ", ".join(str(b) for b in randn_bits()) + "]")

@@ -33,7 +33,7 @@ extension datasets {
     /// `root/FashionMNIST/raw` first when `download` is true and the files are missing.
     public init(root: String, train: Bool = true, download: Bool = false,
                 transform: (any Transform)? = nil, targetTransform: (any Transform)? = nil,
-                mirrors: [String] = FashionMNIST.mirrors) throws {
+                mirrors: [String] = FashionMNIST.mirrors, searchSystemDirectory: Bool = true) throws {
       self.train = train
       self.transform = transform
       self.targetTransform = targetTransform
@@ -42,7 +42,7 @@ extension datasets {
       if download && Self.locate("\(prefix)-images-idx3-ubyte", in: [rawDirectory, root]) == nil {
         try Self.download(into: rawDirectory, mirrors: mirrors)
       }
-      let searched = [rawDirectory, root, Self.systemDirectory]
+      let searched = [rawDirectory, root] + (searchSystemDirectory ? [Self.systemDirectory] : [])
       func load(_ name: String, dims: Int) throws -> Tensor {
         guard let path = Self.locate(name, in: searched) else {
           throw TorchError.io(path: (root as NSString).appendingPathComponent(name + ".gz"),

@@ -1,0 +1,315 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// Optimizers, schedulers and losses against PyTorch's numbers (scripts/generate_golden.py).
+final class OptimizerTests: XCTestCase {
+  func trajectory(_ make: ([Tensor]) -> optim.Optimizer) -> [Double] {
+    let model = nn.Linear(3, 2)
+    torch.noGrad {
+      model.weight.copy_(torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+      model.bias!.copy_(torch.tensor([0.05, -0.05]))
+    }
+    let optimizer = make(model.parameters())
+    let x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]), y = torch.tensor([1, 0])
+    for _ in 0..<3 {
+      optimizer.zeroGrad()
+      F.crossEntropy(model(x), y).backward()
+      optimizer.step()
+    }
+    return model.weight.toArray(Double.self) + model.bias!.toArray(Double.self)
+  }
+
+  func testOptimizersMatchPyTorchTo1e6() {
+    let configurations: [String: ([Tensor]) -> optim.Optimizer] = [
+      "sgd": { optim.SGD($0, lr: 0.1) },
+      "sgdMomentum": { optim.SGD($0, lr: 0.1, momentum: 0.9) },
+      "sgdNesterov": { optim.SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) },
+      "sgdDampening": { optim.SGD($0, lr: 0.05, momentum: 0.5, dampening: 0.3, maximize: true) },
+      "adam": { optim.Adam($0, lr: 0.01) },
+      "adamAmsgrad": { optim.Adam($0, lr: 0.01, weightDecay: 0.1, amsgrad: true) },
+      "adamW": { optim.AdamW($0, lr: 0.01, betas: (0.8, 0.99)) },
+    ]
+    XCTAssertEqual(Set(configurations.keys), Set(pytorchOptimizerTrajectories.keys))
+    for (name, make) in configurations {
+      let ours = trajectory(make), theirs = pytorchOptimizerTrajectories[name]!
+      for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: 1e-6, name) }
+    }
+  }
+
+  func testReprAndParamGroups() {
+    let a = torch.zeros([2], requiresGrad: true), b = torch.zeros([2], requiresGrad: true)
+    XCTAssertEqual(optim.SGD([a], lr: 0.001).description, """
+      SGD (
+      Parameter Group 0
+          dampening: 0
+          differentiable: False
+          foreach: None
+          fused: None
+          lr: 0.001
+          maximize: False
+          momentum: 0
+          nesterov: False
+          weight_decay: 0
+      )
+      """)
+    let optimizer = optim.SGD([optim.ParamGroup(params: [a], lr: 1), optim.ParamGroup(params: [b])], lr: 0.1)
+    a.grad = torch.ones(2)
+    b.grad = torch.ones(2)
+    optimizer.step()
+    XCTAssertEqual(a.toArray(), [-1, -1])
+    XCTAssertEqual(b.toArray(), [-0.1, -0.1])
+    optimizer.zeroGrad()
+    XCTAssertNil(a.grad)
+  }
+
+  func testStateDictResumesExactly() throws {
+    func run(_ steps: Int, resumeAt: Int?) throws -> [Float] {
+      let p = torch.tensor([1.0, -2.0, 3.0], requiresGrad: true)
+      var optimizer = optim.Adam([p], lr: 0.1, amsgrad: true)
+      for step in 0..<steps {
+        if step == resumeAt {
+          let saved = optimizer.stateDict()
+          optimizer = optim.Adam([p], lr: 0.1, amsgrad: true)
+          try optimizer.loadStateDict(saved)
+        }
+        optimizer.zeroGrad()
+        (p * p * Double(step + 1)).sum().backward()
+        optimizer.step()
+      }
+      return p.toArray()
+    }
+    XCTAssertEqual(try run(6, resumeAt: nil), try run(6, resumeAt: 3))
+  }
+
+  func testSchedulers() {
+    let p = torch.zeros([1], requiresGrad: true)
+    let stepped = optim.SGD([p], lr: 1)
+    let stepLR = optim.StepLR(stepped, stepSize: 2, gamma: 0.5)
+    var rates: [Double] = []
+    for _ in 0..<5 { stepLR.step(); rates.append(stepLR.getLastLr()[0]) }
+    XCTAssertEqual(rates, [1, 0.5, 0.5, 0.25, 0.25])
+    let cosine = optim.CosineAnnealingLR(optim.SGD([p], lr: 1), tMax: 4, etaMin: 0.1)
+    var cosines: [Double] = []
+    for _ in 0..<4 { cosine.step(); cosines.append(cosine.getLastLr()[0]) }
+    let expected = (1...4).map { 0.1 + 0.9 * (1 + Foundation.cos(Double.pi * Double($0) / 4)) / 2 }
+    for (a, b) in zip(cosines, expected) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+  }
+
+  func testCrossEntropyIsStableForLargeLogits() {
+    let logits = torch.tensor([[1e4, -1e4, 0], [0, 0, 5e4]], requiresGrad: true)
+    let loss = F.crossEntropy(logits, torch.tensor([1, 2]))
+    loss.backward()
+    XCTAssertTrue(loss.item().isFinite)
+    XCTAssertTrue(logits.grad!.toArray().allSatisfy(\.isFinite))
+    XCTAssertEqual(nn.CrossEntropyLoss()(torch.tensor([[2.0, 1, 0.1], [0.5, 2.5, 0.3]]), torch.tensor([0, 1])).item(), 0.3185, accuracy: 1e-4)
+  }
+}
+
+final class DataTests: XCTestCase {
+  var directory: String!
+
+  override func setUpWithError() throws {
+    directory = NSTemporaryDirectory() + "swift-torch-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+
+  /// IDX bytes: magic, dims, then `values`.
+  func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] {
+    var bytes: [UInt8] = [0, 0, 8, UInt8(dims.count)]
+    for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+    return bytes + values
+  }
+
+  func write(_ name: String, _ bytes: [UInt8], gzip: Bool = false) throws {
+    let path = (directory as NSString).appendingPathComponent(name)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    if gzip {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+      process.arguments = ["-f", path]
+      try process.run()
+      process.waitUntilExit()
+    }
+  }
+
+  /// A tiny FashionMNIST-shaped split: `count` images of 28x28 whose pixels equal their index.
+  func writeSplit(_ prefix: String, count: Int, gzip: Bool) throws {
+    let pixels = (0..<count).flatMap { [UInt8](repeating: UInt8($0), count: 784) }
+    try write("\(prefix)-images-idx3-ubyte", idx([count, 28, 28], pixels), gzip: gzip)
+    try write("\(prefix)-labels-idx1-ubyte", idx([count], (0..<count).map { UInt8($0 % 10) }), gzip: gzip)
+  }
+
+  func testFashionMNISTReadsPlainAndGzippedIDX() throws {
+    try writeSplit("train", count: 12, gzip: true)
+    try writeSplit("t10k", count: 5, gzip: false)
+    let train = try datasets.FashionMNIST(root: directory, train: true, transform: transforms.ToTensor())
+    let test = try datasets.FashionMNIST(root: directory, train: false)
+    XCTAssertEqual(train.count, 12)
+    XCTAssertEqual(test.count, 5)
+    let (image, label) = train[3]
+    XCTAssertEqual(image.shape.dims, [1, 28, 28])
+    XCTAssertEqual(image.max().item(), 3.0 / 255, accuracy: 1e-7)
+    XCTAssertEqual(label.item(), 3)
+    XCTAssertEqual(datasets.FashionMNIST.classes[9], "Ankle boot")
+  }
+
+  func testCorruptFilesAreErrorsNamingTheFile() throws {
+    func expectError(_ contains: String, file: StaticString = #filePath, line: UInt = #line) {
+      XCTAssertThrowsError(try datasets.FashionMNIST(root: directory, train: false, searchSystemDirectory: false), file: file, line: line) { error in
+        XCTAssertTrue("\(error)".contains(contains), "«\(error)» lacks «\(contains)»", file: file, line: line)
+        XCTAssertTrue("\(error)".contains(directory), "error names no path: \(error)", file: file, line: line)
+      }
+    }
+    expectError("Install Debian's dataset-fashion-mnist package")
+    try write("t10k-images-idx3-ubyte", [0, 0, 8, 1, 0, 0, 0, 1, 7])
+    try write("t10k-labels-idx1-ubyte", idx([1], [1]))
+    expectError("wrong magic number 0x00000801, expected 0x00000803")
+    try write("t10k-images-idx3-ubyte", idx([2, 28, 28], [UInt8](repeating: 1, count: 784)))
+    expectError("IDX data holds 784 bytes but the header promises 1568")
+    try write("t10k-images-idx3-ubyte", idx([2, 28, 28], [UInt8](repeating: 1, count: 1568)))
+    expectError("2 images but 1 labels")
+    // A gzip stream cut in half, and one with garbage after its header.
+    try FileManager.default.removeItem(atPath: directory + "/t10k-images-idx3-ubyte")
+    try write("t10k-images-idx3-ubyte", idx([1, 28, 28], (0..<784).map { UInt8($0 % 251) }), gzip: true)
+    let gz = directory + "/t10k-images-idx3-ubyte.gz"
+    let whole = try Data(contentsOf: URL(fileURLWithPath: gz))
+    try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: gz))
+    expectError("gzip stream")
+    try (whole.prefix(12) + Data(repeating: 0xAB, count: 200)).write(to: URL(fileURLWithPath: gz))
+    expectError("gzip stream")
+  }
+
+  func testDownloadChecksumsAndWritesAtomically() throws {
+    let files = datasets.FashionMNIST.resources.map(\.file)
+    var served: [String: [UInt8]] = [:]
+    for name in files { served[name] = Array("fake \(name)".utf8) }
+    let server = try LocalHTTPServer(files: served)
+    defer { server.close() }
+    // The served bodies do not match torchvision's sums: each download must fail, leaving nothing.
+    XCTAssertThrowsError(try datasets.FashionMNIST(root: directory, download: true, mirrors: [server.baseURL])) { error in
+      XCTAssertTrue("\(error)".contains("checksum mismatch"), "\(error)")
+    }
+    let raw = directory + "/FashionMNIST/raw"
+    XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: raw)) ?? [], [])
+    // With the right sum, the file arrives whole.
+    let body = served[files[0]]!
+    try Download.file(server.baseURL + files[0], to: raw + "/" + files[0], md5: MD5.hex(body))
+    XCTAssertEqual(try AtomicFile.read(raw + "/" + files[0]), body)
+    XCTAssertThrowsError(try Download.fetch(server.baseURL + "missing")) { error in
+      XCTAssertTrue("\(error)".contains("404"), "\(error)")
+    }
+  }
+
+  func testMD5KnownAnswers() {
+    XCTAssertEqual(MD5.hex([]), "d41d8cd98f00b204e9800998ecf8427e")
+    XCTAssertEqual(MD5.hex(Array("The quick brown fox jumps over the lazy dog".utf8)), "9e107d9d372bb6826bd81d3542a419d6")
+    XCTAssertEqual(MD5.hex([UInt8](repeating: 97, count: 1000)), "cabe45dcc9ae5b66ba86600cca6b8ba8")
+  }
+
+  func testDataLoaderBatchingShufflingAndDropLast() {
+    let x = torch.arange(10.0).reshape(10, 1), y = torch.arange(10)
+    let dataset = TensorDataset(x, y)
+    let plain = DataLoader(dataset, batchSize: 4)
+    XCTAssertEqual(plain.count, 3)
+    XCTAssertEqual(plain.map { $0.0.size(0) }, [4, 4, 2])
+    XCTAssertEqual(plain.flatMap { $0.1.toArray(Int64.self) }, Array(0..<10))
+    let dropped = DataLoader(dataset, batchSize: 4, dropLast: true)
+    XCTAssertEqual(dropped.count, 2)
+    XCTAssertEqual(dropped.map { $0.0.size(0) }, [4, 4])
+    let shuffled = DataLoader(dataset, batchSize: 3, shuffle: true, generator: Generator(seed: 0))
+    let batches = Array(shuffled)
+    let order = batches.flatMap { $0.1.toArray(Int64.self) }
+    XCTAssertEqual(order.sorted(), Array(0..<10))
+    XCTAssertEqual(order, torch.randperm(10, generator: Generator(seed: 0)).toArray(Int64.self))
+    XCTAssertEqual(batches.flatMap { $0.0.toArray() }.map(Int64.init), order, "inputs stay paired with targets")
+    XCTAssertNotEqual(Array(shuffled).flatMap { $0.1.toArray(Int64.self) }, order, "the generator advances between passes")
+    torch.manualSeed(5)
+    let first = DataLoader(dataset, batchSize: 10, shuffle: true).map { $0.1.toArray(Int64.self) }
+    torch.manualSeed(5)
+    XCTAssertEqual(DataLoader(dataset, batchSize: 10, shuffle: true).map { $0.1.toArray(Int64.self) }, first)
+  }
+}
+
+final class CheckpointTests: XCTestCase {
+  func path(_ name: String) -> String { NSTemporaryDirectory() + "swift-torch-\(UUID().uuidString)-\(name)" }
+
+  func testRoundTripKeepsNamesOrderDTypesAndValues() throws {
+    let file = path("model.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    var state = NeuralNetworkForCheckpoints().stateDict()
+    state["extra.long"] = torch.tensor([1, -2, 3])
+    state["extra.double"] = torch.tensor([[1.5]], dtype: .float64)
+    state["extra.bool"] = torch.tensor([true, false])
+    state["extra.byte"] = torch.tensor([7], dtype: .uint8)
+    try torch.save(state, to: file, metadata: ["note": "test"])
+    let (loaded, metadata) = try torch.loadWithMetadata(from: file)
+    XCTAssertEqual(metadata["note"], "test")
+    XCTAssertEqual(Set(loaded.keys), Set(state.keys))
+    for (key, tensor) in state {
+      XCTAssertEqual(loaded[key]!.dtype, tensor.dtype, key)
+      XCTAssertTrue(loaded[key]!.equal(tensor), key)
+    }
+    let fresh = NeuralNetworkForCheckpoints()
+    var modelOnly = loaded
+    for key in loaded.keys where key.hasPrefix("extra.") { modelOnly[key] = nil }
+    try fresh.loadStateDict(modelOnly)
+  }
+
+  func testLoadsAFileWrittenByPyTorch() throws {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "pytorch_linear", withExtension: "safetensors", subdirectory: "Fixtures"))
+    let linear = nn.Linear(4, 3)
+    try linear.loadStateDict(torch.load(from: url.path))
+    let values = linear.weight.toArray(Double.self) + linear.bias!.toArray(Double.self)
+    XCTAssertEqual(values, pytorchLinearFixture.map { Double(Float($0)) })
+  }
+
+  func testHostileAndTruncatedFilesAreErrors() throws {
+    let file = path("bad.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    func header(_ json: String, data: [UInt8] = []) -> [UInt8] {
+      let bytes = Array(json.utf8)
+      return (0..<8).map { UInt8(truncatingIfNeeded: bytes.count >> (8 * $0)) } + bytes + data
+    }
+    let cases: [(String, [UInt8])] = [
+      ("too short", [1, 2, 3]),
+      ("exceeds the file size", [255, 255, 255, 255, 255, 255, 0, 0] + Array("{}".utf8)),
+      ("not valid JSON", header("{not json")),
+      ("not a JSON object", header("[1, 2]")),
+      ("unsupported dtype", header(#"{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, data: [UInt8](repeating: 0, count: 8))),
+      ("outside the", header(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,800]}}"#, data: [UInt8](repeating: 0, count: 8))),
+      ("needs 8", header(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [UInt8](repeating: 0, count: 4))),
+      ("overlaps", header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 6))),
+      ("invalid shape", header(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [UInt8](repeating: 0, count: 4))),
+      ("follow the last tensor", header(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [1, 2])),
+    ]
+    for (expected, bytes) in cases {
+      try Data(bytes).write(to: URL(fileURLWithPath: file))
+      XCTAssertThrowsError(try torch.load(from: file), expected) { error in
+        XCTAssertTrue("\(error)".contains(expected) && "\(error)".contains(file), "«\(error)» lacks «\(expected)»")
+      }
+    }
+    var good = SafeTensors.encode(StateDict([("w", torch.ones(4))]))
+    good.removeLast(3)
+    try Data(good).write(to: URL(fileURLWithPath: file))
+    XCTAssertThrowsError(try torch.load(from: file))
+    XCTAssertThrowsError(try torch.load(from: path("missing"))) { error in
+      XCTAssertTrue("\(error)".contains("no such file"))
+    }
+  }
+
+  func testSaveIsAtomic() throws {
+    let file = path("atomic.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    try torch.save(StateDict([("w", torch.ones(2))]), to: file)
+    XCTAssertThrowsError(try torch.save(StateDict([("w", torch.ones(2))]), to: "/proc/forbidden/x.safetensors"))
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.contains("atomic.safetensors.tmp") }
+    XCTAssertEqual(leftovers, [])
+  }
+}
+
+final class NeuralNetworkForCheckpoints: Module {
+  let linear_relu_stack = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+}

@@ -1,9 +1,153 @@
+// torch-bench: speed figures for the CPU backend, one per line as `name value unit`,
+// each the median of several timed repetitions after warm-up. NumPy's matmul runs in the
+// same process tree for comparison (`python3` with NumPy; reported as missing otherwise).
+import CTorchKernels
+import Foundation
 import Torch
-final class WithDropout: Module {
-  let body = nn.Sequential(nn.Linear(4, 4), nn.Dropout(p: 0.5))
-  let extra = [nn.Dropout(p: 0.9)]
+
+func seconds(_ body: () -> Void) -> Double {
+  let start = DispatchTime.now().uptimeNanoseconds
+  body()
+  return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
-let model = WithDropout()
-model.eval()
-model.train()
-for (n, m) in model.namedModules() { print(n, m.isTraining, ObjectIdentifier(m)) }
+
+/// Median time of `repeats` runs of `body` after `warmup` untimed runs.
+func median(repeats: Int = 7, warmup: Int = 2, _ body: () -> Void) -> Double {
+  for _ in 0..<warmup { body() }
+  let times = (0..<repeats).map { _ in seconds(body) }.sorted()
+  return times[times.count / 2]
+}
+
+func report(_ name: String, _ value: Double, _ unit: String) {
+  print("\(name) \(String(format: value >= 100 ? "%.1f" : "%.3f", value)) \(unit)")
+}
+
+/// A matmul case: C[m,n] = A[m,k] B[k,n], with A or B read transposed where a layer's
+/// backward pass reads them so.
+struct GemmCase {
+  let name: String, m: Int, k: Int, n: Int, transA: Bool, transB: Bool
+  var flops: Double { 2 * Double(m * k * n) }
+}
+
+let gemmCases: [GemmCase] = [256, 512, 1024, 2048].map { GemmCase(name: "sgemm_\($0)", m: $0, k: $0, n: $0, transA: false, transB: false) } + [
+  GemmCase(name: "sgemm_fwd_64x784x512", m: 64, k: 784, n: 512, transA: false, transB: true),
+  GemmCase(name: "sgemm_fwd_64x512x512", m: 64, k: 512, n: 512, transA: false, transB: true),
+  GemmCase(name: "sgemm_fwd_64x512x10", m: 64, k: 512, n: 10, transA: false, transB: true),
+  GemmCase(name: "sgemm_bwd_input_64x512x784", m: 64, k: 512, n: 784, transA: false, transB: false),
+  GemmCase(name: "sgemm_bwd_weight_512x64x784", m: 512, k: 64, n: 784, transA: true, transB: false),
+  GemmCase(name: "sgemm_bwd_weight_512x64x512", m: 512, k: 64, n: 512, transA: true, transB: false),
+]
+
+func ourGemm(_ c: GemmCase) -> Double {
+  let a = c.transA ? torch.rand(c.k, c.m).t() : torch.rand(c.m, c.k)
+  let b = c.transB ? torch.rand(c.n, c.k).t() : torch.rand(c.k, c.n)
+  let repeats = c.flops > 1e9 ? 5 : 25
+  let time = median(repeats: repeats) { _ = a.mm(b) }
+  return c.flops / time / 1e9
+}
+
+/// NumPy's float32 matmul GFLOP/s for the same cases, or nil when NumPy is missing.
+func numpyGemm(_ cases: [GemmCase]) -> [String: Double]? {
+  let spec = cases.map { "(\"\($0.name)\", \($0.m), \($0.k), \($0.n), \($0.transA ? "True" : "False"), \($0.transB ? "True" : "False"))" }
+    .joined(separator: ", ")
+  let script = """
+    import time, numpy as np
+    for name, m, k, n, ta, tb in [\(spec)]:
+        a = np.random.rand(k, m).astype(np.float32).T if ta else np.random.rand(m, k).astype(np.float32)
+        b = np.random.rand(n, k).astype(np.float32).T if tb else np.random.rand(k, n).astype(np.float32)
+        reps = 5 if 2*m*k*n > 1e9 else 25
+        for _ in range(2): a @ b
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t)
+        ts.sort()
+        print(name, 2*m*k*n / ts[len(ts)//2] / 1e9)
+    """
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = ["python3", "-c", script]
+  var environment = ProcessInfo.processInfo.environment
+  environment["OPENBLAS_CORETYPE"] = nil
+  environment["OPENBLAS_L2_SIZE"] = nil
+  environment["OPENBLAS_NUM_THREADS"] = String(torch.getNumThreads())
+  process.environment = environment
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = FileHandle.nullDevice
+  guard (try? process.run()) != nil else { return nil }
+  let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  guard process.terminationStatus == 0 else { return nil }
+  var result: [String: Double] = [:]
+  for line in text.split(separator: "\n") {
+    let parts = line.split(separator: " ")
+    if parts.count == 2, let value = Double(parts[1]) { result[String(parts[0])] = value }
+  }
+  return result
+}
+
+final class NeuralNetwork: Module {
+  let flatten = nn.Flatten()
+  let linear_relu_stack = nn.Sequential(
+    nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+  func forward(_ x: Tensor) -> Tensor { linear_relu_stack(flatten(x)) }
+}
+
+func trainingStepsPerSecond(adam: Bool) -> Double {
+  torch.manualSeed(0)
+  let model = NeuralNetwork()
+  let optimizer: optim.Optimizer = adam ? optim.Adam(model.parameters(), lr: 1e-3) : optim.SGD(model.parameters(), lr: 1e-3)
+  let lossFn = nn.CrossEntropyLoss()
+  let batches = (0..<16).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) }
+  var index = 0
+  func step() {
+    let (x, y) = batches[index % batches.count]
+    index += 1
+    let loss = lossFn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zeroGrad()
+  }
+  let steps = 200
+  let time = median(repeats: 5, warmup: 1) { for _ in 0..<steps { step() } }
+  return Double(steps) / time
+}
+
+if let flag = CommandLine.arguments.firstIndex(of: "--profile-sgd") {
+  profileSGD(Int(CommandLine.arguments[flag + 1]) ?? 1000)
+  exit(0)
+}
+
+print("kernel_path \(String(cString: ctk_kernel_path())) name")
+print("threads \(torch.getNumThreads()) count")
+
+let numpy = numpyGemm(gemmCases)
+if numpy == nil { print("# numpy missing: python3 with NumPy was not found, so no ratios") }
+for c in gemmCases {
+  let ours = ourGemm(c)
+  report(c.name, ours, "GFLOP/s")
+  if let theirs = numpy?[c.name] {
+    report(c.name + "_numpy", theirs, "GFLOP/s")
+    report(c.name + "_ratio", ours / theirs, "x")
+  }
+}
+
+report("train_steps_sgd", trainingStepsPerSecond(adam: false), "steps/s")
+report("train_steps_adam", trainingStepsPerSecond(adam: true), "steps/s")
+
+do {
+  torch.manualSeed(0)
+  let model = NeuralNetwork().eval()
+  let images = torch.rand(10_000, 1, 28, 28)
+  let time = median(repeats: 5) {
+    torch.noGrad { for batch in images.split(1000) { _ = model(batch).argmax(1) } }
+  }
+  report("inference_10k_images", time, "s")
+}
+
+for (name, shape) in [("add_4x4", [4, 4]), ("add_64x512", [64, 512])] {
+  let a = torch.rand(shape), b = torch.rand(shape)
+  let iterations = 20_000
+  let time = median(repeats: 5) { for _ in 0..<iterations { _ = a + b } }
+  report(name + "_latency", time / Double(iterations) * 1e6, "us")
+}

@@ -1,6 +1,9 @@
 // SIMD microkernels with run-time dispatch. See include/CTorchKernels.h.
 #include "CTorchKernels.h"
 
+// Every path computes each lane with the same roundings: no implicit multiply-add fusion.
+#pragma STDC FP_CONTRACT OFF
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +41,17 @@ void ctk_force_portable(int portable) { g_forcePortable = portable; }
 enum { MR = 6, NR = 16, KC = 256, MC = 144, NC = 3072 };
 
 typedef void (*Microkernel)(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                            float alpha, float beta);
+                            float alpha, float beta, int64_t mr);
 
 /// Accumulates a MR x NR tile of packed A times packed B, then C = alpha*acc + beta*C.
 static void microkernelPortable(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                                float alpha, float beta) {
+                                float alpha, float beta, int64_t mr) {
   float acc[MR][NR];
   memset(acc, 0, sizeof acc);
   for (int64_t k = 0; k < kc; k++, a += MR, b += NR)
     for (int i = 0; i < MR; i++)
       for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
-  for (int i = 0; i < MR; i++) {
+  for (int i = 0; i < mr; i++) {
     float *row = c + i * rsC;
     for (int j = 0; j < NR; j++) row[j] = alpha * acc[i][j] + (beta == 0 ? 0 : beta * row[j]);
   }
@@ -68,7 +71,7 @@ CTK_AVX2 static inline void storeRow(float *row, __m256 lo, __m256 hi, __m256 al
 }
 
 CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                                     float alpha, float beta) {
+                                     float alpha, float beta, int64_t mr) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -87,11 +90,11 @@ CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b,
   }
   __m256 va = _mm256_set1_ps(alpha);
   storeRow(c + 0 * rsC, c00, c01, va, beta);
-  storeRow(c + 1 * rsC, c10, c11, va, beta);
-  storeRow(c + 2 * rsC, c20, c21, va, beta);
-  storeRow(c + 3 * rsC, c30, c31, va, beta);
-  storeRow(c + 4 * rsC, c40, c41, va, beta);
-  storeRow(c + 5 * rsC, c50, c51, va, beta);
+  if (mr > 1) storeRow(c + 1 * rsC, c10, c11, va, beta);
+  if (mr > 2) storeRow(c + 2 * rsC, c20, c21, va, beta);
+  if (mr > 3) storeRow(c + 3 * rsC, c30, c31, va, beta);
+  if (mr > 4) storeRow(c + 4 * rsC, c40, c41, va, beta);
+  if (mr > 5) storeRow(c + 5 * rsC, c50, c51, va, beta);
 }
 #endif
 
@@ -104,10 +107,63 @@ static float *packBuffer(float **slot, size_t floats) {
   return *slot;
 }
 
+#if CTK_X86
+/// Transposes 8 rows of 8 floats (rows at `src + r * stride`) into dst[k * NR + r].
+CTK_AVX2 static inline void transpose8x8(const float *src, int64_t stride, float *dst) {
+  __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + stride);
+  __m256 r2 = _mm256_loadu_ps(src + 2 * stride), r3 = _mm256_loadu_ps(src + 3 * stride);
+  __m256 r4 = _mm256_loadu_ps(src + 4 * stride), r5 = _mm256_loadu_ps(src + 5 * stride);
+  __m256 r6 = _mm256_loadu_ps(src + 6 * stride), r7 = _mm256_loadu_ps(src + 7 * stride);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(dst + 0 * NR, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(dst + 1 * NR, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(dst + 2 * NR, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(dst + 3 * NR, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(dst + 4 * NR, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(dst + 5 * NR, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(dst + 6 * NR, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(dst + 7 * NR, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+/// Packs one full NR-wide panel of a transposed B (row j of the source is column j of B).
+CTK_AVX2 static void packTransposedPanelAVX2(int64_t kc, const float *B, int64_t csB, float *dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    transpose8x8(B + k, csB, dst + k * NR);
+    transpose8x8(B + 8 * csB + k, csB, dst + k * NR + 8);
+  }
+  for (; k < kc; k++)
+    for (int64_t jj = 0; jj < NR; jj++) dst[k * NR + jj] = B[jj * csB + k];
+}
+#endif
+
 /// Packs B[k0:k0+kc, j0:j0+nc] into NR-wide column panels, zero-padding the last one.
 static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t csB, float *dst) {
   for (int64_t j = 0; j < nc; j += NR) {
     int64_t nr = nc - j < NR ? nc - j : NR;
+    if (rsB == 1 && csB != 1) {
+      // B is a transposed row-major matrix: read each of its rows contiguously.
+#if CTK_X86
+      if (nr == NR && useAVX2()) {
+        packTransposedPanelAVX2(kc, B + j * csB, csB, dst);
+        dst += kc * NR;
+        continue;
+      }
+#endif
+      for (int64_t jj = 0; jj < NR; jj++) {
+        const float *src = B + (j + jj) * csB;
+        for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = jj < nr ? src[k] : 0;
+      }
+      dst += kc * NR;
+      continue;
+    }
     for (int64_t k = 0; k < kc; k++, dst += NR) {
       const float *src = B + k * rsB + j * csB;
       if (csB == 1 && nr == NR) { memcpy(dst, src, NR * sizeof(float)); continue; }
@@ -125,6 +181,15 @@ static void packA(int64_t mc, int64_t kc, const float *A, int64_t rsA, int64_t c
     const float *base = A + i * rsA;
     if (rsA == 1 && mr == MR) {
       for (int64_t k = 0; k < kc; k++, dst += MR) memcpy(dst, base + k * csA, MR * sizeof(float));
+      continue;
+    }
+    if (csA == 1) {
+      // Row-major A: read each row contiguously and scatter into the sliver.
+      for (int64_t ii = 0; ii < MR; ii++) {
+        const float *row = base + ii * rsA;
+        for (int64_t k = 0; k < kc; k++) dst[k * MR + ii] = ii < mr ? row[k] : 0;
+      }
+      dst += kc * MR;
       continue;
     }
     for (int64_t k = 0; k < kc; k++, dst += MR) {
@@ -169,8 +234,8 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
             int64_t mr = mc - ir < MR ? mc - ir : MR;
             float *c = C + (ic + ir) * rsC + jc + jr;
             const float *a = bufA + ir * kc, *b = bufB + jr * kc;
-            if (mr == MR && nr == NR) { kernel(kc, a, b, c, rsC, alpha, betaNow); continue; }
-            kernel(kc, a, b, edge, NR, alpha, 0);
+            if (nr == NR) { kernel(kc, a, b, c, rsC, alpha, betaNow, mr); continue; }
+            kernel(kc, a, b, edge, NR, alpha, 0, MR);
             for (int64_t i = 0; i < mr; i++)
               for (int64_t j = 0; j < nr; j++)
                 c[i * rsC + j] = edge[i * NR + j] + (betaNow == 0 ? 0 : betaNow * c[i * rsC + j]);
@@ -276,22 +341,61 @@ float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out) 
 
 // MARK: - Optimizer steps
 
-CTK_DEFINE(adam_step_f32,
-           (int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
-            float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
-            float stepSize, float bc2Sqrt),
-           (n, p, grad, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, maximize, stepSize, bc2Sqrt), {
-  float oneMinusBeta1 = 1.0f - beta1, oneMinusBeta2 = 1.0f - beta2, decay = 1.0f - lr * wd;
-  for (int64_t i = 0; i < n; i++) {
-    float g = maximize ? -grad[i] : grad[i];
-    if (wd != 0) {
-      if (decoupled) p[i] *= decay; else g += wd * p[i];
-    }
-    m[i] += oneMinusBeta1 * (g - m[i]);
-    v[i] = v[i] * beta2 + oneMinusBeta2 * g * g;
-    float second = v[i];
-    if (vmax) { vmax[i] = vmax[i] > v[i] ? vmax[i] : v[i]; second = vmax[i]; }
-    float denom = sqrtf(second) / bc2Sqrt + eps;
-    p[i] += (-stepSize * m[i]) / denom;
+/// One lane of Adam: the reference every path must match.
+static inline void adamLane(float *p, float g, float *m, float *v, float *vmax, float oneMinusBeta1,
+                            float beta2, float oneMinusBeta2, float eps, float wd, int decoupled,
+                            float decay, float stepSize, float bc2Sqrt) {
+  if (wd != 0) {
+    if (decoupled) *p *= decay; else g += wd * *p;
   }
-})
+  *m += oneMinusBeta1 * (g - *m);
+  *v = *v * beta2 + oneMinusBeta2 * g * g;
+  float second = *v;
+  if (vmax) { *vmax = *vmax > *v ? *vmax : *v; second = *vmax; }
+  float denom = sqrtf(second) / bc2Sqrt + eps;
+  *p += (-stepSize * *m) / denom;
+}
+
+static void adam_portable(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax,
+                          float lr, float beta1, float beta2, float eps, float wd, int decoupled,
+                          int maximize, float stepSize, float bc2Sqrt) {
+  for (int64_t i = 0; i < n; i++)
+    adamLane(p + i, maximize ? -grad[i] : grad[i], m + i, v + i, vmax ? vmax + i : 0, 1.0f - beta1, beta2,
+             1.0f - beta2, eps, wd, decoupled, 1.0f - lr * wd, stepSize, bc2Sqrt);
+}
+
+#if CTK_X86
+/// Eight lanes at a time for the common case (no weight decay, amsgrad or maximize);
+/// the same operations in the same order as adamLane, so results are identical.
+CTK_AVX2 static void adam_avx2(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax,
+                               float lr, float beta1, float beta2, float eps, float wd, int decoupled,
+                               int maximize, float stepSize, float bc2Sqrt) {
+  if (wd != 0 || vmax || maximize) {
+    adam_portable(n, p, grad, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, maximize, stepSize, bc2Sqrt);
+    return;
+  }
+  const __m256 a1 = _mm256_set1_ps(1.0f - beta1), b2 = _mm256_set1_ps(beta2), a2 = _mm256_set1_ps(1.0f - beta2);
+  const __m256 e = _mm256_set1_ps(eps), s = _mm256_set1_ps(-stepSize), c2 = _mm256_set1_ps(bc2Sqrt);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 g = _mm256_loadu_ps(grad + i), mm = _mm256_loadu_ps(m + i), vv = _mm256_loadu_ps(v + i);
+    mm = _mm256_add_ps(mm, _mm256_mul_ps(a1, _mm256_sub_ps(g, mm)));
+    vv = _mm256_add_ps(_mm256_mul_ps(vv, b2), _mm256_mul_ps(_mm256_mul_ps(a2, g), g));
+    __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vv), c2), e);
+    __m256 pp = _mm256_add_ps(_mm256_loadu_ps(p + i), _mm256_div_ps(_mm256_mul_ps(s, mm), denom));
+    _mm256_storeu_ps(m + i, mm);
+    _mm256_storeu_ps(v + i, vv);
+    _mm256_storeu_ps(p + i, pp);
+  }
+  adam_portable(n - i, p + i, grad + i, m + i, v + i, 0, lr, beta1, beta2, eps, wd, decoupled, maximize, stepSize, bc2Sqrt);
+}
+#endif
+
+void ctk_adam_step_f32(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float lr,
+                       float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
+                       float stepSize, float bc2Sqrt) {
+#if CTK_X86
+  if (useAVX2()) { adam_avx2(n, p, grad, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, maximize, stepSize, bc2Sqrt); return; }
+#endif
+  adam_portable(n, p, grad, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, maximize, stepSize, bc2Sqrt);
+}

@@ -1,0 +1,102 @@
+import CTorchKernels
+import XCTest
+@testable import Torch
+
+/// The SIMD kernels against straightforward reference loops, on every dispatch path this
+/// CPU can run (AVX2+FMA where present, and the portable path everywhere).
+final class KernelTests: XCTestCase {
+  /// The dispatch paths to exercise: "portable" always, "avx2+fma" when the CPU has it.
+  var paths: [Int32] { ctk_cpu_has_avx2_fma() != 0 ? [1, 0] : [1] }
+
+  override func tearDown() { ctk_force_portable(0) }
+
+  /// C = A·B in float64 loops, as the reference.
+  func referenceProduct(_ a: Tensor, _ b: Tensor) -> [Double] {
+    let (m, k, n) = (a.size(0), a.size(1), b.size(1))
+    let x = a.toArray(Double.self), y = b.toArray(Double.self)
+    var c = [Double](repeating: 0, count: m * n)
+    for i in 0..<m { for p in 0..<k { let v = x[i * k + p]; for j in 0..<n { c[i * n + j] += v * y[p * n + j] } } }
+    return c
+  }
+
+  func testSGEMMOnOddSizesTransposesAndStrides() {
+    let shapes = [(1, 1, 1), (7, 13, 5), (6, 16, 16), (65, 33, 17), (64, 784, 10), (130, 260, 70), (13, 300, 301), (300, 5, 37)]
+    for path in paths {
+      ctk_force_portable(path)
+      torch.manualSeed(UInt64(path))
+      for (m, k, n) in shapes {
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+          let a = transA ? torch.randn(k, m).t() : torch.randn(m, k)
+          let b = transB ? torch.randn(n, k).t() : torch.randn(k, n)
+          let product = a.mm(b).toArray(Double.self), expected = referenceProduct(a, b)
+          for i in product.indices where Swift.abs(product[i] - expected[i]) > 1e-4 * (1 + Swift.abs(expected[i])) {
+            XCTFail("path \(String(cString: ctk_kernel_path())) \(m)x\(k)x\(n) transA \(transA) transB \(transB): \(product[i]) vs \(expected[i])")
+            break
+          }
+        }
+        // Strided views (every other row and column) that no BLAS layout covers.
+        let a = torch.randn(2 * m, 2 * k).slice(0, step: 2).slice(1, step: 2)
+        let b = torch.randn(2 * k, 3 * n).slice(0, step: 2).slice(1, step: 3)
+        assertClose(a.mm(b), Tensor(referenceProduct(a, b).map { Float($0) }, shape: [m, n]), rtol: 1e-4, atol: 1e-4)
+      }
+    }
+  }
+
+  func testAddmmFusesBiasAndScales() {
+    for path in paths {
+      ctk_force_portable(path)
+      let bias = torch.randn(7), a = torch.randn(5, 9), b = torch.randn(9, 7)
+      let fused = torch.addmm(bias, a, b, beta: 0.5, alpha: 2)
+      let separate = bias * 0.5 + a.mm(b) * 2.0
+      assertClose(fused, separate, rtol: 1e-5, atol: 1e-5)
+    }
+  }
+
+  func testVectorKernelsMatchReferenceLoops() {
+    for path in paths {
+      ctk_force_portable(path)
+      for n in [1, 7, 8, 31, 1000, 1027] {
+        let x = torch.randn(n), y = torch.randn(n)
+        let xs = x.toArray(), ys = y.toArray()
+        XCTAssertEqual((x + y).toArray(), zip(xs, ys).map { $0 + $1 })
+        XCTAssertEqual((x * y).toArray(), zip(xs, ys).map { $0 * $1 })
+        XCTAssertEqual((x - y).toArray(), zip(xs, ys).map { $0 - $1 })
+        XCTAssertEqual((x / y).toArray(), zip(xs, ys).map { $0 / $1 })
+        XCTAssertEqual(x.relu().toArray(), xs.map { Swift.max($0, 0) })
+        XCTAssertEqual(x.sum().item(), xs.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
+        let copy = x.clone()
+        torch.noGrad { copy.add_(y, alpha: 0.5) }
+        XCTAssertEqual(copy.toArray(), zip(xs, ys).map { $0 + 0.5 * $1 })
+      }
+    }
+  }
+
+  func testAdamKernelMatchesTensorEquations() {
+    for path in paths {
+      ctk_force_portable(path)
+      for amsgrad in [false, true] {
+        torch.manualSeed(9)
+        let p32 = torch.randn([37], requiresGrad: true), p64 = p32.detach().double().requiresGrad_()
+        let fast = optim.Adam([p32], lr: 0.01, weightDecay: amsgrad ? 0.1 : 0, amsgrad: amsgrad)
+        let reference = optim.Adam([p64], lr: 0.01, weightDecay: amsgrad ? 0.1 : 0, amsgrad: amsgrad)
+        for step in 0..<5 {
+          let g = torch.randn(37) * Double(step + 1)
+          p32.grad = g
+          p64.grad = g.double()
+          fast.step()
+          reference.step()
+        }
+        assertClose(p32.double(), p64, rtol: 1e-5, atol: 1e-6)
+      }
+    }
+  }
+
+  func testNormalTransformIsPathIndependent() {
+    for path in paths {
+      ctk_force_portable(path)
+      torch.manualSeed(0)
+      let bits = torch.randn(100_003).toArray().map(\.bitPattern)
+      XCTAssertEqual(Swift.stride(from: 0, to: bits.count, by: 997).map { bits[$0] }, pytorchRandnBits)
+    }
+  }
+}

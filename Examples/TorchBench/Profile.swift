@@ -15,3 +15,12 @@ func profileSGD(_ steps: Int) {
     optimizer.zeroGrad()
   }
 }
+
+/// `torch-bench --gemm N`: GFLOP/s of N×N products, three rounds of seven (for tuning).
+func profileGemm(_ n: Int) {
+  let a = torch.rand(n, n), b = torch.rand(n, n)
+  for _ in 0..<3 {
+    let time = median(repeats: 7) { _ = a.mm(b) }
+    print("ours \(n)", String(format: "%.1f", 2 * Double(n * n * n) / time / 1e9))
+  }
+}

@@ -118,6 +118,11 @@ if let flag = CommandLine.arguments.firstIndex(of: "--profile-sgd") {
   exit(0)
 }
 
+if let flag = CommandLine.arguments.firstIndex(of: "--gemm") {
+  profileGemm(Int(CommandLine.arguments[flag + 1]) ?? 1024)
+  exit(0)
+}
+
 print("kernel_path \(String(cString: ctk_kernel_path())) name")
 print("threads \(torch.getNumThreads()) count")
 

@@ -33,19 +33,25 @@ static int useAVX2(void) {
   return cached && !g_forcePortable;
 }
 
+void ctk_cpu_relax(void) {
+#if CTK_X86
+  __builtin_ia32_pause();
+#endif
+}
+
 const char *ctk_kernel_path(void) { return useAVX2() ? "avx2+fma" : "portable"; }
 void ctk_force_portable(int portable) { g_forcePortable = portable; }
 
 // MARK: - SGEMM
 
-enum { MR = 6, NR = 16, KC = 256, MC = 144, NC = 3072 };
+enum { MR = 6, NR = 16, KC = 256, MC = 72, NC = 3072 };
 
 typedef void (*Microkernel)(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                            float alpha, float beta, int64_t mr);
+                            float alpha, float beta, int64_t mr, int64_t nr);
 
 /// Accumulates a MR x NR tile of packed A times packed B, then C = alpha*acc + beta*C.
 static void microkernelPortable(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                                float alpha, float beta, int64_t mr) {
+                                float alpha, float beta, int64_t mr, int64_t nr) {
   float acc[MR][NR];
   memset(acc, 0, sizeof acc);
   for (int64_t k = 0; k < kc; k++, a += MR, b += NR)
@@ -53,25 +59,39 @@ static void microkernelPortable(int64_t kc, const float *a, const float *b, floa
       for (int j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
   for (int i = 0; i < mr; i++) {
     float *row = c + i * rsC;
-    for (int j = 0; j < NR; j++) row[j] = alpha * acc[i][j] + (beta == 0 ? 0 : beta * row[j]);
+    for (int j = 0; j < nr; j++) row[j] = alpha * acc[i][j] + (beta == 0 ? 0 : beta * row[j]);
   }
 }
 
 #if CTK_X86
-CTK_AVX2 static inline void storeRow(float *row, __m256 lo, __m256 hi, __m256 alpha, float beta) {
+/// Stores one row of the tile: all 16 columns, or the first `nr` through lane masks.
+CTK_AVX2 static inline void storeRow(float *row, __m256 lo, __m256 hi, __m256 alpha, float beta, int64_t nr) {
   lo = _mm256_mul_ps(lo, alpha);
   hi = _mm256_mul_ps(hi, alpha);
+  if (nr == NR) {
+    if (beta != 0) {
+      __m256 b = _mm256_set1_ps(beta);
+      lo = _mm256_fmadd_ps(b, _mm256_loadu_ps(row), lo);
+      hi = _mm256_fmadd_ps(b, _mm256_loadu_ps(row + 8), hi);
+    }
+    _mm256_storeu_ps(row, lo);
+    _mm256_storeu_ps(row + 8, hi);
+    return;
+  }
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i maskLo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), lanes);
+  __m256i maskHi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), lanes);
   if (beta != 0) {
     __m256 b = _mm256_set1_ps(beta);
-    lo = _mm256_fmadd_ps(b, _mm256_loadu_ps(row), lo);
-    hi = _mm256_fmadd_ps(b, _mm256_loadu_ps(row + 8), hi);
+    lo = _mm256_fmadd_ps(b, _mm256_maskload_ps(row, maskLo), lo);
+    hi = _mm256_fmadd_ps(b, _mm256_maskload_ps(row + 8, maskHi), hi);
   }
-  _mm256_storeu_ps(row, lo);
-  _mm256_storeu_ps(row + 8, hi);
+  _mm256_maskstore_ps(row, maskLo, lo);
+  _mm256_maskstore_ps(row + 8, maskHi, hi);
 }
 
 CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
-                                     float alpha, float beta, int64_t mr) {
+                                     float alpha, float beta, int64_t mr, int64_t nr) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -89,12 +109,12 @@ CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b,
     av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
   }
   __m256 va = _mm256_set1_ps(alpha);
-  storeRow(c + 0 * rsC, c00, c01, va, beta);
-  if (mr > 1) storeRow(c + 1 * rsC, c10, c11, va, beta);
-  if (mr > 2) storeRow(c + 2 * rsC, c20, c21, va, beta);
-  if (mr > 3) storeRow(c + 3 * rsC, c30, c31, va, beta);
-  if (mr > 4) storeRow(c + 4 * rsC, c40, c41, va, beta);
-  if (mr > 5) storeRow(c + 5 * rsC, c50, c51, va, beta);
+  storeRow(c + 0 * rsC, c00, c01, va, beta, nr);
+  if (mr > 1) storeRow(c + 1 * rsC, c10, c11, va, beta, nr);
+  if (mr > 2) storeRow(c + 2 * rsC, c20, c21, va, beta, nr);
+  if (mr > 3) storeRow(c + 3 * rsC, c30, c31, va, beta, nr);
+  if (mr > 4) storeRow(c + 4 * rsC, c40, c41, va, beta, nr);
+  if (mr > 5) storeRow(c + 5 * rsC, c50, c51, va, beta, nr);
 }
 #endif
 
@@ -144,6 +164,41 @@ CTK_AVX2 static void packTransposedPanelAVX2(int64_t kc, const float *B, int64_t
 }
 #endif
 
+#if CTK_X86
+/// Packs one full MR-tall sliver of a row-major A: eight k at a time, the six rows are
+/// transposed in registers and stored as k-major groups of six. Each 8-float store spills
+/// two floats into the next group, which the next store overwrites (the buffers carry
+/// slack for the last one).
+CTK_AVX2 static void packRowMajorSliverAVX2(int64_t kc, const float *A, int64_t rsA, float *dst) {
+  int64_t k = 0;
+  for (; k + 8 <= kc; k += 8) {
+    __m256 r0 = _mm256_loadu_ps(A + k), r1 = _mm256_loadu_ps(A + rsA + k);
+    __m256 r2 = _mm256_loadu_ps(A + 2 * rsA + k), r3 = _mm256_loadu_ps(A + 3 * rsA + k);
+    __m256 r4 = _mm256_loadu_ps(A + 4 * rsA + k), r5 = _mm256_loadu_ps(A + 5 * rsA + k);
+    __m256 r6 = _mm256_setzero_ps(), r7 = _mm256_setzero_ps();
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    float *d = dst + k * MR;
+    _mm256_storeu_ps(d + 0 * MR, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(d + 1 * MR, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(d + 2 * MR, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(d + 3 * MR, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(d + 4 * MR, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(d + 5 * MR, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(d + 6 * MR, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(d + 7 * MR, _mm256_permute2f128_ps(u3, u7, 0x31));
+  }
+  for (; k < kc; k++)
+    for (int64_t ii = 0; ii < MR; ii++) dst[k * MR + ii] = A[ii * rsA + k];
+}
+#endif
+
 /// Packs B[k0:k0+kc, j0:j0+nc] into NR-wide column panels, zero-padding the last one.
 static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t csB, float *dst) {
   for (int64_t j = 0; j < nc; j += NR) {
@@ -157,10 +212,12 @@ static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t c
         continue;
       }
 #endif
-      for (int64_t jj = 0; jj < NR; jj++) {
+      for (int64_t jj = 0; jj < nr; jj++) {
         const float *src = B + (j + jj) * csB;
-        for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = jj < nr ? src[k] : 0;
+        for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = src[k];
       }
+      for (int64_t k = 0; k < kc; k++)
+        for (int64_t jj = nr; jj < NR; jj++) dst[k * NR + jj] = 0;
       dst += kc * NR;
       continue;
     }
@@ -183,6 +240,13 @@ static void packA(int64_t mc, int64_t kc, const float *A, int64_t rsA, int64_t c
       for (int64_t k = 0; k < kc; k++, dst += MR) memcpy(dst, base + k * csA, MR * sizeof(float));
       continue;
     }
+#if CTK_X86
+    if (csA == 1 && mr == MR && useAVX2()) {
+      packRowMajorSliverAVX2(kc, base, rsA, dst);
+      dst += kc * MR;
+      continue;
+    }
+#endif
     if (csA == 1) {
       // Row-major A: read each row contiguously and scatter into the sliver.
       for (int64_t ii = 0; ii < MR; ii++) {
@@ -215,9 +279,8 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
 #if CTK_X86
   if (useAVX2()) kernel = microkernelAVX2;
 #endif
-  float *bufA = packBuffer(&tlsPackA, (size_t)MC * KC);
+  float *bufA = packBuffer(&tlsPackA, (size_t)MC * KC + 16);
   float *bufB = packBuffer(&tlsPackB, (size_t)KC * (NC + NR));
-  float edge[MR * NR];
 
   for (int64_t jc = 0; jc < N; jc += NC) {
     int64_t nc = N - jc < NC ? N - jc : NC;
@@ -234,11 +297,7 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
             int64_t mr = mc - ir < MR ? mc - ir : MR;
             float *c = C + (ic + ir) * rsC + jc + jr;
             const float *a = bufA + ir * kc, *b = bufB + jr * kc;
-            if (nr == NR) { kernel(kc, a, b, c, rsC, alpha, betaNow, mr); continue; }
-            kernel(kc, a, b, edge, NR, alpha, 0, MR);
-            for (int64_t i = 0; i < mr; i++)
-              for (int64_t j = 0; j < nr; j++)
-                c[i * rsC + j] = edge[i * NR + j] + (betaNow == 0 ? 0 : betaNow * c[i * rsC + j]);
+            kernel(kc, a, b, c, rsC, alpha, betaNow, mr, nr);
           }
         }
       }

@@ -19,6 +19,9 @@ const char *ctk_kernel_path(void);
 /// Forces the portable path (1) or returns to the CPU's best path (0); for tests and benchmarks.
 void ctk_force_portable(int portable);
 
+/// A spin-wait hint (`pause` on x86).
+void ctk_cpu_relax(void);
+
 /// C[M,N] = alpha * A[M,K] * B[K,N] + beta * C, single-threaded, GotoBLAS-style
 /// (packed panels, 6x16 register-blocked microkernel). A and B are read through
 /// arbitrary element strides, so transposed operands need no copy. C has unit

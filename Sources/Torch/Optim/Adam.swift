@@ -56,10 +56,15 @@ extension optim {
       let bc1 = 1 - Foundation.pow(beta1, step), bc2 = 1 - Foundation.pow(beta2, step)
       let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
       if p.dtype == .float32, p.device == .cpu, [p, grad, m, v].allSatisfy(\.isContiguous) {
-        ctk_adam_step_f32(
-          Int64(p.numel()), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self),
-          v.pointer(Float.self), vmax?.pointer(Float.self), Float(lr), Float(beta1), Float(beta2), Float(eps),
-          Float(weightDecay), decoupled ? 1 : 0, maximize ? 1 : 0, Float(stepSize), Float(bc2Sqrt))
+        let (pp, gp, mp, vp, xp) = (p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self),
+                                    v.pointer(Float.self), vmax?.pointer(Float.self))
+        // Elementwise and independent per lane: large parameters are split across threads.
+        ThreadPool.parallelChunks(p.numel(), minimumChunk: 1 << 16) { start, count in
+          ctk_adam_step_f32(
+            Int64(count), pp + start, gp + start, mp + start, vp + start, xp.map { $0 + start }, Float(lr),
+            Float(beta1), Float(beta2), Float(eps), Float(weightDecay), decoupled ? 1 : 0, maximize ? 1 : 0,
+            Float(stepSize), Float(bc2Sqrt))
+        }
         p.bumpVersion()
         return
       }

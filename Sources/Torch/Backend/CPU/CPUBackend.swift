@@ -38,7 +38,12 @@ struct CPUBackend: Backend {
       } else {
         map(src, into: dst) { (x: Int64) in D(Double(x)) }
       }
-    case .uint8: map(src, into: dst) { (x: UInt8) in D(Double(x)) }
+    case .uint8:
+      if D.self == Float.self {
+        map(src, into: dst) { (x: UInt8) in Float(x) }
+      } else {
+        map(src, into: dst) { (x: UInt8) in D(Double(x)) }
+      }
     case .bool: map(src, into: dst) { (x: Bool) in D(x ? 1 : 0) }
     }
   }
@@ -523,6 +528,19 @@ struct CPUBackend: Backend {
 
   func indexSelect(_ x: Tensor, dim: Int, index: Tensor, into out: Tensor) {
     let idx = index.pointer(Int64.self), step = index.elementStrides.first ?? 0
+    if dim == 0, x.isContiguous, x.dims.count > 0 {
+      // Rows of a dense tensor: one memcpy each.
+      let rowBytes = x.numel() / Swift.max(x.dims[0], 1) * x.dtype.itemSize
+      let source = x.storage.data + x.storageOffset * x.dtype.itemSize
+      let destination = out.storage.data + out.storageOffset * out.dtype.itemSize
+      for i in 0..<index.numel() {
+        var j = Int(idx[i * step])
+        torchCheck(j >= -x.dims[0] && j < x.dims[0], "index out of range in self", kind: "IndexError")
+        if j < 0 { j += x.dims[0] }
+        (destination + i * rowBytes).copyMemory(from: source + j * rowBytes, byteCount: rowBytes)
+      }
+      return
+    }
     for i in 0..<index.numel() {
       let j = Int(idx[i * step])
       torchCheck(j >= -x.dims[dim] && j < x.dims[dim],

@@ -4,10 +4,10 @@ import CTorchKernels
 ///
 /// The output is cut into blocks that each thread computes with its own packing buffers:
 /// along N in multiples of the 16-wide microkernel when N is wide enough, else along M
-/// in multiples of 6. Products under ~2^20 multiply-adds stay on the calling thread,
+/// in multiples of 6. Products under ~2^17 multiply-adds stay on the calling thread,
 /// where a dispatch would cost more than it saves.
 enum CPUGemm {
-  static let parallelThreshold = 1 << 20
+  static let parallelThreshold = 1 << 17
 
   static func sgemm(
     m: Int, n: Int, k: Int, alpha: Float,

@@ -1,0 +1,59 @@
+"""PyTorch's side of the FashionMNIST comparison: the tutorial's train/test loops on the
+same data (Debian's files, read with the standard library instead of torchvision), one
+epoch, with its wall time. Usage: python3 scripts/pytorch_fashion_mnist.py [sgd|adam]"""
+import gzip
+import struct
+import sys
+import time
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+ROOT = "/usr/share/datasets/fashion-mnist/"
+
+
+def idx(name):
+    data = gzip.open(ROOT + name + ".gz").read()
+    dims = data[3]
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+
+
+class NeuralNetwork(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.linear_relu_stack = nn.Sequential(
+            nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+
+    def forward(self, x):
+        return self.linear_relu_stack(self.flatten(x))
+
+
+start = time.time()
+torch.manual_seed(0)
+train = TensorDataset(idx("train-images-idx3-ubyte").float().div(255).unsqueeze(1), idx("train-labels-idx1-ubyte").long())
+test = TensorDataset(idx("t10k-images-idx3-ubyte").float().div(255).unsqueeze(1), idx("t10k-labels-idx1-ubyte").long())
+train_loader = DataLoader(train, batch_size=64, shuffle=True)
+test_loader = DataLoader(test, batch_size=64)
+model = NeuralNetwork()
+loss_fn = nn.CrossEntropyLoss()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3) if sys.argv[-1] != "sgd" else torch.optim.SGD(model.parameters(), lr=1e-3)
+t0 = time.time()
+model.train()
+for X, y in train_loader:
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
+train_seconds = time.time() - t0
+model.eval()
+correct, total_loss = 0, 0.0
+with torch.no_grad():
+    for X, y in test_loader:
+        pred = model(X)
+        total_loss += loss_fn(pred, y).item()
+        correct += (pred.argmax(1) == y).float().sum().item()
+print(f"pytorch {torch.__version__} threads={torch.get_num_threads()} epoch_train_seconds={train_seconds:.2f} "
+      f"accuracy={correct / len(test):.4f} wall={time.time() - start:.2f}")

@@ -118,6 +118,10 @@ if let flag = CommandLine.arguments.firstIndex(of: "--profile-sgd") {
   exit(0)
 }
 
+if CommandLine.arguments.contains("--cuda-check") {
+  exit(cudaCheck())
+}
+
 if let flag = CommandLine.arguments.firstIndex(of: "--gemm") {
   profileGemm(Int(CommandLine.arguments[flag + 1]) ?? 1024)
   exit(0)

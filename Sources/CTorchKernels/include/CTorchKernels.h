@@ -60,6 +60,15 @@ void ctk_adam_step_f32(int64_t n, float *param, const float *grad, float *expAvg
                        float weightDecay, int decoupled, int maximize,
                        float stepSize, float biasCorrection2Sqrt);
 
+/// A tensor's geometry as CUDA kernels receive it (by value, up to 8 dims). The CUDA C
+/// sources in Backend/CUDA declare the same struct, so both sides agree on its layout.
+typedef struct {
+  int64_t shape[8];
+  int64_t strides[8];
+  int32_t ndim;
+  int32_t unused;
+} CTKTensorInfo;
+
 #ifdef __cplusplus
 }
 #endif

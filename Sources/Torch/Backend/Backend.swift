@@ -83,7 +83,7 @@ enum Backends {
 
   static func backend(for device: Device) -> any Backend {
     if device == .cpu { return cpu }
-    if let backend = extra.withLock({ $0[device] }) { return backend }
+    if let backend = extra.withLock({ $0[device] }) ?? cudaBackend(for: device) { return backend }
     torchFail(CUDARuntime.unavailableMessage(for: device))
   }
 }

@@ -1,36 +1,91 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Foundation
 
-/// Finds the NVIDIA driver at run time. Nothing CUDA-related is linked: where the driver
-/// is missing, `torch.cuda.isAvailable()` is false and using `.cuda` explains why.
+/// Finds CUDA at run time. Nothing CUDA-related is linked: where the driver, a device or
+/// NVRTC is missing, `torch.cuda.isAvailable()` is false and using `.cuda` says which.
 enum CUDARuntime {
-  /// Why CUDA cannot be used here, or nil when a driver library was found.
-  static let unavailableReason: String? = {
-    guard let handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL) else {
-      let reason = dlerror().map { String(cString: $0) } ?? "not found"
-      return "the NVIDIA driver library libcuda.so.1 could not be loaded (\(reason))"
+  private struct Loaded: @unchecked Sendable {
+    let backends: [CUDABackend]
+    let driver: CUDADriver
+  }
+
+  private static let state: Result<Loaded, TorchError> = {
+    do {
+      let driver = try CUDADriver()
+      let count = try driver.deviceCount()
+      guard count > 0 else { return .failure(.backend("the NVIDIA driver found no CUDA device")) }
+      let nvrtc = try NVRTC()
+      let backends = try (0..<count).map { try CUDABackend(ordinal: $0, driver: driver, nvrtc: nvrtc) }
+      backends.forEach(Backends.register)
+      return .success(Loaded(backends: backends, driver: driver))
+    } catch let error as TorchError {
+      return .failure(error)
+    } catch {
+      return .failure(.backend("\(error)"))
     }
-    dlclose(handle)
-    return "the NVIDIA driver was found, but this build's CUDA backend is not enabled yet"
   }()
 
+  /// Why CUDA cannot be used here, or nil when it can.
+  static var unavailableReason: String? {
+    if case .failure(let error) = state { return error.description }
+    return nil
+  }
+
+  static func backend(_ index: Int) -> CUDABackend? {
+    guard case .success(let loaded) = state, index < loaded.backends.count else { return nil }
+    return loaded.backends[index]
+  }
+
+  static var deviceCount: Int {
+    if case .success(let loaded) = state { return loaded.backends.count }
+    return 0
+  }
+
   static func unavailableMessage(for device: Device) -> String {
-    "Torch not compiled with CUDA enabled or no CUDA device is usable: cannot use \(device): "
-      + (unavailableReason ?? "no device")
+    if case .cuda(let index) = device, unavailableReason == nil {
+      return "CUDA error: invalid device ordinal \(index) (\(deviceCount) device(s) available)"
+    }
+    return "cannot use \(device): CUDA is not available: " + (unavailableReason ?? "no device")
+  }
+}
+
+extension Backends {
+  /// Loads CUDA on first use of a CUDA device, then looks the backend up again.
+  static func cudaBackend(for device: Device) -> (any Backend)? {
+    guard case .cuda(let index) = device else { return nil }
+    return CUDARuntime.backend(index)
   }
 }
 
 extension torch {
-  /// `torch.cuda`: device queries. Where no usable GPU exists they report none.
+  /// `torch.cuda`: device queries and memory figures. Where no usable GPU exists they
+  /// report none, and `unavailableReason` says why.
   public enum cuda {
     /// True when a CUDA device can run tensors (`torch.cuda.is_available()`).
     public static func isAvailable() -> Bool { CUDARuntime.unavailableReason == nil }
     /// Number of usable CUDA devices.
-    public static func deviceCount() -> Int { isAvailable() ? 1 : 0 }
+    public static func deviceCount() -> Int { CUDARuntime.deviceCount }
     /// Why CUDA is unavailable, for messages; nil when it is available.
     public static var unavailableReason: String? { CUDARuntime.unavailableReason }
+
+    /// The device's marketing name (`torch.cuda.get_device_name`).
+    public static func getDeviceName(_ index: Int = 0) -> String? {
+      guard let backend = CUDARuntime.backend(index) else { return nil }
+      return try? backend.driver.name(backend.driver.device(index))
+    }
+
+    /// Waits for every queued kernel and copy on the device (`torch.cuda.synchronize`).
+    public static func synchronize(_ index: Int = 0) { CUDARuntime.backend(index)?.synchronize() }
+
+    /// Seeds the generator CUDA tensors draw from. Random CUDA tensors are sampled by the CPU
+    /// generator and copied, so this is `torch.manualSeed`; the numbers match PyTorch's CPU
+    /// draws, not PyTorch's CUDA (Philox) draws.
+    public static func manualSeed(_ seed: UInt64) { torch.manualSeed(seed) }
+
+    /// Bytes held by live CUDA tensors (`torch.cuda.memory_allocated`).
+    public static func memoryAllocated(_ index: Int = 0) -> Int { CUDARuntime.backend(index)?.memoryAllocated ?? 0 }
+    /// The most bytes ever held at once (`torch.cuda.max_memory_allocated`).
+    public static func maxMemoryAllocated(_ index: Int = 0) -> Int { CUDARuntime.backend(index)?.maxMemoryAllocated ?? 0 }
+    /// Returns cached device blocks to the driver (`torch.cuda.empty_cache`).
+    public static func emptyCache(_ index: Int = 0) { CUDARuntime.backend(index)?.emptyCache() }
   }
 }

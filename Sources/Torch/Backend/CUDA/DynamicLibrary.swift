@@ -1,0 +1,64 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A shared library opened at run time. Symbols resolve one by one, so a library that
+/// lacks an optional function still loads.
+struct DynamicLibrary: @unchecked Sendable {
+  let handle: UnsafeMutableRawPointer
+  let path: String
+
+  /// Opens the first of `candidates` (sonames or absolute paths) that loads, or throws
+  /// listing every place tried and why each failed.
+  static func open(_ name: String, candidates: [String]) throws(TorchError) -> DynamicLibrary {
+    var failures: [String] = []
+    for candidate in candidates {
+      if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) { return DynamicLibrary(handle: handle, path: candidate) }
+      failures.append("\(candidate) (\(dlerror().map { String(cString: $0) } ?? "not found"))")
+    }
+    throw .backend("\(name) could not be loaded; tried: " + failures.joined(separator: "; "))
+  }
+
+  /// The function `name` as the C function type `T`, or nil when the library lacks it.
+  func symbol<T>(_ name: String, _: T.Type) -> T? {
+    dlsym(handle, name).map { unsafeBitCast($0, to: T.self) }
+  }
+
+  /// Directories where NVIDIA's toolkit libraries are commonly installed: `CUDA_HOME`,
+  /// `CUDA_PATH`, `/usr/local/cuda*`, and the `nvidia-*` Python wheels' folders.
+  static func toolkitDirectories() -> [String] {
+    let environment = ProcessInfo.processInfo.environment
+    var directories: [String] = []
+    for key in ["CUDA_HOME", "CUDA_PATH"] {
+      if let root = environment[key] { directories += [root + "/lib64", root + "/lib", root + "/targets/x86_64-linux/lib"] }
+    }
+    let local = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/local"))?.filter { $0.hasPrefix("cuda") }.sorted(by: >) ?? []
+    directories += local.flatMap { ["/usr/local/\($0)/lib64", "/usr/local/\($0)/targets/x86_64-linux/lib"] }
+    for site in pythonSitePackages() {
+      directories += ["nvidia/cu13/lib", "nvidia/cuda_nvrtc/lib", "nvidia/cublas/lib"].map { site + "/" + $0 }
+    }
+    return directories.filter { FileManager.default.fileExists(atPath: $0) }
+  }
+
+  /// site-packages folders of the Python installations on the usual paths.
+  private static func pythonSitePackages() -> [String] {
+    var roots: [String] = []
+    let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
+    for base in ["/usr/lib", "/usr/local/lib", home + "/.local/lib"] + pyenvLibs(home) {
+      let entries = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+      for entry in entries where entry.hasPrefix("python3") {
+        roots += ["\(base)/\(entry)/site-packages", "\(base)/\(entry)/dist-packages"]
+      }
+    }
+    return roots
+  }
+
+  private static func pyenvLibs(_ home: String) -> [String] {
+    let versions = home + "/.pyenv/versions"
+    return ((try? FileManager.default.contentsOfDirectory(atPath: versions)) ?? []).map { "\(versions)/\($0)/lib" }
+  }
+}

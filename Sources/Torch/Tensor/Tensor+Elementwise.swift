@@ -2,6 +2,7 @@
 
 /// The shape two broadcast operands produce, or PyTorch's error.
 func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int] {
+  if a == b { return a }
   let rank = Swift.max(a.count, b.count)
   var shape = [Int](repeating: 1, count: rank)
   for i in 0..<rank {
@@ -74,37 +75,48 @@ extension Tensor {
 
   // MARK: - Arithmetic
 
+  /// Whether an op on these operands records history (checked before building a node, so
+  /// untracked ops allocate nothing for autograd).
+  @inline(__always)
+  static func tracks(_ a: Tensor, _ b: Tensor) -> Bool {
+    (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
+  }
+
   public static func + (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
-    return elementwise(.add, a, b, compute: type, output: type)
-      .recording("AddBackward0", [a, b]) { g in [g.gradient(for: a), g.gradient(for: b)] }
+    let out = elementwise(.add, a, b, compute: type, output: type)
+    guard tracks(a, b) else { return out }
+    return out.recording("AddBackward0", [a, b]) { g in [g.gradient(for: a), g.gradient(for: b)] }
   }
 
   public static func - (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
-    return elementwise(.sub, a, b, compute: type, output: type)
-      .recording("SubBackward0", [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (-g).gradient(for: b) : nil] }
+    let out = elementwise(.sub, a, b, compute: type, output: type)
+    guard tracks(a, b) else { return out }
+    return out.recording("SubBackward0", [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (-g).gradient(for: b) : nil] }
   }
 
   public static func * (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
+    let out = elementwise(.mul, a, b, compute: type, output: type)
+    guard tracks(a, b) else { return out }
     let (sa, sb) = (a.detach(), b.detach())
-    return elementwise(.mul, a, b, compute: type, output: type)
-      .recording("MulBackward0", [a, b], saved: [sa, sb]) { g in
-        [a.requiresGrad ? (g * sb).gradient(for: a) : nil, b.requiresGrad ? (g * sa).gradient(for: b) : nil]
-      }
+    return out.recording("MulBackward0", [a, b], saved: [sa, sb]) { g in
+      [a.requiresGrad ? (g * sb).gradient(for: a) : nil, b.requiresGrad ? (g * sa).gradient(for: b) : nil]
+    }
   }
 
   /// True division: integer operands give float32, as in PyTorch.
   public static func / (a: Tensor, b: Tensor) -> Tensor {
     let promoted = DType.promote(a.dtype, b.dtype)
     let type = promoted.isFloatingPoint ? promoted : .float32
+    let out = elementwise(.div, a, b, compute: type, output: type)
+    guard tracks(a, b) else { return out }
     let (sa, sb) = (a.detach(), b.detach())
-    return elementwise(.div, a, b, compute: type, output: type)
-      .recording("DivBackward0", [a, b], saved: [sa, sb]) { g in
-        [a.requiresGrad ? (g / sb).gradient(for: a) : nil,
-         b.requiresGrad ? (-g * sa / (sb * sb)).gradient(for: b) : nil]
-      }
+    return out.recording("DivBackward0", [a, b], saved: [sa, sb]) { g in
+      [a.requiresGrad ? (g / sb).gradient(for: a) : nil,
+       b.requiresGrad ? (-g * sa / (sb * sb)).gradient(for: b) : nil]
+    }
   }
 
   public static prefix func - (x: Tensor) -> Tensor {

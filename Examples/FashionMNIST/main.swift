@@ -79,11 +79,12 @@ func testLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: NeuralNetwork, _ los
 /// Finds the data: --data, then ./data and Debian's package, then the embedded sample.
 func loadData(_ options: Options) throws -> (datasets.FashionMNIST, datasets.FashionMNIST) {
   let transform = transforms.ToTensor()
-  func load(_ root: String, download: Bool = false) throws -> (datasets.FashionMNIST, datasets.FashionMNIST) {
-    (try datasets.FashionMNIST(root: root, train: true, download: download, transform: transform),
-     try datasets.FashionMNIST(root: root, train: false, download: download, transform: transform))
+  func load(_ root: String, download: Bool = false, systemToo: Bool = true) throws -> (datasets.FashionMNIST, datasets.FashionMNIST) {
+    (try datasets.FashionMNIST(root: root, train: true, download: download, transform: transform, searchSystemDirectory: systemToo),
+     try datasets.FashionMNIST(root: root, train: false, download: download, transform: transform, searchSystemDirectory: systemToo))
   }
-  if let directory = options.dataDirectory { return try load(directory, download: options.download) }
+  // An explicit --data folder is the only place looked at.
+  if let directory = options.dataDirectory { return try load(directory, download: options.download, systemToo: false) }
   if options.download { return try load("data", download: true) }
   do {
     return try load("data")

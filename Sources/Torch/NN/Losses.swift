@@ -5,9 +5,10 @@ public enum Reduction: String, Sendable {
 
 extension F {
   /// Cross entropy between logits `(N, C)` (or `(C)`) and class indices or class
-  /// probabilities (`F.cross_entropy`). Class-index targets without label smoothing run
-  /// one fused, numerically stable pass whose node is `NllLossBackward0`, as in PyTorch;
-  /// large logits give no nan or inf.
+  /// probabilities (`F.cross_entropy`). Class-index targets without label smoothing take a
+  /// fused path: one node (`NllLossBackward0`, the name PyTorch's graph shows on top) whose
+  /// gradient is softmax − onehot. Everything goes through a stable log-softmax, so large
+  /// logits give no nan or inf.
   public static func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                   ignoreIndex: Int = -100, reduction: Reduction = .mean,
                                   labelSmoothing: Double = 0) -> Tensor {
@@ -27,9 +28,9 @@ extension F {
       case .mean: return perSample.sum() / Double(input.dim() == 1 ? 1 : input.dims[0])
       }
     }
+    if labelSmoothing == 0 { return fusedCrossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
     let logProbs = input.logSoftmax(dim: classDim)
     let loss = nllLoss(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
-    guard labelSmoothing > 0 else { return loss }
     // Label smoothing mixes in the mean negative log-probability over classes.
     let classes = Double(input.dims[classDim])
     let targetsFlat = target.dim() == 0 ? target.reshape([1]) : target
@@ -47,10 +48,48 @@ extension F {
     return loss * (1 - labelSmoothing) + smoothed * (labelSmoothing / classes)
   }
 
+  /// Cross entropy in one node: log-softmax and the gathered losses are computed without
+  /// history, and the backward writes (softmax − onehot) · scale straight into the logits'
+  /// gradient, so no log-probability tensor is kept for a second node.
+  private static func fusedCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
+                                        reduction: Reduction) -> Tensor {
+    let logProbs = GradMode.with(enabled: false) { input.logSoftmax(dim: input.dim() == 1 ? 0 : 1) }
+    let parts = negativeLogLikelihood(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    let inputShape = input.dims, saved = logProbs.detach()
+    return parts.result.recording("NllLossBackward0", [input]) { g in
+      let scale = parts.rowScale(g)
+      let grad = (saved.reshape([parts.rows, parts.classes]).exp() * scale).contiguous()
+      Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-scale).contiguous())
+      return [grad.reshape(inputShape)]
+    }
+  }
+
   /// Negative log-likelihood of log-probabilities `(N, C)` at class indices (`F.nll_loss`,
   /// node `NllLossBackward0`). 'mean' divides by the total weight of non-ignored targets.
   public static func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                              ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
+    let parts = negativeLogLikelihood(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    let inputShape = input.dims
+    return parts.result.recording("NllLossBackward0", [input]) { g in
+      let grad = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device)
+      Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-parts.rowScale(g)).contiguous())
+      return [grad.reshape(inputShape)]
+    }
+  }
+
+  /// The untracked part of nll_loss shared by `nllLoss` and the fused cross entropy: the
+  /// reduced loss, the targets with ignored ones made safe to index, and each row's share of
+  /// an incoming gradient (its class weight over the reduction's divisor, 0 when ignored).
+  struct NLLParts {
+    let result: Tensor
+    let safeTargets: Tensor
+    let rows: Int
+    let classes: Int
+    let rowScale: (Tensor) -> Tensor
+  }
+
+  static func negativeLogLikelihood(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
+                                    reduction: Reduction) -> NLLParts {
     torchCheck(target.dtype == .int64 || target.dtype == .uint8,
       "expected target dtype to be Long or Byte, but got \(target.dtype == .float32 ? "Float" : "\(target.dtype)")")
     let batched = input.dim() == 1 ? input.unsqueezedView(0) : input
@@ -63,34 +102,30 @@ extension F {
       torchCheck(weight.dims == [classes],
         "weight tensor should be defined either for all \(classes) classes or no classes but got weight tensor of shape: \(weight.shape.dims)")
     }
-    let losses = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
-    let weights = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
-    Backends.backend(for: input.device).nllLoss(
-      logProbs: batched, target: targets, weight: weight?.to(input.dtype), ignoreIndex: ignoreIndex,
-      losses: losses, weights: weights)
-    let total = GradMode.with(enabled: false) { weights.sum() }
-    let result: Tensor = GradMode.with(enabled: false) {
+    return GradMode.with(enabled: false) {
+      let losses = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
+      let weights = Tensor(uninitialized: [rows], dtype: input.dtype, device: input.device)
+      Backends.backend(for: input.device).nllLoss(
+        logProbs: batched, target: targets, weight: weight?.to(input.dtype), ignoreIndex: ignoreIndex,
+        losses: losses, weights: weights)
+      let total = weights.sum()
+      let result: Tensor
       switch reduction {
-      case .none: return input.dim() == 1 ? losses.reshape([]) : losses
-      case .sum: return losses.sum()
-      case .mean: return losses.sum() / total
+      case .none: result = input.dim() == 1 ? losses.reshape([]) : losses
+      case .sum: result = losses.sum()
+      case .mean: result = losses.sum() / total
       }
-    }
-    let safeTargets = GradMode.with(enabled: false) {
-      torch.where(targets.eq(Double(ignoreIndex)), torch.zerosLike(targets), targets).to(.int64).reshape([rows, 1])
-    }
-    let inputShape = input.dims
-    return result.recording("NllLossBackward0", [input]) { g in
-      let scale: Tensor
-      switch reduction {
-      case .none: scale = g.reshape([rows])
-      case .sum: scale = g.expand([rows])
-      case .mean: scale = (g / total).expand([rows])
+      let safeTargets = torch.where(targets.eq(Double(ignoreIndex)), torch.zerosLike(targets), targets).to(.int64).reshape([rows, 1])
+      let rowScale: (Tensor) -> Tensor = { g in
+        let perRow: Tensor
+        switch reduction {
+        case .none: perRow = g.reshape([rows])
+        case .sum: perRow = g.expand([rows])
+        case .mean: perRow = (g / total).expand([rows])
+        }
+        return (perRow * weights).reshape([rows, 1])
       }
-      let values = (-(scale * weights)).reshape([rows, 1]).contiguous()
-      let grad = torch.zeros([rows, classes], dtype: g.dtype, device: g.device)
-      Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: safeTargets, source: values)
-      return [grad.reshape(inputShape)]
+      return NLLParts(result: result, safeTargets: safeTargets, rows: rows, classes: classes, rowScale: rowScale)
     }
   }
 

@@ -419,9 +419,30 @@ struct CPUBackend: Backend {
 
   func softmax(_ x: Tensor, dim: Int, log: Bool, into out: Tensor) {
     switch x.dtype {
+    case .float32 where x.isContiguous && dim == x.dim() - 1:
+      denseSoftmaxRows(x, log: log, into: out)
     case .float32: softmax(x, dim, log, out, Float.self)
     case .float64: softmax(x, dim, log, out, Double.self)
     default: torchFail("softmax is only implemented for floating point tensors, got \(x.dtype)")
+    }
+  }
+
+  /// Softmax over the last dim of a dense float32 tensor, one C pass per row:
+  /// max, exp(x − max) with its sum, then the normalization.
+  private func denseSoftmaxRows(_ x: Tensor, log: Bool, into out: Tensor) {
+    let length = x.dims.last ?? 1, rows = x.numel() / Swift.max(length, 1)
+    let px = x.pointer(Float.self), po = out.pointer(Float.self)
+    for r in 0..<rows {
+      let row = px + r * length, dst = po + r * length
+      var peak = ctk_max_f32(Int64(length), row)
+      if peak == -.infinity { peak = 0 }
+      let sum = ctk_exp_shift_sum_f32(Int64(length), row, peak, dst)
+      if log {
+        let logSum = Foundation.logf(sum)
+        for k in 0..<length { dst[k] = row[k] - peak - logSum }
+      } else {
+        for k in 0..<length { dst[k] /= sum }
+      }
     }
   }
 

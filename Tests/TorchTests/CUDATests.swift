@@ -1,3 +1,5 @@
+import CTorchKernels
+import Foundation
 import XCTest
 @testable import Torch
 
@@ -45,5 +47,119 @@ final class CUDATests: XCTestCase {
       XCTAssertTrue("\(error)".contains("libdefinitely-missing.so.9"))
       XCTAssertTrue("\(error)".contains("/nowhere/libx.so"))
     }
+  }
+}
+
+/// The driver wrapper against a mock libcuda (Fixtures/mock_libcuda.c): loading, argument
+/// marshalling and error reporting, checked without a GPU.
+final class CUDADriverMockTests: XCTestCase {
+  typealias FailNext = @convention(c) (Int32) -> Void
+  typealias Recorded = @convention(c) (Int32) -> UnsafePointer<UInt8>
+  typealias Dimension = @convention(c) (Int32) -> UInt32
+
+  /// Compiles the mock with the system C compiler into a temporary folder.
+  func buildMock(_ flags: [String] = []) throws -> String {
+    let source = try XCTUnwrap(Bundle.module.url(forResource: "mock_libcuda", withExtension: "c", subdirectory: "Fixtures"))
+    let output = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)/libcuda.so.1"
+    try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    for compiler in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: compiler) {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: compiler)
+      process.arguments = ["-shared", "-fPIC", "-O1"] + flags + ["-o", output, source.path]
+      try process.run()
+      process.waitUntilExit()
+      if process.terminationStatus == 0 { return output }
+    }
+    throw XCTSkip("no C compiler to build the mock driver")
+  }
+
+  func testDriverLoadsQueriesAndMovesMemory() throws {
+    let driver = try CUDADriver(path: buildMock())
+    XCTAssertEqual(driver.driverVersion, 13050)
+    XCTAssertEqual(try driver.deviceCount(), 1)
+    let device = try driver.device(0)
+    XCTAssertEqual(try driver.name(device), "Mock GPU")
+    XCTAssertEqual(try driver.computeCapability(device).0, 9)
+    let address = try driver.allocate(16)
+    let values: [Float] = [1, 2, 3, 4]
+    try values.withUnsafeBytes { try driver.copyToDevice(address, $0.baseAddress!, 16, nil) }
+    var back = [Float](repeating: 0, count: 4)
+    try back.withUnsafeMutableBytes { try driver.copyToHost($0.baseAddress!, address, 16, nil) }
+    XCTAssertEqual(back, values)
+    try driver.free(address)
+  }
+
+  func testLaunchPassesEveryArgumentByValue() throws {
+    let driver = try CUDADriver(path: buildMock())
+    var info = CTKTensorInfo()
+    info.ndim = 2
+    info.shape.0 = 3
+    info.shape.1 = 5
+    info.strides.0 = 1
+    info.strides.1 = 3
+    var pointer: UInt64 = 0xDEAD_BEEF, count: Int64 = 15, scale: Double = 0.25
+    try withUnsafeMutablePointer(to: &pointer) { p in
+      try withUnsafeMutablePointer(to: &info) { i in
+        try withUnsafeMutablePointer(to: &count) { c in
+          try withUnsafeMutablePointer(to: &scale) { s in
+            var arguments: [UnsafeMutableRawPointer?] = [UnsafeMutableRawPointer(p), UnsafeMutableRawPointer(i), UnsafeMutableRawPointer(c), UnsafeMutableRawPointer(s)]
+            try arguments.withUnsafeMutableBufferPointer { buffer in
+              try driver.launch(driver.function(driver.loadModule([0]), "k"), grid: 7, block: 256, stream: nil, arguments: buffer.baseAddress!, name: "k")
+            }
+          }
+        }
+      }
+    }
+    let recorded = try XCTUnwrap(driver.library.symbol("mock_recorded_parameter", Recorded.self))
+    let dimension = try XCTUnwrap(driver.library.symbol("mock_recorded_grid", Dimension.self))
+    XCTAssertEqual(UnsafeRawPointer(recorded(0)).loadUnaligned(as: UInt64.self), 0xDEAD_BEEF)
+    let passed = UnsafeRawPointer(recorded(1)).loadUnaligned(as: CTKTensorInfo.self)
+    XCTAssertEqual([passed.ndim, Int32(passed.shape.0), Int32(passed.shape.1), Int32(passed.strides.1)], [2, 3, 5, 3])
+    XCTAssertEqual(UnsafeRawPointer(recorded(2)).loadUnaligned(as: Int64.self), 15)
+    XCTAssertEqual(UnsafeRawPointer(recorded(3)).loadUnaligned(as: Double.self), 0.25)
+    XCTAssertEqual(dimension(0), 7)
+  }
+
+  func testStatusesBecomeErrorsNamingTheCall() throws {
+    let driver = try CUDADriver(path: buildMock())
+    let failNext = try XCTUnwrap(driver.library.symbol("mock_fail_next", FailNext.self))
+    failNext(2)
+    XCTAssertThrowsError(try driver.allocate(64)) { error in
+      XCTAssertEqual("\(error)", "cuMemAlloc_v2(64 bytes) failed: CUDA_ERROR_OUT_OF_MEMORY (out of memory)")
+    }
+    XCTAssertThrowsError(try driver.device(3)) { error in
+      XCTAssertTrue("\(error)".contains("cuDeviceGet failed: CUDA_ERROR_INVALID_DEVICE"), "\(error)")
+    }
+  }
+
+  func testAMissingSymbolIsNamed() throws {
+    let path = try buildMock(["-DOMIT_LAUNCH"])
+    XCTAssertThrowsError(try CUDADriver(path: path)) { error in
+      XCTAssertTrue("\(error)".contains("lacks cuLaunchKernel"), "\(error)")
+    }
+  }
+}
+
+extension CUDADriverMockTests {
+  func testBackendMovesDataAndMarshalsAStridedLaunch() throws {
+    let nvrtc: NVRTC
+    do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
+    let driver = try CUDADriver(path: buildMock())
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc)
+    XCTAssertEqual(backend.architecture, "sm_90")
+    // Host -> "device" -> host through the backend's allocator and copies.
+    let host = torch.arange(6.0)
+    let onDevice = Tensor(storage: backend.allocate(bytes: 24), shape: [6], strides: [1], offset: 0, dtype: .float32)
+    Backends.cpu.readBytes(host).withUnsafeBytes { backend.writeBytes($0, into: onDevice) }
+    XCTAssertEqual(backend.readBytes(onDevice), Backends.cpu.readBytes(host))
+    XCTAssertEqual(backend.memoryAllocated, CPUAllocator.sizeClass(24))
+    // A fill of a transposed view passes the view's geometry and the element count.
+    let matrix = Tensor(storage: backend.allocate(bytes: 4 * 12), shape: [3, 4], strides: [4, 1], offset: 0, dtype: .float32)
+    backend.fill(matrix.aliased(shape: [4, 3], strides: [1, 4]), with: 2.5)
+    let recorded = try XCTUnwrap(driver.library.symbol("mock_recorded_parameter", Recorded.self))
+    let info = UnsafeRawPointer(recorded(1)).loadUnaligned(as: CTKTensorInfo.self)
+    XCTAssertEqual([Int(info.ndim), Int(info.shape.0), Int(info.shape.1), Int(info.strides.0), Int(info.strides.1)], [2, 4, 3, 1, 4])
+    XCTAssertEqual(UnsafeRawPointer(recorded(2)).loadUnaligned(as: Int64.self), 12)
+    XCTAssertEqual(UnsafeRawPointer(recorded(3)).loadUnaligned(as: Double.self), 2.5)
   }
 }

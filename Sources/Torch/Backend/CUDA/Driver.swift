@@ -51,8 +51,9 @@ final class CUDADriver: @unchecked Sendable {
   /// Optional: memory figures only.
   private let cuMemGetInfo: MemInfoFn?
 
-  init() throws(TorchError) {
-    let library = try DynamicLibrary.open("The NVIDIA driver (libcuda.so.1)", candidates: ["libcuda.so.1"])
+  /// Opens `libcuda.so.1`, or the library at `path` (for tests with a stand-in driver).
+  init(path: String? = nil) throws(TorchError) {
+    let library = try DynamicLibrary.open("The NVIDIA driver (libcuda.so.1)", candidates: [path ?? "libcuda.so.1"])
     self.library = library
     func require<T>(_ name: String, _ type: T.Type) throws(TorchError) -> T {
       guard let function = library.symbol(name, type) else {

@@ -57,10 +57,10 @@ final class CUDADriverMockTests: XCTestCase {
   typealias Recorded = @convention(c) (Int32) -> UnsafePointer<UInt8>
   typealias Dimension = @convention(c) (Int32) -> UInt32
 
-  /// Compiles the mock with the system C compiler into a temporary folder.
-  func buildMock(_ flags: [String] = []) throws -> String {
-    let source = try XCTUnwrap(Bundle.module.url(forResource: "mock_libcuda", withExtension: "c", subdirectory: "Fixtures"))
-    let output = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)/libcuda.so.1"
+  /// Compiles a mock from Fixtures with the system C compiler into a fresh temporary folder.
+  func compileMock(_ resource: String, as library: String, _ flags: [String] = []) throws -> String {
+    let source = try XCTUnwrap(Bundle.module.url(forResource: resource, withExtension: "c", subdirectory: "Fixtures"))
+    let output = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)/" + library
     try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     for compiler in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: compiler) {
       let process = Process()
@@ -70,8 +70,10 @@ final class CUDADriverMockTests: XCTestCase {
       process.waitUntilExit()
       if process.terminationStatus == 0 { return output }
     }
-    throw XCTSkip("no C compiler to build the mock driver")
+    throw XCTSkip("no C compiler to build the mock \(library)")
   }
+
+  func buildMock(_ flags: [String] = []) throws -> String { try compileMock("mock_libcuda", as: "libcuda.so.1", flags) }
 
   func testDriverLoadsQueriesAndMovesMemory() throws {
     let driver = try CUDADriver(path: buildMock())
@@ -161,5 +163,29 @@ extension CUDADriverMockTests {
     XCTAssertEqual([Int(info.ndim), Int(info.shape.0), Int(info.shape.1), Int(info.strides.0), Int(info.strides.1)], [2, 4, 3, 1, 4])
     XCTAssertEqual(UnsafeRawPointer(recorded(2)).loadUnaligned(as: Int64.self), 12)
     XCTAssertEqual(UnsafeRawPointer(recorded(3)).loadUnaligned(as: Double.self), 2.5)
+  }
+}
+
+extension CUDADriverMockTests {
+  /// Row-major products through a mock cuBLAS that computes the column-major GEMM it is
+  /// asked for: every transpose layout must give A·B.
+  func testCuBLASRowMajorMappingGivesTheRightProduct() throws {
+    let cublas = try CUBLAS(path: compileMock("mock_libcublas", as: "libcublas.so.13"), stream: nil)
+    typealias Recorded = @convention(c) () -> UnsafePointer<Int32>
+    XCTAssertEqual(try XCTUnwrap(cublas.library.symbol("mock_cublas_recorded", Recorded.self))()[7], 0, "TF32 math left off")
+    torch.manualSeed(2)
+    for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+      let (m, k, n) = (3, 5, 4)
+      let a = transA ? torch.randn(k, m).t() : torch.randn(m, k)
+      let b = transB ? torch.randn(n, k).t() : torch.randn(k, n)
+      let out = torch.zeros(m, n)
+      func address(_ t: Tensor) -> UInt64 { UInt64(UInt(bitPattern: t.storage.data)) + UInt64(t.storageOffset * 4) }
+      XCTAssertTrue(cublas.gemm(dtype: .float32, m: m, n: n, k: k, a: address(a), rsA: a.stride(0), csA: a.stride(1),
+                                b: address(b), rsB: b.stride(0), csB: b.stride(1), c: address(out), rsC: n, alpha: 1, beta: 0))
+      assertClose(out, a.mm(b), rtol: 1e-5, atol: 1e-5)
+    }
+    let strided = torch.randn(6, 10).slice(1, step: 2)
+    XCTAssertFalse(cublas.gemm(dtype: .float32, m: 6, n: 5, k: 5, a: 0, rsA: strided.stride(0), csA: strided.stride(1),
+                               b: 0, rsB: 5, csB: 1, c: 0, rsC: 5, alpha: 1, beta: 0), "no unit stride: the tiled kernel's job")
   }
 }

@@ -17,11 +17,13 @@ final class CUDABackend: Backend, @unchecked Sendable {
   private let context: OpaquePointer?
   private let stream: OpaquePointer?
   private let module: OpaquePointer
+  /// cuBLAS when it loads; nil means the tiled NVRTC GEMM serves every product.
+  let cublas: CUBLAS?
   private let functions = Mutex<[String: Int]>([:])
   private let cache = Mutex<[Int: [UInt64]]>([:])
   private let statistics = Mutex<(allocated: Int, peak: Int)>((0, 0))
 
-  init(ordinal: Int, driver: CUDADriver, nvrtc: NVRTC) throws {
+  init(ordinal: Int, driver: CUDADriver, nvrtc: NVRTC, cublasPath: String? = nil) throws {
     self.device = .cuda(ordinal)
     self.driver = driver
     self.nvrtc = nvrtc
@@ -31,6 +33,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
     context = try driver.activatePrimaryContext(handle)
     stream = try driver.createStream()
     module = try driver.loadModule(Self.kernelImage(nvrtc: nvrtc, driver: driver, architecture: architecture))
+    cublas = try? CUBLAS(path: cublasPath, stream: stream)
   }
 
   /// The compiled kernels: from the on-disk cache when present, else compiled now (cubin for the
@@ -275,6 +278,14 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   func gemm(_ a: Tensor, _ b: Tensor, into out: Tensor, alpha: Double, beta: Double) {
     let (m, k, n) = (a.dims[0], a.dims[1], b.dims[1])
+    if let cublas, m > 0, n > 0, k > 0,
+      cublas.gemm(dtype: out.dtype, m: m, n: n, k: k,
+                  a: address(a), rsA: a.elementStrides[0], csA: a.elementStrides[1],
+                  b: address(b), rsB: b.elementStrides[0], csB: b.elementStrides[1],
+                  c: address(out), rsC: out.elementStrides[0], alpha: alpha, beta: beta)
+    {
+      return
+    }
     launch("gemm_\(t(out))", count: m * n, grid: ((n + 15) / 16, (m + 15) / 16), [
       .pointer(address(a)), .int64(Int64(a.elementStrides[0])), .int64(Int64(a.elementStrides[1])),
       .pointer(address(b)), .int64(Int64(b.elementStrides[0])), .int64(Int64(b.elementStrides[1])),

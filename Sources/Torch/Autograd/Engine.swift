@@ -37,9 +37,6 @@ enum Engine {
     var stack: [(Node, Int)] = [(root, 0)]
     visited.insert(ObjectIdentifier(root))
     while let (node, next) = stack.popLast() {
-      if node.isReleased && node !== root {
-        // A released node cannot be traversed; apply() reports it when reached.
-      }
       if next < node.inputs.count {
         stack.append((node, next + 1))
         if let child = node.inputs[next]?.gradFn, visited.insert(ObjectIdentifier(child)).inserted {

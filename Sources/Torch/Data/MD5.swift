@@ -1,17 +1,13 @@
+import Foundation
+
 /// MD5 (RFC 1321), for checking downloads against the data set's published sums. Not for security.
 enum MD5 {
   private static let shifts: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
                                          5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
                                          4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
                                          6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
-  private static let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(Swift.abs(sinApprox($0)) * 4_294_967_296)) }
-
-  private static func sinApprox(_ i: Int) -> Double {
-    var x = Double(i + 1)
-    // sin(i + 1) via the standard library of the platform.
-    x = _sin(x)
-    return x
-  }
+  /// K[i] = floor(|sin(i + 1)| * 2^32), as the RFC defines them.
+  private static let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(Swift.abs(sin(Double($0 + 1))) * 4_294_967_296)) }
 
   /// Lowercase hex digest of `bytes`.
   static func hex(_ bytes: [UInt8]) -> String {
@@ -50,11 +46,3 @@ enum MD5 {
       .map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
   }
 }
-
-#if canImport(Glibc)
-  import Glibc
-  private func _sin(_ x: Double) -> Double { Glibc.sin(x) }
-#elseif canImport(Darwin)
-  import Darwin
-  private func _sin(_ x: Double) -> Double { Darwin.sin(x) }
-#endif

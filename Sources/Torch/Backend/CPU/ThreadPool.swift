@@ -142,21 +142,8 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  @inline(__always) private func spinPause() {
-    #if arch(x86_64)
-      _mm_pause_shim()
-    #endif
-  }
-}
-
-#if arch(x86_64)
-  @inline(__always) func _mm_pause_shim() { ctk_cpu_relax() }
-#endif
-
-/// Carries a value across a concurrency boundary that the caller has made safe by hand.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
+  /// A spin-wait hint to the CPU (`pause` on x86, nothing elsewhere).
+  @inline(__always) private func spinPause() { ctk_cpu_relax() }
 }
 
 extension torch {

@@ -200,7 +200,18 @@ static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t c
         continue;
       }
 #endif
-      for (int64_t jj = 0; jj < nr; jj++) {
+      int64_t first = 0;
+#if CTK_X86
+      if (nr >= 8 && useAVX2()) {
+        // The first eight columns through the register transpose, the rest one by one.
+        int64_t k = 0;
+        for (; k + 8 <= kc; k += 8) transpose8x8(B + j * csB + k, csB, dst + k * NR);
+        for (; k < kc; k++)
+          for (int64_t jj = 0; jj < 8; jj++) dst[k * NR + jj] = B[(j + jj) * csB + k];
+        first = 8;
+      }
+#endif
+      for (int64_t jj = first; jj < nr; jj++) {
         const float *src = B + (j + jj) * csB;
         for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = src[k];
       }

@@ -125,11 +125,7 @@ extension Module {
   @discardableResult
   public func to(_ dtype: DType) -> Self {
     for tensor in parameters() + buffers() where tensor.dtype.isFloatingPoint && tensor.dtype != dtype {
-      let converted = tensor.rawCopy(dtype: dtype)
-      tensor.storage = converted.storage
-      tensor.dtype = dtype
-      tensor.elementStrides = converted.elementStrides
-      tensor.storageOffset = 0
+      tensor.adopt(tensor.rawCopy(dtype: dtype))
       tensor.grad = nil
     }
     return self

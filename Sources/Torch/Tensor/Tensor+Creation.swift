@@ -61,11 +61,7 @@ extension Tensor {
 
   /// Replaces this tensor's storage with a copy on `device` (used by `to(device)` on leaves).
   func moveStorage(to device: Device) {
-    let moved = self.to(device)
-    storage = moved.storage
-    dims = moved.dims
-    elementStrides = moved.elementStrides
-    storageOffset = moved.storageOffset
+    adopt(rawCopy(device: device))
   }
 }
 

@@ -1,7 +1,7 @@
 // Matrix products: mm, addmm, matmul (1-D to batched), and the fused linear layer.
 
 extension Tensor {
-  private static func checkMatrices(_ op: String, _ a: Tensor, _ b: Tensor) {
+  static func checkMatrices(_ op: String, _ a: Tensor, _ b: Tensor) {
     torchCheck(a.dim() == 2, "self must be a matrix")
     torchCheck(b.dim() == 2, "mat2 must be a matrix")
     torchCheck(a.dtype == b.dtype,
@@ -136,7 +136,7 @@ extension torch {
 
   /// beta * input + alpha * (mat1 @ mat2) (`addmm`, node `AddmmBackward0`).
   public static func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
-    Tensor.checkMatricesPublic("addmm", mat1, mat2)
+    Tensor.checkMatrices("addmm", mat1, mat2)
     let (a, b) = (mat1.detach(), mat2.detach())
     let shape = [mat1.dims[0], mat2.dims[1]]
     let out = Tensor(uninitialized: shape, dtype: mat1.dtype, device: mat1.device)
@@ -153,8 +153,6 @@ extension torch {
 }
 
 extension Tensor {
-  static func checkMatricesPublic(_ op: String, _ a: Tensor, _ b: Tensor) { checkMatrices(op, a, b) }
-
   /// x @ weight.T + bias in one pass: the bias is written first and the product accumulated
   /// on top. Node `AddmmBackward0` for 2-D input, `UnsafeViewBackward0` over it otherwise,
   /// as PyTorch names them.

@@ -110,6 +110,16 @@ public final class Tensor {
     storage.data.assumingMemoryBound(to: T.self) + storageOffset
   }
 
+  /// Makes `self` refer to `other`'s memory and geometry, keeping its identity (and so every
+  /// reference a module or optimizer holds): how `to(device)` and `to(dtype)` move parameters.
+  func adopt(_ other: Tensor) {
+    storage = other.storage
+    dims = other.dims
+    elementStrides = other.elementStrides
+    storageOffset = other.storageOffset
+    dtype = other.dtype
+  }
+
   /// Marks the storage as written in place, for autograd's saved-tensor checks.
   func bumpVersion() { storage.version &+= 1 }
 }

@@ -181,8 +181,8 @@ enum CUDAKernels {
       lines.append("REDUCE(min, \(t), \(high), MIN_OP)")
       lines.append("ARGREDUCE(max, \(t), v > best)")
       lines.append("ARGREDUCE(min, \(t), v < best)")
-      lines.append("GEMM(\(t))".replacingOccurrences(of: "GEMM(f32)", with: "").replacingOccurrences(of: "GEMM(f64)", with: ""))
     }
+    lines.append("GEMM(i64)")  // the float GEMMs are instantiated with the float families above
     for t in ["f32", "f64", "i64", "u8", "b8"] { lines.append("INDEX_SELECT(\(t))") }
     for t in ["f32", "f64"] { lines += ["INDEX_ADD(\(t))", "GATHER(\(t))", "SCATTER_ADD(\(t))"] }
     lines += ["GATHER(i64)", "GATHER(u8)"]

@@ -56,10 +56,7 @@ final class CUDADriver: @unchecked Sendable {
     let library = try DynamicLibrary.open("The NVIDIA driver (libcuda.so.1)", candidates: [path ?? "libcuda.so.1"])
     self.library = library
     func require<T>(_ name: String, _ type: T.Type) throws(TorchError) -> T {
-      guard let function = library.symbol(name, type) else {
-        throw .backend("the NVIDIA driver at \(library.path) lacks \(name); a newer driver is needed")
-      }
-      return function
+      try library.require(name, type, advice: "a newer NVIDIA driver is needed")
     }
     cuInit = try require("cuInit", InitFn.self)
     cuDriverGetVersion = try require("cuDriverGetVersion", IntOutFn.self)

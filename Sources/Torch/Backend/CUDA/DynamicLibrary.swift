@@ -28,6 +28,14 @@ struct DynamicLibrary: @unchecked Sendable {
     dlsym(handle, name).map { unsafeBitCast($0, to: T.self) }
   }
 
+  /// The function `name`, or an error saying which library lacks it and, optionally, what to do.
+  func require<T>(_ name: String, _ type: T.Type, advice: String = "") throws(TorchError) -> T {
+    guard let function = symbol(name, type) else {
+      throw .backend("\(path) lacks \(name)" + (advice.isEmpty ? "" : "; \(advice)"))
+    }
+    return function
+  }
+
   /// Directories where NVIDIA's toolkit libraries are commonly installed: `CUDA_HOME`,
   /// `CUDA_PATH`, `/usr/local/cuda*`, and the `nvidia-*` Python wheels' folders.
   static func toolkitDirectories() -> [String] {

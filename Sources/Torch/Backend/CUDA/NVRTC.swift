@@ -31,10 +31,7 @@ final class NVRTC: @unchecked Sendable {
   init() throws(TorchError) {
     let library = try DynamicLibrary.open("NVRTC (libnvrtc)", candidates: Self.candidates())
     self.library = library
-    func require<T>(_ name: String, _ type: T.Type) throws(TorchError) -> T {
-      guard let function = library.symbol(name, type) else { throw .backend("NVRTC at \(library.path) lacks \(name)") }
-      return function
-    }
+    func require<T>(_ name: String, _ type: T.Type) throws(TorchError) -> T { try library.require(name, type) }
     create = try require("nvrtcCreateProgram", CreateFn.self)
     compileProgram = try require("nvrtcCompileProgram", CompileFn.self)
     destroy = try require("nvrtcDestroyProgram", DestroyFn.self)

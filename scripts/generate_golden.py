@@ -235,6 +235,15 @@ def optimizer_trajectories():
     return out
 
 
+def optimizer_reprs():
+    p = [torch.zeros(2, requires_grad=True)]
+    return {
+        "adam": repr(torch.optim.Adam(p)),
+        "adamW": repr(torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.99))),
+        "sgdNesterov": repr(torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+    }
+
+
 def write_fixtures():
     """A PyTorch-written safetensors file of a Linear(4, 3) state dict, for the interop test."""
     import os
@@ -283,6 +292,12 @@ def main():
     print("let pytorchOptimizerTrajectories: [String: [Double]] = [")
     for name, values in optimizer_trajectories().items():
         print(f"  {swift_string(name)}: [" + ", ".join(repr(v) for v in values) + "],")
+    print("]")
+    print()
+    print("/// Optimizer reprs.")
+    print("let pytorchOptimizerReprs: [String: String] = [")
+    for name, text in optimizer_reprs().items():
+        print(f"  {swift_string(name)}: {swift_string(text)},")
     print("]")
     print()
     print("/// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.")

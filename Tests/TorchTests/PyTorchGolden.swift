@@ -173,6 +173,13 @@ let pytorchOptimizerTrajectories: [String: [Double]] = [
   "adamW": [0.1299513578414917, -0.16995501518249512, 0.26992520689964294, 0.36989864706993103, 0.46986502408981323, -0.5698351860046387, 0.019987720996141434, -0.019987720996141434],
 ]
 
+/// Optimizer reprs.
+let pytorchOptimizerReprs: [String: String] = [
+  "adam": "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    decoupled_weight_decay: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: 0.001\n    maximize: False\n    weight_decay: 0\n)",
+  "adamW": "AdamW (\nParameter Group 0\n    amsgrad: False\n    betas: (0.8, 0.99)\n    capturable: False\n    decoupled_weight_decay: True\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: 0.01\n    maximize: False\n    weight_decay: 0.01\n)",
+  "sgdNesterov": "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0.9\n    nesterov: True\n    weight_decay: 0\n)",
+]
+
 /// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.
 let pytorchLinearFixture: [Double] = [-0.35095828771591187, -0.0134468674659729, 0.48566150665283203, -0.33159857988357544, 0.0839434266090393, 0.1935991644859314, 0.08308488130569458, -0.37156224250793457, 0.07212263345718384, 0.42483943700790405, -0.23066222667694092, 0.2824568748474121, -0.22811239957809448, -0.036768198013305664, 0.26713085174560547]
 

@@ -53,6 +53,12 @@ final class OptimizerTests: XCTestCase {
           weight_decay: 0
       )
       """)
+    let reprs: [String: optim.Optimizer] = [
+      "adam": optim.Adam([a]), "adamW": optim.AdamW([a], lr: 0.01, betas: (0.8, 0.99)),
+      "sgdNesterov": optim.SGD([a], lr: 0.1, momentum: 0.9, nesterov: true),
+    ]
+    XCTAssertEqual(Set(reprs.keys), Set(pytorchOptimizerReprs.keys))
+    for (name, optimizer) in reprs { XCTAssertEqual(optimizer.description, pytorchOptimizerReprs[name], name) }
     let optimizer = optim.SGD([optim.ParamGroup(params: [a], lr: 1), optim.ParamGroup(params: [b])], lr: 0.1)
     a.grad = torch.ones(2)
     b.grad = torch.ones(2)

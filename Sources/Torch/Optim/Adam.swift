@@ -83,8 +83,16 @@ extension optim {
       p.add_(m * -stepSize / denom)
     }
 
-    override var reprExtras: [String: String] {
-      ["differentiable": "False", "foreach": "None", "fused": "None", "capturable": "False"]
+    /// Adam's extra entries: `betas` as one tuple, and PyTorch's `capturable` and
+    /// `decoupled_weight_decay` flags.
+    override func reprOptions(_ group: ParamGroup) -> [String: String] {
+      var options = super.reprOptions(group)
+      options["betas"] = "(\(pythonNumber(option(group, "beta1"))), \(pythonNumber(option(group, "beta2"))))"
+      options["beta1"] = nil
+      options["beta2"] = nil
+      options["capturable"] = "False"
+      options["decoupled_weight_decay"] = pythonRepr(decoupled)
+      return options
     }
   }
 

@@ -113,16 +113,27 @@ extension optim {
       var lines = ["\(typeName) ("]
       for (g, group) in paramGroups.enumerated() {
         lines.append("Parameter Group \(g)")
-        var options = group.options.mapValues { pythonNumber($0) }
-        options["lr"] = pythonNumber(group.lr ?? 0)
-        for (key, value) in reprExtras { options[key] = value }
+        let options = reprOptions(group)
         for key in options.keys.sorted() { lines.append("    \(key): \(options[key]!)") }
       }
       return (lines + [")"]).joined(separator: "\n")
     }
 
-    /// Options PyTorch shows that do not affect this implementation (foreach, fused, ...).
-    var reprExtras: [String: String] { ["differentiable": "False", "foreach": "None", "fused": "None"] }
+    /// Options stored as 0/1 that PyTorch holds (and prints) as booleans.
+    static let booleanOptions: Set<String> = ["nesterov", "maximize", "amsgrad"]
+
+    /// A group's options as PyTorch prints them, including those that do not affect this
+    /// implementation (foreach, fused, differentiable).
+    func reprOptions(_ group: ParamGroup) -> [String: String] {
+      var options = group.options.reduce(into: [String: String]()) { result, entry in
+        result[entry.key] = Self.booleanOptions.contains(entry.key) ? pythonRepr(entry.value != 0) : pythonNumber(entry.value)
+      }
+      options["lr"] = pythonNumber(group.lr ?? 0)
+      options["differentiable"] = "False"
+      options["foreach"] = "None"
+      options["fused"] = "None"
+      return options
+    }
 
     func option(_ group: ParamGroup, _ key: String) -> Double { group.options[key] ?? defaults[key] ?? 0 }
 

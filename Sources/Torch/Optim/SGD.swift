@@ -23,16 +23,6 @@ extension optim {
       ])
     }
 
-    override var reprExtras: [String: String] {
-      ["differentiable": "False", "foreach": "None", "fused": "None"]
-    }
-
-    public override var description: String {
-      super.description
-        .replacingOccurrences(of: "nesterov: 1", with: "nesterov: True").replacingOccurrences(of: "nesterov: 0", with: "nesterov: False")
-        .replacingOccurrences(of: "maximize: 1", with: "maximize: True").replacingOccurrences(of: "maximize: 0", with: "maximize: False")
-    }
-
     public override func step() {
       torch.noGrad {
         for group in paramGroups {

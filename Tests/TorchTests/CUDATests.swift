@@ -57,23 +57,7 @@ final class CUDADriverMockTests: XCTestCase {
   typealias Recorded = @convention(c) (Int32) -> UnsafePointer<UInt8>
   typealias Dimension = @convention(c) (Int32) -> UInt32
 
-  /// Compiles a mock from Fixtures with the system C compiler into a fresh temporary folder.
-  func compileMock(_ resource: String, as library: String, _ flags: [String] = []) throws -> String {
-    let source = try XCTUnwrap(Bundle.module.url(forResource: resource, withExtension: "c", subdirectory: "Fixtures"))
-    let output = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)/" + library
-    try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    for compiler in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: compiler) {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: compiler)
-      process.arguments = ["-shared", "-fPIC", "-O1"] + flags + ["-o", output, source.path]
-      try process.run()
-      process.waitUntilExit()
-      if process.terminationStatus == 0 { return output }
-    }
-    throw XCTSkip("no C compiler to build the mock \(library)")
-  }
-
-  func buildMock(_ flags: [String] = []) throws -> String { try compileMock("mock_libcuda", as: "libcuda.so.1", flags) }
+  func buildMock(_ flags: [String] = []) throws -> String { try compileFixtureLibrary("mock_libcuda.cpp", as: "libcuda.so.1", flags) }
 
   func testDriverLoadsQueriesAndMovesMemory() throws {
     let driver = try CUDADriver(path: buildMock())
@@ -82,6 +66,10 @@ final class CUDADriverMockTests: XCTestCase {
     let device = try driver.device(0)
     XCTAssertEqual(try driver.name(device), "Mock GPU")
     XCTAssertEqual(try driver.computeCapability(device).0, 9)
+    XCTAssertThrowsError(try driver.allocate(16)) { error in
+      XCTAssertTrue("\(error)".contains("CUDA_ERROR_INVALID_CONTEXT"), "no context is current yet: \(error)")
+    }
+    _ = try driver.activatePrimaryContext(device)
     let address = try driver.allocate(16)
     let values: [Float] = [1, 2, 3, 4]
     try values.withUnsafeBytes { try driver.copyToDevice(address, $0.baseAddress!, 16, nil) }
@@ -93,6 +81,7 @@ final class CUDADriverMockTests: XCTestCase {
 
   func testLaunchPassesEveryArgumentByValue() throws {
     let driver = try CUDADriver(path: buildMock())
+    _ = try driver.activatePrimaryContext(driver.device(0))
     var info = CTKTensorInfo()
     info.ndim = 2
     info.shape.0 = 3
@@ -124,6 +113,7 @@ final class CUDADriverMockTests: XCTestCase {
 
   func testStatusesBecomeErrorsNamingTheCall() throws {
     let driver = try CUDADriver(path: buildMock())
+    _ = try driver.activatePrimaryContext(driver.device(0))
     let failNext = try XCTUnwrap(driver.library.symbol("mock_fail_next", FailNext.self))
     failNext(2)
     XCTAssertThrowsError(try driver.allocate(64)) { error in
@@ -170,7 +160,7 @@ extension CUDADriverMockTests {
   /// Row-major products through a mock cuBLAS that computes the column-major GEMM it is
   /// asked for: every transpose layout must give A·B.
   func testCuBLASRowMajorMappingGivesTheRightProduct() throws {
-    let cublas = try CUBLAS(path: compileMock("mock_libcublas", as: "libcublas.so.13"), stream: nil)
+    let cublas = try CUBLAS(path: compileFixtureLibrary("mock_libcublas.c", as: "libcublas.so.13"), stream: nil)
     typealias Recorded = @convention(c) () -> UnsafePointer<Int32>
     XCTAssertEqual(try XCTUnwrap(cublas.library.symbol("mock_cublas_recorded", Recorded.self))()[7], 0, "TF32 math left off")
     torch.manualSeed(2)
@@ -188,4 +178,30 @@ extension CUDADriverMockTests {
     XCTAssertFalse(cublas.gemm(dtype: .float32, m: 6, n: 5, k: 5, a: 0, rsA: strided.stride(0), csA: strided.stride(1),
                                b: 0, rsB: 5, csB: 1, c: 0, rsC: 5, alpha: 1, beta: 0), "no unit stride: the tiled kernel's job")
   }
+}
+
+/// Compiles a stand-in library from Fixtures (C, or C++17 for `.cpp`) into a fresh temporary
+/// folder, with `extraFiles` written beside it (found by `#include "name"`).
+func compileFixtureLibrary(_ file: String, as library: String, _ flags: [String] = [], extraFiles: [String: String] = [:]) throws -> String {
+  let source = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/" + file, withExtension: nil))
+  let folder = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)"
+  try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  for (name, contents) in extraFiles { try contents.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
+  let isCPlusPlus = file.hasSuffix(".cpp")
+  let compilers = isCPlusPlus ? ["/usr/bin/c++", "/usr/bin/g++", "/usr/bin/clang++"] : ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"]
+  let language = isCPlusPlus ? ["-std=c++17"] : []
+  var log = ""
+  for compiler in compilers where FileManager.default.isExecutableFile(atPath: compiler) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: compiler)
+    process.arguments = language + ["-shared", "-fPIC", "-O1", "-I", folder] + flags + ["-o", folder + "/" + library, source.path]
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if process.terminationStatus == 0 { return folder + "/" + library }
+    XCTFail("\(compiler) could not build \(file):\n\(log.prefix(4000))")
+  }
+  throw XCTSkip("no \(isCPlusPlus ? "C++" : "C") compiler to build \(file)")
 }

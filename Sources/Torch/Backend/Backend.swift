@@ -81,6 +81,11 @@ enum Backends {
     extra.withLock { $0[backend.device] = backend }
   }
 
+  /// Removes a registered backend (tests that stand in a device for a while).
+  static func unregister(_ device: Device) {
+    _ = extra.withLock { $0.removeValue(forKey: device) }
+  }
+
   static func backend(for device: Device) -> any Backend {
     if device == .cpu { return cpu }
     if let backend = extra.withLock({ $0[device] }) ?? cudaBackend(for: device) { return backend }

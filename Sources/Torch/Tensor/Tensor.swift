@@ -107,7 +107,8 @@ public final class Tensor {
   /// Typed pointer to this view's first element (CPU tensors only).
   @inline(__always)
   func pointer<T: Element>(_: T.Type = T.self) -> UnsafeMutablePointer<T> {
-    storage.data.assumingMemoryBound(to: T.self) + storageOffset
+    assert(device == .cpu, "host pointer to a \(device) tensor")
+    return storage.data.assumingMemoryBound(to: T.self) + storageOffset
   }
 
   /// Makes `self` refer to `other`'s memory and geometry, keeping its identity (and so every

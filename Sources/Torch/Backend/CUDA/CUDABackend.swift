@@ -2,6 +2,12 @@ import CTorchKernels
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The CUDA implementation of `Backend`: device memory from a caching allocator, one stream
 /// per device with asynchronous copies (the host waits only when a value crosses to it),
 /// and kernels compiled by NVRTC on first use for the device's exact architecture (cubin),
@@ -61,9 +67,28 @@ final class CUDABackend: Backend, @unchecked Sendable {
     return loaded
   }
 
-  /// Runs a CUDA call whose failure, like any op misuse, stops with the driver's message.
+  /// Runs CUDA calls on this device's context, which must be current on the calling thread
+  /// (driver contexts are per thread; Swift code may run on any thread). A failure, like any
+  /// op misuse, stops with the driver's message.
   private func orFail<R>(_ body: () throws -> R) -> R {
-    do { return try body() } catch { torchFail("\(error)") }
+    do {
+      try bindContext()
+      return try body()
+    } catch { torchFail("\(error)") }
+  }
+
+  /// The context each thread last made current, so binding costs one lookup when unchanged.
+  private static let threadContext: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+  }()
+
+  private func bindContext() throws(TorchError) {
+    let mine = UnsafeRawPointer(context)
+    guard UnsafeRawPointer(pthread_getspecific(Self.threadContext)) != mine else { return }
+    try driver.setCurrent(context)
+    pthread_setspecific(Self.threadContext, mine)
   }
 
   // MARK: - Memory
@@ -84,7 +109,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   func emptyCache() {
     let blocks = cache.withLock { cache in defer { cache = [:] }; return cache.values.flatMap { $0 } }
-    for block in blocks { try? driver.free(block) }
+    orFail { for block in blocks { try driver.free(block) } }
   }
 
   func synchronize() { orFail { try driver.synchronize(stream) } }

@@ -144,29 +144,39 @@ enum CUDAKernels {
 
   static let boolBinary: [(String, String)] = [("add", "x || y"), ("mul", "x && y"), ("maximum", "x || y"), ("minimum", "x && y")]
 
-  /// The whole translation unit.
-  static var source: String {
-    var lines = [prelude, templates]
+  /// One instantiated kernel: its entry-point name and the macro call that defines it.
+  struct Instance {
+    let name: String
+    let code: String
+  }
+
+  /// Every kernel in the translation unit, in source order.
+  static let instances: [Instance] = {
+    var result: [Instance] = []
+    func add(_ name: String, _ code: String) { result.append(Instance(name: name, code: code)) }
     func unary(_ ops: [(String, String)], _ type: String) {
       for (name, expression) in ops {
-        lines.append("#define T \(type)\nUNARY(\(name), \(type), \(expression))\n#undef T")
+        add("unary_\(name)_\(type)", "#define T \(type)\nUNARY(\(name), \(type), \(expression))\n#undef T")
       }
     }
     func binary(_ ops: [(String, String)], _ type: String, result: String? = nil) {
       for (name, expression) in ops {
-        lines.append("#define T \(type)\nBINARY(\(name), \(type), \(result ?? type), \(expression))\n#undef T")
+        add("binary_\(name)_\(type)", "#define T \(type)\nBINARY(\(name), \(type), \(result ?? type), \(expression))\n#undef T")
       }
     }
     for t in allTypes {
-      lines.append("FILL(\(t))")
-      for d in allTypes { lines.append("COPY(\(t), \(d))") }
-      lines.append("WHERE(\(t))")
+      add("fill_\(t)", "FILL(\(t))")
+      for d in allTypes { add("copy_\(t)_\(d)", "COPY(\(t), \(d))") }
+      add("where_\(t)", "WHERE(\(t))")
       binary(comparisons, t, result: "b8")
     }
     for t in floatTypes {
       unary(floatUnary, t)
       binary(floatBinary, t)
-      lines += ["SOFTMAX(\(t))", "SOFTMAX_BACKWARD(\(t))", "GEMM(\(t))", "NLL(\(t))"]
+      add("softmax_\(t)", "SOFTMAX(\(t))")
+      add("softmax_backward_\(t)", "SOFTMAX_BACKWARD(\(t))")
+      add("gemm_\(t)", "GEMM(\(t))")
+      add("nll_\(t)", "NLL(\(t))")
     }
     for t in ["i64", "u8"] {
       unary(integerUnary, t)
@@ -174,18 +184,26 @@ enum CUDAKernels {
     }
     binary(boolBinary, "b8")
     for t in ["f32", "f64", "i64"] {
-      lines.append("REDUCE(sum, \(t), (\(t))0, SUM_OP)")
-      lines.append("REDUCE(prod, \(t), (\(t))1, PROD_OP)")
+      add("reduce_sum_\(t)", "REDUCE(sum, \(t), (\(t))0, SUM_OP)")
+      add("reduce_prod_\(t)", "REDUCE(prod, \(t), (\(t))1, PROD_OP)")
       let (low, high) = t == "i64" ? ("(i64)0x8000000000000000LL", "(i64)0x7FFFFFFFFFFFFFFFLL") : ("(\(t))-INFINITY", "(\(t))INFINITY")
-      lines.append("REDUCE(max, \(t), \(low), MAX_OP)")
-      lines.append("REDUCE(min, \(t), \(high), MIN_OP)")
-      lines.append("ARGREDUCE(max, \(t), v > best)")
-      lines.append("ARGREDUCE(min, \(t), v < best)")
+      add("reduce_max_\(t)", "REDUCE(max, \(t), \(low), MAX_OP)")
+      add("reduce_min_\(t)", "REDUCE(min, \(t), \(high), MIN_OP)")
+      add("argreduce_max_\(t)", "ARGREDUCE(max, \(t), v > best)")
+      add("argreduce_min_\(t)", "ARGREDUCE(min, \(t), v < best)")
     }
-    lines.append("GEMM(i64)")  // the float GEMMs are instantiated with the float families above
-    for t in ["f32", "f64", "i64", "u8", "b8"] { lines.append("INDEX_SELECT(\(t))") }
-    for t in ["f32", "f64"] { lines += ["INDEX_ADD(\(t))", "GATHER(\(t))", "SCATTER_ADD(\(t))"] }
-    lines += ["GATHER(i64)", "GATHER(u8)"]
-    return lines.joined(separator: "\n")
-  }
+    add("gemm_i64", "GEMM(i64)")
+    for t in allTypes { add("index_select_\(t)", "INDEX_SELECT(\(t))") }
+    for t in floatTypes {
+      add("index_add_\(t)", "INDEX_ADD(\(t))")
+      add("gather_\(t)", "GATHER(\(t))")
+      add("scatter_add_\(t)", "SCATTER_ADD(\(t))")
+    }
+    add("gather_i64", "GATHER(i64)")
+    add("gather_u8", "GATHER(u8)")
+    return result
+  }()
+
+  /// The whole translation unit.
+  static let source = ([prelude, templates] + instances.map(\.code)).joined(separator: "\n")
 }

@@ -2,6 +2,8 @@ import Foundation
 
 /// Finds CUDA at run time. Nothing CUDA-related is linked: where the driver, a device or
 /// NVRTC is missing, `torch.cuda.isAvailable()` is false and using `.cuda` says which.
+/// `TORCH_CUDA_DRIVER` names another driver library than `libcuda.so.1` (a stand-in, such
+/// as the tests' CPU emulator).
 enum CUDARuntime {
   private struct Loaded: @unchecked Sendable {
     let backends: [CUDABackend]
@@ -10,7 +12,7 @@ enum CUDARuntime {
 
   private static let state: Result<Loaded, TorchError> = {
     do {
-      let driver = try CUDADriver()
+      let driver = try CUDADriver(path: ProcessInfo.processInfo.environment["TORCH_CUDA_DRIVER"])
       let count = try driver.deviceCount()
       guard count > 0 else { return .failure(.backend("the NVIDIA driver found no CUDA device")) }
       let nvrtc = try NVRTC()

@@ -1,0 +1,147 @@
+/// Every op family, forward and backward, on a device against the CPU on the same random
+/// inputs. `torch-bench --cuda-check` runs it on a GPU; the tests run it on the CUDA kernels
+/// executed by a CPU emulator. Package-internal: a check of backends, not user API.
+package enum DeviceParity {
+  package struct Outcome: Sendable {
+    package let name: String
+    /// The largest absolute difference over the output and every input gradient, divided by
+    /// the largest magnitude of the CPU values (absolute for integer and bool results).
+    package let error: Double
+    package let tolerance: Double
+    package var passed: Bool { error <= tolerance }
+  }
+
+  /// One case: input shapes (standard-normal inputs) and the expression under test.
+  private struct Case: Sendable {
+    let name: String
+    let shapes: [[Int]]
+    let body: @Sendable ([Tensor], Device) -> Tensor
+  }
+
+  /// Runs every case with `dtype` inputs on `device` and on the CPU. Float results must agree to
+  /// 1e-4 (float32) or 1e-10 (float64) relative error; integer and bool results exactly.
+  package static func run(on device: Device, dtype: DType = .float32) -> [Outcome] {
+    let tolerance = dtype == .float64 ? 1e-10 : 1e-4
+    var outcomes = cases.map { check($0, on: device, dtype: dtype, tolerance: tolerance) }
+    outcomes.append(trainingSteps(on: device, dtype: dtype, tolerance: tolerance))
+    return outcomes
+  }
+
+  private static func check(_ c: Case, on device: Device, dtype: DType, tolerance: Double) -> Outcome {
+    let name = c.name
+    torch.manualSeed(1)
+    let cpuInputs = c.shapes.map { torch.randn($0, dtype: dtype).requiresGrad_() }
+    let deviceInputs = cpuInputs.map { $0.detach().to(device).requiresGrad_() }
+    let expected = c.body(cpuInputs, .cpu)
+    let actual = c.body(deviceInputs, device)
+    torchCheck(actual.device == device, "\(c.name) ran on \(actual.device), not \(device)")
+    guard expected.dtype.isFloatingPoint else {
+      return Outcome(name: c.name, error: absoluteError(actual.cpu(), expected), tolerance: 0)
+    }
+    var worst = relativeError(actual.cpu(), expected)
+    if expected.requiresGrad {
+      let weights = torch.rand(expected.shape.dims, dtype: dtype)
+      (expected * weights).sum().backward()
+      (actual * weights.to(device)).sum().backward()
+      for (d, c) in zip(deviceInputs, cpuInputs) {
+        guard let expectedGrad = c.grad else { continue }
+        guard let actualGrad = d.grad else { return Outcome(name: name + " (no gradient)", error: .infinity, tolerance: tolerance) }
+        worst = Swift.max(worst, relativeError(actualGrad.cpu(), expectedGrad))
+      }
+    }
+    return Outcome(name: c.name, error: worst, tolerance: tolerance)
+  }
+
+  /// Two SGD-with-momentum steps and two Adam steps of a small network; compares the weights.
+  private static func trainingSteps(on device: Device, dtype: DType, tolerance: Double) -> Outcome {
+    func train(_ device: Device) -> [Tensor] {
+      torch.manualSeed(3)
+      let model = nn.Sequential(nn.Flatten(), nn.Linear(12, 16), nn.ReLU(), nn.Linear(16, 4)).to(dtype).to(device)
+      let x = torch.randn([5, 3, 4], dtype: dtype).to(device), y = torch.tensor([0, 3, 1, 1, 2]).to(device)
+      let optimizers: [optim.Optimizer] = [
+        optim.SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 0.01),
+        optim.Adam(model.parameters(), lr: 0.01),
+      ]
+      for optimizer in optimizers {
+        for _ in 0..<2 {
+          optimizer.zeroGrad()
+          F.crossEntropy(model(x), y).backward()
+          optimizer.step()
+        }
+      }
+      return model.parameters().map { $0.detach().cpu() }
+    }
+    let expected = train(.cpu), actual = train(device)
+    let error = zip(actual, expected).map { relativeError($0, $1) }.max() ?? 0
+    return Outcome(name: "sgd_adam_training_steps", error: error, tolerance: tolerance)
+  }
+
+  static func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
+    let x = a.toArray(Double.self), y = b.toArray(Double.self)
+    guard x.count == y.count, a.dims == b.dims else { return .infinity }
+    let scale = Swift.max(1e-6, y.map { Swift.abs($0) }.max() ?? 0)
+    return zip(x, y).map { $0.isNaN && $1.isNaN ? 0 : Swift.abs($0 - $1) }.max().map { $0.isNaN ? .infinity : $0 / scale } ?? 0
+  }
+
+  static func absoluteError(_ a: Tensor, _ b: Tensor) -> Double {
+    guard a.dims == b.dims, a.dtype == b.dtype else { return .infinity }
+    return zip(a.toArray(Double.self), b.toArray(Double.self)).map { Swift.abs($0 - $1) }.max() ?? 0
+  }
+
+  private static let cases: [Case] = [
+    Case(name: "add_broadcast", shapes: [[4, 5], [5]]) { x, _ in x[0] + x[1] },
+    Case(name: "sub_mul_div", shapes: [[4, 5], [4, 5]]) { x, _ in (x[0] - x[1]) * x[0] / (x[1].abs() + 1.0) },
+    Case(name: "scalar_arithmetic", shapes: [[3, 4]]) { x, _ in (x[0] * 3.0 - 1.5) / 2.0 + 1.0 - x[0].neg() },
+    Case(name: "exp_log_sqrt", shapes: [[3, 7]]) { x, _ in (x[0].exp() + 1.0).log() + (x[0].abs() + 0.1).sqrt() },
+    Case(name: "tanh_sigmoid_relu", shapes: [[3, 7]]) { x, _ in x[0].tanh() + x[0].sigmoid() + x[0].relu() },
+    Case(name: "gelu_silu_elu_leaky", shapes: [[3, 7]]) { x, _ in x[0].gelu() + x[0].silu() + x[0].elu() + x[0].leakyRelu(0.2) },
+    Case(name: "clamp_pow_maximum", shapes: [[6], [6]]) { x, _ in
+      x[0].clamp(min: -0.3, max: 0.4) + (x[0].abs() + 0.5).pow(1.5) + x[0].maximum(x[1]) + x[0].minimum(x[1]) * 0.5
+    },
+    Case(name: "pow_tensor_reciprocal_sign", shapes: [[5], [5]]) { x, _ in
+      (x[0].abs() + 0.5).pow(x[1]) + (x[1].abs() + 1.0).reciprocal() + x[0].sign().detach() * x[1]
+    },
+    Case(name: "where", shapes: [[4, 4], [4, 4]]) { x, _ in torch.where(x[0].gt(0.0), x[0], x[1] * 2.0) },
+    Case(name: "sum_mean_dims", shapes: [[3, 4, 5]]) { x, _ in x[0].sum(dims: [0, 2]) + x[0].mean(dim: 2).sum(dim: 0) },
+    Case(name: "sum_all_prod", shapes: [[3, 300]]) { x, _ in x[0].sum() + (x[0][0, 0..<8] * 0.5 + 1.0).prod() },
+    Case(name: "sum_transposed", shapes: [[7, 40]]) { x, _ in x[0].t().sum(dim: 1) + x[0].sum(dim: 0) * 0.5 + x[0].t().contiguous().sum(dim: 1) },
+    Case(name: "max_min_dim", shapes: [[5, 6]]) { x, _ in x[0].max(dim: 1).values + x[0].min(dim: 1).values + x[0].amax(dims: [0]).sum() + x[0].min() },
+    Case(name: "var_std_logsumexp", shapes: [[4, 9]]) { x, _ in x[0].var(dim: 1) + x[0].std(dim: 1) + x[0].logsumexp(dim: 1) },
+    Case(name: "softmax_logsoftmax", shapes: [[6, 10]]) { x, _ in x[0].softmax(dim: 1) * 3.0 + x[0].logSoftmax(dim: 0) },
+    Case(name: "softmax_long_rows", shapes: [[3, 100]]) { x, _ in x[0].softmax(dim: -1) + x[0].logSoftmax(dim: -1) },
+    Case(name: "views_slices", shapes: [[4, 6]]) { x, _ in x[0].t().reshape([-1])[3...].view(3, 7) * 2.0 },
+    Case(name: "cat_stack_split", shapes: [[4, 6]]) { x, _ in
+      torch.cat(x[0].split(2, dim: 1).reversed(), dim: 1) + torch.stack([x[0], x[0]]).sum(dim: 0)
+    },
+    Case(name: "index_gather", shapes: [[3, 5]]) { x, device in
+      x[0].indexSelect(0, torch.tensor([2, 0, 1, 2]).to(device)).sum(dim: 0)
+        + x[0].gather(1, torch.tensor([[4, 0, 1, 1, 2], [0, 0, 0, 0, 0], [3, 3, 2, 1, 0]]).to(device)).sum(dim: 0)
+    },
+    Case(name: "mm_addmm", shapes: [[5, 7], [7, 3], [3]]) { x, _ in
+      torch.addmm(x[2], x[0], x[1], beta: 0.5, alpha: 2) + x[0].mm(x[1])
+    },
+    Case(name: "mm_transposed", shapes: [[7, 5], [3, 7]]) { x, _ in x[0].t().mm(x[1].t()) },
+    Case(name: "matmul_batched", shapes: [[2, 3, 4], [4, 5]]) { x, _ in x[0].matmul(x[1]) },
+    Case(name: "linear", shapes: [[8, 40], [33, 40], [33]]) { x, _ in F.linear(x[0], x[1], x[2]).relu() },
+    Case(name: "cross_entropy", shapes: [[8, 10]]) { x, device in F.crossEntropy(x[0], torch.tensor([1, 0, 9, 3, 3, 2, 7, 5]).to(device)) },
+    Case(name: "cross_entropy_smoothing", shapes: [[4, 6]]) { x, device in
+      F.crossEntropy(x[0], torch.tensor([1, 5, 0, 2]).to(device), labelSmoothing: 0.1)
+    },
+    Case(name: "mse_l1_bce", shapes: [[6], [6]]) { x, _ in
+      F.mseLoss(x[0], x[1]) + F.l1Loss(x[0], x[1]) + F.binaryCrossEntropyWithLogits(x[0], x[1].sigmoid().detach())
+    },
+    Case(name: "uint8_to_float_scaling", shapes: [[2, 5]]) { x, _ in
+      (x[0].detach() * 40.0).clamp(min: 0, max: 255).to(.uint8).to(x[0].dtype) / 255.0
+    },
+    Case(name: "argmax_accuracy", shapes: [[16, 10]]) { x, device in
+      x[0].argmax(dim: 1).eq(torch.tensor(Array(repeating: Int64(3), count: 16)).to(device)).to(.int64).sum()
+    },
+    Case(name: "argmin_int64_reductions", shapes: [[6, 7]]) { x, _ in
+      let indices = x[0].argmin(dim: 1)
+      return indices + indices.max() + indices.sum() * 2 - indices.prod().clamp(min: 0, max: 3)
+    },
+    Case(name: "comparisons_bool", shapes: [[5, 5], [5, 5]]) { x, _ in
+      (x[0].lt(x[1]) * x[0].ge(-0.5) + x[0].eq(x[1])).ne(x[1].gt(1.0)).le(x[0].detach().gt(0.0))
+    },
+  ]
+}

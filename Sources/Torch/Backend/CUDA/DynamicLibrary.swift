@@ -49,14 +49,21 @@ struct DynamicLibrary: @unchecked Sendable {
     for site in pythonSitePackages() {
       directories += ["nvidia/cu13/lib", "nvidia/cuda_nvrtc/lib", "nvidia/cublas/lib"].map { site + "/" + $0 }
     }
-    return directories.filter { FileManager.default.fileExists(atPath: $0) }
+    var seen = Set<String>()
+    return directories.filter { seen.insert($0).inserted && FileManager.default.fileExists(atPath: $0) }
   }
 
-  /// site-packages folders of the Python installations on the usual paths.
+  /// site-packages folders of the Python installations on the usual paths, the active virtual
+  /// or conda environment, and every `python3` on `PATH` (where a PyTorch install keeps its
+  /// `nvidia-*` wheels).
   private static func pythonSitePackages() -> [String] {
     var roots: [String] = []
-    let home = ProcessInfo.processInfo.environment["HOME"] ?? "/root"
-    for base in ["/usr/lib", "/usr/local/lib", home + "/.local/lib"] + pyenvLibs(home) {
+    let environment = ProcessInfo.processInfo.environment
+    let home = environment["HOME"] ?? "/root"
+    let prefixes = ["VIRTUAL_ENV", "CONDA_PREFIX"].compactMap { environment[$0] }
+      + (environment["PATH"] ?? "").split(separator: ":").filter { FileManager.default.isExecutableFile(atPath: "\($0)/python3") }
+        .map { ($0 as NSString).deletingLastPathComponent }
+    for base in ["/usr/lib", "/usr/local/lib", home + "/.local/lib"] + pyenvLibs(home) + prefixes.map({ $0 + "/lib" }) {
       let entries = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
       for entry in entries where entry.hasPrefix("python3") {
         roots += ["\(base)/\(entry)/site-packages", "\(base)/\(entry)/dist-packages"]

@@ -120,4 +120,18 @@ final class CUDAEmulatorTests: XCTestCase {
       XCTAssertEqual(result.withLock { $0 }, 20)
     }
   }
+
+  /// A CPU tensor meeting a CUDA tensor stops with PyTorch's message naming both devices
+  /// (in a child process whose `TORCH_CUDA_DRIVER` is the emulator).
+  func testCrossDeviceMisuseNamesBothDevices() throws {
+    do { _ = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
+    let environment = ["TORCH_CUDA_DRIVER": try Self.emulatorPath()]
+    assertStops("crossDeviceAdd", with: "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!", environment: environment)
+    assertStops("crossDeviceLinear", with: "Expected all tensors to be on the same device, but found at least two devices, cpu and cuda:0!", environment: environment)
+  }
+
+  func testUsingCUDAWithoutADeviceStopsWithTheReason() throws {
+    guard !torch.cuda.isAvailable() else { throw XCTSkip("a CUDA device is present") }
+    assertStops("cudaUnavailable", with: "cannot use cuda:0: CUDA is not available: ")
+  }
 }

@@ -20,6 +20,9 @@ final class MisuseTests: XCTestCase {
     "leafInPlace": { torch.rand([2], requiresGrad: true).add_(torch.ones(2)) },
     "targetDType": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0.0, 1.0])) },
     "targetRange": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0, 3])) },
+    "cudaUnavailable": { _ = torch.ones(2).cuda() },
+    "crossDeviceAdd": { _ = torch.ones(2).cuda() + torch.ones(2) },
+    "crossDeviceLinear": { _ = nn.Linear(3, 2).to(.cuda(0))(torch.rand(4, 3)) },
     "secondBackward": {
       let x = torch.rand([2], requiresGrad: true)
       let y = x.exp().sum()

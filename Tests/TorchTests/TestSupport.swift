@@ -49,7 +49,7 @@ func leaf(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor {
 
 /// Runs a misuse case in a child process and asserts it stops with `message` on stderr.
 /// The child is this test binary, re-run with the case name in `TORCH_MISUSE_CASE`.
-func assertStops(_ caseName: String, with message: String, file: StaticString = #filePath, line: UInt = #line) {
+func assertStops(_ caseName: String, with message: String, environment extra: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
   var arguments = ["TorchTests.MisuseTests/testChildRunsMisuseCase"]
@@ -59,6 +59,7 @@ func assertStops(_ caseName: String, with message: String, file: StaticString = 
   process.arguments = arguments
   var environment = ProcessInfo.processInfo.environment
   environment["TORCH_MISUSE_CASE"] = caseName
+  environment.merge(extra) { $1 }
   environment["SWIFT_BACKTRACE"] = "enable=no"
   process.environment = environment
   let errors = Pipe(), output = Pipe()

@@ -27,6 +27,24 @@ final class CUDATests: XCTestCase {
     }
   }
 
+  /// Elementwise geometry merges dims that every operand lays out contiguously and drops size-1 dims.
+  func testElementwiseGeometryIsCoalesced() {
+    func shapeAndStrides(_ info: CTKTensorInfo) -> [[Int]] {
+      let shape = withUnsafeBytes(of: info.shape) { Array($0.bindMemory(to: Int64.self).prefix(Int(info.ndim))) }
+      let strides = withUnsafeBytes(of: info.strides) { Array($0.bindMemory(to: Int64.self).prefix(Int(info.ndim))) }
+      return [shape.map(Int.init), strides.map(Int.init)]
+    }
+    let contiguous = torch.zeros(2, 1, 3, 4)
+    XCTAssertEqual(CUDABackend.elementwiseInfos(contiguous, contiguous).map(shapeAndStrides), [[[24], [1]], [[24], [1]]])
+    let bias = torch.zeros(512).broadcastView(to: [64, 512]), out = torch.zeros(64, 512)
+    XCTAssertEqual(CUDABackend.elementwiseInfos(bias, out).map(shapeAndStrides), [[[64, 512], [0, 1]], [[64, 512], [512, 1]]])
+    let transposed = torch.zeros(4, 3).t()
+    XCTAssertEqual(CUDABackend.elementwiseInfos(transposed, torch.zeros(3, 4)).map(shapeAndStrides), [[[3, 4], [1, 3]], [[3, 4], [4, 1]]])
+    let columns = torch.zeros(5, 8)[0..., 0..<4]
+    XCTAssertEqual(CUDABackend.elementwiseInfos(columns).map(shapeAndStrides), [[[5, 4], [8, 1]]])
+    XCTAssertEqual(CUDABackend.elementwiseInfos(torch.tensor(1.0)).map(shapeAndStrides), [[[], []]])
+  }
+
   func testCompileErrorsCarryTheLog() throws {
     let nvrtc = try loadNVRTC()
     XCTAssertThrowsError(try nvrtc.compile("extern \"C\" __global__ void broken() { undeclared_name = 1; }", name: "broken.cu", architecture: "compute_90")) { error in

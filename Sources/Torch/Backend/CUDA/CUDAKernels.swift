@@ -22,6 +22,7 @@ enum CUDAKernels {
     #define NAN __int_as_float(0x7fffffff)
     struct Info { i64 shape[8]; i64 strides[8]; int ndim; int unused; };
     __device__ __forceinline__ i64 offsetOf(const Info& t, i64 i) {
+      if (t.ndim == 1) return i * t.strides[0];
       i64 off = 0;
       for (int d = t.ndim - 1; d >= 0; --d) { i64 s = t.shape[d]; off += (i % s) * t.strides[d]; i /= s; }
       return off;

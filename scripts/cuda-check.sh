@@ -5,10 +5,9 @@
 #   scripts/cuda-check.sh run       # there (the device tool's `run`, carrying .gpu): the checks
 #
 # `run` writes its logs under $OUT (or ./gpu-out): (1) every op forward and backward on CUDA
-# against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64)
-# and CUDA training-step timings, (2) the seed
-# example on cuda, (3) one epoch of fashion-mnist on cuda, (4) PyTorch's same training step on
-# the same GPU.
+# against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64) and
+# CUDA training-step timings, (2) the seed example on cuda, (3) one epoch of fashion-mnist on
+# cuda, (4) PyTorch's same training step on the same GPU.
 #
 # Size: each static binary is ~57 MB (Foundation's ICU data), 15 MB with xz; the device tool
 # carries at most 64 MiB, so .gpu holds the three binaries compressed (~45 MB) and the epoch runs

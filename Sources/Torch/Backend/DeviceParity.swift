@@ -133,6 +133,10 @@ package enum DeviceParity {
     Case(name: "uint8_to_float_scaling", shapes: [[2, 5]]) { x, _ in
       (x[0].detach() * 40.0).clamp(min: 0, max: 255).to(.uint8).to(x[0].dtype) / 255.0
     },
+    Case(name: "uint8_max_min_argmax", shapes: [[4, 9]]) { x, _ in
+      let pixels = (x[0].detach() * 60.0 + 128.0).clamp(min: 0, max: 255).to(.uint8)
+      return pixels.amax(dims: [1]).to(.int64) + pixels.min(dim: 0).values.sum() + pixels.argmax(dim: 1) * 1000 + pixels.argmin()
+    },
     Case(name: "argmax_accuracy", shapes: [[16, 10]]) { x, device in
       x[0].argmax(dim: 1).eq(torch.tensor(Array(repeating: Int64(3), count: 16)).to(device)).to(.int64).sum()
     },

@@ -193,6 +193,11 @@ enum CUDAKernels {
       add("argreduce_max_\(t)", "ARGREDUCE(max, \(t), v > best)")
       add("argreduce_min_\(t)", "ARGREDUCE(min, \(t), v < best)")
     }
+    // uint8 keeps its type under max and min (sums and products widen to int64 first).
+    add("reduce_max_u8", "REDUCE(max, u8, (u8)0, MAX_OP)")
+    add("reduce_min_u8", "REDUCE(min, u8, (u8)255, MIN_OP)")
+    add("argreduce_max_u8", "ARGREDUCE(max, u8, v > best)")
+    add("argreduce_min_u8", "ARGREDUCE(min, u8, v < best)")
     add("gemm_i64", "GEMM(i64)")
     for t in allTypes { add("index_select_\(t)", "INDEX_SELECT(\(t))") }
     for t in floatTypes {

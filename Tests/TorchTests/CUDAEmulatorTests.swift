@@ -82,6 +82,15 @@ final class CUDAEmulatorTests: XCTestCase {
       }
       XCTAssertEqual(backend.memoryAllocated, before)
       XCTAssertGreaterThanOrEqual(backend.maxMemoryAllocated, before + 2 * CPUAllocator.sizeClass(4000))
+      // Out of memory: the cached blocks are released and the allocation is tried again.
+      typealias FailNext = @convention(c) (Int32) -> Void
+      typealias Count = @convention(c) () -> Int32
+      let failNext = try XCTUnwrap(backend.driver.library.symbol("mock_fail_next", FailNext.self))
+      let frees = try XCTUnwrap(backend.driver.library.symbol("mock_free_count", Count.self))
+      let freedBefore = frees()
+      failNext(2)
+      XCTAssertEqual(torch.ones(3000).cuda().sum().item(), 3000)
+      XCTAssertGreaterThanOrEqual(frees() - freedBefore, 2, "the cached blocks went back to the driver")
       backend.emptyCache()
     }
   }

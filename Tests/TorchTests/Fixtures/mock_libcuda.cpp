@@ -23,13 +23,13 @@ extern "C" {
 static int failNext = 0;
 static unsigned char recorded[64][160];
 static unsigned recordedGrid[3], recordedBlock[3];
-static int launches = 0;
+static int frees = 0;
 
 void mock_fail_next(int code) { failNext = code; }
 const unsigned char *mock_recorded_parameter(int i) { return recorded[i]; }
 unsigned mock_recorded_grid(int i) { return recordedGrid[i]; }
 unsigned mock_recorded_block(int i) { return recordedBlock[i]; }
-int mock_launch_count(void) { return launches; }
+int mock_free_count(void) { return frees; }
 
 static int status(void) {
   int code = failNext;
@@ -70,6 +70,7 @@ int cuMemFree_v2(uint64_t p) {
   if (mapping == mappings.end()) return 1;  // CUDA_ERROR_INVALID_VALUE
   munmap(mapping->second.first, mapping->second.second);
   mappings.erase(mapping);
+  frees += 1;
   return contextStatus();
 }
 int cuMemcpyHtoDAsync_v2(uint64_t d, const void *h, size_t n, void *) { memcpy((void *)(uintptr_t)d, h, n); return contextStatus(); }
@@ -98,7 +99,6 @@ int cuModuleGetFunction(void **f, void *, const char *name) {
 #ifndef OMIT_LAUNCH
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned, void *, void **params, void **) {
-  launches += 1;
   recordedGrid[0] = gx; recordedGrid[1] = gy; recordedGrid[2] = gz;
   recordedBlock[0] = bx; recordedBlock[1] = by; recordedBlock[2] = bz;
   for (int i = 0; i < 4 && params && params[i]; i++) memcpy(recorded[i], params[i], 160);

@@ -95,13 +95,25 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   func allocate(bytes: Int) -> Storage {
     let size = CPUAllocator.sizeClass(bytes)
-    let address = cache.withLock { $0[size]?.popLast() } ?? orFail { try driver.allocate(size) }
+    let address = cache.withLock { $0[size]?.popLast() } ?? freshBlock(size)
     statistics.withLock { $0.allocated += size; $0.peak = Swift.max($0.peak, $0.allocated) }
     let release: @Sendable (UnsafeMutableRawPointer, Int) -> Void = { [self] pointer, _ in
       cache.withLock { $0[size, default: []].append(UInt64(UInt(bitPattern: pointer))) }
       statistics.withLock { $0.allocated -= size }
     }
     return Storage(data: UnsafeMutableRawPointer(bitPattern: UInt(address))!, byteCount: bytes, device: device, release: release)
+  }
+
+  /// A new device block. When the device is out of memory, the cached blocks go back to the
+  /// driver and the request is tried once more (as PyTorch's allocator does).
+  private func freshBlock(_ size: Int) -> UInt64 {
+    do {
+      try bindContext()
+      return try driver.allocate(size)
+    } catch {
+      emptyCache()
+      return orFail { try driver.allocate(size) }
+    }
   }
 
   var memoryAllocated: Int { statistics.withLock { $0.allocated } }

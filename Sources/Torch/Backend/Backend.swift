@@ -23,6 +23,8 @@ enum BinaryOp: Sendable {
   case sigmoidBackward, tanhBackward
   /// The derivative of `clamp` through `x`: grad where min <= x <= max, else 0.
   case clampBackward(min: Double?, max: Double?)
+  /// `x + alpha * y`: `add_(other, alpha:)` in one pass (floating types).
+  case addScaled(alpha: Double)
 
   var isComparison: Bool {
     switch self {
@@ -40,6 +42,7 @@ enum ReduceOp: Sendable {
 /// The kernels a device implements. Op definitions (`Tensor+*.swift`) call these and never
 /// touch device memory themselves, so a new device plugs in here without changing any op.
 /// Every `into out:` tensor is freshly allocated and contiguous; inputs may be arbitrary views.
+/// The one exception: an in-place `binary` passes a contiguous first operand as `out` too.
 protocol Backend: Sendable {
   var device: Device { get }
   func allocate(bytes: Int) -> Storage

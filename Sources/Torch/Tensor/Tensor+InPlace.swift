@@ -29,6 +29,14 @@ extension Tensor {
         bumpVersion()
         return self
       }
+      if dtype.isFloatingPoint, other.dtype == dtype, other.device == device, isContiguous, dims == other.dims,
+        other.storage !== storage || (other.storageOffset == storageOffset && other.elementStrides == elementStrides)
+      {
+        // One kernel, written straight into self (PyTorch's add_ with alpha is one kernel too).
+        Backends.backend(for: device).binary(.addScaled(alpha: alpha), self, other, into: self)
+        bumpVersion()
+        return self
+      }
       writeInPlace(alpha == 1 ? self + other : self + other * alpha)
       return self
     }

@@ -219,6 +219,9 @@ struct CPUBackend: Backend {
     case .sub: zip(a, b, into: out) { (x: T, y: T) in x - y }
     case .mul: zip(a, b, into: out) { (x: T, y: T) in x * y }
     case .div: zip(a, b, into: out) { (x: T, y: T) in x / y }
+    case .addScaled(let alpha):
+      let s = T(alpha)
+      zip(a, b, into: out) { (x: T, y: T) in x + s * y }
     case .pow: zip(a, b, into: out) { (x: T, y: T) in T.pow(x, y) }
     case .maximum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.max(x, y) }
     case .minimum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.min(x, y) }

@@ -257,6 +257,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
     case .sigmoidBackward: (name, p0, p1) = ("sigmoid_backward", 0, 0)
     case .tanhBackward: (name, p0, p1) = ("tanh_backward", 0, 0)
     case .clampBackward(let lo, let hi): (name, p0, p1) = ("clamp_backward", lo ?? -.infinity, hi ?? .infinity)
+    case .addScaled(let alpha): (name, p0, p1) = ("add_scaled", alpha, 0)
     }
     let infos = Self.elementwiseInfos(a, b, out)
     launch("binary_\(name)_\(t(a))", count: out.numel(), [

@@ -129,7 +129,7 @@ enum CUDAKernels {
   static let comparisons: [(String, String)] = [("eq", "x == y"), ("ne", "x != y"), ("lt", "x < y"), ("le", "x <= y"), ("gt", "x > y"), ("ge", "x >= y")]
 
   static let floatBinary: [(String, String)] = [
-    ("add", "x + y"), ("sub", "x - y"), ("mul", "x * y"), ("div", "x / y"), ("pow", "pow(x, y)"),
+    ("add", "x + y"), ("sub", "x - y"), ("mul", "x * y"), ("div", "x / y"), ("pow", "pow(x, y)"), ("add_scaled", "x + (T)p0 * y"),
     ("maximum", "(x != x || y != y) ? (T)NAN : fmax(x, y)"), ("minimum", "(x != x || y != y) ? (T)NAN : fmin(x, y)"),
     ("relu_backward", "y > 0 ? x : (T)0"),
     ("gelu_backward", "x * ((T)0.5 * ((T)1 + erf(y * (T)0.70710678118654752)) + y * exp((T)-0.5 * y * y) * (T)0.39894228040143268)"),

@@ -35,11 +35,13 @@ run)
   done
   cp -r .gpu/*.resources /tmp/gpu-bin/
   nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-  /tmp/gpu-bin/torch-bench --cuda-check 2>&1 | tee "$out/cuda-check.txt" || true
-  /tmp/gpu-bin/build-model --seed 0 2>&1 | tee "$out/build-model.txt" || true
-  /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
-    --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample 2>&1 | tee "$out/fashion-mnist.txt" || true
-  python3 scripts/pytorch_cuda_step.py 2>&1 | tee "$out/pytorch.txt" || true
+  # Line-buffered output and a time limit per step: a hang in one step keeps the others' logs.
+  step() { local limit=$1 log=$2; shift 2; timeout "$limit" stdbuf -oL -eL "$@" 2>&1 | tee "$out/$log" || true; }
+  step 240 cuda-check.txt /tmp/gpu-bin/torch-bench --cuda-check
+  step 60 build-model.txt /tmp/gpu-bin/build-model --seed 0
+  step 120 fashion-mnist.txt /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
+    --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
+  step 120 pytorch.txt python3 -u scripts/pytorch_cuda_step.py
   ;;
 *)
   echo "usage: scripts/cuda-check.sh prepare|run" >&2

@@ -202,7 +202,7 @@ extension CUDADriverMockTests {
 /// folder, with `extraFiles` written beside it (found by `#include "name"`).
 func compileFixtureLibrary(_ file: String, as library: String, _ flags: [String] = [], extraFiles: [String: String] = [:]) throws -> String {
   let source = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/" + file, withExtension: nil))
-  let folder = NSTemporaryDirectory() + "swift-torch-mock-\(UUID().uuidString)"
+  let folder = fixtureFolder + "/" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
   for (name, contents) in extraFiles { try contents.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8) }
   let isCPlusPlus = file.hasSuffix(".cpp")
@@ -223,3 +223,13 @@ func compileFixtureLibrary(_ file: String, as library: String, _ flags: [String]
   }
   throw XCTSkip("no \(isCPlusPlus ? "C++" : "C") compiler to build \(file)")
 }
+
+/// This test process's folder for compiled stand-ins; folders left by earlier processes that
+/// have exited are removed first.
+let fixtureFolder: String = {
+  let root = NSTemporaryDirectory() + "swift-torch-tests"
+  for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+    if let pid = Int32(entry), kill(pid, 0) != 0 { try? FileManager.default.removeItem(atPath: root + "/" + entry) }
+  }
+  return root + "/\(getpid())"
+}()

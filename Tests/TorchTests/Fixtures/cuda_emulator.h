@@ -5,7 +5,10 @@
 // and at warp shuffles, and the scheduler releases a barrier once every live thread of the block
 // (or warp) waits at it. Threads that returned count as arrived, as on current GPUs. Blocks run
 // one after another, so `__shared__` is a function-local static and atomics need no locks.
-// Everything is deterministic; a barrier that can never release aborts with a message.
+// Every other launch runs its blocks last-first and its threads in reverse order, so a kernel
+// that relies on an order the GPU does not promise (a missing __syncthreads, one block
+// reading another's output) gives different results between launches. Everything is
+// deterministic; a barrier that can never release aborts with a message.
 #pragma once
 #include <math.h>
 #include <stdint.h>
@@ -46,6 +49,7 @@ inline ucontext_t scheduler;
 inline dim3 blockIdx, blockDim, gridDim;
 inline void (*body)(void **) = nullptr;
 inline void **parameters = nullptr;
+inline bool reversed = false;
 
 inline void yield(State waitingAt) {
   current->state = waitingAt;
@@ -124,7 +128,8 @@ inline void runBlock(const char *kernel) {
   }
   for (;;) {
     bool live = false;
-    for (int i = 0; i < threads; ++i) {
+    for (int k = 0; k < threads; ++k) {
+      int i = reversed ? threads - 1 - k : k;
       if (fibers[i].state != State::runnable) continue;
       current = &fibers[i];
       swapcontext(&scheduler, &fibers[i].context);
@@ -148,14 +153,15 @@ inline void launch(const char *kernel, void (*entry)(void **), dim3 grid, dim3 b
   parameters = params;
   gridDim = grid;
   blockDim = block;
-  for (unsigned z = 0; z < grid.z; ++z)
-    for (unsigned y = 0; y < grid.y; ++y)
-      for (unsigned x = 0; x < grid.x; ++x) {
-        blockIdx.x = x;
-        blockIdx.y = y;
-        blockIdx.z = z;
-        runBlock(kernel);
-      }
+  reversed = !reversed;
+  unsigned blocks = grid.x * grid.y * grid.z;
+  for (unsigned k = 0; k < blocks; ++k) {
+    unsigned b = reversed ? blocks - 1 - k : k;
+    blockIdx.x = b % grid.x;
+    blockIdx.y = b / grid.x % grid.y;
+    blockIdx.z = b / (grid.x * grid.y);
+    runBlock(kernel);
+  }
 }
 
 // Calls a kernel with arguments read from `params[i]`, as cuLaunchKernel passes them.

@@ -57,7 +57,22 @@ final class CUDABackend: Backend, @unchecked Sendable {
       output = try nvrtc.compile(source, name: "torch_kernels.cu", architecture: architecture.replacingOccurrences(of: "sm_", with: "compute_"))
     }
     try? AtomicFile.write(output.image, to: path)
+    pruneKernelCache(directory, keeping: 8)
     return output.image
+  }
+
+  /// Bounds the on-disk cache (a few MB per entry): only the `keeping` newest images stay.
+  private static func pruneKernelCache(_ directory: String, keeping: Int) {
+    let files = FileManager.default
+    let images = ((try? files.contentsOfDirectory(atPath: directory)) ?? [])
+      .filter { $0.hasPrefix("kernels-") && $0.hasSuffix(".bin") }
+      .map { directory + "/" + $0 }
+      .sorted { modified($0) > modified($1) }
+    for stale in images.dropFirst(keeping) { try? files.removeItem(atPath: stale) }
+  }
+
+  private static func modified(_ path: String) -> Date {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
   }
 
   private func function(_ name: String) -> OpaquePointer {

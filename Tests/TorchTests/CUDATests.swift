@@ -45,6 +45,21 @@ final class CUDATests: XCTestCase {
     XCTAssertEqual(CUDABackend.elementwiseInfos(torch.tensor(1.0)).map(shapeAndStrides), [[[], []]])
   }
 
+  func testKernelCacheKeepsTheNewestImages() throws {
+    let folder = fixtureFolder + "/cache-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    for i in 0..<10 {
+      let path = folder + "/kernels-\(i).bin"
+      FileManager.default.createFile(atPath: path, contents: Data([1]))
+      try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: Double(1_000_000 + i))], ofItemAtPath: path)
+    }
+    FileManager.default.createFile(atPath: folder + "/other.txt", contents: Data())
+    CUDABackend.pruneKernelCache(folder, keeping: 8)
+    let left = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    XCTAssertEqual(left, ["kernels-2.bin", "kernels-3.bin", "kernels-4.bin", "kernels-5.bin", "kernels-6.bin",
+                          "kernels-7.bin", "kernels-8.bin", "kernels-9.bin", "other.txt"])
+  }
+
   func testCompileErrorsCarryTheLog() throws {
     let nvrtc = try loadNVRTC()
     XCTAssertThrowsError(try nvrtc.compile("extern \"C\" __global__ void broken() { undeclared_name = 1; }", name: "broken.cu", architecture: "compute_90")) { error in

@@ -62,7 +62,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
   }
 
   /// Bounds the on-disk cache (a few MB per entry): only the `keeping` newest images stay.
-  private static func pruneKernelCache(_ directory: String, keeping: Int) {
+  static func pruneKernelCache(_ directory: String, keeping: Int) {
     let files = FileManager.default
     let images = ((try? files.contentsOfDirectory(atPath: directory)) ?? [])
       .filter { $0.hasPrefix("kernels-") && $0.hasSuffix(".bin") }

@@ -50,10 +50,10 @@ final class CUDATests: XCTestCase {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for i in 0..<10 {
       let path = folder + "/kernels-\(i).bin"
-      FileManager.default.createFile(atPath: path, contents: Data([1]))
+      XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data([1])))
       try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: Double(1_000_000 + i))], ofItemAtPath: path)
     }
-    FileManager.default.createFile(atPath: folder + "/other.txt", contents: Data())
+    XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/other.txt", contents: Data()))
     CUDABackend.pruneKernelCache(folder, keeping: 8)
     let left = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
     XCTAssertEqual(left, ["kernels-2.bin", "kernels-3.bin", "kernels-4.bin", "kernels-5.bin", "kernels-6.bin",

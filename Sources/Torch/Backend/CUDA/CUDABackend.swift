@@ -13,8 +13,9 @@ import Synchronization
 /// and kernels compiled by NVRTC on first use for the device's exact architecture (cubin),
 /// cached on disk per NVRTC version, driver version and architecture.
 ///
-/// Status: compiled and NVRTC-tested here; launches have not yet run on a GPU in this
-/// project's CI (see scripts/cuda-check.sh).
+/// Status: every kernel compiles with NVRTC in the tests and runs there on a CPU emulator of
+/// the driver (Tests/TorchTests/Fixtures), checked op by op against the CPU backend; it has
+/// not yet run on a real GPU (scripts/cuda-check.sh is that check).
 final class CUDABackend: Backend, @unchecked Sendable {
   let device: Device
   let driver: CUDADriver

@@ -180,6 +180,67 @@ def seed_outputs():
             for seed in (0, 7)}
 
 
+def dropout_outputs():
+    """Seeded bernoulli_ and dropout outputs. PyTorch's CPU bernoulli_ samples one uniform
+    double per element from the generator, except in MKL builds on Intel CPUs (MKL's own
+    stream); these values are PyTorch's generator path, which the check below confirms."""
+    torch.manual_seed(5)
+    mask = torch.empty(64, dtype=torch.float64).bernoulli_(0.5)
+    torch.manual_seed(5)
+    uniforms = torch.rand(64, dtype=torch.float64)
+    if not torch.equal(mask, (uniforms < 0.5).double()):
+        raise SystemExit("this PyTorch samples bernoulli_ through MKL (an Intel CPU); "
+                         "regenerate the dropout values on an AMD or Arm machine")
+    cases = {}
+    torch.manual_seed(0)
+    cases["ones20"] = F.dropout(torch.ones(20), 0.5)
+    torch.manual_seed(1)
+    x = torch.randn(3, 5)
+    cases["randn3x5"] = nn.Dropout(0.2)(x)
+    torch.manual_seed(2)
+    cases["bernoulli12"] = torch.empty(12).bernoulli_(0.3)
+    torch.manual_seed(3)
+    cases["float64"] = F.dropout(torch.ones(6, dtype=torch.float64), 0.25)
+    w = torch.ones(4, requires_grad=True)
+    torch.manual_seed(4)
+    cases["grad"] = F.dropout(w, 0.5)
+    return {name: repr(t) for name, t in cases.items()}
+
+
+def dataloader_orders():
+    """Sample orders of seeded DataLoaders, and the default generator after a plain pass."""
+    from torch.utils.data import DataLoader
+    data = list(range(10))
+    out = {}
+    torch.manual_seed(0)
+    loader = DataLoader(data, batch_size=4, shuffle=True)
+    out["defaultTwoPasses"] = [i for _ in range(2) for batch in loader for i in batch.tolist()]
+    loader = DataLoader(data, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(3))
+    out["explicitGenerator"] = [i for batch in loader for i in batch.tolist()]
+    torch.manual_seed(1)
+    for _ in DataLoader(data, batch_size=5):
+        pass
+    out["afterPlainPass"] = torch.randint(0, 1000, (4,)).tolist()
+    return out
+
+
+def rng_state_md5s():
+    """MD5 of torch.get_rng_state()'s bytes at a few points of a seeded run."""
+    import hashlib
+    steps = {
+        "seeded": lambda: None,
+        "afterRand3": lambda: torch.rand(3),
+        "afterRandn1": lambda: torch.randn(1),
+        "afterRandperm700": lambda: torch.randperm(700),
+    }
+    torch.manual_seed(0)
+    out = {}
+    for name, step in steps.items():
+        step()
+        out[name] = hashlib.md5(bytes(torch.get_rng_state().numpy())).hexdigest()
+    return out
+
+
 def module_reprs():
     class Custom2(nn.Module):
         def __init__(self):
@@ -280,6 +341,24 @@ def main():
     print("let pytorchSeedOutputs: [Int: String] = [")
     for seed, text in seed_outputs().items():
         print(f"  {seed}: {swift_string(text)},")
+    print("]")
+    print()
+    print("/// Seeded dropout and bernoulli_ outputs (see dropout_outputs).")
+    print("let pytorchDropoutReprs: [String: String] = [")
+    for name, text in dropout_outputs().items():
+        print(f"  {swift_string(name)}: {swift_string(text)},")
+    print("]")
+    print()
+    print("/// Seeded DataLoader orders (see dataloader_orders).")
+    print("let pytorchDataLoaderOrders: [String: [Int]] = [")
+    for name, values in dataloader_orders().items():
+        print(f"  {swift_string(name)}: {values},")
+    print("]")
+    print()
+    print("/// MD5 of `torch.get_rng_state()` along a seeded run (see rng_state_md5s).")
+    print("let pytorchRngStateMD5s: [String: String] = [")
+    for name, digest in rng_state_md5s().items():
+        print(f"  {swift_string(name)}: {swift_string(digest)},")
     print("]")
     print()
     print("/// Module reprs.")

@@ -122,6 +122,7 @@ func run() throws {
     let (state, metadata) = try torch.loadWithMetadata(from: resume)
     try model.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("model.") }.map { (String($0.key.dropFirst(6)), $0.value) }))
     try optimizer.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("optimizer.") }.map { (String($0.key.dropFirst(10)), $0.value) }))
+    if let rngState = state["rng_state"] { torch.setRngState(rngState) }
     firstEpoch = Int(metadata["epochs_done"] ?? "0") ?? 0
     print("Resumed from \(resume) after \(firstEpoch) epochs")
   }
@@ -131,9 +132,9 @@ func run() throws {
   var trainSeconds = 0.0
   for epoch in firstEpoch..<(firstEpoch + options.epochs) {
     print("Epoch \(epoch + 1)\n-------------------------------")
-    // Each epoch's shuffle has its own seed, so a resumed run sees the same batches.
-    let trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true,
-                                 generator: Generator(seed: options.seed &+ UInt64(epoch) &* 1_000_003))
+    // Shuffled from the default generator as PyTorch's DataLoader does, so a seeded run sees
+    // PyTorch's batches; checkpoints carry the generator's state, so a resumed run does too.
+    let trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true)
     let start = Date()
     trainLoop(trainLoader, model, lossFn, optimizer, device: device)
     let seconds = Date().timeIntervalSince(start)
@@ -144,6 +145,7 @@ func run() throws {
       var state = StateDict()
       for (key, value) in model.stateDict() { state["model." + key] = value }
       for (key, value) in optimizer.stateDict() { state["optimizer." + key] = value }
+      state["rng_state"] = torch.getRngState()
       try torch.save(state, to: path, metadata: ["epochs_done": String(epoch + 1)])
     }
   }

@@ -184,6 +184,26 @@ final class NNTests: XCTestCase {
     XCTAssertEqual(Set(dropped.toArray()), [0, 2])
   }
 
+  /// Seeded dropout drops the elements PyTorch drops (PyTorch's generator path; see
+  /// scripts/generate_golden.py's dropout_outputs).
+  func testSeededDropoutMatchesPyTorch() {
+    var cases: [String: Tensor] = [:]
+    torch.manualSeed(0)
+    cases["ones20"] = F.dropout(torch.ones(20), p: 0.5)
+    torch.manualSeed(1)
+    let x = torch.randn(3, 5)
+    cases["randn3x5"] = nn.Dropout(p: 0.2)(x)
+    torch.manualSeed(2)
+    cases["bernoulli12"] = torch.empty(12).bernoulli_(0.3)
+    torch.manualSeed(3)
+    cases["float64"] = F.dropout(torch.ones([6], dtype: .float64), p: 0.25)
+    let w = torch.ones([4], requiresGrad: true)
+    torch.manualSeed(4)
+    cases["grad"] = F.dropout(w, p: 0.5)
+    XCTAssertEqual(Set(cases.keys), Set(pytorchDropoutReprs.keys))
+    for (name, tensor) in cases { XCTAssertEqual(tensor.description, pytorchDropoutReprs[name], name) }
+  }
+
   func testGradientsReachEveryParameterOfTheSeedModel() {
     torch.manualSeed(3)
     final class Small: Module {

@@ -144,6 +144,30 @@ let pytorchSeedOutputs: [Int: String] = [
   7: "Using cpu device\nNeuralNetwork(\n  (flatten): Flatten(start_dim=1, end_dim=-1)\n  (linear_relu_stack): Sequential(\n    (0): Linear(in_features=784, out_features=512, bias=True)\n    (1): ReLU()\n    (2): Linear(in_features=512, out_features=512, bias=True)\n    (3): ReLU()\n    (4): Linear(in_features=512, out_features=10, bias=True)\n  )\n)\nPredicted class: tensor([7])\ntorch.Size([3, 28, 28])\ntorch.Size([3, 784])\ntorch.Size([3, 20])\nBefore ReLU: tensor([[ 0.1290,  0.1777, -0.5925,  0.3598,  0.4403,  0.1903,  0.0124,  0.2860,\n         -0.1259, -0.1557, -0.0439,  0.2146, -0.1263, -0.9811,  0.1675, -0.5679,\n         -0.3071,  0.2026, -0.6679, -0.0331],\n        [ 0.2717,  0.5784, -0.2507,  0.7383,  0.4344, -0.2600,  0.1251,  0.2707,\n          0.0135,  0.0437, -0.1824, -0.0189, -0.0234, -0.9232,  0.1075, -0.3990,\n         -0.1832, -0.0310, -0.9591,  0.0085],\n        [ 0.3979,  0.5238, -0.4184,  0.8445,  0.3506,  0.1306, -0.2969,  0.1204,\n          0.1408,  0.0510, -0.0584,  0.4497, -0.1423, -0.8430,  0.3119, -0.5161,\n         -0.1988,  0.3607, -0.5498,  0.1877]], grad_fn=<AddmmBackward0>)\n\n\nAfter ReLU: tensor([[0.1290, 0.1777, 0.0000, 0.3598, 0.4403, 0.1903, 0.0124, 0.2860, 0.0000,\n         0.0000, 0.0000, 0.2146, 0.0000, 0.0000, 0.1675, 0.0000, 0.0000, 0.2026,\n         0.0000, 0.0000],\n        [0.2717, 0.5784, 0.0000, 0.7383, 0.4344, 0.0000, 0.1251, 0.2707, 0.0135,\n         0.0437, 0.0000, 0.0000, 0.0000, 0.0000, 0.1075, 0.0000, 0.0000, 0.0000,\n         0.0000, 0.0085],\n        [0.3979, 0.5238, 0.0000, 0.8445, 0.3506, 0.1306, 0.0000, 0.1204, 0.1408,\n         0.0510, 0.0000, 0.4497, 0.0000, 0.0000, 0.3119, 0.0000, 0.0000, 0.3607,\n         0.0000, 0.1877]], grad_fn=<ReluBackward0>)\nModel structure: NeuralNetwork(\n  (flatten): Flatten(start_dim=1, end_dim=-1)\n  (linear_relu_stack): Sequential(\n    (0): Linear(in_features=784, out_features=512, bias=True)\n    (1): ReLU()\n    (2): Linear(in_features=512, out_features=512, bias=True)\n    (3): ReLU()\n    (4): Linear(in_features=512, out_features=10, bias=True)\n  )\n)\n\n\nLayer: linear_relu_stack.0.weight | Size: torch.Size([512, 784]) | Values : tensor([[ 2.4945e-03, -2.1514e-02,  1.1372e-02,  ...,  2.3490e-02,\n         -3.4548e-02,  2.3653e-02],\n        [ 3.3076e-05, -2.2735e-02, -1.0311e-02,  ...,  1.7026e-02,\n         -1.3917e-02, -2.0039e-02]], grad_fn=<SliceBackward0>) \n\nLayer: linear_relu_stack.0.bias | Size: torch.Size([512]) | Values : tensor([-0.0187, -0.0104], grad_fn=<SliceBackward0>) \n\nLayer: linear_relu_stack.2.weight | Size: torch.Size([512, 512]) | Values : tensor([[ 0.0245,  0.0085, -0.0440,  ...,  0.0435,  0.0223, -0.0091],\n        [-0.0363,  0.0252,  0.0163,  ..., -0.0160, -0.0076, -0.0374]],\n       grad_fn=<SliceBackward0>) \n\nLayer: linear_relu_stack.2.bias | Size: torch.Size([512]) | Values : tensor([ 0.0383, -0.0183], grad_fn=<SliceBackward0>) \n\nLayer: linear_relu_stack.4.weight | Size: torch.Size([10, 512]) | Values : tensor([[ 0.0085,  0.0135, -0.0021,  ..., -0.0378,  0.0120, -0.0244],\n        [-0.0149, -0.0295, -0.0313,  ..., -0.0298, -0.0116,  0.0019]],\n       grad_fn=<SliceBackward0>) \n\nLayer: linear_relu_stack.4.bias | Size: torch.Size([10]) | Values : tensor([0.0380, 0.0222], grad_fn=<SliceBackward0>) \n\n",
 ]
 
+/// Seeded dropout and bernoulli_ outputs (see dropout_outputs).
+let pytorchDropoutReprs: [String: String] = [
+  "ones20": "tensor([0., 0., 2., 0., 0., 0., 2., 2., 0., 2., 2., 2., 2., 0., 2., 2., 2., 2.,\n        0., 0.])",
+  "randn3x5": "tensor([[ 0.8267,  0.3337,  0.0771,  0.7766, -0.0000],\n        [-0.0000, -0.0000,  0.0000, -0.0000, -0.7038],\n        [-1.1154, -0.0000, -0.0000, -1.2070,  0.5280]])",
+  "bernoulli12": "tensor([0., 1., 0., 0., 0., 0., 1., 1., 0., 0., 1., 0.])",
+  "float64": "tensor([1.3333, 1.3333, 0.0000, 1.3333, 0.0000, 1.3333], dtype=torch.float64)",
+  "grad": "tensor([2., 0., 2., 0.], grad_fn=<MulBackward0>)",
+]
+
+/// Seeded DataLoader orders (see dataloader_orders).
+let pytorchDataLoaderOrders: [String: [Int]] = [
+  "defaultTwoPasses": [6, 7, 1, 4, 2, 0, 9, 8, 3, 5, 2, 4, 7, 0, 8, 9, 5, 3, 6, 1],
+  "explicitGenerator": [7, 4, 2, 9, 1, 5, 0, 8, 6, 3],
+  "afterPlainPass": [124, 368, 263, 313],
+]
+
+/// MD5 of `torch.get_rng_state()` along a seeded run (see rng_state_md5s).
+let pytorchRngStateMD5s: [String: String] = [
+  "seeded": "3a1f312f0e98035650d6a295a704c2c1",
+  "afterRand3": "bfbaf246d2881e45673913c328ba8539",
+  "afterRandn1": "c1193bb854408a576e4d7b100777d680",
+  "afterRandperm700": "1f20da1bf5eff902c8501df88fb0bdb7",
+]
+
 /// Module reprs.
 let pytorchModuleReprs: [String: String] = [
   "moduleList": "ModuleList(\n  (0-1): 2 x Linear(in_features=1, out_features=1, bias=True)\n  (2): ReLU()\n)",

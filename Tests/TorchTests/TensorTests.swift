@@ -3,6 +3,33 @@ import XCTest
 @testable import Torch
 
 final class RandomTests: XCTestCase {
+  /// `torch.getRngState()` writes PyTorch's bytes (MD5s from scripts/generate_golden.py), and
+  /// restoring a saved state replays the same draws, the cached normal sample included.
+  func testRNGStateHasPyTorchsLayoutAndRestores() {
+    func md5() -> String { MD5.hex(torch.getRngState().toArray(UInt8.self)) }
+    torch.manualSeed(0)
+    XCTAssertEqual(md5(), pytorchRngStateMD5s["seeded"])
+    _ = torch.rand(3)
+    XCTAssertEqual(md5(), pytorchRngStateMD5s["afterRand3"])
+    _ = torch.randn(1)
+    XCTAssertEqual(md5(), pytorchRngStateMD5s["afterRandn1"])
+    let saved = torch.getRngState()
+    let expected = torch.randn(3).toArray() + torch.rand(2).toArray()
+    _ = torch.randperm(700)
+    torch.setRngState(saved)
+    XCTAssertEqual(torch.randn(3).toArray() + torch.rand(2).toArray(), expected)
+    torch.manualSeed(0)
+    _ = torch.rand(3)
+    _ = torch.randn(1)
+    _ = torch.randperm(700)
+    XCTAssertEqual(md5(), pytorchRngStateMD5s["afterRandperm700"])
+    let fresh = Generator(seed: 9)
+    let state = fresh.getState()
+    let first = torch.rand([4], generator: fresh).toArray()
+    fresh.setState(state)
+    XCTAssertEqual(torch.rand([4], generator: fresh).toArray(), first, "a freshly seeded state restores too")
+  }
+
   func testKnownPyTorchValues() {
     torch.manualSeed(0)
     XCTAssertEqual(torch.rand(5).description, "tensor([0.4963, 0.7682, 0.0885, 0.1320, 0.3074])")

@@ -229,13 +229,31 @@ final class DataTests: XCTestCase {
     let batches = Array(shuffled)
     let order = batches.flatMap { $0.1.toArray(Int64.self) }
     XCTAssertEqual(order.sorted(), Array(0..<10))
-    XCTAssertEqual(order, torch.randperm(10, generator: Generator(seed: 0)).toArray(Int64.self))
+    let skipped = Generator(seed: 0)
+    _ = torch.randint(0, 2, [1], generator: skipped)  // PyTorch's base-seed draw comes first
+    _ = torch.randint(0, 2, [1], generator: skipped)
+    XCTAssertEqual(order, torch.randperm(10, generator: skipped).toArray(Int64.self))
     XCTAssertEqual(batches.flatMap { $0.0.toArray() }.map(Int64.init), order, "inputs stay paired with targets")
     XCTAssertNotEqual(Array(shuffled).flatMap { $0.1.toArray(Int64.self) }, order, "the generator advances between passes")
     torch.manualSeed(5)
     let first = DataLoader(dataset, batchSize: 10, shuffle: true).map { $0.1.toArray(Int64.self) }
     torch.manualSeed(5)
     XCTAssertEqual(DataLoader(dataset, batchSize: 10, shuffle: true).map { $0.1.toArray(Int64.self) }, first)
+  }
+
+  /// Seeded loaders visit samples in PyTorch's order and consume the generators as PyTorch's
+  /// do (values from scripts/generate_golden.py's dataloader_orders).
+  func testDataLoaderOrderMatchesPyTorch() {
+    let dataset = TensorDataset(torch.arange(10.0).reshape(10, 1), torch.arange(10))
+    func order<D>(_ loader: DataLoader<D>) -> [Int] { loader.flatMap { $0.1.toArray(Int64.self).map(Int.init) } }
+    torch.manualSeed(0)
+    let loader = DataLoader(dataset, batchSize: 4, shuffle: true)
+    XCTAssertEqual(order(loader) + order(loader), pytorchDataLoaderOrders["defaultTwoPasses"])
+    XCTAssertEqual(order(DataLoader(dataset, batchSize: 4, shuffle: true, generator: Generator(seed: 3))),
+                   pytorchDataLoaderOrders["explicitGenerator"])
+    torch.manualSeed(1)
+    for _ in DataLoader(dataset, batchSize: 5) {}
+    XCTAssertEqual(torch.randint(0, 1000, [4]).toArray(Int64.self).map(Int.init), pytorchDataLoaderOrders["afterPlainPass"])
   }
 }
 

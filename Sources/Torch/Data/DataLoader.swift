@@ -1,8 +1,10 @@
 /// Batches a dataset (`torch.utils.data.DataLoader`): a `Sequence` of `(inputs, targets)`.
 ///
-/// With `shuffle`, each pass draws a permutation with `torch.randperm` from `generator`, or
-/// from a generator seeded by the default one, so runs after `torch.manualSeed` repeat.
-/// (PyTorch derives that seed differently, so the order itself differs from PyTorch's.)
+/// Each pass draws from the generators exactly as PyTorch's does, so a seeded run visits
+/// samples in PyTorch's order and leaves the default generator where PyTorch leaves it: first
+/// a base seed (PyTorch's for worker processes) from `generator` or the default generator,
+/// then, with `shuffle`, a `torch.randperm` from `generator`, or from a fresh generator seeded
+/// by the default one.
 public struct DataLoader<Data: Dataset>: Sequence {
   public let dataset: Data
   public let batchSize: Int
@@ -27,13 +29,19 @@ public struct DataLoader<Data: Dataset>: Sequence {
 
   public func makeIterator() -> Iterator {
     let order: [Int]
+    _ = Self.drawSeed(generator ?? torch.defaultGenerator)
     if shuffle {
-      let source = generator ?? Torch.Generator(seed: torch.defaultGenerator.withState { $0.random64() } & (1 << 63 - 1))
+      let source = generator ?? Torch.Generator(seed: Self.drawSeed(torch.defaultGenerator))
       order = torch.randperm(dataset.count, generator: source).toArray(Int64.self).map(Int.init)
     } else {
       order = Array(0..<dataset.count)
     }
     return Iterator(dataset: dataset, order: order, batchSize: batchSize, batches: count)
+  }
+
+  /// `torch.empty((), dtype=torch.int64).random_(generator=...)`: 63 random bits.
+  private static func drawSeed(_ generator: Torch.Generator) -> UInt64 {
+    generator.withState { $0.random64() } & (1 << 63 - 1)
   }
 
   public struct Iterator: IteratorProtocol {

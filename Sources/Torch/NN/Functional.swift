@@ -17,13 +17,15 @@ extension F {
     input.logSoftmax(dim: implicitDim(dim, input, "log_softmax"))
   }
 
-  /// Zeroes elements with probability `p` and scales the rest by 1/(1-p) when `training`.
+  /// Zeroes elements with probability `p` and scales the rest by 1/(1-p) when `training`
+  /// (`F.dropout`). As in PyTorch: a `bernoulli_(1 - p)` mask divided by 1 - p, then a product
+  /// (`MulBackward0`), so a seeded run drops the elements PyTorch drops (see `bernoulli_`).
   public static func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
-    guard training && p > 0 else { return input }
+    guard training && p > 0 && input.numel() > 0 else { return input }
     if p == 1 { return input * 0.0 }
-    let keep = torch.rand(input.dims, dtype: input.dtype, device: input.device, generator: generator).lt(1 - p)
-    let mask = keep.to(input.dtype) * (1 / (1 - p))
-    return input * mask
+    let noise = Tensor(uninitialized: input.dims, dtype: input.dtype, device: input.device).bernoulli_(1 - p, generator: generator)
+    noise.div_(1 - p)
+    return input * noise
   }
 }

@@ -1,8 +1,11 @@
 /// The 32-bit Mersenne Twister, exactly as PyTorch's CPU generator runs it (`at::mt19937`).
 struct MT19937 {
-  private static let n = 624, m = 397
-  private var state = [UInt32](repeating: 0, count: 624)
+  static let n = 624, m = 397
+  private(set) var state = [UInt32](repeating: 0, count: 624)
+  /// The next word to temper; `n` means the state twists first.
   private var index = 624
+  /// Seeded but not yet twisted (PyTorch records this as `next == 0`).
+  private var fresh = true
 
   init(seed: UInt64) {
     state[0] = UInt32(truncatingIfNeeded: seed)
@@ -10,6 +13,16 @@ struct MT19937 {
       let previous = state[i - 1]
       state[i] = 1_812_433_253 &* (previous ^ (previous >> 30)) &+ UInt32(i)
     }
+  }
+
+  /// PyTorch's bookkeeping (`left_`, `next_`): the next draw twists when `left` is 1.
+  var position: (left: Int, next: Int) { fresh ? (1, 0) : (Self.n + 1 - index, index) }
+
+  /// Restores a state saved with `state` and `position`.
+  init(state: [UInt32], left: Int, next: Int) {
+    self.state = state
+    index = left == 1 ? Self.n : next
+    fresh = left == 1 && next == 0
   }
 
   mutating func next() -> UInt32 {
@@ -33,5 +46,6 @@ struct MT19937 {
       }
     }
     index = 0
+    fresh = false
   }
 }

@@ -30,6 +30,15 @@ extension Tensor {
     }
   }
 
+  /// Fills with 1 with probability `p`, else 0 (`bernoulli_(p)`): one uniform double per
+  /// element in order, kept when below `p` — PyTorch's CPU kernel wherever it does not sample
+  /// through MKL (AMD and Arm CPUs; on Intel CPUs PyTorch's MKL builds use MKL's own stream).
+  @discardableResult
+  public func bernoulli_(_ p: Double = 0.5, generator: Generator? = nil) -> Tensor {
+    torchCheck(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=\(p)")
+    return fillRandom(generator) { state, count in (0..<count).map { _ in state.uniformDouble(0, 1) < p ? 1 : 0 } }
+  }
+
   /// PyTorch's `normal_fill`: draw all uniforms, then transform blocks of 16 with Box-Muller;
   /// a ragged tail recomputes the last 16 slots from fresh uniforms.
   private static func normalFill<T: FloatElement>(

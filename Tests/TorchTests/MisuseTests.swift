@@ -20,6 +20,7 @@ final class MisuseTests: XCTestCase {
     "leafInPlace": { torch.rand([2], requiresGrad: true).add_(torch.ones(2)) },
     "targetDType": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0.0, 1.0])) },
     "targetRange": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0, 3])) },
+    "rngStateSize": { torch.setRngState(torch.zeros([10], dtype: .uint8)) },
     "cudaUnavailable": { _ = torch.ones(2).cuda() },
     "crossDeviceAdd": { _ = torch.ones(2).cuda() + torch.ones(2) },
     "crossDeviceLinear": { _ = nn.Linear(3, 2).to(.cuda(0))(torch.rand(4, 3)) },
@@ -61,6 +62,7 @@ final class MisuseTests: XCTestCase {
     assertStops("leafInPlace", with: "a leaf Variable that requires grad is being used in an in-place operation.")
     assertStops("targetDType", with: "expected target dtype to be Long or Byte, but got Float")
     assertStops("targetRange", with: "IndexError: Target 3 is out of bounds.")
+    assertStops("rngStateSize", with: "Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 but found the input RNG state size to be 10")
     assertStops("secondBackward", with: "Trying to backward through the graph a second time")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
   }

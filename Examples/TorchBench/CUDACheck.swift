@@ -25,6 +25,7 @@ func cudaCheck() -> Int32 {
 /// Steps per second of the seed model on CUDA and its peak device memory.
 func cudaTrainingStep(batch: Int) {
   torch.manualSeed(0)
+  torch.cuda.resetPeakMemoryStats()
   let model = NeuralNetwork().to(.cuda(0))
   let optimizer = optim.SGD(model.parameters(), lr: 1e-3)
   let x = torch.rand(batch, 1, 28, 28).to(.cuda(0)), y = torch.randint(0, 10, [batch]).to(.cuda(0))

@@ -82,6 +82,8 @@ final class CUDAEmulatorTests: XCTestCase {
       }
       XCTAssertEqual(backend.memoryAllocated, before)
       XCTAssertGreaterThanOrEqual(backend.maxMemoryAllocated, before + 2 * CPUAllocator.sizeClass(4000))
+      backend.resetPeakMemoryStats()
+      XCTAssertEqual(backend.maxMemoryAllocated, backend.memoryAllocated)
       // Out of memory: the cached blocks are released and the allocation is tried again.
       typealias FailNext = @convention(c) (Int32) -> Void
       typealias Count = @convention(c) () -> Int32

@@ -130,6 +130,10 @@ package enum DeviceParity {
     Case(name: "mse_l1_bce", shapes: [[6], [6]]) { x, _ in
       F.mseLoss(x[0], x[1]) + F.l1Loss(x[0], x[1]) + F.binaryCrossEntropyWithLogits(x[0], x[1].sigmoid().detach())
     },
+    Case(name: "dropout_seeded", shapes: [[6, 7]]) { x, _ in
+      torch.manualSeed(7)  // both sides draw the same mask
+      return F.dropout(x[0], p: 0.3) * 2.0
+    },
     Case(name: "uint8_to_float_scaling", shapes: [[2, 5]]) { x, _ in
       (x[0].detach() * 40.0).clamp(min: 0, max: 255).to(.uint8).to(x[0].dtype) / 255.0
     },

@@ -134,6 +134,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   var memoryAllocated: Int { statistics.withLock { $0.allocated } }
   var maxMemoryAllocated: Int { statistics.withLock { $0.peak } }
+  func resetPeakMemoryStats() { statistics.withLock { $0.peak = $0.allocated } }
 
   func emptyCache() {
     let blocks = cache.withLock { cache in defer { cache = [:] }; return cache.values.flatMap { $0 } }

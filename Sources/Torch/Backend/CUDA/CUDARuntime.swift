@@ -87,6 +87,8 @@ extension torch {
     public static func memoryAllocated(_ index: Int = 0) -> Int { CUDARuntime.backend(index)?.memoryAllocated ?? 0 }
     /// The most bytes ever held at once (`torch.cuda.max_memory_allocated`).
     public static func maxMemoryAllocated(_ index: Int = 0) -> Int { CUDARuntime.backend(index)?.maxMemoryAllocated ?? 0 }
+    /// Starts the peak figure again from the bytes held now (`torch.cuda.reset_peak_memory_stats`).
+    public static func resetPeakMemoryStats(_ index: Int = 0) { CUDARuntime.backend(index)?.resetPeakMemoryStats() }
     /// Returns cached device blocks to the driver (`torch.cuda.empty_cache`).
     public static func emptyCache(_ index: Int = 0) { CUDARuntime.backend(index)?.emptyCache() }
   }

@@ -1,5 +1,6 @@
 import CTorchKernels
 import Foundation
+import Synchronization
 import XCTest
 @testable import Torch
 
@@ -14,8 +15,16 @@ final class CUDATests: XCTestCase {
 
   func testEveryKernelCompilesForHopperAndAmpere() throws {
     let nvrtc = try loadNVRTC()
-    for architecture in ["compute_90", "sm_80"] {
-      let output = try nvrtc.compile(CUDAKernels.source, name: "torch_kernels.cu", architecture: architecture)
+    let architectures = ["compute_90", "sm_80"]
+    let outputs = Mutex<[String: Result<NVRTC.Output, TorchError>]>([:])
+    DispatchQueue.concurrentPerform(iterations: architectures.count) { i in
+      let result = Result { () throws(TorchError) in
+        try nvrtc.compile(CUDAKernels.source, name: "torch_kernels.cu", architecture: architectures[i])
+      }
+      outputs.withLock { $0[architectures[i]] = result }
+    }
+    for architecture in architectures {
+      let output = try XCTUnwrap(outputs.withLock { $0[architecture] }).get()
       XCTAssertFalse(output.image.isEmpty, architecture)
       XCTAssertEqual(output.isCubin, architecture.hasPrefix("sm_"), architecture)
       if !output.isCubin {
@@ -58,6 +67,19 @@ final class CUDATests: XCTestCase {
     let left = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
     XCTAssertEqual(left, ["kernels-2.bin", "kernels-3.bin", "kernels-4.bin", "kernels-5.bin", "kernels-6.bin",
                           "kernels-7.bin", "kernels-8.bin", "kernels-9.bin", "other.txt"])
+  }
+
+  /// The backend's translation units hold every kernel exactly once.
+  func testTranslationUnitsPartitionTheKernels() {
+    let names = CUDAKernels.instances.map(\.name)
+    XCTAssertEqual(Set(names).count, names.count, "kernel names are unique")
+    XCTAssertEqual(Set(CUDAKernels.chunkOfKernel.keys), Set(names))
+    for chunk in 0..<CUDAKernels.chunkCount {
+      let source = CUDAKernels.chunkSource(chunk)
+      let defined = names.filter { CUDAKernels.chunkOfKernel[$0] == chunk }
+      XCTAssertFalse(defined.isEmpty)
+      XCTAssertEqual(defined.count, CUDAKernels.instances.filter { source.contains($0.code) }.count, "chunk \(chunk)")
+    }
   }
 
   func testCompileErrorsCarryTheLog() throws {

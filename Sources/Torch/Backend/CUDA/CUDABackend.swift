@@ -23,7 +23,8 @@ final class CUDABackend: Backend, @unchecked Sendable {
   let architecture: String
   private let context: OpaquePointer?
   private let stream: OpaquePointer?
-  private let module: OpaquePointer
+  /// One loaded module per translation unit (`CUDAKernels.chunkSource`).
+  private let modules: [OpaquePointer]
   /// cuBLAS when it loads; nil means the tiled NVRTC GEMM serves every product.
   let cublas: CUBLAS?
   private let functions = Mutex<[String: Int]>([:])
@@ -39,27 +40,43 @@ final class CUDABackend: Backend, @unchecked Sendable {
     architecture = "sm_\(major)\(minor)"
     context = try driver.activatePrimaryContext(handle)
     stream = try driver.createStream()
-    module = try driver.loadModule(Self.kernelImage(nvrtc: nvrtc, driver: driver, architecture: architecture))
+    modules = try Self.kernelImages(nvrtc: nvrtc, driver: driver, architecture: architecture).map { image throws(TorchError) in
+      try driver.loadModule(image)
+    }
     cublas = try? CUBLAS(path: cublasPath, stream: stream)
   }
 
-  /// The compiled kernels: from the on-disk cache when present, else compiled now (cubin for the
-  /// device, PTX as the fallback) and cached.
-  private static func kernelImage(nvrtc: NVRTC, driver: CUDADriver, architecture: String) throws -> [UInt8] {
-    let source = CUDAKernels.source
-    let key = "nvrtc\(nvrtc.version.0).\(nvrtc.version.1)-driver\(driver.driverVersion)-\(architecture)-\(MD5.hex(Array(source.utf8)))"
+  /// The compiled translation units: from the on-disk cache when present, else compiled now,
+  /// all at once on the available cores (cubin for the device, PTX as the fallback), and cached
+  /// per NVRTC version, driver version, architecture and source.
+  private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String) throws(TorchError) -> [[UInt8]] {
     let directory = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
-    let path = directory + "/kernels-\(key).bin"
-    if let cached = try? AtomicFile.read(path), !cached.isEmpty { return cached }
-    let output: NVRTC.Output
-    do {
-      output = try nvrtc.compile(source, name: "torch_kernels.cu", architecture: architecture)
-    } catch {
-      output = try nvrtc.compile(source, name: "torch_kernels.cu", architecture: architecture.replacingOccurrences(of: "sm_", with: "compute_"))
+    let prefix = "kernels-nvrtc\(nvrtc.version.0).\(nvrtc.version.1)-driver\(driver.driverVersion)-\(architecture)-"
+    let results = Mutex<[Int: Result<[UInt8], TorchError>]>([:])
+    DispatchQueue.concurrentPerform(iterations: CUDAKernels.chunkCount) { chunk in
+      let source = CUDAKernels.chunkSource(chunk)
+      let path = directory + "/" + prefix + MD5.hex(Array(source.utf8)) + ".bin"
+      let result: Result<[UInt8], TorchError>
+      if let cached = try? AtomicFile.read(path), !cached.isEmpty {
+        result = .success(cached)
+      } else {
+        result = Result { () throws(TorchError) in try compile(source, chunk: chunk, nvrtc: nvrtc, architecture: architecture) }
+        if case .success(let image) = result { try? AtomicFile.write(image, to: path) }
+      }
+      results.withLock { $0[chunk] = result }
     }
-    try? AtomicFile.write(output.image, to: path)
-    pruneKernelCache(directory, keeping: 8)
-    return output.image
+    pruneKernelCache(directory, keeping: 4 * CUDAKernels.chunkCount)
+    let images = results.withLock { $0 }
+    return try (0..<CUDAKernels.chunkCount).map { chunk throws(TorchError) in try images[chunk]!.get() }
+  }
+
+  private static func compile(_ source: String, chunk: Int, nvrtc: NVRTC, architecture: String) throws(TorchError) -> [UInt8] {
+    let name = "torch_kernels_\(chunk).cu"
+    do {
+      return try nvrtc.compile(source, name: name, architecture: architecture).image
+    } catch {
+      return try nvrtc.compile(source, name: name, architecture: architecture.replacingOccurrences(of: "sm_", with: "compute_")).image
+    }
   }
 
   /// Bounds the on-disk cache (a few MB per entry): only the `keeping` newest images stay.
@@ -78,7 +95,10 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   private func function(_ name: String) -> OpaquePointer {
     if let cached = functions.withLock({ $0[name] }) { return OpaquePointer(bitPattern: cached)! }
-    let loaded = orFail { try driver.function(module, name) }
+    let loaded = orFail {
+      guard let chunk = CUDAKernels.chunkOfKernel[name] else { throw TorchError.backend("no CUDA kernel named \(name)") }
+      return try driver.function(modules[chunk], name)
+    }
     functions.withLock { $0[name] = Int(bitPattern: UnsafeRawPointer(loaded)) }
     return loaded
   }

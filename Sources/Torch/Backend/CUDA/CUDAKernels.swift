@@ -212,4 +212,18 @@ enum CUDAKernels {
 
   /// The whole translation unit.
   static let source = ([prelude, templates] + instances.map(\.code)).joined(separator: "\n")
+
+  /// The backend compiles the kernels as this many translation units, in parallel (NVRTC's
+  /// time grows with the number of kernels, so a first run waits about 1/cores as long).
+  static let chunkCount = 16
+
+  /// Translation unit `chunk`: the shared templates and every `chunkCount`-th kernel.
+  static func chunkSource(_ chunk: Int) -> String {
+    ([prelude, templates] + instances.indices.filter { $0 % chunkCount == chunk }.map { instances[$0].code })
+      .joined(separator: "\n")
+  }
+
+  /// The translation unit that defines each kernel.
+  static let chunkOfKernel: [String: Int] = Dictionary(
+    uniqueKeysWithValues: instances.enumerated().map { ($0.element.name, $0.offset % chunkCount) })
 }

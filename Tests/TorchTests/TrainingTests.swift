@@ -20,7 +20,12 @@ final class OptimizerTests: XCTestCase {
     return model.weight.toArray(Double.self) + model.bias!.toArray(Double.self)
   }
 
-  func testOptimizersMatchPyTorchTo1e6() {
+  /// Three steps of each optimizer against PyTorch's. The Adam family is bit-exact: its kernel
+  /// performs PyTorch's operations with PyTorch's FMAs and Python-double coefficients, and its
+  /// normalized step hides last-bit differences in the gradients. SGD passes gradients through
+  /// unnormalized, so it agrees to 1e-6: a few gradient elements differ from PyTorch's in their
+  /// last bits (its exp and its log-softmax backward round differently).
+  func testOptimizersMatchPyTorch() {
     let configurations: [String: ([Tensor]) -> optim.Optimizer] = [
       "sgd": { optim.SGD($0, lr: 0.1) },
       "sgdMomentum": { optim.SGD($0, lr: 0.1, momentum: 0.9) },
@@ -33,7 +38,8 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(Set(configurations.keys), Set(pytorchOptimizerTrajectories.keys))
     for (name, make) in configurations {
       let ours = trajectory(make), theirs = pytorchOptimizerTrajectories[name]!
-      for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: 1e-6, name) }
+      let tolerance = name.hasPrefix("adam") ? 0 : 1e-6
+      for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: tolerance, name) }
     }
   }
 

@@ -37,6 +37,7 @@ void ctk_sub_f32(int64_t n, const float *x, const float *y, float *out);
 void ctk_mul_f32(int64_t n, const float *x, const float *y, float *out);
 void ctk_div_f32(int64_t n, const float *x, const float *y, float *out);
 /// y += alpha * x
+/// y = alpha * x + y with one rounding (an FMA), as PyTorch's add(other, alpha=...).
 void ctk_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 /// out = max(x, 0)
 void ctk_relu_f32(int64_t n, const float *x, float *out);
@@ -54,10 +55,12 @@ float ctk_max_f32(int64_t n, const float *x);
 /// float32 polynomial log and sincos (Cephes, via avx_mathfun) PyTorch's AVX2 path uses.
 void ctk_normal_fill_16_f32(float *data, float mean, float std);
 
-/// One Adam/AdamW step over a contiguous parameter (PyTorch's single-tensor equations).
+/// One Adam/AdamW step over a contiguous parameter (PyTorch's single-tensor equations, with
+/// its FMAs). oneMinusBeta1, oneMinusBeta2 and decay (1 - lr * weightDecay, for AdamW) are
+/// computed in double by the caller, as PyTorch computes them in Python.
 void ctk_adam_step_f32(int64_t n, float *param, const float *grad, float *expAvg, float *expAvgSq,
-                       float *maxExpAvgSq, float lr, float beta1, float beta2, float eps,
-                       float weightDecay, int decoupled, int maximize,
+                       float *maxExpAvgSq, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps,
+                       float weightDecay, int decoupled, float decay, int maximize,
                        float stepSize, float biasCorrection2Sqrt);
 
 /// A tensor's geometry as CUDA kernels receive it (by value, up to 8 dims). The CUDA C

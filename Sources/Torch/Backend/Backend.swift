@@ -23,7 +23,7 @@ enum BinaryOp: Sendable {
   case sigmoidBackward, tanhBackward
   /// The derivative of `clamp` through `x`: grad where min <= x <= max, else 0.
   case clampBackward(min: Double?, max: Double?)
-  /// `x + alpha * y`: `add_(other, alpha:)` in one pass (floating types).
+  /// `x + alpha * y` with one rounding (an FMA, as PyTorch's kernel): `add(other, alpha:)`.
   case addScaled(alpha: Double)
 
   var isComparison: Bool {

@@ -61,9 +61,9 @@ extension optim {
         // Elementwise and independent per lane: large parameters are split across threads.
         ThreadPool.parallelChunks(p.numel(), minimumChunk: 1 << 16) { start, count in
           ctk_adam_step_f32(
-            Int64(count), pp + start, gp + start, mp + start, vp + start, xp.map { $0 + start }, Float(lr),
-            Float(beta1), Float(beta2), Float(eps), Float(weightDecay), decoupled ? 1 : 0, maximize ? 1 : 0,
-            Float(stepSize), Float(bc2Sqrt))
+            Int64(count), pp + start, gp + start, mp + start, vp + start, xp.map { $0 + start },
+            Float(1 - beta1), Float(beta2), Float(1 - beta2), Float(eps), Float(weightDecay), decoupled ? 1 : 0,
+            Float(1 - lr * weightDecay), maximize ? 1 : 0, Float(stepSize), Float(bc2Sqrt))
         }
         p.bumpVersion()
         return

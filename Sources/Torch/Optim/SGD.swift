@@ -36,15 +36,15 @@ extension optim {
               continue
             }
             var g = maximize ? -grad : grad
-            if weightDecay != 0 { g = g + p * weightDecay }
+            if weightDecay != 0 { g = g.add(p, alpha: weightDecay) }
             if momentum != 0 {
               if let buffer = state[ObjectIdentifier(p)]?["momentum_buffer"] {
                 buffer.mul_(momentum).add_(g, alpha: 1 - dampening)
-                g = nesterov ? g + buffer * momentum : buffer
+                g = nesterov ? g.add(buffer, alpha: momentum) : buffer
               } else {
                 let buffer = g.clone().detach()
                 state[ObjectIdentifier(p)] = ["momentum_buffer": buffer]
-                g = nesterov ? g + buffer * momentum : buffer
+                g = nesterov ? g.add(buffer, alpha: momentum) : buffer
               }
             }
             p.add_(g, alpha: -lr)

@@ -192,6 +192,12 @@ struct CPUBackend: Backend {
         kernel(Int64(out.numel()), a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
         return
       }
+      if case .addScaled(let alpha) = op, a.isContiguous, b.isContiguous, a.dims == b.dims {
+        let n = out.numel()
+        if out.pointer(Float.self) != a.pointer(Float.self) { out.pointer(Float.self).update(from: a.pointer(Float.self), count: n) }
+        ctk_axpy_f32(Int64(n), Float(alpha), b.pointer(Float.self), out.pointer(Float.self))
+        return
+      }
       binaryFloat(op, a, b, out, Float.self)
     case .float64: binaryFloat(op, a, b, out, Double.self)
     case .int64: binaryInteger(op, a, b, out, Int64.self)
@@ -221,7 +227,7 @@ struct CPUBackend: Backend {
     case .div: zip(a, b, into: out) { (x: T, y: T) in x / y }
     case .addScaled(let alpha):
       let s = T(alpha)
-      zip(a, b, into: out) { (x: T, y: T) in x + s * y }
+      zip(a, b, into: out) { (x: T, y: T) in x.addingProduct(s, y) }
     case .pow: zip(a, b, into: out) { (x: T, y: T) in T.pow(x, y) }
     case .maximum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.max(x, y) }
     case .minimum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.min(x, y) }

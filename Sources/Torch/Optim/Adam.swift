@@ -70,10 +70,10 @@ extension optim {
       }
       var g = maximize ? -grad : grad
       if weightDecay != 0 {
-        if decoupled { p.mul_(1 - lr * weightDecay) } else { g = g + p * weightDecay }
+        if decoupled { p.mul_(1 - lr * weightDecay) } else { g = g.add(p, alpha: weightDecay) }
       }
-      m.add_((g - m) * (1 - beta1))
-      v.mul_(beta2).add_(g * g * (1 - beta2))
+      m.add_(g - m, alpha: 1 - beta1)  // lerp_(g, 1 - beta1): one FMA
+      v.mul_(beta2).add_(g * g, alpha: 1 - beta2)
       var second = v
       if let vmax {
         vmax.copy_(vmax.maximum(v))

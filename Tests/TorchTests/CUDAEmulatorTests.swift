@@ -145,4 +145,29 @@ final class CUDAEmulatorTests: XCTestCase {
     guard !torch.cuda.isAvailable() else { throw XCTSkip("a CUDA device is present") }
     assertStops("cudaUnavailable", with: "cannot use cuda:0: CUDA is not available: ")
   }
+
+  /// A damaged kernel-cache file is compiled again and replaced, not fatal.
+  func testADamagedKernelCacheFileIsRebuilt() throws {
+    let nvrtc: NVRTC
+    do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
+    let home = fixtureFolder + "/cache-\(UUID().uuidString)"
+    let folder = home + "/swift-torch"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    // Start from the warm cache when there is one, so only the damaged unit compiles.
+    let warm = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
+    for file in (try? FileManager.default.contentsOfDirectory(atPath: warm)) ?? [] {
+      try? FileManager.default.copyItem(atPath: warm + "/" + file, toPath: folder + "/" + file)
+    }
+    let previous = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
+    setenv("XDG_CACHE_HOME", home, 1)
+    defer { if let previous { setenv("XDG_CACHE_HOME", previous, 1) } else { unsetenv("XDG_CACHE_HOME") } }
+    let driver = try CUDADriver(path: Self.emulatorPath())
+    _ = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent")
+    let victim = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder).sorted().first)
+    try Data("damaged".utf8).write(to: URL(fileURLWithPath: folder + "/" + victim))
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent")
+    XCTAssertEqual(backend.architecture, "sm_90")
+    let repaired = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + victim))
+    XCTAssertEqual(Array(repaired.prefix(4)), [0x7F, 0x45, 0x4C, 0x46], "a cubin again")
+  }
 }

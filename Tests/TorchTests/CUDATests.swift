@@ -150,7 +150,7 @@ final class CUDADriverMockTests: XCTestCase {
           try withUnsafeMutablePointer(to: &scale) { s in
             var arguments: [UnsafeMutableRawPointer?] = [UnsafeMutableRawPointer(p), UnsafeMutableRawPointer(i), UnsafeMutableRawPointer(c), UnsafeMutableRawPointer(s)]
             try arguments.withUnsafeMutableBufferPointer { buffer in
-              try driver.launch(driver.function(driver.loadModule([0]), "k"), grid: 7, block: 256, stream: nil, arguments: buffer.baseAddress!, name: "k")
+              try driver.launch(driver.function(driver.loadModule(Array("// ptx\n".utf8) + [0]), "k"), grid: 7, block: 256, stream: nil, arguments: buffer.baseAddress!, name: "k")
             }
           }
         }

@@ -78,7 +78,14 @@ int cuMemcpyDtoHAsync_v2(void *h, uint64_t d, size_t n, void *) { memcpy(h, (voi
 int cuMemcpyDtoDAsync_v2(uint64_t d, uint64_t s, size_t n, void *) { memmove((void *)(uintptr_t)d, (void *)(uintptr_t)s, n); return contextStatus(); }
 int cuStreamCreate(void **s, unsigned) { *s = (void *)0x20; return contextStatus(); }
 int cuStreamSynchronize(void *) { return contextStatus(); }
-int cuModuleLoadData(void **m, const void *) { *m = (void *)0x30; return contextStatus(); }
+// Accepts what NVRTC produces: a cubin (ELF) or PTX text (it starts with a comment).
+int cuModuleLoadData(void **m, const void *image) {
+  const char *bytes = (const char *)image;
+  bool elf = memcmp(bytes, "\x7f" "ELF", 4) == 0, ptx = bytes[0] == '/' && bytes[1] == '/';
+  if (!elf && !ptx) return 200;  // CUDA_ERROR_INVALID_IMAGE
+  *m = (void *)0x30;
+  return contextStatus();
+}
 
 int cuModuleGetFunction(void **f, void *, const char *name) {
 #ifdef EMULATE_KERNELS
@@ -117,12 +124,14 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
 
 int cuGetErrorName(int code, const char **name) {
   *name = code == 2 ? "CUDA_ERROR_OUT_OF_MEMORY" : code == 101 ? "CUDA_ERROR_INVALID_DEVICE"
-        : code == 201 ? "CUDA_ERROR_INVALID_CONTEXT" : code == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_UNKNOWN";
+        : code == 200 ? "CUDA_ERROR_INVALID_IMAGE" : code == 201 ? "CUDA_ERROR_INVALID_CONTEXT"
+        : code == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_UNKNOWN";
   return 0;
 }
 int cuGetErrorString(int code, const char **text) {
   *text = code == 2 ? "out of memory" : code == 101 ? "invalid device ordinal"
-        : code == 201 ? "invalid device context" : code == 500 ? "named symbol not found" : "unknown error";
+        : code == 200 ? "device kernel image is invalid" : code == 201 ? "invalid device context"
+        : code == 500 ? "named symbol not found" : "unknown error";
   return 0;
 }
 

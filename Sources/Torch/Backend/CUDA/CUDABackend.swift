@@ -37,31 +37,58 @@ final class CUDABackend: Backend, @unchecked Sendable {
     self.nvrtc = nvrtc
     let handle = try driver.device(ordinal)
     let (major, minor) = try driver.computeCapability(handle)
-    architecture = "sm_\(major)\(minor)"
+    let target = "sm_\(major)\(minor)"
+    architecture = target
     context = try driver.activatePrimaryContext(handle)
     stream = try driver.createStream()
-    modules = try Self.kernelImages(nvrtc: nvrtc, driver: driver, architecture: architecture).map { image throws(TorchError) in
-      try driver.loadModule(image)
-    }
+    modules = try Self.loadModules(driver: driver, nvrtc: nvrtc, architecture: target)
     cublas = try? CUBLAS(path: cublasPath, stream: stream)
+  }
+
+  /// Loads every translation unit. A cached image the driver refuses (damaged on disk) is
+  /// compiled again and replaced.
+  private static func loadModules(driver: CUDADriver, nvrtc: NVRTC, architecture: String) throws(TorchError) -> [OpaquePointer] {
+    try kernelImages(nvrtc: nvrtc, driver: driver, architecture: architecture).map { image throws(TorchError) in
+      do throws(TorchError) {
+        return try driver.loadModule(image.bytes)
+      } catch {
+        guard image.cached else { throw error }
+        let fresh = try compile(image.source, chunk: image.chunk, nvrtc: nvrtc, architecture: architecture)
+        try? AtomicFile.write(fresh, to: image.path)
+        return try driver.loadModule(fresh)
+      }
+    }
+  }
+
+  /// One compiled translation unit and where it is cached.
+  private struct KernelImage: Sendable {
+    let chunk: Int
+    let source: String
+    let path: String
+    let bytes: [UInt8]
+    /// Read from the cache rather than compiled now.
+    let cached: Bool
   }
 
   /// The compiled translation units: from the on-disk cache when present, else compiled now,
   /// all at once on the available cores (cubin for the device, PTX as the fallback), and cached
   /// per NVRTC version, driver version, architecture and source.
-  private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String) throws(TorchError) -> [[UInt8]] {
+  private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String) throws(TorchError) -> [KernelImage] {
     let directory = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
     let prefix = "kernels-nvrtc\(nvrtc.version.0).\(nvrtc.version.1)-driver\(driver.driverVersion)-\(architecture)-"
-    let results = Mutex<[Int: Result<[UInt8], TorchError>]>([:])
+    let results = Mutex<[Int: Result<KernelImage, TorchError>]>([:])
     DispatchQueue.concurrentPerform(iterations: CUDAKernels.chunkCount) { chunk in
       let source = CUDAKernels.chunkSource(chunk)
       let path = directory + "/" + prefix + MD5.hex(Array(source.utf8)) + ".bin"
-      let result: Result<[UInt8], TorchError>
+      let result: Result<KernelImage, TorchError>
       if let cached = try? AtomicFile.read(path), !cached.isEmpty {
-        result = .success(cached)
+        result = .success(KernelImage(chunk: chunk, source: source, path: path, bytes: cached, cached: true))
       } else {
-        result = Result { () throws(TorchError) in try compile(source, chunk: chunk, nvrtc: nvrtc, architecture: architecture) }
-        if case .success(let image) = result { try? AtomicFile.write(image, to: path) }
+        result = Result { () throws(TorchError) in
+          let bytes = try compile(source, chunk: chunk, nvrtc: nvrtc, architecture: architecture)
+          try? AtomicFile.write(bytes, to: path)
+          return KernelImage(chunk: chunk, source: source, path: path, bytes: bytes, cached: false)
+        }
       }
       results.withLock { $0[chunk] = result }
     }

@@ -1,15 +1,18 @@
 // Runs the backend's CUDA C kernels on the CPU, for tests on machines without a GPU.
 //
-// The kernel source (CUDAKernels.source) is compiled as C++ after this header. Each block runs
-// on one OS thread with one fiber (ucontext) per CUDA thread; a fiber yields at __syncthreads()
-// and at warp shuffles, and the scheduler releases a barrier once every live thread of the block
-// (or warp) waits at it. Threads that returned count as arrived, as on current GPUs. Blocks run
-// one after another, so `__shared__` is a function-local static and atomics need no locks.
-// Every other launch runs its blocks last-first and its threads in reverse order, so a kernel
-// that relies on an order the GPU does not promise (a missing __syncthreads, one block
-// reading another's output) gives different results between launches. Everything is
-// deterministic; a barrier that can never release aborts with a message.
+// The kernel source (CUDAKernels.source) is compiled as C++ after this header. Blocks run one
+// after another on the launching thread, with one fiber (ucontext) per CUDA thread; a fiber
+// yields at __syncthreads() and at warp shuffles, and the scheduler releases a barrier once
+// every live thread of the block (or warp) waits at it. Threads that returned count as arrived,
+// as on current GPUs. As blocks never overlap, `__shared__` is a function-local static and
+// atomics need no locks. Every other launch runs its blocks last-first and its threads in
+// reverse order, so a kernel that relies on an order the GPU does not promise (a missing
+// __syncthreads, one block reading another's output) gives different results between
+// launches. Everything is deterministic; a barrier that can never release aborts with a message.
 #pragma once
+#if defined(__APPLE__) && !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 700  // macOS declares the ucontext functions only with it
+#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -5,10 +5,7 @@ import Torch
 /// inputs (`DeviceParity`: relative error under 1e-4 in float32, 1e-10 in float64), then
 /// training-step timings and peak device memory.
 func cudaCheck() -> Int32 {
-  guard torch.cuda.isAvailable() else {
-    print("cuda_check unavailable: \(torch.cuda.unavailableReason ?? "unknown")")
-    return 1
-  }
+  guard cudaIsAvailable("cuda_check") else { return 1 }
   print("cuda_device \(torch.cuda.getDeviceName() ?? "?")")
   var failures = 0
   for dtype in [DType.float32, .float64] {
@@ -20,6 +17,21 @@ func cudaCheck() -> Int32 {
   print("cuda_check_summary \(failures == 0 ? "all passed" : "\(failures) failed")")
   for batch in [64, 4096] { cudaTrainingStep(batch: batch) }
   return failures == 0 ? 0 : 1
+}
+
+/// `torch-bench --cuda-steps`: only the training-step timings. With a stand-in driver whose
+/// launches return at once (TORCH_CUDA_DRIVER), this measures the host-side cost of a step.
+func cudaSteps() -> Int32 {
+  guard cudaIsAvailable("cuda_steps") else { return 1 }
+  for batch in [64, 4096] { cudaTrainingStep(batch: batch) }
+  return 0
+}
+
+/// Says why CUDA is unavailable, as `<label> unavailable: <reason>`, when it is.
+func cudaIsAvailable(_ label: String) -> Bool {
+  if torch.cuda.isAvailable() { return true }
+  print("\(label) unavailable: \(torch.cuda.unavailableReason ?? "unknown")")
+  return false
 }
 
 /// Steps per second of the seed model on CUDA and its peak device memory.

@@ -122,15 +122,8 @@ if CommandLine.arguments.contains("--cuda-check") {
   exit(cudaCheck())
 }
 
-// Only the CUDA training-step timings: with a stand-in driver whose launches return at once
-// (TORCH_CUDA_DRIVER), this measures the host-side cost of a step.
 if CommandLine.arguments.contains("--cuda-steps") {
-  guard torch.cuda.isAvailable() else {
-    print("cuda_steps unavailable: \(torch.cuda.unavailableReason ?? "unknown")")
-    exit(1)
-  }
-  for batch in [64, 4096] { cudaTrainingStep(batch: batch) }
-  exit(0)
+  exit(cudaSteps())
 }
 
 if let flag = CommandLine.arguments.firstIndex(of: "--gemm") {

@@ -150,13 +150,17 @@ extension Tensor {
 
   /// self + alpha * other (`torch.add(input, other, alpha=...)`): for floating types one
   /// fused multiply-add per element, as PyTorch computes it.
-  public func add(_ other: Tensor, alpha: Double = 1) -> Tensor { scaledSum(other, alpha: alpha, "AddBackward0") }
+  public func add(_ other: Tensor, alpha: Double = 1) -> Tensor {
+    alpha == 1 ? self + other : scaledSum(other, alpha: alpha, "AddBackward0")
+  }
   /// self - alpha * other (`torch.sub(input, other, alpha=...)`).
-  public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor { scaledSum(other, alpha: -alpha, "SubBackward0") }
+  public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor {
+    alpha == 1 ? self - other : scaledSum(other, alpha: -alpha, "SubBackward0")
+  }
 
   private func scaledSum(_ other: Tensor, alpha: Double, _ node: String) -> Tensor {
     let type = DType.promote(dtype, other.dtype)
-    guard type.isFloatingPoint, alpha != 1 else { return alpha == 1 ? self + other : self + other * alpha }
+    guard type.isFloatingPoint else { return self + other * alpha }
     let out = Self.elementwise(.addScaled(alpha: alpha), self, other, compute: type, output: type)
     guard Self.tracks(self, other) else { return out }
     let (a, b) = (self, other)

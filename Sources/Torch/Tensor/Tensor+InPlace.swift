@@ -1,5 +1,3 @@
-import CTorchKernels
-
 // In-place arithmetic (`add_`, `mul_`, ...). Without autograd tracking they write straight
 // into `self`; with it they rebase `self`'s history onto a new node, as PyTorch does.
 
@@ -22,17 +20,11 @@ extension Tensor {
     checkResultType(other.dtype)
     if !tracksInPlace([other]) {
       checkInPlace()
-      if dtype == .float32, other.dtype == .float32, device == .cpu, other.device == .cpu,
-        isContiguous, other.isContiguous, dims == other.dims
-      {
-        ctk_axpy_f32(Int64(numel()), Float(alpha), other.pointer(Float.self), pointer(Float.self))
-        bumpVersion()
-        return self
-      }
       if dtype.isFloatingPoint, other.dtype == dtype, other.device == device, isContiguous, dims == other.dims,
         other.storage !== storage || (other.storageOffset == storageOffset && other.elementStrides == elementStrides)
       {
-        // One kernel, written straight into self (PyTorch's add_ with alpha is one kernel too).
+        // One kernel, written straight into self (PyTorch's add_ with alpha is one kernel too;
+        // on the CPU, dense float32 is ctk_axpy_f32).
         Backends.backend(for: device).binary(.addScaled(alpha: alpha), self, other, into: self)
         bumpVersion()
         return self

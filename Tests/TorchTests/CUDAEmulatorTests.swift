@@ -29,7 +29,7 @@ final class CUDAEmulatorTests: XCTestCase {
     let nvrtc: NVRTC
     do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed (pip install nvidia-cuda-nvrtc): \(error)") }
     let driver = try CUDADriver(path: Self.emulatorPath())
-    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: cublasPath)
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: cublasPath, kernelCache: testKernelCache)
     Backends.register(backend)
     defer { Backends.unregister(.cuda(0)) }
     try body(backend)
@@ -124,10 +124,13 @@ final class CUDAEmulatorTests: XCTestCase {
     try withEmulatedDevice { _ in
       _ = torch.ones(1).cuda()  // the context is now current on this thread only
       let result = Mutex<Double?>(nil)
-      let thread = Thread { result.withLock { $0 = (torch.arange(5.0).cuda() * 2.0).sum().item() } }
+      let finished = DispatchSemaphore(value: 0)
+      let thread = Thread {
+        result.withLock { $0 = (torch.arange(5.0).cuda() * 2.0).sum().item() }
+        finished.signal()
+      }
       thread.start()
-      let deadline = Date().addingTimeInterval(30)
-      while result.withLock({ $0 }) == nil, Date() < deadline { usleep(1000) }
+      XCTAssertEqual(finished.wait(timeout: .now() + 120), .success, "the other thread finished")
       XCTAssertEqual(result.withLock { $0 }, 20)
     }
   }
@@ -146,28 +149,22 @@ final class CUDAEmulatorTests: XCTestCase {
     assertStops("cudaUnavailable", with: "cannot use cuda:0: CUDA is not available: ")
   }
 
-  /// A damaged kernel-cache file is compiled again and replaced, not fatal.
+  /// A damaged kernel-cache file is compiled again and replaced, not fatal. The damaged file is
+  /// one the backend reads: the test process's own cache holds only the current sources' images.
   func testADamagedKernelCacheFileIsRebuilt() throws {
     let nvrtc: NVRTC
     do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
-    let home = fixtureFolder + "/cache-\(UUID().uuidString)"
-    let folder = home + "/swift-torch"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    // Start from the warm cache when there is one, so only the damaged unit compiles.
-    let warm = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
-    for file in (try? FileManager.default.contentsOfDirectory(atPath: warm)) ?? [] {
-      try? FileManager.default.copyItem(atPath: warm + "/" + file, toPath: folder + "/" + file)
-    }
-    let previous = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
-    setenv("XDG_CACHE_HOME", home, 1)
-    defer { if let previous { setenv("XDG_CACHE_HOME", previous, 1) } else { unsetenv("XDG_CACHE_HOME") } }
     let driver = try CUDADriver(path: Self.emulatorPath())
-    _ = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent")
-    let victim = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: folder).sorted().first)
-    try Data("damaged".utf8).write(to: URL(fileURLWithPath: folder + "/" + victim))
-    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent")
+    _ = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent", kernelCache: testKernelCache)
+    let folder = fixtureFolder + "/damaged-cache-\(UUID().uuidString)"
+    try FileManager.default.copyItem(atPath: testKernelCache, toPath: folder)
+    let images = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("kernels-") }.sorted()
+    XCTAssertEqual(images.count, CUDAKernels.chunkCount, "one image per translation unit, all current")
+    let victim = folder + "/" + (try XCTUnwrap(images.first))
+    try Data("damaged".utf8).write(to: URL(fileURLWithPath: victim))
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent", kernelCache: folder)
     XCTAssertEqual(backend.architecture, "sm_90")
-    let repaired = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + victim))
+    let repaired = try Data(contentsOf: URL(fileURLWithPath: victim))
     XCTAssertEqual(Array(repaired.prefix(4)), [0x7F, 0x45, 0x4C, 0x46], "a cubin again")
   }
 }

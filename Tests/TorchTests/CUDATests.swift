@@ -192,7 +192,7 @@ extension CUDADriverMockTests {
     let nvrtc: NVRTC
     do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
     let driver = try CUDADriver(path: buildMock())
-    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc)
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, kernelCache: testKernelCache)
     XCTAssertEqual(backend.architecture, "sm_90")
     // Host -> "device" -> host through the backend's allocator and copies.
     let host = torch.arange(6.0)
@@ -270,3 +270,6 @@ let fixtureFolder: String = {
   }
   return root + "/\(getpid())"
 }()
+
+/// This test process's kernel cache: tests never read or prune the user's own cache.
+let testKernelCache = fixtureFolder + "/kernel-cache"

@@ -31,7 +31,14 @@ final class CUDABackend: Backend, @unchecked Sendable {
   private let cache = Mutex<[Int: [UInt64]]>([:])
   private let statistics = Mutex<(allocated: Int, peak: Int)>((0, 0))
 
-  init(ordinal: Int, driver: CUDADriver, nvrtc: NVRTC, cublasPath: String? = nil) throws {
+  /// Where compiled kernel images are kept between runs: `$XDG_CACHE_HOME/swift-torch`, else
+  /// `~/.cache/swift-torch`.
+  static var defaultKernelCache: String {
+    (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
+  }
+
+  /// Opens device `ordinal` and loads its kernels, compiled now or read from `kernelCache`.
+  init(ordinal: Int, driver: CUDADriver, nvrtc: NVRTC, cublasPath: String? = nil, kernelCache: String = CUDABackend.defaultKernelCache) throws {
     self.device = .cuda(ordinal)
     self.driver = driver
     self.nvrtc = nvrtc
@@ -41,14 +48,14 @@ final class CUDABackend: Backend, @unchecked Sendable {
     architecture = target
     context = try driver.activatePrimaryContext(handle)
     stream = try driver.createStream()
-    modules = try Self.loadModules(driver: driver, nvrtc: nvrtc, architecture: target)
+    modules = try Self.loadModules(driver: driver, nvrtc: nvrtc, architecture: target, cache: kernelCache)
     cublas = try? CUBLAS(path: cublasPath, stream: stream)
   }
 
   /// Loads every translation unit. A cached image the driver refuses (damaged on disk) is
   /// compiled again and replaced.
-  private static func loadModules(driver: CUDADriver, nvrtc: NVRTC, architecture: String) throws(TorchError) -> [OpaquePointer] {
-    try kernelImages(nvrtc: nvrtc, driver: driver, architecture: architecture).map { image throws(TorchError) in
+  private static func loadModules(driver: CUDADriver, nvrtc: NVRTC, architecture: String, cache: String) throws(TorchError) -> [OpaquePointer] {
+    try kernelImages(nvrtc: nvrtc, driver: driver, architecture: architecture, directory: cache).map { image throws(TorchError) in
       do throws(TorchError) {
         return try driver.loadModule(image.bytes)
       } catch {
@@ -73,8 +80,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
   /// The compiled translation units: from the on-disk cache when present, else compiled now,
   /// all at once on the available cores (cubin for the device, PTX as the fallback), and cached
   /// per NVRTC version, driver version, architecture and source.
-  private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String) throws(TorchError) -> [KernelImage] {
-    let directory = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/swift-torch"
+  private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String, directory: String) throws(TorchError) -> [KernelImage] {
     let prefix = "kernels-nvrtc\(nvrtc.version.0).\(nvrtc.version.1)-driver\(driver.driverVersion)-\(architecture)-"
     let results = Mutex<[Int: Result<KernelImage, TorchError>]>([:])
     DispatchQueue.concurrentPerform(iterations: CUDAKernels.chunkCount) { chunk in

@@ -1,39 +1,5 @@
 import Synchronization
 
-/// Elementwise ops of one tensor. Parameters ride on the case.
-enum UnaryOp: Sendable {
-  case neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gelu, silu, sign, reciprocal
-  case clamp(min: Double?, max: Double?)
-  case powScalar(Double)
-  case leakyRelu(slope: Double)
-  case elu(alpha: Double)
-  /// `x * scale + shift`, the scalar forms of add, sub, mul and div.
-  case affine(scale: Double, shift: Double)
-}
-
-/// Elementwise ops of two tensors of one dtype (already broadcast to the output's shape).
-enum BinaryOp: Sendable {
-  case add, sub, mul, div, pow, maximum, minimum
-  case eq, ne, lt, le, gt, ge
-  /// `grad * d/dx op(x)` for activations whose derivative needs the input `x`.
-  case reluBackward, geluBackward, siluBackward
-  case leakyReluBackward(slope: Double)
-  case eluBackward(alpha: Double)
-  /// `grad * d/dx op(x)` expressed through the op's output `y`.
-  case sigmoidBackward, tanhBackward
-  /// The derivative of `clamp` through `x`: grad where min <= x <= max, else 0.
-  case clampBackward(min: Double?, max: Double?)
-  /// `x + alpha * y` with one rounding (an FMA, as PyTorch's kernel): `add(other, alpha:)`.
-  case addScaled(alpha: Double)
-
-  var isComparison: Bool {
-    switch self {
-    case .eq, .ne, .lt, .le, .gt, .ge: true
-    default: false
-    }
-  }
-}
-
 /// Reductions over some dimensions.
 enum ReduceOp: Sendable {
   case sum, prod, max, min, amax, amin

@@ -82,27 +82,33 @@ extension Tensor {
     (a.requiresGrad || b.requiresGrad) && GradMode.isEnabled
   }
 
+  /// Both operands as a backward rule should read them: live under `createGraph`, else saved.
+  static func live(_ a: Tensor, _ sa: Tensor, _ b: Tensor, _ sb: Tensor) -> (Tensor, Tensor) {
+    GradMode.isEnabled ? (a, b) : (sa, sb)
+  }
+
   public static func + (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
-    let out = elementwise(.add, a, b, compute: type, output: type)
+    let out = elementwise(BinaryOp(Add.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     return out.recording("AddBackward0", [a, b]) { g in [g.gradient(for: a), g.gradient(for: b)] }
   }
 
   public static func - (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
-    let out = elementwise(.sub, a, b, compute: type, output: type)
+    let out = elementwise(BinaryOp(Sub.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     return out.recording("SubBackward0", [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (-g).gradient(for: b) : nil] }
   }
 
   public static func * (a: Tensor, b: Tensor) -> Tensor {
     let type = DType.promote(a.dtype, b.dtype)
-    let out = elementwise(.mul, a, b, compute: type, output: type)
+    let out = elementwise(BinaryOp(Mul.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     let (sa, sb) = (a.detach(), b.detach())
     return out.recording("MulBackward0", [a, b], saved: [sa, sb]) { g in
-      [a.requiresGrad ? (g * sb).gradient(for: a) : nil, b.requiresGrad ? (g * sa).gradient(for: b) : nil]
+      let (x, y) = live(a, sa, b, sb)
+      return [a.requiresGrad ? (g * y).gradient(for: a) : nil, b.requiresGrad ? (g * x).gradient(for: b) : nil]
     }
   }
 
@@ -110,17 +116,18 @@ extension Tensor {
   public static func / (a: Tensor, b: Tensor) -> Tensor {
     let promoted = DType.promote(a.dtype, b.dtype)
     let type = promoted.isFloatingPoint ? promoted : .float32
-    let out = elementwise(.div, a, b, compute: type, output: type)
+    let out = elementwise(BinaryOp(Div.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     let (sa, sb) = (a.detach(), b.detach())
     return out.recording("DivBackward0", [a, b], saved: [sa, sb]) { g in
-      [a.requiresGrad ? (g / sb).gradient(for: a) : nil,
-       b.requiresGrad ? (-g * sa / (sb * sb)).gradient(for: b) : nil]
+      let (x, y) = live(a, sa, b, sb)
+      return [a.requiresGrad ? (g / y).gradient(for: a) : nil,
+              b.requiresGrad ? (-g * x / (y * y)).gradient(for: b) : nil]
     }
   }
 
   public static prefix func - (x: Tensor) -> Tensor {
-    x.unaryResult(.neg, floatOnly: false).recording("NegBackward0", [x]) { g in [-g] }
+    x.unaryResult(UnaryOp(Neg.self), floatOnly: false).recording("NegBackward0", [x]) { g in [-g] }
   }
 
   public static func + (a: Tensor, b: Double) -> Tensor { a + a.scalar(b, isFloating: true) }
@@ -144,7 +151,7 @@ extension Tensor {
   /// `scalar - self` (node `RsubBackward1`).
   private func rsub(_ scalar: Tensor) -> Tensor {
     let type = DType.promote(dtype, scalar.dtype)
-    return Tensor.elementwise(.sub, scalar, self, compute: type, output: type)
+    return Tensor.elementwise(BinaryOp(Sub.self), scalar, self, compute: type, output: type)
       .recording("RsubBackward1", [self]) { g in [(-g).gradient(for: self)] }
   }
 
@@ -161,7 +168,7 @@ extension Tensor {
   private func scaledSum(_ other: Tensor, alpha: Double, _ node: String) -> Tensor {
     let type = DType.promote(dtype, other.dtype)
     guard type.isFloatingPoint else { return self + other * alpha }
-    let out = Self.elementwise(.addScaled(alpha: alpha), self, other, compute: type, output: type)
+    let out = Self.elementwise(BinaryOp(AddScaled.self, alpha), self, other, compute: type, output: type)
     guard Self.tracks(self, other) else { return out }
     let (a, b) = (self, other)
     return out.recording(node, [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (g * alpha).gradient(for: b) : nil] }
@@ -173,9 +180,9 @@ extension Tensor {
   /// `self ** exponent` (node `PowBackward0`).
   public func pow(_ exponent: Double) -> Tensor {
     let saved = detach()
-    return unaryResult(.powScalar(exponent)).recording("PowBackward0", [self], saved: [saved]) { g in
+    return unaryResult(UnaryOp(PowScalar.self, exponent)).recording("PowBackward0", [self], saved: [saved]) { g in
       if exponent == 0 { return [torch.zerosLike(g)] }
-      return [g * (saved.pow(exponent - 1) * exponent)]
+      return [g * (self.live(saved).pow(exponent - 1) * exponent)]
     }
   }
 
@@ -184,96 +191,65 @@ extension Tensor {
     let promoted = DType.promote(dtype, exponent.dtype)
     let type = promoted.isFloatingPoint ? promoted : .float32
     let (base, power) = (detach(), exponent.detach())
-    let out = Tensor.elementwise(.pow, self, exponent, compute: type, output: type)
+    let out = Tensor.elementwise(BinaryOp(Pow.self), self, exponent, compute: type, output: type)
     let result = out.detach()
     return out.recording("PowBackward1", [self, exponent], saved: [base, power]) { g in
-      [self.requiresGrad ? (g * power * base.pow(power - 1)).gradient(for: self) : nil,
-       exponent.requiresGrad ? (g * result * base.log()).gradient(for: exponent) : nil]
+      let (x, p) = Tensor.live(self, base, exponent, power)
+      let y = GradMode.isEnabled ? x.pow(p) : result
+      return [self.requiresGrad ? (g * p * x.pow(p - 1)).gradient(for: self) : nil,
+              exponent.requiresGrad ? (g * y * x.log()).gradient(for: exponent) : nil]
     }
   }
 
   // MARK: - Unary functions
 
   public func exp() -> Tensor {
-    let y = unaryResult(.exp), saved = y.detach()
-    return y.recording("ExpBackward0", [self], saved: [saved]) { g in [g * saved] }
+    let y = unaryResult(UnaryOp(Exp.self)), saved = y.detach()
+    return y.recording("ExpBackward0", [self], saved: [saved]) { g in [g * (GradMode.isEnabled ? self.exp() : saved)] }
   }
 
   public func log() -> Tensor {
     let saved = detach()
-    return unaryResult(.log).recording("LogBackward0", [self], saved: [saved]) { g in [g / saved] }
+    return unaryResult(UnaryOp(Log.self)).recording("LogBackward0", [self], saved: [saved]) { g in [g / self.live(saved)] }
   }
 
   public func sqrt() -> Tensor {
-    let y = unaryResult(.sqrt), saved = y.detach()
-    return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / (saved * 2.0)] }
+    let y = unaryResult(UnaryOp(Sqrt.self)), saved = y.detach()
+    return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / ((GradMode.isEnabled ? self.sqrt() : saved) * 2.0)] }
   }
 
   /// |x|, with PyTorch's subgradient 0 at 0.
   public func abs() -> Tensor {
     let saved = detach()
-    return unaryResult(.abs, floatOnly: false).recording("AbsBackward0", [self], saved: [saved]) { g in
+    return unaryResult(UnaryOp(Abs.self), floatOnly: false).recording("AbsBackward0", [self], saved: [saved]) { g in
       [g * saved.sign()]
     }
   }
 
   public func sign() -> Tensor {
-    unaryResult(.sign, floatOnly: false).recording("SignBackward0", [self]) { g in [torch.zerosLike(g)] }
+    unaryResult(UnaryOp(Sign.self), floatOnly: false).recording("SignBackward0", [self]) { g in [torch.zerosLike(g)] }
   }
 
   public func reciprocal() -> Tensor {
-    let y = unaryResult(.reciprocal), saved = y.detach()
-    return y.recording("ReciprocalBackward0", [self], saved: [saved]) { g in [-g * saved * saved] }
-  }
-
-  public func tanh() -> Tensor {
-    let y = unaryResult(.tanh), saved = y.detach()
-    return y.recording("TanhBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.tanhBackward, g, saved, compute: g.dtype, output: g.dtype)] }
-  }
-
-  public func sigmoid() -> Tensor {
-    let y = unaryResult(.sigmoid), saved = y.detach()
-    return y.recording("SigmoidBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.sigmoidBackward, g, saved, compute: g.dtype, output: g.dtype)] }
-  }
-
-  /// Swift.max(x, 0), with PyTorch's subgradient relu'(0) = 0.
-  public func relu() -> Tensor {
-    let y = unaryResult(.relu, floatOnly: false), saved = y.detach()
-    return y.recording("ReluBackward0", [self], saved: [saved]) { g in [Tensor.elementwise(.reluBackward, g, saved, compute: g.dtype, output: g.dtype)] }
-  }
-
-  /// The exact (erf) GELU, PyTorch's default `approximate='none'`.
-  public func gelu() -> Tensor {
-    activation(.gelu, "GeluBackward0", .geluBackward)
-  }
-
-  public func silu() -> Tensor { activation(.silu, "SiluBackward0", .siluBackward) }
-
-  public func leakyRelu(_ negativeSlope: Double = 0.01) -> Tensor {
-    activation(.leakyRelu(slope: negativeSlope), "LeakyReluBackward0", .leakyReluBackward(slope: negativeSlope))
-  }
-
-  public func elu(alpha: Double = 1) -> Tensor {
-    activation(.elu(alpha: alpha), "EluBackward0", .eluBackward(alpha: alpha))
-  }
-
-  /// An activation whose derivative is a binary kernel of (grad, input).
-  private func activation(_ op: UnaryOp, _ name: String, _ derivative: BinaryOp) -> Tensor {
-    let saved = detach()
-    return unaryResult(op).recording(name, [self], saved: [saved]) { g in
-      [Tensor.elementwise(derivative, g, saved, compute: g.dtype, output: g.dtype)]
+    let y = unaryResult(UnaryOp(Reciprocal.self)), saved = y.detach()
+    return y.recording("ReciprocalBackward0", [self], saved: [saved]) { g in
+      let r = GradMode.isEnabled ? self.reciprocal() : saved
+      return [-g * r * r]
     }
   }
 
-  /// Limits values to [min, max] (node `ClampBackward1`); gradient passes where in range.
-  public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
-    torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
+  /// The error function (node `ErfBackward0`); its derivative is 2/√π · e^(−x²).
+  public func erf() -> Tensor {
     let saved = detach()
-    return unaryResult(.clamp(min: min, max: max), floatOnly: false)
-      .recording("ClampBackward1", [self], saved: [saved]) { g in
-        [Tensor.elementwise(.clampBackward(min: min, max: max), g, saved, compute: g.dtype, output: g.dtype)]
-      }
+    return unaryResult(UnaryOp(Erf.self)).recording("ErfBackward0", [self], saved: [saved]) { g in
+      let x = self.live(saved)
+      return [g * ((x * x).neg().exp() * (2 / Double.pi.squareRoot()))]
+    }
   }
+
+  /// `input` when a graph of the gradient is being recorded (`createGraph`), so that backward
+  /// rules stay differentiable; else the detached copy saved for the fast path.
+  func live(_ saved: Tensor) -> Tensor { GradMode.isEnabled ? self : saved }
 
   // MARK: - Binary functions
 
@@ -282,7 +258,7 @@ extension Tensor {
   public func minimum(_ other: Tensor) -> Tensor { extremum(other, isMax: false) }
 
   private func extremum(_ other: Tensor, isMax: Bool) -> Tensor {
-    let (op, name): (BinaryOp, String) = isMax ? (.maximum, "MaximumBackward0") : (.minimum, "MinimumBackward0")
+    let (op, name) = isMax ? (BinaryOp(Maximum.self), "MaximumBackward0") : (BinaryOp(Minimum.self), "MinimumBackward0")
     let type = DType.promote(dtype, other.dtype)
     let (a, b) = (detach(), other.detach())
     return Tensor.elementwise(op, self, other, compute: type, output: type)
@@ -296,21 +272,21 @@ extension Tensor {
 
   // MARK: - Comparisons (bool results)
 
-  private func compare(_ op: BinaryOp, _ other: Tensor) -> Tensor {
-    Tensor.elementwise(op, self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
+  private func compare(_ kernel: any ComparisonKernel.Type, _ other: Tensor) -> Tensor {
+    Tensor.elementwise(BinaryOp(kernel), self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
   }
-  public func eq(_ other: Tensor) -> Tensor { compare(.eq, other) }
-  public func ne(_ other: Tensor) -> Tensor { compare(.ne, other) }
-  public func lt(_ other: Tensor) -> Tensor { compare(.lt, other) }
-  public func le(_ other: Tensor) -> Tensor { compare(.le, other) }
-  public func gt(_ other: Tensor) -> Tensor { compare(.gt, other) }
-  public func ge(_ other: Tensor) -> Tensor { compare(.ge, other) }
-  public func eq(_ value: Double) -> Tensor { compare(.eq, scalar(value, isFloating: value.rounded() != value)) }
-  public func ne(_ value: Double) -> Tensor { compare(.ne, scalar(value, isFloating: value.rounded() != value)) }
-  public func lt(_ value: Double) -> Tensor { compare(.lt, scalar(value, isFloating: true)) }
-  public func le(_ value: Double) -> Tensor { compare(.le, scalar(value, isFloating: true)) }
-  public func gt(_ value: Double) -> Tensor { compare(.gt, scalar(value, isFloating: true)) }
-  public func ge(_ value: Double) -> Tensor { compare(.ge, scalar(value, isFloating: true)) }
+  public func eq(_ other: Tensor) -> Tensor { compare(Equal.self, other) }
+  public func ne(_ other: Tensor) -> Tensor { compare(NotEqual.self, other) }
+  public func lt(_ other: Tensor) -> Tensor { compare(Less.self, other) }
+  public func le(_ other: Tensor) -> Tensor { compare(LessEqual.self, other) }
+  public func gt(_ other: Tensor) -> Tensor { compare(Greater.self, other) }
+  public func ge(_ other: Tensor) -> Tensor { compare(GreaterEqual.self, other) }
+  public func eq(_ value: Double) -> Tensor { compare(Equal.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func ne(_ value: Double) -> Tensor { compare(NotEqual.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func lt(_ value: Double) -> Tensor { compare(Less.self, scalar(value, isFloating: true)) }
+  public func le(_ value: Double) -> Tensor { compare(LessEqual.self, scalar(value, isFloating: true)) }
+  public func gt(_ value: Double) -> Tensor { compare(Greater.self, scalar(value, isFloating: true)) }
+  public func ge(_ value: Double) -> Tensor { compare(GreaterEqual.self, scalar(value, isFloating: true)) }
 
   public static func .== (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
   public static func .!= (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
@@ -370,6 +346,7 @@ extension torch {
   public static func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
   public static func relu(_ x: Tensor) -> Tensor { x.relu() }
   public static func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor { x.clamp(min: min, max: max) }
+  public static func erf(_ x: Tensor) -> Tensor { x.erf() }
   public static func pow(_ x: Tensor, _ exponent: Double) -> Tensor { x.pow(exponent) }
   public static func allclose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
     a.allclose(b, rtol: rtol, atol: atol)

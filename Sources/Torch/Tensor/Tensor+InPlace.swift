@@ -25,7 +25,7 @@ extension Tensor {
       {
         // One kernel, written straight into self (PyTorch's add_ with alpha is one kernel too;
         // on the CPU, dense float32 is ctk_axpy_f32).
-        Backends.backend(for: device).binary(.addScaled(alpha: alpha), self, other, into: self)
+        Backends.backend(for: device).binary(BinaryOp(AddScaled.self, alpha), self, other, into: self)
         bumpVersion()
         return self
       }
@@ -97,7 +97,9 @@ extension Tensor {
     }
     let old = detach().clone()
     commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
-      [Tensor.elementwise(.clampBackward(min: min, max: max), g, old, compute: g.dtype, output: g.dtype)]
+      // The mask is constant, so this stays differentiable in g under createGraph.
+      let mask = Clamp.derivative(at: old, min ?? -.infinity, max ?? .infinity)
+      return [g * mask]
     }
     return self
   }
@@ -112,7 +114,7 @@ extension Tensor {
     }
     commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }) { [weak self] g in
       guard let self else { return [g] }
-      return [Tensor.elementwise(.reluBackward, g, self.detach(), compute: g.dtype, output: g.dtype)]
+      return [g * Relu.derivative(at: self.detach(), 0, 0)]
     }
     return self
   }

@@ -13,9 +13,9 @@ struct CPUBackend: Backend {
   func copy(_ src: Tensor, into dst: Tensor) {
     if src.dtype == dst.dtype {
       switch src.dtype.itemSize {
-      case 1: map(src, into: dst) { (x: UInt8) in x }
-      case 4: map(src, into: dst) { (x: UInt32) in x }
-      default: map(src, into: dst) { (x: UInt64) in x }
+      case 1: CPULoops.map(src, into: dst) { (x: UInt8) in x }
+      case 4: CPULoops.map(src, into: dst) { (x: UInt32) in x }
+      default: CPULoops.map(src, into: dst) { (x: UInt64) in x }
       }
       return
     }
@@ -30,21 +30,21 @@ struct CPUBackend: Backend {
 
   private func convert<D: Element>(_ src: Tensor, into dst: Tensor, _: D.Type) {
     switch src.dtype {
-    case .float32: map(src, into: dst) { (x: Float) in D(Double(x)) }
-    case .float64: map(src, into: dst) { (x: Double) in D(x) }
+    case .float32: CPULoops.map(src, into: dst) { (x: Float) in D(Double(x)) }
+    case .float64: CPULoops.map(src, into: dst) { (x: Double) in D(x) }
     case .int64:
       if D.self == Bool.self {
-        map(src, into: dst) { (x: Int64) in x != 0 }
+        CPULoops.map(src, into: dst) { (x: Int64) in x != 0 }
       } else {
-        map(src, into: dst) { (x: Int64) in D(Double(x)) }
+        CPULoops.map(src, into: dst) { (x: Int64) in D(Double(x)) }
       }
     case .uint8:
       if D.self == Float.self {
-        map(src, into: dst) { (x: UInt8) in Float(x) }
+        CPULoops.map(src, into: dst) { (x: UInt8) in Float(x) }
       } else {
-        map(src, into: dst) { (x: UInt8) in D(Double(x)) }
+        CPULoops.map(src, into: dst) { (x: UInt8) in D(Double(x)) }
       }
-    case .bool: map(src, into: dst) { (x: Bool) in D(x ? 1 : 0) }
+    case .bool: CPULoops.map(src, into: dst) { (x: Bool) in D(x ? 1 : 0) }
     }
   }
 
@@ -64,237 +64,14 @@ struct CPUBackend: Backend {
     loop.forEachRun1 { o in for i in 0..<n { p[o + i * s] = value } }
   }
 
-  // MARK: - Elementwise
-
-  /// out[i] = f(x[i]) over any strides of `x` (and of `out`).
-  @inline(__always)
-  private func map<T, R>(_ x: Tensor, into out: Tensor, _ f: (T) -> R) {
-    let loop = StridedLoop(shape: out.dims, strides: [out.elementStrides, x.elementStrides])
-    let o = UnsafeMutableRawPointer(out.storage.data).assumingMemoryBound(to: R.self) + out.storageOffset
-    let p = UnsafeMutableRawPointer(x.storage.data).assumingMemoryBound(to: T.self) + x.storageOffset
-    let n = loop.innerCount, so = loop.innerStride(0), sx = loop.innerStride(1)
-    loop.forEachRun { oo, ox in
-      if so == 1 && sx == 1 {
-        let a = o + oo, b = p + ox
-        for i in 0..<n { a[i] = f(b[i]) }
-      } else {
-        for i in 0..<n { o[oo + i * so] = f(p[ox + i * sx]) }
-      }
-    }
-  }
-
-  /// out[i] = f(a[i], b[i]).
-  @inline(__always)
-  private func zip<T, R>(_ a: Tensor, _ b: Tensor, into out: Tensor, _ f: (T, T) -> R) {
-    let loop = StridedLoop(
-      shape: out.dims, strides: [out.elementStrides, a.elementStrides, b.elementStrides])
-    let o = out.storage.data.assumingMemoryBound(to: R.self) + out.storageOffset
-    let pa = a.storage.data.assumingMemoryBound(to: T.self) + a.storageOffset
-    let pb = b.storage.data.assumingMemoryBound(to: T.self) + b.storageOffset
-    let n = loop.innerCount
-    let so = loop.innerStride(0), sa = loop.innerStride(1), sb = loop.innerStride(2)
-    loop.forEachRun3 { oo, oa, ob in
-      if so == 1 && sa == 1 && sb == 1 {
-        let x = o + oo, y = pa + oa, z = pb + ob
-        for i in 0..<n { x[i] = f(y[i], z[i]) }
-      } else if so == 1 && sa == 1 && sb == 0 {
-        let x = o + oo, y = pa + oa, z = pb[ob]
-        for i in 0..<n { x[i] = f(y[i], z) }
-      } else {
-        for i in 0..<n { o[oo + i * so] = f(pa[oa + i * sa], pb[ob + i * sb]) }
-      }
-    }
-  }
+  // MARK: - Elementwise (each op's CPU form is in its declaration, Pointwise/)
 
   func unary(_ op: UnaryOp, _ x: Tensor, into out: Tensor) {
-    switch x.dtype {
-    case .float32:
-      if case .relu = op, x.isContiguous {
-        ctk_relu_f32(Int64(x.numel()), x.pointer(Float.self), out.pointer(Float.self))
-        return
-      }
-      unaryFloat(op, x, out, Float.self)
-    case .float64: unaryFloat(op, x, out, Double.self)
-    case .int64: unaryInteger(op, x, out, Int64.self)
-    case .uint8: unaryInteger(op, x, out, UInt8.self)
-    case .bool: torchFail("\(op) is not implemented for 'Bool'")
-    }
-  }
-
-  private func unaryFloat<T: FloatElement>(_ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type) {
-    switch op {
-    case .neg: map(x, into: out) { (v: T) in -v }
-    case .exp: map(x, into: out) { (v: T) in T.exp(v) }
-    case .log: map(x, into: out) { (v: T) in T.log(v) }
-    case .sqrt: map(x, into: out) { (v: T) in v.squareRoot() }
-    case .abs: map(x, into: out) { (v: T) in Swift.abs(v) }
-    case .tanh: map(x, into: out) { (v: T) in T.tanh(v) }
-    case .sigmoid: map(x, into: out) { (v: T) in 1 / (1 + T.exp(-v)) }
-    case .relu: map(x, into: out) { (v: T) in v > 0 || v.isNaN ? v : 0 }
-    case .gelu: map(x, into: out) { (v: T) in v * T(0.5) * (1 + T.erf(v * T(0.5.squareRoot()))) }
-    case .silu: map(x, into: out) { (v: T) in v / (1 + T.exp(-v)) }
-    case .sign: map(x, into: out) { (v: T) in v > 0 ? 1 : (v < 0 ? -1 : (v.isNaN ? v : 0)) }
-    case .reciprocal: map(x, into: out) { (v: T) in 1 / v }
-    case .clamp(let lo, let hi):
-      let low = lo.map { T($0) } ?? -T.infinity, high = hi.map { T($0) } ?? T.infinity
-      map(x, into: out) { (v: T) in v.isNaN ? v : Swift.min(Swift.max(v, low), high) }
-    case .powScalar(let e):
-      let exponent = T(e)
-      if e == 2 {
-        map(x, into: out) { (v: T) in v * v }
-      } else if e == 0.5 {
-        map(x, into: out) { (v: T) in v.squareRoot() }
-      } else {
-        map(x, into: out) { (v: T) in T.pow(v, exponent) }
-      }
-    case .leakyRelu(let slope):
-      let s = T(slope)
-      map(x, into: out) { (v: T) in v > 0 ? v : v * s }
-    case .elu(let alpha):
-      let a = T(alpha)
-      map(x, into: out) { (v: T) in v > 0 ? v : a * (T.exp(v) - 1) }
-    case .affine(let scale, let shift):
-      let s = T(scale), t = T(shift)
-      if scale == 1 {
-        map(x, into: out) { (v: T) in v + t }
-      } else if shift == 0 {
-        map(x, into: out) { (v: T) in v * s }
-      } else {
-        map(x, into: out) { (v: T) in v * s + t }
-      }
-    }
-  }
-
-  private func unaryInteger<T: NumericElement & FixedWidthInteger>(
-    _ op: UnaryOp, _ x: Tensor, _ out: Tensor, _: T.Type
-  ) {
-    switch op {
-    case .neg: map(x, into: out) { (v: T) in 0 &- v }
-    case .abs: map(x, into: out) { (v: T) in v < 0 ? 0 &- v : v }
-    case .sign: map(x, into: out) { (v: T) in v > 0 ? 1 : (v < 0 ? 0 &- 1 : 0) }
-    case .relu: map(x, into: out) { (v: T) in v > 0 ? v : 0 }
-    case .clamp(let lo, let hi):
-      let low = lo.map { T(Double($0)) } ?? T.min, high = hi.map { T(Double($0)) } ?? T.max
-      map(x, into: out) { (v: T) in Swift.min(Swift.max(v, low), high) }
-    case .affine(let scale, let shift):
-      let s = T(scale), t = T(shift)
-      map(x, into: out) { (v: T) in v &* s &+ t }
-    default: torchFail("\(op) is not implemented for integer tensors")
-    }
+    op.kernel.runCPU(x, into: out, op.p0, op.p1)
   }
 
   func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into out: Tensor) {
-    switch a.dtype {
-    case .float32:
-      if a.isContiguous && b.isContiguous && a.dims == b.dims && !op.isComparison,
-        let kernel = Self.denseFloatKernel(op)
-      {
-        kernel(Int64(out.numel()), a.pointer(Float.self), b.pointer(Float.self), out.pointer(Float.self))
-        return
-      }
-      if case .addScaled(let alpha) = op, a.isContiguous, b.isContiguous, a.dims == b.dims {
-        let n = out.numel()
-        if out.pointer(Float.self) != a.pointer(Float.self) { out.pointer(Float.self).update(from: a.pointer(Float.self), count: n) }
-        ctk_axpy_f32(Int64(n), Float(alpha), b.pointer(Float.self), out.pointer(Float.self))
-        return
-      }
-      binaryFloat(op, a, b, out, Float.self)
-    case .float64: binaryFloat(op, a, b, out, Double.self)
-    case .int64: binaryInteger(op, a, b, out, Int64.self)
-    case .uint8: binaryInteger(op, a, b, out, UInt8.self)
-    case .bool: binaryBool(op, a, b, out)
-    }
-  }
-
-  private typealias DenseKernel = (Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
-
-  private static func denseFloatKernel(_ op: BinaryOp) -> DenseKernel? {
-    switch op {
-    case .add: ctk_add_f32
-    case .sub: ctk_sub_f32
-    case .mul: ctk_mul_f32
-    case .div: ctk_div_f32
-    case .reluBackward: ctk_relu_backward_f32
-    default: nil
-    }
-  }
-
-  private func binaryFloat<T: FloatElement>(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
-    switch op {
-    case .add: zip(a, b, into: out) { (x: T, y: T) in x + y }
-    case .sub: zip(a, b, into: out) { (x: T, y: T) in x - y }
-    case .mul: zip(a, b, into: out) { (x: T, y: T) in x * y }
-    case .div: zip(a, b, into: out) { (x: T, y: T) in x / y }
-    case .addScaled(let alpha):
-      let s = T(alpha)
-      zip(a, b, into: out) { (x: T, y: T) in x.addingProduct(s, y) }
-    case .pow: zip(a, b, into: out) { (x: T, y: T) in T.pow(x, y) }
-    case .maximum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.max(x, y) }
-    case .minimum: zip(a, b, into: out) { (x: T, y: T) in x.isNaN || y.isNaN ? T.nan : Swift.min(x, y) }
-    case .eq: zip(a, b, into: out) { (x: T, y: T) in x == y }
-    case .ne: zip(a, b, into: out) { (x: T, y: T) in x != y }
-    case .lt: zip(a, b, into: out) { (x: T, y: T) in x < y }
-    case .le: zip(a, b, into: out) { (x: T, y: T) in x <= y }
-    case .gt: zip(a, b, into: out) { (x: T, y: T) in x > y }
-    case .ge: zip(a, b, into: out) { (x: T, y: T) in x >= y }
-    case .reluBackward: zip(a, b, into: out) { (g: T, x: T) in x > 0 ? g : 0 }
-    case .geluBackward:
-      let invSqrt2 = T(0.5.squareRoot()), invSqrt2Pi = T(1 / (2 * Double.pi).squareRoot())
-      zip(a, b, into: out) { (g: T, x: T) in
-        let cdf = T(0.5) * (1 + T.erf(x * invSqrt2))
-        let pdf = T.exp(-T(0.5) * x * x) * invSqrt2Pi
-        return g * (cdf + x * pdf)
-      }
-    case .siluBackward:
-      zip(a, b, into: out) { (g: T, x: T) in
-        let s = 1 / (1 + T.exp(-x))
-        return g * s * (1 + x * (1 - s))
-      }
-    case .leakyReluBackward(let slope):
-      let s = T(slope)
-      zip(a, b, into: out) { (g: T, x: T) in x > 0 ? g : g * s }
-    case .eluBackward(let alpha):
-      let al = T(alpha)
-      zip(a, b, into: out) { (g: T, x: T) in x > 0 ? g : g * al * T.exp(x) }
-    case .sigmoidBackward: zip(a, b, into: out) { (g: T, y: T) in g * (1 - y) * y }
-    case .tanhBackward: zip(a, b, into: out) { (g: T, y: T) in g * (1 - y * y) }
-    case .clampBackward(let lo, let hi):
-      let low = lo.map { T($0) } ?? -T.infinity, high = hi.map { T($0) } ?? T.infinity
-      zip(a, b, into: out) { (g: T, x: T) in x >= low && x <= high ? g : 0 }
-    }
-  }
-
-  private func binaryInteger<T: NumericElement & FixedWidthInteger>(
-    _ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type
-  ) {
-    switch op {
-    case .add: zip(a, b, into: out) { (x: T, y: T) in x &+ y }
-    case .sub: zip(a, b, into: out) { (x: T, y: T) in x &- y }
-    case .mul: zip(a, b, into: out) { (x: T, y: T) in x &* y }
-    case .maximum: zip(a, b, into: out) { (x: T, y: T) in Swift.max(x, y) }
-    case .minimum: zip(a, b, into: out) { (x: T, y: T) in Swift.min(x, y) }
-    case .eq: zip(a, b, into: out) { (x: T, y: T) in x == y }
-    case .ne: zip(a, b, into: out) { (x: T, y: T) in x != y }
-    case .lt: zip(a, b, into: out) { (x: T, y: T) in x < y }
-    case .le: zip(a, b, into: out) { (x: T, y: T) in x <= y }
-    case .gt: zip(a, b, into: out) { (x: T, y: T) in x > y }
-    case .ge: zip(a, b, into: out) { (x: T, y: T) in x >= y }
-    default: torchFail("\(op) is not implemented for integer tensors")
-    }
-  }
-
-  private func binaryBool(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) {
-    switch op {
-    case .add, .maximum: zip(a, b, into: out) { (x: Bool, y: Bool) in x || y }
-    case .mul, .minimum: zip(a, b, into: out) { (x: Bool, y: Bool) in x && y }
-    case .eq: zip(a, b, into: out) { (x: Bool, y: Bool) in x == y }
-    case .ne: zip(a, b, into: out) { (x: Bool, y: Bool) in x != y }
-    case .lt: zip(a, b, into: out) { (x: Bool, y: Bool) in !x && y }
-    case .le: zip(a, b, into: out) { (x: Bool, y: Bool) in !x || y }
-    case .gt: zip(a, b, into: out) { (x: Bool, y: Bool) in x && !y }
-    case .ge: zip(a, b, into: out) { (x: Bool, y: Bool) in x || !y }
-    default: torchFail("\(op) is not implemented for 'Bool'")
-    }
+    op.kernel.runCPU(a, b, into: out, op.p0, op.p1)
   }
 
   func whereSelect(_ condition: Tensor, _ a: Tensor, _ b: Tensor, into out: Tensor) {
@@ -592,7 +369,7 @@ struct CPUBackend: Backend {
       ctk_axpy_f32(Int64(dst.numel()), 1, src.pointer(Float.self), dst.pointer(Float.self))
       return
     }
-    binary(.add, dst, src, into: dst)
+    binary(BinaryOp(Add.self), dst, src, into: dst)
   }
 
   func gather(_ x: Tensor, dim: Int, index: Tensor, into out: Tensor) {

@@ -277,62 +277,17 @@ final class CUDABackend: Backend, @unchecked Sendable {
   }
 
   func unary(_ op: UnaryOp, _ x: Tensor, into out: Tensor) {
-    let (name, p0, p1): (String, Double, Double)
-    switch op {
-    case .neg: (name, p0, p1) = ("neg", 0, 0)
-    case .exp: (name, p0, p1) = ("exp", 0, 0)
-    case .log: (name, p0, p1) = ("log", 0, 0)
-    case .sqrt: (name, p0, p1) = ("sqrt", 0, 0)
-    case .abs: (name, p0, p1) = ("abs", 0, 0)
-    case .tanh: (name, p0, p1) = ("tanh", 0, 0)
-    case .sigmoid: (name, p0, p1) = ("sigmoid", 0, 0)
-    case .relu: (name, p0, p1) = ("relu", 0, 0)
-    case .gelu: (name, p0, p1) = ("gelu", 0, 0)
-    case .silu: (name, p0, p1) = ("silu", 0, 0)
-    case .sign: (name, p0, p1) = ("sign", 0, 0)
-    case .reciprocal: (name, p0, p1) = ("reciprocal", 0, 0)
-    case .clamp(let lo, let hi): (name, p0, p1) = ("clamp", lo ?? -.infinity, hi ?? .infinity)
-    case .powScalar(let e): (name, p0, p1) = ("pow", e, 0)
-    case .leakyRelu(let slope): (name, p0, p1) = ("leaky_relu", slope, 0)
-    case .elu(let alpha): (name, p0, p1) = ("elu", alpha, 0)
-    case .affine(let scale, let shift): (name, p0, p1) = ("affine", scale, shift)
-    }
     let infos = Self.elementwiseInfos(x, out)
-    launch("unary_\(name)_\(t(x))", count: out.numel(), [
-      .pointer(address(x)), .info(infos[0]), .pointer(address(out)), .info(infos[1]), .int64(Int64(out.numel())), .double(p0), .double(p1),
+    launch("unary_\(op.kernel.name)_\(t(x))", count: out.numel(), [
+      .pointer(address(x)), .info(infos[0]), .pointer(address(out)), .info(infos[1]), .int64(Int64(out.numel())), .double(op.p0), .double(op.p1),
     ])
   }
 
   func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into out: Tensor) {
-    let (name, p0, p1): (String, Double, Double)
-    switch op {
-    case .add: (name, p0, p1) = ("add", 0, 0)
-    case .sub: (name, p0, p1) = ("sub", 0, 0)
-    case .mul: (name, p0, p1) = ("mul", 0, 0)
-    case .div: (name, p0, p1) = ("div", 0, 0)
-    case .pow: (name, p0, p1) = ("pow", 0, 0)
-    case .maximum: (name, p0, p1) = ("maximum", 0, 0)
-    case .minimum: (name, p0, p1) = ("minimum", 0, 0)
-    case .eq: (name, p0, p1) = ("eq", 0, 0)
-    case .ne: (name, p0, p1) = ("ne", 0, 0)
-    case .lt: (name, p0, p1) = ("lt", 0, 0)
-    case .le: (name, p0, p1) = ("le", 0, 0)
-    case .gt: (name, p0, p1) = ("gt", 0, 0)
-    case .ge: (name, p0, p1) = ("ge", 0, 0)
-    case .reluBackward: (name, p0, p1) = ("relu_backward", 0, 0)
-    case .geluBackward: (name, p0, p1) = ("gelu_backward", 0, 0)
-    case .siluBackward: (name, p0, p1) = ("silu_backward", 0, 0)
-    case .leakyReluBackward(let slope): (name, p0, p1) = ("leaky_relu_backward", slope, 0)
-    case .eluBackward(let alpha): (name, p0, p1) = ("elu_backward", alpha, 0)
-    case .sigmoidBackward: (name, p0, p1) = ("sigmoid_backward", 0, 0)
-    case .tanhBackward: (name, p0, p1) = ("tanh_backward", 0, 0)
-    case .clampBackward(let lo, let hi): (name, p0, p1) = ("clamp_backward", lo ?? -.infinity, hi ?? .infinity)
-    case .addScaled(let alpha): (name, p0, p1) = ("add_scaled", alpha, 0)
-    }
     let infos = Self.elementwiseInfos(a, b, out)
-    launch("binary_\(name)_\(t(a))", count: out.numel(), [
+    launch("binary_\(op.kernel.name)_\(t(a))", count: out.numel(), [
       .pointer(address(a)), .info(infos[0]), .pointer(address(b)), .info(infos[1]),
-      .pointer(address(out)), .info(infos[2]), .int64(Int64(out.numel())), .double(p0), .double(p1),
+      .pointer(address(out)), .info(infos[2]), .int64(Int64(out.numel())), .double(op.p0), .double(op.p1),
     ])
   }
 

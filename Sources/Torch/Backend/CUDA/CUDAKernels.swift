@@ -4,6 +4,7 @@
 /// `CTKTensorInfo`), so broadcasting and strided views need no copies.
 enum CUDAKernels {
   static let floatTypes = ["f32", "f64"]
+  static let integerTypes = ["i64", "u8"]
   static let allTypes = ["f32", "f64", "i64", "u8", "b8"]
 
   static func typeName(_ dtype: DType) -> String {
@@ -110,41 +111,6 @@ enum CUDAKernels {
 
     """
 
-  /// (name, expression) of the unary ops on floating types; `v` is the input, p0/p1 parameters.
-  static let floatUnary: [(String, String)] = [
-    ("neg", "-v"), ("exp", "exp(v)"), ("log", "log(v)"), ("sqrt", "sqrt(v)"), ("abs", "fabs(v)"),
-    ("tanh", "tanh(v)"), ("sigmoid", "(T)1 / ((T)1 + exp(-v))"), ("relu", "(v > 0 || v != v) ? v : (T)0"),
-    ("gelu", "v * (T)0.5 * ((T)1 + erf(v * (T)0.70710678118654752))"), ("silu", "v / ((T)1 + exp(-v))"),
-    ("sign", "v > 0 ? (T)1 : (v < 0 ? (T)-1 : v)"), ("reciprocal", "(T)1 / v"),
-    ("clamp", "v != v ? v : fmin(fmax(v, (T)p0), (T)p1)"), ("pow", "pow(v, (T)p0)"),
-    ("leaky_relu", "v > 0 ? v : v * (T)p0"), ("elu", "v > 0 ? v : (T)p0 * (exp(v) - (T)1)"),
-    ("affine", "v * (T)p0 + (T)p1"),
-  ]
-
-  static let integerUnary: [(String, String)] = [
-    ("neg", "-v"), ("abs", "v < 0 ? (T)-v : v"), ("sign", "(T)(v > 0) - (T)(v < 0)"), ("relu", "v > 0 ? v : (T)0"),
-    ("clamp", "(T)fmin(fmax((double)v, p0), p1)"), ("affine", "(T)((i64)v * (i64)p0 + (i64)p1)"),
-  ]
-
-  static let comparisons: [(String, String)] = [("eq", "x == y"), ("ne", "x != y"), ("lt", "x < y"), ("le", "x <= y"), ("gt", "x > y"), ("ge", "x >= y")]
-
-  static let floatBinary: [(String, String)] = [
-    ("add", "x + y"), ("sub", "x - y"), ("mul", "x * y"), ("div", "x / y"), ("pow", "pow(x, y)"), ("add_scaled", "x + (T)p0 * y"),
-    ("maximum", "(x != x || y != y) ? (T)NAN : fmax(x, y)"), ("minimum", "(x != x || y != y) ? (T)NAN : fmin(x, y)"),
-    ("relu_backward", "y > 0 ? x : (T)0"),
-    ("gelu_backward", "x * ((T)0.5 * ((T)1 + erf(y * (T)0.70710678118654752)) + y * exp((T)-0.5 * y * y) * (T)0.39894228040143268)"),
-    ("silu_backward", "x * ((T)1 / ((T)1 + exp(-y))) * ((T)1 + y * ((T)1 - (T)1 / ((T)1 + exp(-y))))"),
-    ("leaky_relu_backward", "y > 0 ? x : x * (T)p0"), ("elu_backward", "y > 0 ? x : x * (T)p0 * exp(y)"),
-    ("sigmoid_backward", "x * ((T)1 - y) * y"), ("tanh_backward", "x * ((T)1 - y * y)"),
-    ("clamp_backward", "(y >= (T)p0 && y <= (T)p1) ? x : (T)0"),
-  ]
-
-  static let integerBinary: [(String, String)] = [
-    ("add", "x + y"), ("sub", "x - y"), ("mul", "x * y"), ("maximum", "x > y ? x : y"), ("minimum", "x < y ? x : y"),
-  ]
-
-  static let boolBinary: [(String, String)] = [("add", "x || y"), ("mul", "x && y"), ("maximum", "x || y"), ("minimum", "x && y")]
-
   /// One instantiated kernel: its entry-point name and the macro call that defines it.
   struct Instance {
     let name: String
@@ -155,35 +121,28 @@ enum CUDAKernels {
   static let instances: [Instance] = {
     var result: [Instance] = []
     func add(_ name: String, _ code: String) { result.append(Instance(name: name, code: code)) }
-    func unary(_ ops: [(String, String)], _ type: String) {
-      for (name, expression) in ops {
-        add("unary_\(name)_\(type)", "#define T \(type)\nUNARY(\(name), \(type), \(expression))\n#undef T")
+    // Pointwise kernels come from their declarations (Pointwise/).
+    for kernel in PointwiseKernels.unary {
+      for (type, expression) in kernel.cudaForms {
+        add("unary_\(kernel.name)_\(type)", "#define T \(type)\nUNARY(\(kernel.name), \(type), \(expression))\n#undef T")
       }
     }
-    func binary(_ ops: [(String, String)], _ type: String, result: String? = nil) {
-      for (name, expression) in ops {
-        add("binary_\(name)_\(type)", "#define T \(type)\nBINARY(\(name), \(type), \(result ?? type), \(expression))\n#undef T")
+    for kernel in PointwiseKernels.binary {
+      for (type, result, expression) in kernel.cudaForms {
+        add("binary_\(kernel.name)_\(type)", "#define T \(type)\nBINARY(\(kernel.name), \(type), \(result), \(expression))\n#undef T")
       }
     }
     for t in allTypes {
       add("fill_\(t)", "FILL(\(t))")
       for d in allTypes { add("copy_\(t)_\(d)", "COPY(\(t), \(d))") }
       add("where_\(t)", "WHERE(\(t))")
-      binary(comparisons, t, result: "b8")
     }
     for t in floatTypes {
-      unary(floatUnary, t)
-      binary(floatBinary, t)
       add("softmax_\(t)", "SOFTMAX(\(t))")
       add("softmax_backward_\(t)", "SOFTMAX_BACKWARD(\(t))")
       add("gemm_\(t)", "GEMM(\(t))")
       add("nll_\(t)", "NLL(\(t))")
     }
-    for t in ["i64", "u8"] {
-      unary(integerUnary, t)
-      binary(integerBinary, t)
-    }
-    binary(boolBinary, "b8")
     for t in ["f32", "f64", "i64"] {
       add("reduce_sum_\(t)", "REDUCE(sum, \(t), (\(t))0, SUM_OP)")
       add("reduce_prod_\(t)", "REDUCE(prod, \(t), (\(t))1, PROD_OP)")

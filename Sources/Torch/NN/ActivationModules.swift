@@ -46,6 +46,58 @@ extension nn {
     public var extraRepr: String { "alpha=\(pythonRepr(alpha))" }
   }
 
+  /// log(1 + e^(βx)) / β, linear where βx > threshold (`torch.nn.Softplus`).
+  public final class Softplus: Module {
+    public let beta: Double
+    public let threshold: Double
+    public init(beta: Double = 1, threshold: Double = 20) { self.beta = beta; self.threshold = threshold }
+    public func forward(_ input: Tensor) -> Tensor { input.softplus(beta: beta, threshold: threshold) }
+    public var extraRepr: String { "beta=\(pythonRepr(beta)), threshold=\(pythonRepr(threshold))" }
+  }
+
+  /// x · tanh(softplus(x)) (`torch.nn.Mish`).
+  public final class Mish: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.mish() }
+  }
+
+  /// x · relu6(x + 3) / 6 (`torch.nn.Hardswish`).
+  public final class Hardswish: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.hardswish() }
+  }
+
+  /// relu6(x + 3) / 6 (`torch.nn.Hardsigmoid`).
+  public final class Hardsigmoid: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.hardsigmoid() }
+  }
+
+  /// x clamped to [minVal, maxVal] (`torch.nn.Hardtanh`).
+  public class Hardtanh: Module {
+    public let minVal: Double
+    public let maxVal: Double
+    public init(minVal: Double = -1, maxVal: Double = 1) {
+      torchCheck(maxVal > minVal, "max_val must be greater than min_val")
+      self.minVal = minVal
+      self.maxVal = maxVal
+    }
+    public func forward(_ input: Tensor) -> Tensor { input.hardtanh(minVal: minVal, maxVal: maxVal) }
+    public var extraRepr: String { "min_val=\(pythonRepr(minVal)), max_val=\(pythonRepr(maxVal))" }
+  }
+
+  /// min(max(x, 0), 6) (`torch.nn.ReLU6`, a Hardtanh from 0 to 6 as in PyTorch).
+  public final class ReLU6: Hardtanh {
+    public init() { super.init(minVal: 0, maxVal: 6) }
+    public override var extraRepr: String { "" }
+  }
+
+  /// x / (1 + |x|) (`torch.nn.Softsign`).
+  public final class Softsign: Module {
+    public init() {}
+    public func forward(_ input: Tensor) -> Tensor { input.softsign() }
+  }
+
   /// Rescales along `dim` so that values lie in [0, 1] and sum to 1 (`torch.nn.Softmax`).
   /// With `dim: nil`, PyTorch's deprecated implicit choice applies (0 for 0-D, 1-D and 3-D input, else 1).
   public final class Softmax: Module {

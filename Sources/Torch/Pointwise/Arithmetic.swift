@@ -1,0 +1,212 @@
+import CTorchKernels
+
+// The arithmetic kernels, each declared once (see PointwiseKernel.swift). Their autograd
+// rules are in Tensor+Elementwise.swift; activations, which carry their derivative kernels,
+// are in Activations.swift.
+
+enum Neg: IntegerUnaryKernel {
+  static let name = "neg"
+  static let cuda = "-v"
+  static let cudaInteger = "(T)-v"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { -v }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { 0 &- v }
+}
+
+enum Exp: FloatUnaryKernel {
+  static let name = "exp"
+  static let cuda = "exp(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.exp(v) }
+}
+
+enum Log: FloatUnaryKernel {
+  static let name = "log"
+  static let cuda = "log(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log(v) }
+}
+
+enum Sqrt: FloatUnaryKernel {
+  static let name = "sqrt"
+  static let cuda = "sqrt(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.squareRoot() }
+}
+
+enum Abs: IntegerUnaryKernel {
+  static let name = "abs"
+  static let cuda = "fabs(v)"
+  static let cudaInteger = "v < 0 ? (T)-v : v"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { Swift.abs(v) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { v < 0 ? 0 &- v : v }
+}
+
+enum Sign: IntegerUnaryKernel {
+  static let name = "sign"
+  static let cuda = "v > 0 ? (T)1 : (v < 0 ? (T)-1 : v)"
+  static let cudaInteger = "(T)(v > 0) - (T)(v < 0)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v > 0 ? 1 : (v < 0 ? -1 : v) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T {
+    v > 0 ? 1 : (v < 0 ? 0 &- 1 : 0)
+  }
+}
+
+enum Reciprocal: FloatUnaryKernel {
+  static let name = "reciprocal"
+  static let cuda = "(T)1 / v"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v }
+}
+
+enum Erf: FloatUnaryKernel {
+  static let name = "erf"
+  static let cuda = "erf(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.erf(v) }
+}
+
+/// `v ** p0` (squares and square roots exactly, as PyTorch special-cases them).
+enum PowScalar: FloatUnaryKernel {
+  static let name = "pow"
+  static let cuda = "p0 == 2 ? v * v : (p0 == 0.5 ? sqrt(v) : pow(v, (T)p0))"
+  static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T {
+    p0 == 2 ? v * v : (p0 == 0.5 ? v.squareRoot() : T.pow(v, p0))
+  }
+}
+
+/// `v * p0 + p1`: the scalar forms of add, sub, mul and div. A zero shift is not added, so
+/// `-0.0 * 2` stays `-0.0` as in PyTorch.
+enum Affine: IntegerUnaryKernel {
+  static let name = "affine"
+  static let cuda = "p1 == 0 ? v * (T)p0 : v * (T)p0 + (T)p1"
+  static let cudaInteger = "(T)((i64)v * (i64)p0 + (i64)p1)"
+  static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { p1 == 0 ? v * p0 : (p0 == 1 ? v + p1 : v * p0 + p1) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _ p1: Double) -> T {
+    v &* T(p0) &+ T(p1)
+  }
+}
+
+// MARK: - Binary
+
+enum Add: IntegerBinaryKernel {
+  static let name = "add"
+  static let cuda = "x + y"
+  static let cudaInteger = "x + y"
+  static let cudaBool: String? = "x || y"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_add_f32 }
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x + y }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &+ y }
+  static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x || y }
+}
+
+enum Sub: IntegerBinaryKernel {
+  static let name = "sub"
+  static let cuda = "x - y"
+  static let cudaInteger = "x - y"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sub_f32 }
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x - y }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &- y }
+}
+
+enum Mul: IntegerBinaryKernel {
+  static let name = "mul"
+  static let cuda = "x * y"
+  static let cudaInteger = "x * y"
+  static let cudaBool: String? = "x && y"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_mul_f32 }
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x * y }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &* y }
+  static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x && y }
+}
+
+enum Div: FloatBinaryKernel {
+  static let name = "div"
+  static let cuda = "x / y"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_div_f32 }
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x / y }
+}
+
+enum Pow: FloatBinaryKernel {
+  static let name = "pow"
+  static let cuda = "pow(x, y)"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { T.pow(x, y) }
+}
+
+/// Elementwise maximum; NaN wins, as in PyTorch.
+enum Maximum: IntegerBinaryKernel {
+  static let name = "maximum"
+  static let cuda = "(x != x || y != y) ? (T)NAN : fmax(x, y)"
+  static let cudaInteger = "x > y ? x : y"
+  static let cudaBool: String? = "x || y"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x.isNaN || y.isNaN ? T.nan : Swift.max(x, y) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { Swift.max(x, y) }
+  static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x || y }
+}
+
+enum Minimum: IntegerBinaryKernel {
+  static let name = "minimum"
+  static let cuda = "(x != x || y != y) ? (T)NAN : fmin(x, y)"
+  static let cudaInteger = "x < y ? x : y"
+  static let cudaBool: String? = "x && y"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x.isNaN || y.isNaN ? T.nan : Swift.min(x, y) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { Swift.min(x, y) }
+  static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x && y }
+}
+
+/// `x + p0 * y` with one rounding (an FMA, as PyTorch's vector kernel): `add(other, alpha:)`.
+/// Dense float32 takes the AXPY kernel, also in place (`out` may be `x`).
+enum AddScaled: FloatBinaryKernel {
+  static let name = "add_scaled"
+  static let cuda = "fma((T)p0, y, x)"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _ p0: T, _: T) -> T { x.addingProduct(p0, y) }
+
+  static func runCPU(_ a: Tensor, _ b: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
+    if a.dtype == .float32, a.isContiguous, b.isContiguous, a.dims == b.dims {
+      let n = out.numel()
+      if out.pointer(Float.self) != a.pointer(Float.self) { out.pointer(Float.self).update(from: a.pointer(Float.self), count: n) }
+      ctk_axpy_f32(Int64(n), Float(p0), b.pointer(Float.self), out.pointer(Float.self))
+      return
+    }
+    switch a.dtype {
+    case .float32:
+      let s = Float(p0)
+      CPULoops.zip(a, b, into: out) { (x: Float, y: Float) in x.addingProduct(s, y) }
+    case .float64:
+      CPULoops.zip(a, b, into: out) { (x: Double, y: Double) in x.addingProduct(p0, y) }
+    default: torchFail("\"add_scaled\" not implemented for '\(a.dtype.scalarTypeName)'")
+    }
+  }
+}
+
+// MARK: - Comparisons
+
+enum Equal: ComparisonKernel {
+  static let name = "eq"
+  static let cuda = "x == y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x == y }
+}
+
+enum NotEqual: ComparisonKernel {
+  static let name = "ne"
+  static let cuda = "x != y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x != y }
+}
+
+enum Less: ComparisonKernel {
+  static let name = "lt"
+  static let cuda = "x < y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x < y }
+}
+
+enum LessEqual: ComparisonKernel {
+  static let name = "le"
+  static let cuda = "x <= y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x <= y }
+}
+
+enum Greater: ComparisonKernel {
+  static let name = "gt"
+  static let cuda = "x > y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x > y }
+}
+
+enum GreaterEqual: ComparisonKernel {
+  static let name = "ge"
+  static let cuda = "x >= y"
+  static func compare<T: Comparable>(_ x: T, _ y: T) -> Bool { x >= y }
+}

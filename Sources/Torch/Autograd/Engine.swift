@@ -1,59 +1,197 @@
 /// Reverse-mode differentiation: runs the graph's nodes in reverse topological order,
-/// summing gradients per node and accumulating them into leaves' `.grad`.
+/// summing gradients per node, and delivers each leaf's gradient once every node that feeds
+/// it has run (so post-accumulate hooks fire during backward, as distributed training needs).
+///
+/// With `createGraph`, backward rules run with grad mode on: they are written in
+/// differentiable ops (or record their own nodes), so the gradients have a graph of their own
+/// and can be differentiated again.
 enum Engine {
-  static func backward(_ root: Tensor, gradient: Tensor, retainGraph: Bool) {
-    guard let rootNode = root.gradFn else {
-      accumulate(gradient, into: root, handedOut: [])
-      return
-    }
-    let order = topologicalOrder(from: rootNode)
-    var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(rootNode): gradient]
-    var handedOut = Set<ObjectIdentifier>()
-    GradMode.with(enabled: false) {
-      if root.retainsGrad { accumulate(gradient, into: root, handedOut: []) }
-      for node in order {
-        guard let grad = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-        let inputGrads = node.apply(grad)
-        for (input, inputGrad) in zip(node.inputs, inputGrads) {
-          guard let input, let inputGrad else { continue }
-          if let next = input.gradFn {
-            let key = ObjectIdentifier(next)
-            pending[key] = pending[key].map { $0 + inputGrad } ?? inputGrad
-            if input.retainsGrad { accumulate(inputGrad, into: input, handedOut: handedOut) }
-          } else if input.leafRequiresGrad {
-            accumulate(inputGrad, into: input, handedOut: handedOut)
-            handedOut.insert(ObjectIdentifier(inputGrad))
-          }
+  /// What to do with a leaf's gradient: accumulate into `.grad` (`backward`) or return it
+  /// for the requested tensors (`torch.autograd.grad`).
+  enum Mode {
+    case accumulate
+    case capture(inputs: [Tensor])
+  }
+
+  /// Runs backward from `roots` seeded with `gradients`; in capture mode returns one gradient
+  /// per requested input (nil where it got none).
+  @discardableResult
+  static func run(roots: [Tensor], gradients: [Tensor], retainGraph: Bool, createGraph: Bool, mode: Mode) -> [Tensor?] {
+    var pass = Pass(mode: mode, createGraph: createGraph)
+    GradMode.with(enabled: createGraph) {
+      var rootNodes: [Node] = []
+      for (root, gradient) in zip(roots, gradients) {
+        if let node = root.gradFn {
+          pass.add(gradient, toNode: node)
+          rootNodes.append(node)
+        } else if pass.receives(root) {
+          pass.add(gradient, toLeaf: root)
         }
+      }
+      let order = topologicalOrder(from: rootNodes)
+      pass.prepare(order)
+      for node in order {
+        pass.execute(node)
         if !retainGraph { node.release() }
       }
+      pass.deliverRemainingLeaves()
+    }
+    return pass.captured()
+  }
+
+  /// The state of one backward pass.
+  private struct Pass {
+    let mode: Mode
+    let createGraph: Bool
+    /// Gradients waiting for their node, keyed by the node.
+    var pending: [ObjectIdentifier: Tensor] = [:]
+    /// Gradients waiting for their leaf, with how many graph edges into the leaf are still to run.
+    var leaves: [ObjectIdentifier: (leaf: Tensor, gradient: Tensor?, edgesLeft: Int)] = [:]
+    var leafOrder: [ObjectIdentifier] = []
+    /// Gradients handed to a leaf's `.grad` without a copy (so no other leaf may take them).
+    var handedOut = Set<ObjectIdentifier>()
+    /// In capture mode: the nodes on a path to a requested input, and the captured results.
+    var needed: Set<ObjectIdentifier>? = nil
+    var requestedNodes: Set<ObjectIdentifier> = []
+    /// In capture mode, the requested leaves (other leaves get nothing).
+    var requestedLeaves: Set<ObjectIdentifier>? = nil
+    var results: [ObjectIdentifier: Tensor] = [:]
+
+    init(mode: Mode, createGraph: Bool) {
+      self.mode = mode
+      self.createGraph = createGraph
+      if case .capture(let inputs) = mode {
+        requestedNodes = Set(inputs.compactMap { $0.gradFn.map(ObjectIdentifier.init) })
+        requestedLeaves = Set(inputs.filter { $0.gradFn == nil }.map(ObjectIdentifier.init))
+      }
+    }
+
+    mutating func add(_ gradient: Tensor, toNode node: Node) {
+      let key = ObjectIdentifier(node)
+      pending[key] = pending[key].map { $0 + gradient } ?? gradient
+    }
+
+    func receives(_ leaf: Tensor) -> Bool { requestedLeaves?.contains(ObjectIdentifier(leaf)) ?? leaf.leafRequiresGrad }
+
+    mutating func add(_ gradient: Tensor, toLeaf leaf: Tensor) {
+      let key = ObjectIdentifier(leaf)
+      if let entry = leaves[key] {
+        leaves[key]!.gradient = entry.gradient.map { $0 + gradient } ?? gradient
+      } else {
+        leaves[key] = (leaf, gradient, 0)
+        leafOrder.append(key)
+      }
+    }
+
+    /// Counts the edges into each leaf and, for `autograd.grad`, marks the nodes that lead to
+    /// a requested input (the rest of the graph does not run).
+    mutating func prepare(_ order: [Node]) {
+      if case .capture(let inputs) = mode {
+        let wanted = Set(inputs.map(ObjectIdentifier.init))
+        var reach = Set<ObjectIdentifier>()
+        for node in order.reversed() {
+          let leads = node.inputs.contains { input in
+            guard let input else { return false }
+            if wanted.contains(ObjectIdentifier(input)) { return true }
+            guard let next = input.gradFn else { return false }
+            return reach.contains(ObjectIdentifier(next)) || requestedNodes.contains(ObjectIdentifier(next))
+          }
+          if leads { reach.insert(ObjectIdentifier(node)) }
+        }
+        needed = reach
+      }
+      for node in order where isNeeded(node) {
+        for case let input? in node.inputs where input.gradFn == nil && receives(input) {
+          let key = ObjectIdentifier(input)
+          if leaves[key] == nil {
+            leaves[key] = (input, nil, 0)
+            leafOrder.append(key)
+          }
+          leaves[key]!.edgesLeft += 1
+        }
+      }
+    }
+
+    func isNeeded(_ node: Node) -> Bool { needed?.contains(ObjectIdentifier(node)) ?? true }
+
+    mutating func execute(_ node: Node) {
+      let key = ObjectIdentifier(node)
+      let gradient = pending.removeValue(forKey: key).map { node.runTensorHooks($0) }
+      if let gradient {
+        if requestedNodes.contains(key) { results[key] = gradient }
+        if case .accumulate = mode { node.storeRetainedGradients(gradient, createGraph: createGraph) }
+      }
+      guard isNeeded(node) else { return }
+      let inputGradients = gradient.map { node.apply($0) } ?? []
+      for (index, input) in node.inputs.enumerated() {
+        guard let input else { continue }
+        let inputGradient = index < inputGradients.count ? inputGradients[index] : nil
+        if let next = input.gradFn {
+          if let inputGradient { add(inputGradient, toNode: next) }
+        } else if receives(input) {
+          if let inputGradient { add(inputGradient, toLeaf: input) }
+          let leafKey = ObjectIdentifier(input)
+          leaves[leafKey]!.edgesLeft -= 1
+          if leaves[leafKey]!.edgesLeft == 0 { deliver(leafKey) }
+        }
+      }
+    }
+
+    mutating func deliverRemainingLeaves() {
+      for key in leafOrder where leaves[key]?.gradient != nil { deliver(key) }
+    }
+
+    /// Hands a leaf its complete gradient: through its hooks, then into `.grad` (or the results).
+    mutating func deliver(_ key: ObjectIdentifier) {
+      guard let entry = leaves[key], let raw = entry.gradient else { return }
+      leaves[key]!.gradient = nil
+      let gradient = entry.leaf.runTensorHooks(raw)
+      switch mode {
+      case .capture:
+        results[key] = results[key].map { $0 + gradient } ?? gradient
+      case .accumulate:
+        Engine.accumulate(gradient, into: entry.leaf, handedOut: handedOut, createGraph: createGraph)
+        handedOut.insert(ObjectIdentifier(gradient))
+        entry.leaf.runPostAccumulateGradHooks()
+      }
+    }
+
+    func captured() -> [Tensor?] {
+      guard case .capture(let inputs) = mode else { return [] }
+      return inputs.map { input in results[input.gradFn.map(ObjectIdentifier.init) ?? ObjectIdentifier(input)] }
     }
   }
 
-  /// Nodes reachable from `root`, each after every node that feeds it a gradient.
-  private static func topologicalOrder(from root: Node) -> [Node] {
+  /// Nodes reachable from `roots`, each after every node that feeds it a gradient.
+  private static func topologicalOrder(from roots: [Node]) -> [Node] {
     var visited = Set<ObjectIdentifier>()
     var postOrder: [Node] = []
-    var stack: [(Node, Int)] = [(root, 0)]
-    visited.insert(ObjectIdentifier(root))
-    while let (node, next) = stack.popLast() {
-      if next < node.inputs.count {
-        stack.append((node, next + 1))
-        if let child = node.inputs[next]?.gradFn, visited.insert(ObjectIdentifier(child)).inserted {
-          stack.append((child, 0))
+    for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
+      var stack: [(Node, Int)] = [(root, 0)]
+      while let (node, next) = stack.popLast() {
+        if next < node.inputs.count {
+          stack.append((node, next + 1))
+          if let child = node.inputs[next]?.gradFn, visited.insert(ObjectIdentifier(child)).inserted {
+            stack.append((child, 0))
+          }
+        } else {
+          postOrder.append(node)
         }
-      } else {
-        postOrder.append(node)
       }
     }
     return postOrder.reversed()
   }
 
-  /// leaf.grad += grad, taking ownership of `grad` when nothing else can see it.
-  private static func accumulate(_ grad: Tensor, into leaf: Tensor, handedOut: Set<ObjectIdentifier>) {
+  /// leaf.grad += grad, taking ownership of `grad` when nothing else can see it. With
+  /// `createGraph` the sum is out of place, so `.grad` keeps its graph.
+  static func accumulate(_ grad: Tensor, into leaf: Tensor, handedOut: Set<ObjectIdentifier>, createGraph: Bool) {
     let grad = grad.shape == leaf.shape ? grad : grad.sumToShape(leaf.dims)
     if let existing = leaf.grad {
-      existing.add_(grad)
+      if createGraph || existing.requiresGrad { leaf.grad = existing + grad } else { existing.add_(grad) }
+      return
+    }
+    if createGraph {
+      leaf.grad = grad
       return
     }
     let owned = grad.isContiguous && grad.storageOffset == 0
@@ -67,18 +205,26 @@ enum Engine {
 extension Tensor {
   /// Computes the gradient of this tensor with respect to every leaf that requires grad,
   /// accumulating into their `.grad` (PyTorch's `backward`). A non-scalar tensor needs an
-  /// explicit `gradient` of its shape. The graph is freed afterwards unless `retainGraph`.
-  public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false) {
+  /// explicit `gradient` of its shape. The graph is freed afterwards unless `retainGraph`
+  /// (which defaults to `createGraph`); with `createGraph` the gradients have graphs of their
+  /// own, for higher derivatives.
+  public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
     torchCheck(requiresGrad, "element 0 of tensors does not require grad and does not have a grad_fn")
-    let seed: Tensor
+    let seed = Engine.seed(for: self, gradient, index: 0)
+    Engine.run(roots: [self], gradients: [seed], retainGraph: retainGraph ?? createGraph, createGraph: createGraph, mode: .accumulate)
+  }
+}
+
+extension Engine {
+  /// The gradient an output starts from: the given one (checked against the output's shape)
+  /// or ones for a scalar.
+  static func seed(for output: Tensor, _ gradient: Tensor?, index: Int) -> Tensor {
     if let gradient {
-      torchCheck(gradient.dims == dims,
-        "Mismatch in shape: grad_output[0] has a shape of \(gradient.shape) and output[0] has a shape of \(shape).")
-      seed = gradient
-    } else {
-      torchCheck(numel() == 1, "grad can be implicitly created only for scalar outputs")
-      seed = torch.onesLike(self)
+      torchCheck(gradient.dims == output.dims,
+        "Mismatch in shape: grad_output[\(index)] has a shape of \(gradient.shape) and output[\(index)] has a shape of \(output.shape).")
+      return gradient
     }
-    Engine.backward(self, gradient: seed, retainGraph: retainGraph)
+    torchCheck(output.numel() == 1, "grad can be implicitly created only for scalar outputs")
+    return torch.onesLike(output)
   }
 }

@@ -14,6 +14,10 @@ public final class Node: CustomStringConvertible {
   /// Storages saved for backward with the version they had, to detect in-place writes.
   private var savedVersions: [(Storage, Int)]
   var isReleased: Bool { backward == nil }
+  /// Hooks registered on the tensor this node produced (`register_hook` on a non-leaf).
+  var tensorHooks: HookList<(Tensor) -> Tensor?>?
+  /// Output tensors that called `retainGrad()`, held weakly.
+  var retainedOutputs: [WeakTensor] = []
 
   init(name: String, inputs: [Tensor?], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
     self.name = name

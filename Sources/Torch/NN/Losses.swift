@@ -58,6 +58,12 @@ extension F {
     let inputShape = input.dims, saved = logProbs.detach()
     return parts.result.recording("NllLossBackward0", [input]) { g in
       let scale = parts.rowScale(g)
+      if GradMode.isEnabled {
+        // createGraph: (softmax − onehot) · scale in differentiable ops.
+        let probabilities = input.reshape([parts.rows, parts.classes]).softmax(dim: 1)
+        let onehot = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device).scatterAdd(1, parts.safeTargets, scale)
+        return [(probabilities * scale - onehot).reshape(inputShape)]
+      }
       let grad = (saved.reshape([parts.rows, parts.classes]).exp() * scale).contiguous()
       Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-scale).contiguous())
       return [grad.reshape(inputShape)]
@@ -72,6 +78,7 @@ extension F {
     let inputShape = input.dims
     return parts.result.recording("NllLossBackward0", [input]) { g in
       let grad = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device)
+      if GradMode.isEnabled { return [grad.scatterAdd(1, parts.safeTargets, -parts.rowScale(g)).reshape(inputShape)] }
       Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-parts.rowScale(g)).contiguous())
       return [grad.reshape(inputShape)]
     }
@@ -174,7 +181,7 @@ extension F {
     let count = Double(shape.reduce(1, *))
     return result.recording(name, [input, target], saved: [x, y]) { g in
       let scaled = reduction == .mean ? g / count : g
-      let grad = derivative(x - y) * scaled
+      let grad = derivative(GradMode.isEnabled ? input - target : x - y) * scaled
       return [input.requiresGrad ? grad.sumToShape(input.dims) : nil,
               target.requiresGrad ? (-grad).sumToShape(target.dims) : nil]
     }

@@ -87,7 +87,6 @@ extension Tensor {
     let alias = Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
     alias.gradFn = gradFn
     alias.leafRequiresGrad = leafRequiresGrad
-    alias.retainsGrad = false
     return alias
   }
 

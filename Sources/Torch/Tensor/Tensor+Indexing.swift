@@ -83,8 +83,26 @@ extension Tensor {
     let original = dims, saved = index.detach().flatten()
     return out.recording(name, [self]) { g in
       let grad = torch.zeros(original, dtype: g.dtype, device: g.device)
+      if GradMode.isEnabled { return [grad.indexAdd(d, saved, g)] }
       Backends.backend(for: g.device).indexAdd(grad, dim: d, index: saved, source: g.contiguous())
       return [grad]
+    }
+  }
+
+  /// A copy of `self` with `source`'s slices along `dim` added at the positions in `index`
+  /// (`index_add`, node `IndexAddBackward0`): the backward of `index_select`.
+  public func indexAdd(_ dim: Int, _ index: Tensor, _ source: Tensor, alpha: Double = 1) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    torchCheck(index.dim() <= 1 && index.dtype == .int64, "index_add_(): Index is supposed to be a vector of int64")
+    var expected = dims
+    if !expected.isEmpty { expected[d] = index.numel() }
+    torchCheck(source.dims == expected, "index_add_(): source shape \(source.shape) does not match \(Size(expected))")
+    let flatIndex = index.detach().flatten()
+    let scaled = alpha == 1 ? source : source * alpha
+    let out = rawCopy()
+    Backends.backend(for: device).indexAdd(out, dim: d, index: flatIndex, source: GradMode.with(enabled: false) { scaled.to(self.dtype).contiguous() })
+    return out.recording("IndexAddBackward0", [self, source]) { g in
+      [g, source.requiresGrad ? (alpha == 1 ? g : g * alpha).indexSelect(d, flatIndex) : nil]
     }
   }
 
@@ -98,8 +116,25 @@ extension Tensor {
     let original = dims, saved = index.detach()
     return out.recording("GatherBackward0", [self]) { g in
       let grad = torch.zeros(original, dtype: g.dtype, device: g.device)
+      if GradMode.isEnabled { return [grad.scatterAdd(d, saved, g)] }
       Backends.backend(for: g.device).scatterAdd(grad, dim: d, index: saved, source: g.contiguous())
       return [grad]
+    }
+  }
+
+  /// A copy of `self` with each element of `source` added at the position `index` names
+  /// along `dim` (`scatter_add`, node `ScatterAddBackward0`): the backward of `gather`.
+  public func scatterAdd(_ dim: Int, _ index: Tensor, _ source: Tensor) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    torchCheck(index.dtype == .int64, "scatter_add(): Expected dtype int64 for index")
+    torchCheck(index.dim() == dims.count && source.dim() == dims.count,
+      "Index tensor must have the same number of dimensions as self tensor")
+    torchCheck(index.dims == source.dims, "scatter_add(): index \(index.shape) and source \(source.shape) must have the same shape here")
+    let savedIndex = index.detach()
+    let out = rawCopy()
+    Backends.backend(for: device).scatterAdd(out, dim: d, index: savedIndex, source: GradMode.with(enabled: false) { source.to(self.dtype).contiguous() })
+    return out.recording("ScatterAddBackward0", [self, source]) { g in
+      [g, source.requiresGrad ? g.gather(d, savedIndex) : nil]
     }
   }
 

@@ -30,8 +30,9 @@ extension Tensor {
     Tensor.checkMatrices("mm", self, other)
     let (a, b) = (detach(), other.detach())
     return Tensor.rawMatmul(self, other).recording("MmBackward0", [self, other], saved: [a, b]) { g in
-      [self.requiresGrad ? Tensor.rawMatmul(g, b.t()) : nil,
-       other.requiresGrad ? Tensor.rawMatmul(a.t(), g) : nil]
+      if GradMode.isEnabled { return [self.requiresGrad ? g.mm(other.t()) : nil, other.requiresGrad ? self.t().mm(g) : nil] }
+      return [self.requiresGrad ? Tensor.rawMatmul(g, b.t()) : nil,
+              other.requiresGrad ? Tensor.rawMatmul(a.t(), g) : nil]
     }
   }
 
@@ -44,8 +45,11 @@ extension Tensor {
     let (a, v) = (detach(), vector.detach())
     let out = Tensor.rawMatmul(self, vector.unsqueezedView(1))
     return out.aliased(shape: [dims[0]], strides: [1]).recording("MvBackward0", [self, vector], saved: [a, v]) { g in
-      [self.requiresGrad ? Tensor.rawMatmul(g.unsqueezedView(1), v.unsqueezedView(0)) : nil,
-       vector.requiresGrad ? Tensor.rawMatmul(a.t(), g.unsqueezedView(1)).reshape([-1]) : nil]
+      if GradMode.isEnabled {
+        return [self.requiresGrad ? g.unsqueeze(1).mm(vector.unsqueeze(0)) : nil, vector.requiresGrad ? self.t().mv(g) : nil]
+      }
+      return [self.requiresGrad ? Tensor.rawMatmul(g.unsqueezedView(1), v.unsqueezedView(0)) : nil,
+              vector.requiresGrad ? Tensor.rawMatmul(a.t(), g.unsqueezedView(1)).reshape([-1]) : nil]
     }
   }
 
@@ -58,7 +62,8 @@ extension Tensor {
     let (a, b) = (detach(), other.detach())
     let out = Tensor.rawMatmul(unsqueezedView(0), other.unsqueezedView(1))
     return out.aliased(shape: [], strides: []).recording("DotBackward0", [self, other], saved: [a, b]) { g in
-      [self.requiresGrad ? b * g : nil, other.requiresGrad ? a * g : nil]
+      let (x, y) = Tensor.live(self, a, other, b)
+      return [self.requiresGrad ? y * g : nil, other.requiresGrad ? x * g : nil]
     }
   }
 
@@ -112,6 +117,9 @@ extension Tensor {
       backend.gemm(sx.select(0, i), sy.select(0, i), into: out.select(0, i), alpha: 1, beta: 0)
     }
     let product = out.recording("BmmBackward0", [x, y], saved: [sx, sy]) { g in
+      if GradMode.isEnabled {
+        return [x.requiresGrad ? g.matmul(y.transpose(1, 2)) : nil, y.requiresGrad ? x.transpose(1, 2).matmul(g) : nil]
+      }
       let gx = Tensor(uninitialized: [count, m, k], dtype: g.dtype, device: g.device)
       let gy = Tensor(uninitialized: [count, k, n], dtype: g.dtype, device: g.device)
       for i in 0..<count {
@@ -142,10 +150,15 @@ extension torch {
     let out = Tensor(uninitialized: shape, dtype: mat1.dtype, device: mat1.device)
     let backend = Backends.backend(for: mat1.device)
     backend.copy(input.to(mat1.dtype).broadcastView(to: shape), into: out)
-    if beta != 1 { backend.unary(.affine(scale: beta, shift: 0), out, into: out) }
+    if beta != 1 { backend.unary(UnaryOp(Affine.self, beta, 0), out, into: out) }
     backend.gemm(mat1, mat2, into: out, alpha: alpha, beta: 1)
     return out.recording("AddmmBackward0", [input, mat1, mat2], saved: [a, b]) { g in
-      [input.requiresGrad ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil,
+      if GradMode.isEnabled {
+        return [input.requiresGrad ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil,
+                mat1.requiresGrad ? g.mm(mat2.t()) * alpha : nil,
+                mat2.requiresGrad ? mat1.t().mm(g) * alpha : nil]
+      }
+      return [input.requiresGrad ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil,
        mat1.requiresGrad ? Tensor.rawMatmul(g, b.t()) * alpha : nil,
        mat2.requiresGrad ? Tensor.rawMatmul(a.t(), g) * alpha : nil]
     }
@@ -169,8 +182,9 @@ extension Tensor {
     let out = rawMatmul(x, w.t(), bias: bias)
     let inputs = bias.map { [$0, x, weight] } ?? [x, weight]
     return out.recording(bias == nil ? "MmBackward0" : "AddmmBackward0", inputs, saved: [a, w]) { g in
-      let gx = x.requiresGrad ? rawMatmul(g, w) : nil
-      let gw = weight.requiresGrad ? rawMatmul(g.t(), a) : nil
+      let creating = GradMode.isEnabled
+      let gx = x.requiresGrad ? (creating ? g.mm(weight) : rawMatmul(g, w)) : nil
+      let gw = weight.requiresGrad ? (creating ? g.t().mm(x) : rawMatmul(g.t(), a)) : nil
       guard let bias else { return [gx, gw] }
       return [bias.requiresGrad ? g.sum(dim: 0) : nil, gx, gw]
     }

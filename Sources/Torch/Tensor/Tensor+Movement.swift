@@ -209,6 +209,7 @@ extension Tensor {
     return aliased(shape: shape, strides: strides, offset: storageOffset + i * elementStrides[d])
       .recording("SelectBackward0", [self]) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
+        if GradMode.isEnabled { return [grad.placing(g.unsqueeze(d), along: d, at: [i])] }
         grad.select(d, i).copy_(g)
         return [grad]
       }
@@ -228,6 +229,7 @@ extension Tensor {
     return aliased(shape: shape, strides: strides, offset: storageOffset + lower * elementStrides[d])
       .recording("SliceBackward0", [self]) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
+        if GradMode.isEnabled { return [grad.placing(g, along: d, at: Array(Swift.stride(from: lower, to: upper, by: step)))] }
         grad.slice(d, start: lower, end: upper, step: step).copy_(g)
         return [grad]
       }
@@ -272,9 +274,16 @@ extension Tensor {
     return aliased(shape: shape, strides: elementStrides, offset: storageOffset + start * elementStrides[d])
       .recording("SplitBackward0", [self]) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
+        if GradMode.isEnabled { return [grad.placing(g, along: d, at: Array(start..<(start + length)))] }
         grad.narrow(d, start: start, length: length).copy_(g)
         return [grad]
       }
+  }
+
+  /// `self` (zeros) with `slices` added at `positions` along `d`, recorded: how view backward
+  /// rules place a gradient when its own graph is being built (`createGraph`).
+  func placing(_ slices: Tensor, along d: Int, at positions: [Int]) -> Tensor {
+    indexAdd(d, Tensor(positions.map(Int64.init), shape: [positions.count]).to(device), slices)
   }
 }
 

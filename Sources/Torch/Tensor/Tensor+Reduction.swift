@@ -123,9 +123,13 @@ extension Tensor {
     let i = indices.aliased(shape: outShape, strides: contiguousStrides(outShape))
     let shape = dims, keptIndices = indices
     v.recording(isMax ? "MaxBackward0" : "MinBackward0", [self]) { g in
-      let grad = torch.zeros(shape.isEmpty ? [1] : shape, dtype: g.dtype, device: g.device)
+      var grad = torch.zeros(shape.isEmpty ? [1] : shape, dtype: g.dtype, device: g.device)
       let expanded = g.reshape(kept)
-      Backends.backend(for: g.device).scatterAdd(grad, dim: d, index: keptIndices, source: expanded.contiguous())
+      if GradMode.isEnabled {
+        grad = grad.scatterAdd(d, keptIndices, expanded)
+      } else {
+        Backends.backend(for: g.device).scatterAdd(grad, dim: d, index: keptIndices, source: expanded.contiguous())
+      }
       return [shape.isEmpty ? grad.reshape([]) : grad]
     }
     return (v, i)
@@ -173,7 +177,8 @@ extension Tensor {
       return (centered * centered).sum(dims: axes, keepdim: keepdim) / divisor
     }
     return result.recording("VarBackward0", [self], saved: [saved]) { g in
-      let centered = saved - saved.mean(dims: axes, keepdim: true)
+      let x = self.live(saved)
+      let centered = x - x.mean(dims: axes, keepdim: true)
       return [Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim) * centered * (2 / divisor)]
     }
   }
@@ -191,8 +196,10 @@ extension Tensor {
     let result = GradMode.with(enabled: false) { self.var(dims: axes, correction: correction, keepdim: keepdim).sqrt() }
     let value = result.detach()
     return result.recording("StdBackward0", [self], saved: [saved]) { g in
-      let centered = saved - saved.mean(dims: axes, keepdim: true)
-      let scale = Tensor.expandReduced(g / (value * divisor), to: shape, dims: axes, keepdim: keepdim)
+      let x = self.live(saved)
+      let centered = x - x.mean(dims: axes, keepdim: true)
+      let std = GradMode.isEnabled ? x.std(dims: axes, correction: correction, keepdim: keepdim) : value
+      let scale = Tensor.expandReduced(g / (std * divisor), to: shape, dims: axes, keepdim: keepdim)
       return [scale * centered]
     }
   }
@@ -212,8 +219,10 @@ extension Tensor {
     }
     let value = result.detach()
     return result.recording("LogsumexpBackward0", [self], saved: [saved]) { g in
-      let r = Tensor.expandReduced(value, to: shape, dims: axes, keepdim: keepdim)
-      return [Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim) * (saved - r).exp()]
+      let x = self.live(saved)
+      let total = GradMode.isEnabled ? x.logsumexp(dims: axes, keepdim: keepdim) : value
+      let r = Tensor.expandReduced(total, to: shape, dims: axes, keepdim: keepdim)
+      return [Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim) * (x - r).exp()]
     }
   }
 
@@ -241,6 +250,11 @@ extension Tensor {
     let saved = out.detach()
     return out.recording(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", [self], saved: [saved]) { g in
       if saved.dims.isEmpty { return [torch.zerosLike(g)] }
+      if GradMode.isEnabled {
+        // createGraph: the same rule in differentiable ops, through a recomputed output.
+        let y = self.softmax(dim: d)
+        return [log ? g - y * g.sum(dim: d, keepdim: true) : y * (g - (g * y).sum(dim: d, keepdim: true))]
+      }
       let grad = Tensor(uninitialized: saved.dims, dtype: saved.dtype, device: saved.device)
       Backends.backend(for: saved.device).softmaxBackward(grad: g, output: saved, dim: d, log: log, into: grad)
       return [grad]

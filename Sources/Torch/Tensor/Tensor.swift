@@ -23,7 +23,8 @@ public final class Tensor {
   public internal(set) var isParameter = false
   /// Set by `nn.Buffer`: reflection lists the tensor in `buffers()` and `stateDict()`.
   public internal(set) var isBuffer = false
-  var retainsGrad = false
+  /// Hooks of a leaf (`registerHook`, `registerPostAccumulateGradHook`); nil until one is registered.
+  var leafHooks: LeafHooks?
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage
@@ -99,8 +100,12 @@ public final class Tensor {
 
   /// Keeps `.grad` on a non-leaf tensor after `backward()`.
   public func retainGrad() {
-    if gradFn != nil { retainsGrad = true }
+    guard let gradFn, !retainsGrad else { return }
+    gradFn.retainedOutputs.append(WeakTensor(tensor: self))
   }
+
+  /// Whether `retainGrad()` was called on this computed tensor.
+  public var retainsGrad: Bool { gradFn?.retainedOutputs.contains { $0.tensor === self } ?? false }
 
   // MARK: - Raw access
 

@@ -118,6 +118,10 @@ if let flag = CommandLine.arguments.firstIndex(of: "--profile-sgd") {
   exit(0)
 }
 
+if CommandLine.arguments.contains("--op-registry") {
+  exit(dumpOpRegistry())
+}
+
 if CommandLine.arguments.contains("--cuda-check") {
   exit(cudaCheck())
 }

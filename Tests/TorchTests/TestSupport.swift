@@ -7,11 +7,27 @@ func assertClose(_ actual: Tensor, _ expected: Tensor, rtol: Double = 1e-5, atol
                  _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
   XCTAssertEqual(actual.shape.dims, expected.shape.dims, "shape \(message)", file: file, line: line)
   guard actual.shape.dims == expected.shape.dims else { return }
-  let a = actual.toArray(Double.self), b = expected.toArray(Double.self)
-  for i in a.indices where Swift.abs(a[i] - b[i]) > atol + rtol * Swift.abs(b[i]) {
+  assertClose(actual.toArray(Double.self), expected.toArray(Double.self), rtol: rtol, atol: atol, message, file: file, line: line)
+}
+
+/// Asserts that two arrays agree elementwise within atol + rtol·|expected|. NaN or infinity
+/// where the other side differs fails; NaN matches only NaN.
+func assertClose(_ a: [Double], _ b: [Double], rtol: Double = 1e-5, atol: Double = 1e-6,
+                 _ message: String = "", file: StaticString = #filePath, line: UInt = #line) {
+  XCTAssertEqual(a.count, b.count, "element count \(message)", file: file, line: line)
+  guard a.count == b.count else { return }
+  for i in a.indices where !isClose(a[i], b[i], rtol: rtol, atol: atol) {
     XCTFail("element \(i): \(a[i]) vs expected \(b[i]) \(message)", file: file, line: line)
     return
   }
+}
+
+/// |a − b| <= atol + rtol·|b|, false whenever either side is NaN (unless both are) or the
+/// two differ in an infinity.
+func isClose(_ a: Double, _ b: Double, rtol: Double, atol: Double) -> Bool {
+  if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+  if a.isInfinite || b.isInfinite { return a == b }
+  return Swift.abs(a - b) <= atol + rtol * Swift.abs(b)
 }
 
 /// Compares autograd's gradients of `sum(f(inputs) * weights)` with central finite
@@ -34,8 +50,43 @@ func gradCheck(_ name: String, _ inputs: [Tensor], eps: Double = 1e-6, tolerance
       let minus = objective()
       torch.noGrad { flat[i].fill_(original) }
       let numeric = (plus - minus) / (2 * eps)
-      if Swift.abs(numeric - analytic[i]) > tolerance * Swift.max(1, Swift.abs(numeric)) {
+      if !isClose(analytic[i], numeric, rtol: tolerance, atol: tolerance) {
         XCTFail("\(name): input \(k) element \(i): autograd \(analytic[i]) vs numeric \(numeric)", file: file, line: line)
+        return
+      }
+    }
+  }
+}
+
+/// Compares second derivatives with finite differences of first ones (PyTorch's gradgradcheck):
+/// with fixed weights w on the output and v on each input gradient, s(x) = Σ ⟨∂⟨w, f(x)⟩/∂xᵢ, vᵢ⟩
+/// is differentiated by autograd through `createGraph`, and numerically by central differences
+/// of first-order gradients. Inputs must be float64 leaves that require grad.
+func gradGradCheck(_ name: String, _ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-5,
+                   file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+  let w = OpInfo.weights(torch.noGrad { f(inputs) }.dims)
+  let v = inputs.map { OpInfo.weights($0.dims) }
+  func s(createGraph: Bool) -> Tensor? {
+    let gradients = torch.autograd.grad([(f(inputs) * w).sum()], inputs, createGraph: createGraph, allowUnused: true)
+    let terms = zip(gradients, v).compactMap { g, v in g.map { ($0 * v).sum() } }
+    return terms.dropFirst().reduce(terms.first) { total, term in total.map { $0 + term } }
+  }
+  let total = s(createGraph: true)
+  let analytic: [Tensor?] = total.map { $0.requiresGrad ? torch.autograd.grad([$0], inputs, allowUnused: true) : inputs.map { _ in nil } }
+    ?? inputs.map { _ in nil }
+  for (k, x) in inputs.enumerated() {
+    let expected = analytic[k]?.toArray(Double.self) ?? [Double](repeating: 0, count: x.numel())
+    let flat = torch.noGrad { x.reshape([-1]) }
+    for i in 0..<x.numel() {
+      let original = flat[i].item()
+      torch.noGrad { flat[i].fill_(original + eps) }
+      let plus = s(createGraph: false)?.item() ?? 0
+      torch.noGrad { flat[i].fill_(original - eps) }
+      let minus = s(createGraph: false)?.item() ?? 0
+      torch.noGrad { flat[i].fill_(original) }
+      let numeric = (plus - minus) / (2 * eps)
+      if !isClose(expected[i], numeric, rtol: tolerance, atol: tolerance) {
+        XCTFail("\(name): input \(k) element \(i): second derivative \(expected[i]) vs numeric \(numeric)", file: file, line: line)
         return
       }
     }

@@ -90,18 +90,19 @@ enum Engine {
         let wanted = Set(inputs.map(ObjectIdentifier.init))
         var reach = Set<ObjectIdentifier>()
         for node in order.reversed() {
-          let leads = node.inputs.contains { input in
-            guard let input else { return false }
-            if wanted.contains(ObjectIdentifier(input)) { return true }
-            guard let next = input.gradFn else { return false }
-            return reach.contains(ObjectIdentifier(next)) || requestedNodes.contains(ObjectIdentifier(next))
+          let leads = node.edges.contains { edge in
+            switch edge {
+            case .leaf(let leaf)?: wanted.contains(ObjectIdentifier(leaf))
+            case .node(let next)?: reach.contains(ObjectIdentifier(next)) || requestedNodes.contains(ObjectIdentifier(next))
+            case nil: false
+            }
           }
           if leads { reach.insert(ObjectIdentifier(node)) }
         }
         needed = reach
       }
       for node in order where isNeeded(node) {
-        for case let input? in node.inputs where input.gradFn == nil && receives(input) {
+        for case .leaf(let input)? in node.edges where receives(input) {
           let key = ObjectIdentifier(input)
           if leaves[key] == nil {
             leaves[key] = (input, nil, 0)
@@ -123,12 +124,14 @@ enum Engine {
       }
       guard isNeeded(node) else { return }
       let inputGradients = gradient.map { node.apply($0) } ?? []
-      for (index, input) in node.inputs.enumerated() {
-        guard let input else { continue }
+      for (index, edge) in node.edges.enumerated() {
         let inputGradient = index < inputGradients.count ? inputGradients[index] : nil
-        if let next = input.gradFn {
+        switch edge {
+        case nil: continue
+        case .node(let next)?:
           if let inputGradient { add(inputGradient, toNode: next) }
-        } else if receives(input) {
+        case .leaf(let input)?:
+          guard receives(input) else { continue }
           if let inputGradient { add(inputGradient, toLeaf: input) }
           let leafKey = ObjectIdentifier(input)
           leaves[leafKey]!.edgesLeft -= 1
@@ -169,9 +172,9 @@ enum Engine {
     for root in roots where visited.insert(ObjectIdentifier(root)).inserted {
       var stack: [(Node, Int)] = [(root, 0)]
       while let (node, next) = stack.popLast() {
-        if next < node.inputs.count {
+        if next < node.edges.count {
           stack.append((node, next + 1))
-          if let child = node.inputs[next]?.gradFn, visited.insert(ObjectIdentifier(child)).inserted {
+          if case .node(let child)? = node.edges[next], visited.insert(ObjectIdentifier(child)).inserted {
             stack.append((child, 0))
           }
         } else {

@@ -8,8 +8,16 @@
 public final class Node: CustomStringConvertible {
   /// PyTorch's name for this node type, e.g. `MulBackward0`.
   public let name: String
-  /// One entry per differentiable input: the input tensor, or nil where no gradient is needed.
-  var inputs: [Tensor?]
+  /// Where an input's gradient goes, fixed when the node is recorded: the node that produced
+  /// the input, or the leaf itself. (Fixed then, so an in-place op that later gives the input
+  /// new history does not re-route this node's gradients.)
+  enum Edge {
+    case node(Node)
+    case leaf(Tensor)
+  }
+
+  /// One entry per differentiable input; nil where no gradient is needed.
+  var edges: [Edge?]
   var backward: ((Tensor) -> [Tensor?])?
   /// Storages saved for backward with the version they had, to detect in-place writes.
   private var savedVersions: [(Storage, Int)]
@@ -21,7 +29,11 @@ public final class Node: CustomStringConvertible {
 
   init(name: String, inputs: [Tensor?], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
     self.name = name
-    self.inputs = inputs
+    self.edges = inputs.map { input in
+      guard let input else { return nil }
+      if let node = input.gradFn { return .node(node) }
+      return input.leafRequiresGrad ? .leaf(input) : nil
+    }
     self.savedVersions = saved.map { ($0.storage, $0.storage.version) }
     self.backward = backward
   }
@@ -30,7 +42,12 @@ public final class Node: CustomStringConvertible {
 
   /// The nodes this one sends gradients to (`grad_fn.next_functions`), nil for leaves and
   /// inputs that need no gradient.
-  public var nextFunctions: [Node?] { inputs.map { $0?.gradFn } }
+  public var nextFunctions: [Node?] {
+    edges.map { edge in
+      if case .node(let node)? = edge { return node }
+      return nil
+    }
+  }
 
   /// Computes the input gradients, stopping if a saved tensor was modified in place.
   func apply(_ grad: Tensor) -> [Tensor?] {
@@ -48,7 +65,7 @@ public final class Node: CustomStringConvertible {
   /// Frees saved tensors and inputs once the graph has been used (`retain_graph=False`).
   func release() {
     backward = nil
-    inputs = []
+    edges = []
     savedVersions = []
   }
 }

@@ -223,10 +223,11 @@ enum Hardsigmoid: Activation {
   static let backwardNode: String? = "HardsigmoidBackwardBackward0"
   static let cuda = "fmin(fmax(v + (T)3, (T)0), (T)6) / (T)6"
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { Swift.min(Swift.max(v + 3, 0), 6) / 6 }
-  static let derivativeCUDA = "(y > (T)-3 && y < (T)3) ? x / (T)6 : (T)0"
-  static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T { x > -3 && x < 3 ? g / 6 : 0 }
+  // PyTorch's kernel multiplies by the float constant 1.0f/6.0f, in float64 too; so do we.
+  static let derivativeCUDA = "(y > (T)-3 && y < (T)3) ? x * (T)(1.0f / 6.0f) : (T)0"
+  static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T { x > -3 && x < 3 ? g * T(Float(1) / Float(6)) : 0 }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor {
-    x.gt(-3.0).to(x.dtype) * x.lt(3.0).to(x.dtype) / 6.0
+    x.gt(-3.0).to(x.dtype) * x.lt(3.0).to(x.dtype) * Double(Float(1) / Float(6))
   }
 }
 

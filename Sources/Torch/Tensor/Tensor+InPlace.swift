@@ -58,9 +58,11 @@ extension Tensor {
       writeInPlace(self * other)
       return self
     }
-    let old = detach().clone(), factor = other.detach()
+    // The old value keeps its history (a recorded clone), so the rule stays differentiable.
+    let old = clone(), factor = other.detach()
     commitInPlace("MulBackward0", inputs: [other], compute: { self * other }) { g in
-      [g * factor, (g * old).sumToShape(other.dims).to(other.dtype)]
+      let (previous, multiplier) = Tensor.live(old, old.detach(), other, factor)
+      return [g * multiplier, other.requiresGrad ? (g * previous).sumToShape(other.dims).to(other.dtype) : nil]
     }
     return self
   }
@@ -77,9 +79,10 @@ extension Tensor {
       writeInPlace(self / other)
       return self
     }
-    let old = detach().clone(), divisor = other.detach()
+    let old = clone(), divisor = other.detach()
     commitInPlace("DivBackward0", inputs: [other], compute: { self / other }) { g in
-      [g / divisor, (-g * old / (divisor * divisor)).sumToShape(other.dims).to(other.dtype)]
+      let (previous, d) = Tensor.live(old, old.detach(), other, divisor)
+      return [g / d, other.requiresGrad ? (-g * previous / (d * d)).sumToShape(other.dims).to(other.dtype) : nil]
     }
     return self
   }

@@ -1,0 +1,221 @@
+/// Every differentiable op, registered once (the idea of PyTorch's OpInfo): its sample inputs,
+/// its Swift call and its PyTorch spelling. The tests read it for finite-difference gradient
+/// checks (first and second order), `DeviceParity` runs each entry on a device against the
+/// CPU, and `scripts/generate_op_goldens.py` evaluates the PyTorch spelling on the same inputs
+/// to pin values, gradients and gradients of gradients (`torch-bench --op-registry` lists the
+/// entries for it). Registering an op here tests it everywhere.
+package struct OpInfo: Sendable {
+  /// One input: uniform in [low, high) from the seeded generator (the same draws as PyTorch's).
+  package struct Input: Sendable {
+    package let shape: [Int]
+    package let low: Double
+    package let high: Double
+  }
+
+  package let name: String
+  package let inputs: [Input]
+  /// A Python expression in `x` (the inputs), `torch` and `F` giving the same result.
+  package let pytorch: String
+  /// The op under test; `device` is where index tensors must live.
+  package let body: @Sendable ([Tensor], Device) -> Tensor
+
+  init(_ name: String, _ inputs: [Input], _ pytorch: String, _ body: @escaping @Sendable ([Tensor], Device) -> Tensor) {
+    self.name = name
+    self.inputs = inputs
+    self.pytorch = pytorch
+    self.body = body
+  }
+
+  /// The sample inputs: leaves of `dtype` that require grad, drawn after `torch.manualSeed(0)`.
+  package func sampleInputs(dtype: DType = .float64) -> [Tensor] {
+    torch.manualSeed(0)
+    return inputs.map { input in
+      (torch.rand(input.shape, dtype: dtype) * (input.high - input.low) + input.low).detach().requiresGrad_()
+    }
+  }
+
+  /// Deterministic weights in [-1, 1] for an output of `shape` (`((i·7) mod 11 − 5) / 5`), so
+  /// a weighted sum sees every element (a plain sum hides softmax's gradient).
+  package static func weights(_ shape: [Int], dtype: DType = .float64) -> Tensor {
+    let count = shape.reduce(1, *)
+    return Tensor((0..<count).map { Double(($0 * 7) % 11 - 5) / 5 }, shape: [count]).reshape(shape).to(dtype)
+  }
+}
+
+extension OpInfo.Input {
+  /// A shape with values in [-1, 1).
+  static func x(_ shape: Int..., low: Double = -1, high: Double = 1) -> Self { Self(shape: shape, low: low, high: high) }
+  /// A shape with values in [0.2, 2): inputs of log, sqrt, reciprocal and powers.
+  static func positive(_ shape: Int...) -> Self { Self(shape: shape, low: 0.2, high: 2) }
+}
+
+package enum OpRegistry {
+  package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses
+
+  private typealias I = OpInfo.Input
+
+  static let pointwise: [OpInfo] = [
+    OpInfo("neg", [.x(3, 4)], "-x[0]") { x, _ in -x[0] },
+    OpInfo("exp", [.x(3, 4)], "x[0].exp()") { x, _ in x[0].exp() },
+    OpInfo("log", [.positive(3, 4)], "x[0].log()") { x, _ in x[0].log() },
+    OpInfo("sqrt", [.positive(3, 4)], "x[0].sqrt()") { x, _ in x[0].sqrt() },
+    OpInfo("abs", [.x(3, 4)], "x[0].abs()") { x, _ in x[0].abs() },
+    OpInfo("sign", [.x(3, 4)], "x[0].sign()") { x, _ in x[0].sign() },
+    OpInfo("reciprocal", [.positive(3, 4)], "x[0].reciprocal()") { x, _ in x[0].reciprocal() },
+    OpInfo("erf", [.x(3, 4, low: -2, high: 2)], "torch.erf(x[0])") { x, _ in x[0].erf() },
+    OpInfo("pow_scalar", [.positive(3, 4)], "x[0].pow(1.5)") { x, _ in x[0].pow(1.5) },
+    OpInfo("pow_cube", [.x(3, 4)], "x[0].pow(3)") { x, _ in x[0].pow(3) },
+    OpInfo("scalar_arithmetic", [.x(3, 4)], "(2.0 / (x[0] + 3.0) - 1.0) * 3.0 + (1.0 - x[0]) / 4.0") { x, _ in
+      (2.0 / (x[0] + 3.0) - 1.0) * 3.0 + (1.0 - x[0]) / 4.0
+    },
+    OpInfo("tanh", [.x(3, 4, low: -2, high: 2)], "x[0].tanh()") { x, _ in x[0].tanh() },
+    OpInfo("sigmoid", [.x(3, 4, low: -3, high: 3)], "x[0].sigmoid()") { x, _ in x[0].sigmoid() },
+    OpInfo("relu", [.x(3, 4)], "F.relu(x[0])") { x, _ in F.relu(x[0]) },
+    OpInfo("gelu", [.x(3, 4, low: -3, high: 3)], "F.gelu(x[0])") { x, _ in F.gelu(x[0]) },
+    OpInfo("silu", [.x(3, 4, low: -3, high: 3)], "F.silu(x[0])") { x, _ in F.silu(x[0]) },
+    OpInfo("leaky_relu", [.x(3, 4)], "F.leaky_relu(x[0], 0.1)") { x, _ in x[0].leakyRelu(0.1) },
+    OpInfo("elu", [.x(3, 4, low: -2, high: 2)], "F.elu(x[0], alpha=0.7)") { x, _ in x[0].elu(alpha: 0.7) },
+    OpInfo("clamp", [.x(3, 4)], "x[0].clamp(-0.5, 0.5)") { x, _ in x[0].clamp(min: -0.5, max: 0.5) },
+    OpInfo("clamp_min", [.x(3, 4)], "x[0].clamp(min=0.1)") { x, _ in x[0].clamp(min: 0.1) },
+    OpInfo("softplus", [.x(3, 4, low: -3, high: 3)], "F.softplus(x[0])") { x, _ in F.softplus(x[0]) },
+    OpInfo("softplus_beta_threshold", [.x(3, 4, low: -3, high: 3)], "F.softplus(x[0], beta=2.0, threshold=3.0)") { x, _ in
+      F.softplus(x[0], beta: 2, threshold: 3)
+    },
+    OpInfo("mish", [.x(3, 4, low: -3, high: 3)], "F.mish(x[0])") { x, _ in F.mish(x[0]) },
+    OpInfo("hardswish", [.x(3, 4, low: -4, high: 4)], "F.hardswish(x[0])") { x, _ in F.hardswish(x[0]) },
+    OpInfo("hardsigmoid", [.x(3, 4, low: -4, high: 4)], "F.hardsigmoid(x[0])") { x, _ in F.hardsigmoid(x[0]) },
+    OpInfo("hardtanh", [.x(3, 4, low: -2, high: 2)], "F.hardtanh(x[0], -0.5, 1.0)") { x, _ in F.hardtanh(x[0], minVal: -0.5, maxVal: 1) },
+    OpInfo("relu6", [.x(3, 4, low: -2, high: 8)], "F.relu6(x[0])") { x, _ in F.relu6(x[0]) },
+    OpInfo("softsign", [.x(3, 4, low: -3, high: 3)], "F.softsign(x[0])") { x, _ in F.softsign(x[0]) },
+  ]
+
+  static let binary: [OpInfo] = [
+    OpInfo("add_broadcast", [.x(3, 4), .x(4)], "x[0] + x[1]") { x, _ in x[0] + x[1] },
+    OpInfo("add_alpha", [.x(3, 4), .x(3, 4)], "torch.add(x[0], x[1], alpha=0.3)") { x, _ in x[0].add(x[1], alpha: 0.3) },
+    OpInfo("sub_broadcast", [.x(3, 4), .x(3, 1)], "x[0] - x[1]") { x, _ in x[0] - x[1] },
+    OpInfo("mul_broadcast", [.x(3, 4), .x(4)], "x[0] * x[1]") { x, _ in x[0] * x[1] },
+    OpInfo("div_broadcast", [.x(3, 4), .positive(3, 1)], "x[0] / x[1]") { x, _ in x[0] / x[1] },
+    OpInfo("pow_tensor", [.positive(3, 4), .x(4)], "x[0].pow(x[1])") { x, _ in x[0].pow(x[1]) },
+    OpInfo("maximum", [.x(3, 4), .x(3, 4)], "torch.maximum(x[0], x[1])") { x, _ in x[0].maximum(x[1]) },
+    OpInfo("minimum", [.x(3, 4), .x(3, 4)], "torch.minimum(x[0], x[1])") { x, _ in x[0].minimum(x[1]) },
+    OpInfo("where", [.x(3, 4), .x(3, 4)], "torch.where(x[0] > x[1], x[0] * x[1], x[1])") { x, _ in
+      torch.where(x[0].gt(x[1]), x[0] * x[1], x[1])
+    },
+    OpInfo("mul_transposed", [.x(5, 3), .x(3, 5)], "x[0].t() * x[1]") { x, _ in x[0].t() * x[1] },
+  ]
+
+  static let reductions: [OpInfo] = [
+    OpInfo("sum", [.x(3, 4, 2)], "x[0].sum()") { x, _ in x[0].sum() },
+    OpInfo("sum_dims_keepdim", [.x(3, 4, 2)], "x[0].sum(dim=(0, 2), keepdim=True)") { x, _ in x[0].sum(dims: [0, 2], keepdim: true) },
+    OpInfo("sum_dim_transposed", [.x(5, 3)], "x[0].t().sum(1)") { x, _ in x[0].t().sum(dim: 1) },
+    OpInfo("mean", [.x(3, 4, 2)], "x[0].mean()") { x, _ in x[0].mean() },
+    OpInfo("mean_dim", [.x(3, 4, 2)], "x[0].mean(-1)") { x, _ in x[0].mean(dim: -1) },
+    OpInfo("max", [.x(3, 4)], "x[0].max()") { x, _ in x[0].max() },
+    OpInfo("max_dim", [.x(3, 4, 2)], "x[0].max(1).values") { x, _ in x[0].max(dim: 1).values },
+    OpInfo("min_dim_keepdim", [.x(3, 4, 2)], "x[0].min(2, keepdim=True).values") { x, _ in x[0].min(dim: 2, keepdim: true).values },
+    OpInfo("amax", [.x(3, 4, 2)], "x[0].amax(1)") { x, _ in x[0].amax(dims: [1]) },
+    OpInfo("var", [.x(3, 4)], "x[0].var()") { x, _ in x[0].var() },
+    OpInfo("var_dim", [.x(3, 4, 2)], "x[0].var(1, keepdim=True)") { x, _ in x[0].var(dim: 1, keepdim: true) },
+    OpInfo("std_dim", [.x(3, 4, 2)], "x[0].std(0)") { x, _ in x[0].std(dim: 0) },
+    OpInfo("logsumexp", [.x(3, 4, 2)], "x[0].logsumexp(1)") { x, _ in x[0].logsumexp(dim: 1) },
+    OpInfo("softmax", [.x(3, 4, 2)], "x[0].softmax(1)") { x, _ in x[0].softmax(dim: 1) },
+    OpInfo("log_softmax", [.x(3, 4, 2)], "x[0].log_softmax(-1)") { x, _ in x[0].logSoftmax(dim: -1) },
+    OpInfo("softmax_transposed", [.x(5, 3)], "x[0].t().softmax(1)") { x, _ in x[0].t().softmax(dim: 1) },
+  ]
+
+  static let views: [OpInfo] = [
+    OpInfo("view", [.x(2, 3, 4)], "x[0].view(6, 4)") { x, _ in x[0].view(6, 4) },
+    OpInfo("reshape_transposed", [.x(2, 3, 4)], "x[0].transpose(0, 2).reshape(-1)") { x, _ in x[0].transpose(0, 2).reshape([-1]) },
+    OpInfo("flatten", [.x(2, 3, 4)], "x[0].flatten(1)") { x, _ in x[0].flatten(startDim: 1) },
+    OpInfo("squeeze_unsqueeze", [.x(2, 1, 4)], "x[0].unsqueeze(1).squeeze()") { x, _ in x[0].unsqueeze(1).squeeze() },
+    OpInfo("permute", [.x(2, 3, 4)], "x[0].permute(2, 0, 1)") { x, _ in x[0].permute(2, 0, 1) },
+    OpInfo("expand", [.x(3, 1)], "x[0].expand(2, 3, 4)") { x, _ in x[0].expand(2, 3, 4) },
+    OpInfo("select", [.x(2, 3, 4)], "x[0][1]") { x, _ in x[0][1] },
+    OpInfo("slice", [.x(2, 3, 4)], "x[0][:, 1:]") { x, _ in x[0][0..., 1...] },
+    OpInfo("slice_step", [.x(2, 3, 4)], "x[0][:, :, 0:4:2]") { x, _ in x[0].slice(2, start: 0, end: 4, step: 2) },
+    OpInfo("split_cat", [.x(2, 3, 4)], "torch.cat(list(reversed(x[0].split(2, dim=2))), dim=2)") { x, _ in
+      torch.cat(x[0].split(2, dim: 2).reversed(), dim: 2)
+    },
+    OpInfo("chunk", [.x(2, 3, 4)], "x[0].chunk(3, dim=1)[1]") { x, _ in x[0].chunk(3, dim: 1)[1] },
+    OpInfo("cat", [.x(2, 3, 4), .x(2, 1, 4)], "torch.cat([x[0], x[1]], dim=1)") { x, _ in torch.cat([x[0], x[1]], dim: 1) },
+    OpInfo("stack", [.x(2, 3), .x(2, 3)], "torch.stack([x[0], x[1]], dim=1)") { x, _ in torch.stack([x[0], x[1]], dim: 1) },
+    OpInfo("unflatten", [.x(2, 3, 4)], "x[0].unflatten(2, (2, 2))") { x, _ in x[0].unflatten(2, [2, 2]) },
+    OpInfo("transpose_contiguous", [.x(2, 3, 4)], "x[0].transpose(0, 1).contiguous()") { x, _ in x[0].transpose(0, 1).contiguous() },
+    OpInfo("clone", [.x(3)], "x[0].clone()") { x, _ in x[0].clone() },
+    OpInfo("add_inplace_history", [.x(3)], "(x[0] * 2.0).add_(x[0], alpha=3)") { x, _ in
+      let y = x[0] * 2.0
+      y.add_(x[0], alpha: 3)
+      return y
+    },
+    OpInfo("mul_inplace_history", [.x(3)], "(x[0] + 1.0).mul_(x[0])") { x, _ in
+      let y = x[0] + 1.0
+      y.mul_(x[0])
+      return y
+    },
+  ]
+
+  static let indexing: [OpInfo] = [
+    OpInfo("tensor_index", [.x(4, 3)], "x[0][torch.tensor([2, 0, 2])]") { x, device in x[0][torch.tensor([2, 0, 2]).to(device)] },
+    OpInfo("index_select", [.x(4, 3)], "x[0].index_select(0, torch.tensor([2, 0, 2]))") { x, device in
+      x[0].indexSelect(0, torch.tensor([2, 0, 2]).to(device))
+    },
+    OpInfo("gather", [.x(4, 3)], "x[0].gather(1, torch.tensor([[0, 2], [1, 1], [2, 0], [0, 0]]))") { x, device in
+      x[0].gather(1, torch.tensor([[0, 2], [1, 1], [2, 0], [0, 0]]).to(device))
+    },
+    OpInfo("scatter_add", [.x(3, 4), .x(2, 4)], "x[0].scatter_add(0, torch.tensor([[0, 1, 2, 0], [2, 2, 0, 1]]), x[1])") { x, device in
+      x[0].scatterAdd(0, torch.tensor([[0, 1, 2, 0], [2, 2, 0, 1]]).to(device), x[1])
+    },
+    OpInfo("index_add", [.x(3, 4), .x(3, 2)], "x[0].index_add(1, torch.tensor([3, 0]), x[1], alpha=2.0)") { x, device in
+      x[0].indexAdd(1, torch.tensor([3, 0]).to(device), x[1], alpha: 2)
+    },
+  ]
+
+  static let products: [OpInfo] = [
+    OpInfo("mm", [.x(3, 4), .x(4, 5)], "x[0].mm(x[1])") { x, _ in x[0].mm(x[1]) },
+    OpInfo("mm_transposed", [.x(4, 3), .x(5, 4)], "x[0].t().mm(x[1].t())") { x, _ in x[0].t().mm(x[1].t()) },
+    OpInfo("addmm", [.x(5), .x(3, 4), .x(4, 5)], "torch.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)") { x, _ in
+      torch.addmm(x[0], x[1], x[2], beta: 0.5, alpha: 2)
+    },
+    OpInfo("mv", [.x(3, 4), .x(4)], "x[0].matmul(x[1])") { x, _ in x[0].matmul(x[1]) },
+    OpInfo("dot", [.x(4), .x(4)], "x[0].matmul(x[1])") { x, _ in x[0].matmul(x[1]) },
+    OpInfo("vector_matrix", [.x(4), .x(4, 5)], "x[0].matmul(x[1])") { x, _ in x[0].matmul(x[1]) },
+    OpInfo("batched_matrix", [.x(2, 3, 4), .x(4, 5)], "x[0].matmul(x[1])") { x, _ in x[0].matmul(x[1]) },
+    OpInfo("bmm_broadcast", [.x(2, 1, 3, 4), .x(3, 4, 2)], "x[0].matmul(x[1])") { x, _ in x[0].matmul(x[1]) },
+    OpInfo("linear", [.x(2, 3, 4), .x(5, 4), .x(5)], "F.linear(x[0], x[1], x[2])") { x, _ in F.linear(x[0], x[1], x[2]) },
+    OpInfo("linear_no_bias", [.x(3, 4), .x(5, 4)], "F.linear(x[0], x[1])") { x, _ in F.linear(x[0], x[1]) },
+  ]
+
+  static let losses: [OpInfo] = [
+    OpInfo("cross_entropy", [.x(4, 5, low: -2, high: 2)], "F.cross_entropy(x[0], torch.tensor([1, 0, 4, 3]))") { x, device in
+      F.crossEntropy(x[0], torch.tensor([1, 0, 4, 3]).to(device))
+    },
+    OpInfo("cross_entropy_sum_weight", [.x(4, 5, low: -2, high: 2)],
+           "F.cross_entropy(x[0], torch.tensor([1, 0, 4, 3]), weight=torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0], dtype=torch.float64), reduction='sum')") { x, device in
+      F.crossEntropy(x[0], torch.tensor([1, 0, 4, 3]).to(device), weight: torch.tensor([1.0, 2.0, 0.5, 1.0, 3.0]).to(x[0].dtype).to(device), reduction: .sum)
+    },
+    OpInfo("cross_entropy_smoothing", [.x(4, 5, low: -2, high: 2)], "F.cross_entropy(x[0], torch.tensor([1, 0, 4, 3]), label_smoothing=0.1)") { x, device in
+      F.crossEntropy(x[0], torch.tensor([1, 0, 4, 3]).to(device), labelSmoothing: 0.1)
+    },
+    OpInfo("nll_loss", [.x(4, 5)], "F.nll_loss(x[0].log_softmax(1), torch.tensor([1, 0, 4, 3]))") { x, device in
+      F.nllLoss(x[0].logSoftmax(dim: 1), torch.tensor([1, 0, 4, 3]).to(device))
+    },
+    OpInfo("cross_entropy_ignore_index", [.x(4, 5, low: -2, high: 2)], "F.cross_entropy(x[0], torch.tensor([1, -100, 4, 2]))") { x, device in
+      F.crossEntropy(x[0], torch.tensor([1, -100, 4, 2]).to(device))
+    },
+    OpInfo("cross_entropy_probabilities", [.x(4, 5, low: -2, high: 2), .x(4, 5, low: 0, high: 1)], "F.cross_entropy(x[0], x[1].softmax(1))") { x, _ in
+      F.crossEntropy(x[0], x[1].softmax(dim: 1))
+    },
+    OpInfo("nll_loss_none", [.x(4, 5)], "F.nll_loss(x[0], torch.tensor([1, 0, 4, 2]), reduction='none')") { x, device in
+      F.nllLoss(x[0], torch.tensor([1, 0, 4, 2]).to(device), reduction: .none)
+    },
+    OpInfo("mse_loss", [.x(3, 4), .x(3, 4)], "F.mse_loss(x[0], x[1])") { x, _ in F.mseLoss(x[0], x[1]) },
+    OpInfo("l1_loss", [.x(3, 4), .x(3, 4)], "F.l1_loss(x[0], x[1], reduction='sum')") { x, _ in F.l1Loss(x[0], x[1], reduction: .sum) },
+    OpInfo("bce_with_logits", [.x(3, 4, low: -3, high: 3), .x(3, 4, low: 0, high: 1)], "F.binary_cross_entropy_with_logits(x[0], x[1])") { x, _ in
+      F.binaryCrossEntropyWithLogits(x[0], x[1])
+    },
+    OpInfo("bce_with_logits_pos_weight", [.x(3, 4, low: -3, high: 3), .x(3, 4, low: 0, high: 1)],
+           "F.binary_cross_entropy_with_logits(x[0], x[1], pos_weight=torch.full((4,), 2.0, dtype=torch.float64))") { x, device in
+      F.binaryCrossEntropyWithLogits(x[0], x[1], posWeight: torch.full([4], 2.0, dtype: x[0].dtype).to(device))
+    },
+  ]
+}

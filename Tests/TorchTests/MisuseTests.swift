@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 @testable import Torch
 
-/// Misuse stops the program with PyTorch's message. Each case runs in a child process
-/// (this test binary, re-run on `testChildRunsMisuseCase` with the case in the environment).
+/// Misuse stops the program with PyTorch's message. Each case runs in a child process: this
+/// test binary re-run on this class with the case's name in `TORCH_MISUSE_CASE`, which the
+/// class's `setUp` runs before any test (so no test exists only to serve as the child).
 final class MisuseTests: XCTestCase {
   static let cases: [String: @Sendable () -> Void] = [
     "linearShapes": { _ = nn.Linear(20, 10)(torch.rand(3, 784)) },
@@ -30,6 +31,10 @@ final class MisuseTests: XCTestCase {
       y.backward()
       y.backward()
     },
+    "gradOfUnusedInput": {
+      let x = torch.rand([2], requiresGrad: true), y = torch.rand([2], requiresGrad: true)
+      _ = torch.autograd.grad([x.sum()], [x, y])
+    },
     "modifiedSaved": {
       let x = torch.rand([2], requiresGrad: true)
       let y = x.exp()
@@ -40,9 +45,14 @@ final class MisuseTests: XCTestCase {
   ]
 
   /// The child side: runs the case named in the environment, which must stop the process.
-  func testChildRunsMisuseCase() {
+  override class func setUp() {
+    super.setUp()
     guard let name = ProcessInfo.processInfo.environment["TORCH_MISUSE_CASE"] else { return }
-    Self.cases[name]?()
+    guard let misuse = cases[name] else {
+      print("no misuse case named \(name)")
+      exit(0)
+    }
+    misuse()
     print("misuse case \(name) did not stop")
     exit(0)
   }

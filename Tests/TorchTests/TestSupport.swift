@@ -99,13 +99,14 @@ func leaf(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor {
 }
 
 /// Runs a misuse case in a child process and asserts it stops with `message` on stderr.
-/// The child is this test binary, re-run with the case name in `TORCH_MISUSE_CASE`.
+/// The child is this test binary, re-run on `MisuseTests` with the case name in
+/// `TORCH_MISUSE_CASE` (the class's setUp runs it).
 func assertStops(_ caseName: String, with message: String, environment extra: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-  var arguments = ["TorchTests.MisuseTests/testChildRunsMisuseCase"]
+  var arguments = ["TorchTests.MisuseTests/testMisuseStopsWithPyTorchMessages"]
   #if os(macOS)
-    arguments = ["-XCTest", "TorchTests.MisuseTests/testChildRunsMisuseCase", Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath ?? ""]
+    arguments = ["-XCTest", "TorchTests.MisuseTests/testMisuseStopsWithPyTorchMessages", Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundlePath ?? ""]
   #endif
   process.arguments = arguments
   var environment = ProcessInfo.processInfo.environment

@@ -39,9 +39,6 @@ extension Module {
     torchFail("Module [\(typeName)] is missing the required \"forward\" function", kind: "NotImplementedError")
   }
 
-  /// Runs `forward` (`model(x)`).
-  public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
-
   public var extraRepr: String { "" }
   public var typeName: String { String(describing: type(of: self)) }
   public func namedMembers() -> [(name: String, member: ModuleMember)] { Reflection.members(of: self) }

@@ -105,8 +105,11 @@ extension Tensor {
     let type = DType.promote(a.dtype, b.dtype)
     let out = elementwise(BinaryOp(Mul.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
+    // Each operand is saved only when the other needs a gradient (PyTorch's rule), so an
+    // in-place change of `x` after `x * 2` is allowed.
     let (sa, sb) = (a.detach(), b.detach())
-    return out.recording("MulBackward0", [a, b], saved: [sa, sb]) { g in
+    let saved = (b.requiresGrad ? [sa] : []) + (a.requiresGrad ? [sb] : [])
+    return out.recording("MulBackward0", [a, b], saved: saved) { g in
       let (x, y) = live(a, sa, b, sb)
       return [a.requiresGrad ? (g * y).gradient(for: a) : nil, b.requiresGrad ? (g * x).gradient(for: b) : nil]
     }
@@ -119,7 +122,7 @@ extension Tensor {
     let out = elementwise(BinaryOp(Div.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     let (sa, sb) = (a.detach(), b.detach())
-    return out.recording("DivBackward0", [a, b], saved: [sa, sb]) { g in
+    return out.recording("DivBackward0", [a, b], saved: b.requiresGrad ? [sa, sb] : [sb]) { g in
       let (x, y) = live(a, sa, b, sb)
       return [a.requiresGrad ? (g / y).gradient(for: a) : nil,
               b.requiresGrad ? (-g * x / (y * y)).gradient(for: b) : nil]

@@ -204,6 +204,34 @@ extension Tensor {
     }
   }
 
+  // MARK: - Norms
+
+  /// The p-norm over all elements (`x.norm(p)`, node `LinalgVectorNormBackward0`).
+  public func norm(_ p: Double = 2) -> Tensor { norm(p, dims: Array(0..<dims.count)) }
+  /// The p-norm along `dim` (`x.norm(p, dim=d)`).
+  public func norm(_ p: Double = 2, dim: Int, keepdim: Bool = false) -> Tensor { norm(p, dims: [dim], keepdim: keepdim) }
+
+  /// (Σ|x|^p)^(1/p) over `dims`, for p > 0; the gradient at a zero norm is zero, as PyTorch's.
+  public func norm(_ p: Double, dims: [Int], keepdim: Bool = false) -> Tensor {
+    torchCheck(p > 0 && p.isFinite, "linalg.vector_norm: only finite p > 0 is supported here, got \(p)")
+    torchCheck(dtype.isFloatingPoint, "linalg.vector_norm: Expected a floating point tensor as input. Got \(dtype.scalarTypeName)")
+    let axes = reductionDims(dims), shape = self.dims
+    let saved = detach()
+    let result = GradMode.with(enabled: false) {
+      p == 2 ? (self * self).sum(dims: axes, keepdim: keepdim).sqrt() : self.abs().pow(p).sum(dims: axes, keepdim: keepdim).pow(1 / p)
+    }
+    let value = result.detach()
+    return result.recording("LinalgVectorNormBackward0", [self], saved: [saved]) { g in
+      let x = self.live(saved)
+      let norm = Tensor.expandReduced(GradMode.isEnabled ? x.norm(p, dims: axes, keepdim: keepdim) : value, to: shape, dims: axes, keepdim: keepdim)
+      let grad = Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim)
+      // d‖x‖/dx = sign(x)|x|^(p−1) / ‖x‖^(p−1); 0 where the norm is 0.
+      let safe = torch.where(norm.eq(0.0), torch.onesLike(norm), norm)
+      let direction = p == 2 ? x / safe : x.sign() * (x.abs() / safe).pow(p - 1)
+      return [torch.where(norm.eq(0.0), torch.zerosLike(direction), direction * grad)]
+    }
+  }
+
   // MARK: - Log-sum-exp and softmax
 
   /// log(sum(exp(x))) over `dim`, computed stably (`LogsumexpBackward0`).

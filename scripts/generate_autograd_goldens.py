@@ -129,9 +129,80 @@ def wgan_gp(values, names):
     values["wgan_last_bias"] = flat(critic[2].bias)
 
 
+def node_names(values, names):
+    """The grad_fn of each functional, keyed as AutogradTests.testFunctionalsRecordPyTorchsNodes keys it."""
+    import torch.nn.functional as F
+
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = torch.tensor([0.2, 0.9, 0.4])
+    row, target = x.view(1, 3), torch.tensor([1])
+    cases = {
+        "bce_with_logits": lambda: F.binary_cross_entropy_with_logits(x, y),
+        "bce_with_logits_pos_weight": lambda: F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.ones(3)),
+        "bce_with_logits_none": lambda: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        "mse_loss": lambda: F.mse_loss(x, y),
+        "mse_loss_none": lambda: F.mse_loss(x, y, reduction="none"),
+        "l1_loss": lambda: F.l1_loss(x, y),
+        "l1_loss_sum": lambda: F.l1_loss(x, y, reduction="sum"),
+        "l1_loss_none": lambda: F.l1_loss(x, y, reduction="none"),
+        "cross_entropy": lambda: F.cross_entropy(row, target),
+        "cross_entropy_smoothing": lambda: F.cross_entropy(row, target, label_smoothing=0.1),
+        "cross_entropy_probabilities": lambda: F.cross_entropy(row, torch.tensor([[0.2, 0.3, 0.5]])),
+        "nll_loss": lambda: F.nll_loss(row, target),
+        "softmax": lambda: F.softmax(x, 0),
+        "log_softmax": lambda: F.log_softmax(x, 0),
+        "linear": lambda: F.linear(row, torch.ones(2, 3), torch.ones(2)),
+        "linear_no_bias": lambda: F.linear(row, torch.ones(2, 3)),
+        "relu": lambda: F.relu(x),
+        "relu6": lambda: F.relu6(x),
+        "hardtanh": lambda: F.hardtanh(x),
+        "softplus": lambda: F.softplus(x),
+        "mish": lambda: F.mish(x),
+        "hardswish": lambda: F.hardswish(x),
+        "hardsigmoid": lambda: F.hardsigmoid(x),
+        "softsign": lambda: F.softsign(x),
+        "gelu": lambda: F.gelu(x),
+        "silu": lambda: F.silu(x),
+        "elu": lambda: F.elu(x),
+        "leaky_relu": lambda: F.leaky_relu(x),
+        "tanh": lambda: torch.tanh(x),
+        "sigmoid": lambda: torch.sigmoid(x),
+        "erf": lambda: torch.erf(x),
+        "norm": lambda: x.norm(),
+        "scatter_add": lambda: torch.zeros(3).scatter_add(0, torch.tensor([2, 0]), x[:2]),
+        "index_add": lambda: torch.zeros(3).index_add(0, torch.tensor([2, 0]), x[:2]),
+    }
+    for key, make in cases.items():
+        names["node_" + key] = make().grad_fn.name()
+
+
+def module_state(values, names):
+    """state_dict order (own parameters, own buffers, then children), in-place dropout, add_ of an int."""
+
+    class Base(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.own = nn.Parameter(torch.zeros(1))
+
+    class Tower(Base):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 1)])
+            self.head = nn.Linear(1, 1)
+            self.scale = nn.Parameter(torch.ones(1))
+            self.register_buffer("stats", torch.zeros(2))
+
+    names["state_dict_order"] = ",".join(Tower().state_dict().keys())
+    x = torch.ones(4, requires_grad=True) * 1
+    out = nn.Dropout(0.5, inplace=True)(x)
+    names["dropout_inplace_node"] = out.grad_fn.name()
+    names["dropout_inplace_repr"] = repr(nn.Dropout(0.5, inplace=True))
+    names["int_add_"] = repr(torch.tensor([1, 2]).add_(5))
+
+
 def main():
     values, names = {}, {}
-    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp):
+    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

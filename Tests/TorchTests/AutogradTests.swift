@@ -140,6 +140,56 @@ final class AutogradTests: XCTestCase {
     XCTAssertEqual(calls, 1)
   }
 
+  // MARK: - Node names (against PyTorch)
+
+  /// Each functional records the node PyTorch records (what `grad_fn=<...>` prints).
+  func testFunctionalsRecordPyTorchsNodes() {
+    let x = torch.tensor([0.5, -1.0, 2.0], requiresGrad: true)
+    let y = torch.tensor([0.2, 0.9, 0.4])
+    let row = x.view(1, 3), target = torch.tensor([1])
+    let cases: [(String, () -> Tensor)] = [
+      ("bce_with_logits", { F.binaryCrossEntropyWithLogits(x, y) }),
+      ("bce_with_logits_pos_weight", { F.binaryCrossEntropyWithLogits(x, y, posWeight: torch.ones(3)) }),
+      ("bce_with_logits_none", { F.binaryCrossEntropyWithLogits(x, y, reduction: .none) }),
+      ("mse_loss", { F.mseLoss(x, y) }),
+      ("mse_loss_none", { F.mseLoss(x, y, reduction: .none) }),
+      ("l1_loss", { F.l1Loss(x, y) }),
+      ("l1_loss_sum", { F.l1Loss(x, y, reduction: .sum) }),
+      ("l1_loss_none", { F.l1Loss(x, y, reduction: .none) }),
+      ("cross_entropy", { F.crossEntropy(row, target) }),
+      ("cross_entropy_smoothing", { F.crossEntropy(row, target, labelSmoothing: 0.1) }),
+      ("cross_entropy_probabilities", { F.crossEntropy(row, torch.tensor([[0.2, 0.3, 0.5]])) }),
+      ("nll_loss", { F.nllLoss(row, target) }),
+      ("softmax", { F.softmax(x, dim: 0) }),
+      ("log_softmax", { F.logSoftmax(x, dim: 0) }),
+      ("linear", { F.linear(row, torch.ones(2, 3), torch.ones(2)) }),
+      ("linear_no_bias", { F.linear(row, torch.ones(2, 3)) }),
+      ("relu", { F.relu(x) }),
+      ("relu6", { F.relu6(x) }),
+      ("hardtanh", { F.hardtanh(x) }),
+      ("softplus", { F.softplus(x) }),
+      ("mish", { F.mish(x) }),
+      ("hardswish", { F.hardswish(x) }),
+      ("hardsigmoid", { F.hardsigmoid(x) }),
+      ("softsign", { F.softsign(x) }),
+      ("gelu", { F.gelu(x) }),
+      ("silu", { F.silu(x) }),
+      ("elu", { F.elu(x) }),
+      ("leaky_relu", { F.leakyRelu(x) }),
+      ("tanh", { torch.tanh(x) }),
+      ("sigmoid", { torch.sigmoid(x) }),
+      ("erf", { torch.erf(x) }),
+      ("norm", { x.norm() }),
+      ("scatter_add", { torch.zeros(3).scatterAdd(0, torch.tensor([2, 0]), x[..<2]) }),
+      ("index_add", { torch.zeros(3).indexAdd(0, torch.tensor([2, 0]), x[..<2]) }),
+    ]
+    for (key, make) in cases {
+      XCTAssertEqual(make().gradFn?.name, AutogradGoldens.shared.names["node_" + key], key)
+    }
+    let expected = AutogradGoldens.shared.names.keys.filter { $0.hasPrefix("node_") }.count
+    XCTAssertEqual(cases.count, expected, "every generated case is checked")
+  }
+
   // MARK: - Custom functions (against PyTorch)
 
   func testCustomFunctionRecordsItsNodeAndDifferentiatesTwice() {

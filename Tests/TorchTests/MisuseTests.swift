@@ -31,6 +31,7 @@ final class MisuseTests: XCTestCase {
       y.backward()
       y.backward()
     },
+    "intDivInPlace": { torch.tensor([1, 2]).div_(2) },
     "gradOfUnusedInput": {
       let x = torch.rand([2], requiresGrad: true), y = torch.rand([2], requiresGrad: true)
       _ = torch.autograd.grad([x.sum()], [x, y])

@@ -154,10 +154,8 @@ final class NNTests: XCTestCase {
       "head.weight", "head.bias",
     ])
     XCTAssertEqual(tower.namedBuffers().map(\.0), ["stats"])
-    XCTAssertEqual(tower.stateDict().keys, [
-      "own", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias",
-      "head.weight", "head.bias", "scale", "stats",
-    ])
+    // PyTorch's order: own parameters, own buffers, then each child (not declaration order).
+    XCTAssertEqual(tower.stateDict().keys.joined(separator: ","), AutogradGoldens.shared.names["state_dict_order"])
     XCTAssertTrue(tower.description.contains("(blocks): ModuleList("))
     let shared = nn.Linear(1, 1)
     let twice = nn.Sequential(shared, shared)
@@ -249,5 +247,32 @@ final class NNTests: XCTestCase {
     assertClose(F.dropout(x, p: 0.3, training: false), x)
     let linear = nn.Linear(6, 2)
     assertClose(linear(x), x.matmul(linear.weight.t()) + linear.bias!)
+  }
+
+  func testInPlaceDropoutWritesIntoItsInput() {
+    let x = torch.ones([4], requiresGrad: true) * 1.0
+    let dropout = nn.Dropout(p: 0.5, inplace: true)
+    XCTAssertEqual(dropout.description, AutogradGoldens.shared.names["dropout_inplace_repr"])
+    torch.manualSeed(0)
+    let out = dropout(x)
+    XCTAssertTrue(out === x, "the input itself is returned")
+    XCTAssertEqual(out.gradFn?.name, AutogradGoldens.shared.names["dropout_inplace_node"])
+    XCTAssertTrue(out.toArray(Double.self).allSatisfy { $0 == 0 || $0 == 2 })
+    torch.manualSeed(0)
+    let copy = F.dropout(torch.ones(4), p: 0.5)
+    XCTAssertEqual(out.toArray(Double.self), copy.toArray(Double.self), "the same mask as out of place")
+  }
+
+  func testOptimizerOptionsAreTypedAndUnknownSavedOptionsAreRejected() throws {
+    let w = nn.Parameter(torch.ones(2))
+    let optimizer = optim.SGD([optim.ParamGroup(params: [w], lr: 0.1, options: [.momentum: 0.9])], lr: 0.5)
+    XCTAssertEqual(optimizer.paramGroups[0].options[.momentum], 0.9)
+    XCTAssertEqual(optimizer.paramGroups[0].lr, 0.1)
+    XCTAssertEqual(optimizer.stateDict()["param_groups.0.momentum"]?.item(), 0.9)
+    var saved = optimizer.stateDict()
+    saved["param_groups.0.momentun"] = torch.tensor(0.5, dtype: .float64)
+    XCTAssertThrowsError(try optimizer.loadStateDict(saved)) { error in
+      XCTAssertTrue("\(error)".contains("unexpected optimizer option momentun"), "\(error)")
+    }
   }
 }

@@ -156,3 +156,14 @@ func residentBytes() -> Int {
   let fields = text.split(separator: " ")
   return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
 }
+
+final class WrappedNumberTests: XCTestCase {
+  /// Integer literals in in-place ops are wrapped integers, as in PyTorch.
+  func testInPlaceOpsWithIntegerLiteralsKeepIntegerTensors() {
+    XCTAssertEqual(torch.tensor([1, 2]).add_(5).description, AutogradGoldens.shared.names["int_add_"])
+    XCTAssertEqual(torch.tensor([1, 2]).mul_(3).sub_(1).toArray(Int64.self), [2, 5])
+    XCTAssertEqual(torch.tensor([1.5, 2]).add_(1).toArray(Double.self), [2.5, 3])
+    assertStops("intDivInPlace", with: "result type Float can't be cast to the desired output type Long")
+  }
+}
+

@@ -116,3 +116,26 @@ extension torch.autograd.Function {
     }
   }
 }
+
+extension Tensor {
+  /// Runs `body` (written in differentiable ops) as one node named `name`, as PyTorch shows a
+  /// fused op (`BinaryCrossEntropyWithLogitsBackward0`). Backward differentiates the body's own
+  /// graph; under `createGraph` it runs the body again on the live inputs, so gradients of
+  /// gradients reach them.
+  static func composite(_ name: String, _ inputs: [Tensor], _ body: @escaping ([Tensor]) -> Tensor) -> Tensor {
+    guard GradMode.isEnabled, inputs.contains(where: \.requiresGrad) else { return body(inputs) }
+    let stand = inputs.map { $0.requiresGrad ? $0.detach().requiresGrad_() : $0 }
+    let inner = body(stand)
+    let differentiable = inputs.indices.filter { inputs[$0].requiresGrad }
+    return inner.detach().recording(name, inputs) { g in
+      let (roots, sources) = GradMode.isEnabled
+        ? (body(inputs), differentiable.map { inputs[$0] })
+        : (inner, differentiable.map { stand[$0] })
+      let gradients = torch.autograd.grad([roots], sources, gradOutputs: [g], retainGraph: true,
+                                          createGraph: GradMode.isEnabled, allowUnused: true)
+      var result = [Tensor?](repeating: nil, count: inputs.count)
+      for (slot, index) in differentiable.enumerated() { result[index] = gradients[slot] }
+      return result
+    }
+  }
+}

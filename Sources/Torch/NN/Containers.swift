@@ -72,7 +72,7 @@ extension nn {
       self.p = p
       self.inplace = inplace
     }
-    public func forward(_ input: Tensor) -> Tensor { F.dropout(input, p: p, training: isTraining) }
+    public func forward(_ input: Tensor) -> Tensor { F.dropout(input, p: p, training: isTraining, inplace: inplace) }
     public var extraRepr: String { "p=\(p), inplace=\(pythonRepr(inplace))" }
   }
 }

@@ -20,12 +20,15 @@ extension F {
   /// Zeroes elements with probability `p` and scales the rest by 1/(1-p) when `training`
   /// (`F.dropout`). As in PyTorch: a `bernoulli_(1 - p)` mask divided by 1 - p, then a product
   /// (`MulBackward0`), so a seeded run drops the elements PyTorch drops (see `bernoulli_`).
-  public static func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, generator: Generator? = nil) -> Tensor {
+  /// With `inplace`, the mask multiplies `input` itself (`mul_`, node `MulBackward0`) and
+  /// `input` is returned, as PyTorch's `dropout_`.
+  public static func dropout(_ input: Tensor, p: Double = 0.5, training: Bool = true, inplace: Bool = false,
+                             generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
     guard training && p > 0 && input.numel() > 0 else { return input }
-    if p == 1 { return input * 0.0 }
+    if p == 1 { return inplace ? input.mul_(0.0) : input * 0.0 }
     let noise = Tensor(uninitialized: input.dims, dtype: input.dtype, device: input.device).bernoulli_(1 - p, generator: generator)
     noise.div_(1 - p)
-    return input * noise
+    return inplace ? input.mul_(noise) : input * noise
   }
 }

@@ -25,7 +25,7 @@ extension F {
       switch reduction {
       case .none: return perSample
       case .sum: return perSample.sum()
-      case .mean: return perSample.sum() / Double(input.dim() == 1 ? 1 : input.dims[0])
+      case .mean: return perSample.sum().divided(byScalar: Double(input.dim() == 1 ? 1 : input.dims[0]))
       }
     }
     if labelSmoothing == 0 { return fusedCrossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
@@ -141,9 +141,10 @@ extension F {
     elementwiseLoss(input, target, reduction, "MseLossBackward0", value: { d in d * d }, derivative: { d in d * 2.0 })
   }
 
-  /// Mean absolute error (`F.l1_loss`).
+  /// Mean absolute error (`F.l1_loss`), composed as PyTorch composes it: |input − target|
+  /// then the reduction (nodes `MeanBackward0`, `SumBackward0`, `AbsBackward0`).
   public static func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-    elementwiseLoss(input, target, reduction, "L1LossBackward0", value: { d in d.abs() }, derivative: { d in d.sign() })
+    reduce((input - target).abs(), reduction)
   }
 
   /// Binary cross entropy on logits, in the stable form max(x,0) − x·y + log(1 + e^−|x|)
@@ -152,16 +153,20 @@ extension F {
                                                   posWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
     torchCheck(input.dims == target.dims,
       "Target size (\(target.shape)) must be the same as input size (\(input.shape))", kind: "ValueError")
-    let logSigmoidNegative = (-input.abs()).exp().add(torch.onesLike(input)).log() + input.clamp(min: 0)
-    var loss: Tensor
-    if let posWeight {
-      let logWeight = (posWeight - 1.0) * target + 1.0
-      loss = (1.0 - target) * input + logWeight * (logSigmoidNegative - input)
-    } else {
-      loss = logSigmoidNegative - input * target
+    let extras = [weight, posWeight].compactMap { $0 }
+    return Tensor.composite("BinaryCrossEntropyWithLogitsBackward0", [input, target] + extras) { x in
+      let (input, target) = (x[0], x[1])
+      let logSigmoidNegative = (-input.abs()).exp().add(torch.onesLike(input)).log() + input.clamp(min: 0)
+      var loss: Tensor
+      if posWeight != nil {
+        let logWeight = (x[x.count - 1] - 1.0) * target + 1.0
+        loss = (1.0 - target) * input + logWeight * (logSigmoidNegative - input)
+      } else {
+        loss = logSigmoidNegative - input * target
+      }
+      if weight != nil { loss = loss * x[2] }
+      return reduce(loss, reduction)
     }
-    if let weight { loss = loss * weight }
-    return reduce(loss, reduction)
   }
 
   private static func reduce(_ loss: Tensor, _ reduction: Reduction) -> Tensor {

@@ -35,17 +35,16 @@ public struct StateDict: Sequence, CustomStringConvertible {
 extension Module {
   // MARK: - State dict
 
-  /// Parameters and buffers by dotted name, detached (`state_dict`). Unlike
-  /// `namedParameters`, a module reachable under two names appears under both.
+  /// Parameters and buffers by dotted name, detached (`state_dict`), in PyTorch's order: a
+  /// module's own parameters, then its own buffers, then each child's state in turn, whatever
+  /// the order of the stored properties. Unlike `namedParameters`, a module reachable under two
+  /// names appears under both.
   public func stateDict(prefix: String = "") -> StateDict {
     var result = StateDict()
     func visit(_ module: any Module, _ prefix: String) {
-      for (name, member) in module.namedMembers() {
-        switch member {
-        case .parameter(let tensor), .buffer(let tensor): result[prefix + name] = tensor.detach()
-        case .module(let child): visit(child, prefix + name + ".")
-        }
-      }
+      for (name, tensor) in module.ownParameters() { result[prefix + name] = tensor.detach() }
+      for (name, tensor) in module.ownBuffers() { result[prefix + name] = tensor.detach() }
+      for (name, child) in module.namedChildren() { visit(child, prefix + name + ".") }
     }
     visit(self, prefix)
     return result

@@ -28,8 +28,8 @@ extension optim {
       torchCheck(betas.1 >= 0 && betas.1 < 1, "Invalid beta parameter at index 1: \(betas.1)", kind: "ValueError")
       self.decoupled = decoupled
       super.init(groups, defaults: [
-        "lr": lr, "beta1": betas.0, "beta2": betas.1, "eps": eps, "weight_decay": weightDecay,
-        "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0,
+        .lr: lr, .beta1: betas.0, .beta2: betas.1, .eps: eps, .weightDecay: weightDecay,
+        .amsgrad: amsgrad ? 1 : 0, .maximize: maximize ? 1 : 0,
       ])
     }
 
@@ -42,9 +42,9 @@ extension optim {
     }
 
     private func update(_ p: Tensor, _ grad: Tensor, _ group: ParamGroup) {
-      let lr = group.lr ?? 0, beta1 = option(group, "beta1"), beta2 = option(group, "beta2")
-      let eps = option(group, "eps"), weightDecay = option(group, "weight_decay")
-      let amsgrad = option(group, "amsgrad") != 0, maximize = option(group, "maximize") != 0
+      let lr = group.lr ?? 0, beta1 = option(group, .beta1), beta2 = option(group, .beta2)
+      let eps = option(group, .eps), weightDecay = option(group, .weightDecay)
+      let amsgrad = option(group, .amsgrad) != 0, maximize = option(group, .maximize) != 0
       let s = stateFor(p) {
         var fresh = ["step": torch.tensor(0.0), "exp_avg": torch.zerosLike(p), "exp_avg_sq": torch.zerosLike(p)]
         if amsgrad { fresh["max_exp_avg_sq"] = torch.zerosLike(p) }
@@ -87,7 +87,7 @@ extension optim {
     /// `decoupled_weight_decay` flags.
     override func reprOptions(_ group: ParamGroup) -> [String: String] {
       var options = super.reprOptions(group)
-      options["betas"] = "(\(pythonNumber(option(group, "beta1"))), \(pythonNumber(option(group, "beta2"))))"
+      options["betas"] = "(\(pythonNumber(option(group, .beta1))), \(pythonNumber(option(group, .beta2))))"
       options["beta1"] = nil
       options["beta2"] = nil
       options["capturable"] = "False"

@@ -1,14 +1,25 @@
 import Foundation
 
 extension optim {
+  /// An optimizer option, named as PyTorch's `param_groups` name it (the raw value): a typed
+  /// key, so a misspelled option is a compile error rather than an option silently ignored.
+  /// Booleans (nesterov, maximize, amsgrad) are stored as 0 or 1.
+  public enum HyperParameter: String, CaseIterable, Sendable, Comparable {
+    case lr, momentum, dampening, nesterov, maximize, eps, amsgrad
+    case weightDecay = "weight_decay"
+    case beta1, beta2
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+  }
+
   /// A set of parameters with its own hyper-parameters (`param_groups[i]`). Options that an
   /// optimizer does not set on a group come from its defaults.
   public struct ParamGroup {
     public var params: [Tensor]
     public var lr: Double?
-    public var options: [String: Double]
+    public var options: [HyperParameter: Double]
 
-    public init(params: [Tensor], lr: Double? = nil, options: [String: Double] = [:]) {
+    public init(params: [Tensor], lr: Double? = nil, options: [HyperParameter: Double] = [:]) {
       self.params = params
       self.lr = lr
       self.options = options
@@ -22,14 +33,15 @@ extension optim {
     public var paramGroups: [ParamGroup]
     /// Per-parameter state tensors (momentum buffers, Adam moments, step counts).
     public internal(set) var state: [ObjectIdentifier: [String: Tensor]] = [:]
-    let defaults: [String: Double]
+    let defaults: [HyperParameter: Double]
 
-    init(_ groups: [ParamGroup], defaults: [String: Double]) {
+    init(_ groups: [ParamGroup], defaults: [HyperParameter: Double]) {
       self.defaults = defaults
       paramGroups = groups.map { group in
         var filled = group
-        filled.lr = group.lr ?? defaults["lr"]
-        for (key, value) in defaults where key != "lr" && filled.options[key] == nil { filled.options[key] = value }
+        filled.lr = group.lr ?? group.options[.lr] ?? defaults[.lr]
+        filled.options[.lr] = nil
+        for (key, value) in defaults where key != .lr && filled.options[key] == nil { filled.options[key] = value }
         return filled
       }
       let all = paramGroups.flatMap(\.params)
@@ -59,7 +71,7 @@ extension optim {
       for (g, group) in paramGroups.enumerated() {
         result["param_groups.\(g).lr"] = torch.tensor(group.lr ?? 0, dtype: .float64)
         for key in group.options.keys.sorted() {
-          result["param_groups.\(g).\(key)"] = torch.tensor(group.options[key]!, dtype: .float64)
+          result["param_groups.\(g).\(key.rawValue)"] = torch.tensor(group.options[key]!, dtype: .float64)
         }
         for p in group.params {
           for (name, tensor) in (state[ObjectIdentifier(p)] ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -91,7 +103,10 @@ extension optim {
           guard index < paramGroups.count else {
             throw TorchError.stateDict("loaded state dict has a different number of parameter groups")
           }
-          if parts[2] == "lr" { paramGroups[index].lr = value.item() } else { paramGroups[index].options[parts[2]] = value.item() }
+          guard let option = HyperParameter(rawValue: parts[2]) else {
+            throw TorchError.stateDict("unexpected optimizer option \(parts[2]) in \(key)")
+          }
+          if option == .lr { paramGroups[index].lr = value.item() } else { paramGroups[index].options[option] = value.item() }
         } else {
           throw TorchError.stateDict("unexpected optimizer state key \(key)")
         }
@@ -120,13 +135,13 @@ extension optim {
     }
 
     /// Options stored as 0/1 that PyTorch holds (and prints) as booleans.
-    static let booleanOptions: Set<String> = ["nesterov", "maximize", "amsgrad"]
+    static let booleanOptions: Set<HyperParameter> = [.nesterov, .maximize, .amsgrad]
 
     /// A group's options as PyTorch prints them, including those that do not affect this
     /// implementation (foreach, fused, differentiable).
     func reprOptions(_ group: ParamGroup) -> [String: String] {
       var options = group.options.reduce(into: [String: String]()) { result, entry in
-        result[entry.key] = Self.booleanOptions.contains(entry.key) ? pythonRepr(entry.value != 0) : pythonNumber(entry.value)
+        result[entry.key.rawValue] = Self.booleanOptions.contains(entry.key) ? pythonRepr(entry.value != 0) : pythonNumber(entry.value)
       }
       options["lr"] = pythonNumber(group.lr ?? 0)
       options["differentiable"] = "False"
@@ -135,7 +150,7 @@ extension optim {
       return options
     }
 
-    func option(_ group: ParamGroup, _ key: String) -> Double { group.options[key] ?? defaults[key] ?? 0 }
+    func option(_ group: ParamGroup, _ key: HyperParameter) -> Double { group.options[key] ?? defaults[key] ?? 0 }
 
     /// This parameter's state, created on first use.
     func stateFor(_ p: Tensor, _ make: () -> [String: Tensor]) -> [String: Tensor] {

@@ -18,17 +18,17 @@ extension optim {
       torchCheck(!nesterov || (momentum > 0 && dampening == 0),
         "Nesterov momentum requires a momentum and zero dampening", kind: "ValueError")
       super.init(groups, defaults: [
-        "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weightDecay,
-        "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0,
+        .lr: lr, .momentum: momentum, .dampening: dampening, .weightDecay: weightDecay,
+        .nesterov: nesterov ? 1 : 0, .maximize: maximize ? 1 : 0,
       ])
     }
 
     public override func step() {
       torch.noGrad {
         for group in paramGroups {
-          let lr = group.lr ?? 0, momentum = option(group, "momentum"), dampening = option(group, "dampening")
-          let weightDecay = option(group, "weight_decay"), nesterov = option(group, "nesterov") != 0
-          let maximize = option(group, "maximize") != 0
+          let lr = group.lr ?? 0, momentum = option(group, .momentum), dampening = option(group, .dampening)
+          let weightDecay = option(group, .weightDecay), nesterov = option(group, .nesterov) != 0
+          let maximize = option(group, .maximize) != 0
           for p in group.params {
             guard let grad = p.grad else { continue }
             if momentum == 0 && weightDecay == 0 && !maximize {

@@ -151,6 +151,12 @@ extension Tensor {
   public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }
   public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * Double(a) }
 
+  /// self / scalar as ATen's `div.Scalar` (node `DivBackward1`), what PyTorch's C++ code
+  /// (cross entropy's mean) records; Python's `x / 2` is `DivBackward0`, as `/` here.
+  func divided(byScalar value: Double) -> Tensor {
+    GradMode.with(enabled: false) { self / value }.recording("DivBackward1", [self]) { g in [g / value] }
+  }
+
   /// `scalar - self` (node `RsubBackward1`).
   private func rsub(_ scalar: Tensor) -> Tensor {
     let type = DType.promote(dtype, scalar.dtype)

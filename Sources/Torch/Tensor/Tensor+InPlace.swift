@@ -41,6 +41,10 @@ extension Tensor {
 
   @discardableResult
   public func add_(_ value: Double) -> Tensor { add_(scalar(value, isFloating: true)) }
+  /// An integer literal is a wrapped integer, as in PyTorch: `torch.tensor([1, 2]).add_(5)`
+  /// stays int64.
+  @discardableResult
+  public func add_(_ value: Int) -> Tensor { add_(scalar(Double(value), isFloating: false)) }
 
   /// self -= alpha * other (`sub_`).
   @discardableResult
@@ -48,6 +52,8 @@ extension Tensor {
 
   @discardableResult
   public func sub_(_ value: Double) -> Tensor { add_(scalar(-value, isFloating: true)) }
+  @discardableResult
+  public func sub_(_ value: Int) -> Tensor { add_(scalar(Double(-value), isFloating: false)) }
 
   /// self *= other (`mul_`).
   @discardableResult
@@ -69,6 +75,8 @@ extension Tensor {
 
   @discardableResult
   public func mul_(_ value: Double) -> Tensor { mul_(scalar(value, isFloating: true)) }
+  @discardableResult
+  public func mul_(_ value: Int) -> Tensor { mul_(scalar(Double(value), isFloating: false)) }
 
   /// self /= other (`div_`).
   @discardableResult
@@ -89,6 +97,9 @@ extension Tensor {
 
   @discardableResult
   public func div_(_ value: Double) -> Tensor { div_(scalar(value, isFloating: true)) }
+  /// True division: on an integer tensor this stops as PyTorch's does (the result is float).
+  @discardableResult
+  public func div_(_ value: Int) -> Tensor { div_(scalar(Double(value), isFloating: false)) }
 
   /// Limits values to [min, max] in place (`clamp_`).
   @discardableResult

@@ -44,72 +44,9 @@ enum CUDAKernels {
 
     """
 
-  static let templates = """
-    #define FILL(T) extern "C" __global__ void fill_##T(T* out, Info oi, i64 n, double v) { GRID out[offsetOf(oi, i)] = (T)v; }
-    #define COPY(S, D) extern "C" __global__ void copy_##S##_##D(const S* x, Info xi, D* out, Info oi, i64 n) { GRID out[offsetOf(oi, i)] = (D)x[offsetOf(xi, i)]; }
-    #define UNARY(NAME, T, EXPR) extern "C" __global__ void unary_##NAME##_##T(const T* x, Info xi, T* out, Info oi, i64 n, double p0, double p1) { \\
-      GRID { T v = x[offsetOf(xi, i)]; out[offsetOf(oi, i)] = (EXPR); } }
-    #define BINARY(NAME, T, R, EXPR) extern "C" __global__ void binary_##NAME##_##T(const T* a, Info ai, const T* b, Info bi, R* out, Info oi, i64 n, double p0, double p1) { \\
-      GRID { T x = a[offsetOf(ai, i)]; T y = b[offsetOf(bi, i)]; out[offsetOf(oi, i)] = (EXPR); } }
-    #define WHERE(T) extern "C" __global__ void where_##T(const b8* c, Info ci, const T* a, Info ai, const T* b, Info bi, T* out, i64 n) { \\
-      GRID out[i] = c[offsetOf(ci, i)] ? a[offsetOf(ai, i)] : b[offsetOf(bi, i)]; }
-    #define REDUCE(NAME, T, INIT, OP) extern "C" __global__ void reduce_##NAME##_##T(const T* x, Info xi, T* out, i64 outer, i64 inner) { \\
-      __shared__ T partial[32]; \\
-      for (i64 o = blockIdx.x; o < outer; o += gridDim.x) { \\
-        T acc = INIT; \\
-        for (i64 k = threadIdx.x; k < inner; k += blockDim.x) { T v = x[offsetOf(xi, o * inner + k)]; acc = OP(acc, v); } \\
-        for (int s = 16; s > 0; s >>= 1) { T w = __shfl_down_sync(0xffffffffu, acc, s); acc = OP(acc, w); } \\
-        if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = acc; \\
-        __syncthreads(); \\
-        if (threadIdx.x == 0) { T total = partial[0]; for (int w = 1; w < (int)(blockDim.x / 32); ++w) total = OP(total, partial[w]); out[o] = total; } \\
-        __syncthreads(); } }
-    #define ARGREDUCE(NAME, T, BETTER) extern "C" __global__ void argreduce_##NAME##_##T(const T* x, Info xi, T* values, i64* indices, i64 n, i64 len, int writeValues) { \\
-      GRID { T best = x[offsetOf(xi, i * len)]; i64 at = 0; \\
-        if (best == best) for (i64 k = 1; k < len; ++k) { T v = x[offsetOf(xi, i * len + k)]; if (v != v) { best = v; at = k; break; } if (BETTER) { best = v; at = k; } } \\
-        indices[i] = at; if (writeValues) values[i] = best; } }
-    #define SOFTMAX(T) extern "C" __global__ void softmax_##T(const T* x, Info xi, T* out, Info oi, i64 rows, i64 len, int logMode) { \\
-      i64 row = (i64)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; int lane = threadIdx.x % 32; if (row >= rows) return; \\
-      T m = -INFINITY; for (i64 k = lane; k < len; k += 32) { T v = x[offsetOf(xi, row * len + k)]; m = (m != m || v <= m) ? m : v; } \\
-      m = warpMax(m); if (m == -INFINITY) m = 0; \\
-      T s = 0; for (i64 k = lane; k < len; k += 32) s += exp(x[offsetOf(xi, row * len + k)] - m); \\
-      s = warpSum(s); T logS = log(s); \\
-      for (i64 k = lane; k < len; k += 32) { T v = x[offsetOf(xi, row * len + k)]; out[offsetOf(oi, row * len + k)] = logMode ? v - m - logS : exp(v - m) / s; } }
-    #define SOFTMAX_BACKWARD(T) extern "C" __global__ void softmax_backward_##T(const T* g, Info gi, const T* y, Info yi, T* out, Info oi, i64 rows, i64 len, int logMode) { \\
-      i64 row = (i64)blockIdx.x * (blockDim.x / 32) + threadIdx.x / 32; int lane = threadIdx.x % 32; if (row >= rows) return; \\
-      T dot = 0; for (i64 k = lane; k < len; k += 32) { i64 j = row * len + k; dot += logMode ? g[offsetOf(gi, j)] : g[offsetOf(gi, j)] * y[offsetOf(yi, j)]; } \\
-      dot = warpSum(dot); \\
-      for (i64 k = lane; k < len; k += 32) { i64 j = row * len + k; T gv = g[offsetOf(gi, j)], yv = y[offsetOf(yi, j)]; \\
-        out[offsetOf(oi, j)] = logMode ? gv - exp(yv) * dot : yv * (gv - dot); } }
-    #define GEMM(T) extern "C" __global__ void gemm_##T(const T* A, i64 rsA, i64 csA, const T* B, i64 rsB, i64 csB, T* C, i64 rsC, \\
-                                                    i64 M, i64 N, i64 K, double alpha, double beta) { \\
-      __shared__ T As[16][17]; __shared__ T Bs[16][17]; \\
-      int tx = threadIdx.x % 16, ty = threadIdx.x / 16; i64 row = (i64)blockIdx.y * 16 + ty, col = (i64)blockIdx.x * 16 + tx; T acc = 0; \\
-      for (i64 k0 = 0; k0 < K; k0 += 16) { \\
-        As[ty][tx] = (row < M && k0 + tx < K) ? A[row * rsA + (k0 + tx) * csA] : (T)0; \\
-        Bs[ty][tx] = (k0 + ty < K && col < N) ? B[(k0 + ty) * rsB + col * csB] : (T)0; \\
-        __syncthreads(); \\
-        for (int k = 0; k < 16; ++k) acc += As[ty][k] * Bs[k][tx]; \\
-        __syncthreads(); } \\
-      if (row < M && col < N) { T* c = C + row * rsC + col; *c = (T)alpha * acc + (beta == 0 ? (T)0 : (T)beta * *c); } }
-    #define INDEX_SELECT(T) extern "C" __global__ void index_select_##T(const T* x, Info xi, const i64* index, i64 indexStride, T* out, Info oi, int dim, i64 n) { \\
-      GRID { i64 r = i, off = 0; for (int d = oi.ndim - 1; d >= 0; --d) { i64 c = r % oi.shape[d]; r /= oi.shape[d]; \\
-        if (d == dim) { c = index[c * indexStride]; if (c < 0) c += xi.shape[d]; } off += c * xi.strides[d]; } out[i] = x[off]; } }
-    #define INDEX_ADD(T) extern "C" __global__ void index_add_##T(T* out, Info oi, const i64* index, i64 indexStride, const T* src, Info si, int dim, i64 n) { \\
-      GRID { i64 r = i, off = 0; for (int d = si.ndim - 1; d >= 0; --d) { i64 c = r % si.shape[d]; r /= si.shape[d]; \\
-        if (d == dim) c = index[c * indexStride]; off += c * oi.strides[d]; } atomicAdd(out + off, src[offsetOf(si, i)]); } }
-    #define GATHER(T) extern "C" __global__ void gather_##T(const T* x, Info xi, const i64* index, Info ii, T* out, int dim, i64 n) { \\
-      GRID { i64 r = i, off = 0; for (int d = ii.ndim - 1; d >= 0; --d) { i64 c = r % ii.shape[d]; r /= ii.shape[d]; \\
-        if (d == dim) c = index[offsetOf(ii, i)]; off += c * xi.strides[d]; } out[i] = x[off]; } }
-    #define SCATTER_ADD(T) extern "C" __global__ void scatter_add_##T(T* out, Info oi, const i64* index, Info ii, const T* src, Info si, int dim, i64 n) { \\
-      GRID { i64 r = i, off = 0; for (int d = ii.ndim - 1; d >= 0; --d) { i64 c = r % ii.shape[d]; r /= ii.shape[d]; \\
-        if (d == dim) c = index[offsetOf(ii, i)]; off += c * oi.strides[d]; } atomicAdd(out + off, src[offsetOf(si, i)]); } }
-    #define NLL(T) extern "C" __global__ void nll_##T(const T* lp, i64 rs, i64 cs, const i64* target, i64 ts, const T* weight, i64 ws, \\
-                                                  i64 ignore, i64 classes, T* losses, T* weights, i64 n) { \\
-      GRID { i64 t = target[i * ts]; if (t == ignore) { losses[i] = 0; weights[i] = 0; continue; } \\
-        if (t < 0 || t >= classes) { losses[i] = NAN; weights[i] = NAN; continue; } \\
-        T w = weight ? weight[t * ws] : (T)1; losses[i] = -w * lp[i * rs + t * cs]; weights[i] = w; } }
-
-    """
+  /// The macro templates of every kernel family (CUDAKernels+<Family>.swift), in source order.
+  static let templates = [elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates]
+    .joined()
 
   /// One instantiated kernel: its entry-point name and the macro call that defines it.
   struct Instance {

@@ -1,46 +1,5 @@
-// SIMD microkernels with run-time dispatch. See include/CTorchKernels.h.
-#include "CTorchKernels.h"
-
-// Every path computes each lane with the same roundings: no implicit multiply-add fusion.
-#pragma STDC FP_CONTRACT OFF
-
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#define CTK_X86 1
-#include <immintrin.h>
-#define CTK_AVX2 __attribute__((target("avx2,fma")))
-#endif
-
-// MARK: - Dispatch
-
-static int g_forcePortable = 0;
-
-int ctk_cpu_has_avx2_fma(void) {
-#if CTK_X86
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return 0;
-#endif
-}
-
-static int useAVX2(void) {
-  static int cached = -1;
-  if (cached < 0) cached = ctk_cpu_has_avx2_fma();
-  return cached && !g_forcePortable;
-}
-
-void ctk_cpu_relax(void) {
-#if CTK_X86
-  __builtin_ia32_pause();
-#endif
-}
-
-const char *ctk_kernel_path(void) { return useAVX2() ? "avx2+fma" : "portable"; }
-void ctk_force_portable(int portable) { g_forcePortable = portable; }
+// SGEMM: packed panels and an MR x NR microkernel (AVX2+FMA or portable).
+#include "Internal.h"
 
 // MARK: - SGEMM
 
@@ -194,7 +153,7 @@ static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t c
     if (rsB == 1 && csB != 1) {
       // B is a transposed row-major matrix: read each of its rows contiguously.
 #if CTK_X86
-      if (nr == NR && useAVX2()) {
+      if (nr == NR && ctk_use_avx2()) {
         packTransposedPanelAVX2(kc, B + j * csB, csB, dst);
         dst += kc * NR;
         continue;
@@ -202,7 +161,7 @@ static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t c
 #endif
       int64_t first = 0;
 #if CTK_X86
-      if (nr >= 8 && useAVX2()) {
+      if (nr >= 8 && ctk_use_avx2()) {
         // The first eight columns through the register transpose, the rest one by one.
         int64_t k = 0;
         for (; k + 8 <= kc; k += 8) transpose8x8(B + j * csB + k, csB, dst + k * NR);
@@ -240,7 +199,7 @@ static void packA(int64_t mc, int64_t kc, const float *A, int64_t rsA, int64_t c
       continue;
     }
 #if CTK_X86
-    if (csA == 1 && mr == MR && useAVX2()) {
+    if (csA == 1 && mr == MR && ctk_use_avx2()) {
       packRowMajorSliverAVX2(kc, base, rsA, dst);
       dst += kc * MR;
       continue;
@@ -276,7 +235,7 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
   if (K <= 0 || alpha == 0) { scaleC(M, N, beta, C, rsC); return; }
   Microkernel kernel = microkernelPortable;
 #if CTK_X86
-  if (useAVX2()) kernel = microkernelAVX2;
+  if (ctk_use_avx2()) kernel = microkernelAVX2;
 #endif
   float *bufA = packBuffer(&tlsPackA, (size_t)MC * KC + 16);
   float *bufB = packBuffer(&tlsPackB, (size_t)KC * (NC + NR));
@@ -302,179 +261,4 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
       }
     }
   }
-}
-
-// MARK: - Vector kernels
-// Each kernel is written once as a macro body and instantiated twice: for AVX2+FMA
-// (the compiler vectorizes the loop 8-wide under the target attribute) and portably.
-
-#define CTK_DEFINE(name, params, args, ...)                        \
-  static void name##_portable params __VA_ARGS__                   \
-  CTK_AVX2_DEF(name, params, __VA_ARGS__)                          \
-  void ctk_##name params {                                         \
-    CTK_AVX2_CALL(name, args)                                      \
-    name##_portable args;                                          \
-  }
-
-#if CTK_X86
-#define CTK_AVX2_DEF(name, params, ...) CTK_AVX2 static void name##_avx2 params __VA_ARGS__
-#define CTK_AVX2_CALL(name, args) if (useAVX2()) { name##_avx2 args; return; }
-#else
-#define CTK_AVX2_DEF(name, params, ...)
-#define CTK_AVX2_CALL(name, args)
-#endif
-
-CTK_DEFINE(add_f32, (int64_t n, const float *x, const float *y, float *out), (n, x, y, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i]; })
-CTK_DEFINE(sub_f32, (int64_t n, const float *x, const float *y, float *out), (n, x, y, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] - y[i]; })
-CTK_DEFINE(mul_f32, (int64_t n, const float *x, const float *y, float *out), (n, x, y, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] * y[i]; })
-CTK_DEFINE(div_f32, (int64_t n, const float *x, const float *y, float *out), (n, x, y, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] / y[i]; })
-// One rounding, as PyTorch's add(other, alpha=...) (its vector code compiles to an FMA).
-CTK_DEFINE(axpy_f32, (int64_t n, float alpha, const float *x, float *y), (n, alpha, x, y),
-           { for (int64_t i = 0; i < n; i++) y[i] = __builtin_fmaf(alpha, x[i], y[i]); })
-CTK_DEFINE(relu_f32, (int64_t n, const float *x, float *out), (n, x, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0); })
-CTK_DEFINE(relu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0; })
-
-static float sum_portable(int64_t n, const float *x) {
-  float acc[8] = {0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++) acc[j] += x[i + j];
-  float s = 0;
-  for (; i < n; i++) s += x[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + s;
-}
-
-#if CTK_X86
-CTK_AVX2 static float sum_avx2(int64_t n, const float *x) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
-    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
-    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
-    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
-  }
-  for (; i + 8 <= n; i += 8) a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
-  __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-  float lanes[8];
-  _mm256_storeu_ps(lanes, v);
-  float s = 0;
-  for (; i < n; i++) s += x[i];
-  return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])) + s;
-}
-#endif
-
-float ctk_sum_f32(int64_t n, const float *x) {
-#if CTK_X86
-  if (useAVX2()) return sum_avx2(n, x);
-#endif
-  return sum_portable(n, x);
-}
-
-static float max_portable(int64_t n, const float *x) {
-  float m = -INFINITY;
-  for (int64_t i = 0; i < n; i++) {
-    if (x[i] != x[i]) return x[i];
-    m = x[i] > m ? x[i] : m;
-  }
-  return m;
-}
-
-float ctk_max_f32(int64_t n, const float *x) { return max_portable(n, x); }
-
-static float expShiftSum_portable(int64_t n, const float *x, float shift, float *out) {
-  float s = 0;
-  for (int64_t i = 0; i < n; i++) { out[i] = expf(x[i] - shift); s += out[i]; }
-  return s;
-}
-
-float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out) {
-  return expShiftSum_portable(n, x, shift, out);
-}
-
-// MARK: - Optimizer steps
-
-// One lane of Adam, the reference every path must match: PyTorch's single-tensor Adam, operation for operation: grad.add(param, alpha=wd) and
-// exp_avg.lerp_(grad, 1 - beta1) are one FMA each, exp_avg_sq.mul_(beta2).addcmul_(grad, grad,
-// value=1 - beta2) multiplies, then fuses (value * grad) * grad + exp_avg_sq, and the update is
-// param + (-step_size * exp_avg) / (sqrt(exp_avg_sq) / bias_correction2_sqrt + eps).
-// The coefficients (1 - beta1, 1 - beta2, 1 - lr * wd) arrive rounded from double, as
-// PyTorch's Python scalars do.
-static inline void adamLane(float *p, float g, float *m, float *v, float *vmax, float oneMinusBeta1,
-                            float beta2, float oneMinusBeta2, float eps, float wd, int decoupled,
-                            float decay, float stepSize, float bc2Sqrt) {
-  if (wd != 0) {
-    if (decoupled) *p *= decay; else g = __builtin_fmaf(wd, *p, g);
-  }
-  *m = __builtin_fmaf(oneMinusBeta1, g - *m, *m);
-  *v = __builtin_fmaf(oneMinusBeta2 * g, g, *v * beta2);
-  float second = *v;
-  if (vmax) { *vmax = *vmax > *v ? *vmax : *v; second = *vmax; }
-  float denom = sqrtf(second) / bc2Sqrt + eps;
-  *p += (-stepSize * *m) / denom;
-}
-
-#define ADAM_LANES_PARAMS                                                                        \
-  (int64_t n, float *p, const float *grad, float *m, float *v, float *vmax, float oneMinusBeta1, float beta2, \
-   float oneMinusBeta2, float eps, float wd, int decoupled, float decay, int maximize, float stepSize,       \
-   float bc2Sqrt)
-#define ADAM_LANES_BODY                                                                                \
-  {                                                                                                    \
-    for (int64_t i = 0; i < n; i++)                                                                    \
-      adamLane(p + i, maximize ? -grad[i] : grad[i], m + i, v + i, vmax ? vmax + i : 0, oneMinusBeta1, \
-               beta2, oneMinusBeta2, eps, wd, decoupled, decay, stepSize, bc2Sqrt);                    \
-  }
-
-static void adam_portable ADAM_LANES_PARAMS ADAM_LANES_BODY
-
-#if CTK_X86
-/// The scalar lanes with hardware FMAs (the portable build calls libm's fmaf).
-CTK_AVX2 static void adam_lanes_avx2 ADAM_LANES_PARAMS ADAM_LANES_BODY
-
-/// Eight lanes at a time for the common case (no weight decay, amsgrad or maximize);
-/// the same operations in the same order as adamLane, so results are identical.
-CTK_AVX2 static void adam_avx2(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax,
-                               float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float wd,
-                               int decoupled, float decay, int maximize, float stepSize, float bc2Sqrt) {
-  if (wd != 0 || vmax || maximize) {
-    adam_lanes_avx2(n, p, grad, m, v, vmax, oneMinusBeta1, beta2, oneMinusBeta2, eps, wd, decoupled, decay, maximize,
-                    stepSize, bc2Sqrt);
-    return;
-  }
-  const __m256 a1 = _mm256_set1_ps(oneMinusBeta1), b2 = _mm256_set1_ps(beta2), a2 = _mm256_set1_ps(oneMinusBeta2);
-  const __m256 e = _mm256_set1_ps(eps), s = _mm256_set1_ps(-stepSize), c2 = _mm256_set1_ps(bc2Sqrt);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 g = _mm256_loadu_ps(grad + i), mm = _mm256_loadu_ps(m + i), vv = _mm256_loadu_ps(v + i);
-    mm = _mm256_fmadd_ps(a1, _mm256_sub_ps(g, mm), mm);
-    vv = _mm256_fmadd_ps(_mm256_mul_ps(a2, g), g, _mm256_mul_ps(vv, b2));
-    __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vv), c2), e);
-    __m256 pp = _mm256_add_ps(_mm256_loadu_ps(p + i), _mm256_div_ps(_mm256_mul_ps(s, mm), denom));
-    _mm256_storeu_ps(m + i, mm);
-    _mm256_storeu_ps(v + i, vv);
-    _mm256_storeu_ps(p + i, pp);
-  }
-  adam_lanes_avx2(n - i, p + i, grad + i, m + i, v + i, 0, oneMinusBeta1, beta2, oneMinusBeta2, eps, wd, decoupled,
-                  decay, maximize, stepSize, bc2Sqrt);
-}
-#endif
-
-void ctk_adam_step_f32(int64_t n, float *p, const float *grad, float *m, float *v, float *vmax,
-                       float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float wd, int decoupled,
-                       float decay, int maximize, float stepSize, float bc2Sqrt) {
-#if CTK_X86
-  if (useAVX2()) {
-    adam_avx2(n, p, grad, m, v, vmax, oneMinusBeta1, beta2, oneMinusBeta2, eps, wd, decoupled, decay, maximize,
-              stepSize, bc2Sqrt);
-    return;
-  }
-#endif
-  adam_portable(n, p, grad, m, v, vmax, oneMinusBeta1, beta2, oneMinusBeta2, eps, wd, decoupled, decay, maximize,
-                stepSize, bc2Sqrt);
 }

@@ -1,0 +1,41 @@
+// Shared by the kernel files: the CPU-feature dispatch and the per-function target attribute.
+#ifndef CTK_INTERNAL_H
+#define CTK_INTERNAL_H
+
+#include "CTorchKernels.h"
+
+// Every path computes each lane with the same roundings: no implicit multiply-add fusion.
+#pragma STDC FP_CONTRACT OFF
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CTK_X86 1
+#include <immintrin.h>
+#define CTK_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+/// Whether to take the AVX2+FMA paths: the CPU has them and the portable path is not forced.
+int ctk_use_avx2(void);
+
+// A kernel written once as a macro body and instantiated twice: for AVX2+FMA (the compiler
+// vectorizes the loop 8-wide under the target attribute) and portably.
+#define CTK_DEFINE(name, params, args, ...)                        \
+  static void name##_portable params __VA_ARGS__                   \
+  CTK_AVX2_DEF(name, params, __VA_ARGS__)                          \
+  void ctk_##name params {                                         \
+    CTK_AVX2_CALL(name, args)                                      \
+    name##_portable args;                                          \
+  }
+
+#if CTK_X86
+#define CTK_AVX2_DEF(name, params, ...) CTK_AVX2 static void name##_avx2 params __VA_ARGS__
+#define CTK_AVX2_CALL(name, args) if (ctk_use_avx2()) { name##_avx2 args; return; }
+#else
+#define CTK_AVX2_DEF(name, params, ...)
+#define CTK_AVX2_CALL(name, args)
+#endif
+
+#endif

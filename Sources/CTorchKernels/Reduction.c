@@ -1,0 +1,60 @@
+// Row reductions: sum, max, and the shifted exponential sum of softmax.
+#include "Internal.h"
+
+static float sum_portable(int64_t n, const float *x) {
+  float acc[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) acc[j] += x[i + j];
+  float s = 0;
+  for (; i < n; i++) s += x[i];
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + s;
+}
+
+#if CTK_X86
+CTK_AVX2 static float sum_avx2(int64_t n, const float *x) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+    a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
+    a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
+    a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+  }
+  for (; i + 8 <= n; i += 8) a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+  __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+  float lanes[8];
+  _mm256_storeu_ps(lanes, v);
+  float s = 0;
+  for (; i < n; i++) s += x[i];
+  return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7])) + s;
+}
+#endif
+
+float ctk_sum_f32(int64_t n, const float *x) {
+#if CTK_X86
+  if (ctk_use_avx2()) return sum_avx2(n, x);
+#endif
+  return sum_portable(n, x);
+}
+
+static float max_portable(int64_t n, const float *x) {
+  float m = -INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    if (x[i] != x[i]) return x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  return m;
+}
+
+float ctk_max_f32(int64_t n, const float *x) { return max_portable(n, x); }
+
+static float expShiftSum_portable(int64_t n, const float *x, float shift, float *out) {
+  float s = 0;
+  for (int64_t i = 0; i < n; i++) { out[i] = expf(x[i] - shift); s += out[i]; }
+  return s;
+}
+
+float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out) {
+  return expShiftSum_portable(n, x, shift, out);
+}

@@ -1,0 +1,120 @@
+import CTorchKernels
+import Foundation
+
+/// Reductions over dims, and max/min with their indices.
+extension CPUBackend {
+  // MARK: - Reductions
+
+  func reduce(_ op: ReduceOp, _ x: Tensor, dims: [Int], into out: Tensor) {
+    switch x.dtype {
+    case .float32: reduce(op, x, dims, out, Float.self)
+    case .float64: reduce(op, x, dims, out, Double.self)
+    case .int64: reduce(op, x, dims, out, Int64.self)
+    case .uint8: reduce(op, x, dims, out, UInt8.self)
+    case .bool: torchFail("reduction is not implemented for 'Bool'")
+    }
+  }
+
+  private func reduce<T: NumericElement>(_ op: ReduceOp, _ x: Tensor, _ dims: [Int], _ out: Tensor, _: T.Type) {
+    // Dense float32 sum over trailing dims: one vectorized row sum per output element.
+    if T.self == Float.self, case .sum = op, x.isContiguous,
+      dims.sorted() == Array((x.dim() - dims.count)..<x.dim())
+    {
+      let rowLength = dims.reduce(1) { $0 * x.dims[$1] }
+      let rows = x.numel() / max(rowLength, 1)
+      let src = x.pointer(Float.self), dst = out.pointer(Float.self)
+      for r in 0..<rows { dst[r] = ctk_sum_f32(Int64(rowLength), src + r * rowLength) }
+      return
+    }
+    var outStrides = out.elementStrides
+    for d in dims { outStrides[d] = 0 }
+    let initial: T
+    switch op {
+    case .sum: initial = 0
+    case .prod: initial = 1
+    case .max, .amax: initial = T.self is any FloatElement.Type ? T(-Double.infinity) : T(minimumOf: T.self)
+    case .min, .amin: initial = T.self is any FloatElement.Type ? T(Double.infinity) : T(maximumOf: T.self)
+    }
+    fill(out, initial)
+    let loop = StridedLoop(shape: x.dims, strides: [outStrides, x.elementStrides])
+    let po = out.pointer(T.self), px = x.pointer(T.self)
+    let n = loop.innerCount, so = loop.innerStride(0), sx = loop.innerStride(1)
+    switch op {
+    case .sum:
+      loop.forEachRun { oo, ox in
+        if so == 0 {
+          var acc = po[oo]
+          for i in 0..<n { acc += px[ox + i * sx] }
+          po[oo] = acc
+        } else {
+          for i in 0..<n { po[oo + i * so] += px[ox + i * sx] }
+        }
+      }
+    case .prod:
+      loop.forEachRun { oo, ox in for i in 0..<n { po[oo + i * so] *= px[ox + i * sx] } }
+    case .max, .amax:
+      loop.forEachRun { oo, ox in
+        for i in 0..<n {
+          let v = px[ox + i * sx], cur = po[oo + i * so]
+          if v > cur || v != v { if cur == cur { po[oo + i * so] = v } }
+        }
+      }
+    case .min, .amin:
+      loop.forEachRun { oo, ox in
+        for i in 0..<n {
+          let v = px[ox + i * sx], cur = po[oo + i * so]
+          if v < cur || v != v { if cur == cur { po[oo + i * so] = v } }
+        }
+      }
+    }
+  }
+
+  func argReduce(max: Bool, _ x: Tensor, dim: Int, values: Tensor?, indices: Tensor) {
+    switch x.dtype {
+    case .float32: argReduce(max, x, dim, values, indices, Float.self)
+    case .float64: argReduce(max, x, dim, values, indices, Double.self)
+    case .int64: argReduce(max, x, dim, values, indices, Int64.self)
+    case .uint8: argReduce(max, x, dim, values, indices, UInt8.self)
+    case .bool: torchFail("argmax is not implemented for 'Bool'")
+    }
+  }
+
+  private func argReduce<T: NumericElement>(
+    _ findMax: Bool, _ x: Tensor, _ dim: Int, _ values: Tensor?, _ indices: Tensor, _: T.Type
+  ) {
+    let length = x.dims[dim], step = x.elementStrides[dim]
+    var outer = x.dims, xStrides = x.elementStrides, iStrides = indices.elementStrides
+    outer.remove(at: dim)
+    xStrides.remove(at: dim)
+    iStrides.remove(at: dim)
+    let loop = StridedLoop(shape: outer, strides: [xStrides, iStrides])
+    let px = x.pointer(T.self), pi = indices.pointer(Int64.self)
+    let pv = values?.pointer(T.self)
+    let n = loop.innerCount, sx = loop.innerStride(0), si = loop.innerStride(1)
+    loop.forEachRun { ox, oi in
+      for r in 0..<n {
+        let base = px + ox + r * sx
+        var best = base[0], bestIndex = 0
+        if best == best {
+          for k in 1..<Swift.max(length, 1) {
+            let v = base[k * step]
+            if v != v { best = v; bestIndex = k; break }
+            if findMax ? v > best : v < best { best = v; bestIndex = k }
+          }
+        }
+        pi[oi + r * si] = Int64(bestIndex)
+        pv?[oi + r * si] = best
+      }
+    }
+  }
+}
+
+
+extension NumericElement {
+  init(minimumOf _: Self.Type) {
+    if Self.self == Int64.self { self = Int64.min as! Self } else { self = 0 }
+  }
+  init(maximumOf _: Self.Type) {
+    if Self.self == Int64.self { self = Int64.max as! Self } else { self = UInt8.max as! Self }
+  }
+}

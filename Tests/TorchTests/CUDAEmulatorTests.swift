@@ -141,6 +141,8 @@ final class CUDAEmulatorTests: XCTestCase {
     do { _ = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
     let environment = ["TORCH_CUDA_DRIVER": try Self.emulatorPath()]
     assertStops("crossDeviceAdd", with: "Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!", environment: environment)
+    assertStops("cudaHostPointer", with: "host pointer requested for cuda:0 memory", environment: environment)
+    assertStops("cudaMissingKernel", with: "NotImplementedError: \"gather_b8\" is not implemented on cuda:0", environment: environment)
     assertStops("crossDeviceLinear", with: "Expected all tensors to be on the same device, but found at least two devices, cpu and cuda:0!", environment: environment)
   }
 

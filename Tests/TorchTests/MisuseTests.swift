@@ -31,6 +31,8 @@ final class MisuseTests: XCTestCase {
       y.backward()
       y.backward()
     },
+    "cudaHostPointer": { _ = torch.ones(2).cuda().storage.data },
+    "cudaMissingKernel": { _ = torch.tensor([true, false]).cuda().gather(0, torch.tensor([1]).cuda()) },
     "intDivInPlace": { torch.tensor([1, 2]).div_(2) },
     "gradOfUnusedInput": {
       let x = torch.rand([2], requiresGrad: true), y = torch.rand([2], requiresGrad: true)

@@ -35,29 +35,57 @@ protocol Backend: Sendable {
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)
+  /// One fused Adam/AdamW update of a parameter and its moments, in place (all of one device
+  /// and dtype). The default runs the composed ops (OptimizerKernels.swift).
+  func adamStep(_ step: AdamStep, param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?)
   /// Contiguous host bytes of a tensor, and their inverse, for moving data between devices.
   func readBytes(_ x: Tensor) -> [UInt8]
   func writeBytes(_ bytes: UnsafeRawBufferPointer, into dst: Tensor)
 }
 
-/// The registry of device backends. The CPU is always present; CUDA registers itself when
-/// its libraries load (see `Backend/CUDA`).
+/// The registry of device backends, by device type. The CPU is always present; every other
+/// type has a provider that opens its backend on first use (CUDA loads its libraries then).
+///
+/// An op a device lacks stops with a message naming the op and the device (see
+/// `missingKernel`); nothing is copied through the CPU behind the user's back, since a silent
+/// round trip would hide a slow path and break the device's asynchronous stream. Fused kernels
+/// with a portable definition (`adamStep`) fall back to their composed form instead.
 enum Backends {
   static let cpu = CPUBackend()
-  private static let extra = Mutex<[Device: any Backend]>([:])
+  /// Backends opened or stood in (tests) for one device.
+  private static let opened = Mutex<[Device: any Backend]>([:])
+  /// How to open a backend for a device type (`Device.type`): CUDA's through `CUDARuntime`.
+  private static let providers = Mutex<[String: @Sendable (Device) -> (any Backend)?]>([
+    "cuda": { device in cudaBackend(for: device) },
+  ])
+  /// How to explain why a device type cannot be used.
+  private static let unavailable: [String: @Sendable (Device) -> String] = [
+    "cuda": { CUDARuntime.unavailableMessage(for: $0) },
+  ]
 
   static func register(_ backend: any Backend) {
-    extra.withLock { $0[backend.device] = backend }
+    opened.withLock { $0[backend.device] = backend }
   }
 
   /// Removes a registered backend (tests that stand in a device for a while).
   static func unregister(_ device: Device) {
-    _ = extra.withLock { $0.removeValue(forKey: device) }
+    _ = opened.withLock { $0.removeValue(forKey: device) }
+  }
+
+  /// Adds (or replaces) how backends of a device type are opened.
+  static func registerProvider(for type: String, _ provider: @escaping @Sendable (Device) -> (any Backend)?) {
+    providers.withLock { $0[type] = provider }
   }
 
   static func backend(for device: Device) -> any Backend {
     if device == .cpu { return cpu }
-    if let backend = extra.withLock({ $0[device] }) ?? cudaBackend(for: device) { return backend }
-    torchFail(CUDARuntime.unavailableMessage(for: device))
+    if let backend = opened.withLock({ $0[device] }) { return backend }
+    if let provider = providers.withLock({ $0[device.type] }), let backend = provider(device) { return backend }
+    torchFail(unavailable[device.type]?(device) ?? "no backend is registered for device type '\(device.type)'")
+  }
+
+  /// The stop for an op a device has no kernel for.
+  static func missingKernel(_ op: String, _ dtype: DType, on device: Device) -> Never {
+    torchFail("\"\(op)\" is not implemented on \(device) for '\(dtype.scalarTypeName)'", kind: "NotImplementedError")
   }
 }

@@ -52,35 +52,11 @@ extension optim {
       }
       let step = s["step"]!.item() + 1
       s["step"]!.fill_(step)
-      let (m, v, vmax) = (s["exp_avg"]!, s["exp_avg_sq"]!, s["max_exp_avg_sq"])
-      let bc1 = 1 - Foundation.pow(beta1, step), bc2 = 1 - Foundation.pow(beta2, step)
-      let stepSize = lr / bc1, bc2Sqrt = bc2.squareRoot()
-      if p.dtype == .float32, p.device == .cpu, [p, grad, m, v].allSatisfy(\.isContiguous) {
-        let (pp, gp, mp, vp, xp) = (p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self),
-                                    v.pointer(Float.self), vmax?.pointer(Float.self))
-        // Elementwise and independent per lane: large parameters are split across threads.
-        ThreadPool.parallelChunks(p.numel(), minimumChunk: 1 << 16) { start, count in
-          ctk_adam_step_f32(
-            Int64(count), pp + start, gp + start, mp + start, vp + start, xp.map { $0 + start },
-            Float(1 - beta1), Float(beta2), Float(1 - beta2), Float(eps), Float(weightDecay), decoupled ? 1 : 0,
-            Float(1 - lr * weightDecay), maximize ? 1 : 0, Float(stepSize), Float(bc2Sqrt))
-        }
-        p.bumpVersion()
-        return
-      }
-      var g = maximize ? -grad : grad
-      if weightDecay != 0 {
-        if decoupled { p.mul_(1 - lr * weightDecay) } else { g = g.add(p, alpha: weightDecay) }
-      }
-      m.add_(g - m, alpha: 1 - beta1)  // lerp_(g, 1 - beta1): one FMA
-      v.mul_(beta2).add_(g * g, alpha: 1 - beta2)
-      var second = v
-      if let vmax {
-        vmax.copy_(vmax.maximum(v))
-        second = vmax
-      }
-      let denom = second.sqrt() / bc2Sqrt + eps
-      p.add_(m * -stepSize / denom)
+      let update = AdamStep(beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled,
+                            maximize: maximize, lr: lr, step: step)
+      // A backend kernel on every device (fused on the CPU and CUDA; composed elsewhere).
+      Backends.backend(for: p.device).adamStep(update, param: p, grad: grad, expAvg: s["exp_avg"]!,
+                                               expAvgSq: s["exp_avg_sq"]!, maxExpAvgSq: s["max_exp_avg_sq"])
     }
 
     /// Adam's extra entries: `betas` as one tuple, and PyTorch's `capturable` and

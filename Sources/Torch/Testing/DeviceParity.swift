@@ -58,7 +58,8 @@ package enum DeviceParity {
     return Outcome(name: name, error: worst, tolerance: tolerance)
   }
 
-  /// Two SGD-with-momentum steps and two Adam steps of a small network; compares the weights.
+  /// Two steps each of SGD with momentum, Adam, AdamW with amsgrad, and Adam with weight decay
+  /// maximizing, on a small network (the fused Adam kernel's variants); compares the weights.
   private static func trainingSteps(on device: Device, dtype: DType, tolerance: Double) -> Outcome {
     func train(_ device: Device) -> [Tensor] {
       torch.manualSeed(3)
@@ -67,6 +68,8 @@ package enum DeviceParity {
       let optimizers: [optim.Optimizer] = [
         optim.SGD(model.parameters(), lr: 0.1, momentum: 0.9, weightDecay: 0.01),
         optim.Adam(model.parameters(), lr: 0.01),
+        optim.AdamW(model.parameters(), lr: 0.01, weightDecay: 0.1, amsgrad: true),
+        optim.Adam(model.parameters(), lr: 0.01, weightDecay: 0.05, maximize: true),
       ]
       for optimizer in optimizers {
         for _ in 0..<2 {

@@ -54,10 +54,11 @@ final class CUDABackend: Backend, @unchecked Sendable {
 
   func function(_ name: String) -> OpaquePointer {
     if let cached = functions.withLock({ $0[name] }) { return OpaquePointer(bitPattern: cached)! }
-    let loaded = orFail {
-      guard let chunk = CUDAKernels.chunkOfKernel[name] else { throw TorchError.backend("no CUDA kernel named \(name)") }
-      return try driver.function(modules[chunk], name)
+    guard let chunk = CUDAKernels.chunkOfKernel[name] else {
+      // The missing-op policy (Backends): stop, naming the kernel (op and dtype) and the device.
+      torchFail("\"\(name)\" is not implemented on \(device): this CUDA backend has no kernel for that op and dtype", kind: "NotImplementedError")
     }
+    let loaded = orFail { try driver.function(modules[chunk], name) }
     functions.withLock { $0[name] = Int(bitPattern: UnsafeRawPointer(loaded)) }
     return loaded
   }
@@ -92,11 +93,11 @@ final class CUDABackend: Backend, @unchecked Sendable {
     let size = CPUAllocator.sizeClass(bytes)
     let address = cache.withLock { $0[size]?.popLast() } ?? freshBlock(size)
     statistics.withLock { $0.allocated += size; $0.peak = Swift.max($0.peak, $0.allocated) }
-    let release: @Sendable (UnsafeMutableRawPointer, Int) -> Void = { [self] pointer, _ in
-      cache.withLock { $0[size, default: []].append(UInt64(UInt(bitPattern: pointer))) }
+    let release: @Sendable (UInt64, Int) -> Void = { [self] block, _ in
+      cache.withLock { $0[size, default: []].append(block) }
       statistics.withLock { $0.allocated -= size }
     }
-    return Storage(data: UnsafeMutableRawPointer(bitPattern: UInt(address))!, byteCount: bytes, device: device, release: release)
+    return Storage(deviceAddress: address, byteCount: bytes, device: device, release: release)
   }
 
   /// A new device block. When the device is out of memory, the cached blocks go back to the
@@ -123,7 +124,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
   func synchronize() { orFail { try driver.synchronize(stream) } }
 
   func address(_ t: Tensor) -> UInt64 {
-    UInt64(UInt(bitPattern: t.storage.data)) + UInt64(t.storageOffset * t.dtype.itemSize)
+    t.storage.address + UInt64(t.storageOffset * t.dtype.itemSize)
   }
 
   // MARK: - Launching

@@ -45,7 +45,9 @@ enum CUDAKernels {
     """
 
   /// The macro templates of every kernel family (CUDAKernels+<Family>.swift), in source order.
-  static let templates = [elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates]
+  static let templates = [
+    elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates, optimizerTemplates,
+  ]
     .joined()
 
   /// One instantiated kernel: its entry-point name and the macro call that defines it.
@@ -79,6 +81,7 @@ enum CUDAKernels {
       add("softmax_backward_\(t)", "SOFTMAX_BACKWARD(\(t))")
       add("gemm_\(t)", "GEMM(\(t))")
       add("nll_\(t)", "NLL(\(t))")
+      add("adam_step_\(t)", "ADAM(\(t))")
     }
     for t in ["f32", "f64", "i64"] {
       add("reduce_sum_\(t)", "REDUCE(sum, \(t), (\(t))0, SUM_OP)")

@@ -39,6 +39,13 @@ final class OpRegistryTests: XCTestCase {
     XCTAssertEqual(MD5.hex(Array(bytes)), OpGoldens.shared.generatorMD5, "op_goldens.json was written by another version of the generator: regenerate it")
   }
 
+  /// PyTorchGolden.swift, too, was written by the checked-in version of its generator.
+  func testPrintingGoldensComeFromTheCheckedInGenerator() throws {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/generate_golden.py")
+    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), pytorchGoldenGeneratorMD5,
+                   "PyTorchGolden.swift was written by another version of scripts/generate_golden.py: regenerate it")
+  }
+
   func testEveryOpMatchesPyTorch() {
     for op in OpRegistry.ops {
       guard let golden = OpGoldens.shared.ops[op.name] else { continue }

@@ -198,6 +198,13 @@ def module_state(values, names):
     names["dropout_inplace_node"] = out.grad_fn.name()
     names["dropout_inplace_repr"] = repr(nn.Dropout(0.5, inplace=True))
     names["int_add_"] = repr(torch.tensor([1, 2]).add_(5))
+    modules = {
+        "softplus": nn.Softplus(), "softplus_custom": nn.Softplus(beta=2.0, threshold=10.0), "mish": nn.Mish(),
+        "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "relu6": nn.ReLU6(),
+        "hardtanh": nn.Hardtanh(), "hardtanh_custom": nn.Hardtanh(-2.0, 3.0), "softsign": nn.Softsign(),
+    }
+    for key, module in modules.items():
+        names["repr_" + key] = repr(module)
 
 
 def main():

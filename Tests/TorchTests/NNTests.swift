@@ -275,4 +275,20 @@ final class NNTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("unexpected optimizer option momentun"), "\(error)")
     }
   }
+
+  func testNewActivationModulesPrintAsPyTorch() {
+    let modules: [(String, any Module)] = [
+      ("softplus", nn.Softplus()), ("softplus_custom", nn.Softplus(beta: 2, threshold: 10)), ("mish", nn.Mish()),
+      ("hardswish", nn.Hardswish()), ("hardsigmoid", nn.Hardsigmoid()), ("relu6", nn.ReLU6()),
+      ("hardtanh", nn.Hardtanh()), ("hardtanh_custom", nn.Hardtanh(minVal: -2, maxVal: 3)), ("softsign", nn.Softsign()),
+    ]
+    for (key, module) in modules {
+      XCTAssertEqual(module.description, AutogradGoldens.shared.names["repr_" + key], key)
+    }
+    // The modules run their functional forms.
+    let x = torch.tensor([-4.0, -1.0, 0.5, 3.5], dtype: .float64)
+    XCTAssertTrue(nn.ReLU6()(x).equal(F.relu6(x)))
+    XCTAssertTrue(nn.Softplus(beta: 2, threshold: 10)(x).equal(F.softplus(x, beta: 2, threshold: 10)))
+    XCTAssertEqual(nn.Hardtanh(minVal: -2, maxVal: 3)(x).toArray(Double.self), [-2, -1, 0.5, 3])
+  }
 }

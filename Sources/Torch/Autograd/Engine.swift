@@ -218,6 +218,13 @@ extension Tensor {
   }
 }
 
+extension Tensor {
+  /// `backward(gradient=...)` with the argument named, as PyTorch code often writes it.
+  public func backward(gradient: Tensor, retainGraph: Bool? = nil, createGraph: Bool = false) {
+    backward(gradient, retainGraph: retainGraph, createGraph: createGraph)
+  }
+}
+
 extension Engine {
   /// The gradient an output starts from: the given one (checked against the output's shape)
   /// or ones for a scalar.

@@ -114,6 +114,7 @@ final class NNTests: XCTestCase {
     let a = NeuralNetwork(), b = NeuralNetwork()
     XCTAssertFalse(a.linear_relu_stack[0].parameters()[0].equal(b.linear_relu_stack[0].parameters()[0]))
     try b.loadStateDict(a.stateDict())
+    XCTAssertEqual(a.namedParameters().count, b.namedParameters().count)
     for ((_, x), (_, y)) in zip(a.namedParameters(), b.namedParameters()) { XCTAssertTrue(x.equal(y)) }
     XCTAssertEqual(a.stateDict().keys, a.namedParameters().map(\.0))
 
@@ -172,8 +173,11 @@ final class NNTests: XCTestCase {
     XCTAssertTrue(model.modules().allSatisfy { $0.isTraining })
     model.eval()
     XCTAssertTrue(model.modules().allSatisfy { !$0.isTraining })
-    let x = torch.ones(8, 4)
-    XCTAssertTrue(model.body(x).equal(model.body(x)), "dropout is the identity in eval mode")
+    let x = torch.rand(8, 4)
+    // In eval mode dropout passes its input through untouched: the block is the linear layer alone.
+    let linear = model.body.layers[0] as! nn.Linear
+    assertClose(model.body(x), x.matmul(linear.weight.t()) + linear.bias!, rtol: 0, atol: 0)
+    XCTAssertTrue(model.extra[0](x) === x, "eval-mode dropout returns its input")
     model.train()
     XCTAssertTrue(model.modules().allSatisfy { $0.isTraining })
     let dropped = nn.Dropout(p: 0.5)(torch.ones(1000))
@@ -233,20 +237,34 @@ final class NNTests: XCTestCase {
     XCTAssertTrue(model.parameters().allSatisfy { !$0.requiresGrad })
     let w = torch.empty(300, 200)
     nn.`init`.xavierUniform_(w)
-    XCTAssertLessThanOrEqual(w.abs().max().item(), (6.0 / 500).squareRoot())
+    // U(-a, a) with a = sqrt(6 / (fan_in + fan_out)): within the bound, reaching near it on
+    // both sides, with the uniform's standard deviation a / sqrt(3).
+    let bound = (6.0 / 500).squareRoot()
+    XCTAssertLessThanOrEqual(w.abs().max().item(), bound)
+    XCTAssertGreaterThan(w.max().item(), 0.99 * bound)
+    XCTAssertLessThan(w.min().item(), -0.99 * bound)
+    XCTAssertEqual(w.std().item(), bound / 3.0.squareRoot(), accuracy: 0.002)
     nn.`init`.kaimingNormal_(w, nonlinearity: "relu")
     XCTAssertEqual(w.std().item(), (2.0 / 200).squareRoot(), accuracy: 0.005)
   }
 
-  func testFunctionalMatchesLayers() {
-    let x = torch.randn(4, 6)
-    assertClose(F.relu(x), nn.ReLU()(x))
-    assertClose(F.softmax(x, dim: 1), nn.Softmax(dim: 1)(x))
-    assertClose(F.logSoftmax(x, dim: 1), F.softmax(x, dim: 1).log(), atol: 1e-5)
-    assertClose(F.gelu(x), nn.GELU()(x))
-    assertClose(F.dropout(x, p: 0.3, training: false), x)
-    let linear = nn.Linear(6, 2)
-    assertClose(linear(x), x.matmul(linear.weight.t()) + linear.bias!)
+  /// Functionals against values computed here in Double, element by element.
+  func testFunctionalsMatchHandComputedValues() {
+    let x = torch.randn([4, 6], dtype: .float64)
+    let rows = (0..<4).map { i in (0..<6).map { j in x[i, j].item() } }
+    let flat = rows.flatMap { $0 }
+    assertClose(F.relu(x).toArray(Double.self), flat.map { Swift.max($0, 0) }, rtol: 0, atol: 0)
+    assertClose(F.gelu(x).toArray(Double.self), flat.map { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }, rtol: 1e-14, atol: 1e-15)
+    let softmax = rows.flatMap { row -> [Double] in
+      let exps = row.map { Foundation.exp($0) }, total = exps.reduce(0, +)
+      return exps.map { $0 / total }
+    }
+    assertClose(F.softmax(x, dim: 1).toArray(Double.self), softmax, rtol: 1e-14, atol: 1e-15)
+    assertClose(F.logSoftmax(x, dim: 1).toArray(Double.self), softmax.map { Foundation.log($0) }, rtol: 1e-13, atol: 1e-14)
+    XCTAssertTrue(F.dropout(x, p: 0.3, training: false) === x, "eval-mode dropout returns its input")
+    let weight = torch.randn([2, 6], dtype: .float64), bias = torch.tensor([0.5, -1.0], dtype: .float64)
+    let linear = (0..<4).flatMap { i in (0..<2).map { o in (0..<6).reduce(bias[o].item()) { $0 + rows[i][$1] * weight[o, $1].item() } } }
+    assertClose(F.linear(x, weight, bias).toArray(Double.self), linear, rtol: 1e-13, atol: 1e-14)
   }
 
   func testInPlaceDropoutWritesIntoItsInput() {

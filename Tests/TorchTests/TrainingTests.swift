@@ -39,6 +39,7 @@ final class OptimizerTests: XCTestCase {
     for (name, make) in configurations {
       let ours = trajectory(make), theirs = pytorchOptimizerTrajectories[name]!
       let tolerance = name.hasPrefix("adam") ? 0 : 1e-6
+      XCTAssertEqual(ours.count, theirs.count, name)
       for (a, b) in zip(ours, theirs) { XCTAssertEqual(a, b, accuracy: tolerance, name) }
     }
   }
@@ -105,7 +106,7 @@ final class OptimizerTests: XCTestCase {
     var cosines: [Double] = []
     for _ in 0..<4 { cosine.step(); cosines.append(cosine.getLastLr()[0]) }
     let expected = (1...4).map { 0.1 + 0.9 * (1 + Foundation.cos(Double.pi * Double($0) / 4)) / 2 }
-    for (a, b) in zip(cosines, expected) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+    assertClose(cosines, expected, rtol: 0, atol: 1e-12)
   }
 
   func testCrossEntropyIsStableForLargeLogits() {
@@ -264,7 +265,12 @@ final class DataTests: XCTestCase {
 }
 
 final class CheckpointTests: XCTestCase {
-  func path(_ name: String) -> String { NSTemporaryDirectory() + "swift-torch-\(UUID().uuidString)-\(name)" }
+  /// A fresh path in this test process's own folder (removed with the process's other leftovers).
+  func path(_ name: String) -> String {
+    let folder = fixtureFolder + "/files-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder + "/" + name
+  }
 
   func testRoundTripKeepsNamesOrderDTypesAndValues() throws {
     let file = path("model.safetensors")
@@ -277,7 +283,7 @@ final class CheckpointTests: XCTestCase {
     try torch.save(state, to: file, metadata: ["note": "test"])
     let (loaded, metadata) = try torch.loadWithMetadata(from: file)
     XCTAssertEqual(metadata["note"], "test")
-    XCTAssertEqual(Set(loaded.keys), Set(state.keys))
+    XCTAssertEqual(loaded.keys, state.keys, "the order of the saved dict")
     for (key, tensor) in state {
       XCTAssertEqual(loaded[key]!.dtype, tensor.dtype, key)
       XCTAssertTrue(loaded[key]!.equal(tensor), key)
@@ -330,13 +336,26 @@ final class CheckpointTests: XCTestCase {
     }
   }
 
-  func testSaveIsAtomic() throws {
-    let file = path("atomic.safetensors")
-    defer { try? FileManager.default.removeItem(atPath: file) }
+  /// A save replaces the file in one step (a new file renamed over the old): a reader holding
+  /// the old file keeps reading it whole, and a save that cannot be completed leaves the
+  /// destination as it was and no temporary file behind.
+  func testSaveReplacesTheFileAtomically() throws {
+    let file = path("model.safetensors"), folder = (file as NSString).deletingLastPathComponent
+    func inode(_ path: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as! Int }
     try torch.save(StateDict([("w", torch.ones(2))]), to: file)
-    XCTAssertThrowsError(try torch.save(StateDict([("w", torch.ones(2))]), to: "/proc/forbidden/x.safetensors"))
-    let leftovers = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.contains("atomic.safetensors.tmp") }
-    XCTAssertEqual(leftovers, [])
+    let before = try Data(contentsOf: URL(fileURLWithPath: file)), oldInode = try inode(file)
+    let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+    try torch.save(StateDict([("w", torch.zeros(3))]), to: file)
+    XCTAssertNotEqual(try inode(file), oldInode, "the new version is a new file moved into place")
+    XCTAssertEqual(reader.readDataToEndOfFile(), before, "an open reader still sees the old version, whole")
+    XCTAssertEqual(try torch.load(from: file)["w"]?.toArray(Double.self), [0, 0, 0])
+    // Renaming onto a non-empty directory fails: the save throws and cleans up after itself.
+    let blocked = folder + "/blocked"
+    try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: true)
+    XCTAssertTrue(FileManager.default.createFile(atPath: blocked + "/keep", contents: Data([1])))
+    XCTAssertThrowsError(try torch.save(StateDict([("w", torch.ones(1))]), to: blocked))
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["blocked", "model.safetensors"])
+    XCTAssertEqual(try torch.load(from: file)["w"]?.toArray(Double.self), [0, 0, 0])
   }
 }
 

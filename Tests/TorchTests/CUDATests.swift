@@ -212,6 +212,36 @@ extension CUDADriverMockTests {
 }
 
 extension CUDADriverMockTests {
+  /// The README's host-side figures for a CUDA training step of the seed model (SGD), with a
+  /// stand-in driver whose launches return at once: kernel launches per step and peak device
+  /// memory, both deterministic.
+  func testSeedModelStepLaunchCountAndPeakMemory() throws {
+    let nvrtc: NVRTC
+    do { nvrtc = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed: \(error)") }
+    let driver = try CUDADriver(path: buildMock())
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: nvrtc, cublasPath: "/nonexistent", kernelCache: testKernelCache)
+    Backends.register(backend)
+    defer { Backends.unregister(.cuda(0)) }
+    typealias Count = @convention(c) () -> Int32
+    let launches = try XCTUnwrap(driver.library.symbol("mock_launch_count", Count.self))
+    torch.manualSeed(0)
+    let model = NeuralNetwork().to(.cuda(0))
+    let optimizer = optim.SGD(model.parameters(), lr: 1e-3)
+    let x = torch.rand(64, 1, 28, 28).to(.cuda(0)), y = torch.randint(0, 10, [64]).to(.cuda(0))
+    func step() {
+      let loss = F.crossEntropy(model(x), y)
+      loss.backward()
+      optimizer.step()
+      optimizer.zeroGrad()
+    }
+    step()
+    backend.resetPeakMemoryStats()
+    let before = launches()
+    step()
+    XCTAssertEqual(launches() - before, 39, "kernel launches per step (README)")
+    XCTAssertEqual(backend.maxMemoryAllocated, 5_899_008, "peak device memory at batch 64 (README)")
+  }
+
   /// Row-major products through a mock cuBLAS that computes the column-major GEMM it is
   /// asked for: every transpose layout must give A·B.
   func testCuBLASRowMajorMappingGivesTheRightProduct() throws {

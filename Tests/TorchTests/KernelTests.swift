@@ -65,11 +65,35 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual((x / y).toArray(), zip(xs, ys).map { $0 / $1 })
         XCTAssertEqual(x.relu().toArray(), xs.map { Swift.max($0, 0) })
         XCTAssertEqual(x.sum().item(), xs.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
+        // add(alpha:) is one FMA, as PyTorch's kernel: with alpha 0.1 (not a float) the fused
+        // and unfused results differ in some elements, so this tells them apart.
+        let alpha: Float = 0.1
+        let fused = zip(xs, ys).map { $0.addingProduct(alpha, $1) }, unfused = zip(xs, ys).map { $0 + alpha * $1 }
+        if n >= 1000 { XCTAssertNotEqual(fused, unfused, "the check must discriminate") }
         let copy = x.clone()
-        torch.noGrad { copy.add_(y, alpha: 0.5) }
-        XCTAssertEqual(copy.toArray(), zip(xs, ys).map { $0 + 0.5 * $1 })
+        torch.noGrad { copy.add_(y, alpha: Double(alpha)) }
+        XCTAssertEqual(copy.toArray(), fused, "add_ in place")
+        XCTAssertEqual(x.add(y, alpha: Double(alpha)).toArray(), fused, "add out of place")
+        XCTAssertEqual(x.add(y.t().t(), alpha: Double(alpha)).toArray(), fused)
       }
     }
+  }
+
+  /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
+  /// do not depend on it.
+  func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {
+    assertStops("reportThreads", with: "threads=3", environment: ["TORCH_NUM_THREADS": "3", "OMP_NUM_THREADS": "5"])
+    assertStops("reportThreads", with: "threads=5", environment: ["TORCH_NUM_THREADS": "", "OMP_NUM_THREADS": "5"])
+    let saved = torch.getNumThreads()
+    defer { torch.setNumThreads(saved) }
+    torch.manualSeed(4)
+    let a = torch.randn(300, 200), b = torch.randn(200, 150)
+    torch.setNumThreads(1)
+    XCTAssertEqual(torch.getNumThreads(), 1)
+    let single = a.mm(b).toArray(Float.self)
+    torch.setNumThreads(2)
+    XCTAssertEqual(torch.getNumThreads(), 2)
+    XCTAssertEqual(a.mm(b).toArray(Float.self), single, "the same bits on one thread and two")
   }
 
   func testAdamKernelMatchesTensorEquations() {

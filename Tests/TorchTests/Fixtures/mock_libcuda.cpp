@@ -30,6 +30,9 @@ const unsigned char *mock_recorded_parameter(int i) { return recorded[i]; }
 unsigned mock_recorded_grid(int i) { return recordedGrid[i]; }
 unsigned mock_recorded_block(int i) { return recordedBlock[i]; }
 int mock_free_count(void) { return frees; }
+static int launches = 0;
+/// How many kernels were launched (the README's per-step figure is pinned with it).
+int mock_launch_count(void) { return launches; }
 
 static int status(void) {
   int code = failNext;
@@ -106,6 +109,7 @@ int cuModuleGetFunction(void **f, void *, const char *name) {
 #ifndef OMIT_LAUNCH
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                    unsigned, void *, void **params, void **) {
+  launches++;
   recordedGrid[0] = gx; recordedGrid[1] = gy; recordedGrid[2] = gz;
   recordedBlock[0] = bx; recordedBlock[1] = by; recordedBlock[2] = bz;
   for (int i = 0; i < 4 && params && params[i]; i++) memcpy(recorded[i], params[i], 160);

@@ -4,6 +4,7 @@ Swift tests rebuild by name. Run with PyTorch installed:
     python3 scripts/generate_golden.py > Tests/TorchTests/PyTorchGolden.swift
 """
 import hashlib
+import os
 
 import torch
 import torch.nn.functional as F
@@ -389,6 +390,22 @@ def main():
     print()
     print("/// Every 997th bit pattern of `torch.randn(100003)` after `torch.manual_seed(0)`.")
     print("let pytorchRandnBits: [UInt32] = [" + ", ".join(str(b) for b in randn_bits()) + "]")
+    print()
+    print("/// What PyTorch's safetensors reader finds in Fixtures/swift_written.safetensors, a file")
+    print("/// written by this package's torch.save: dtype, shape and values per key, in file order.")
+    print("let pytorchReadOfSwiftFile: [(key: String, dtype: String, shape: [Int], values: [Double])] = [")
+    for key, tensor in read_swift_written_file():
+        values = ", ".join(repr(float(v)) for v in tensor.flatten().tolist())
+        print(f"  ({swift_string(key)}, {swift_string(str(tensor.dtype))}, {list(tensor.shape)}, [{values}]),")
+    print("]")
+
+
+def read_swift_written_file():
+    """Loads the Swift-written checkpoint in PyTorch (the direction Swift -> PyTorch)."""
+    from safetensors.torch import load_file
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    return list(load_file(os.path.join(here, "..", "Tests", "TorchTests", "Fixtures", "swift_written.safetensors")).items())
 
 
 if __name__ == "__main__":

@@ -336,6 +336,30 @@ final class CheckpointTests: XCTestCase {
     }
   }
 
+  /// Swift → PyTorch: Fixtures/swift_written.safetensors is byte for byte what `torch.save`
+  /// writes for this state dict, and the generator loaded it with PyTorch's safetensors reader;
+  /// PyTorch read back every key, dtype, shape and value (in file order).
+  func testCheckpointsWrittenHereLoadInPyTorch() throws {
+    let state = StateDict([
+      ("weight", torch.arange(6.0).reshape([2, 3])), ("bias", torch.tensor([-1.5, 2.25])),
+      ("long", torch.tensor([1, -2, 3])), ("double", torch.tensor([[0.1]], dtype: .float64)),
+      ("flag", torch.tensor([true, false])), ("byte", torch.tensor([7, 255], dtype: .uint8)),
+    ])
+    let file = path("written.safetensors")
+    try torch.save(state, to: file)
+    let fixture = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/swift_written", withExtension: "safetensors"))
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), try Data(contentsOf: fixture),
+                   "the fixture PyTorch read is what torch.save writes now (else rewrite it and regenerate)")
+    XCTAssertEqual(pytorchReadOfSwiftFile.map(\.key).sorted(), state.keys.sorted())
+    let torchNames: [DType: String] = [.float32: "torch.float32", .float64: "torch.float64", .int64: "torch.int64", .bool: "torch.bool", .uint8: "torch.uint8"]
+    for read in pytorchReadOfSwiftFile {
+      let tensor = try XCTUnwrap(state[read.key])
+      XCTAssertEqual(read.dtype, torchNames[tensor.dtype], read.key)
+      XCTAssertEqual(read.shape, tensor.shape.dims, read.key)
+      XCTAssertEqual(read.values, tensor.toArray(Double.self), read.key)
+    }
+  }
+
   /// A save replaces the file in one step (a new file renamed over the old): a reader holding
   /// the old file keeps reading it whole, and a save that cannot be completed leaves the
   /// destination as it was and no temporary file behind.

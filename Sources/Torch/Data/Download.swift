@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 #if canImport(Glibc)
@@ -123,6 +124,12 @@ enum Download {
 /// Writes files atomically: into a temporary file beside the target, then a rename, so
 /// readers never see a partial file and a failure leaves the old file untouched.
 enum AtomicFile {
+  /// How many finished files were flushed to disk before being moved into place (what the
+  /// tests observe: a crash-free test cannot otherwise tell a flushed file from one in cache).
+  static let flushes = Atomic<Int>(0)
+
+  /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
+  /// `path`: readers see the old file or the new one, whole, even across a crash.
   static func write(_ bytes: [UInt8], to path: String) throws(TorchError) {
     let directory = (path as NSString).deletingLastPathComponent
     if !directory.isEmpty {
@@ -145,6 +152,7 @@ enum AtomicFile {
       written += n
     }
     let synced = fsync(fd) == 0
+    if synced { flushes.add(1, ordering: .relaxed) }
     close(fd)
     guard synced, rename(temporary, path) == 0 else {
       let reason = String(cString: strerror(errno))

@@ -151,14 +151,20 @@ enum AtomicFile {
       }
       written += n
     }
-    let synced = fsync(fd) == 0
-    if synced { flushes.add(1, ordering: .relaxed) }
+    let synced = flush(fd)
     close(fd)
     guard synced, rename(temporary, path) == 0 else {
       let reason = String(cString: strerror(errno))
       unlink(temporary)
       throw .io(path: path, reason: "could not move the finished file into place: \(reason)")
     }
+  }
+
+  /// fsync, counted.
+  private static func flush(_ fd: Int32) -> Bool {
+    guard fsync(fd) == 0 else { return false }
+    flushes.add(1, ordering: .relaxed)
+    return true
   }
 
   /// Reads a whole file.

@@ -388,3 +388,57 @@ final class CheckpointTests: XCTestCase {
 final class NeuralNetworkForCheckpoints: Module {
   let linear_relu_stack = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
 }
+
+/// The README's FashionMNIST claim on data the tests may use: one seeded SGD epoch of the
+/// tutorial's model on the 5,000-image sample shipped with the example gives PyTorch's losses
+/// and test result (Fixtures/fashion_sample_goldens.json, from scripts/generate_fashion_goldens.py).
+final class FashionSampleTests: XCTestCase {
+  struct Golden: Decodable {
+    let generatorMD5: String
+    let trainImages: Int
+    let testImages: Int
+    let losses: [Double]
+    let testCorrect: Int
+    let testLoss: Double
+  }
+
+  func testOneEpochOnTheShippedSampleMatchesPyTorch() throws {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let script = repository.appendingPathComponent("scripts/generate_fashion_goldens.py")
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/fashion_sample_goldens", withExtension: "json"))
+    let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), golden.generatorMD5, "regenerate fashion_sample_goldens.json")
+    let sample = repository.appendingPathComponent("Examples/FashionMNIST/Resources/sample").path
+
+    torch.manualSeed(0)
+    let train = try datasets.FashionMNIST(root: sample, train: true, transform: transforms.ToTensor())
+    let test = try datasets.FashionMNIST(root: sample, train: false, transform: transforms.ToTensor())
+    XCTAssertEqual([train.count, test.count], [golden.trainImages, golden.testImages])
+    let model = NeuralNetwork()
+    let lossFn = nn.CrossEntropyLoss()
+    let optimizer = optim.SGD(model.parameters(), lr: 1e-3)
+    var losses: [Double] = []
+    model.train()
+    for (batch, (X, y)) in DataLoader(train, batchSize: 64, shuffle: true).enumerated() {
+      let loss = lossFn(model(X), y)
+      loss.backward()
+      optimizer.step()
+      optimizer.zeroGrad()
+      if batch % 10 == 0 { losses.append(loss.item()) }
+    }
+    model.eval()
+    var correct = 0, testLoss = 0.0, batches = 0
+    torch.noGrad {
+      for (X, y) in DataLoader(test, batchSize: 64) {
+        let pred = model(X)
+        testLoss += lossFn(pred, y).item()
+        correct += Int(pred.argmax(1).eq(y).to(.int64).sum().item())
+        batches += 1
+      }
+    }
+    // Summation order differs from MKL's, so losses agree to float32 rounding, not bit for bit.
+    assertClose(losses, golden.losses, rtol: 1e-5, atol: 1e-6, "training losses")
+    XCTAssertEqual(correct, golden.testCorrect, "test images classified correctly")
+    XCTAssertEqual(testLoss / Double(batches), golden.testLoss, accuracy: 1e-5)
+  }
+}

@@ -123,7 +123,7 @@ final class DataTests: XCTestCase {
   var directory: String!
 
   override func setUpWithError() throws {
-    directory = NSTemporaryDirectory() + "swift-torch-\(UUID().uuidString)"
+    directory = fixtureFolder + "/data-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   }
 

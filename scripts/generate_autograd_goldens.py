@@ -205,6 +205,15 @@ def module_state(values, names):
     }
     for key, module in modules.items():
         names["repr_" + key] = repr(module)
+    torch.set_printoptions(precision=2)
+    names["print_precision2"] = repr(torch.tensor([1 / 3, 2 / 3]))
+    torch.set_printoptions(profile="default")
+    torch.set_printoptions(sci_mode=True)
+    names["print_sci"] = repr(torch.tensor([1 / 3, 2 / 3]))
+    torch.set_printoptions(profile="default")
+    torch.set_printoptions(threshold=5, edgeitems=2)
+    names["print_threshold5_edge2"] = repr(torch.arange(10))
+    torch.set_printoptions(profile="default")
 
 
 def main():

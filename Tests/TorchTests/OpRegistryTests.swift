@@ -44,6 +44,9 @@ final class OpRegistryTests: XCTestCase {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/generate_golden.py")
     XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), pytorchGoldenGeneratorMD5,
                    "PyTorchGolden.swift was written by another version of scripts/generate_golden.py: regenerate it")
+    let seedScript = script.deletingLastPathComponent().appendingPathComponent("seed_reference.py")
+    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: seedScript))), pytorchSeedReferenceMD5,
+                   "the seed outputs came from another version of scripts/seed_reference.py: regenerate PyTorchGolden.swift")
   }
 
   func testEveryOpMatchesPyTorch() {

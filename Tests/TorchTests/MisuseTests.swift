@@ -33,6 +33,7 @@ final class MisuseTests: XCTestCase {
     },
     // Not misuse: reports the pool size the environment gave, through the same child mechanism.
     "reportThreads": { torchFail("threads=\(torch.getNumThreads())") },
+    "splitNegative": { _ = torch.arange(6).split([-2, 8]) },
     "cudaHostPointer": { _ = torch.ones(2).cuda().storage.data },
     "cudaMissingKernel": { _ = torch.tensor([true, false]).cuda().gather(0, torch.tensor([1]).cuda()) },
     "intDivInPlace": { torch.tensor([1, 2]).div_(2) },

@@ -119,6 +119,55 @@ final class OptimizerTests: XCTestCase {
   }
 }
 
+/// Hostile or inconsistent optimizer state (issue 11's reproducers): nothing changes unless
+/// everything is valid, and nothing writes out of bounds.
+final class OptimizerStateValidationTests: XCTestCase {
+  func makeAdam() -> (Tensor, optim.Adam) {
+    let w = nn.Parameter(torch.ones(1 << 10))
+    let adam = optim.Adam([w], lr: 0.01)
+    w.grad = torch.onesLike(w)
+    adam.step()
+    return (w, adam)
+  }
+
+  func testMomentsOfAnotherDTypeAreCastAsPyTorchDoes() throws {
+    let (w, adam) = makeAdam()
+    var saved = adam.stateDict()
+    saved["state.0.exp_avg"] = torch.full([1 << 10], 3, dtype: .uint8)
+    saved["state.0.exp_avg_sq"] = torch.full([1 << 10], 4.0, dtype: .float64)
+    try adam.loadStateDict(saved)
+    XCTAssertEqual(adam.state[ObjectIdentifier(w)]?["exp_avg"]?.dtype, .float32)
+    XCTAssertEqual(adam.state[ObjectIdentifier(w)]?["exp_avg_sq"]?.dtype, .float32)
+    w.grad = torch.onesLike(w)
+    adam.step()
+    XCTAssertTrue(w.toArray(Double.self).allSatisfy(\.isFinite))
+    XCTAssertEqual(adam.state[ObjectIdentifier(w)]?["exp_avg"]?[0].item() ?? 0, 0.9 * 3 + 0.1, accuracy: 1e-6)
+  }
+
+  func testInvalidStateIsRejectedAndChangesNothing() {
+    let (_, adam) = makeAdam()
+    let good = adam.stateDict()
+    func rejects(_ edit: (inout StateDict) -> Void, _ message: String) {
+      var saved = good
+      edit(&saved)
+      saved["param_groups.0.lr"] = torch.tensor(0.5, dtype: .float64)  // would change if applied
+      XCTAssertThrowsError(try adam.loadStateDict(saved)) { error in
+        XCTAssertTrue("\(error)".contains(message), "«\(error)» lacks «\(message)»")
+      }
+      XCTAssertEqual(adam.paramGroups[0].lr, 0.01, "a failed load leaves lr as it was")
+    }
+    rejects({ $0["state.-1.exp_avg"] = torch.zeros(1 << 10) }, "unexpected optimizer state key state.-1.exp_avg")
+    rejects({ $0["state.0.exp_avg"] = nil }, "lacks exp_avg")
+    rejects({ $0["state.0.step"] = torch.zeros(3) }, "state.0.step must be one number")
+    rejects({ $0["param_groups.0.eps"] = torch.zeros(2) }, "param_groups.0.eps must be one number")
+    rejects({ $0["state.0.exp_avg_sq"] = torch.zeros(5) }, "has shape torch.Size([5]) but its parameter has torch.Size([1024])")
+  }
+
+  func testSplitWithNegativeSizesStops() {
+    assertStops("splitNegative", with: "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=[-2, 8]")
+  }
+}
+
 final class DataTests: XCTestCase {
   var directory: String!
 

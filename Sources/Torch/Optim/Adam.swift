@@ -59,6 +59,12 @@ extension optim {
                                                expAvgSq: s["exp_avg_sq"]!, maxExpAvgSq: s["max_exp_avg_sq"])
     }
 
+    override func requiredState(groupOf parameter: Tensor, in groups: [ParamGroup]) -> Set<String> {
+      let group = groups.first { $0.params.contains { $0 === parameter } }
+      let amsgrad = group.map { option($0, .amsgrad) != 0 } ?? false
+      return amsgrad ? ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["step", "exp_avg", "exp_avg_sq"]
+    }
+
     /// Adam's extra entries: `betas` as one tuple, and PyTorch's `capturable` and
     /// `decoupled_weight_decay` flags.
     override func reprOptions(_ group: ParamGroup) -> [String: String] {

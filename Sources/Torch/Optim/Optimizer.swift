@@ -84,42 +84,61 @@ extension optim {
     }
 
     /// Restores a state dict saved by `stateDict()` from an optimizer over parameters of the
-    /// same shapes; tensors are copied so the saved dict stays unchanged.
+    /// same shapes. Everything is checked before anything changes (a failed load leaves the
+    /// optimizer as it was); per-parameter tensors are copied and, as PyTorch does, cast to
+    /// their parameter's dtype and device (the step count stays a float scalar).
     public func loadStateDict(_ saved: StateDict) throws {
       let params = paramGroups.flatMap(\.params)
-      var restored: [ObjectIdentifier: [String: Tensor]] = [:]
+      var restored: [Int: [String: Tensor]] = [:]
+      var groups = paramGroups
       for key in saved.keys {
         let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-        guard parts.count == 3, let index = Int(parts[1]) else {
+        guard parts.count == 3, let index = Int(parts[1]), index >= 0 else {
           throw TorchError.stateDict("unexpected optimizer state key \(key)")
         }
         let value = saved[key]!
-        if parts[0] == "state" {
+        switch parts[0] {
+        case "state":
           guard index < params.count else {
             throw TorchError.stateDict("optimizer state refers to parameter \(index), but the optimizer has \(params.count)")
           }
-          restored[ObjectIdentifier(params[index]), default: [:]][parts[2]] = value.clone().detach()
-        } else if parts[0] == "param_groups" {
-          guard index < paramGroups.count else {
+          let p = params[index]
+          if parts[2] == "step" {
+            guard value.numel() == 1, value.device == .cpu else { throw TorchError.stateDict("\(key) must be one number, got shape \(value.shape)") }
+            restored[index, default: [:]]["step"] = value.to(.float32).reshape([]).clone().detach()
+          } else {
+            guard value.dims == p.dims else {
+              throw TorchError.stateDict("optimizer state \(parts[2]) has shape \(value.shape) but its parameter has \(p.shape)")
+            }
+            restored[index, default: [:]][parts[2]] = value.to(p.dtype).to(p.device).clone().detach()
+          }
+        case "param_groups":
+          guard index < groups.count else {
             throw TorchError.stateDict("loaded state dict has a different number of parameter groups")
           }
           guard let option = HyperParameter(rawValue: parts[2]) else {
             throw TorchError.stateDict("unexpected optimizer option \(parts[2]) in \(key)")
           }
-          if option == .lr { paramGroups[index].lr = value.item() } else { paramGroups[index].options[option] = value.item() }
-        } else {
+          guard value.numel() == 1, value.dtype.isFloatingPoint || value.dtype == .int64 else {
+            throw TorchError.stateDict("\(key) must be one number, got shape \(value.shape)")
+          }
+          if option == .lr { groups[index].lr = value.item() } else { groups[index].options[option] = value.item() }
+        default:
           throw TorchError.stateDict("unexpected optimizer state key \(key)")
         }
       }
-      for (id, tensors) in restored {
-        if let p = params.first(where: { ObjectIdentifier($0) == id }) {
-          for (name, tensor) in tensors where name != "step" && tensor.dims != p.dims {
-            throw TorchError.stateDict("optimizer state \(name) has shape \(tensor.shape) but its parameter has \(p.shape)")
-          }
+      for (index, tensors) in restored {
+        let missing = requiredState(groupOf: params[index], in: groups).subtracting(tensors.keys).sorted()
+        guard missing.isEmpty else {
+          throw TorchError.stateDict("optimizer state of parameter \(index) lacks \(missing.joined(separator: ", "))")
         }
       }
-      state = restored
+      paramGroups = groups
+      state = Dictionary(uniqueKeysWithValues: restored.map { (ObjectIdentifier(params[$0.key]), $0.value) })
     }
+
+    /// The state entries a parameter's state must hold once it exists (checked on load).
+    func requiredState(groupOf parameter: Tensor, in groups: [ParamGroup]) -> Set<String> { [] }
 
     var typeName: String { String(describing: type(of: self)) }
 

@@ -252,6 +252,8 @@ extension Tensor {
   /// Pieces of the given sizes along `dim` (`split` with a list).
   public func split(_ sizes: [Int], dim: Int = 0) -> [Tensor] {
     let d = wrapDim(dim, dims.count)
+    torchCheck(sizes.allSatisfy { $0 >= 0 },
+      "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=\(sizes)")
     torchCheck(sizes.reduce(0, +) == dims[d],
       "split_with_sizes expects split_sizes to sum exactly to \(dims[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(sizes)")
     var start = 0

@@ -178,6 +178,18 @@ final class DataTests: XCTestCase {
 
   override func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
 
+  /// Dims whose product overflows, or a zero dim beside huge ones, are errors, not traps.
+  func testIDXHeadersWithImpossibleDimsAreErrors() {
+    for dims in [[0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], [0, 0xFFFF_FFFF, 0xFFFF_FFFF]] {
+      var bytes: [UInt8] = [0, 0, 8, 3]
+      for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+      bytes += [1, 2, 3]
+      XCTAssertThrowsError(try IDX.parse(bytes, path: "hostile.idx", expectedDims: 3), "\(dims)") { error in
+        XCTAssertTrue("\(error)".contains("hostile.idx"), "\(error)")
+      }
+    }
+  }
+
   /// IDX bytes: magic, dims, then `values`.
   func idx(_ dims: [Int], _ values: [UInt8]) -> [UInt8] {
     var bytes: [UInt8] = [0, 0, 8, UInt8(dims.count)]
@@ -406,6 +418,47 @@ final class CheckpointTests: XCTestCase {
       XCTAssertEqual(read.dtype, torchNames[tensor.dtype], read.key)
       XCTAssertEqual(read.shape, tensor.shape.dims, read.key)
       XCTAssertEqual(read.values, tensor.toArray(Double.self), read.key)
+    }
+  }
+
+  /// Whatever we save loads: zero-element tensors among others in any order (the header is a
+  /// dictionary, so equal offsets once sorted by chance), shapes with a zero dim; a reserved name
+  /// is refused at save time instead of producing a file that cannot load.
+  func testEverySavedFileLoads() throws {
+    let shapes: [[Int]] = [[1], [2], [3], [4], [5], [0], [2], [3, 0], [0, 4], []]
+    for rotation in 0..<shapes.count {
+      var state = StateDict()
+      for (i, shape) in (shapes[rotation...] + shapes[..<rotation]).enumerated() {
+        state["t\(i)"] = torch.ones(shape) * Double(i)
+      }
+      let file = path("rotation\(rotation).safetensors")
+      try torch.save(state, to: file)
+      let loaded = try torch.load(from: file)
+      XCTAssertEqual(loaded.keys.sorted(), state.keys.sorted())
+      for (key, tensor) in state {
+        XCTAssertEqual(loaded[key]?.shape.dims, tensor.shape.dims, key)
+        XCTAssertTrue(loaded[key]?.equal(tensor) ?? false, key)
+      }
+    }
+    let reserved = path("reserved.safetensors")
+    XCTAssertThrowsError(try torch.save(StateDict([("__metadata__", torch.ones(1))]), to: reserved)) { error in
+      XCTAssertTrue("\(error)".contains("reserves"), "\(error)")
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: reserved))
+  }
+
+  /// Shapes whose byte count overflows are a thrown error naming the file, not a trap.
+  func testOverflowingShapesAreAnError() throws {
+    for shape in ["[2147483648, 2147483648]", "[549755813888, 4194304]", "[0, 549755813888, 549755813888]"] {
+      var header = Array(#"{"w":{"dtype":"F32","shape":SHAPE,"data_offsets":[0,4]}}"#.replacingOccurrences(of: "SHAPE", with: shape).utf8)
+      while header.count % 8 != 0 { header.append(0x20) }
+      var bytes = (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header
+      bytes += [0, 0, 0, 0]
+      let file = path("overflow.safetensors")
+      try Data(bytes).write(to: URL(fileURLWithPath: file))
+      XCTAssertThrowsError(try torch.load(from: file), shape) { error in
+        XCTAssertTrue("\(error)".contains(file), "\(error)")
+      }
     }
   }
 

@@ -13,7 +13,12 @@ enum IDX {
     let headerLength = 4 + 4 * expectedDims
     guard bytes.count >= headerLength else { throw .corruptFile(path: path, reason: "truncated IDX header") }
     let dims = (0..<expectedDims).map { d in bytes[(4 + 4 * d)..<(8 + 4 * d)].reduce(0) { $0 << 8 | Int($1) } }
-    let count = dims.reduce(1, *)
+    var count = 1
+    for d in dims {
+      let (product, overflow) = count.multipliedReportingOverflow(by: d)
+      guard !overflow else { throw .corruptFile(path: path, reason: "IDX dims \(dims) describe more elements than can exist") }
+      count = product
+    }
     guard bytes.count - headerLength == count else {
       throw .corruptFile(path: path, reason: "IDX data holds \(bytes.count - headerLength) bytes but the header promises \(count) (dims \(dims))")
     }

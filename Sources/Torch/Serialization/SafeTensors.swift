@@ -89,12 +89,16 @@ enum SafeTensors {
         let (product, o) = acc.0.multipliedReportingOverflow(by: d)
         return (product, acc.1 || o)
       }
-      guard !overflow, count.multipliedReportingOverflow(by: type.itemSize).partialValue == offsets[1] - offsets[0] else {
-        throw fail("entry \(name) has \(offsets[1] - offsets[0]) bytes, but shape \(shape) of \(dtypeCode) needs \(count * type.itemSize)")
+      let (needed, tooBig) = count.multipliedReportingOverflow(by: type.itemSize)
+      guard !overflow, !tooBig else { throw fail("entry \(name) has shape \(shape), too large to address") }
+      guard needed == offsets[1] - offsets[0] else {
+        throw fail("entry \(name) has \(offsets[1] - offsets[0]) bytes, but shape \(shape) of \(dtypeCode) needs \(needed)")
       }
       entries.append((name, type, shape, offsets[0], offsets[1]))
     }
-    entries.sort { $0.begin < $1.begin }
+    // By offset, an empty tensor before a non-empty one at the same offset (header order is a
+    // dictionary's, so it must not decide).
+    entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
     var expected = 0
     for entry in entries {
       guard entry.begin == expected else { throw fail("tensor data overlaps or leaves a gap before \(entry.name)") }
@@ -117,6 +121,9 @@ extension torch {
   /// Saves tensors by name in the safetensors format, atomically (`torch.save`; the file
   /// loads in PyTorch with `safetensors.torch.load_file`).
   public static func save(_ state: StateDict, to path: String, metadata: [String: String] = [:]) throws {
+    guard state["__metadata__"] == nil else {
+      throw TorchError.io(path: path, reason: "a tensor cannot be named __metadata__: the safetensors format reserves that key")
+    }
     try AtomicFile.write(SafeTensors.encode(state, metadata: metadata), to: path)
   }
 

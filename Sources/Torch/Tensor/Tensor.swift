@@ -64,8 +64,10 @@ public final class Tensor {
   public var device: Device { storage.device }
   public var isCuda: Bool { if case .cuda = device { true } else { false } }
 
-  /// True when the elements are laid out densely in row-major order.
+  /// True when the elements are laid out densely in row-major order (a tensor without
+  /// elements always is, as in PyTorch).
   public var isContiguous: Bool {
+    if dims.contains(0) { return true }
     var expected = 1
     for i in Swift.stride(from: dims.count - 1, through: 0, by: -1) where dims[i] != 1 {
       if elementStrides[i] != expected { return false }

@@ -33,6 +33,22 @@ final class MisuseTests: XCTestCase {
     },
     // Not misuse: reports the pool size the environment gave, through the same child mechanism.
     "reportThreads": { torchFail("threads=\(torch.getNumThreads())") },
+    "zerosNegative": { _ = torch.zeros(-1, 2) },
+    "emptyNegative": { _ = torch.empty(3, -2) },
+    "eyeNegative": { _ = torch.eye(-1) },
+    "linspaceNegative": { _ = torch.linspace(0, 1, steps: -1) },
+    "linearNegative": { _ = nn.Linear(-1, 2) },
+    "chunkZero": { _ = torch.arange(6).chunk(0) },
+    "chunkNegative": { _ = torch.arange(6).chunk(-2) },
+    "arangeHuge": { _ = torch.arange(0.0, 1e300) },
+    "arangeIntOverflow": { _ = torch.arange(Int.min, Int.max) },
+    "randpermNegative": { _ = torch.randperm(-1) },
+    "emptyHuge": { _ = torch.empty(1 << 40) },
+    "viewNegative": { _ = torch.arange(6).view(-2, -3) },
+    "expandNegative": { _ = torch.arange(3).expand(-2, 3) },
+    "narrowNegative": { _ = torch.arange(6).narrow(0, start: 1, length: -3) },
+    "leafViewInPlace": { _ = torch.ones([2, 2], requiresGrad: true)[0].add_(1.0) },
+    "indexSelectNegative": { _ = torch.arange(6).indexSelect(0, torch.tensor([-1])) },
     "splitNegative": { _ = torch.arange(6).split([-2, 8]) },
     "cudaHostPointer": { _ = torch.ones(2).cuda().storage.data },
     "cudaMissingKernel": { _ = torch.tensor([true, false]).cuda().gather(0, torch.tensor([1]).cuda()) },
@@ -80,6 +96,23 @@ final class MisuseTests: XCTestCase {
     assertStops("targetRange", with: "IndexError: Target 3 is out of bounds.")
     assertStops("rngStateSize", with: "Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 but found the input RNG state size to be 10")
     assertStops("secondBackward", with: "Trying to backward through the graph a second time")
+    // Sizes and arguments that used to trap without a message or run on (issue 11).
+    assertStops("zerosNegative", with: "zeros: Dimension size must be non-negative.")
+    assertStops("emptyNegative", with: "Trying to create tensor with negative dimension -2: [3, -2]")
+    assertStops("eyeNegative", with: "n must be greater or equal to 0, got -1")
+    assertStops("linspaceNegative", with: "number of steps must be non-negative")
+    assertStops("linearNegative", with: "Trying to create tensor with negative dimension -1: [2, -1]")
+    assertStops("chunkZero", with: "chunk expects `chunks` to be greater than 0, got: 0")
+    assertStops("chunkNegative", with: "chunk expects `chunks` to be greater than 0, got: -2")
+    assertStops("arangeHuge", with: "invalid size, possible overflow?")
+    assertStops("arangeIntOverflow", with: "invalid size, possible overflow?")
+    assertStops("randpermNegative", with: "Trying to create tensor with negative dimension -1: [-1]")
+    assertStops("emptyHuge", with: "DefaultCPUAllocator: can't allocate memory: you tried to allocate 4398046511104 bytes")
+    assertStops("viewNegative", with: "invalid shape dimension -2 at index 0 of shape [-2, -3]")
+    assertStops("expandNegative", with: "expand(): the size -2 at dimension 0 is invalid")
+    assertStops("narrowNegative", with: "narrow(): length must be non-negative.")
+    assertStops("leafViewInPlace", with: "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    assertStops("indexSelectNegative", with: "IndexError: index out of range in self")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
   }
 }

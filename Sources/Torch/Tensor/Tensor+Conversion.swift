@@ -59,8 +59,14 @@ extension Tensor {
 
   /// Stops when an in-place write would corrupt autograd, as PyTorch does.
   func checkInPlace() {
-    if GradMode.isEnabled && isLeaf && leafRequiresGrad {
+    guard GradMode.isEnabled else { return }
+    if isLeaf && leafRequiresGrad {
       torchFail("a leaf Variable that requires grad is being used in an in-place operation.")
+    }
+    // A view made directly from such a leaf (x[0], x.view(...)) shares its memory: writing
+    // through it would change the leaf behind autograd's back.
+    for case .leaf(let base)? in gradFn?.edges ?? [] where base.leafRequiresGrad && base.storage === storage {
+      torchFail("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     }
   }
 

@@ -107,10 +107,11 @@ extension torch {
 
   /// A tensor of zeros (`torch.zeros`).
   public static func zeros(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
-    filled(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
+    zeros(shape, dtype: dtype, device: device, requiresGrad: requiresGrad)
   }
   public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
-    filled(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
+    torchCheck(shape.allSatisfy { $0 >= 0 }, "zeros: Dimension size must be non-negative.")
+    return filled(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
   }
 
   /// A tensor of ones (`torch.ones`).
@@ -150,14 +151,18 @@ extension torch {
   /// `start, start+step, ...` below `end` as int64.
   public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64, device: Device = .cpu) -> Tensor {
     torchCheck(step != 0, "step must be nonzero")
-    let count = Swift.max(0, (end - start + step + (step > 0 ? -1 : 1)) / step)
+    let (span, overflow) = end.subtractingReportingOverflow(start)
+    torchCheck(!overflow, "invalid size, possible overflow?")
+    let count = Swift.max(0, span / step + (span % step != 0 && (span > 0) == (step > 0) ? 1 : 0))
     return sequence(count, dtype: dtype, device: device) { Double(start + $0 * step) }
   }
 
   /// Floating-point `arange` (`torch.arange(0., 1., 0.25)`), float32 unless told otherwise.
   public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
     torchCheck(step != 0, "step must be nonzero")
-    let count = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    let size = ((end - start) / step).rounded(.up)
+    torchCheck(size.isFinite && size < Double(Int.max), "invalid size, possible overflow?")
+    let count = Swift.max(0, Int(size))
     return sequence(count, dtype: dtype, device: device) { start + Double($0) * step }
   }
   public static func arange(_ end: Double, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
@@ -168,6 +173,7 @@ extension torch {
   /// computed as PyTorch does: in the tensor's precision, with fused multiply-adds, the
   /// first half counted up from `start` and the second half down from `end`.
   public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+    torchCheck(steps >= 0, "number of steps must be non-negative")
     let half = steps / 2
     func value<T: BinaryFloatingPoint>(_ i: Int, _ start: T, _ end: T) -> T {
       let step = steps > 1 ? (end - start) / T(steps - 1) : 0
@@ -181,6 +187,8 @@ extension torch {
 
   /// The identity matrix (`torch.eye`).
   public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+    torchCheck(n >= 0, "n must be greater or equal to 0, got \(n)")
+    torchCheck(m.map { $0 >= 0 } ?? true, "m must be greater or equal to 0, got \(m ?? 0)")
     let columns = m ?? n
     let result = zeros([n, columns], dtype: dtype)
     for i in 0..<Swift.min(n, columns) { Backends.cpu.fill(result[i, i], with: 1) }

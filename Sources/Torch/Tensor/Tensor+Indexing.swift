@@ -70,7 +70,13 @@ extension Tensor {
   }
 
   /// Rows of `index` along `dim` (`index_select`, node `IndexSelectBackward0`).
-  public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor { indexSelect(dim, index, name: "IndexSelectBackward0") }
+  /// Unlike `x[index]`, negative indices are out of range here, as in PyTorch.
+  public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor {
+    if index.numel() > 0, index.dtype == .int64 {
+      torchCheck(index.detach().min().item() >= 0, "index out of range in self", kind: "IndexError")
+    }
+    return indexSelect(dim, index, name: "IndexSelectBackward0")
+  }
 
   func indexSelect(_ dim: Int, _ index: Tensor, name: String) -> Tensor {
     let d = wrapDim(dim, dims.count)

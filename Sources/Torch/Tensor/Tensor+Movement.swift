@@ -9,6 +9,9 @@ extension Tensor {
   /// Resolves a single -1 in a requested shape, stopping when the sizes disagree.
   private func inferShape(_ shape: [Int]) -> [Int] {
     var shape = shape
+    if let (index, size) = shape.enumerated().first(where: { $0.element < -1 }) {
+      torchFail("invalid shape dimension \(size) at index \(index) of shape \(shape)")
+    }
     let count = numel()
     let known = shape.filter { $0 != -1 }.reduce(1, *)
     let unknown = shape.indices.filter { shape[$0] == -1 }
@@ -169,6 +172,9 @@ extension Tensor {
     torchCheck(shape.count >= dims.count,
       "expand(\(self.typeName), size=\(shape)): the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(dims.count))")
     let lead = shape.count - dims.count
+    for (index, size) in shape.enumerated() where size < -1 || (size == -1 && index < lead) {
+      torchFail("expand(): the size \(size) at dimension \(index) is invalid (-1 keeps an existing dimension; sizes must be non-negative)")
+    }
     var target = shape
     for i in 0..<dims.count {
       if target[lead + i] == -1 { target[lead + i] = dims[i] }
@@ -237,7 +243,8 @@ extension Tensor {
 
   /// `length` elements from `start` along `dim` (`narrow`).
   public func narrow(_ dim: Int, start: Int, length: Int) -> Tensor {
-    slice(dim, start: start, end: start + length)
+    torchCheck(length >= 0, "narrow(): length must be non-negative.")
+    return slice(dim, start: start, end: start + length)
   }
 
   /// Pieces of `splitSize` along `dim`, the last one possibly shorter (`split`).
@@ -265,6 +272,7 @@ extension Tensor {
 
   /// `chunks` nearly equal pieces along `dim` (`chunk`).
   public func chunk(_ chunks: Int, dim: Int = 0) -> [Tensor] {
+    torchCheck(chunks > 0, "chunk expects `chunks` to be greater than 0, got: \(chunks)")
     let d = wrapDim(dim, dims.count)
     return split(Swift.max(1, (dims[d] + chunks - 1) / chunks), dim: d)
   }

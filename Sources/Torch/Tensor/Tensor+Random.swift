@@ -143,6 +143,7 @@ extension torch {
   /// A random permutation of `0..<n` (`torch.randperm`), identical to PyTorch's for a seed.
   public static func randperm(_ n: Int, dtype: DType = .int64, device: Device = .cpu,
                               generator: Generator? = nil) -> Tensor {
+    torchCheck(n >= 0, "Trying to create tensor with negative dimension \(n): [\(n)]")
     var values = (0..<n).map(Int64.init)
     (generator ?? defaultGenerator).withState { state in
       if n < Int(UInt32.max / 20) {

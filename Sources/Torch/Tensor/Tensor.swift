@@ -36,9 +36,16 @@ public final class Tensor {
 
   /// A new contiguous tensor with uninitialized memory.
   init(uninitialized shape: [Int], dtype: DType, device: Device = .cpu) {
-    let count = shape.reduce(1, *)
-    precondition(shape.allSatisfy { $0 >= 0 }, "Trying to create tensor with negative dimension: \(shape)")
-    self.storage = Backends.backend(for: device).allocate(bytes: count * dtype.itemSize)
+    if let negative = shape.first(where: { $0 < 0 }) {
+      torchFail("Trying to create tensor with negative dimension \(negative): \(shape)")
+    }
+    var bytes = dtype.itemSize
+    for d in shape {
+      let (product, overflow) = bytes.multipliedReportingOverflow(by: d)
+      torchCheck(!overflow, "numel: integer multiplication overflow (shape \(shape))")
+      bytes = product
+    }
+    self.storage = Backends.backend(for: device).allocate(bytes: bytes)
     self.dims = shape
     self.elementStrides = contiguousStrides(shape)
     self.storageOffset = 0

@@ -1,5 +1,11 @@
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A caching allocator for CPU tensor memory.
 ///
 /// Freed blocks go onto a free list per size class and are handed out again, so a
@@ -37,7 +43,12 @@ final class CPUAllocator: Sendable {
       return address
     }
     if let reused, let pointer = UnsafeMutableRawPointer(bitPattern: reused) { return pointer }
-    return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    var pointer: UnsafeMutableRawPointer?
+    guard posix_memalign(&pointer, 64, size) == 0, let pointer else {
+      state.withLock { $0.allocatedBytes -= size }
+      torchFail("DefaultCPUAllocator: can't allocate memory: you tried to allocate \(bytes) bytes.")
+    }
+    return pointer
   }
 
   func free(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {

@@ -1,40 +1,33 @@
 """Generates Tests/TorchTests/Fixtures/fashion_sample_goldens.json: PyTorch's one-epoch run of
 the tutorial's model and loops on the 5,000-image FashionMNIST sample shipped with the example
-(Examples/FashionMNIST/Resources/sample), seeded as the Swift test seeds it: the loss every 10th
+(Examples/FashionMNIST/Resources/sample), seeded as the Swift test seeds it (its MD5 covers fashion_common.py too): the loss every 10th
 batch with SGD (lr 1e-3, batch 64, shuffled), then the test accuracy and average loss. Run:
 
     python3 scripts/generate_fashion_goldens.py > Tests/TorchTests/Fixtures/fashion_sample_goldens.json
 """
-import gzip
 import hashlib
 import json
 import os
-import struct
 import sys
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Examples", "FashionMNIST", "Resources", "sample")
+from fashion_common import NeuralNetwork, read_idx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SAMPLE = os.path.join(HERE, "..", "Examples", "FashionMNIST", "Resources", "sample")
 
 
 def idx(name):
-    data = gzip.open(os.path.join(SAMPLE, name + ".gz")).read()
-    dims = data[3]
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
+    return read_idx(os.path.join(SAMPLE, name + ".gz"))
 
 
-class NeuralNetwork(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.linear_relu_stack = nn.Sequential(
-            nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-
-    def forward(self, x):
-        return self.linear_relu_stack(self.flatten(x))
+def generator_md5():
+    """MD5 of this script and the module it imports, so either changing shows in the test."""
+    sources = b"".join(open(os.path.join(HERE, name), "rb").read() for name in ("generate_fashion_goldens.py", "fashion_common.py"))
+    return hashlib.md5(sources).hexdigest()
 
 
 def main():
@@ -62,7 +55,7 @@ def main():
             correct += int((pred.argmax(1) == y).sum().item())
             batches += 1
     json.dump({
-        "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),
+        "generatorMD5": generator_md5(),
         "pytorch": torch.__version__,
         "trainImages": len(train), "testImages": len(test),
         "losses": losses, "testCorrect": correct, "testLoss": total_loss / batches,

@@ -1,8 +1,6 @@
 """PyTorch's side of the FashionMNIST comparison: the tutorial's train/test loops on the
 same data (Debian's files, read with the standard library instead of torchvision), one
 epoch, with its wall time. Usage: python3 scripts/pytorch_fashion_mnist.py [sgd|adam]"""
-import gzip
-import struct
 import sys
 import time
 
@@ -10,25 +8,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from fashion_common import NeuralNetwork, read_idx
+
 ROOT = "/usr/share/datasets/fashion-mnist/"
 
 
 def idx(name):
-    data = gzip.open(ROOT + name + ".gz").read()
-    dims = data[3]
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).reshape(shape)
-
-
-class NeuralNetwork(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.flatten = nn.Flatten()
-        self.linear_relu_stack = nn.Sequential(
-            nn.Linear(28 * 28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
-
-    def forward(self, x):
-        return self.linear_relu_stack(self.flatten(x))
+    return read_idx(ROOT + name + ".gz")
 
 
 start = time.time()

@@ -36,25 +36,11 @@ func gradCheck(_ name: String, _ inputs: [Tensor], eps: Double = 1e-6, tolerance
                file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
   let probe = torch.noGrad { f(inputs) }
   let weights = torch.rand(probe.dims, dtype: .float64) + 0.5
-  func objective() -> Double { torch.noGrad { (f(inputs) * weights).sum().item() } }
   for x in inputs { x.grad = nil }
   (f(inputs) * weights).sum().backward()
-  for (k, x) in inputs.enumerated() where x.requiresGrad {
-    let analytic = x.grad?.toArray(Double.self) ?? [Double](repeating: 0, count: x.numel())
-    let flat = torch.noGrad { x.reshape([-1]) }
-    for i in 0..<x.numel() {
-      let original = flat[i].item()
-      torch.noGrad { flat[i].fill_(original + eps) }
-      let plus = objective()
-      torch.noGrad { flat[i].fill_(original - eps) }
-      let minus = objective()
-      torch.noGrad { flat[i].fill_(original) }
-      let numeric = (plus - minus) / (2 * eps)
-      if !isClose(analytic[i], numeric, rtol: tolerance, atol: tolerance) {
-        XCTFail("\(name): input \(k) element \(i): autograd \(analytic[i]) vs numeric \(numeric)", file: file, line: line)
-        return
-      }
-    }
+  let analytic = inputs.map { $0.grad }
+  compareWithCentralDifferences(name, "autograd", inputs, analytic, eps: eps, tolerance: tolerance, file: file, line: line) {
+    torch.noGrad { (f(inputs) * weights).sum().item() }
   }
 }
 
@@ -64,29 +50,47 @@ func gradCheck(_ name: String, _ inputs: [Tensor], eps: Double = 1e-6, tolerance
 /// of first-order gradients. Inputs must be float64 leaves that require grad.
 func gradGradCheck(_ name: String, _ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-5,
                    file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
-  let w = OpInfo.weights(torch.noGrad { f(inputs) }.dims)
-  let v = inputs.map { OpInfo.weights($0.dims) }
-  func s(createGraph: Bool) -> Tensor? {
-    let gradients = torch.autograd.grad([(f(inputs) * w).sum()], inputs, createGraph: createGraph, allowUnused: true)
-    let terms = zip(gradients, v).compactMap { g, v in g.map { ($0 * v).sum() } }
-    return terms.dropFirst().reduce(terms.first) { total, term in total.map { $0 + term } }
+  let analytic = secondGradients(f(inputs), inputs)
+  compareWithCentralDifferences(name, "second derivative", inputs, analytic, eps: eps, tolerance: tolerance, file: file, line: line) {
+    weightedGradientSum(f(inputs), inputs, createGraph: false)?.item() ?? 0
   }
-  let total = s(createGraph: true)
-  let analytic: [Tensor?] = total.map { $0.requiresGrad ? torch.autograd.grad([$0], inputs, allowUnused: true) : inputs.map { _ in nil } }
-    ?? inputs.map { _ in nil }
-  for (k, x) in inputs.enumerated() {
+}
+
+/// s = Σᵢ ⟨∂⟨w, output⟩/∂xᵢ, vᵢ⟩ with the registry's fixed weights (`OpInfo.weights`) on the
+/// output and on each input; nil when no input gets a gradient.
+func weightedGradientSum(_ output: Tensor, _ inputs: [Tensor], createGraph: Bool, retainGraph: Bool? = nil) -> Tensor? {
+  let gradients = torch.autograd.grad([(output * OpInfo.weights(output.dims)).sum()], inputs,
+                                      retainGraph: retainGraph, createGraph: createGraph, allowUnused: true)
+  let terms = zip(gradients, inputs).compactMap { g, x in g.map { ($0 * OpInfo.weights(x.dims)).sum() } }
+  return terms.dropFirst().reduce(terms.first) { total, term in total.map { $0 + term } }
+}
+
+/// The gradients of `weightedGradientSum` (Hessian-vector products); nil where an input's is zero.
+func secondGradients(_ output: Tensor, _ inputs: [Tensor], retainGraph: Bool? = nil) -> [Tensor?] {
+  guard let total = weightedGradientSum(output, inputs, createGraph: true, retainGraph: retainGraph), total.requiresGrad else {
+    return inputs.map { _ in nil }
+  }
+  return torch.autograd.grad([total], inputs, allowUnused: true)
+}
+
+/// Perturbs each element of each input by ±eps and checks `analytic` (nil: zeros) against the
+/// central difference of `objective`.
+private func compareWithCentralDifferences(_ name: String, _ what: String, _ inputs: [Tensor], _ analytic: [Tensor?],
+                                           eps: Double, tolerance: Double, file: StaticString, line: UInt,
+                                           _ objective: () -> Double) {
+  for (k, x) in inputs.enumerated() where x.requiresGrad {
     let expected = analytic[k]?.toArray(Double.self) ?? [Double](repeating: 0, count: x.numel())
     let flat = torch.noGrad { x.reshape([-1]) }
     for i in 0..<x.numel() {
       let original = flat[i].item()
       torch.noGrad { flat[i].fill_(original + eps) }
-      let plus = s(createGraph: false)?.item() ?? 0
+      let plus = objective()
       torch.noGrad { flat[i].fill_(original - eps) }
-      let minus = s(createGraph: false)?.item() ?? 0
+      let minus = objective()
       torch.noGrad { flat[i].fill_(original) }
       let numeric = (plus - minus) / (2 * eps)
       if !isClose(expected[i], numeric, rtol: tolerance, atol: tolerance) {
-        XCTFail("\(name): input \(k) element \(i): second derivative \(expected[i]) vs numeric \(numeric)", file: file, line: line)
+        XCTFail("\(name): input \(k) element \(i): \(what) \(expected[i]) vs numeric \(numeric)", file: file, line: line)
         return
       }
     }

@@ -506,10 +506,11 @@ final class FashionSampleTests: XCTestCase {
 
   func testOneEpochOnTheShippedSampleMatchesPyTorch() throws {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let script = repository.appendingPathComponent("scripts/generate_fashion_goldens.py")
+    let scripts = ["generate_fashion_goldens.py", "fashion_common.py"].map { repository.appendingPathComponent("scripts/" + $0) }
     let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/fashion_sample_goldens", withExtension: "json"))
     let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
-    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), golden.generatorMD5, "regenerate fashion_sample_goldens.json")
+    let sources = try scripts.flatMap { Array(try Data(contentsOf: $0)) }
+    XCTAssertEqual(MD5.hex(sources), golden.generatorMD5, "regenerate fashion_sample_goldens.json")
     let sample = repository.appendingPathComponent("Examples/FashionMNIST/Resources/sample").path
 
     torch.manualSeed(0)

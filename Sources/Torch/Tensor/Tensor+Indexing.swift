@@ -70,9 +70,10 @@ extension Tensor {
   }
 
   /// Rows of `index` along `dim` (`index_select`, node `IndexSelectBackward0`).
-  /// Unlike `x[index]`, negative indices are out of range here, as in PyTorch.
+  /// Unlike `x[index]`, negative indices are out of range here, as in PyTorch. The CPU kernel
+  /// checks each index; device kernels cannot stop, so indices bound for them are checked first.
   public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor {
-    if index.numel() > 0, index.dtype == .int64 {
+    if device != .cpu, index.numel() > 0, index.dtype == .int64 {
       torchCheck(index.detach().min().item() >= 0, "index out of range in self", kind: "IndexError")
     }
     return indexSelect(dim, index, name: "IndexSelectBackward0")

@@ -13,16 +13,15 @@ extension CPUBackend {
       let source = x.storage.data + x.storageOffset * x.dtype.itemSize
       let destination = out.storage.data + out.storageOffset * out.dtype.itemSize
       for i in 0..<index.numel() {
-        var j = Int(idx[i * step])
-        torchCheck(j >= -x.dims[0] && j < x.dims[0], "index out of range in self", kind: "IndexError")
-        if j < 0 { j += x.dims[0] }
+        let j = Int(idx[i * step])
+        torchCheck(j >= 0 && j < x.dims[0], "index out of range in self", kind: "IndexError")
         (destination + i * rowBytes).copyMemory(from: source + j * rowBytes, byteCount: rowBytes)
       }
       return
     }
     for i in 0..<index.numel() {
       let j = Int(idx[i * step])
-      torchCheck(j >= -x.dims[dim] && j < x.dims[dim],
+      torchCheck(j >= 0 && j < x.dims[dim],
         "index out of range in self", kind: "IndexError")
       copy(x.select(dim, j), into: out.select(dim, i))
     }

@@ -4,15 +4,33 @@ import Foundation
   import Glibc
 #endif
 
-/// A one-thread HTTP/1.1 server on 127.0.0.1 for download tests: serves fixed bodies by
-/// path, 404 otherwise, and stops when closed. Never reaches beyond loopback.
+/// An HTTP/1.1 server on 127.0.0.1 for download tests: serves fixed bodies by path, 404
+/// otherwise, and hostile answers for the downloader's limits (raw bytes, an endless body, a
+/// trickle). Each client gets its own thread; the server stops when closed. Never reaches
+/// beyond loopback.
 final class LocalHTTPServer: @unchecked Sendable {
+  /// What the server sends for a path.
+  enum Answer {
+    /// A 200 response with this body and its length.
+    case body([UInt8])
+    /// These bytes as they are (a whole response, well-formed or not).
+    case raw([UInt8])
+    /// `head`, then zeros until the client goes away.
+    case endless(head: String)
+    /// `head`, then one byte every `interval` seconds until the client goes away.
+    case trickle(head: String, interval: Double)
+  }
+
   let port: UInt16
   private let listener: Int32
-  private let files: [String: [UInt8]]
+  private let answers: [String: Answer]
 
-  init(files: [String: [UInt8]]) throws {
-    self.files = files
+  convenience init(files: [String: [UInt8]]) throws {
+    try self.init(answers: files.mapValues { .body($0) })
+  }
+
+  init(answers: [String: Answer]) throws {
+    self.answers = answers
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -36,23 +54,39 @@ final class LocalHTTPServer: @unchecked Sendable {
     while true {
       let client = accept(listener, nil, nil)
       if client < 0 { return }
-      var request = [UInt8](repeating: 0, count: 4096)
-      let n = recv(client, &request, request.count, 0)
-      let line = String(decoding: request[..<max(n, 0)], as: UTF8.self).split(separator: "\r\n").first ?? ""
-      let path = line.split(separator: " ").dropFirst().first.map { String($0.dropFirst()) } ?? ""
-      let body = files[path]
-      let head = body == nil
-        ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        : "HTTP/1.1 200 OK\r\nContent-Length: \(body!.count)\r\nConnection: close\r\n\r\n"
-      let response = Array(head.utf8) + (body ?? [])
-      var sent = 0
-      while sent < response.count {
-        let k = response[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if k <= 0 { break }
-        sent += k
-      }
-      Glibc.close(client)
+      Thread.detachNewThread { [self] in answer(client) }
     }
+  }
+
+  private func answer(_ client: Int32) {
+    defer { Glibc.close(client) }
+    var request = [UInt8](repeating: 0, count: 4096)
+    let n = recv(client, &request, request.count, 0)
+    let line = String(decoding: request[..<max(n, 0)], as: UTF8.self).split(separator: "\r\n").first ?? ""
+    let path = line.split(separator: " ").dropFirst().first.map { String($0.dropFirst()) } ?? ""
+    switch answers[path] {
+    case nil: _ = send(client, Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+    case .body(let body): _ = send(client, Array("HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+    case .raw(let bytes): _ = send(client, bytes)
+    case .endless(let head):
+      guard send(client, Array(head.utf8)) else { return }
+      let zeros = [UInt8](repeating: 0, count: 1 << 16)
+      while send(client, zeros) {}
+    case .trickle(let head, let interval):
+      guard send(client, Array(head.utf8)) else { return }
+      repeat { usleep(UInt32(interval * 1e6)) } while send(client, [0x61])
+    }
+  }
+
+  /// Sends all of `bytes`; false once the client has gone.
+  private func send(_ client: Int32, _ bytes: [UInt8]) -> Bool {
+    var sent = 0
+    while sent < bytes.count {
+      let k = bytes[sent...].withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      if k <= 0 { return false }
+      sent += k
+    }
+    return true
   }
 
   func close() { shutdown(listener, Int32(SHUT_RDWR)); Glibc.close(listener) }

@@ -184,9 +184,32 @@ final class DataTests: XCTestCase {
       var bytes: [UInt8] = [0, 0, 8, 3]
       for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
       bytes += [1, 2, 3]
-      XCTAssertThrowsError(try IDX.parse(bytes, path: "hostile.idx", expectedDims: 3), "\(dims)") { error in
+      let path = directory + "/hostile.idx"
+      XCTAssertNoThrow(try Data(bytes).write(to: URL(fileURLWithPath: path)))
+      XCTAssertThrowsError(try IDX.load(path, expectedDims: 3), "\(dims)") { error in
         XCTAssertTrue("\(error)".contains("hostile.idx"), "\(error)")
       }
+    }
+  }
+
+  /// Decompression stops at the size the header promises: 64 MiB of zeros behind a one-image
+  /// header (a 64 KiB file) is refused after reading one byte past the promise, and a header that
+  /// promises more than deflate can expand the file to is refused before anything is allocated.
+  func testGzipReadsAreBoundedByTheHeader() throws {
+    try write("t10k-images-idx3-ubyte", idx([1, 28, 28], [UInt8](repeating: 0, count: 64 << 20)), gzip: true)
+    XCTAssertThrowsError(try IDX.load(directory + "/t10k-images-idx3-ubyte.gz", expectedDims: 3)) { error in
+      XCTAssertEqual("\(error)", "\(directory!)/t10k-images-idx3-ubyte.gz: IDX data holds more than the 784 bytes the header promises (dims [1, 28, 28])")
+    }
+    try write("t10k-labels-idx1-ubyte", idx([1 << 30], [1, 2, 3]), gzip: true)
+    let path = directory + "/t10k-labels-idx1-ubyte.gz"
+    let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    XCTAssertThrowsError(try IDX.load(path, expectedDims: 1)) { error in
+      XCTAssertEqual("\(error)", "\(path): the header promises 1073741824 bytes (dims [1073741824]), more than a \(size)-byte gzip file can hold")
+    }
+    // A data file that is a link to an endless device.
+    try FileManager.default.createSymbolicLink(atPath: directory + "/endless", withDestinationPath: "/dev/zero")
+    XCTAssertThrowsError(try IDX.load(directory + "/endless", expectedDims: 1)) { error in
+      XCTAssertEqual("\(error)", "\(directory!)/endless: is not a regular file")
     }
   }
 
@@ -274,6 +297,45 @@ final class DataTests: XCTestCase {
     XCTAssertEqual(try AtomicFile.read(raw + "/" + files[0]), body)
     XCTAssertThrowsError(try Download.fetch(server.baseURL + "missing")) { error in
       XCTAssertTrue("\(error)".contains("404"), "\(error)")
+    }
+  }
+
+  /// A hostile server cannot make the downloader use unbounded memory or time: announced and
+  /// actual sizes are capped, an endless body stops at the limit, a trickle hits the stall timeout
+  /// or the overall deadline, and malformed chunk sizes are errors.
+  func testDownloadsAreBoundedInSizeAndTime() throws {
+    let ok = "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+    let server = try LocalHTTPServer(answers: [
+      "huge": .raw(Array((ok + "Content-Length: 4294967296\r\n\r\nabc").utf8)),
+      "endless": .endless(head: ok + "\r\n"),
+      "lying": .endless(head: ok + "Content-Length: 10\r\n\r\n"),
+      "stall": .trickle(head: ok + "\r\n", interval: 2),
+      "slow": .trickle(head: ok + "\r\n", interval: 0.05),
+      "chunked-overflow": .raw(Array((ok + "Transfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n0\r\n\r\n").utf8)),
+      "chunked-negative": .raw(Array((ok + "Transfer-Encoding: chunked\r\n\r\n-10\r\nabc\r\n0\r\n\r\n").utf8)),
+      "chunked": .raw(Array((ok + "Transfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\n\r\n").utf8)),
+    ])
+    defer { server.close() }
+    var limits = Download.Limits()
+    limits.maxBytes = 1 << 20
+    func expect(_ path: String, _ reason: String, limits: Download.Limits = limits, file: StaticString = #filePath, line: UInt = #line) {
+      XCTAssertThrowsError(try Download.fetch(server.baseURL + path, limits: limits), file: file, line: line) { error in
+        XCTAssertEqual("\(error)", "download of \(server.baseURL + path) failed: \(reason)", file: file, line: line)
+      }
+    }
+    expect("huge", "the server announces 4294967296 bytes, more than the 1048576-byte limit")
+    expect("endless", "the response exceeds the 1048576-byte limit")
+    expect("chunked-overflow", "malformed chunk size \"7fffffffffffffff\"")
+    expect("chunked-negative", "malformed chunk size \"-10\"")
+    XCTAssertEqual(try Download.fetch(server.baseURL + "lying", limits: limits), [UInt8](repeating: 0, count: 10))
+    XCTAssertEqual(try Download.fetch(server.baseURL + "chunked", limits: limits), Array("abcde".utf8))
+    var impatient = limits
+    impatient.stallTimeout = 0.3
+    expect("stall", "stalled: no data for 0.3 s (38 bytes received)", limits: impatient)
+    var hurried = limits
+    hurried.deadline = 0.5
+    XCTAssertThrowsError(try Download.fetch(server.baseURL + "slow", limits: hurried)) { error in
+      XCTAssertTrue("\(error)".contains("did not finish within the 0.5 s deadline"), "\(error)")
     }
   }
 
@@ -381,6 +443,12 @@ final class CheckpointTests: XCTestCase {
       ("overlaps", header(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#, data: [UInt8](repeating: 0, count: 6))),
       ("invalid shape", header(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: [UInt8](repeating: 0, count: 4))),
       ("follow the last tensor", header(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [1, 2])),
+      ("appears twice", header(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#, data: [1])),
+      ("nesting deeper than 4", header(#"{"__metadata__":{"a":[[[[1]]]]}}"#)),
+      ("header is not valid JSON: unterminated string at byte 3", header(#"{"a"#)),
+      ("header is not valid JSON: leading zero in a number at byte 47", header(#"{"a":{"dtype":"U8","shape":[1],"data_offsets":[00,1]}}"#, data: [1])),
+      ("__metadata__ must map strings to strings", header(#"{"__metadata__":{"a":1}}"#)),
+      ("header length 100000008 exceeds the format's limit of 100000000 bytes", [8, 0xE1, 0xF5, 0x05, 0, 0, 0, 0] + [UInt8](repeating: 0x20, count: 100_000_008)),
     ]
     for (expected, bytes) in cases {
       try Data(bytes).write(to: URL(fileURLWithPath: file))
@@ -394,6 +462,20 @@ final class CheckpointTests: XCTestCase {
     XCTAssertThrowsError(try torch.load(from: file))
     XCTAssertThrowsError(try torch.load(from: path("missing"))) { error in
       XCTAssertTrue("\(error)".contains("no such file"))
+    }
+  }
+
+  /// A header may hold at most `maxEntries` tensors: the count is checked while parsing, so a
+  /// header of millions of entries is refused without building them.
+  func testHeaderEntryCountIsBounded() throws {
+    func file(entries: Int) -> [UInt8] {
+      let members = (0..<entries).map { #""t\#($0)":{"dtype":"U8","shape":[1],"data_offsets":[\#($0),\#($0 + 1)]}"# }
+      let json = Array(("{" + members.joined(separator: ",") + "}").utf8)
+      return (0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) } + json + [UInt8](repeating: 7, count: entries)
+    }
+    XCTAssertEqual(try SafeTensors.decode(file(entries: 100), path: "ok", maxEntries: 100).0.count, 100)
+    XCTAssertThrowsError(try SafeTensors.decode(file(entries: 101), path: "many", maxEntries: 100)) { error in
+      XCTAssertEqual("\(error)", "many: more than 100 tensors")
     }
   }
 

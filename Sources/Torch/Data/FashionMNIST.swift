@@ -48,7 +48,7 @@ extension datasets {
           throw TorchError.io(path: (root as NSString).appendingPathComponent(name + ".gz"),
             reason: "FashionMNIST file not found (looked in \(searched.joined(separator: ", "))). Install Debian's dataset-fashion-mnist package, pass download: true (--download), or point root (--data) at a folder holding the four IDX files")
         }
-        return try IDX.parse(Gzip.readAll(path), path: path, expectedDims: dims)
+        return try IDX.load(path, expectedDims: dims)
       }
       data = try load("\(prefix)-images-idx3-ubyte", dims: 3)
       let labels = try load("\(prefix)-labels-idx1-ubyte", dims: 1)

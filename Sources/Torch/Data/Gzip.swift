@@ -6,14 +6,18 @@
 
 /// Reads files that may be gzip-compressed through the system's zlib, loaded at run time
 /// (`libz.so.1`), so the package needs no zlib headers to build. Plain files pass through.
-enum Gzip {
+///
+/// Reading is streamed and bounded: callers ask for the bytes a header promises and no more,
+/// so a small file that expands to gigabytes (a "zip bomb") costs nothing beyond what was promised.
+final class GzipReader {
   private typealias GzOpen = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>) -> OpaquePointer?
   private typealias GzRead = @convention(c) (OpaquePointer, UnsafeMutableRawPointer, UInt32) -> Int32
   private typealias GzClose = @convention(c) (OpaquePointer) -> Int32
   private typealias GzError = @convention(c) (OpaquePointer, UnsafeMutablePointer<Int32>) -> UnsafePointer<CChar>?
+  private typealias GzDirect = @convention(c) (OpaquePointer) -> Int32
 
   private struct Library: @unchecked Sendable {
-    let open: GzOpen, read: GzRead, close: GzClose, error: GzError
+    let open: GzOpen, read: GzRead, close: GzClose, error: GzError, direct: GzDirect
   }
 
   private static let library: Result<Library, TorchError> = {
@@ -23,35 +27,79 @@ enum Gzip {
     }
     func symbol<T>(_ name: String, _: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: T.self) } }
     guard let open = symbol("gzopen", GzOpen.self), let read = symbol("gzread", GzRead.self),
-      let close = symbol("gzclose", GzClose.self), let error = symbol("gzerror", GzError.self)
-    else { return .failure(.backend("zlib is missing gzopen/gzread/gzclose/gzerror")) }
-    return .success(Library(open: open, read: read, close: close, error: error))
+      let close = symbol("gzclose", GzClose.self), let error = symbol("gzerror", GzError.self),
+      let direct = symbol("gzdirect", GzDirect.self)
+    else { return .failure(.backend("zlib is missing gzopen/gzread/gzclose/gzerror/gzdirect")) }
+    return .success(Library(open: open, read: read, close: close, error: error, direct: direct))
   }()
 
-  /// The whole decompressed content of `path` (or its raw bytes when it is not gzipped).
-  /// A corrupt or truncated stream is an error naming the file.
-  static func readAll(_ path: String) throws(TorchError) -> [UInt8] {
-    let zlib = try library.get()
+  /// Deflate's largest expansion: one compressed byte stands for at most 1032 bytes
+  /// (RFC 1951's longest match over its shortest code), so a gzip file of `n` bytes holds less
+  /// than `1032 * n` bytes of content however it was made.
+  static let maximumExpansion = 1032
+
+  let path: String
+  /// The file's size on disk.
+  let fileSize: Int
+  private let zlib: Library
+  private var file: OpaquePointer?
+
+  /// Opens `path`, which must be a regular file (a link to a device or a pipe could be endless).
+  init(path: String) throws(TorchError) {
+    self.path = path
+    zlib = try Self.library.get()
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path, reason: "is not a regular file") }
     guard access(path, R_OK) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+    fileSize = Int(info.st_size)
     guard let file = zlib.open(path, "rb") else { throw .io(path: path, reason: "could not be opened") }
-    var output: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { zlib.read(file, $0.baseAddress!, UInt32($0.count)) }
+    self.file = file
+  }
+
+  deinit { if let file { _ = zlib.close(file) } }
+
+  /// Whether the file is stored as is rather than gzip-compressed.
+  var isPlain: Bool { file.map { zlib.direct($0) == 1 } ?? true }
+
+  /// The most content bytes the file can hold: its size when plain, the deflate bound otherwise.
+  var contentBound: Int {
+    isPlain ? fileSize : fileSize.multipliedReportingOverflow(by: Self.maximumExpansion).partialValue
+  }
+
+  /// Fills `buffer` from the stream, returning how many bytes it got (fewer only at the end).
+  /// A corrupt stream is an error naming the file.
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws(TorchError) -> Int {
+    guard let file, let base = buffer.baseAddress else { return 0 }
+    var filled = 0
+    while filled < buffer.count {
+      let request = UInt32(min(buffer.count - filled, 1 << 30))
+      let count = zlib.read(file, base + filled, request)
       if count < 0 {
         var code: Int32 = 0
         let message = zlib.error(file, &code).map { String(cString: $0) } ?? "read error"
-        _ = zlib.close(file)
         throw .corruptFile(path: path, reason: "corrupt gzip stream: \(message)")
       }
       if count == 0 { break }
-      output.append(contentsOf: chunk[..<Int(count)])
+      filled += Int(count)
     }
-    // zlib reports a stream cut short only when the file is closed.
+    return filled
+  }
+
+  /// Up to `count` bytes from the stream (fewer only at its end).
+  func read(upTo count: Int) throws(TorchError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    let got = try bytes.withUnsafeMutableBytes { buffer in Result { () throws(TorchError) in try read(into: buffer) } }.get()
+    return Array(bytes[..<got])
+  }
+
+  /// Ends the stream; a stream cut short is reported here (zlib says so only on close).
+  func close() throws(TorchError) {
+    guard let file else { return }
+    self.file = nil
     let status = zlib.close(file)
     if status != 0 {
       throw .corruptFile(path: path, reason: "truncated or corrupt gzip stream (zlib status \(status))")
     }
-    return output
   }
 }

@@ -4,7 +4,11 @@ import Foundation
 /// header mapping names to `{dtype, shape, data_offsets}` (plus optional `__metadata__`),
 /// then the raw little-endian data. Files load in PyTorch with `safetensors.torch.load_file`.
 enum SafeTensors {
-  static let maxHeaderBytes = 100 << 20
+  /// The format's limit on the JSON header (the reference implementation's `MAX_HEADER_SIZE`).
+  static let maxHeaderBytes = 100_000_000
+  /// Tensors per file: far above any model's (a large language model shard holds a few thousand),
+  /// far below what would make a hostile header costly to read.
+  static let maxEntries = 1 << 18
 
   static func code(_ dtype: DType) -> String {
     switch dtype {
@@ -51,44 +55,63 @@ enum SafeTensors {
   }
 
   /// Decodes and validates a file's bytes: header length, JSON, dtypes, shapes and offsets
-  /// are all checked against the data, so a hostile or truncated file is an error.
-  static func decode(_ bytes: [UInt8], path: String) throws(TorchError) -> (StateDict, [String: String]) {
+  /// are all checked against the data, so a hostile or truncated file is an error. The header
+  /// is bounded (`maxHeaderBytes`, `maxEntries`) so a hostile one costs little time or memory.
+  static func decode(_ bytes: [UInt8], path: String, maxEntries: Int = maxEntries) throws(TorchError) -> (StateDict, [String: String]) {
     func fail(_ reason: String) -> TorchError { .corruptFile(path: path, reason: reason) }
     guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, too short for a safetensors header") }
     let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-    guard headerLength <= UInt64(maxHeaderBytes), headerLength <= UInt64(bytes.count - 8) else {
+    guard headerLength <= UInt64(bytes.count - 8) else {
       throw fail("header length \(headerLength) exceeds the file size (\(bytes.count) bytes)")
     }
+    guard headerLength <= UInt64(maxHeaderBytes) else {
+      throw fail("header length \(headerLength) exceeds the format's limit of \(maxHeaderBytes) bytes")
+    }
     let dataStart = 8 + Int(headerLength)
-    let object: Any
-    do { object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) } catch {
-      throw fail("header is not valid JSON")
+    let parsed = bytes.withUnsafeBytes { raw in
+      Result { () throws(JSON.SyntaxError) in
+        try JSON.parse(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart]), maxDepth: 4, maxMembers: maxEntries + 1)
+      }
     }
-    guard let header = object as? [String: Any] else { throw fail("header is not a JSON object") }
+    let header: JSON
+    switch parsed {
+    case .success(let value): header = value
+    case .failure(let error):
+      throw fail(error.exceedsMembers ? "more than \(maxEntries) tensors" : "header is not valid JSON: \(error)")
+    }
+    guard let members = header.members else { throw fail("header is not a JSON object") }
     var metadata: [String: String] = [:]
-    if let raw = header["__metadata__"] {
-      guard let values = raw as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
-      metadata = values
-    }
+    var names = Set<String>()
     let dataLength = bytes.count - dataStart
     var entries: [(name: String, dtype: DType, shape: [Int], begin: Int, end: Int)] = []
-    for (name, value) in header where name != "__metadata__" {
-      guard let info = value as? [String: Any], let dtypeCode = info["dtype"] as? String,
-        let shapeValues = info["shape"] as? [Any], let offsetValues = info["data_offsets"] as? [Any]
+    for (name, value) in members {
+      guard names.insert(name).inserted else { throw fail("entry \(name) appears twice") }
+      if name == "__metadata__" {
+        guard let pairs = value.members, pairs.allSatisfy({ $0.value.string != nil }) else {
+          throw fail("__metadata__ must map strings to strings")
+        }
+        for (key, text) in pairs { metadata[key] = text.string }
+        continue
+      }
+      guard entries.count < maxEntries else { throw fail("more than \(maxEntries) tensors") }
+      guard let dtypeCode = value["dtype"]?.string, let shapeValues = value["shape"]?.array,
+        let offsetValues = value["data_offsets"]?.array
       else { throw fail("entry \(name) lacks dtype, shape or data_offsets") }
       guard let type = dtype(dtypeCode) else { throw fail("entry \(name) has unsupported dtype \(dtypeCode)") }
-      let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
-      let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
-      guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
+      let shape = shapeValues.compactMap(\.integer)
+      let offsets = offsetValues.compactMap(\.integer)
+      guard shape.count == shapeValues.count, shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
         throw fail("entry \(name) has an invalid shape")
       }
       guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
-        throw fail("entry \(name) has data offsets \(offsetValues) outside the \(dataLength) data bytes")
+        throw fail("entry \(name) has data offsets \(offsets) outside the \(dataLength) data bytes")
       }
-      let (count, overflow) = shape.reduce((1, false)) { acc, d in
-        let (product, o) = acc.0.multipliedReportingOverflow(by: d)
+      // Zero dims aside too: strides are products of the other dims.
+      let (addressable, overflow) = shape.reduce((1, false)) { acc, d in
+        let (product, o) = acc.0.multipliedReportingOverflow(by: Swift.max(d, 1))
         return (product, acc.1 || o)
       }
+      let count = shape.contains(0) ? 0 : addressable
       let (needed, tooBig) = count.multipliedReportingOverflow(by: type.itemSize)
       guard !overflow, !tooBig else { throw fail("entry \(name) has shape \(shape), too large to address") }
       guard needed == offsets[1] - offsets[0] else {
@@ -96,8 +119,8 @@ enum SafeTensors {
       }
       entries.append((name, type, shape, offsets[0], offsets[1]))
     }
-    // By offset, an empty tensor before a non-empty one at the same offset (header order is a
-    // dictionary's, so it must not decide).
+    // By offset, an empty tensor before a non-empty one at the same offset (header order is the
+    // writer's choice, so it must not decide).
     entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
     var expected = 0
     for entry in entries {

@@ -22,6 +22,9 @@ final class MisuseTests: XCTestCase {
     "targetDType": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0.0, 1.0])) },
     "targetRange": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0, 3])) },
     "rngStateSize": { torch.setRngState(torch.zeros([10], dtype: .uint8)) },
+    "rngStateDType": { torch.setRngState(torch.zeros([5056])) },
+    "rngStateLeft": { torch.setRngState(rngState(left: 0, next: 0)) },
+    "rngStateNext": { torch.setRngState(rngState(left: 2, next: 625)) },
     "cudaUnavailable": { _ = torch.ones(2).cuda() },
     "crossDeviceAdd": { _ = torch.ones(2).cuda() + torch.ones(2) },
     "crossDeviceLinear": { _ = nn.Linear(3, 2).to(.cuda(0))(torch.rand(4, 3)) },
@@ -66,6 +69,14 @@ final class MisuseTests: XCTestCase {
     },
   ]
 
+  /// A valid generator state with its `left` and `next` fields replaced.
+  static func rngState(left: Int32, next: UInt64) -> Tensor {
+    var bytes = torch.Generator(seed: 0).getState().toArray(UInt8.self)
+    withUnsafeBytes(of: left.littleEndian) { bytes.replaceSubrange(8..<12, with: $0) }
+    withUnsafeBytes(of: next.littleEndian) { bytes.replaceSubrange(16..<24, with: $0) }
+    return torch.tensor(bytes.map(Int.init)).to(.uint8)
+  }
+
   /// The child side: runs the case named in the environment, which must stop the process.
   override class func setUp() {
     super.setUp()
@@ -95,6 +106,9 @@ final class MisuseTests: XCTestCase {
     assertStops("targetDType", with: "expected target dtype to be Long or Byte, but got Float")
     assertStops("targetRange", with: "IndexError: Target 3 is out of bounds.")
     assertStops("rngStateSize", with: "Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 but found the input RNG state size to be 10")
+    assertStops("rngStateDType", with: "TypeError: RNG state must be a torch.ByteTensor")
+    assertStops("rngStateLeft", with: "The input RNG state must be a valid MT19937 state")
+    assertStops("rngStateNext", with: "The input RNG state must be a valid MT19937 state")
     assertStops("secondBackward", with: "Trying to backward through the graph a second time")
     // Sizes and arguments that used to trap without a message or run on (issue 11).
     assertStops("zerosNegative", with: "zeros: Dimension size must be non-negative.")
@@ -114,5 +128,20 @@ final class MisuseTests: XCTestCase {
     assertStops("leafViewInPlace", with: "a view of a leaf Variable that requires grad is being used in an in-place operation.")
     assertStops("indexSelectNegative", with: "IndexError: index out of range in self")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
+  }
+
+  /// A stop prints the message, the op and the caller's frame, not a crash report; with
+  /// TORCH_SHOW_BACKTRACE=1 it traps so that the full backtrace is printed.
+  func testMisuseOutputIsShort() throws {
+    let text = assertStops("mmShapes", with: "RuntimeError: mm: mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)")
+    // Standard error comes first in `text`, then the child's XCTest output.
+    let lines = Array(text.split(separator: "\n").drop { !$0.hasPrefix("RuntimeError") }.prefix { !$0.hasPrefix("Test Suite") })
+    XCTAssertEqual(lines.dropFirst().first, "  in Tensor.mm(_:)", text)
+    let caller = try XCTUnwrap(lines.dropFirst(2).first, text)
+    XCTAssertTrue(caller.hasPrefix("  called from ") && caller.contains("MisuseTests.swift:"), text)
+    XCTAssertEqual(lines.last, "(set TORCH_SHOW_BACKTRACE=1 for the full backtrace)", text)
+    XCTAssertLessThanOrEqual(lines.count, 6, text)
+    let full = assertStops("mmShapes", with: "Fatal error: RuntimeError: mm: mat1 and mat2 shapes cannot be multiplied", environment: ["TORCH_SHOW_BACKTRACE": "1"])
+    XCTAssertFalse(full.contains("called from"), full)
   }
 }

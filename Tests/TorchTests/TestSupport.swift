@@ -105,7 +105,8 @@ func leaf(_ shape: [Int], _ lo: Double = -1, _ hi: Double = 1) -> Tensor {
 /// Runs a misuse case in a child process and asserts it stops with `message` on stderr.
 /// The child is this test binary, re-run on `MisuseTests` with the case name in
 /// `TORCH_MISUSE_CASE` (the class's setUp runs it).
-func assertStops(_ caseName: String, with message: String, environment extra: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) {
+@discardableResult
+func assertStops(_ caseName: String, with message: String, environment extra: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) -> String {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
   var arguments = ["TorchTests.MisuseTests/testMisuseStopsWithPyTorchMessages"]
@@ -123,11 +124,12 @@ func assertStops(_ caseName: String, with message: String, environment extra: [S
   process.standardOutput = output
   do { try process.run() } catch {
     XCTFail("could not start child: \(error)", file: file, line: line)
-    return
+    return ""
   }
   let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     + String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
   process.waitUntilExit()
   XCTAssertNotEqual(process.terminationStatus, 0, "\(caseName) did not stop", file: file, line: line)
   XCTAssertTrue(text.contains(message), "\(caseName): expected «\(message)» in:\n\(text.prefix(2000))", file: file, line: line)
+  return text
 }

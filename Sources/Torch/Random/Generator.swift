@@ -57,8 +57,8 @@ public final class Generator: Sendable {
 
   /// Restores a state from `getState()` or PyTorch's `get_rng_state()` (`generator.set_state`).
   public func setState(_ newState: Tensor) {
+    torchCheck(newState.dtype == .uint8 && newState.device == .cpu, "RNG state must be a torch.ByteTensor", kind: "TypeError")
     let bytes = newState.contiguous().toArray(UInt8.self)
-    torchCheck(newState.dtype == .uint8, "expected a torch.ByteTensor, but got \(newState.dtype)")
     torchCheck(bytes.count == Self.stateSize || bytes.count == Self.legacyStateSize,
       "Expected either a THGeneratorState of size \(Self.legacyStateSize) or a CPUGeneratorImplState of size \(Self.stateSize) but found the input RNG state size to be \(bytes.count)")
     bytes.withUnsafeBytes { raw in

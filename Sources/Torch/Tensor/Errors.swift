@@ -6,8 +6,10 @@ func torchCheck(_ condition: Bool, _ message: @autoclosure () -> String, kind: S
   if !condition { torchFail(message(), kind: kind) }
 }
 
+/// Stops the program as an uncaught PyTorch exception does: the message, the op, and a few
+/// frames of the caller's code (see `MisuseReport`).
 func torchFail(_ message: String, kind: String = "RuntimeError") -> Never {
-  fatalError("\(kind): \(message)")
+  MisuseReport.stop("\(kind): \(message)")
 }
 
 /// Errors from the outside world: files, data sets, checkpoints, downloads, CUDA libraries.

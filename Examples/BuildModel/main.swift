@@ -4,13 +4,29 @@
 import Foundation
 import Torch
 
-let arguments = CommandLine.arguments
-if let flag = arguments.firstIndex(of: "--seed") {
-  guard flag + 1 < arguments.count, let seed = UInt64(arguments[flag + 1]) else {
-    print("usage: build-model [--seed N]")
+let usage = """
+  usage: build-model [--seed N]
+  PyTorch's "Build the Neural Network" tutorial, block by block.
+
+    --seed N   call torch.manualSeed(N) first: the output then equals PyTorch's for that seed
+    --help     show this text
+  """
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+  switch flag {
+  case "--help", "-h":
+    print(usage)
+    exit(0)
+  case "--seed":
+    guard let text = arguments.popFirst(), let seed = UInt64(text) else {
+      FileHandle.standardError.write(Data("build-model: --seed needs a non-negative integer\n\n\(usage)\n".utf8))
+      exit(2)
+    }
+    torch.manualSeed(seed)
+  default:
+    FileHandle.standardError.write(Data("build-model: unknown option \(flag)\n\n\(usage)\n".utf8))
     exit(2)
   }
-  torch.manualSeed(seed)
 }
 
 // MARK: - Get Device for Training

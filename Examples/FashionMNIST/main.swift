@@ -156,6 +156,9 @@ func run() throws {
 
 do {
   try run()
+} catch TorchError.invalidArgument(let message) {
+  FileHandle.standardError.write(Data("fashion-mnist: \(message)\n".utf8))
+  exit(2)
 } catch {
   FileHandle.standardError.write(Data("fashion-mnist: \(error)\n".utf8))
   exit(1)

@@ -113,26 +113,52 @@ func trainingStepsPerSecond(adam: Bool) -> Double {
   return Double(steps) / time
 }
 
-if let flag = CommandLine.arguments.firstIndex(of: "--profile-sgd") {
-  profileSGD(Int(CommandLine.arguments[flag + 1]) ?? 1000)
-  exit(0)
+let usage = """
+  usage: torch-bench [MODE]
+  Prints speed figures for the CPU backend, one per line as `name value unit` (medians of
+  several timed runs after warm-up), with NumPy's matmul as the yardstick where python3 has it.
+
+  modes:
+    (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
+    --contend            training steps/s with one core kept busy by another process, with the
+                         default thread count and with one thread (and the same on a quiet machine)
+    --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
+    --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
+    --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
+    --cuda-check         CUDA backend checks against the CPU (needs a GPU)
+    --cuda-steps         CUDA training steps/s (needs a GPU)
+    --help               this text
+  """
+
+/// Stops with the usage text: a command line that cannot be run is exit status 2, as in argparse.
+func usageError(_ message: String) -> Never {
+  FileHandle.standardError.write(Data("torch-bench: \(message)\n\n\(usage)\n".utf8))
+  exit(2)
 }
 
-if CommandLine.arguments.contains("--op-registry") {
-  exit(dumpOpRegistry())
+/// The one positive integer after a mode flag.
+func positiveValue(_ arguments: ArraySlice<String>, _ flag: String) -> Int {
+  guard let text = arguments.dropFirst().first else { usageError("\(flag) needs a value") }
+  guard let value = Int(text), value > 0 else { usageError("\(flag): '\(text)' is not a positive integer") }
+  guard arguments.count == 2 else { usageError("unexpected argument \(arguments.dropFirst(2).first!)") }
+  return value
 }
 
-if CommandLine.arguments.contains("--cuda-check") {
-  exit(cudaCheck())
-}
-
-if CommandLine.arguments.contains("--cuda-steps") {
-  exit(cudaSteps())
-}
-
-if let flag = CommandLine.arguments.firstIndex(of: "--gemm") {
-  profileGemm(Int(CommandLine.arguments[flag + 1]) ?? 1024)
-  exit(0)
+let arguments = CommandLine.arguments.dropFirst()
+if let mode = arguments.first {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--help", "-h"].contains(mode), arguments.count > 1 {
+    usageError("unexpected argument \(arguments.dropFirst().first!)")
+  }
+  switch mode {
+  case "--help", "-h": print(usage); exit(0)
+  case "--profile-sgd": profileSGD(positiveValue(arguments, mode)); exit(0)
+  case "--gemm": profileGemm(positiveValue(arguments, mode)); exit(0)
+  case "--op-registry": exit(dumpOpRegistry())
+  case "--cuda-check": exit(cudaCheck())
+  case "--cuda-steps": exit(cudaSteps())
+  case "--contend": contend(); exit(0)
+  default: usageError("unknown mode \(mode)")
+  }
 }
 
 print("kernel_path \(String(cString: ctk_kernel_path())) name")

@@ -1,4 +1,8 @@
 // Run-time choice between the AVX2+FMA and portable paths. See include/CTorchKernels.h.
+#if defined(__linux__)
+#define _GNU_SOURCE
+#include <sched.h>
+#endif
 #include "Internal.h"
 
 // MARK: - Dispatch
@@ -29,6 +33,14 @@ void ctk_cpu_relax(void) {
 #if CTK_X86
   __builtin_ia32_pause();
 #endif
+}
+
+int ctk_affinity_cpu_count(void) {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+  return -1;
 }
 
 const char *ctk_kernel_path(void) { return ctk_use_avx2() ? "avx2+fma" : "portable"; }

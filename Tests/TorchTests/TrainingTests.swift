@@ -567,6 +567,24 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), ["blocked", "model.safetensors"])
     XCTAssertEqual(try torch.load(from: file)["w"]?.toArray(Double.self), [0, 0, 0])
   }
+
+  /// A save killed before its rename leaves `<name>.tmp-<pid>-<random>`; the next save to the
+  /// same path removes those of dead processes and keeps those of live ones (which may be saving).
+  func testTemporaryFilesOfDeadProcessesAreRemovedByTheNextSave() throws {
+    let file = path("model.safetensors"), folder = (file as NSString).deletingLastPathComponent
+    let finished = Process()
+    finished.executableURL = URL(fileURLWithPath: "/bin/true")
+    try finished.run()
+    finished.waitUntilExit()
+    let dead = "model.safetensors.tmp-\(finished.processIdentifier)-12345"
+    let live = "model.safetensors.tmp-\(getpid())-67890"
+    let other = "other.safetensors.tmp-\(finished.processIdentifier)-1"
+    for name in [dead, live, other] {
+      XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(count: 100)))
+    }
+    try torch.save(StateDict([("w", torch.ones(2))]), to: file)
+    XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).sorted(), [live, "model.safetensors", other].sorted())
+  }
 }
 
 final class NeuralNetworkForCheckpoints: Module {

@@ -21,6 +21,8 @@ void ctk_force_portable(int portable);
 
 /// A spin-wait hint (`pause` on x86).
 void ctk_cpu_relax(void);
+/// CPUs this process may run on (its affinity mask), or -1 where that cannot be known.
+int ctk_affinity_cpu_count(void);
 
 /// C[M,N] = alpha * A[M,K] * B[K,N] + beta * C, single-threaded, GotoBLAS-style
 /// (packed panels, 6x16 register-blocked microkernel). A and B are read through

@@ -239,6 +239,7 @@ enum AtomicFile {
         throw .io(path: directory, reason: "could not create directory: \(error.localizedDescription)")
       }
     }
+    removeStaleTemporaries(of: path)
     let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
     guard fd >= 0 else { throw .io(path: path, reason: "could not create \(temporary): \(String(cString: strerror(errno)))") }
@@ -259,6 +260,22 @@ enum AtomicFile {
       let reason = String(cString: strerror(errno))
       unlink(temporary)
       throw .io(path: path, reason: "could not move the finished file into place: \(reason)")
+    }
+  }
+
+  /// Deletes temporary files of earlier saves to `path` whose process has died (killed
+  /// mid-save): `<name>.tmp-<pid>-<random>` beside it, where no process `pid` exists. Files of
+  /// live processes, which may be saving right now, are left alone.
+  static func removeStaleTemporaries(of path: String) {
+    let directory = (path as NSString).deletingLastPathComponent
+    let prefix = (path as NSString).lastPathComponent + ".tmp-"
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
+    for name in names where name.hasPrefix(prefix) {
+      let fields = name.dropFirst(prefix.count).split(separator: "-")
+      guard fields.count == 2, let pid = Int32(fields[0]), pid > 0, UInt32(fields[1]) != nil else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH {
+        unlink((directory as NSString).appendingPathComponent(name))
+      }
     }
   }
 

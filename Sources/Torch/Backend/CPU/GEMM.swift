@@ -2,9 +2,9 @@ import CTorchKernels
 
 /// Multi-threaded float32 matrix multiply on top of the single-threaded C kernel.
 ///
-/// The output is cut into blocks that each thread computes with its own packing buffers:
-/// along N in multiples of the 16-wide microkernel when N is wide enough, else along M
-/// in multiples of 6. Products under ~2^17 multiply-adds stay on the calling thread,
+/// The output is cut into a few blocks per thread (claimed by whichever thread is free), each
+/// computed with the thread's own packing buffers: along N in multiples of the 16-wide
+/// microkernel when N is wide enough, else along M in multiples of 6. Products under ~2^17 multiply-adds stay on the calling thread,
 /// where a dispatch would cost more than it saves.
 enum CPUGemm {
   static let parallelThreshold = 1 << 17
@@ -28,14 +28,14 @@ enum CPUGemm {
       run(0, m, 0, n)
       return
     }
+    // Each output element is computed whole by one task, so the split never changes results.
+    let pieces = threads * ThreadPool.tasksPerThread
     if n >= 16 * threads * 2 || n >= m {
-      let chunk = (n + threads - 1) / threads
-      let aligned = (chunk + 15) / 16 * 16
+      let aligned = max(16, ((n + pieces - 1) / pieces + 15) / 16 * 16)
       let tasks = (n + aligned - 1) / aligned
       ThreadPool.parallelFor(tasks) { t in run(0, m, t * aligned, min(n, (t + 1) * aligned)) }
     } else {
-      let chunk = (m + threads - 1) / threads
-      let aligned = (chunk + 5) / 6 * 6
+      let aligned = max(6, ((m + pieces - 1) / pieces + 5) / 6 * 6)
       let tasks = (m + aligned - 1) / aligned
       ThreadPool.parallelFor(tasks) { t in run(t * aligned, min(m, (t + 1) * aligned), 0, n) }
     }

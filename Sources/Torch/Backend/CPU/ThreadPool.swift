@@ -10,23 +10,37 @@ import Synchronization
 
 /// A persistent pool of worker threads for data-parallel kernels.
 ///
-/// Workers are created once and live for the process. After a job they spin for a few
-/// milliseconds on an atomic before sleeping, so the next kernel of a training step (a few microseconds away)
-/// starts without a wake-up through the kernel scheduler. The calling thread takes part in
-/// every job. One job runs at a time; a job started from inside a job runs inline.
+/// Workers are created once and live for the process. A kernel is cut into a few tasks per
+/// thread, claimed one at a time by whoever is awake, the calling thread included: a worker the
+/// scheduler has parked holds no work hostage, the others finish its share. After a job workers
+/// spin briefly (yielding the core as the wait grows) before sleeping, so the next kernel of a
+/// training step starts without a wake-up through the kernel scheduler. One job runs at a time;
+/// a job started from inside a job runs inline.
 ///
-/// The worker count defaults to the machine's cores and can be set with the
-/// `TORCH_NUM_THREADS` or `OMP_NUM_THREADS` environment variables, or `torch.setNumThreads`.
+/// On a busy machine (another process wants the cores) parallel kernels lose more to waiting
+/// than they gain, so the pool watches how much CPU time the calling thread actually gets;
+/// when that drops it runs kernels on the calling thread alone for a while, then tries again.
+///
+/// The size defaults to the CPUs this process may use: its affinity mask, capped by a cgroup
+/// CPU quota (`cpu.max`, or `cpu.cfs_quota_us` under cgroup v1), and is set by
+/// `TORCH_NUM_THREADS` or `OMP_NUM_THREADS` when present, or `torch.setNumThreads` up to that size.
 enum ThreadPool {
+  /// Tasks per thread a kernel is cut into: small enough that a parked thread's share is
+  /// quickly finished by others, large enough to keep per-task costs (packing) negligible.
+  static let tasksPerThread = 4
+
   private static let configured = Atomic<Int>(defaultThreadCount())
   private static let pool = WorkerPool(workers: max(0, defaultThreadCount() - 1))
 
-  private static func defaultThreadCount() -> Int {
+  static func defaultThreadCount() -> Int {
     let environment = ProcessInfo.processInfo.environment
     for key in ["TORCH_NUM_THREADS", "OMP_NUM_THREADS"] {
       if let value = environment[key].flatMap(Int.init), value > 0 { return value }
     }
-    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let affinity = Int(ctk_affinity_cpu_count())
+    let cpus = affinity > 0 ? affinity : ProcessInfo.processInfo.activeProcessorCount
+    let quota = cgroupCPUQuota().map { Int($0.rounded(.up)) } ?? cpus
+    return max(1, min(cpus, quota))
   }
 
   /// Threads a kernel may use (the pool never grows past its start-up size).
@@ -44,15 +58,50 @@ enum ThreadPool {
     pool.run(tasks, body)
   }
 
-  /// Splits `0..<count` into one contiguous chunk per thread (none smaller than
-  /// `minimumChunk`) and calls `body(start, length)` for each, in parallel.
+  /// Splits `0..<count` into up to `tasksPerThread` contiguous chunks per thread (none smaller
+  /// than `minimumChunk`) and calls `body(start, length)` for each, in parallel.
   static func parallelChunks(_ count: Int, minimumChunk: Int, _ body: (Int, Int) -> Void) {
-    let chunks = Swift.max(1, Swift.min(threadCount, count / Swift.max(minimumChunk, 1)))
+    let chunks = Swift.max(1, Swift.min(threadCount * tasksPerThread, count / Swift.max(minimumChunk, 1)))
     let size = (count + chunks - 1) / chunks
     parallelFor(chunks) { i in
       let start = i * size
       if start < count { body(start, Swift.min(size, count - start)) }
     }
+  }
+
+  /// Whether kernels currently run on the calling thread alone because the machine is busy.
+  static var isNarrowed: Bool { pool.isNarrowed }
+
+  // MARK: - CPU quotas
+
+  /// The CPU quota of this process's cgroup in CPUs (1.5 for `150000 100000`), or nil when unlimited.
+  static func cgroupCPUQuota() -> Double? {
+    func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+    // cgroup v2: the "0::/path" line of /proc/self/cgroup; every level up to the root may limit.
+    if let membership = read("/proc/self/cgroup")?.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
+      var path = String(membership.dropFirst(3))
+      var limits: [Double] = []
+      while true {
+        if let text = read("/sys/fs/cgroup\(path == "/" ? "" : path)/cpu.max"), let limit = cpuQuota(cpuMax: text) { limits.append(limit) }
+        if path == "/" || path.isEmpty { break }
+        path = (path as NSString).deletingLastPathComponent
+      }
+      if let limit = limits.min() { return limit }
+    }
+    // cgroup v1.
+    for folder in ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct"] {
+      if let quota = read(folder + "/cpu.cfs_quota_us"), let period = read(folder + "/cpu.cfs_period_us") {
+        return cpuQuota(cpuMax: "\(quota.trimmingCharacters(in: .whitespacesAndNewlines)) \(period)")
+      }
+    }
+    return nil
+  }
+
+  /// Parses a cgroup `cpu.max` line (`"<quota> <period>"`, quota `max` or -1 when unlimited).
+  static func cpuQuota(cpuMax text: String) -> Double? {
+    let fields = text.split(whereSeparator: \.isWhitespace)
+    guard fields.count == 2, let quota = Double(fields[0]), let period = Double(fields[1]), quota > 0, period > 0 else { return nil }
+    return quota / period
   }
 }
 
@@ -68,10 +117,13 @@ final class WorkerPool: @unchecked Sendable {
   private var body: ((Int) -> Void)?
   private var mutex = pthread_mutex_t()
   private var condition = pthread_cond_t()
-  /// Spin iterations before a worker sleeps: about 5 ms of `pause` on a Zen 3 core, enough to
-  /// bridge the serial parts of a training step. (A 0.5 ms budget let workers fall asleep
-  /// between kernels in about 40% of one-epoch runs, which then took 2.7 s instead of 1.8 s.)
-  private let spinLimit = 200_000
+  /// How long a worker waits for the next job before sleeping: enough to bridge the serial
+  /// parts of a training step (with 0.5 ms, workers fell asleep between kernels in about 40% of
+  /// one-epoch runs, which then took 2.7 s instead of 1.8 s).
+  private let spinNanoseconds: UInt64 = 5_000_000
+  /// Spins of `pause` before a waiting thread starts offering its core with `sched_yield`.
+  private let spinsBeforeYield = 2_000
+  private var load = LoadMonitor()
 
   init(workers: Int) {
     pthread_mutex_init(&mutex, nil)
@@ -83,8 +135,16 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
+  var isNarrowed: Bool { load.isNarrowed(now: LoadMonitor.wallSeconds()) }
+
   func run(_ tasks: Int, _ work: (Int) -> Void) {
     guard tasks < 1 << 16, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      for i in 0..<tasks { work(i) }
+      return
+    }
+    // Only the thread holding `busy` touches `load`.
+    if load.isNarrowed(now: LoadMonitor.wallSeconds()) {
+      busy.store(false, ordering: .releasing)
       for i in 0..<tasks { work(i) }
       return
     }
@@ -99,9 +159,11 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
       }
       claimTasks(generation: generation)
-      while remaining.load(ordering: .acquiring) > 0 { spinPause() }
+      var spins = 0
+      while remaining.load(ordering: .acquiring) > 0 { wait(&spins) }
       body = nil
     }
+    load.jobFinished()
     busy.store(false, ordering: .releasing)
   }
 
@@ -126,9 +188,10 @@ final class WorkerPool: @unchecked Sendable {
     var seen = job.load(ordering: .acquiring) >> 32
     while true {
       var spins = 0
-      while job.load(ordering: .acquiring) >> 32 == seen && spins < spinLimit {
-        spinPause()
-        spins += 1
+      let deadline = DispatchTime.now().uptimeNanoseconds + spinNanoseconds
+      while job.load(ordering: .acquiring) >> 32 == seen {
+        wait(&spins)
+        if spins % 256 == 0 && DispatchTime.now().uptimeNanoseconds > deadline { break }
       }
       if job.load(ordering: .acquiring) >> 32 == seen {
         pthread_mutex_lock(&mutex)
@@ -144,8 +207,61 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// A spin-wait hint to the CPU (`pause` on x86, nothing elsewhere).
-  @inline(__always) private func spinPause() { ctk_cpu_relax() }
+  /// One step of a spin-wait: `pause` at first, then offering the core to other threads
+  /// every 16 spins, so a long wait on a busy machine does not take time from whoever we wait for.
+  @inline(__always) private func wait(_ spins: inout Int) {
+    spins += 1
+    if spins > spinsBeforeYield && spins % 16 == 0 { sched_yield() } else { ctk_cpu_relax() }
+  }
+}
+
+/// Decides when the machine is too busy for parallel kernels, from the calling thread's share of
+/// the CPU: over windows of at least `window` seconds, CPU time the thread got divided by wall
+/// time. Below `busyShare` (another runnable thread shares our cores) kernels run inline for a
+/// back-off that doubles, up to `maximumBackOff`, each time a retry finds the machine still busy.
+struct LoadMonitor {
+  static let window = 0.02, busyShare = 0.8, firstBackOff = 0.1, maximumBackOff = 2.0
+
+  private var windowStart = (wall: 0.0, cpu: 0.0)
+  private var jobs = 0
+  private var narrowUntil = 0.0
+  private(set) var backOff = firstBackOff
+
+  func isNarrowed(now: Double) -> Bool { now < narrowUntil }
+
+  /// Called after each parallel job; reads the clocks every 16 jobs.
+  mutating func jobFinished() {
+    jobs += 1
+    if jobs % 16 == 0 { observe(wall: Self.wallSeconds(), cpu: Self.threadCPUSeconds()) }
+  }
+
+  /// Takes a reading of the wall clock and the calling thread's CPU clock, in seconds.
+  mutating func observe(wall: Double, cpu: Double) {
+    let now = (wall: wall, cpu: cpu)
+    if windowStart.wall == 0 || now.wall - windowStart.wall > 10 * Self.window {
+      windowStart = now  // the first window, or one that spanned idle time or a narrowed period
+      return
+    }
+    guard now.wall - windowStart.wall >= Self.window else { return }
+    let share = (now.cpu - windowStart.cpu) / (now.wall - windowStart.wall)
+    windowStart = now
+    if share < Self.busyShare {
+      narrowUntil = now.wall + backOff
+      backOff = min(backOff * 2, Self.maximumBackOff)
+      windowStart = (0, 0)  // the next window starts when parallel jobs resume
+    } else {
+      backOff = Self.firstBackOff
+    }
+  }
+
+  static func wallSeconds() -> Double { seconds(CLOCK_MONOTONIC) }
+  static func threadCPUSeconds() -> Double { seconds(CLOCK_THREAD_CPUTIME_ID) }
+
+  private static func seconds(_ clock: clockid_t) -> Double {
+    var time = timespec()
+    clock_gettime(clock, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
 }
 
 extension torch {

@@ -1,0 +1,43 @@
+import Foundation
+import Torch
+
+/// `--contend`: training steps/s on a quiet machine and with all cores but one kept busy by
+/// other processes (shell busy-loops), each with the default thread count and with one thread,
+/// alternating to even out drift. A good pool loses nothing to the second core's other tenant:
+/// the `*_time_ratio` lines (default thread count over one thread, in time) should be near 1.
+func contend() {
+  let cores = torch.getNumThreads()
+  print("threads \(cores) count")
+  measure("quiet", threads: cores)
+  let hogs = (0..<max(1, cores - 1)).compactMap { _ in startBusyLoop() }
+  defer { for hog in hogs { hog.terminate(); hog.waitUntilExit() } }
+  print("busy_processes \(hogs.count) count")
+  Thread.sleep(forTimeInterval: 0.2)
+  measure("busy", threads: cores)
+}
+
+private func measure(_ label: String, threads: Int) {
+  for adam in [false, true] {
+    var parallel: [Double] = [], single: [Double] = []
+    for _ in 0..<3 {
+      torch.setNumThreads(threads)
+      parallel.append(trainingStepsPerSecond(adam: adam))
+      torch.setNumThreads(1)
+      single.append(trainingStepsPerSecond(adam: adam))
+    }
+    torch.setNumThreads(threads)
+    let name = "\(label)_\(adam ? "adam" : "sgd")"
+    let (p, s) = (parallel.sorted()[1], single.sorted()[1])
+    report("\(name)_steps_default", p, "steps/s")
+    report("\(name)_steps_1thread", s, "steps/s")
+    report("\(name)_time_ratio", s / p, "x")
+  }
+}
+
+/// A shell that spins until terminated.
+private func startBusyLoop() -> Process? {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/bin/sh")
+  process.arguments = ["-c", "while :; do :; done"]
+  return (try? process.run()) != nil ? process : nil
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+import XCTest
+@testable import Torch
+
+/// Threads: the README's thread-safety statement (separate models train on separate threads
+/// with single-threaded results, bit for bit) and the pool's sizing and busy-machine policy.
+final class ThreadingTests: XCTestCase {
+  final class Net: Module {
+    let flatten = nn.Flatten()
+    let linear_relu_stack = nn.Sequential(nn.Linear(64, 96), nn.ReLU(), nn.Linear(96, 96), nn.ReLU(), nn.Linear(96, 10))
+    func forward(_ x: Tensor) -> Tensor { linear_relu_stack(flatten(x)) }
+  }
+
+  /// A model with its initial state and data, all drawn up front on one thread.
+  struct Job: @unchecked Sendable {  // tensors read from several threads: safe (README)
+    let initial: StateDict, adam: Bool
+    let batches: [(Tensor, Tensor)]
+  }
+
+  /// Trains a fresh model from `job` and returns its final parameters and every loss.
+  static func train(_ job: Job) -> [Float] {
+    let model = Net()
+    try! model.loadStateDict(job.initial)
+    let optimizer: optim.Optimizer = job.adam ? optim.Adam(model.parameters(), lr: 1e-2) : optim.SGD(model.parameters(), lr: 0.1, momentum: 0.9)
+    var record: [Float] = []
+    for (x, y) in job.batches {
+      let loss = F.crossEntropy(model(x), y)
+      optimizer.zeroGrad()
+      loss.backward()
+      optimizer.step()
+      record.append(loss.item(Float.self))
+    }
+    for parameter in model.parameters() { record += parameter.toArray(Float.self) }
+    return record
+  }
+
+  func testSeparateModelsTrainOnSeparateThreadsWithSingleThreadedResults() {
+    torch.manualSeed(11)
+    let jobs = (0..<8).map { i in
+      Job(initial: Net().stateDict(), adam: i % 2 == 1,
+          batches: (0..<6).map { _ in (torch.randn(32, 1, 8, 8), torch.randint(0, 10, [32])) })
+    }
+    let saved = torch.getNumThreads()
+    torch.setNumThreads(1)
+    let expected = jobs.map(Self.train)
+    torch.setNumThreads(saved)
+    for threads in [2, 8] {
+      let results = Mutex<[Int: [Float]]>([:])
+      DispatchQueue.concurrentPerform(iterations: threads) { t in
+        for index in stride(from: t, to: jobs.count, by: threads) {
+          let record = Self.train(jobs[index])
+          results.withLock { $0[index] = record }
+        }
+      }
+      for index in jobs.indices {
+        XCTAssertEqual(results.withLock { $0[index] }, expected[index], "model \(index) trained beside \(threads - 1) others")
+      }
+    }
+  }
+
+  /// cgroup `cpu.max` (v2) and `cfs_quota_us period` (v1) lines.
+  func testCPUQuotaParsing() {
+    XCTAssertEqual(ThreadPool.cpuQuota(cpuMax: "150000 100000\n"), 1.5)
+    XCTAssertEqual(ThreadPool.cpuQuota(cpuMax: "200000 100000"), 2)
+    XCTAssertNil(ThreadPool.cpuQuota(cpuMax: "max 100000\n"))
+    XCTAssertNil(ThreadPool.cpuQuota(cpuMax: "-1 100000"))
+    XCTAssertNil(ThreadPool.cpuQuota(cpuMax: "garbage"))
+    XCTAssertGreaterThanOrEqual(ThreadPool.defaultThreadCount(), 1)
+  }
+
+  /// With the calling thread getting under 80% of the wall time, kernels run inline for a
+  /// back-off that doubles while retries find the machine busy, and resets once it is quiet.
+  func testLoadMonitorNarrowsOnABusyMachineAndRetries() {
+    var monitor = LoadMonitor()
+    var wall = 100.0, cpu = 50.0
+    func window(share: Double) {
+      wall += 0.025
+      cpu += 0.025 * share
+      monitor.observe(wall: wall, cpu: cpu)
+    }
+    monitor.observe(wall: wall, cpu: cpu)
+    window(share: 0.98)
+    XCTAssertFalse(monitor.isNarrowed(now: wall))
+    window(share: 0.6)
+    XCTAssertTrue(monitor.isNarrowed(now: wall + 0.099))
+    XCTAssertFalse(monitor.isNarrowed(now: wall + 0.101))
+    XCTAssertEqual(monitor.backOff, 0.2)
+    wall += 0.101
+    monitor.observe(wall: wall, cpu: cpu)  // parallel again: a new window starts
+    window(share: 0.55)
+    XCTAssertTrue(monitor.isNarrowed(now: wall + 0.199))
+    XCTAssertEqual(monitor.backOff, 0.4)
+    wall += 0.2
+    monitor.observe(wall: wall, cpu: cpu)
+    window(share: 0.95)
+    XCTAssertFalse(monitor.isNarrowed(now: wall))
+    XCTAssertEqual(monitor.backOff, LoadMonitor.firstBackOff)
+  }
+}

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Reductions over some dimensions.
 enum ReduceOp: Sendable {
@@ -53,9 +52,9 @@ protocol Backend: Sendable {
 enum Backends {
   static let cpu = CPUBackend()
   /// Backends opened or stood in (tests) for one device.
-  private static let opened = Mutex<[Device: any Backend]>([:])
+  private static let opened = Locked<[Device: any Backend]>([:])
   /// How to open a backend for a device type (`Device.type`): CUDA's through `CUDARuntime`.
-  private static let providers = Mutex<[String: @Sendable (Device) -> (any Backend)?]>([
+  private static let providers = Locked<[String: @Sendable (Device) -> (any Backend)?]>([
     "cuda": { device in cudaBackend(for: device) },
   ])
   /// How to explain why a device type cannot be used.

@@ -12,7 +12,7 @@ enum ModuleHooks {
     var isEmpty: Bool { forwardPre.isEmpty && forward.isEmpty && backward.isEmpty }
   }
 
-  private static let table = Mutex<[ObjectIdentifier: Hooks]>([:])
+  private static let table = Locked<[ObjectIdentifier: Hooks]>([:])
   /// How many modules have ever had hooks: calls skip the table while it is zero.
   private static let registered = Atomic<Int>(0)
 

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A neural network module, mirroring `torch.nn.Module`.
 ///
@@ -74,7 +73,7 @@ enum TrainingFlags {
     init(_ module: AnyObject, _ training: Bool) { self.module = module; self.training = training }
   }
 
-  private static let table = Mutex<[ObjectIdentifier: Entry]>([:])
+  private static let table = Locked<[ObjectIdentifier: Entry]>([:])
 
   static func isTraining(_ module: AnyObject) -> Bool {
     // A list that reflection made for an array property lives only as long as one walk;

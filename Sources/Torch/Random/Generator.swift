@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A random number generator that reproduces PyTorch's CPU generator bit for bit: the same
 /// seed gives the same `rand`, `randn`, `randint`, `randperm` and layer initializations.
@@ -13,10 +12,10 @@ public final class Generator: Sendable {
     var cachedNormal: Double?
   }
 
-  let state: Mutex<State>
+  let state: Locked<State>
 
   public init(seed: UInt64 = Generator.defaultSeed) {
-    state = Mutex(State(engine: MT19937(seed: seed), seed: seed, cachedNormal: nil))
+    state = Locked(State(engine: MT19937(seed: seed), seed: seed, cachedNormal: nil))
   }
 
   /// Re-seeds the generator (`generator.manual_seed(seed)`) and returns it.

@@ -1,4 +1,3 @@
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -22,7 +21,7 @@ final class CPUAllocator: Sendable {
     var peakAllocatedBytes = 0
   }
 
-  private let state = Mutex(State())
+  private let state = Locked(State())
   let cacheLimit = 1 << 30
 
   /// The size class a request of `bytes` is served from.

@@ -1,6 +1,5 @@
 import CTorchKernels
 import Foundation
-import Synchronization
 
 /// Compiling the kernels with NVRTC and keeping the images on disk between runs.
 extension CUDABackend {
@@ -34,7 +33,7 @@ extension CUDABackend {
   /// per NVRTC version, driver version, architecture and source.
   private static func kernelImages(nvrtc: NVRTC, driver: CUDADriver, architecture: String, directory: String) throws(TorchError) -> [KernelImage] {
     let prefix = "kernels-nvrtc\(nvrtc.version.0).\(nvrtc.version.1)-driver\(driver.driverVersion)-\(architecture)-"
-    let results = Mutex<[Int: Result<KernelImage, TorchError>]>([:])
+    let results = Locked<[Int: Result<KernelImage, TorchError>]>([:])
     DispatchQueue.concurrentPerform(iterations: CUDAKernels.chunkCount) { chunk in
       let source = CUDAKernels.chunkSource(chunk)
       let path = directory + "/" + prefix + MD5.hex(Array(source.utf8)) + ".bin"

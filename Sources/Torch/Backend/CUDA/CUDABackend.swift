@@ -1,6 +1,5 @@
 import CTorchKernels
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -27,9 +26,9 @@ final class CUDABackend: Backend, @unchecked Sendable {
   let modules: [OpaquePointer]
   /// cuBLAS when it loads; nil means the tiled NVRTC GEMM serves every product.
   let cublas: CUBLAS?
-  let functions = Mutex<[String: Int]>([:])
-  let cache = Mutex<[Int: [UInt64]]>([:])
-  let statistics = Mutex<(allocated: Int, peak: Int)>((0, 0))
+  let functions = Locked<[String: Int]>([:])
+  let cache = Locked<[Int: [UInt64]]>([:])
+  let statistics = Locked<(allocated: Int, peak: Int)>((0, 0))
 
   /// Where compiled kernel images are kept between runs: `$XDG_CACHE_HOME/swift-torch`, else
   /// `~/.cache/swift-torch`.

@@ -54,7 +54,7 @@ extension Module {
   /// missing and unexpected keys are an error; a shape mismatch always is. The error lists
   /// every problem, as PyTorch's does, and nothing is changed when there is one.
   @discardableResult
-  public func loadStateDict(_ state: StateDict, strict: Bool = true) throws -> (missingKeys: [String], unexpectedKeys: [String]) {
+  public func loadStateDict(_ state: StateDict, strict: Bool = true) throws -> IncompatibleKeys {
     let own = stateDict()
     let missing = own.keys.filter { state[$0] == nil }
     let unexpected = state.keys.filter { own[$0] == nil }
@@ -77,7 +77,7 @@ extension Module {
         if let source = state[key], let target = own[key] { target.copy_(source) }
       }
     }
-    return (missing, unexpected)
+    return IncompatibleKeys(missingKeys: missing, unexpectedKeys: unexpected)
   }
 
   // MARK: - Modes and gradients
@@ -136,5 +136,18 @@ extension Module {
     for child in children() { child.apply(body) }
     body(self)
     return self
+  }
+}
+
+/// What `loadStateDict` did not match, printed as PyTorch prints its `_IncompatibleKeys`
+/// (`<All keys matched successfully>` when everything matched).
+public struct IncompatibleKeys: Equatable, CustomStringConvertible {
+  public let missingKeys: [String]
+  public let unexpectedKeys: [String]
+
+  public var description: String {
+    if missingKeys.isEmpty && unexpectedKeys.isEmpty { return "<All keys matched successfully>" }
+    func list(_ keys: [String]) -> String { "[" + keys.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+    return "_IncompatibleKeys(missing_keys=\(list(missingKeys)), unexpected_keys=\(list(unexpectedKeys)))"
   }
 }

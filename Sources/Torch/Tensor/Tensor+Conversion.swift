@@ -47,6 +47,20 @@ extension Tensor {
   /// Moves to `device` and converts to `dtype`.
   public func to(_ device: Device, _ dtype: DType) -> Tensor { to(device).to(dtype) }
 
+  /// Converts to `dtype` (`x.type(torch.float)`), as `to(dtype)`.
+  public func type(_ dtype: DType) -> Tensor { to(dtype) }
+  /// PyTorch's legacy type name (`x.type()`): `torch.FloatTensor`, `torch.cuda.LongTensor`, ...
+  public func type() -> String {
+    let name = switch dtype {
+    case .float32: "FloatTensor"
+    case .float64: "DoubleTensor"
+    case .int64: "LongTensor"
+    case .uint8: "ByteTensor"
+    case .bool: "BoolTensor"
+    }
+    return device == .cpu ? "torch.\(name)" : "torch.cuda.\(name)"
+  }
+
   public func float() -> Tensor { to(.float32) }
   public func double() -> Tensor { to(.float64) }
   public func long() -> Tensor { to(.int64) }
@@ -105,6 +119,21 @@ extension Tensor {
       return placed.dtype == self.dtype ? placed : placed.rawCopy(dtype: self.dtype)
     }, backward: { g in [torch.zerosLike(g), g.sumToShape(source.dims).to(sourceDType)] })
     return self
+  }
+
+  /// Writes an op's `result` into `self`, an `out=` argument: resized first when its shape
+  /// differs (as PyTorch resizes outputs), converted to its dtype. Returns `self`.
+  func writeOutput(_ result: Tensor, op: String) -> Tensor {
+    torchCheck(!(GradMode.isEnabled && (result.requiresGrad || requiresGrad)),
+      "\(op)(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.")
+    if dims != result.dims {
+      storage = Backends.backend(for: device).allocate(bytes: result.numel() * dtype.itemSize)
+      dims = result.dims
+      elementStrides = contiguousStrides(result.dims)
+      storageOffset = 0
+      bumpVersion()
+    }
+    return torch.noGrad { copy_(result) }
   }
 
   /// Sets every element to `value` (`fill_`).

@@ -186,13 +186,15 @@ extension torch {
   }
 
   /// The identity matrix (`torch.eye`).
-  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
     torchCheck(n >= 0, "n must be greater or equal to 0, got \(n)")
     torchCheck(m.map { $0 >= 0 } ?? true, "m must be greater or equal to 0, got \(m ?? 0)")
     let columns = m ?? n
     let result = zeros([n, columns], dtype: dtype)
     for i in 0..<Swift.min(n, columns) { Backends.cpu.fill(result[i, i], with: 1) }
-    return device == .cpu ? result : result.to(device)
+    let placed = device == .cpu ? result : result.to(device)
+    placed.requiresGrad = requiresGrad
+    return placed
   }
 
   private static func sequence(_ count: Int, dtype: DType, device: Device, _ value: (Int) -> Double) -> Tensor {

@@ -196,3 +196,9 @@ extension Tensor: CustomStringConvertible {
     }
   }
 }
+
+/// An optional tensor prints as Python prints an optional value: the tensor, or `None`
+/// (`print(x.grad)` before the first backward).
+extension Optional: @retroactive CustomStringConvertible where Wrapped == Tensor {
+  public var description: String { map(\.description) ?? "None" }
+}

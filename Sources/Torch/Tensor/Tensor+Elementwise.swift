@@ -278,52 +278,6 @@ extension Tensor {
                 other.requiresGrad ? (g * (1.0 - wins - ties)).gradient(for: other) : nil]
       }
   }
-
-  // MARK: - Comparisons (bool results)
-
-  private func compare(_ kernel: any ComparisonKernel.Type, _ other: Tensor) -> Tensor {
-    Tensor.elementwise(BinaryOp(kernel), self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
-  }
-  public func eq(_ other: Tensor) -> Tensor { compare(Equal.self, other) }
-  public func ne(_ other: Tensor) -> Tensor { compare(NotEqual.self, other) }
-  public func lt(_ other: Tensor) -> Tensor { compare(Less.self, other) }
-  public func le(_ other: Tensor) -> Tensor { compare(LessEqual.self, other) }
-  public func gt(_ other: Tensor) -> Tensor { compare(Greater.self, other) }
-  public func ge(_ other: Tensor) -> Tensor { compare(GreaterEqual.self, other) }
-  public func eq(_ value: Double) -> Tensor { compare(Equal.self, scalar(value, isFloating: value.rounded() != value)) }
-  public func ne(_ value: Double) -> Tensor { compare(NotEqual.self, scalar(value, isFloating: value.rounded() != value)) }
-  public func lt(_ value: Double) -> Tensor { compare(Less.self, scalar(value, isFloating: true)) }
-  public func le(_ value: Double) -> Tensor { compare(LessEqual.self, scalar(value, isFloating: true)) }
-  public func gt(_ value: Double) -> Tensor { compare(Greater.self, scalar(value, isFloating: true)) }
-  public func ge(_ value: Double) -> Tensor { compare(GreaterEqual.self, scalar(value, isFloating: true)) }
-
-  public static func .== (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
-  public static func .!= (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
-  public static func .< (a: Tensor, b: Tensor) -> Tensor { a.lt(b) }
-  public static func .<= (a: Tensor, b: Tensor) -> Tensor { a.le(b) }
-  public static func .> (a: Tensor, b: Tensor) -> Tensor { a.gt(b) }
-  public static func .>= (a: Tensor, b: Tensor) -> Tensor { a.ge(b) }
-  public static func .== (a: Tensor, b: Double) -> Tensor { a.eq(b) }
-  public static func .< (a: Tensor, b: Double) -> Tensor { a.lt(b) }
-  public static func .> (a: Tensor, b: Double) -> Tensor { a.gt(b) }
-
-  /// True when every element is equal and the shapes match (`torch.equal`).
-  public func equal(_ other: Tensor) -> Bool {
-    dims == other.dims && (numel() == 0 || eq(other).all())
-  }
-
-  /// True when all elements are nonzero.
-  public func all() -> Bool { numel() == 0 || to(.bool).to(.uint8).min().item() != 0 }
-  /// True when any element is nonzero.
-  public func any() -> Bool { numel() > 0 && to(.bool).to(.uint8).max().item() != 0 }
-
-  /// |self - other| <= atol + rtol * |other| everywhere (`torch.allclose`).
-  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
-    torch.noGrad {
-      let a = self.double(), b = other.double()
-      return (a - b).abs().le(b.abs() * rtol + atol).all()
-    }
-  }
 }
 
 
@@ -344,6 +298,20 @@ extension torch {
               b.requiresGrad ? torch.where(mask, zero, g).gradient(for: b) : nil]
     }
   }
+
+  public static func add(_ a: Tensor, _ b: Tensor, alpha: Double = 1) -> Tensor { a.add(b, alpha: alpha) }
+  public static func sub(_ a: Tensor, _ b: Tensor) -> Tensor { a - b }
+  public static func mul(_ a: Tensor, _ b: Tensor) -> Tensor { a * b }
+  public static func div(_ a: Tensor, _ b: Tensor) -> Tensor { a / b }
+  /// The `out=` forms: the result written into `out` (resized if needed), which is returned.
+  @discardableResult
+  public static func add(_ a: Tensor, _ b: Tensor, alpha: Double = 1, out: Tensor) -> Tensor { out.writeOutput(a.add(b, alpha: alpha), op: "add") }
+  @discardableResult
+  public static func sub(_ a: Tensor, _ b: Tensor, out: Tensor) -> Tensor { out.writeOutput(a - b, op: "sub") }
+  @discardableResult
+  public static func mul(_ a: Tensor, _ b: Tensor, out: Tensor) -> Tensor { out.writeOutput(a * b, op: "mul") }
+  @discardableResult
+  public static func div(_ a: Tensor, _ b: Tensor, out: Tensor) -> Tensor { out.writeOutput(a / b, op: "div") }
 
   public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
   public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }

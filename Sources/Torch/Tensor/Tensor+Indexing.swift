@@ -57,6 +57,21 @@ extension Tensor {
     set { index(indices).copy_(newValue) }
   }
 
+  /// Indexing after an Ellipsis (`t[..., -1]`: the last column of every row, whatever the
+  /// rank): the indices that follow apply to the trailing dims.
+  public subscript(_ ellipsis: UnboundedRange, _ trailing: any TensorIndex...) -> Tensor {
+    get { index(Array(repeating: 0... as any TensorIndex, count: leadingDims(before: trailing)) + trailing) }
+    set { index(Array(repeating: 0... as any TensorIndex, count: leadingDims(before: trailing)) + trailing).copy_(newValue) }
+  }
+
+  /// Dims an Ellipsis stands for: those not indexed by `trailing` (a tensor index takes as many
+  /// dims as it has, a bool mask all of its dims).
+  private func leadingDims(before trailing: [any TensorIndex]) -> Int {
+    let indexed = trailing.reduce(0) { count, index in count + ((index as? Tensor)?.dtype == .bool ? (index as! Tensor).dim() : 1) }
+    torchCheck(indexed <= dims.count, "too many indices for tensor of dimension \(dims.count)", kind: "IndexError")
+    return dims.count - indexed
+  }
+
   private func index(_ indices: [any TensorIndex]) -> Tensor {
     torchCheck(indices.count <= Swift.max(dims.count, indices.isEmpty ? 0 : 1),
       "too many indices for tensor of dimension \(dims.count)", kind: "IndexError")
@@ -162,4 +177,14 @@ extension Tensor {
 extension torch {
   public static func gather(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor { x.gather(dim, index) }
   public static func indexSelect(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor { x.indexSelect(dim, index) }
+}
+
+extension Array {
+  /// An element picked by a one-element integer tensor, as Python lists accept tensors
+  /// (`labels_map[label]`).
+  public subscript(index: Tensor) -> Element {
+    torchCheck(index.numel() == 1 && [.int64, .uint8, .bool].contains(index.dtype),
+      "only integer tensors of a single element can be converted to an index", kind: "TypeError")
+    return self[Int(index.item())]
+  }
 }

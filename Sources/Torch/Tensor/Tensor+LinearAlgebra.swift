@@ -141,6 +141,9 @@ extension Tensor {
 extension torch {
   public static func mm(_ a: Tensor, _ b: Tensor) -> Tensor { a.mm(b) }
   public static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
+  /// `torch.matmul(a, b, out=out)`: the product written into `out` (resized if needed).
+  @discardableResult
+  public static func matmul(_ a: Tensor, _ b: Tensor, out: Tensor) -> Tensor { out.writeOutput(a.matmul(b), op: "matmul") }
 
   /// beta * input + alpha * (mat1 @ mat2) (`addmm`, node `AddmmBackward0`).
   public static func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {

@@ -163,6 +163,14 @@ extension torch {
     return device == .cpu ? result : result.to(device)
   }
 
-  public static func randLike(_ x: Tensor) -> Tensor { rand(x.dims, dtype: x.dtype, device: x.device) }
-  public static func randnLike(_ x: Tensor) -> Tensor { randn(x.dims, dtype: x.dtype, device: x.device) }
+  /// Uniform [0, 1) values shaped like `x` (`torch.rand_like`), in `x`'s dtype unless `dtype` is given.
+  public static func randLike(_ x: Tensor, dtype: DType? = nil) -> Tensor { rand(x.dims, dtype: dtype ?? x.dtype, device: x.device) }
+  /// Standard normal values shaped like `x` (`torch.randn_like`).
+  public static func randnLike(_ x: Tensor, dtype: DType? = nil) -> Tensor { randn(x.dims, dtype: dtype ?? x.dtype, device: x.device) }
+
+  /// Integers uniform in [0, high) (`torch.randint(high, size)`).
+  public static func randint(_ high: Int, _ shape: [Int], dtype: DType = .int64, device: Device = .cpu,
+                             generator: Generator? = nil) -> Tensor {
+    randint(0, high, shape, dtype: dtype, device: device, generator: generator)
+  }
 }

@@ -56,6 +56,11 @@ public final class Tensor {
 
   /// The tensor's shape (`x.shape` in PyTorch).
   public var shape: Size { Size(dims) }
+  /// The size of the first dimension (`len(x)` in PyTorch); a 0-d tensor has none.
+  public var count: Int {
+    torchCheck(!dims.isEmpty, "len() of a 0-d tensor", kind: "TypeError")
+    return dims[0]
+  }
   /// The tensor's shape (`x.size()` in PyTorch).
   public func size() -> Size { Size(dims) }
   /// The length of one dimension; negative `dim` counts from the end.

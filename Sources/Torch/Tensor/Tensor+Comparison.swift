@@ -1,0 +1,70 @@
+// Comparisons: elementwise, with bool results, and whole-tensor tests (`equal`, `allclose`).
+
+extension Tensor {
+
+  private func compare(_ kernel: any ComparisonKernel.Type, _ other: Tensor) -> Tensor {
+    Tensor.elementwise(BinaryOp(kernel), self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
+  }
+  public func eq(_ other: Tensor) -> Tensor { compare(Equal.self, other) }
+  public func ne(_ other: Tensor) -> Tensor { compare(NotEqual.self, other) }
+  public func lt(_ other: Tensor) -> Tensor { compare(Less.self, other) }
+  public func le(_ other: Tensor) -> Tensor { compare(LessEqual.self, other) }
+  public func gt(_ other: Tensor) -> Tensor { compare(Greater.self, other) }
+  public func ge(_ other: Tensor) -> Tensor { compare(GreaterEqual.self, other) }
+  public func eq(_ value: Double) -> Tensor { compare(Equal.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func ne(_ value: Double) -> Tensor { compare(NotEqual.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func lt(_ value: Double) -> Tensor { compare(Less.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func le(_ value: Double) -> Tensor { compare(LessEqual.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func gt(_ value: Double) -> Tensor { compare(Greater.self, scalar(value, isFloating: value.rounded() != value)) }
+  public func ge(_ value: Double) -> Tensor { compare(GreaterEqual.self, scalar(value, isFloating: value.rounded() != value)) }
+
+  // PyTorch's operators: comparisons of tensors are tensors (`pred.argmax(1) == y`). Tensor is
+  // not Equatable, so these never shadow a Bool comparison; `equal(_:)` is the Bool one.
+  public static func == (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
+  public static func != (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
+  public static func < (a: Tensor, b: Tensor) -> Tensor { a.lt(b) }
+  public static func <= (a: Tensor, b: Tensor) -> Tensor { a.le(b) }
+  public static func > (a: Tensor, b: Tensor) -> Tensor { a.gt(b) }
+  public static func >= (a: Tensor, b: Tensor) -> Tensor { a.ge(b) }
+  public static func == (a: Tensor, b: Double) -> Tensor { a.eq(b) }
+  public static func != (a: Tensor, b: Double) -> Tensor { a.ne(b) }
+  public static func < (a: Tensor, b: Double) -> Tensor { a.lt(b) }
+  public static func <= (a: Tensor, b: Double) -> Tensor { a.le(b) }
+  public static func > (a: Tensor, b: Double) -> Tensor { a.gt(b) }
+  public static func >= (a: Tensor, b: Double) -> Tensor { a.ge(b) }
+  public static func == (a: Double, b: Tensor) -> Tensor { b.eq(a) }
+  public static func != (a: Double, b: Tensor) -> Tensor { b.ne(a) }
+  public static func < (a: Double, b: Tensor) -> Tensor { b.gt(a) }
+  public static func <= (a: Double, b: Tensor) -> Tensor { b.ge(a) }
+  public static func > (a: Double, b: Tensor) -> Tensor { b.lt(a) }
+  public static func >= (a: Double, b: Tensor) -> Tensor { b.le(a) }
+
+  // SIMD-style spellings, kept for code written before the operators above.
+  public static func .== (a: Tensor, b: Tensor) -> Tensor { a.eq(b) }
+  public static func .!= (a: Tensor, b: Tensor) -> Tensor { a.ne(b) }
+  public static func .< (a: Tensor, b: Tensor) -> Tensor { a.lt(b) }
+  public static func .<= (a: Tensor, b: Tensor) -> Tensor { a.le(b) }
+  public static func .> (a: Tensor, b: Tensor) -> Tensor { a.gt(b) }
+  public static func .>= (a: Tensor, b: Tensor) -> Tensor { a.ge(b) }
+  public static func .== (a: Tensor, b: Double) -> Tensor { a.eq(b) }
+  public static func .< (a: Tensor, b: Double) -> Tensor { a.lt(b) }
+  public static func .> (a: Tensor, b: Double) -> Tensor { a.gt(b) }
+
+  /// True when every element is equal and the shapes match (`torch.equal`).
+  public func equal(_ other: Tensor) -> Bool {
+    dims == other.dims && (numel() == 0 || eq(other).all())
+  }
+
+  /// True when all elements are nonzero.
+  public func all() -> Bool { numel() == 0 || to(.bool).to(.uint8).min().item() != 0 }
+  /// True when any element is nonzero.
+  public func any() -> Bool { numel() > 0 && to(.bool).to(.uint8).max().item() != 0 }
+
+  /// |self - other| <= atol + rtol * |other| everywhere (`torch.allclose`).
+  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
+    torch.noGrad {
+      let a = self.double(), b = other.double()
+      return (a - b).abs().le(b.abs() * rtol + atol).all()
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// What the "Learn the Basics" pages need beyond the seed page (issue 12), each against
+/// PyTorch's behaviour.
+final class BasicsTests: XCTestCase {
+  /// quickstart: `(pred.argmax(1) == y).type(torch.float).sum().item()`.
+  func testComparisonOperatorsReturnTensors() {
+    let pred = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), y = torch.tensor([1, 1, 1])
+    let correct = (pred.argmax(1) == y).type(torch.float).sum().item()
+    XCTAssertEqual(correct, 2)
+    XCTAssertEqual((pred.argmax(1) == y).description, "tensor([ True, False,  True])")
+    let x = torch.tensor([1, 2, 3])
+    XCTAssertEqual((x != 2).toArray(Bool.self), [true, false, true])
+    XCTAssertEqual((x < 2.5).toArray(Bool.self), [true, true, false])
+    XCTAssertEqual((x >= 2).toArray(Bool.self), [false, true, true])
+    XCTAssertEqual((2 > x).toArray(Bool.self), [true, false, false])
+    XCTAssertEqual((x <= torch.tensor([0, 2, 5])).toArray(Bool.self), [false, true, true])
+    XCTAssertEqual((x == 2).dtype, .bool)
+  }
+
+  func testTypeCountAndLegacyTypeNames() {
+    let x = torch.tensor([[1, 2], [3, 4], [5, 6]])
+    XCTAssertEqual(x.count, 3, "len(x)")
+    XCTAssertEqual(x.type(), "torch.LongTensor")
+    XCTAssertEqual(x.type(torch.float).type(), "torch.FloatTensor")
+    XCTAssertEqual(torch.tensor([true]).type(), "torch.BoolTensor")
+  }
+
+  /// tensorqs: `torch.matmul(tensor, tensor.T, out=y3)` and `torch.mul(tensor, tensor, out=z3)`.
+  func testOutArgumentsWriteAndResize() {
+    let tensor = torch.arange(16.0).reshape([4, 4])
+    let y3 = torch.randLike(tensor)
+    let returned = torch.matmul(tensor, tensor.t(), out: y3)
+    XCTAssertTrue(returned === y3)
+    XCTAssertTrue(y3.equal(tensor.matmul(tensor.t())))
+    let z3 = torch.zeros(2)  // another shape: resized, as PyTorch resizes outputs
+    torch.mul(tensor, tensor, out: z3)
+    XCTAssertEqual(z3.dims, [4, 4])
+    XCTAssertTrue(z3.equal(tensor * tensor))
+    XCTAssertTrue(torch.mul(tensor, tensor).equal(tensor.mul(tensor)))
+    XCTAssertTrue(torch.add(tensor, tensor, alpha: 2).equal(tensor * 3))
+  }
+
+  /// PyTorch: `torch.manual_seed(0); torch.rand_like(torch.tensor([[1, 2], [3, 4]]), dtype=torch.float)`
+  /// is `tensor([[0.4963, 0.7682], [0.0885, 0.1320]])`; `torch.randint(10, (5,))` draws as `randint(0, 10, (5,))`.
+  func testRandLikeWithDTypeAndRandintWithoutLow() {
+    torch.manualSeed(0)
+    let x = torch.randLike(torch.tensor([[1, 2], [3, 4]]), dtype: torch.float)
+    XCTAssertEqual(x.dtype, .float32)
+    XCTAssertEqual(x.description, "tensor([[0.4963, 0.7682],\n        [0.0885, 0.1320]])")
+    torch.manualSeed(3)
+    let a = torch.randint(10, [5])
+    torch.manualSeed(3)
+    XCTAssertTrue(a.equal(torch.randint(0, 10, [5])))
+    XCTAssertTrue(torch.eye(3, requiresGrad: true).requiresGrad)
+  }
+
+  /// tensorqs: `tensor[..., -1]` is the last column; after an Ellipsis the indices apply to the trailing dims.
+  func testEllipsisIndexing() {
+    let t = torch.arange(24).reshape([2, 3, 4])
+    XCTAssertTrue(t[..., -1].equal(t.select(2, 3)))
+    XCTAssertTrue(t[..., 1, 0...].equal(t.select(1, 1)))
+    XCTAssertTrue(t[..., 0, 1, 2].equal(t[0, 1, 2]))
+    let ones = torch.ones(4, 4)
+    ones[..., 1] = torch.tensor(0.0)
+    XCTAssertEqual(ones.sum().item(), 12)
+  }
+
+  /// data: `labels_map[label]` with a 0-d label tensor.
+  func testArraysAcceptOneElementIntegerTensors() {
+    let labels = ["T-Shirt", "Trouser", "Pullover"]
+    XCTAssertEqual(labels[torch.tensor(1)], "Trouser")
+    XCTAssertEqual(labels[torch.tensor([2])], "Pullover")
+  }
+
+  /// autogradqs prints gradients before backward as `None`; loadStateDict's result prints as PyTorch's.
+  func testOptionalTensorsAndLoadResultsPrintAsPyTorch() throws {
+    let w = torch.randn([2], requiresGrad: true)
+    XCTAssertEqual("\(String(describing: w.grad))", "None")
+    (w * 2).sum().backward()
+    XCTAssertEqual(String(describing: w.grad), "tensor([2., 2.])")
+    let model = nn.Linear(2, 2)
+    XCTAssertEqual("\(try model.loadStateDict(model.stateDict()))", "<All keys matched successfully>")
+    var partial = model.stateDict()
+    partial["bias"] = nil
+    partial["extra"] = torch.ones(1)
+    XCTAssertEqual("\(try model.loadStateDict(partial, strict: false))", "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])")
+  }
+}

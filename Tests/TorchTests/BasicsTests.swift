@@ -88,4 +88,24 @@ final class BasicsTests: XCTestCase {
     partial["extra"] = torch.ones(1)
     XCTAssertEqual("\(try model.loadStateDict(partial, strict: false))", "_IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['extra'])")
   }
+
+  /// PyTorch's documented `scatter_` examples, and the transforms page's one-hot target.
+  func testScatterWritesSourcesAndValues() {
+    let src = torch.arange(1, 11).reshape([2, 5])
+    let rows = torch.zeros([3, 5], dtype: src.dtype).scatter_(0, torch.tensor([[0, 1, 2, 0]]), src)
+    XCTAssertEqual(rows.description, "tensor([[1, 0, 0, 4, 0],\n        [0, 2, 0, 0, 0],\n        [0, 0, 3, 0, 0]])")
+    let columns = torch.zeros([3, 5], dtype: src.dtype).scatter_(1, torch.tensor([[0, 1, 2], [0, 1, 4]]), src)
+    XCTAssertEqual(columns.description, "tensor([[1, 2, 3, 0, 0],\n        [6, 7, 0, 0, 8],\n        [0, 0, 0, 0, 0]])")
+    let added = torch.full([2, 4], 2.0).scatter_(1, torch.tensor([[2], [3]]), value: 1.23, reduce: .add)
+    XCTAssertEqual(added.description, "tensor([[2.0000, 2.0000, 3.2300, 2.0000],\n        [2.0000, 2.0000, 2.0000, 3.2300]])")
+    // transforms: Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))
+    let target = torch.zeros(10, dtype: torch.float).scatter_(0, torch.tensor([3]), value: 1)
+    XCTAssertEqual(target.description, "tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0.])")
+  }
+
+  func testOneHot() {
+    XCTAssertEqual(F.oneHot(torch.tensor([0, 1, 2, 0, 1])).description,
+      "tensor([[1, 0, 0],\n        [0, 1, 0],\n        [0, 0, 1],\n        [1, 0, 0],\n        [0, 1, 0]])")
+    XCTAssertEqual(F.oneHot(torch.tensor([1, 0]), numClasses: 4).dims, [2, 4])
+  }
 }

@@ -22,6 +22,10 @@ final class MisuseTests: XCTestCase {
     "targetDType": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0.0, 1.0])) },
     "targetRange": { _ = F.crossEntropy(torch.rand(2, 3), torch.tensor([0, 3])) },
     "rngStateSize": { torch.setRngState(torch.zeros([10], dtype: .uint8)) },
+    "oneHotRange": { _ = F.oneHot(torch.tensor([1, 5]), numClasses: 3) },
+    "oneHotNegative": { _ = F.oneHot(torch.tensor([-1])) },
+    "oneHotFloat": { _ = F.oneHot(torch.tensor([1.0])) },
+    "scatterMultiply": { _ = torch.ones(3).scatter(0, torch.tensor([0]), value: 2, reduce: .multiply) },
     "rngStateDType": { torch.setRngState(torch.zeros([5056])) },
     "rngStateLeft": { torch.setRngState(rngState(left: 0, next: 0)) },
     "rngStateNext": { torch.setRngState(rngState(left: 2, next: 625)) },
@@ -106,6 +110,10 @@ final class MisuseTests: XCTestCase {
     assertStops("targetDType", with: "expected target dtype to be Long or Byte, but got Float")
     assertStops("targetRange", with: "IndexError: Target 3 is out of bounds.")
     assertStops("rngStateSize", with: "Expected either a THGeneratorState of size 5048 or a CPUGeneratorImplState of size 5056 but found the input RNG state size to be 10")
+    assertStops("oneHotRange", with: "Class values must be smaller than num_classes.")
+    assertStops("oneHotNegative", with: "Class values must be non-negative.")
+    assertStops("oneHotFloat", with: "one_hot is only applicable to index tensor of type LongTensor.")
+    assertStops("scatterMultiply", with: "NotImplementedError: scatter(): reduce='multiply' is not implemented")
     assertStops("rngStateDType", with: "TypeError: RNG state must be a torch.ByteTensor")
     assertStops("rngStateLeft", with: "The input RNG state must be a valid MT19937 state")
     assertStops("rngStateNext", with: "The input RNG state must be a valid MT19937 state")

@@ -4,6 +4,18 @@ extension F {
     Tensor.linear(input, weight, bias)
   }
   public static func relu(_ input: Tensor) -> Tensor { input.relu() }
+  /// One-hot rows (`F.one_hot`): int64 `[..., numClasses]` with a 1 at each value's position.
+  /// `numClasses` -1 takes the largest value plus one, as PyTorch does.
+  public static func oneHot(_ tensor: Tensor, numClasses: Int = -1) -> Tensor {
+    torchCheck(tensor.dtype == .int64, "one_hot is only applicable to index tensor of type LongTensor.")
+    let values = tensor.detach()
+    let smallest = values.numel() > 0 ? Int(values.min().item()) : 0
+    torchCheck(smallest >= 0, "Class values must be non-negative.")
+    let classes = numClasses == -1 ? (values.numel() > 0 ? Int(values.max().item()) + 1 : 0) : numClasses
+    torchCheck(values.numel() == 0 || Int(values.max().item()) < classes, "Class values must be smaller than num_classes.")
+    return (values.unsqueeze(-1) == torch.arange(classes, device: tensor.device)).long()
+  }
+
   public static func gelu(_ input: Tensor) -> Tensor { input.gelu() }
   public static func silu(_ input: Tensor) -> Tensor { input.silu() }
   public static func tanh(_ input: Tensor) -> Tensor { input.tanh() }

@@ -160,6 +160,75 @@ extension Tensor {
     }
   }
 
+  /// How `scatter` combines a value with the element it lands on (`reduce=`).
+  public enum ScatterReduce: String, Sendable { case add, multiply }
+
+  /// A copy of `self` with each element of `source` written at the position `index` names
+  /// along `dim` (`scatter`, node `ScatterBackward0`): for dim 0, `out[index[i][j]][j] = source[i][j]`.
+  /// `index` may be smaller than `source` (its leading block is used). Where `index` repeats a
+  /// position PyTorch leaves the winner unspecified; here the written values are summed there.
+  /// With `reduce: .add` the values are added to `self`'s (`scatter_add`).
+  public func scatter(_ dim: Int, _ index: Tensor, _ source: Tensor, reduce: ScatterReduce? = nil) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    checkScatter(d, index, source.dims)
+    var block = source
+    for axis in 0..<index.dim() where index.dims[axis] < source.dims[axis] { block = block.narrow(axis, start: 0, length: index.dims[axis]) }
+    if let reduce { return scatterReduced(d, index, block, reduce) }
+    let positions = index.detach()
+    return Tensor.composite("ScatterBackward0", [self, block]) { inputs in
+      let hit = Tensor.scatteredPositions(inputs[0], d, positions)
+      let placed = torch.zerosLike(inputs[0]).scatterAdd(d, positions, inputs[1].to(inputs[0].dtype))
+      return torch.where(hit, placed, inputs[0])
+    }
+  }
+
+  /// `scatter` of one `value` at every position `index` names (`scatter(dim, index, value)`, node `ScatterBackward1`).
+  public func scatter(_ dim: Int, _ index: Tensor, value: Double, reduce: ScatterReduce? = nil) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    checkScatter(d, index, index.dims)
+    let filled = torch.full(index.dims, value, dtype: dtype, device: device)
+    if let reduce { return scatterReduced(d, index, filled, reduce) }
+    let positions = index.detach()
+    return Tensor.composite("ScatterBackward1", [self]) { inputs in
+      let hit = Tensor.scatteredPositions(inputs[0], d, positions)
+      return torch.where(hit, torch.fullLike(inputs[0], value), inputs[0])
+    }
+  }
+
+  /// In-place `scatter` (`scatter_`); returns `self`.
+  @discardableResult
+  public func scatter_(_ dim: Int, _ index: Tensor, _ source: Tensor, reduce: ScatterReduce? = nil) -> Tensor {
+    copy_(scatter(dim, index, source, reduce: reduce))
+  }
+
+  /// In-place `scatter` of one value (`scatter_(dim, index, value)`); returns `self`.
+  @discardableResult
+  public func scatter_(_ dim: Int, _ index: Tensor, value: Double, reduce: ScatterReduce? = nil) -> Tensor {
+    copy_(scatter(dim, index, value: value, reduce: reduce))
+  }
+
+  /// Where `scatter` writes: a bool mask of `x`'s shape (counted in float32, which every device
+  /// can scatter-add, and exact for any realistic number of repeats).
+  private static func scatteredPositions(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor {
+    torch.zeros(x.dims, dtype: .float32, device: x.device)
+      .scatterAdd(dim, index, torch.ones(index.dims, dtype: .float32, device: x.device)) > 0
+  }
+
+  private func checkScatter(_ d: Int, _ index: Tensor, _ sourceDims: [Int]) {
+    torchCheck(index.dtype == .int64, "scatter(): Expected dtype int64 for index")
+    torchCheck(index.dim() == dims.count && sourceDims.count == dims.count,
+      "Index tensor must have the same number of dimensions as self tensor")
+    for axis in 0..<dims.count {
+      torchCheck(index.dims[axis] <= sourceDims[axis] && (axis == d || index.dims[axis] <= dims[axis]),
+        "Expected index \(index.shape) to be smaller than self \(shape) apart from dimension \(d) and to be smaller size than src \(Size(sourceDims))")
+    }
+  }
+
+  private func scatterReduced(_ d: Int, _ index: Tensor, _ block: Tensor, _ reduce: ScatterReduce) -> Tensor {
+    torchCheck(reduce == .add, "scatter(): reduce='multiply' is not implemented; reduce='add' is", kind: "NotImplementedError")
+    return scatterAdd(d, index, block.contiguous())
+  }
+
   /// The elements where `mask` is true, as a 1-D tensor (`masked_select`).
   public func maskedSelect(_ mask: Tensor) -> Tensor {
     let shape = broadcastShapes(dims, mask.dims)

@@ -166,6 +166,12 @@ package enum OpRegistry {
     OpInfo("gather", [.x(4, 3)], "x[0].gather(1, torch.tensor([[0, 2], [1, 1], [2, 0], [0, 0]]))") { x, device in
       x[0].gather(1, torch.tensor([[0, 2], [1, 1], [2, 0], [0, 0]]).to(device))
     },
+    OpInfo("scatter", [.x(3, 5), .x(2, 3)], "x[0].scatter(1, torch.tensor([[0, 1, 2], [0, 1, 4]]), x[1])") { x, device in
+      x[0].scatter(1, torch.tensor([[0, 1, 2], [0, 1, 4]]).to(device), x[1])
+    },
+    OpInfo("scatter_value", [.x(3, 5)], "x[0].scatter(0, torch.tensor([[0, 1, 2, 0]]), 1.5)") { x, device in
+      x[0].scatter(0, torch.tensor([[0, 1, 2, 0]]).to(device), value: 1.5)
+    },
     OpInfo("scatter_add", [.x(3, 4), .x(2, 4)], "x[0].scatter_add(0, torch.tensor([[0, 1, 2, 0], [2, 2, 0, 1]]), x[1])") { x, device in
       x[0].scatterAdd(0, torch.tensor([[0, 1, 2, 0], [2, 2, 0, 1]]).to(device), x[1])
     },

@@ -1,10 +1,12 @@
 import Foundation
-import Torch
+@_spi(Benchmarks) import Torch
 
 /// `--contend`: training steps/s on a quiet machine and with all cores but one kept busy by
 /// other processes (shell busy-loops), each with the default thread count and with one thread,
 /// alternating to even out drift. A good pool loses nothing to the second core's other tenant:
 /// the `*_time_ratio` lines (default thread count over one thread, in time) should be near 1.
+/// `*_inline_jobs` is the share of parallel jobs the pool ran on the calling thread alone
+/// because it found the machine busy.
 func contend() {
   let cores = torch.getNumThreads()
   print("threads \(cores) count")
@@ -19,9 +21,13 @@ func contend() {
 private func measure(_ label: String, threads: Int) {
   for adam in [false, true] {
     var parallel: [Double] = [], single: [Double] = []
+    var narrowed = 0, total = 0
     for _ in 0..<3 {
       torch.setNumThreads(threads)
+      let before = torch.threadPoolJobCounts()
       parallel.append(trainingStepsPerSecond(adam: adam))
+      let after = torch.threadPoolJobCounts()
+      (total, narrowed) = (total + after.total - before.total, narrowed + after.narrowed - before.narrowed)
       torch.setNumThreads(1)
       single.append(trainingStepsPerSecond(adam: adam))
     }
@@ -31,6 +37,7 @@ private func measure(_ label: String, threads: Int) {
     report("\(name)_steps_default", p, "steps/s")
     report("\(name)_steps_1thread", s, "steps/s")
     report("\(name)_time_ratio", s / p, "x")
+    report("\(name)_inline_jobs", 100 * Double(narrowed) / Double(max(total, 1)), "%")
   }
 }
 

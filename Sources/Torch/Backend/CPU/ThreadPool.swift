@@ -10,7 +10,7 @@ import Synchronization
 
 /// A persistent pool of worker threads for data-parallel kernels.
 ///
-/// Workers are created once and live for the process. A kernel is cut into a few tasks per
+/// Workers are created once and live for the process. A kernel is cut into two tasks per
 /// thread, claimed one at a time by whoever is awake, the calling thread included: a worker the
 /// scheduler has parked holds no work hostage, the others finish its share. After a job workers
 /// spin briefly (yielding the core as the wait grows) before sleeping, so the next kernel of a
@@ -25,9 +25,10 @@ import Synchronization
 /// CPU quota (`cpu.max`, or `cpu.cfs_quota_us` under cgroup v1), and is set by
 /// `TORCH_NUM_THREADS` or `OMP_NUM_THREADS` when present, or `torch.setNumThreads` up to that size.
 enum ThreadPool {
-  /// Tasks per thread a kernel is cut into: small enough that a parked thread's share is
-  /// quickly finished by others, large enough to keep per-task costs (packing) negligible.
-  static let tasksPerThread = 4
+  /// Tasks per thread a kernel is cut into, so that a parked thread's share is finished by
+  /// others. Two: with four, repacking GEMM panels per task cost about 10% of a quiet
+  /// machine's training speed, and on a busy one the inline fallback matters more than the grain.
+  static let tasksPerThread = 2
 
   private static let configured = Atomic<Int>(defaultThreadCount())
   private static let pool = WorkerPool(workers: max(0, defaultThreadCount() - 1))
@@ -71,6 +72,12 @@ enum ThreadPool {
 
   /// Whether kernels currently run on the calling thread alone because the machine is busy.
   static var isNarrowed: Bool { pool.isNarrowed }
+
+  /// Parallel jobs run so far, and how many of them ran inline because the machine was busy
+  /// (what `torch-bench --contend` reports).
+  static var jobCounts: (total: Int, narrowed: Int) {
+    (pool.jobs.load(ordering: .relaxed), pool.narrowedJobs.load(ordering: .relaxed))
+  }
 
   // MARK: - CPU quotas
 
@@ -124,6 +131,7 @@ final class WorkerPool: @unchecked Sendable {
   /// Spins of `pause` before a waiting thread starts offering its core with `sched_yield`.
   private let spinsBeforeYield = 2_000
   private var load = LoadMonitor()
+  let jobs = Atomic<Int>(0), narrowedJobs = Atomic<Int>(0)
 
   init(workers: Int) {
     pthread_mutex_init(&mutex, nil)
@@ -143,7 +151,9 @@ final class WorkerPool: @unchecked Sendable {
       return
     }
     // Only the thread holding `busy` touches `load`.
+    jobs.add(1, ordering: .relaxed)
     if load.isNarrowed(now: LoadMonitor.wallSeconds()) {
+      narrowedJobs.add(1, ordering: .relaxed)
       busy.store(false, ordering: .releasing)
       for i in 0..<tasks { work(i) }
       return
@@ -270,4 +280,7 @@ extension torch {
   /// Sets the number of threads CPU kernels use (`torch.set_num_threads(n)`), up to the
   /// pool's size at start-up.
   public static func setNumThreads(_ count: Int) { ThreadPool.threadCount = count }
+
+  /// Parallel CPU jobs so far and how many ran inline because the machine was busy (for benchmarks).
+  @_spi(Benchmarks) public static func threadPoolJobCounts() -> (total: Int, narrowed: Int) { ThreadPool.jobCounts }
 }

@@ -108,4 +108,24 @@ final class BasicsTests: XCTestCase {
       "tensor([[1, 0, 0],\n        [0, 1, 0],\n        [0, 0, 1],\n        [1, 0, 0],\n        [0, 1, 0]])")
     XCTAssertEqual(F.oneHot(torch.tensor([1, 0]), numClasses: 4).dims, [2, 4])
   }
+
+  /// tensorqs' NumPy bridge, with Swift memory: a tensor over a caller's buffer and a buffer view
+  /// of a tensor share their elements, both ways, without a copy.
+  func testTensorsShareMemoryWithSwiftBuffers() {
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 5)
+    buffer.initialize(repeating: 1, count: 5)
+    let freed = Locked(false)
+    do {
+      let t = torch.fromBlob(buffer, shape: [5], deleter: { pointer in pointer.deallocate(); freed.withLock { $0 = true } })
+      buffer[2] = 7
+      XCTAssertEqual(t.description, "tensor([1., 1., 7., 1., 1.])")
+      t.add_(1)
+      XCTAssertEqual(buffer[0], 2)
+      t.withUnsafeMutableBufferPointer(Float.self) { $0[4] = -1 }
+      XCTAssertEqual(t.withUnsafeBufferPointer(Float.self) { Array($0) }, [2, 2, 8, 2, -1])
+      XCTAssertEqual(buffer[4], -1)
+      XCTAssertFalse(freed.withLock { $0 })
+    }
+    XCTAssertTrue(freed.withLock { $0 }, "the deleter runs when the last view goes")
+  }
 }

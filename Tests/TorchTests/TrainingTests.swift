@@ -253,6 +253,22 @@ final class DataTests: XCTestCase {
     XCTAssertEqual(datasets.FashionMNIST.classes[9], "Ankle boot")
   }
 
+  /// Transforms run per sample, as torchvision's do: the transforms page's one-hot Lambda sees one
+  /// label (a 0-d tensor) inside a DataLoader as through `dataset[i]`; batchable transforms give
+  /// the same batch as per-sample ones.
+  func testTransformsRunPerSampleInsideADataLoader() throws {
+    try writeSplit("t10k", count: 6, gzip: false)
+    let oneHot = transforms.Lambda { y in torch.zeros(10, dtype: torch.float).scatter_(0, y, value: 1) }
+    let perImage = transforms.Lambda { x in x.to(.float32) / 255.0 }
+    let data = try datasets.FashionMNIST(root: directory, train: false, transform: perImage, targetTransform: oneHot, searchSystemDirectory: false)
+    XCTAssertEqual(data[4].1.description, "tensor([0., 0., 0., 0., 1., 0., 0., 0., 0., 0.])")
+    let (images, labels) = try XCTUnwrap(DataLoader(data, batchSize: 4).first)
+    XCTAssertEqual(labels.dims, [4, 10])
+    XCTAssertTrue(labels.equal(F.oneHot(torch.arange(4), numClasses: 10).float()))
+    let batched = try datasets.FashionMNIST(root: directory, train: false, transform: transforms.ToTensor(), searchSystemDirectory: false)
+    XCTAssertTrue(try XCTUnwrap(DataLoader(batched, batchSize: 4).first).0.equal(images.unsqueeze(1)))
+  }
+
   func testCorruptFilesAreErrorsNamingTheFile() throws {
     func expectError(_ contains: String, file: StaticString = #filePath, line: UInt = #line) {
       XCTAssertThrowsError(try datasets.FashionMNIST(root: directory, train: false, searchSystemDirectory: false), file: file, line: line) { error in

@@ -27,6 +27,13 @@ public struct DataLoader<Data: Dataset>: Sequence {
     dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
   }
 
+  /// The first batch of a fresh pass (`next(iter(dataloader))`), drawing from the generators
+  /// as a pass does.
+  public var first: (Tensor, Tensor)? {
+    var iterator = makeIterator()
+    return iterator.next()
+  }
+
   public func makeIterator() -> Iterator {
     let order: [Int]
     _ = Self.drawSeed(generator ?? torch.defaultGenerator)

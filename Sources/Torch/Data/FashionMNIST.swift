@@ -100,11 +100,19 @@ extension datasets {
       return (transform.map { $0(image) } ?? image, targetTransform.map { $0(label) } ?? label)
     }
 
-    /// Gathers the batch's uint8 rows with one copy each, then transforms the whole batch.
+    /// Gathers the batch's uint8 rows with one copy each, then transforms them: the whole batch
+    /// at once where the transform allows it (`isBatchable`), else sample by sample, as
+    /// torchvision does, stacking the results.
     public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
       let rows = Tensor(indices.map(Int64.init), shape: [indices.count])
       let images = data.indexSelect(0, rows), labels = targets.indexSelect(0, rows)
-      return (transform.map { $0(images) } ?? images, targetTransform.map { $0(labels) } ?? labels)
+      return (Self.apply(transform, to: images), Self.apply(targetTransform, to: labels))
+    }
+
+    private static func apply(_ transform: (any Transform)?, to batch: Tensor) -> Tensor {
+      guard let transform else { return batch }
+      if transform.isBatchable { return transform(batch) }
+      return torch.stack((0..<batch.size(0)).map { transform(batch[$0]) })
     }
   }
 }

@@ -1,7 +1,16 @@
-/// A transform of an image batch (uint8 `[B, H, W]`) or a single image (`[H, W]`), as
-/// torchvision's transforms (which work per image) compose.
+/// A transform of one sample (an image `[H, W]`, a label), as torchvision's transforms are.
+///
+/// A transform that gives the same result applied to a whole batch (uint8 `[B, H, W]`) as to
+/// each sample says so with `isBatchable`; datasets then transform a batch in one call, an
+/// optimization with identical results. Others (a `Lambda`) run once per sample.
 public protocol Transform {
   func callAsFunction(_ input: Tensor) -> Tensor
+  /// Whether applying the transform to a batch equals applying it to each sample (default: no).
+  var isBatchable: Bool { get }
+}
+
+extension Transform {
+  public var isBatchable: Bool { false }
 }
 
 extension transforms {
@@ -9,6 +18,7 @@ extension transforms {
   /// `[B, H, W]` → `[B, 1, H, W]` (`ToTensor`).
   public struct ToTensor: Transform {
     public init() {}
+    public var isBatchable: Bool { true }
     public func callAsFunction(_ input: Tensor) -> Tensor {
       let scaled = input.dtype == .uint8 ? input.to(.float32) / 255.0 : input.to(.float32)
       return scaled.unsqueeze(scaled.dim() == 2 ? 0 : 1)
@@ -23,6 +33,7 @@ extension transforms {
       self.mean = mean
       self.std = std
     }
+    public var isBatchable: Bool { true }
     public func callAsFunction(_ input: Tensor) -> Tensor {
       let channelDim = input.dim() == 3 ? 0 : 1
       var shape = [Int](repeating: 1, count: input.dim())
@@ -32,7 +43,7 @@ extension transforms {
     }
   }
 
-  /// Any function (`Lambda`), e.g. a one-hot target transform.
+  /// Any function of one sample (`Lambda`), e.g. a one-hot target transform.
   public struct Lambda: Transform {
     let body: (Tensor) -> Tensor
     public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
@@ -43,6 +54,7 @@ extension transforms {
   public struct Compose: Transform {
     let steps: [any Transform]
     public init(_ steps: [any Transform]) { self.steps = steps }
+    public var isBatchable: Bool { steps.allSatisfy(\.isBatchable) }
     public func callAsFunction(_ input: Tensor) -> Tensor { steps.reduce(input) { $1($0) } }
   }
 }

@@ -22,6 +22,16 @@ public final class Storage: @unchecked Sendable {
     self.release = { address, bytes in CPUAllocator.shared.free(UnsafeMutableRawPointer(bitPattern: UInt(address))!, byteCount: bytes) }
   }
 
+  /// Host memory owned by someone else (`torch.fromBlob`): used in place, never copied;
+  /// `release` runs when the last view goes away.
+  init(hostPointer: UnsafeMutableRawPointer, byteCount: Int, release: (@Sendable (UInt64, Int) -> Void)?) {
+    self.host = hostPointer
+    self.address = UInt64(UInt(bitPattern: hostPointer))
+    self.byteCount = byteCount
+    self.device = .cpu
+    self.release = release
+  }
+
   /// Device memory owned by a backend; `release` runs when the last view goes away.
   init(deviceAddress: UInt64, byteCount: Int, device: Device, release: (@Sendable (UInt64, Int) -> Void)?) {
     precondition(device != .cpu, "CPU storage holds a host pointer")

@@ -154,3 +154,46 @@ extension Tensor {
   @discardableResult
   public func zero_() -> Tensor { fill_(0) }
 }
+
+// MARK: - Sharing memory with Swift code (PyTorch's NumPy bridge)
+
+extension Tensor {
+  /// Calls `body` with the tensor's elements in place, without a copy (as `t.numpy()` shares
+  /// memory with NumPy). The tensor must be a contiguous CPU tensor of `T`'s dtype.
+  public func withUnsafeBufferPointer<T: Element, R>(_: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
+    checkSharable(T.self)
+    return try body(UnsafeBufferPointer(start: pointer(T.self), count: numel()))
+  }
+
+  /// Calls `body` with the tensor's elements in place for writing: what `body` writes, the
+  /// tensor holds (counted as an in-place change for autograd's checks).
+  public func withUnsafeMutableBufferPointer<T: Element, R>(_: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+    checkSharable(T.self)
+    torchCheck(!(requiresGrad && isLeaf && GradMode.isEnabled), "a leaf Variable that requires grad is being used in an in-place operation.")
+    defer { bumpVersion() }
+    return try body(UnsafeMutableBufferPointer(start: pointer(T.self), count: numel()))
+  }
+
+  private func checkSharable<T: Element>(_: T.Type) {
+    torchCheck(device == .cpu, "can't convert \(device) device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.", kind: "TypeError")
+    torchCheck(T.dtype == dtype, "the buffer's element type is \(T.dtype) but the tensor's dtype is \(dtype)")
+    torchCheck(isContiguous, "only a contiguous tensor can share its memory; call contiguous() first")
+  }
+}
+
+extension torch {
+  /// A tensor over memory the caller owns (`torch::from_blob`), without a copy: writes through
+  /// either side are seen by the other. `deleter` runs when the last view of the tensor goes
+  /// away; without one the memory must outlive every view.
+  public static func fromBlob(_ data: UnsafeMutableRawPointer, shape: [Int], dtype: DType = .float32,
+                              deleter: (@Sendable (UnsafeMutableRawPointer) -> Void)? = nil) -> Tensor {
+    let count = shape.reduce(1) { $0 * Swift.max($1, 0) }
+    torchCheck(shape.allSatisfy { $0 >= 0 }, "Trying to create tensor with negative dimension: \(shape)")
+    var release: (@Sendable (UInt64, Int) -> Void)?
+    if let deleter {
+      release = { address, _ in deleter(UnsafeMutableRawPointer(bitPattern: UInt(address))!) }
+    }
+    let storage = Storage(hostPointer: data, byteCount: count * dtype.itemSize, release: release)
+    return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape), offset: 0, dtype: dtype)
+  }
+}

@@ -170,6 +170,8 @@ extension Tensor {
   /// With `reduce: .add` the values are added to `self`'s (`scatter_add`).
   public func scatter(_ dim: Int, _ index: Tensor, _ source: Tensor, reduce: ScatterReduce? = nil) -> Tensor {
     let d = wrapDim(dim, dims.count)
+    // A 0-d index or source counts as one-dimensional, as in PyTorch.
+    let (index, source) = (index.dim() == 0 ? index.reshape([1]) : index, source.dim() == 0 ? source.reshape([1]) : source)
     checkScatter(d, index, source.dims)
     var block = source
     for axis in 0..<index.dim() where index.dims[axis] < source.dims[axis] { block = block.narrow(axis, start: 0, length: index.dims[axis]) }
@@ -185,6 +187,7 @@ extension Tensor {
   /// `scatter` of one `value` at every position `index` names (`scatter(dim, index, value)`, node `ScatterBackward1`).
   public func scatter(_ dim: Int, _ index: Tensor, value: Double, reduce: ScatterReduce? = nil) -> Tensor {
     let d = wrapDim(dim, dims.count)
+    let index = index.dim() == 0 ? index.reshape([1]) : index
     checkScatter(d, index, index.dims)
     let filled = torch.full(index.dims, value, dtype: dtype, device: device)
     if let reduce { return scatterReduced(d, index, filled, reduce) }

@@ -81,6 +81,9 @@ final class BasicsTests: XCTestCase {
     XCTAssertEqual("\(String(describing: w.grad))", "None")
     (w * 2).sum().backward()
     XCTAssertEqual(String(describing: w.grad), "tensor([2., 2.])")
+    let z = w * 3
+    XCTAssertNotNil(String(describing: z.gradFn).wholeMatch(of: /<MulBackward0 object at 0x[0-9a-f]+>/), String(describing: z.gradFn))
+    XCTAssertEqual(String(describing: w.gradFn), "None")
     let model = nn.Linear(2, 2)
     XCTAssertEqual("\(try model.loadStateDict(model.stateDict()))", "<All keys matched successfully>")
     var partial = model.stateDict()

@@ -5,7 +5,7 @@
 /// prints; how the gradient is computed is the `backward` closure, written in terms of
 /// other tensor ops. A node holds its inputs and saved tensors but never its own output
 /// (saved outputs are detached), so graphs have no reference cycles.
-public final class Node: CustomStringConvertible {
+public final class Node: CustomStringConvertible, PrintsNoneWhenAbsent {
   /// PyTorch's name for this node type, e.g. `MulBackward0`.
   public let name: String
   /// Where an input's gradient goes, fixed when the node is recorded: the node that produced
@@ -38,7 +38,8 @@ public final class Node: CustomStringConvertible {
     self.backward = backward
   }
 
-  public var description: String { "<\(name)>" }
+  /// As Python prints a node object (`<AddBackward0 object at 0x7f3b2c1d0e50>`).
+  public var description: String { "<\(name) object at 0x\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16))>" }
 
   /// The nodes this one sends gradients to (`grad_fn.next_functions`), nil for leaves and
   /// inputs that need no gradient.
@@ -82,3 +83,4 @@ extension Tensor {
     return self
   }
 }
+

@@ -197,8 +197,13 @@ extension Tensor: CustomStringConvertible {
   }
 }
 
-/// An optional tensor prints as Python prints an optional value: the tensor, or `None`
-/// (`print(x.grad)` before the first backward).
-extension Optional: @retroactive CustomStringConvertible where Wrapped == Tensor {
+/// Types whose optional values print as Python prints them: the value, or `None`
+/// (`print(x.grad)` before the first backward, `print(leaf.gradFn)`). Only this package's
+/// tensors and autograd nodes conform, so other optionals keep printing `nil`.
+public protocol PrintsNoneWhenAbsent: CustomStringConvertible {}
+
+extension Tensor: PrintsNoneWhenAbsent {}
+
+extension Optional: @retroactive CustomStringConvertible where Wrapped: PrintsNoneWhenAbsent {
   public var description: String { map(\.description) ?? "None" }
 }

@@ -96,5 +96,9 @@ final class ThreadingTests: XCTestCase {
     window(share: 0.95)
     XCTAssertFalse(monitor.isNarrowed(now: wall))
     XCTAssertEqual(monitor.backOff, LoadMonitor.firstBackOff)
+    // The calling thread gets its core, but waits for a worker that shares its own: busy too.
+    monitor.waited += 0.01
+    window(share: 0.99)
+    XCTAssertTrue(monitor.isNarrowed(now: wall + 0.05), "40% of the window spent waiting for workers")
   }
 }

@@ -18,8 +18,9 @@ import Synchronization
 /// a job started from inside a job runs inline.
 ///
 /// On a busy machine (another process wants the cores) parallel kernels lose more to waiting
-/// than they gain, so the pool watches how much CPU time the calling thread actually gets;
-/// when that drops it runs kernels on the calling thread alone for a while, then tries again.
+/// than they gain, so the pool watches how much CPU time the calling thread actually gets and
+/// how long it waits for workers; when either says the cores are shared it runs kernels on the
+/// calling thread alone for a while, then tries again.
 ///
 /// The size defaults to the CPUs this process may use: its affinity mask, capped by a cgroup
 /// CPU quota (`cpu.max`, or `cpu.cfs_quota_us` under cgroup v1), and is set by
@@ -169,8 +170,12 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
       }
       claimTasks(generation: generation)
-      var spins = 0
-      while remaining.load(ordering: .acquiring) > 0 { wait(&spins) }
+      if remaining.load(ordering: .acquiring) > 0 {
+        let start = LoadMonitor.wallSeconds()
+        var spins = 0
+        while remaining.load(ordering: .acquiring) > 0 { wait(&spins) }
+        load.waited += LoadMonitor.wallSeconds() - start
+      }
       body = nil
     }
     load.jobFinished()
@@ -225,14 +230,18 @@ final class WorkerPool: @unchecked Sendable {
   }
 }
 
-/// Decides when the machine is too busy for parallel kernels, from the calling thread's share of
-/// the CPU: over windows of at least `window` seconds, CPU time the thread got divided by wall
-/// time. Below `busyShare` (another runnable thread shares our cores) kernels run inline for a
-/// back-off that doubles, up to `maximumBackOff`, each time a retry finds the machine still busy.
+/// Decides when the machine is too busy for parallel kernels. Over windows of at least `window`
+/// seconds it watches two things: the calling thread's share of the CPU (CPU time over wall
+/// time), which drops when another process shares its core, and the share of wall time it spends
+/// waiting for workers to finish, which grows when another process shares a worker's core. When
+/// the first falls below `busyShare` or the second exceeds `maximumWaitShare`, kernels run inline
+/// for a back-off that doubles, up to `maximumBackOff`, each time a retry finds the machine still busy.
 struct LoadMonitor {
-  static let window = 0.02, busyShare = 0.8, firstBackOff = 0.1, maximumBackOff = 2.0
+  static let window = 0.02, busyShare = 0.8, maximumWaitShare = 0.25, firstBackOff = 0.1, maximumBackOff = 2.0
 
-  private var windowStart = (wall: 0.0, cpu: 0.0)
+  /// Seconds the calling thread has spent waiting for workers, in total.
+  var waited = 0.0
+  private var windowStart = (wall: 0.0, cpu: 0.0, waited: 0.0)
   private var jobs = 0
   private var narrowUntil = 0.0
   private(set) var backOff = firstBackOff
@@ -247,18 +256,19 @@ struct LoadMonitor {
 
   /// Takes a reading of the wall clock and the calling thread's CPU clock, in seconds.
   mutating func observe(wall: Double, cpu: Double) {
-    let now = (wall: wall, cpu: cpu)
+    let now = (wall: wall, cpu: cpu, waited: waited)
     if windowStart.wall == 0 || now.wall - windowStart.wall > 10 * Self.window {
       windowStart = now  // the first window, or one that spanned idle time or a narrowed period
       return
     }
     guard now.wall - windowStart.wall >= Self.window else { return }
-    let share = (now.cpu - windowStart.cpu) / (now.wall - windowStart.wall)
+    let elapsed = now.wall - windowStart.wall
+    let share = (now.cpu - windowStart.cpu) / elapsed, waitShare = (now.waited - windowStart.waited) / elapsed
     windowStart = now
-    if share < Self.busyShare {
+    if share < Self.busyShare || waitShare > Self.maximumWaitShare {
       narrowUntil = now.wall + backOff
       backOff = min(backOff * 2, Self.maximumBackOff)
-      windowStart = (0, 0)  // the next window starts when parallel jobs resume
+      windowStart = (0, 0, 0)  // the next window starts when parallel jobs resume
     } else {
       backOff = Self.firstBackOff
     }

@@ -9,6 +9,7 @@ let package = Package(
     .executable(name: "build-model", targets: ["BuildModel"]),
     .executable(name: "fashion-mnist", targets: ["FashionMNIST"]),
     .executable(name: "torch-bench", targets: ["TorchBench"]),
+    .executable(name: "basics-tensors", targets: ["BasicsTensors"]),
   ],
   targets: [
     // MARK: - Public API
@@ -25,6 +26,8 @@ let package = Package(
       exclude: ["Resources/LICENSE-fashion-mnist.txt"],
       resources: [.copy("Resources/sample")]),
     .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
+    /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
+    .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

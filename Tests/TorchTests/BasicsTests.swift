@@ -131,4 +131,19 @@ final class BasicsTests: XCTestCase {
     }
     XCTAssertTrue(freed.withLock { $0 }, "the deleter runs when the last view goes")
   }
+
+  /// NDArray prints as NumPy's `str()` (values from NumPy 2): the tensors page prints both.
+  func testNDArrayPrintsAsNumPyAndSharesMemory() {
+    XCTAssertEqual(torch.tensor([0.5, 0.25]).numpy().description, "[0.5  0.25]")
+    XCTAssertEqual(torch.tensor([[1, 2], [3, 4]]).numpy().description, "[[1 2]\n [3 4]]")
+    XCTAssertEqual(torch.tensor([-1.5, 2.0]).numpy().description, "[-1.5  2. ]")
+    XCTAssertEqual(torch.tensor([1.0 / 3, 10.0], dtype: .float64).numpy().description, "[ 0.33333333 10.        ]")
+    XCTAssertEqual(torch.tensor([true, false]).numpy().description, "[ True False]")
+    let t = torch.ones(3)
+    let n = t.numpy()
+    t.add_(1)
+    XCTAssertEqual(n.toArray(Float.self), [2, 2, 2])
+    n.add_(1)
+    XCTAssertEqual(t.toArray(Float.self), [3, 3, 3])
+  }
 }

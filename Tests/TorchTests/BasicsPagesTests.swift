@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// Each Learn the Basics page's Swift twin (Examples/Basics, `basics-<page>`) prints what the
+/// page prints in PyTorch (Fixtures/basics_goldens.json, from scripts/generate_basics_goldens.py
+/// running scripts/basics/<page>.py), up to the spellings Swift cannot share, listed here and in
+/// the README.
+final class BasicsPagesTests: XCTestCase {
+  struct Goldens: Decodable {
+    struct Page: Decodable {
+      let scriptMD5: String
+      let output: String
+    }
+    let generatorMD5: String
+    let pages: [String: Page]
+  }
+
+  /// Python's spelling → Swift's, for values whose printed type differs.
+  static let spellings = [
+    ("<class 'float'>", "Double"),
+  ]
+
+  var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
+
+  func goldens() throws -> Goldens {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "basics_goldens", withExtension: "json", subdirectory: "Fixtures"))
+    return try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: url))
+  }
+
+  /// The goldens came from the scripts as they are now.
+  func testGoldensMatchTheirScripts() throws {
+    let goldens = try goldens()
+    XCTAssertEqual(try md5(of: "scripts/generate_basics_goldens.py"), goldens.generatorMD5)
+    for (page, golden) in goldens.pages {
+      XCTAssertEqual(try md5(of: "scripts/basics/\(page).py"), golden.scriptMD5, "regenerate the goldens after changing scripts/basics/\(page).py")
+    }
+  }
+
+  func testTensorsPage() throws { try expectPage("tensors") }
+
+  func expectPage(_ page: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let golden = try XCTUnwrap(try goldens().pages[page], file: file, line: line)
+    let expected = Self.spellings.reduce(golden.output) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+    let output = try runExample("basics-\(page)")
+    let (want, got) = (expected.split(separator: "\n", omittingEmptySubsequences: false), output.split(separator: "\n", omittingEmptySubsequences: false))
+    for (index, (a, b)) in zip(want, got).enumerated() where a != b {
+      XCTFail("\(page) line \(index + 1): PyTorch «\(a)», Swift «\(b)»", file: file, line: line)
+      return
+    }
+    XCTAssertEqual(want.count, got.count, "\(page): line counts differ", file: file, line: line)
+  }
+
+  func md5(of path: String) throws -> String {
+    let bytes = try [UInt8](Data(contentsOf: repository.appendingPathComponent(path)))
+    return MD5.hex(bytes)
+  }
+
+  /// Runs an example built beside this test bundle and returns what it printed.
+  func runExample(_ program: String) throws -> String {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(program)
+    let process = Process()
+    process.executableURL = executable
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 0, "\(program) failed")
+    return text
+  }
+}

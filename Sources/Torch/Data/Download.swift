@@ -73,7 +73,7 @@ enum Download {
     let requestBytes = Array(request.utf8)
     var sent = 0
     while sent < requestBytes.count {
-      let n = requestBytes[sent...].withUnsafeBytes { send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+      let n = requestBytes[sent...].withUnsafeBytes { send(socketFD, $0.baseAddress, $0.count, noSignal) }
       guard n > 0 else { throw HTTPError("send failed: \(String(cString: strerror(errno)))") }
       sent += n
     }
@@ -122,7 +122,7 @@ enum Download {
     var cursor: UnsafeMutablePointer<addrinfo>? = first
     while let info = cursor {
       let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
-      if fd >= 0 && Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
+      if fd >= 0 && posixConnect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
       if fd >= 0 { close(fd) }
       cursor = info.pointee.ai_next
     }
@@ -243,16 +243,11 @@ enum AtomicFile {
     let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
     guard fd >= 0 else { throw .io(path: path, reason: "could not create \(temporary): \(String(cString: strerror(errno)))") }
-    var written = 0
-    while written < bytes.count {
-      let n = bytes[written...].withUnsafeBytes { posixWrite(fd, $0.baseAddress, $0.count) }
-      if n <= 0 {
-        let reason = String(cString: strerror(errno))
-        close(fd)
-        unlink(temporary)
-        throw .io(path: path, reason: "write failed: \(reason)")
-      }
-      written += n
+    guard bytes.withUnsafeBytes({ writeAll(fd, $0) }) else {
+      let reason = String(cString: strerror(errno))
+      close(fd)
+      unlink(temporary)
+      throw .io(path: path, reason: "write failed: \(reason)")
     }
     let synced = flush(fd)
     close(fd)
@@ -277,6 +272,18 @@ enum AtomicFile {
         unlink((directory as NSString).appendingPathComponent(name))
       }
     }
+  }
+
+  /// Writes all of `bytes` to `fd`, retrying short writes; false on an error (`errno` says which).
+  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var written = 0
+    while written < bytes.count {
+      let n = posixWrite(fd, bytes.baseAddress! + written, bytes.count - written)
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { return false }
+      written += n
+    }
+    return true
   }
 
   /// fsync, counted.
@@ -309,7 +316,13 @@ enum AtomicFile {
 #if canImport(Glibc)
   private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Glibc.write(fd, buffer, count) }
   private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
+  private func posixConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t) -> Int32 { Glibc.connect(fd, address, length) }
+  /// A write to a closed connection fails with EPIPE instead of killing the process.
+  private let noSignal = Int32(MSG_NOSIGNAL)
 #elseif canImport(Darwin)
   private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Darwin.write(fd, buffer, count) }
   private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
+  private func posixConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t) -> Int32 { Darwin.connect(fd, address, length) }
+  /// Darwin has no MSG_NOSIGNAL (sockets there take SO_NOSIGPIPE instead).
+  private let noSignal: Int32 = 0
 #endif

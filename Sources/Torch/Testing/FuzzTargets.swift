@@ -44,18 +44,9 @@
     let path = "\(folder)/swift-torch-fuzz-\(getpid())"
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     guard fd >= 0 else { return false }
-    var written = 0
-    while written < bytes.count {
-      #if canImport(Glibc)
-        let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-      #else
-        let n = Darwin.write(fd, bytes.baseAddress! + written, bytes.count - written)
-      #endif
-      guard n > 0 else { break }
-      written += n
-    }
+    let written = AtomicFile.writeAll(fd, bytes)
     close(fd)
     defer { unlink(path) }
-    return written == bytes.count && body(path)
+    return written && body(path)
   }
 }

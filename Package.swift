@@ -10,6 +10,7 @@ let package = Package(
     .executable(name: "fashion-mnist", targets: ["FashionMNIST"]),
     .executable(name: "torch-bench", targets: ["TorchBench"]),
     .executable(name: "basics-tensors", targets: ["BasicsTensors"]),
+    .executable(name: "basics-autograd", targets: ["BasicsAutograd"]),
   ],
   targets: [
     // MARK: - Public API
@@ -28,6 +29,7 @@ let package = Package(
     .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
     /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
     .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
+    .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-PAGES = ["tensors"]
+PAGES = ["tensors", "autograd"]
 
 
 def md5(path):

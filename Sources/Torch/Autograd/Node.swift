@@ -39,7 +39,7 @@ public final class Node: CustomStringConvertible, PrintsNoneWhenAbsent {
   }
 
   /// As Python prints a node object (`<AddBackward0 object at 0x7f3b2c1d0e50>`).
-  public var description: String { "<\(name) object at 0x\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16))>" }
+  public var description: String { "<\(name) object at 0x\(String(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()), radix: 16))>" }
 
   /// The nodes this one sends gradients to (`grad_fn.next_functions`), nil for leaves and
   /// inputs that need no gradient.

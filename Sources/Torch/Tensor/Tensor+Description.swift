@@ -207,3 +207,17 @@ extension Tensor: PrintsNoneWhenAbsent {}
 extension Optional: @retroactive CustomStringConvertible where Wrapped: PrintsNoneWhenAbsent {
   public var description: String { map(\.description) ?? "None" }
 }
+
+extension DefaultStringInterpolation {
+  /// `"\(x.grad)"` writes the gradient or `None`, as an f-string does (and without Swift's
+  /// warning about interpolating an optional).
+  public mutating func appendInterpolation<T: PrintsNoneWhenAbsent>(_ value: T?) {
+    appendLiteral(value.description)
+  }
+}
+
+/// `print(x.grad)` prints the gradient or `None`, as Python does. (Swift's `print` takes `Any`,
+/// which shows an optional as `Optional(...)`; this overload is chosen for these types only.)
+public func print<T: PrintsNoneWhenAbsent>(_ value: T?, terminator: String = "\n") {
+  Swift.print(value.description, terminator: terminator)
+}

@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "torch-bench", targets: ["TorchBench"]),
     .executable(name: "basics-tensors", targets: ["BasicsTensors"]),
     .executable(name: "basics-autograd", targets: ["BasicsAutograd"]),
+    .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
   ],
   targets: [
     // MARK: - Public API
@@ -30,6 +31,7 @@ let package = Package(
     /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
     .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
     .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
+    .executableTarget(name: "BasicsOptimization", dependencies: ["Torch"], path: "Examples/Basics/Optimization"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

@@ -15,7 +15,14 @@ import os
 import subprocess
 import sys
 
-PAGES = ["tensors", "autograd"]
+# Each page with its arguments; "{sample}" is the FashionMNIST sample shipped with the
+# examples (5,000 training and 1,000 test images), so that the tests need no data set.
+PAGES = {
+    "tensors": [],
+    "autograd": [],
+    "optimization": ["--data", "{sample}", "--epochs", "2"],
+}
+SAMPLE = os.path.join("Examples", "FashionMNIST", "Resources", "sample")
 
 
 def md5(path):
@@ -25,11 +32,13 @@ def md5(path):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
+    repository = os.path.dirname(here)
     pages = {}
-    for page in PAGES:
+    for page, arguments in PAGES.items():
         script = os.path.join(here, "basics", page + ".py")
-        run = subprocess.run([sys.executable, script], capture_output=True, text=True, check=True)
-        pages[page] = {"scriptMD5": md5(script), "output": run.stdout}
+        resolved = [a.replace("{sample}", os.path.join(repository, SAMPLE)) for a in arguments]
+        run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True)
+        pages[page] = {"scriptMD5": md5(script), "arguments": arguments, "output": run.stdout}
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "pages": pages}, sys.stdout, indent=1, sort_keys=True)
     print()
 

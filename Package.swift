@@ -9,6 +9,7 @@ let package = Package(
     .executable(name: "build-model", targets: ["BuildModel"]),
     .executable(name: "fashion-mnist", targets: ["FashionMNIST"]),
     .executable(name: "torch-bench", targets: ["TorchBench"]),
+    .executable(name: "basics-quickstart", targets: ["BasicsQuickstart"]),
     .executable(name: "basics-tensors", targets: ["BasicsTensors"]),
     .executable(name: "basics-autograd", targets: ["BasicsAutograd"]),
     .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
@@ -29,6 +30,7 @@ let package = Package(
       resources: [.copy("Resources/sample")]),
     .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
     /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
+    .executableTarget(name: "BasicsQuickstart", dependencies: ["Torch"], path: "Examples/Basics/Quickstart"),
     .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
     .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
     .executableTarget(name: "BasicsOptimization", dependencies: ["Torch"], path: "Examples/Basics/Optimization"),

@@ -14,10 +14,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 # Each page with its arguments; "{sample}" is the FashionMNIST sample shipped with the
 # examples (5,000 training and 1,000 test images), so that the tests need no data set.
 PAGES = {
+    "quickstart": ["--data", "{sample}", "--epochs", "2"],
     "tensors": [],
     "autograd": [],
     "optimization": ["--data", "{sample}", "--epochs", "2"],
@@ -37,7 +39,8 @@ def main():
     for page, arguments in PAGES.items():
         script = os.path.join(here, "basics", page + ".py")
         resolved = [a.replace("{sample}", os.path.join(repository, SAMPLE)) for a in arguments]
-        run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True)
+        with tempfile.TemporaryDirectory() as scratch:  # pages that save write into their folder
+            run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True, cwd=scratch)
         pages[page] = {"scriptMD5": md5(script), "arguments": arguments, "output": run.stdout}
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "pages": pages}, sys.stdout, indent=1, sort_keys=True)
     print()

@@ -46,6 +46,7 @@ final class BasicsPagesTests: XCTestCase {
     }
   }
 
+  func testQuickstartPage() throws { try expectPage("quickstart") }
   func testTensorsPage() throws { try expectPage("tensors") }
   func testAutogradPage() throws { try expectPage("autograd") }
   func testOptimizationPage() throws { try expectPage("optimization") }
@@ -84,6 +85,11 @@ final class BasicsPagesTests: XCTestCase {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    // Pages that save write into their working folder: a fresh one, removed afterwards.
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("basics-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    process.currentDirectoryURL = scratch
     let output = Pipe()
     process.standardOutput = output
     try process.run()

@@ -70,7 +70,7 @@ final class ThreadingTests: XCTestCase {
   }
 
   /// With the calling thread getting under 80% of the wall time, kernels run inline for a
-  /// back-off that doubles while retries find the machine busy, and resets once it is quiet.
+  /// back-off that doubles while retries find the machine busy and halves with each quiet window.
   func testLoadMonitorNarrowsOnABusyMachineAndRetries() {
     var monitor = LoadMonitor()
     var wall = 100.0, cpu = 50.0
@@ -79,23 +79,27 @@ final class ThreadingTests: XCTestCase {
       cpu += 0.025 * share
       monitor.observe(wall: wall, cpu: cpu)
     }
+    let first = LoadMonitor.firstBackOff
     monitor.observe(wall: wall, cpu: cpu)
     window(share: 0.98)
     XCTAssertFalse(monitor.isNarrowed(now: wall))
     window(share: 0.6)
-    XCTAssertTrue(monitor.isNarrowed(now: wall + 0.099))
-    XCTAssertFalse(monitor.isNarrowed(now: wall + 0.101))
-    XCTAssertEqual(monitor.backOff, 0.2)
-    wall += 0.101
+    XCTAssertTrue(monitor.isNarrowed(now: wall + first - 0.001))
+    XCTAssertFalse(monitor.isNarrowed(now: wall + first + 0.001))
+    XCTAssertEqual(monitor.backOff, 2 * first)
+    wall += first + 0.001
     monitor.observe(wall: wall, cpu: cpu)  // parallel again: a new window starts
     window(share: 0.55)
-    XCTAssertTrue(monitor.isNarrowed(now: wall + 0.199))
-    XCTAssertEqual(monitor.backOff, 0.4)
-    wall += 0.2
+    XCTAssertTrue(monitor.isNarrowed(now: wall + 2 * first - 0.001))
+    XCTAssertEqual(monitor.backOff, 4 * first)
+    wall += 2 * first + 0.001
     monitor.observe(wall: wall, cpu: cpu)
     window(share: 0.95)
     XCTAssertFalse(monitor.isNarrowed(now: wall))
-    XCTAssertEqual(monitor.backOff, LoadMonitor.firstBackOff)
+    XCTAssertEqual(monitor.backOff, 2 * first)
+    window(share: 0.95)
+    window(share: 0.95)
+    XCTAssertEqual(monitor.backOff, first, "never below the first back-off")
     // The calling thread gets its core, but waits for a worker that shares its own: busy too.
     monitor.waited += 0.01
     window(share: 0.99)

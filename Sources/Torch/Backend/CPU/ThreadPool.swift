@@ -235,9 +235,10 @@ final class WorkerPool: @unchecked Sendable {
 /// time), which drops when another process shares its core, and the share of wall time it spends
 /// waiting for workers to finish, which grows when another process shares a worker's core. When
 /// the first falls below `busyShare` or the second exceeds `maximumWaitShare`, kernels run inline
-/// for a back-off that doubles, up to `maximumBackOff`, each time a retry finds the machine still busy.
+/// for a back-off that doubles, up to `maximumBackOff`, each time a retry finds the machine still
+/// busy, and halves with each window that finds it quiet.
 struct LoadMonitor {
-  static let window = 0.02, busyShare = 0.8, maximumWaitShare = 0.25, firstBackOff = 0.1, maximumBackOff = 2.0
+  static let window = 0.02, busyShare = 0.8, maximumWaitShare = 0.25, firstBackOff = 0.25, maximumBackOff = 2.0
 
   /// Seconds the calling thread has spent waiting for workers, in total.
   var waited = 0.0
@@ -270,7 +271,8 @@ struct LoadMonitor {
       backOff = min(backOff * 2, Self.maximumBackOff)
       windowStart = (0, 0, 0)  // the next window starts when parallel jobs resume
     } else {
-      backOff = Self.firstBackOff
+      // Forget a busy spell slowly: one quiet-looking window is often just the scheduler's luck.
+      backOff = max(backOff / 2, Self.firstBackOff)
     }
   }
 

@@ -9,6 +9,8 @@ enum IDX {
     func fail(_ reason: String) -> TorchError { .corruptFile(path: path, reason: reason) }
     let headerLength = 4 + 4 * expectedDims
     let header = try reader.read(upTo: headerLength)
+    // Where the header comes up short, close first: zlib reports a damaged stream only then,
+    // and that is the cause to name.
     let headerRead = header.count
     guard headerRead >= 4 else { try reader.close(); throw fail("file is too short for an IDX header (\(headerRead) bytes)") }
     let magic = header[0..<4].reduce(0) { $0 << 8 | Int($1) }

@@ -48,6 +48,7 @@ final class BasicsPagesTests: XCTestCase {
 
   func testQuickstartPage() throws { try expectPage("quickstart") }
   func testTensorsPage() throws { try expectPage("tensors") }
+  func testTransformsPage() throws { try expectPage("transforms") }
   func testAutogradPage() throws { try expectPage("autograd") }
   func testOptimizationPage() throws { try expectPage("optimization") }
 

@@ -1,0 +1,34 @@
+# The "Transforms" page of PyTorch's Learn the Basics series as run for the goldens: its code
+# blocks in order, reading FashionMNIST from --data (gzipped IDX files, unpacked where
+# torchvision looks for them); like the page it prints nothing (Examples/Basics/Transforms is the
+# Swift twin).
+import argparse
+import gzip
+import os
+import shutil
+import tempfile
+
+import torch
+from torchvision import datasets
+from torchvision.transforms import ToTensor, Lambda
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--data", required=True)
+args = parser.parse_args()
+root = tempfile.mkdtemp()
+os.makedirs(os.path.join(root, "FashionMNIST", "raw"))
+for name in os.listdir(args.data):
+    with gzip.open(os.path.join(args.data, name)) as source, open(os.path.join(root, "FashionMNIST", "raw", name[:-3]), "wb") as target:
+        shutil.copyfileobj(source, target)
+
+ds = datasets.FashionMNIST(
+    root=root,
+    train=True,
+    download=True,
+    transform=ToTensor(),
+    target_transform=Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))
+)
+
+target_transform = Lambda(lambda y: torch.zeros(
+    10, dtype=torch.float).scatter_(dim=0, index=torch.tensor(y), value=1))
+shutil.rmtree(root)

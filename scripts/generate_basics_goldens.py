@@ -33,6 +33,21 @@ def md5(path):
         return hashlib.md5(f.read()).hexdigest()
 
 
+def save_image_bytes():
+    """The bytes torchvision.utils.save_image hands to PIL for seeded grey images: a 3-per-row
+    grid of five 6x7 images, and one image alone (no grid, no padding)."""
+    import torch
+    from torchvision.utils import make_grid
+
+    def pixels(grid):
+        array = grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to("cpu", torch.uint8).contiguous()
+        return {"shape": list(array.shape), "md5": hashlib.md5(array.numpy().tobytes()).hexdigest()}
+
+    torch.manual_seed(0)
+    batch = torch.rand(5, 1, 6, 7)
+    return {"grid": pixels(make_grid(batch, nrow=3, padding=2)), "single": pixels(make_grid(batch[0]))}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repository = os.path.dirname(here)
@@ -43,7 +58,8 @@ def main():
         with tempfile.TemporaryDirectory() as scratch:  # pages that save write into their folder
             run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True, cwd=scratch)
         pages[page] = {"scriptMD5": md5(script), "arguments": arguments, "output": run.stdout}
-    json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "pages": pages}, sys.stdout, indent=1, sort_keys=True)
+    json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "pages": pages, "saveImage": save_image_bytes()},
+              sys.stdout, indent=1, sort_keys=True)
     print()
 
 

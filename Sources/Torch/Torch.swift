@@ -17,6 +17,8 @@ public enum datasets {}
 
 /// `torchvision.transforms`.
 public enum transforms {}
+/// `torchvision.utils`: image grids and files.
+public enum utils {}
 
 extension torch {
   public typealias nn = Torch.nn

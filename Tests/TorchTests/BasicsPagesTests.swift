@@ -14,8 +14,14 @@ final class BasicsPagesTests: XCTestCase {
       let arguments: [String]
       let output: String
     }
+    struct Pixels: Decodable {
+      let shape: [Int]
+      let md5: String
+    }
     let generatorMD5: String
     let pages: [String: Page]
+    /// What torchvision.utils.save_image hands to PIL for seeded images.
+    let saveImage: [String: Pixels]
   }
 
   /// Python's spelling → Swift's, for values whose printed type differs.
@@ -98,5 +104,44 @@ final class BasicsPagesTests: XCTestCase {
     process.waitUntilExit()
     XCTAssertEqual(process.terminationStatus, 0, "\(program) failed")
     return text
+  }
+
+  /// `utils.makeGrid` and `saveImage` give torchvision's bytes (grid layout, grey to RGB, rounding),
+  /// and the PNG file holds exactly those bytes (its chunks' CRCs checked, its data inflated by zlib).
+  func testSaveImageWritesTorchvisionsPixelsAsPNG() throws {
+    let goldens = try goldens().saveImage
+    torch.manualSeed(0)
+    let batch = torch.rand(5, 1, 6, 7)
+    for (name, images, expected) in [("grid", utils.makeGrid(batch, nrow: 3), goldens["grid"]!), ("single", utils.makeGrid(batch[0]), goldens["single"]!)] {
+      let bytes = utils.imageBytes(images)
+      XCTAssertEqual(bytes.dims, expected.shape, name)
+      XCTAssertEqual(MD5.hex(bytes.toArray(UInt8.self)), expected.md5, name)
+    }
+    let path = fixtureFolder + "/grid-\(UUID().uuidString).png"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try utils.saveImage(batch, to: path, nrow: 3)
+    let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+    XCTAssertEqual(Array(file.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    typealias CRC32 = @convention(c) (UInt, UnsafePointer<UInt8>, UInt32) -> UInt
+    typealias Uncompress = @convention(c) (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt>, UnsafePointer<UInt8>, UInt) -> Int32
+    let crc = try XCTUnwrap(try ZLib.symbol("crc32", CRC32.self)), uncompress = try XCTUnwrap(try ZLib.symbol("uncompress", Uncompress.self))
+    var offset = 8, chunks: [String: [UInt8]] = [:]
+    func integer(_ at: Int) -> Int { file[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+    while offset < file.count {
+      let length = integer(offset), body = Array(file[(offset + 4)..<(offset + 8 + length)])
+      XCTAssertEqual(Int(crc(0, body, UInt32(body.count))), integer(offset + 8 + length), "CRC")
+      chunks[String(decoding: body.prefix(4), as: UTF8.self)] = Array(body.dropFirst(4))
+      offset += 12 + length
+    }
+    let header = try XCTUnwrap(chunks["IHDR"])
+    XCTAssertEqual(Array(header.prefix(8)), [0, 0, 0, 29, 0, 0, 0, 18], "29 x 18")
+    XCTAssertEqual(Array(header.suffix(5)), [8, 2, 0, 0, 0], "8-bit RGB")
+    var raw = [UInt8](repeating: 0, count: 18 * (1 + 29 * 3))
+    var rawCount = UInt(raw.count)
+    let idat = try XCTUnwrap(chunks["IDAT"])
+    XCTAssertEqual(uncompress(&raw, &rawCount, idat, UInt(idat.count)), 0)
+    let rows = (0..<18).flatMap { row in raw[(row * 88 + 1)..<((row + 1) * 88)] }
+    XCTAssertEqual(MD5.hex(Array(rows)), goldens["grid"]!.md5, "the file holds torchvision's bytes")
+    XCTAssertNotNil(chunks["IEND"])
   }
 }

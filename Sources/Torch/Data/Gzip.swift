@@ -4,8 +4,27 @@
   import Darwin
 #endif
 
-/// Reads files that may be gzip-compressed through the system's zlib, loaded at run time
-/// (`libz.so.1`), so the package needs no zlib headers to build. Plain files pass through.
+/// The system's zlib, loaded at run time (`libz.so.1`), so the package needs no zlib headers
+/// to build.
+enum ZLib {
+  /// A dlopen handle is process-wide and never closed, so sharing it is safe.
+  private struct Handle: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
+
+  private static let handle: Result<Handle, TorchError> = {
+    let names = ["libz.so.1", "libz.so", "libz.1.dylib", "libz.dylib"]
+    guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+      return .failure(.backend("zlib could not be loaded (tried \(names.joined(separator: ", "))); install zlib1g"))
+    }
+    return .success(Handle(pointer: handle))
+  }()
+
+  /// The function `name` as `T`, nil when this zlib lacks it; an error when zlib cannot be loaded.
+  static func symbol<T>(_ name: String, _: T.Type) throws(TorchError) -> T? {
+    dlsym(try handle.get().pointer, name).map { unsafeBitCast($0, to: T.self) }
+  }
+}
+
+/// Reads files that may be gzip-compressed through the system's zlib. Plain files pass through.
 ///
 /// Reading is streamed and bounded: callers ask for the bytes a header promises and no more,
 /// so a small file that expands to gigabytes (a "zip bomb") costs nothing beyond what was promised.
@@ -20,18 +39,13 @@ final class GzipReader {
     let open: GzOpen, read: GzRead, close: GzClose, error: GzError, direct: GzDirect
   }
 
-  private static let library: Result<Library, TorchError> = {
-    let names = ["libz.so.1", "libz.so", "libz.1.dylib", "libz.dylib"]
-    guard let handle = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-      return .failure(.backend("zlib could not be loaded (tried \(names.joined(separator: ", "))); install zlib1g"))
-    }
-    func symbol<T>(_ name: String, _: T.Type) -> T? { dlsym(handle, name).map { unsafeBitCast($0, to: T.self) } }
-    guard let open = symbol("gzopen", GzOpen.self), let read = symbol("gzread", GzRead.self),
-      let close = symbol("gzclose", GzClose.self), let error = symbol("gzerror", GzError.self),
-      let direct = symbol("gzdirect", GzDirect.self)
-    else { return .failure(.backend("zlib is missing gzopen/gzread/gzclose/gzerror/gzdirect")) }
-    return .success(Library(open: open, read: read, close: close, error: error, direct: direct))
-  }()
+  private static let library: Result<Library, TorchError> = Result { () throws(TorchError) in
+    guard let open = try ZLib.symbol("gzopen", GzOpen.self), let read = try ZLib.symbol("gzread", GzRead.self),
+      let close = try ZLib.symbol("gzclose", GzClose.self), let error = try ZLib.symbol("gzerror", GzError.self),
+      let direct = try ZLib.symbol("gzdirect", GzDirect.self)
+    else { throw .backend("zlib is missing gzopen/gzread/gzclose/gzerror/gzdirect") }
+    return Library(open: open, read: read, close: close, error: error, direct: direct)
+  }
 
   /// Deflate's largest expansion: one compressed byte stands for at most 1032 bytes
   /// (RFC 1951's longest match over its shortest code), so a gzip file of `n` bytes holds less

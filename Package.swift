@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "torch-bench", targets: ["TorchBench"]),
     .executable(name: "basics-quickstart", targets: ["BasicsQuickstart"]),
     .executable(name: "basics-tensors", targets: ["BasicsTensors"]),
+    .executable(name: "basics-data", targets: ["BasicsData"]),
     .executable(name: "basics-transforms", targets: ["BasicsTransforms"]),
     .executable(name: "basics-autograd", targets: ["BasicsAutograd"]),
     .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
@@ -33,6 +34,7 @@ let package = Package(
     /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
     .executableTarget(name: "BasicsQuickstart", dependencies: ["Torch"], path: "Examples/Basics/Quickstart"),
     .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
+    .executableTarget(name: "BasicsData", dependencies: ["Torch"], path: "Examples/Basics/Data"),
     .executableTarget(name: "BasicsTransforms", dependencies: ["Torch"], path: "Examples/Basics/Transforms"),
     .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
     .executableTarget(name: "BasicsOptimization", dependencies: ["Torch"], path: "Examples/Basics/Optimization"),

@@ -21,6 +21,7 @@ import tempfile
 PAGES = {
     "quickstart": ["--data", "{sample}", "--epochs", "2"],
     "tensors": [],
+    "data": ["--data", "{sample}"],
     "transforms": ["--data", "{sample}"],
     "autograd": [],
     "optimization": ["--data", "{sample}", "--epochs", "2"],

@@ -54,6 +54,7 @@ final class BasicsPagesTests: XCTestCase {
 
   func testQuickstartPage() throws { try expectPage("quickstart") }
   func testTensorsPage() throws { try expectPage("tensors") }
+  func testDataPage() throws { try expectPage("data") }
   func testTransformsPage() throws { try expectPage("transforms") }
   func testAutogradPage() throws { try expectPage("autograd") }
   func testOptimizationPage() throws { try expectPage("optimization") }

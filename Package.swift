@@ -31,13 +31,14 @@ let package = Package(
       exclude: ["Resources/LICENSE-fashion-mnist.txt"],
       resources: [.copy("Resources/sample")]),
     .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
-    /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`).
-    .executableTarget(name: "BasicsQuickstart", dependencies: ["Torch"], path: "Examples/Basics/Quickstart"),
+    /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`), and their shared command line.
+    .target(name: "BasicsSupport", path: "Examples/Basics/Support"),
+    .executableTarget(name: "BasicsQuickstart", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Quickstart"),
     .executableTarget(name: "BasicsTensors", dependencies: ["Torch"], path: "Examples/Basics/Tensors"),
-    .executableTarget(name: "BasicsData", dependencies: ["Torch"], path: "Examples/Basics/Data"),
-    .executableTarget(name: "BasicsTransforms", dependencies: ["Torch"], path: "Examples/Basics/Transforms"),
+    .executableTarget(name: "BasicsData", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Data"),
+    .executableTarget(name: "BasicsTransforms", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Transforms"),
     .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
-    .executableTarget(name: "BasicsOptimization", dependencies: ["Torch"], path: "Examples/Basics/Optimization"),
+    .executableTarget(name: "BasicsOptimization", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Optimization"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

@@ -6,7 +6,8 @@ seeded, shortened where they train). Each Swift twin in Examples/Basics must pri
 
     python3 scripts/generate_basics_goldens.py > Tests/TorchTests/Fixtures/basics_goldens.json
 
-The file records this script's and every page script's MD5, which a test compares with the
+The file records the MD5 of this script, of every page script and of their shared
+scripts/basics/fashion_root.py, which a test compares with the
 scripts, so goldens and scripts cannot drift apart.
 """
 import hashlib
@@ -59,7 +60,9 @@ def main():
         with tempfile.TemporaryDirectory() as scratch:  # pages that save write into their folder
             run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True, cwd=scratch)
         pages[page] = {"scriptMD5": md5(script), "arguments": arguments, "output": run.stdout}
-    json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "pages": pages, "saveImage": save_image_bytes()},
+    helper = os.path.join(here, "basics", "fashion_root.py")
+    json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "helperMD5": md5(helper), "pages": pages,
+               "saveImage": save_image_bytes()},
               sys.stdout, indent=1, sort_keys=True)
     print()
 

@@ -19,6 +19,8 @@ final class BasicsPagesTests: XCTestCase {
       let md5: String
     }
     let generatorMD5: String
+    /// MD5 of scripts/basics/fashion_root.py, which the pages that read FashionMNIST share.
+    let helperMD5: String
     let pages: [String: Page]
     /// What torchvision.utils.save_image hands to PIL for seeded images.
     let saveImage: [String: Pixels]
@@ -47,6 +49,7 @@ final class BasicsPagesTests: XCTestCase {
   func testGoldensMatchTheirScripts() throws {
     let goldens = try goldens()
     XCTAssertEqual(try md5(of: "scripts/generate_basics_goldens.py"), goldens.generatorMD5)
+    XCTAssertEqual(try md5(of: "scripts/basics/fashion_root.py"), goldens.helperMD5)
     for (page, golden) in goldens.pages {
       XCTAssertEqual(try md5(of: "scripts/basics/\(page).py"), golden.scriptMD5, "regenerate the goldens after changing scripts/basics/\(page).py")
     }

@@ -3,24 +3,18 @@
 # --data (gzipped IDX files, unpacked where torchvision looks for them), with matplotlib's figures
 # left out (they print nothing; Examples/Basics/Data is the Swift twin, which writes them as PNG).
 import argparse
-import gzip
 import os
-import shutil
-import tempfile
 
 import torch
 from torch.utils.data import Dataset
 from torchvision import datasets
 from torchvision.transforms import ToTensor
+from fashion_root import fashion_root
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True)
 args = parser.parse_args()
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "FashionMNIST", "raw"))
-for name in os.listdir(args.data):
-    with gzip.open(os.path.join(args.data, name)) as source, open(os.path.join(root, "FashionMNIST", "raw", name[:-3]), "wb") as target:
-        shutil.copyfileobj(source, target)
+root = fashion_root(args.data)
 torch.manual_seed(0)
 
 training_data = datasets.FashionMNIST(root=root, train=True, download=True, transform=ToTensor())
@@ -79,4 +73,3 @@ print(f"Labels batch shape: {train_labels.size()}")
 img = train_features[0].squeeze()
 label = train_labels[0]
 print(f"Label: {label}")
-shutil.rmtree(root)

@@ -3,26 +3,19 @@
 # IDX files, unpacked where torchvision looks for them) and running --epochs epochs
 # (Examples/Basics/Optimization is the Swift twin).
 import argparse
-import gzip
-import os
-import shutil
-import tempfile
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision.transforms import ToTensor
+from fashion_root import fashion_root
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True)
 parser.add_argument("--epochs", type=int, default=10)
 args = parser.parse_args()
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "FashionMNIST", "raw"))
-for name in os.listdir(args.data):
-    with gzip.open(os.path.join(args.data, name)) as source, open(os.path.join(root, "FashionMNIST", "raw", name[:-3]), "wb") as target:
-        shutil.copyfileobj(source, target)
+root = fashion_root(args.data)
 torch.manual_seed(0)
 
 training_data = datasets.FashionMNIST(root=root, train=True, download=True, transform=ToTensor())
@@ -98,4 +91,3 @@ for t in range(epochs):
     train_loop(train_dataloader, model, loss_fn, optimizer)
     test_loop(test_dataloader, model, loss_fn)
 print("Done!")
-shutil.rmtree(root)

@@ -3,26 +3,19 @@
 # IDX files, unpacked where torchvision looks for them) and running --epochs epochs
 # (Examples/Basics/Quickstart is the Swift twin). Run in a scratch folder: it writes model.pth.
 import argparse
-import gzip
-import os
-import shutil
-import tempfile
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets
 from torchvision.transforms import ToTensor
+from fashion_root import fashion_root
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True)
 parser.add_argument("--epochs", type=int, default=5)
 args = parser.parse_args()
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "FashionMNIST", "raw"))
-for name in os.listdir(args.data):
-    with gzip.open(os.path.join(args.data, name)) as source, open(os.path.join(root, "FashionMNIST", "raw", name[:-3]), "wb") as target:
-        shutil.copyfileobj(source, target)
+root = fashion_root(args.data)
 torch.manual_seed(0)
 
 training_data = datasets.FashionMNIST(root=root, train=True, download=True, transform=ToTensor())
@@ -130,4 +123,3 @@ with torch.no_grad():
     pred = model(x)
     predicted, actual = classes[pred[0].argmax(0)], classes[y]
     print(f'Predicted: "{predicted}", Actual: "{actual}"')
-shutil.rmtree(root)

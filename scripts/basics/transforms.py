@@ -3,23 +3,16 @@
 # torchvision looks for them); like the page it prints nothing (Examples/Basics/Transforms is the
 # Swift twin).
 import argparse
-import gzip
-import os
-import shutil
-import tempfile
 
 import torch
 from torchvision import datasets
 from torchvision.transforms import ToTensor, Lambda
+from fashion_root import fashion_root
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True)
 args = parser.parse_args()
-root = tempfile.mkdtemp()
-os.makedirs(os.path.join(root, "FashionMNIST", "raw"))
-for name in os.listdir(args.data):
-    with gzip.open(os.path.join(args.data, name)) as source, open(os.path.join(root, "FashionMNIST", "raw", name[:-3]), "wb") as target:
-        shutil.copyfileobj(source, target)
+root = fashion_root(args.data)
 
 ds = datasets.FashionMNIST(
     root=root,
@@ -31,4 +24,3 @@ ds = datasets.FashionMNIST(
 
 target_transform = Lambda(lambda y: torch.zeros(
     10, dtype=torch.float).scatter_(dim=0, index=torch.tensor(y), value=1))
-shutil.rmtree(root)

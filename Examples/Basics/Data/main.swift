@@ -3,22 +3,11 @@
 // files from DIR instead of ./data; `--plot DIR` writes the page's figures there as PNG files
 // (`fashion_mnist.png`: the 3x3 grid, `label.png`: the first image of the batch).
 import Foundation
+import BasicsSupport
 import Torch
 
-var root = "data", plotDirectory: String?
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-  switch (flag, arguments.first) {
-  case ("--data", let value?): root = value; arguments.removeFirst()
-  case ("--plot", let value?): plotDirectory = value; arguments.removeFirst()
-  case ("--help", _), ("-h", _):
-    print("usage: basics-data [--data DIR] [--plot DIR]")
-    exit(0)
-  default:
-    FileHandle.standardError.write(Data("basics-data: bad option \(flag)\nusage: basics-data [--data DIR] [--plot DIR]\n".utf8))
-    exit(2)
-  }
-}
+let options = PageOptions.parse("basics-data", accepting: [.data, .plot])
+let root = options.data, plotDirectory = options.plot
 torch.manualSeed(0)
 
 /// Shows images as matplotlib's `imshow` would: here, a PNG file when `--plot` names a folder.

@@ -2,22 +2,11 @@
 // Seeded with torch.manualSeed(0) as scripts/basics/optimization.py is. `--data DIR` reads the
 // FashionMNIST files from DIR instead of ./data; `--epochs N` shortens the page's 10 epochs.
 import Foundation
+import BasicsSupport
 import Torch
 
-var root = "data", epochsOverride: Int?
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-  switch (flag, arguments.first) {
-  case ("--data", let value?): root = value; arguments.removeFirst()
-  case ("--epochs", let value?) where Int(value).map({ $0 >= 0 }) == true: epochsOverride = Int(value); arguments.removeFirst()
-  case ("--help", _), ("-h", _):
-    print("usage: basics-optimization [--data DIR] [--epochs N]")
-    exit(0)
-  default:
-    FileHandle.standardError.write(Data("basics-optimization: bad option \(flag)\nusage: basics-optimization [--data DIR] [--epochs N]\n".utf8))
-    exit(2)
-  }
-}
+let options = PageOptions.parse("basics-optimization", accepting: [.data, .epochs])
+let root = options.data, epochsOverride = options.epochs
 torch.manualSeed(0)
 
 // MARK: - Prerequisite Code

@@ -3,22 +3,11 @@
 // files from DIR instead of ./data; `--epochs N` changes the page's 5 epochs. The state dict is
 // saved as safetensors (under the page's file name).
 import Foundation
+import BasicsSupport
 import Torch
 
-var root = "data", epochs = 5
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-  switch (flag, arguments.first) {
-  case ("--data", let value?): root = value; arguments.removeFirst()
-  case ("--epochs", let value?) where Int(value).map({ $0 >= 0 }) == true: epochs = Int(value)!; arguments.removeFirst()
-  case ("--help", _), ("-h", _):
-    print("usage: basics-quickstart [--data DIR] [--epochs N]")
-    exit(0)
-  default:
-    FileHandle.standardError.write(Data("basics-quickstart: bad option \(flag)\nusage: basics-quickstart [--data DIR] [--epochs N]\n".utf8))
-    exit(2)
-  }
-}
+let options = PageOptions.parse("basics-quickstart", accepting: [.data, .epochs])
+let root = options.data, epochs = options.epochs ?? 5
 torch.manualSeed(0)
 
 // MARK: - Working with data

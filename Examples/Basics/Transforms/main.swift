@@ -1,21 +1,9 @@
 // PyTorch's "Transforms" page (Learn the Basics), block by block, in Swift. Like the page it
 // prints nothing; `--data DIR` reads the FashionMNIST files from DIR instead of ./data.
-import Foundation
+import BasicsSupport
 import Torch
 
-var root = "data"
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-  switch (flag, arguments.first) {
-  case ("--data", let value?): root = value; arguments.removeFirst()
-  case ("--help", _), ("-h", _):
-    print("usage: basics-transforms [--data DIR]")
-    exit(0)
-  default:
-    FileHandle.standardError.write(Data("basics-transforms: bad option \(flag)\nusage: basics-transforms [--data DIR]\n".utf8))
-    exit(2)
-  }
-}
+let root = PageOptions.parse("basics-transforms", accepting: [.data]).data
 
 let ds = try datasets.FashionMNIST(
   root: root,

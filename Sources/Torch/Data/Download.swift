@@ -79,7 +79,7 @@ enum Download {
     }
     var response: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    var expectedTotal = Int.max
+    var expectedTotal = Int.max, headSeen = false
     while response.count < expectedTotal {
       let remaining = deadline - monotonicSeconds()
       guard remaining > 0 else { throw HTTPError("did not finish within the \(limits.deadline) s deadline (\(response.count) bytes received)") }
@@ -96,8 +96,10 @@ enum Download {
       guard n >= 0 else { throw HTTPError("receive failed: \(String(cString: strerror(errno)))") }
       if n == 0 { break }
       response.append(contentsOf: buffer[..<n])
-      if expectedTotal == .max, let head = try HTTPResponse.head(of: response, maxBody: limits.maxBytes), let length = head.contentLength {
-        expectedTotal = head.bodyStart + length
+      // The head is parsed once, when it has arrived; the body that follows is only counted.
+      if !headSeen, let head = try HTTPResponse.head(of: response, maxBody: limits.maxBytes) {
+        headSeen = true
+        if let length = head.contentLength { expectedTotal = head.bodyStart + length }
       }
       guard response.count <= limits.maxBytes + HTTPResponse.maxHeadBytes else {
         throw HTTPError("the response exceeds the \(limits.maxBytes)-byte limit")

@@ -43,7 +43,9 @@ enum MisuseReport {
       func isRuntime(_ symbol: SymbolicatedBacktrace.Symbol) -> Bool {
         symbol.rawName.hasPrefix("$ss") || symbol.rawName.hasPrefix("$sS") || symbol.sourceLocation == nil
       }
-      guard let firstCaller = symbols.firstIndex(where: { !isOurs($0) && !isRuntime($0) && symbols.first.map(isOurs) == true }) else { return [] }
+      guard symbols.first.map(isOurs) == true,
+        let firstCaller = symbols.firstIndex(where: { !isOurs($0) && !isRuntime($0) })
+      else { return [] }
       var lines: [String] = []
       if let op = symbols[..<firstCaller].last(where: isOurs) { lines.append("  in \(shortName(op.name))") }
       for symbol in symbols[firstCaller...].filter({ !isOurs($0) && !isRuntime($0) }).prefix(callerFrames) {

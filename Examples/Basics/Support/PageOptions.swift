@@ -1,0 +1,39 @@
+import Foundation
+
+/// The command line the Learn the Basics pages share: where the FashionMNIST files are
+/// (`--data DIR`, default `data`), how many epochs to train (`--epochs N`) and where to write
+/// figures (`--plot DIR`), each page accepting the ones it uses. `--help` prints the usage; a bad
+/// option stops with the usage and exit status 2.
+public struct PageOptions {
+  public enum Flag: String, CaseIterable, Sendable {
+    case data, epochs, plot
+    var usage: String { ["data": "[--data DIR]", "epochs": "[--epochs N]", "plot": "[--plot DIR]"][rawValue]! }
+  }
+
+  public var data = "data"
+  public var epochs: Int?
+  public var plot: String?
+
+  /// Reads `CommandLine.arguments` for `program`, which accepts `flags`.
+  public static func parse(_ program: String, accepting flags: [Flag]) -> PageOptions {
+    let usage = "usage: \(program) " + flags.map(\.usage).joined(separator: " ")
+    var options = PageOptions()
+    var arguments = CommandLine.arguments.dropFirst()
+    while let argument = arguments.popFirst() {
+      if argument == "--help" || argument == "-h" {
+        print(usage)
+        exit(0)
+      }
+      let flag = Flag(rawValue: String(argument.dropFirst(2))).flatMap { flags.contains($0) && argument.hasPrefix("--") ? $0 : nil }
+      switch (flag, arguments.popFirst()) {
+      case (.data?, let value?): options.data = value
+      case (.plot?, let value?): options.plot = value
+      case (.epochs?, let value?) where Int(value).map({ $0 >= 0 }) == true: options.epochs = Int(value)
+      default:
+        FileHandle.standardError.write(Data("\(program): bad option \(argument)\n\(usage)\n".utf8))
+        exit(2)
+      }
+    }
+    return options
+  }
+}

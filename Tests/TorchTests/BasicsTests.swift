@@ -68,6 +68,39 @@ final class BasicsTests: XCTestCase {
     XCTAssertEqual(ones.sum().item(), 12)
   }
 
+  /// tensorqs: `tensor[:,1] = 0` assigns a number; masks and index tensors write only the picked
+  /// elements (`index_put_`). Expected strings printed by PyTorch 2.15.
+  func testAssigningNumbersAndThroughIndexTensors() {
+    let t = torch.ones(4, 4)
+    t[0..., 1] = 0
+    XCTAssertEqual(t.sum().item(), 12)
+    XCTAssertEqual(t[0, 1] as Double, 0)
+    var x = torch.arange(12.0).view(3, 4)
+    x[x > 5] = 0
+    XCTAssertEqual("\(x)", "tensor([[0., 1., 2., 3.],\n        [4., 5., 0., 0.],\n        [0., 0., 0., 0.]])")
+    x = torch.arange(12.0).view(3, 4)
+    x[torch.tensor([2, 0, -1])] = torch.tensor([1.0, 2, 3, 4])
+    XCTAssertEqual("\(x)", "tensor([[1., 2., 3., 4.],\n        [4., 5., 6., 7.],\n        [1., 2., 3., 4.]])")
+    x = torch.arange(12.0).view(3, 4)
+    x[1..., torch.tensor([0, 3])] = -1
+    XCTAssertEqual("\(x)", "tensor([[ 0.,  1.,  2.,  3.],\n        [-1.,  5.,  6., -1.],\n        [-1.,  9., 10., -1.]])")
+    x = torch.arange(12.0).view(3, 4)
+    x[x > 8] = torch.tensor([7.0, 8, 9])
+    XCTAssertEqual("\(x)", "tensor([[0., 1., 2., 3.],\n        [4., 5., 6., 7.],\n        [8., 7., 8., 9.]])")
+    x = torch.arange(6.0).view(2, 3)
+    x[..., 0] = 5
+    XCTAssertEqual("\(x)", "tensor([[5., 1., 2.],\n        [5., 4., 5.]])")
+  }
+
+  /// Assignment through a mask is differentiable: the masked elements get no gradient.
+  func testMaskedAssignmentGradient() {
+    let w = torch.tensor([1.0, -2.0, 3.0]).requiresGrad_()
+    let y = w * 2
+    y[y < 0] = 0
+    y.sum().backward()
+    XCTAssertEqual(w.grad!.toArray(Double.self), [2, 0, 2])
+  }
+
   /// data: `labels_map[label]` with a 0-d label tensor.
   func testArraysAcceptOneElementIntegerTensors() {
     let labels = ["T-Shirt", "Trouser", "Pullover"]

@@ -45,7 +45,7 @@ tensor = torch.ones(4, 4)
 print("First row: ", tensor[0])
 print("First column: ", tensor[0..., 0])
 print("Last column:", tensor[..., -1])
-tensor[0..., 1].fill_(0)  // tensor[:, 1] = 0
+tensor[0..., 1] = 0
 print(tensor)
 
 let t1 = torch.cat([tensor, tensor, tensor], dim: 1)

@@ -52,16 +52,57 @@ extension Tensor: TensorIndex {
 extension Tensor {
   /// PyTorch-style indexing, one index per leading dim: `x[0]`, `x[1..<3]`, `p[..<2]`,
   /// `x[0..., 3]` (all rows, column 3).
+  /// Assigning writes into `self` (`x[1..., 0] = y`, `x[mask] = y`, `x[idx] = y`), broadcasting
+  /// the value, as PyTorch's `__setitem__` does.
   public subscript(_ indices: any TensorIndex...) -> Tensor {
     get { index(indices) }
-    set { index(indices).copy_(newValue) }
+    set { assign(newValue, at: indices) }
+  }
+
+  /// A number assigned to a selection fills it (`t[0..., 1] = 0`, `x[x < 0] = 0`); read, a
+  /// one-element selection gives its value (as `x[0, 1].item()`).
+  @_disfavoredOverload
+  public subscript(_ indices: any TensorIndex...) -> Double {
+    get { index(indices).item() }
+    set { assign(torch.tensor(newValue, dtype: dtype, device: device), at: indices) }
   }
 
   /// Indexing after an Ellipsis (`t[..., -1]`: the last column of every row, whatever the
   /// rank): the indices that follow apply to the trailing dims.
   public subscript(_ ellipsis: UnboundedRange, _ trailing: any TensorIndex...) -> Tensor {
-    get { index(Array(repeating: 0... as any TensorIndex, count: leadingDims(before: trailing)) + trailing) }
-    set { index(Array(repeating: 0... as any TensorIndex, count: leadingDims(before: trailing)) + trailing).copy_(newValue) }
+    get { index(expandingEllipsis(trailing)) }
+    set { assign(newValue, at: expandingEllipsis(trailing)) }
+  }
+
+  /// A number assigned after an Ellipsis fills the selection (`t[..., 0] = 1`).
+  @_disfavoredOverload
+  public subscript(_ ellipsis: UnboundedRange, _ trailing: any TensorIndex...) -> Double {
+    get { index(expandingEllipsis(trailing)).item() }
+    set { assign(torch.tensor(newValue, dtype: dtype, device: device), at: expandingEllipsis(trailing)) }
+  }
+
+  private func expandingEllipsis(_ trailing: [any TensorIndex]) -> [any TensorIndex] {
+    Array(repeating: 0... as any TensorIndex, count: leadingDims(before: trailing)) + trailing
+  }
+
+  /// `__setitem__`: basic indices (numbers, ranges) give a view that is written in place; a
+  /// final index tensor (a bool mask or int64 positions) writes through `where`, so only the
+  /// picked elements change (`index_put_`).
+  private func assign(_ value: Tensor, at indices: [any TensorIndex]) {
+    guard let tensorPosition = indices.firstIndex(where: { $0 is Tensor }) else {
+      index(indices).copy_(value)
+      return
+    }
+    torchCheck(tensorPosition == indices.count - 1,
+      "assignment through an index tensor followed by more indices is not supported; index the view first (x[...][idx] = v)",
+      kind: "NotImplementedError")
+    let basic = Array(indices[..<tensorPosition])
+    let target = index(basic)
+    let dim = basic.reduce(0) { $0 + (($1 is Int) ? 0 : 1) }
+    let picker = indices[tensorPosition] as! Tensor
+    target.copy_(picker.dtype == .bool
+      ? target.maskedScatter(picker, dim: dim, value)
+      : target.indexCopy(dim, picker, value))
   }
 
   /// Dims an Ellipsis stands for: those not indexed by `trailing` (a tensor index takes as many
@@ -238,6 +279,43 @@ extension Tensor {
     let flatMask = mask.broadcastView(to: shape).toArray(Bool.self)
     let positions = flatMask.indices.filter { flatMask[$0] }.map(Int64.init)
     return expand(shape).reshape([-1]).indexSelect(0, Tensor(positions, shape: [positions.count]))
+  }
+
+  /// `self` with `value` written where `mask` (covering the dims from `dim` on) is true: a value
+  /// of one element fills, otherwise its elements go to the true positions in order.
+  func maskedScatter(_ mask: Tensor, dim: Int, _ value: Tensor) -> Tensor {
+    torchCheck(dims.count >= dim + mask.dim() && Array(dims[dim..<(dim + mask.dim())]) == mask.dims,
+      "The shape of the mask \(mask.shape) at index 0 does not match the shape of the indexed tensor \(shape) at index \(dim)",
+      kind: "IndexError")
+    let region = mask.reshape(Array(repeating: 1, count: dim) + mask.dims + Array(repeating: 1, count: dims.count - dim - mask.dim()))
+    if value.numel() == 1 { return torch.where(region, value.to(dtype).reshape([]), self) }
+    let flags = region.broadcastView(to: dims).toArray(Bool.self)
+    let positions = flags.indices.filter { flags[$0] }.map(Int64.init)
+    torchCheck(value.numel() == positions.count,
+      "shape mismatch: value tensor of shape \(value.shape) cannot be broadcast to indexing result of shape [\(positions.count)]")
+    let flat = reshape([-1])
+    return flat.indexCopy(0, torch.tensor(positions).to(device), value.reshape([-1])).reshape(dims)
+  }
+
+  /// A copy of `self` with `source`'s slices along `dim` written at the positions in `index`
+  /// (`index_copy`; negative positions count from the end, as `x[idx] = v` allows). `source`
+  /// broadcasts to the indexed shape.
+  public func indexCopy(_ dim: Int, _ index: Tensor, _ source: Tensor) -> Tensor {
+    let d = wrapDim(dim, dims.count)
+    torchCheck(index.dtype == .int64 || index.dtype == .uint8, "tensors used as indices must be long, int, byte or bool tensors", kind: "IndexError")
+    // Where a position repeats, the last write wins (as on PyTorch's CPU).
+    let wrapped = index.toArray(Int64.self).map { $0 < 0 ? $0 + Int64(size(d)) : $0 }
+    var lastWrite: [Int64: Int] = [:]
+    for (i, position) in wrapped.enumerated() { lastWrite[position] = i }
+    let writes = lastWrite.values.sorted()
+    let positions = torch.tensor(writes.map { wrapped[$0] }).to(device)
+    var picked = dims
+    picked[d] = index.numel()
+    let placed = source.to(dtype).expand(picked).indexSelect(d, torch.tensor(writes.map(Int64.init)).to(device))
+    picked[d] = writes.count
+    let hit = torch.zeros(dims, dtype: .float32, device: device)
+      .indexAdd(d, positions, torch.ones(picked, dtype: .float32, device: device)) > 0
+    return torch.where(hit, torch.zerosLike(self).indexAdd(d, positions, placed), self)
   }
 
   /// A copy with `value` where `mask` is true (`masked_fill`).

@@ -178,6 +178,9 @@ package enum OpRegistry {
     OpInfo("index_add", [.x(3, 4), .x(3, 2)], "x[0].index_add(1, torch.tensor([3, 0]), x[1], alpha=2.0)") { x, device in
       x[0].indexAdd(1, torch.tensor([3, 0]).to(device), x[1], alpha: 2)
     },
+    OpInfo("index_copy", [.x(3, 4), .x(3, 2)], "x[0].index_copy(1, torch.tensor([3, 0]), x[1])") { x, device in
+      x[0].indexCopy(1, torch.tensor([3, 0]).to(device), x[1])
+    },
   ]
 
   static let products: [OpInfo] = [

@@ -65,6 +65,19 @@ void ctk_adam_step_f32(int64_t n, float *param, const float *grad, float *expAvg
                        float weightDecay, int decoupled, float decay, int maximize,
                        float stepSize, float biasCorrection2Sqrt);
 
+/// im2col of one channel plane [H, W] (contiguous): kh*kw rows of oh*ow values, row stride rs,
+/// `pad` where a window reaches into the padding (0, or -inf for max pooling). Kernel (kh, kw), padding (ph, pw), stride
+/// (sh, sw), dilation (dh, dw).
+void ctk_im2col_f32(const float *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, float pad, float *cols, int64_t rs);
+void ctk_im2col_f64(const double *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double pad, double *cols, int64_t rs);
+/// col2im, the adjoint of im2col: adds each row entry into the plane position it was read from.
+void ctk_col2im_f32(const float *cols, int64_t rs, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, float *plane);
+void ctk_col2im_f64(const double *cols, int64_t rs, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                    int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *plane);
+
 /// A tensor's geometry as CUDA kernels receive it (by value, up to 8 dims). The CUDA C
 /// sources in Backend/CUDA declare the same struct, so both sides agree on its layout.
 typedef struct {

@@ -31,6 +31,12 @@ protocol Backend: Sendable {
   func gather(_ x: Tensor, dim: Int, index: Tensor, into out: Tensor)
   /// out[..., index[...], ...] += src[...] (scatter_add_, the backward of gather).
   func scatterAdd(_ out: Tensor, dim: Int, index: Tensor, source: Tensor)
+  /// im2col: `x` [N, C, H, W] (contiguous) to `out` [N, C, kh·kw, oh·ow], a view whose last dim
+  /// has unit stride; `padValue` where a window reaches into the padding.
+  func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor)
+  /// col2im, unfold's adjoint: adds `columns` [N, C, kh·kw, oh·ow] (last dim unit stride) into
+  /// `out` [N, C, H, W] (contiguous, zero-filled by the caller).
+  func fold(_ columns: Tensor, _ window: SlidingWindow, into out: Tensor)
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)

@@ -50,7 +50,7 @@ extension OpInfo.Input {
 }
 
 package enum OpRegistry {
-  package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses
+  package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution
 
   private typealias I = OpInfo.Input
 
@@ -230,5 +230,36 @@ package enum OpRegistry {
            "F.binary_cross_entropy_with_logits(x[0], x[1], pos_weight=torch.full((4,), 2.0, dtype=torch.float64))") { x, device in
       F.binaryCrossEntropyWithLogits(x[0], x[1], posWeight: torch.full([4], 2.0, dtype: x[0].dtype).to(device))
     },
+  ]
+
+  static let convolution: [OpInfo] = [
+    OpInfo("conv2d", [.x(2, 3, 6, 5), .x(4, 3, 3, 2), .x(4)], "F.conv2d(x[0], x[1], x[2])") { x, _ in F.conv2d(x[0], x[1], x[2]) },
+    OpInfo("conv2d_stride_padding_dilation", [.x(1, 2, 7, 7), .x(3, 2, 3, 3)], "F.conv2d(x[0], x[1], stride=2, padding=(1, 2), dilation=2)") { x, _ in
+      F.conv2d(x[0], x[1], stride: 2, padding: [1, 2], dilation: 2)
+    },
+    OpInfo("conv2d_groups", [.x(2, 4, 5, 5), .x(6, 2, 3, 3), .x(6)], "F.conv2d(x[0], x[1], x[2], groups=2)") { x, _ in
+      F.conv2d(x[0], x[1], x[2], groups: 2)
+    },
+    OpInfo("conv2d_depthwise", [.x(1, 3, 5, 5), .x(3, 1, 3, 3)], "F.conv2d(x[0], x[1], padding=1, groups=3)") { x, _ in
+      F.conv2d(x[0], x[1], padding: 1, groups: 3)
+    },
+    OpInfo("conv2d_same_even_kernel", [.x(1, 2, 5, 6), .x(2, 2, 2, 4)], "F.conv2d(x[0], x[1], padding='same')") { x, _ in
+      F.conv2d(x[0], x[1], padding: "same")
+    },
+    OpInfo("conv2d_stride_over_kernel", [.x(1, 1, 7, 7), .x(2, 1, 1, 1)], "F.conv2d(x[0], x[1], stride=3)") { x, _ in F.conv2d(x[0], x[1], stride: 3) },
+    OpInfo("conv2d_unbatched_noncontiguous", [.x(5, 4, 3), .x(2, 3, 3, 3)], "F.conv2d(x[0].permute(2, 0, 1), x[1])") { x, _ in
+      F.conv2d(x[0].permute(2, 0, 1), x[1])
+    },
+    OpInfo("conv1d", [.x(2, 3, 9), .x(4, 3, 3), .x(4)], "F.conv1d(x[0], x[1], x[2], stride=2, padding=1)") { x, _ in
+      F.conv1d(x[0], x[1], x[2], stride: 2, padding: 1)
+    },
+    OpInfo("unfold", [.x(2, 2, 4, 5)], "F.unfold(x[0], (2, 3), dilation=1, padding=1, stride=(2, 1))") { x, _ in
+      F.unfold(x[0], kernelSize: [2, 3], padding: 1, stride: [2, 1])
+    },
+    OpInfo("fold", [.x(2, 8, 6)], "F.fold(x[0], (3, 4), 2, stride=1)") { x, _ in F.fold(x[0], outputSize: [3, 4], kernelSize: 2) },
+    OpInfo("pad_constant", [.x(2, 3, 4)], "F.pad(x[0], (1, 2, -1, 1), value=0.5)") { x, _ in F.pad(x[0], [1, 2, -1, 1], value: 0.5) },
+    OpInfo("pad_reflect", [.x(1, 2, 3, 4)], "F.pad(x[0], (3, 1, 2, 0), mode='reflect')") { x, _ in F.pad(x[0], [3, 1, 2, 0], mode: .reflect) },
+    OpInfo("pad_replicate", [.x(2, 3, 4)], "F.pad(x[0], (2, 3), mode='replicate')") { x, _ in F.pad(x[0], [2, 3], mode: .replicate) },
+    OpInfo("pad_circular", [.x(1, 1, 3, 4)], "F.pad(x[0], (1, 2, 3, 1), mode='circular')") { x, _ in F.pad(x[0], [1, 2, 3, 1], mode: .circular) },
   ]
 }

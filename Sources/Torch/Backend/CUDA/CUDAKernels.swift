@@ -47,6 +47,7 @@ enum CUDAKernels {
   /// The macro templates of every kernel family (CUDAKernels+<Family>.swift), in source order.
   static let templates = [
     elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates, optimizerTemplates,
+    convolutionTemplates,
   ]
     .joined()
 
@@ -106,6 +107,10 @@ enum CUDAKernels {
     }
     add("gather_i64", "GATHER(i64)")
     add("gather_u8", "GATHER(u8)")
+    for t in floatTypes {
+      add("unfold_\(t)", "UNFOLD(\(t))")
+      add("fold_\(t)", "FOLD(\(t))")
+    }
     return result
   }()
 

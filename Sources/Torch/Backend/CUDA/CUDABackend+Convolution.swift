@@ -1,0 +1,24 @@
+/// im2col and col2im (CUDAKernels+Convolution.swift).
+extension CUDABackend {
+  func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
+    launch("unfold_\(t(x))", count: out.numel(), [
+      .pointer(address(x)), .pointer(address(out)),
+      .int64(Int64(out.elementStrides[0])), .int64(Int64(out.elementStrides[1])), .int64(Int64(out.elementStrides[2])),
+      .double(padValue),
+    ] + Self.windowArguments(x.dims, window) + [.int64(Int64(out.numel()))])
+  }
+
+  func fold(_ columns: Tensor, _ window: SlidingWindow, into out: Tensor) {
+    launch("fold_\(t(out))", count: out.numel(), [
+      .pointer(address(columns)),
+      .int64(Int64(columns.elementStrides[0])), .int64(Int64(columns.elementStrides[1])), .int64(Int64(columns.elementStrides[2])),
+      .pointer(address(out)),
+    ] + Self.windowArguments(out.dims, window) + [.int64(Int64(out.numel()))])
+  }
+
+  /// N, C, H, W and the window's kernel, padding, stride, dilation and output size.
+  private static func windowArguments(_ imageShape: [Int], _ w: SlidingWindow) -> [Argument] {
+    (Array(imageShape.prefix(2)) + w.inputSize + w.kernel + w.padding + w.stride + w.dilation + w.outputSize)
+      .map { .int64(Int64($0)) }
+  }
+}

@@ -1,0 +1,80 @@
+// F.pad: constant padding (or cropping, with negative sizes) and the reflect, replicate and
+// circular modes, built from differentiable cat, narrow and index_select.
+
+extension F {
+  /// How `F.pad` fills the new border.
+  public enum PaddingMode: String, Sendable {
+    /// A constant `value`.
+    case constant
+    /// The input mirrored at its edge, without repeating the edge (`reflect`).
+    case reflect
+    /// The edge value repeated (`replicate`).
+    case replicate
+    /// The input wrapped around (`circular`).
+    case circular
+  }
+
+  /// Pads the last dims of `input` (`F.pad`): `pad` lists (before, after) pairs starting from
+  /// the last dim, `[left, right, top, bottom]` for images. Negative sizes crop (constant mode).
+  public static func pad(_ input: Tensor, _ pad: [Int], mode: PaddingMode = .constant, value: Double = 0) -> Tensor {
+    torchCheck(pad.count % 2 == 0, "Padding length must be divisible by 2")
+    torchCheck(pad.count / 2 <= input.dim(), "Padding length should be less than or equal to two times the input dimension but got padding length \(pad.count) and input of dimension \(input.dim())")
+    let padded = pad.count / 2
+    if mode == .constant {
+      return Tensor.composite("ConstantPadNdBackward0", [input]) { x in
+        (0..<padded).reduce(x[0]) { x, i in constantPad(x, dim: x.dim() - 1 - i, before: pad[2 * i], after: pad[2 * i + 1], value: value) }
+      }
+    }
+    torchCheck((padded == 1 && (input.dim() == 2 || input.dim() == 3)) || (padded == 2 && (input.dim() == 3 || input.dim() == 4))
+               || (padded == 3 && (input.dim() == 4 || input.dim() == 5)),
+      "Padding size \(pad.count) is not supported for \(input.dim())D input tensor.", kind: "NotImplementedError")
+    for i in 0..<padded {
+      let dim = input.dim() - 1 - i, size = input.dims[dim]
+      let (before, after) = (pad[2 * i], pad[2 * i + 1])
+      switch mode {
+      case .reflect:
+        torchCheck(before < size && after < size,
+          "Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (\(before), \(after)) at dimension \(dim) of input \(input.shape.dims)")
+      case .circular:
+        torchCheck(before <= size && after <= size, "Padding value causes wrapping around more than once.")
+      default:
+        torchCheck(size > 0 || before + after == 0, "Expected input's non-padded dims to have non-zero size")
+      }
+    }
+    let name = switch mode {
+    case .reflect: "ReflectionPad\(padded)DBackward0"
+    case .replicate: "ReplicationPad\(padded)DBackward0"
+    default: "CopySlices"
+    }
+    return Tensor.composite(name, [input]) { x in
+      (0..<padded).reduce(x[0]) { x, i in
+        let dim = x.dim() - 1 - i
+        return x.indexSelect(dim, sourcePositions(size: x.dims[dim], before: pad[2 * i], after: pad[2 * i + 1], mode: mode).to(x.device))
+      }
+    }
+  }
+
+  /// Constant padding of one dim: a cat with filled blocks, or a narrow where a size is negative.
+  private static func constantPad(_ x: Tensor, dim: Int, before: Int, after: Int, value: Double) -> Tensor {
+    let cropped = x.narrow(dim, start: Swift.max(-before, 0), length: Swift.max(x.dims[dim] + Swift.min(before, 0) + Swift.min(after, 0), 0))
+    func block(_ size: Int) -> Tensor {
+      var shape = x.dims
+      shape[dim] = size
+      return torch.full(shape, value, dtype: x.dtype, device: x.device)
+    }
+    let parts = (before > 0 ? [block(before)] : []) + [cropped] + (after > 0 ? [block(after)] : [])
+    return parts.count == 1 ? cropped : torch.cat(parts, dim: dim)
+  }
+
+  /// For each output position along a padded dim, the input position it copies.
+  private static func sourcePositions(size n: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor {
+    let positions = (-before..<(n + after)).map { i -> Int64 in
+      switch mode {
+      case .reflect: Int64(i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i))
+      case .replicate: Int64(Swift.min(Swift.max(i, 0), n - 1))
+      default: Int64(((i % n) + n) % n)
+      }
+    }
+    return torch.tensor(positions)
+  }
+}

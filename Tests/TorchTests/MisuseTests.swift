@@ -64,6 +64,23 @@ final class MisuseTests: XCTestCase {
       let x = torch.rand([2], requiresGrad: true), y = torch.rand([2], requiresGrad: true)
       _ = torch.autograd.grad([x.sum()], [x, y])
     },
+    "convChannels": { _ = nn.Conv2d(1, 6, 5)(torch.randn(1, 3, 32, 32)) },
+    "convInputRank": { _ = F.conv2d(torch.randn(32, 32), torch.randn(6, 1, 5, 5)) },
+    "convKernelTooBig": { _ = F.conv2d(torch.randn(1, 1, 2, 2), torch.randn(6, 1, 3, 3)) },
+    "convGroupsWeight": { _ = F.conv2d(torch.randn(1, 2, 8, 8), torch.randn(3, 1, 3, 3), groups: 2) },
+    "convGroupsModule": { _ = nn.Conv2d(3, 6, 3, groups: 2) },
+    "convStride": { _ = F.conv2d(torch.randn(1, 1, 8, 8), torch.randn(6, 1, 3, 3), stride: 0) },
+    "convBias": { _ = F.conv2d(torch.randn(1, 1, 8, 8), torch.randn(6, 1, 3, 3), torch.randn(5)) },
+    "convSameStrided": { _ = nn.Conv2d(3, 6, 3, stride: 2, padding: "same") },
+    "convTransposeChannels": { _ = F.convTranspose2d(torch.randn(1, 3, 4, 4), torch.randn(2, 2, 3, 3)) },
+    "poolPadding": { _ = F.maxPool2d(torch.randn(1, 1, 8, 8), kernelSize: 3, padding: 2) },
+    "poolTooSmall": { _ = F.maxPool2d(torch.randn(1, 1, 2, 2), kernelSize: 3) },
+    "batchNormRank": { _ = nn.BatchNorm2d(3)(torch.randn(1, 3)) },
+    "batchNormSingleValue": { _ = nn.BatchNorm1d(3)(torch.randn(1, 3)) },
+    "layerNormShape": { _ = F.layerNorm(torch.randn(2, 3), [4]) },
+    "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
+    "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
+    "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
     "modifiedSaved": {
       let x = torch.rand([2], requiresGrad: true)
       let y = x.exp()
@@ -135,6 +152,24 @@ final class MisuseTests: XCTestCase {
     assertStops("narrowNegative", with: "narrow(): length must be non-negative.")
     assertStops("leafViewInPlace", with: "a view of a leaf Variable that requires grad is being used in an in-place operation.")
     assertStops("indexSelectNegative", with: "IndexError: index out of range in self")
+    // Convolution, pooling and normalization (issue 13), messages as PyTorch 2.15 prints them.
+    assertStops("convChannels", with: "Given groups=1, weight of size [6, 1, 5, 5], expected input[1, 3, 32, 32] to have 1 channels, but got 3 channels instead")
+    assertStops("convInputRank", with: "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [32, 32]")
+    assertStops("convKernelTooBig", with: "Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size")
+    assertStops("convGroupsWeight", with: "Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [3, 1, 3, 3] instead")
+    assertStops("convGroupsModule", with: "ValueError: in_channels must be divisible by groups")
+    assertStops("convStride", with: "non-positive stride is not supported")
+    assertStops("convBias", with: "Given weight of size [6, 1, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size [5] instead")
+    assertStops("convSameStrided", with: "ValueError: padding='same' is not supported for strided convolutions")
+    assertStops("convTransposeChannels", with: "Given transposed=1, weight of size [2, 2, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead")
+    assertStops("poolPadding", with: "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and dilation=1")
+    assertStops("poolTooSmall", with: "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small")
+    assertStops("batchNormRank", with: "ValueError: expected 4D input (got 2D input)")
+    assertStops("batchNormSingleValue", with: "ValueError: Expected more than 1 value per channel when training, got input size torch.Size([1, 3])")
+    assertStops("layerNormShape", with: "Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]")
+    assertStops("groupNormChannels", with: "Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 3, 4] and num_groups=2")
+    assertStops("reflectPadTooBig", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 2, 2]")
+    assertStops("interpolateNoSize", with: "ValueError: either size or scale_factor should be defined")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
   }
 

@@ -28,7 +28,7 @@ extension F {
   static func convolution(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: any IntOrTuple, padding: any ConvolutionPadding,
                           dilation: any IntOrTuple, groups: Int, spatialDims k: Int, name: String) -> Tensor {
     torchCheck(input.dim() == k + 1 || input.dim() == k + 2,
-      "Expected \(k + 1)D (unbatched) or \(k + 2)D (batched) input to \(name), but got input of size: \(input.shape)")
+      "Expected \(k + 1)D (unbatched) or \(k + 2)D (batched) input to \(name), but got input of size: \(input.shape.dims)")
     if input.dim() == k + 1 {
       return convolution(input.unsqueeze(0), weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
                          spatialDims: k, name: name).squeeze(0)
@@ -204,6 +204,56 @@ extension Tensor {
     let outPerGroup = geometry.outChannels / geometry.groups
     for j in 0..<geometry.groups {
       body(j * outPerGroup..<(j + 1) * outPerGroup, j * perGroup..<(j + 1) * perGroup)
+    }
+  }
+}
+
+extension F {
+  /// Transposed 2-D convolution (`F.conv_transpose2d`), the gradient of `conv2d` with respect
+  /// to its input: `weight` [C_in, C_out / groups, kH, kW]; the output is
+  /// (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 high (and wide).
+  public static func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: any IntOrTuple = 1,
+                                     padding: any IntOrTuple = 0, outputPadding: any IntOrTuple = 0, groups: Int = 1,
+                                     dilation: any IntOrTuple = 1) -> Tensor {
+    torchCheck(input.dim() == 3 || input.dim() == 4,
+      "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: \(input.shape.dims)")
+    if input.dim() == 3 {
+      return convTranspose2d(input.unsqueeze(0), weight, bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                             groups: groups, dilation: dilation).squeeze(0)
+    }
+    let (strides, pads, extra, dilations) = (stride.values(2), padding.values(2), outputPadding.values(2), dilation.values(2))
+    torchCheck(strides.allSatisfy { $0 > 0 }, "non-positive stride is not supported")
+    torchCheck(pads.allSatisfy { $0 >= 0 }, "negative padding is not supported")
+    torchCheck(groups > 0, "non-positive groups is not supported")
+    torchCheck(weight.dim() == 4, "weight should have at least three dimensions")
+    torchCheck((0..<2).allSatisfy { extra[$0] < strides[$0] || extra[$0] < dilations[$0] },
+      "output padding must be smaller than either stride or dilation, but got output_padding_height: \(extra[0]) output_padding_width: \(extra[1]) stride_height: \(strides[0]) stride_width: \(strides[1]) dilation_height: \(dilations[0]) dilation_width: \(dilations[1])")
+    torchCheck(input.dims[1] == weight.dims[0],
+      "Given transposed=1, weight of size \(weight.shape.dims), expected input\(input.shape.dims) to have \(weight.dims[0]) channels, but got \(input.dims[1]) channels instead")
+    torchCheck(weight.dims[0] % groups == 0,
+      "Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size [\(weight.shape.dims.map(String.init).joined(separator: ", "))] instead")
+    let outChannels = weight.dims[1] * groups
+    if let bias {
+      torchCheck(bias.dim() == 1 && bias.dims[0] == outChannels,
+        "Given transposed=1, weight of size \(weight.shape.dims), expected bias to be 1-dimensional with \(outChannels) elements, but got bias of size \(bias.shape.dims) instead")
+    }
+    let kernel = Array(weight.dims[2...])
+    let size: [Int] = (0..<2).map { d in
+      let span: Int = (input.dims[2 + d] - 1) * strides[d] - 2 * pads[d]
+      return span + dilations[d] * (kernel[d] - 1) + extra[d] + 1
+    }
+    torchCheck(size.allSatisfy { $0 > 0 }, "Given input size per channel: (\(input.dims[2]) x \(input.dims[3])). Calculated output size per channel: (\(size[0]) x \(size[1])). Output size is too small")
+    let window = SlidingWindow(inputSize: size, kernel: kernel, padding: pads, stride: strides, dilation: dilations,
+                               outputSize: Array(input.dims[2...]))
+    let (n, inPerGroup) = (input.dims[0], input.dims[1] / groups)
+    return Tensor.composite("ConvolutionBackward0", [input, weight] + (bias.map { [$0] } ?? [])) { inputs in
+      let x3 = inputs[0].reshape([n, input.dims[1], -1])
+      let w2 = inputs[1].reshape([input.dims[1], -1])
+      let columns = (0..<groups).map { j in
+        w2.narrow(0, start: j * inPerGroup, length: inPerGroup).t().matmul(x3.narrow(1, start: j * inPerGroup, length: inPerGroup))
+      }
+      let out = fold(groups == 1 ? columns[0] : torch.cat(columns, dim: 1), channels: outChannels, window)
+      return inputs.count > 2 ? out + inputs[2].reshape([1, outChannels, 1, 1]) : out
     }
   }
 }

@@ -49,10 +49,13 @@ struct SlidingWindow: Sendable, Equatable {
 public protocol IntOrTuple: Sendable {
   /// One value per spatial dim: an `Int` repeated `count` times, a list as given.
   func values(_ count: Int) -> [Int]
+  /// As Python prints the argument: `2`, `(2, 3)`.
+  var pythonDescription: String { get }
 }
 
 extension Int: IntOrTuple {
   public func values(_ count: Int) -> [Int] { Array(repeating: self, count: count) }
+  public var pythonDescription: String { String(self) }
 }
 
 extension Array: IntOrTuple where Element == Int {
@@ -61,6 +64,7 @@ extension Array: IntOrTuple where Element == Int {
     torchCheck(self.count == count, "expected \(count) values, one per spatial dim, but got \(self.count): \(self)", kind: "ValueError")
     return self
   }
+  public var pythonDescription: String { pythonTuple(self) }
 }
 
 /// A convolution's padding: a size (`IntOrTuple`) or `"same"` / `"valid"`, as PyTorch accepts.

@@ -47,8 +47,9 @@ extension F {
     return unfold(input, window)
   }
 
-  static func unfold(_ input: Tensor, _ window: SlidingWindow) -> Tensor {
-    let out = GradMode.with(enabled: false) { Tensor.rawUnfold(input, window) }
+  /// `unfold` of a checked window; `padValue` fills the padding (-inf for max pooling).
+  static func unfold(_ input: Tensor, _ window: SlidingWindow, padValue: Double = 0) -> Tensor {
+    let out = GradMode.with(enabled: false) { Tensor.rawUnfold(input, window, padValue: padValue) }
     let (n, c) = (input.dims[0], input.dims[1])
     return out.recording("Im2ColBackward0", [input]) { g in
       if GradMode.isEnabled { return [fold(g, channels: c, window)] }

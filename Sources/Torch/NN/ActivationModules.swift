@@ -1,8 +1,11 @@
 extension nn {
   /// max(x, 0) (`torch.nn.ReLU`).
   public final class ReLU: Module {
-    public init() {}
-    public func forward(_ input: Tensor) -> Tensor { input.relu() }
+    /// Overwrites the input instead of allocating the output (`inplace=True`).
+    public let inplace: Bool
+    public init(inplace: Bool = false) { self.inplace = inplace }
+    public func forward(_ input: Tensor) -> Tensor { inplace ? input.relu_() : input.relu() }
+    public var extraRepr: String { inplace ? "inplace=True" : "" }
   }
 
   /// tanh(x) (`torch.nn.Tanh`).

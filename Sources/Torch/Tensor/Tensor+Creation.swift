@@ -105,6 +105,11 @@ extension torch {
     Tensor(uninitialized: shape, dtype: dtype, device: device)
   }
 
+  /// An uninitialized tensor of a computed shape (`torch.empty(size)`).
+  public static func empty(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+    Tensor(uninitialized: shape, dtype: dtype, device: device)
+  }
+
   /// A tensor of zeros (`torch.zeros`).
   public static func zeros(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
     zeros(shape, dtype: dtype, device: device, requiresGrad: requiresGrad)

@@ -50,7 +50,7 @@ extension OpInfo.Input {
 }
 
 package enum OpRegistry {
-  package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution
+  package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution + normalization
 
   private typealias I = OpInfo.Input
 
@@ -261,5 +261,54 @@ package enum OpRegistry {
     OpInfo("pad_reflect", [.x(1, 2, 3, 4)], "F.pad(x[0], (3, 1, 2, 0), mode='reflect')") { x, _ in F.pad(x[0], [3, 1, 2, 0], mode: .reflect) },
     OpInfo("pad_replicate", [.x(2, 3, 4)], "F.pad(x[0], (2, 3), mode='replicate')") { x, _ in F.pad(x[0], [2, 3], mode: .replicate) },
     OpInfo("pad_circular", [.x(1, 1, 3, 4)], "F.pad(x[0], (1, 2, 3, 1), mode='circular')") { x, _ in F.pad(x[0], [1, 2, 3, 1], mode: .circular) },
+    OpInfo("conv_transpose2d", [.x(2, 4, 3, 4), .x(4, 3, 3, 2), .x(6)], "F.conv_transpose2d(x[0], x[1], x[2], stride=2, padding=1, output_padding=1, groups=2, dilation=(1, 2))") { x, _ in
+      F.convTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: [1, 2])
+    },
+    OpInfo("max_pool2d", [.x(2, 2, 5, 6)], "F.max_pool2d(x[0], 2)") { x, _ in F.maxPool2d(x[0], kernelSize: 2) },
+    OpInfo("max_pool2d_padding_ceil", [.x(1, 2, 6, 7)], "F.max_pool2d(x[0], 3, stride=2, padding=1, ceil_mode=True)") { x, _ in
+      F.maxPool2d(x[0], kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
+    },
+    OpInfo("max_pool2d_dilation_stride_over_kernel", [.x(2, 7, 8)], "F.max_pool2d(x[0], (2, 3), stride=3, dilation=(2, 1))") { x, _ in
+      F.maxPool2d(x[0], kernelSize: [2, 3], stride: 3, dilation: [2, 1])
+    },
+    OpInfo("max_pool1d", [.x(2, 3, 9)], "F.max_pool1d(x[0], 3, stride=2, padding=1)") { x, _ in F.maxPool1d(x[0], kernelSize: 3, stride: 2, padding: 1) },
+    OpInfo("avg_pool2d", [.x(2, 2, 6, 5)], "F.avg_pool2d(x[0], 2)") { x, _ in F.avgPool2d(x[0], kernelSize: 2) },
+    OpInfo("avg_pool2d_padding_ceil_exclude", [.x(1, 2, 7, 6)], "F.avg_pool2d(x[0], 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)") { x, _ in
+      F.avgPool2d(x[0], kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+    },
+    OpInfo("avg_pool2d_include_pad_divisor", [.x(1, 1, 6, 6)], "F.avg_pool2d(x[0], 3, stride=2, padding=1, ceil_mode=True) + F.avg_pool2d(x[0], 3, stride=1, divisor_override=2)") { x, _ in
+      F.avgPool2d(x[0], kernelSize: 3, stride: 2, padding: 1, ceilMode: true) + F.avgPool2d(x[0], kernelSize: 3, stride: 1, divisorOverride: 2)
+    },
+    OpInfo("adaptive_avg_pool2d", [.x(2, 3, 7, 5)], "F.adaptive_avg_pool2d(x[0], (3, 2))") { x, _ in F.adaptiveAvgPool2d(x[0], [3, 2]) },
+    OpInfo("adaptive_avg_pool2d_divisible", [.x(1, 2, 4, 6)], "F.adaptive_avg_pool2d(x[0], 2)") { x, _ in F.adaptiveAvgPool2d(x[0], 2) },
+    OpInfo("adaptive_max_pool2d", [.x(2, 3, 7, 5)], "F.adaptive_max_pool2d(x[0], (3, 2))") { x, _ in F.adaptiveMaxPool2d(x[0], [3, 2]) },
+  ]
+
+  static let normalization: [OpInfo] = [
+    OpInfo("batch_norm_training", [.x(4, 3, 2, 2), .x(3), .x(3)], "F.batch_norm(x[0], None, None, x[1], x[2], training=True)") { x, _ in
+      F.batchNorm(x[0], runningMean: nil, runningVar: nil, weight: x[1], bias: x[2], training: true)
+    },
+    OpInfo("batch_norm_1d_no_affine", [.x(5, 3)], "F.batch_norm(x[0], None, None, training=True, eps=1e-3)") { x, _ in
+      F.batchNorm(x[0], runningMean: nil, runningVar: nil, training: true, eps: 1e-3)
+    },
+    OpInfo("batch_norm_eval", [.x(2, 3, 2, 2), .x(3)],
+           "F.batch_norm(x[0], torch.tensor([0.1, -0.2, 0.3], dtype=torch.float64), torch.tensor([0.5, 1.5, 2.0], dtype=torch.float64), x[1], None, training=False)") { x, device in
+      F.batchNorm(x[0], runningMean: torch.tensor([0.1, -0.2, 0.3], dtype: x[0].dtype).to(device), runningVar: torch.tensor([0.5, 1.5, 2.0], dtype: x[0].dtype).to(device),
+                  weight: x[1], training: false)
+    },
+    OpInfo("layer_norm", [.x(2, 3, 4), .x(3, 4), .x(3, 4)], "F.layer_norm(x[0], (3, 4), x[1], x[2])") { x, _ in
+      F.layerNorm(x[0], [3, 4], weight: x[1], bias: x[2])
+    },
+    OpInfo("group_norm", [.x(2, 4, 3), .x(4), .x(4)], "F.group_norm(x[0], 2, x[1], x[2])") { x, _ in
+      F.groupNorm(x[0], numGroups: 2, weight: x[1], bias: x[2])
+    },
+    OpInfo("interpolate_nearest", [.x(1, 2, 3, 4)], "F.interpolate(x[0], size=(5, 7))") { x, _ in F.interpolate(x[0], size: [5, 7]) },
+    OpInfo("interpolate_nearest_scale", [.x(1, 1, 3, 2)], "F.interpolate(x[0], scale_factor=2)") { x, _ in F.interpolate(x[0], scaleFactor: 2) },
+    OpInfo("interpolate_bilinear", [.x(1, 2, 3, 4)], "F.interpolate(x[0], size=(5, 3), mode='bilinear')") { x, _ in
+      F.interpolate(x[0], size: [5, 3], mode: .bilinear)
+    },
+    OpInfo("interpolate_bilinear_align_corners", [.x(1, 1, 3, 4)], "F.interpolate(x[0], scale_factor=1.5, mode='bilinear', align_corners=True)") { x, _ in
+      F.interpolate(x[0], scaleFactor: 1.5, mode: .bilinear, alignCorners: true)
+    },
   ]
 }

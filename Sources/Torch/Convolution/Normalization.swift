@@ -1,0 +1,127 @@
+// Batch, layer and group normalization as single autograd nodes (PyTorch's Native*Backward0),
+// computed as PyTorch's CPU kernels compute them: biased variance, 1/√(var + eps), then one
+// scale and shift per channel.
+
+extension F {
+  /// Normalizes each channel (dim 1) over the batch and spatial dims (`F.batch_norm`). In
+  /// training the batch statistics are used and, when given, the running statistics are
+  /// updated in place: `running = (1 − momentum)·running + momentum·batch`, with the unbiased
+  /// variance; otherwise the running statistics normalize.
+  public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
+                               training: Bool = false, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
+    torchCheck(input.dim() >= 2, "batch_norm: expected input with at least 2 dims, but got \(input.shape)")
+    let channels = input.dims[1]
+    let reduced = [0] + Array(2..<input.dim())
+    let count = input.numel() / Swift.max(channels, 1)
+    if training {
+      torchCheck(count > 1, "Expected more than 1 value per channel when training, got input size \(input.shape)", kind: "ValueError")
+    } else {
+      torchCheck(runningMean != nil && runningVar != nil, "running_mean and running_var must be defined in evaluation mode")
+    }
+    for (name, tensor) in [("weight", weight), ("bias", bias), ("running_mean", runningMean), ("running_var", runningVar)] {
+      if let tensor {
+        torchCheck(tensor.numel() == channels, "\(name) should contain \(channels) elements not \(tensor.numel())")
+      }
+    }
+    var shape = Array(repeating: 1, count: input.dim())
+    shape[1] = channels
+    let parameters = [weight, bias].compactMap { $0 }
+    // Statistics are accumulated in float64, as PyTorch's CPU kernels do for float32.
+    let wide: DType = input.dtype == .float32 ? .float64 : input.dtype
+    let out = Tensor.composite("NativeBatchNormBackward0", [input] + parameters) { inputs in
+      let x = inputs[0]
+      let (mean, invstd): (Tensor, Tensor)
+      if training {
+        let xw = x.to(wide)
+        let mean64 = xw.mean(dims: reduced, keepdim: true)
+        let variance = squared(xw - mean64).mean(dims: reduced, keepdim: true)
+        (mean, invstd) = (mean64.to(x.dtype), (variance + eps).sqrt().reciprocal().to(x.dtype))
+      } else {
+        let variance = runningVar!.reshape(shape).to(wide)
+        (mean, invstd) = (runningMean!.reshape(shape), (variance + eps).sqrt().reciprocal().to(x.dtype))
+      }
+      return scaleAndShift(x, mean: mean, invstd: invstd,
+                           weight: weight == nil ? nil : inputs[1].reshape(shape),
+                           bias: bias == nil ? nil : inputs[weight == nil ? 1 : 2].reshape(shape))
+    }
+    if training, let runningMean, let runningVar {
+      torch.noGrad {
+        let x = input.detach().to(.float64)
+        let mean = x.mean(dims: reduced)
+        let unbiased = squared(x - mean.reshape(shape)).sum(dims: reduced) / Double(count - 1)
+        runningMean.copy_(mean * momentum + runningMean.to(.float64) * (1 - momentum))
+        runningVar.copy_(unbiased * momentum + runningVar.to(.float64) * (1 - momentum))
+      }
+    }
+    return out
+  }
+
+  /// Normalizes over the last dims given by `normalizedShape` (`F.layer_norm`).
+  public static func layerNorm(_ input: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+    let k = normalizedShape.count
+    torchCheck(k > 0 && input.dim() >= k && Array(input.dims.suffix(k)) == normalizedShape,
+      "Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(input.shape.dims)")
+    for (name, tensor) in [("weight", weight), ("bias", bias)] {
+      if let tensor { torchCheck(tensor.dims == normalizedShape, "Expected \(name) to be of same shape as normalized_shape, but got \(name) of shape \(tensor.shape.dims) and normalized_shape = \(normalizedShape)") }
+    }
+    let dims = Array((input.dim() - k)..<input.dim())
+    return Tensor.composite("NativeLayerNormBackward0", [input] + [weight, bias].compactMap { $0 }) { inputs in
+      let x = inputs[0]
+      let mean = x.mean(dims: dims, keepdim: true)
+      let variance = Self.squared(x - mean).mean(dims: dims, keepdim: true)
+      return normalize(x, mean: mean, variance: variance, eps: eps, weight: weight == nil ? nil : inputs[1],
+                       bias: bias == nil ? nil : inputs[weight == nil ? 1 : 2])
+    }
+  }
+
+  /// Normalizes each group of `numGroups` consecutive channels over the group's channels and
+  /// spatial dims (`F.group_norm`); the affine weight and bias are per channel.
+  public static func groupNorm(_ input: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+    torchCheck(input.dim() >= 2, "Expected at least 2 dimensions for input tensor but received \(input.dim())")
+    let (n, channels) = (input.dims[0], input.dims[1])
+    torchCheck(numGroups > 0 && channels % numGroups == 0,
+      "Expected number of channels in input to be divisible by num_groups, but got input of shape \(input.shape.dims) and num_groups=\(numGroups)")
+    var shape = Array(repeating: 1, count: input.dim())
+    shape[1] = channels
+    return Tensor.composite("NativeGroupNormBackward0", [input] + [weight, bias].compactMap { $0 }) { inputs in
+      let grouped = inputs[0].reshape([n, numGroups, -1])
+      let mean = grouped.mean(dim: 2, keepdim: true)
+      let variance = Self.squared(grouped - mean).mean(dim: 2, keepdim: true)
+      let normalized = normalize(grouped, mean: mean, variance: variance, eps: eps, weight: nil, bias: nil).reshape(input.dims)
+      var out = normalized
+      if weight != nil { out = out * inputs[1].reshape(shape) }
+      if bias != nil { out = out + inputs[weight == nil ? 1 : 2].reshape(shape) }
+      return out
+    }
+  }
+
+  private static func squared(_ x: Tensor) -> Tensor { x * x }
+
+  /// (x − mean)/√(var + eps)·weight + bias.
+  private static func normalize(_ x: Tensor, mean: Tensor, variance: Tensor, eps: Double, weight: Tensor?, bias: Tensor?) -> Tensor {
+    scaleAndShift(x, mean: mean, invstd: (variance + eps).sqrt().reciprocal(), weight: weight, bias: bias)
+  }
+
+  /// x·α + β with α = invstd·weight and β = bias − mean·α, as PyTorch's CPU kernels.
+  private static func scaleAndShift(_ x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor {
+    let alpha = weight.map { invstd * $0 } ?? invstd
+    let beta = (bias ?? torch.zerosLike(alpha)) - mean * alpha
+    return x * alpha + beta
+  }
+
+  /// Zeroes whole channels with probability `p` while training, scaling the rest by 1/(1 − p)
+  /// (`F.dropout2d`): one draw per (sample, channel), PyTorch's `bernoulli_` from the default
+  /// generator. `input` [N, C, H, W] or [C, H, W].
+  public static func dropout2d(_ input: Tensor, p: Double = 0.5, training: Bool = true, inplace: Bool = false,
+                               generator: Generator? = nil) -> Tensor {
+    torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
+    guard training && p > 0 && input.numel() > 0 else { return input }
+    torchCheck(input.dim() == 3 || input.dim() == 4, "dropout2d: expected a 3D or 4D input, got \(input.shape)")
+    let features = input.dim() == 4 ? 2 : 1
+    let noiseShape = Array(input.dims.prefix(features)) + Array(repeating: 1, count: input.dim() - features)
+    if p == 1 { return inplace ? input.mul_(0.0) : input * 0.0 }
+    let noise = Tensor(uninitialized: noiseShape, dtype: input.dtype, device: input.device).bernoulli_(1 - p, generator: generator)
+    noise.div_(1 - p)
+    return inplace ? input.mul_(noise) : input * noise
+  }
+}

@@ -1,0 +1,224 @@
+// Pooling over image planes: max and average pooling read im2col columns of each plane (max
+// pads with -inf), adaptive pooling picks PyTorch's bins. Each is one autograd node with
+// PyTorch's name; gradients flow through the columns back to the input.
+
+extension F {
+  /// Max over sliding windows (`F.max_pool2d`); `input` [N, C, H, W] or [C, H, W].
+  /// `stride` defaults to the kernel size.
+  public static func maxPool2d(_ input: Tensor, kernelSize: any IntOrTuple, stride: (any IntOrTuple)? = nil, padding: any IntOrTuple = 0,
+                               dilation: any IntOrTuple = 1, ceilMode: Bool = false) -> Tensor {
+    maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
+  }
+
+  /// `F.max_pool2d(..., return_indices=True)`: the maxima and, for each, its flat position in
+  /// its input plane (h·W + w), as `MaxUnpool2d` takes them.
+  public static func maxPool2dWithIndices(_ input: Tensor, kernelSize: any IntOrTuple, stride: (any IntOrTuple)? = nil,
+                                          padding: any IntOrTuple = 0, dilation: any IntOrTuple = 1, ceilMode: Bool = false)
+    -> (values: Tensor, indices: Tensor) {
+    let window = poolingWindow(input, "max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    return maxPool(input, window, name: "MaxPool2DWithIndicesBackward0")
+  }
+
+  /// Max over sliding windows of a sequence (`F.max_pool1d`); `input` [N, C, L] or [C, L].
+  public static func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                               ceilMode: Bool = false) -> Tensor {
+    maxPool1dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
+  }
+
+  /// `F.max_pool1d(..., return_indices=True)`.
+  public static func maxPool1dWithIndices(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                                          ceilMode: Bool = false) -> (values: Tensor, indices: Tensor) {
+    torchCheck(input.dim() == 2 || input.dim() == 3, "max_pool1d() Expected 2D or 3D input tensor, but got \(input.shape)")
+    let result = maxPool2dWithIndices(input.unsqueeze(-2), kernelSize: [1, kernelSize], stride: [1, stride ?? kernelSize],
+                                      padding: [0, padding], dilation: [1, dilation], ceilMode: ceilMode)
+    return (result.values.squeeze(-2), result.indices.squeeze(-2))
+  }
+
+  /// Mean over sliding windows (`F.avg_pool2d`). With `countIncludePad` the zeros of the padding
+  /// count in the divisor; `divisorOverride` replaces the divisor.
+  public static func avgPool2d(_ input: Tensor, kernelSize: any IntOrTuple, stride: (any IntOrTuple)? = nil, padding: any IntOrTuple = 0,
+                               ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    let window = poolingWindow(input, "avg_pool2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: 1, ceilMode: ceilMode)
+    torchCheck(divisorOverride.map { $0 != 0 } ?? true, "divisor must be not zero")
+    return avgPool(input, window, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+  }
+
+  /// `F.avg_pool1d`.
+  public static func avgPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                               countIncludePad: Bool = true) -> Tensor {
+    torchCheck(input.dim() == 2 || input.dim() == 3, "avg_pool1d() Expected 2D or 3D input tensor, but got \(input.shape)")
+    return avgPool2d(input.unsqueeze(-2), kernelSize: [1, kernelSize], stride: [1, stride ?? kernelSize], padding: [0, padding],
+                     ceilMode: ceilMode, countIncludePad: countIncludePad).squeeze(-2)
+  }
+
+  /// Average pooling to a fixed output size (`F.adaptive_avg_pool2d`): output cell i averages
+  /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ (and the same for columns).
+  public static func adaptiveAvgPool2d(_ input: Tensor, _ outputSize: any IntOrTuple) -> Tensor {
+    let (x, batched) = batchedImages(input, "adaptive_avg_pool2d")
+    let size = outputSize.values(2)
+    torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
+    let (h, w) = (x.dims[2], x.dims[3])
+    let result: Tensor
+    if h % size[0] == 0 && w % size[1] == 0 {
+      let window = SlidingWindow(inputSize: [h, w], kernel: [h / size[0], w / size[1]], padding: [0, 0], stride: [h / size[0], w / size[1]], dilation: [1, 1])
+      result = avgPool(x, window, countIncludePad: true, divisorOverride: nil, name: "AdaptiveAvgPool2DBackward0")
+    } else {
+      // Sums over each bin as products with 0/1 bin matrices, then the division by bin sizes.
+      let (rows, columns) = (binMatrix(h, size[0]), binMatrix(w, size[1]))
+      let counts = rows.sum(dim: 1).unsqueeze(1) * columns.sum(dim: 1).unsqueeze(0)
+      result = Tensor.composite("AdaptiveAvgPool2DBackward0", [x]) { inputs in
+        rows.to(x.dtype).to(x.device).matmul(inputs[0]).matmul(columns.to(x.dtype).to(x.device).t()) / counts.to(x.dtype).to(x.device)
+      }
+    }
+    return batched ? result : result.squeeze(0)
+  }
+
+  /// Max pooling to a fixed output size (`F.adaptive_max_pool2d`), PyTorch's bins.
+  public static func adaptiveMaxPool2d(_ input: Tensor, _ outputSize: any IntOrTuple) -> Tensor {
+    adaptiveMaxPool2dWithIndices(input, outputSize).values
+  }
+
+  /// `F.adaptive_max_pool2d(..., return_indices=True)`.
+  public static func adaptiveMaxPool2dWithIndices(_ input: Tensor, _ outputSize: any IntOrTuple) -> (values: Tensor, indices: Tensor) {
+    let (x, batched) = batchedImages(input, "adaptive_max_pool2d")
+    let size = outputSize.values(2)
+    torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_max_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
+    let (h, w) = (x.dims[2], x.dims[3])
+    let bins = (0..<2).map { d in (0..<size[d]).map { i in binStart(i, [h, w][d], size[d])..<binEnd(i, [h, w][d], size[d]) } }
+    // Every bin as a window of the largest bin's size, its taps outside the bin pointing at -inf.
+    let (kh, kw) = (bins[0].map(\.count).max()!, bins[1].map(\.count).max()!)
+    var positions = [Int64](), valid = [Bool]()
+    for ki in 0..<kh {
+      for kj in 0..<kw {
+        for rowBin in bins[0] {
+          for columnBin in bins[1] {
+            let (iy, ix) = (rowBin.lowerBound + ki, columnBin.lowerBound + kj)
+            let inside = iy < rowBin.upperBound && ix < columnBin.upperBound
+            positions.append(inside ? Int64(iy * w + ix) : 0)
+            valid.append(inside)
+          }
+        }
+      }
+    }
+    let taps = Tensor(positions, shape: [kh * kw * size[0] * size[1]]).to(x.device)
+    let outside = torch.tensor(valid.map { $0 ? 0.0 : -Double.infinity }).reshape([1, kh * kw, size[0] * size[1]]).to(x.dtype).to(x.device)
+    let planes = x.dims[0] * x.dims[1]
+    let shape = Array(x.dims.prefix(2)) + size
+    var indices = Tensor(uninitialized: [0], dtype: .int64)
+    let values = Tensor.composite("AdaptiveMaxPool2DBackward0", [x]) { inputs in
+      let columns = inputs[0].reshape([planes, h * w]).indexSelect(1, taps).reshape([planes, kh * kw, size[0] * size[1]]) + outside
+      let (best, tap) = columns.max(dim: 1)
+      indices = taps.reshape([1, kh * kw, size[0] * size[1]]).expand(planes, kh * kw, size[0] * size[1]).gather(1, tap.unsqueeze(1)).squeeze(1)
+      return best.reshape(shape)
+    }
+    let result = (values, indices.reshape(shape))
+    return batched ? result : (result.0.squeeze(0), result.1.squeeze(0))
+  }
+
+  // MARK: - Shared
+
+  /// An unbatched [C, H, W] input as a batch of one.
+  private static func batchedImages(_ input: Tensor, _ op: String) -> (Tensor, batched: Bool) {
+    torchCheck(input.dim() == 3 || input.dim() == 4, "\(op)(): Expected 3D or 4D tensor, but got \(input.shape)")
+    return input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
+  }
+
+  private static func poolingWindow(_ input: Tensor, _ op: String, kernelSize: any IntOrTuple, stride: (any IntOrTuple)?,
+                                    padding: any IntOrTuple, dilation: any IntOrTuple, ceilMode: Bool) -> SlidingWindow {
+    torchCheck(input.dim() == 3 || input.dim() == 4, "non-empty 3D or 4D (batch mode) tensor expected for input")
+    let kernel = kernelSize.values(2), pads = padding.values(2), dilations = dilation.values(2)
+    let strides = stride?.values(2) ?? kernel
+    torchCheck(kernel.allSatisfy { $0 > 0 }, "kernel size should be greater than zero, but got kH: \(kernel[0]) kW: \(kernel[1])")
+    torchCheck(strides.allSatisfy { $0 > 0 }, "stride should be greater than zero, but got dH: \(strides[0]) dW: \(strides[1])")
+    torchCheck(dilations.allSatisfy { $0 > 0 }, "dilation should be greater than zero, but got dilationH: \(dilations[0]) dilationW: \(dilations[1])")
+    for d in 0..<2 {
+      torchCheck(pads[d] >= 0 && pads[d] <= ((kernel[d] - 1) * dilations[d] + 1) / 2,
+        "pad should be at most half of effective kernel size, but got pad=\(pads[d]), kernel_size=\(kernel[d]) and dilation=\(dilations[d])")
+    }
+    let size = Array(input.dims.suffix(2))
+    let window = SlidingWindow(inputSize: size, kernel: kernel, padding: pads, stride: strides, dilation: dilations, ceilMode: ceilMode)
+    let channels = input.dims[input.dim() - 3]
+    torchCheck(window.outputSize.allSatisfy { $0 > 0 },
+      "Given input size: (\(channels)x\(size[0])x\(size[1])). Calculated output size: (\(channels)x\(window.outputSize[0])x\(window.outputSize[1])). Output size is too small")
+    return window
+  }
+
+  /// Max pooling through the columns of each plane, padded with -inf.
+  private static func maxPool(_ input: Tensor, _ window: SlidingWindow, name: String) -> (values: Tensor, indices: Tensor) {
+    let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
+    let planes = x.dims[0] * x.dims[1]
+    let shape = Array(x.dims.prefix(2)) + window.outputSize
+    var taps = Tensor(uninitialized: [0], dtype: .int64)
+    let values = Tensor.composite(name, [x]) { inputs in
+      let columns = unfold(inputs[0].reshape([planes, 1] + window.inputSize), window, padValue: -.infinity)
+      let best = columns.max(dim: 1)
+      taps = best.indices
+      return best.values.reshape(shape)
+    }
+    let indices = positionMap(window, device: x.device).expand(planes, window.taps, window.positions)
+      .gather(1, taps.unsqueeze(1)).reshape(shape)
+    return batched ? (values, indices) : (values.squeeze(0), indices.squeeze(0))
+  }
+
+  /// For each tap and window position, the flat input position it reads (h·W + w; 0 in the padding).
+  private static func positionMap(_ window: SlidingWindow, device: Device) -> Tensor {
+    var map = [Int64](repeating: 0, count: window.taps * window.positions)
+    for ki in 0..<window.kernel[0] {
+      for kj in 0..<window.kernel[1] {
+        for oy in 0..<window.outputSize[0] {
+          for ox in 0..<window.outputSize[1] {
+            let iy = oy * window.stride[0] - window.padding[0] + ki * window.dilation[0]
+            let ix = ox * window.stride[1] - window.padding[1] + kj * window.dilation[1]
+            let inside = iy >= 0 && iy < window.inputSize[0] && ix >= 0 && ix < window.inputSize[1]
+            map[((ki * window.kernel[1] + kj) * window.outputSize[0] + oy) * window.outputSize[1] + ox] = inside ? Int64(iy * window.inputSize[1] + ix) : 0
+          }
+        }
+      }
+    }
+    return Tensor(map, shape: [1, window.taps, window.positions]).to(device)
+  }
+
+  private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,
+                              name: String = "AvgPool2DBackward0") -> Tensor {
+    let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
+    let planes = x.dims[0] * x.dims[1]
+    let shape = Array(x.dims.prefix(2)) + window.outputSize
+    let divisors = divisorOverride.map { torch.full([window.positions], Double($0)) }
+      ?? averagingDivisors(window, countIncludePad: countIncludePad)
+    let result = Tensor.composite(name, [x]) { inputs in
+      let columns = unfold(inputs[0].reshape([planes, 1] + window.inputSize), window)
+      return (columns.sum(dim: 1) / divisors.to(x.dtype).to(x.device)).reshape(shape)
+    }
+    return batched ? result : result.squeeze(0)
+  }
+
+  /// PyTorch's divisor per window: its size clipped to the padded input (or, without
+  /// `countIncludePad`, to the input itself).
+  private static func averagingDivisors(_ window: SlidingWindow, countIncludePad: Bool) -> Tensor {
+    func extent(_ o: Int, _ d: Int) -> Int {
+      var start = o * window.stride[d] - window.padding[d]
+      var end = Swift.min(start + window.kernel[d], window.inputSize[d] + window.padding[d])
+      if countIncludePad { return end - start }
+      start = Swift.max(start, 0)
+      end = Swift.min(end, window.inputSize[d])
+      return end - start
+    }
+    var divisors = [Double]()
+    for oy in 0..<window.outputSize[0] {
+      for ox in 0..<window.outputSize[1] { divisors.append(Double(extent(oy, 0) * extent(ox, 1))) }
+    }
+    return torch.tensor(divisors)
+  }
+
+  private static func binStart(_ i: Int, _ size: Int, _ count: Int) -> Int { (i * size) / count }
+  private static func binEnd(_ i: Int, _ size: Int, _ count: Int) -> Int { ((i + 1) * size + count - 1) / count }
+
+  /// [count, size]: 1 where input position j is in output bin i.
+  private static func binMatrix(_ size: Int, _ count: Int) -> Tensor {
+    var values = [Double](repeating: 0, count: count * size)
+    for i in 0..<count {
+      for j in binStart(i, size, count)..<binEnd(i, size, count) { values[i * size + j] = 1 }
+    }
+    return torch.tensor(values).reshape([count, size])
+  }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// PyTorch's convolution, pooling and normalization modules: reprs, seeded initial weights,
+/// state-dict names, running statistics, pooling indices and masks, against
+/// Fixtures/convolution_goldens.json (scripts/generate_convolution_goldens.py). Values and
+/// gradients of the functional forms are pinned by the op registry (OpRegistryTests).
+final class ConvolutionTests: XCTestCase {
+  nonisolated(unsafe) static let goldens: [String: Any] = {
+    let url = Bundle.module.url(forResource: "Fixtures/convolution_goldens", withExtension: "json")!
+    return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+  }()
+
+  /// The Swift twin of each module the generator builds, by name.
+  nonisolated(unsafe) static let modules: [String: () -> any Module] = [
+    "conv2d": { nn.Conv2d(1, 6, 5) },
+    "conv2d_full": { nn.Conv2d(3, 6, [3, 5], stride: 2, padding: [1, 2], dilation: 2, groups: 3, bias: false, paddingMode: .reflect) },
+    "conv2d_same": { nn.Conv2d(3, 6, 3, padding: "same") },
+    "conv2d_valid": { nn.Conv2d(2, 4, 1, padding: "valid") },
+    "conv1d": { nn.Conv1d(4, 2, 3) },
+    "conv_transpose2d": { nn.ConvTranspose2d(3, 6, 3, stride: 2, outputPadding: 1) },
+    "max_pool2d": { nn.MaxPool2d(2) },
+    "max_pool2d_full": { nn.MaxPool2d(3, 2, 1, ceilMode: true) },
+    "max_pool2d_tuple": { nn.MaxPool2d([2, 3], stride: [1, 2]) },
+    "max_pool1d": { nn.MaxPool1d(2) },
+    "avg_pool2d": { nn.AvgPool2d(2) },
+    "adaptive_avg_pool2d": { nn.AdaptiveAvgPool2d([7, 7]) },
+    "adaptive_max_pool2d": { nn.AdaptiveMaxPool2d(1) },
+    "batch_norm2d": { nn.BatchNorm2d(32) },
+    "batch_norm1d": { nn.BatchNorm1d(3, momentum: nil, affine: false) },
+    "layer_norm": { nn.LayerNorm(10) },
+    "group_norm": { nn.GroupNorm(2, 4) },
+    "dropout2d": { nn.Dropout2d(0.3) },
+    "upsample": { nn.Upsample(scaleFactor: 2, mode: .nearest) },
+    "upsample_size": { nn.Upsample(size: [4, 6], mode: .bilinear) },
+    "relu_inplace": { nn.ReLU(inplace: true) },
+  ]
+
+  /// float32 values as the generator wrote them (exact doubles; Foundation's JSON reader may be
+  /// off in the last bit of a double, never of a float).
+  static func floats(_ value: Any) -> [Float] { (value as! [Double]).map(Float.init) }
+
+  func testGoldensComeFromTheCheckedInGenerator() throws {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/generate_convolution_goldens.py")
+    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), Self.goldens["generatorMD5"] as? String, "regenerate convolution_goldens.json")
+  }
+
+  /// Same repr, same state-dict keys in the same order, same seeded initial values.
+  func testModulesMatchPyTorchReprsAndSeededWeights() {
+    let expected = Self.goldens["modules"] as! [String: [String: Any]]
+    XCTAssertEqual(Set(expected.keys), Set(Self.modules.keys))
+    for (name, make) in Self.modules.sorted(by: { $0.key < $1.key }) {
+      torch.manualSeed(0)
+      let module = make()
+      let golden = expected[name]!
+      XCTAssertEqual(module.description, golden["repr"] as? String, name)
+      let state = golden["state"] as! [[Any]]
+      let ours = module.stateDict()
+      XCTAssertEqual(ours.map(\.key), state.map { $0[0] as! String }, name)
+      for (entry, (key, tensor)) in zip(state, ours) {
+        XCTAssertEqual(tensor.to(.float32).flatten().toArray(Float.self), Self.floats(entry[1]), "\(name).\(key)")
+      }
+    }
+  }
+
+  /// Running mean and (unbiased) variance after two training steps, with momentum 0.1, the
+  /// cumulative average (momentum nil), and without tracking; then eval-mode outputs.
+  func testBatchNormRunningStatisticsMatchPyTorch() {
+    let cases = Self.goldens["batchNorm"] as! [String: [String: Any]]
+    let modules: [String: () -> nn.BatchNorm2d] = [
+      "momentum": { nn.BatchNorm2d(3) },
+      "cumulative": { nn.BatchNorm2d(3, momentum: nil) },
+      "no_tracking": { nn.BatchNorm2d(3, trackRunningStats: false) },
+    ]
+    for (name, make) in modules {
+      let golden = cases[name]!
+      let bn = make()
+      let first = torch.tensor(golden["first"] as! [Double]).reshape([4, 3, 5, 5])
+      let second = torch.tensor(golden["second"] as! [Double]).reshape([4, 3, 5, 5])
+      assertClose(bn(first).to(.float64).flatten().toArray(Double.self), golden["train_output"] as! [Double], rtol: 1e-6, atol: 1e-6, "\(name) train")
+      _ = bn(second)
+      let state = golden["state"] as! [[Any]]
+      XCTAssertEqual(bn.stateDict().map(\.key), state.map { $0[0] as! String }, name)
+      for (entry, (key, tensor)) in zip(state, bn.stateDict()) {
+        assertClose(tensor.to(.float64).flatten().toArray(Double.self), entry[1] as! [Double], rtol: 1e-6, atol: 1e-7, "\(name).\(key)")
+      }
+      bn.eval()
+      assertClose(bn(first).to(.float64).flatten().toArray(Double.self), golden["eval_output"] as! [Double], rtol: 1e-6, atol: 1e-6, "\(name) eval")
+    }
+  }
+
+  /// `return_indices`: flat positions in each input plane, as PyTorch gives them.
+  func testPoolingIndicesMatchPyTorch() {
+    let golden = Self.goldens["pooling"] as! [String: Any]
+    let x = torch.tensor(golden["input"] as! [Double]).reshape([2, 2, 5, 6])
+    let (values, indices) = F.maxPool2dWithIndices(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
+    XCTAssertEqual(values.flatten().toArray(Float.self), Self.floats(golden["max_values"]!))
+    XCTAssertEqual(indices.flatten().toArray(Int64.self).map(Int.init), golden["max_indices"] as! [Int])
+    let adaptive = F.adaptiveMaxPool2dWithIndices(x, [3, 4])
+    XCTAssertEqual(adaptive.values.flatten().toArray(Float.self), Self.floats(golden["adaptive_values"]!))
+    XCTAssertEqual(adaptive.indices.flatten().toArray(Int64.self).map(Int.init), golden["adaptive_indices"] as! [Int])
+  }
+
+  /// One Bernoulli draw per (sample, channel), in PyTorch's order.
+  func testDropout2dZeroesWholeChannelsAsPyTorch() {
+    torch.manualSeed(0)
+    let out = F.dropout2d(torch.ones(2, 3, 2, 2), p: 0.5)
+    XCTAssertEqual(out.flatten().toArray(Float.self), Self.floats(Self.goldens["dropout2d"]!))
+    let module = nn.Dropout2d(0.5)
+    module.eval()
+    XCTAssertTrue(module(torch.ones(2, 3, 2, 2)).equal(torch.ones(2, 3, 2, 2)))
+  }
+
+  /// Convolution in float32 (the GEMM path) agrees with the float64 reference of the registry's
+  /// formulation (unfold + matmul) on a batch, with groups, stride and dilation.
+  func testFloat32ConvolutionMatchesUnfoldReference() {
+    torch.manualSeed(0)
+    let x = torch.randn(3, 4, 9, 8), w = torch.randn(6, 2, 3, 3), b = torch.randn(6)
+    let out = F.conv2d(x, w, b, stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2)
+    let columns = F.unfold(x.to(.float64), kernelSize: 3, dilation: [1, 2], padding: 1, stride: [2, 1])
+    let w64 = w.to(.float64).reshape([6, -1])
+    let groups = (0..<2).map { j in w64.narrow(0, start: 3 * j, length: 3).matmul(columns.narrow(1, start: 18 * j, length: 18)) }
+    let reference = (torch.cat(groups, dim: 1) + b.to(.float64).reshape([1, 6, 1])).reshape(out.shape.dims)
+    assertClose(out.to(.float64), reference, rtol: 1e-5, atol: 1e-5)
+  }
+
+  /// The float32 weight and input gradients of the fast path match the float64 differentiable
+  /// path (the one used under createGraph).
+  func testFloat32ConvolutionGradientsMatchFloat64() {
+    torch.manualSeed(1)
+    let x = torch.randn([2, 3, 7, 6], requiresGrad: true), w = torch.randn([4, 3, 3, 2], requiresGrad: true)
+    let y = F.conv2d(x, w, stride: 2, padding: [1, 0])
+    (y * y).sum().backward()
+    let x64 = x.detach().to(.float64).requiresGrad_(), w64 = w.detach().to(.float64).requiresGrad_()
+    let y64 = F.conv2d(x64, w64, stride: 2, padding: [1, 0])
+    (y64 * y64).sum().backward()
+    assertClose(x.grad!.to(.float64), x64.grad!, rtol: 1e-4, atol: 1e-4)
+    assertClose(w.grad!.to(.float64), w64.grad!, rtol: 1e-4, atol: 1e-4)
+  }
+
+  /// PyTorch's grad_fn names for every new op.
+  func testGradFnNamesMatchPyTorch() {
+    let x = torch.randn([1, 1, 4, 4], requiresGrad: true)
+    let names: [(Tensor, String)] = [
+      (F.conv2d(x, torch.randn(2, 1, 3, 3)), "ConvolutionBackward0"),
+      (F.convTranspose2d(x, torch.randn(1, 2, 3, 3)), "ConvolutionBackward0"),
+      (F.maxPool2d(x, kernelSize: 2), "MaxPool2DWithIndicesBackward0"),
+      (F.avgPool2d(x, kernelSize: 2), "AvgPool2DBackward0"),
+      (F.adaptiveAvgPool2d(x, 2), "AdaptiveAvgPool2DBackward0"),
+      (F.adaptiveMaxPool2d(x, 2), "AdaptiveMaxPool2DBackward0"),
+      (F.batchNorm(x, runningMean: nil, runningVar: nil, training: true), "NativeBatchNormBackward0"),
+      (F.layerNorm(x, [4]), "NativeLayerNormBackward0"),
+      (F.groupNorm(x, numGroups: 1), "NativeGroupNormBackward0"),
+      (F.unfold(x, kernelSize: 2), "Im2ColBackward0"),
+      (F.fold(F.unfold(x, kernelSize: 2), outputSize: 4, kernelSize: 2), "Col2ImBackward0"),
+      (F.pad(x, [1, 1]), "ConstantPadNdBackward0"),
+      (F.pad(x, [1, 1, 1, 1], mode: .reflect), "ReflectionPad2DBackward0"),
+      (F.pad(x, [1, 1, 1, 1], mode: .replicate), "ReplicationPad2DBackward0"),
+      (F.interpolate(x, scaleFactor: 2), "UpsampleNearest2DBackward0"),
+      (F.interpolate(x, scaleFactor: 2, mode: .bilinear), "UpsampleBilinear2DBackward0"),
+    ]
+    for (tensor, name) in names { XCTAssertEqual(tensor.gradFn?.name, name) }
+  }
+
+  /// A module in a model: parameters named as PyTorch names them, moved with the model.
+  func testConvolutionModulesInAModel() {
+    torch.manualSeed(0)
+    let model = nn.Sequential(nn.Conv2d(1, 4, 3, padding: 1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 2 * 2, 3))
+    XCTAssertEqual(model.stateDict().map(\.key), [
+      "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked", "5.weight", "5.bias",
+    ])
+    XCTAssertEqual(model.parameters().count, 6)
+    let y = model(torch.randn(2, 1, 4, 4))
+    XCTAssertEqual(y.shape.dims, [2, 3])
+    y.sum().backward()
+    XCTAssertNotNil((model[0] as! nn.Conv2d).weight.grad)
+    XCTAssertEqual((model[1] as! nn.BatchNorm2d).numBatchesTracked!.item(), 1)
+  }
+}

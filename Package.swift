@@ -15,6 +15,8 @@ let package = Package(
     .executable(name: "basics-transforms", targets: ["BasicsTransforms"]),
     .executable(name: "basics-autograd", targets: ["BasicsAutograd"]),
     .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
+    .executable(name: "basics-saveload", targets: ["BasicsSaveLoad"]),
+    .executable(name: "lenet", targets: ["LeNet"]),
   ],
   targets: [
     // MARK: - Public API
@@ -39,6 +41,9 @@ let package = Package(
     .executableTarget(name: "BasicsTransforms", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Transforms"),
     .executableTarget(name: "BasicsAutograd", dependencies: ["Torch"], path: "Examples/Basics/Autograd"),
     .executableTarget(name: "BasicsOptimization", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Optimization"),
+    .executableTarget(name: "BasicsSaveLoad", dependencies: ["Torch"], path: "Examples/Basics/SaveLoad"),
+    /// The 60-minute blitz's "Neural Networks" page (LeNet).
+    .executableTarget(name: "LeNet", dependencies: ["Torch"], path: "Examples/LeNet"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

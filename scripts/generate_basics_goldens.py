@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generates Tests/TorchTests/Fixtures/basics_goldens.json: what each page of PyTorch's
 "Learn the Basics" series prints, run as scripts/basics/<page>.py (the page's code blocks,
-seeded, shortened where they train). Each Swift twin in Examples/Basics must print the same
-(BasicsPagesTests, with the few documented spelling differences). Run with PyTorch installed:
+seeded, shortened where they train), and the same for pages of other series (the 60-minute
+blitz's "Neural Networks" page, scripts/blitz/). Each Swift twin in Examples must print the
+same (BasicsPagesTests, with the few documented spelling differences). Run with PyTorch installed:
 
     python3 scripts/generate_basics_goldens.py > Tests/TorchTests/Fixtures/basics_goldens.json
 
@@ -26,6 +27,12 @@ PAGES = {
     "transforms": ["--data", "{sample}"],
     "autograd": [],
     "optimization": ["--data", "{sample}", "--epochs", "2"],
+    "saveload": [],
+}
+# Pages of other tutorial series: name -> (script under scripts/, Swift program, arguments).
+OTHER_PAGES = {
+    "lenet-seed0": ("blitz/neural_networks.py", "lenet", ["--seed", "0"]),
+    "lenet-seed7": ("blitz/neural_networks.py", "lenet", ["--seed", "7"]),
 }
 SAMPLE = os.path.join("Examples", "FashionMNIST", "Resources", "sample")
 
@@ -54,12 +61,15 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repository = os.path.dirname(here)
     pages = {}
-    for page, arguments in PAGES.items():
-        script = os.path.join(here, "basics", page + ".py")
+    runs = {page: ("basics/" + page + ".py", "basics-" + page, arguments) for page, arguments in PAGES.items()}
+    runs.update(OTHER_PAGES)
+    for page, (script_name, program, arguments) in runs.items():
+        script = os.path.join(here, script_name)
         resolved = [a.replace("{sample}", os.path.join(repository, SAMPLE)) for a in arguments]
         with tempfile.TemporaryDirectory() as scratch:  # pages that save write into their folder
             run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True, cwd=scratch)
-        pages[page] = {"scriptMD5": md5(script), "arguments": arguments, "output": run.stdout}
+        pages[page] = {"script": script_name, "program": program, "scriptMD5": md5(script), "arguments": arguments,
+                       "output": run.stdout}
     helper = os.path.join(here, "basics", "fashion_root.py")
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "helperMD5": md5(helper), "pages": pages,
                "saveImage": save_image_bytes()},

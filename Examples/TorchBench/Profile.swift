@@ -24,3 +24,18 @@ func profileGemm(_ n: Int) {
     print("ours \(n)", String(format: "%.1f", 2 * Double(n * n * n) / time / 1e9))
   }
 }
+
+/// `torch-bench --profile-cnn N`: N Adam steps of the FashionMNIST CNN and nothing else (for perf).
+func profileCNN(_ steps: Int) {
+  torch.manualSeed(0)
+  let model = fashionCNN()
+  let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
+  let lossFn = nn.CrossEntropyLoss()
+  let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
+  for _ in 0..<steps {
+    let loss = lossFn(model(x), y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zeroGrad()
+  }
+}

@@ -120,10 +120,13 @@ let usage = """
 
   modes:
     (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
+    --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
+                         PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
     --contend            training steps/s with one core kept busy by another process, with the
                          default thread count and with one thread (and the same on a quiet machine)
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
+    --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
     --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
     --cuda-check         CUDA backend checks against the CPU (needs a GPU)
     --cuda-steps         CUDA training steps/s (needs a GPU)
@@ -146,17 +149,19 @@ func positiveValue(_ arguments: ArraySlice<String>, _ flag: String) -> Int {
 
 let arguments = CommandLine.arguments.dropFirst()
 if let mode = arguments.first {
-  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--help", "-h"].contains(mode), arguments.count > 1 {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--help", "-h"].contains(mode), arguments.count > 1 {
     usageError("unexpected argument \(arguments.dropFirst().first!)")
   }
   switch mode {
   case "--help", "-h": print(usage); exit(0)
   case "--profile-sgd": profileSGD(positiveValue(arguments, mode)); exit(0)
+  case "--profile-cnn": profileCNN(positiveValue(arguments, mode)); exit(0)
   case "--gemm": profileGemm(positiveValue(arguments, mode)); exit(0)
   case "--op-registry": exit(dumpOpRegistry())
   case "--cuda-check": exit(cudaCheck())
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
+  case "--cnn": cnnBenchmark(); exit(0)
   default: usageError("unknown mode \(mode)")
   }
 }

@@ -1,16 +1,14 @@
 // The float32 normal transform of PyTorch's AVX2 CPU kernel (normal_fill_16_AVX2), written
 // lane by lane so every CPU produces the same bits. Its log and sincos are the Cephes
 // polynomials of avx_mathfun; GCC fuses their multiply-adds, so fmaf appears where it does.
-#include "CTorchKernels.h"
+#include "Internal.h"
 
-#include <math.h>
 #include <stdint.h>
-#include <string.h>
 
-static inline float bitsToFloat(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline uint32_t floatToBits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline __attribute__((always_inline)) float bitsToFloat(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline __attribute__((always_inline)) uint32_t floatToBits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 
-static float cephesLog(float x) {
+static inline __attribute__((always_inline)) float cephesLog(float x) {
   if (!(x > 0)) return x == 0 ? -INFINITY : NAN;
   x = x < 1.17549435e-38f ? 1.17549435e-38f : x;
   int32_t exponent = (int32_t)(floatToBits(x) >> 23);
@@ -38,7 +36,7 @@ static float cephesLog(float x) {
   return x;
 }
 
-static void cephesSinCos(float x, float *sinOut, float *cosOut) {
+static inline __attribute__((always_inline)) void cephesSinCos(float x, float *sinOut, float *cosOut) {
   uint32_t signSin = floatToBits(x) & 0x80000000u;
   x = fabsf(x);
   float y = x * 1.27323954473516f;
@@ -69,14 +67,19 @@ static void cephesSinCos(float x, float *sinOut, float *cosOut) {
   *cosOut = bitsToFloat(floatToBits(cosValue) ^ signCos);
 }
 
-void ctk_normal_fill_16_f32(float *data, float mean, float std) {
-  const float twoPi = 2.0f * (float)M_PI;
-  for (int j = 0; j < 8; j++) {
-    float u1 = 1.0f - data[j], u2 = data[j + 8];
-    float radius = sqrtf(-2.0f * cephesLog(u1));
-    float theta = twoPi * u2, sine, cosine;
-    cephesSinCos(theta, &sine, &cosine);
-    data[j] = fmaf(radius * cosine, std, mean);
-    data[j + 8] = fmaf(radius * sine, std, mean);
+// One body, compiled twice: under the AVX2+FMA target fmaf is an instruction, elsewhere a
+// library call; both are fused, so both paths give the same bits.
+#define NORMAL_FILL_16_BODY                                                   \
+  {                                                                           \
+    const float twoPi = 2.0f * (float)M_PI;                                   \
+    for (int j = 0; j < 8; j++) {                                             \
+      float u1 = 1.0f - data[j], u2 = data[j + 8];                            \
+      float radius = sqrtf(-2.0f * cephesLog(u1));                            \
+      float theta = twoPi * u2, sine, cosine;                                 \
+      cephesSinCos(theta, &sine, &cosine);                                    \
+      data[j] = fmaf(radius * cosine, std, mean);                             \
+      data[j + 8] = fmaf(radius * sine, std, mean);                           \
+    }                                                                         \
   }
-}
+
+CTK_DEFINE(normal_fill_16_f32, (float *data, float mean, float std), (data, mean, std), NORMAL_FILL_16_BODY)

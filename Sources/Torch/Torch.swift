@@ -19,6 +19,8 @@ public enum datasets {}
 public enum transforms {}
 /// `torchvision.utils`: image grids and files.
 public enum utils {}
+/// `torchvision.models`: model architectures (no pretrained weights: nothing is downloaded).
+public enum models {}
 
 extension torch {
   public typealias nn = Torch.nn

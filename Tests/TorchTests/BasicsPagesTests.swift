@@ -9,6 +9,9 @@ import XCTest
 final class BasicsPagesTests: XCTestCase {
   struct Goldens: Decodable {
     struct Page: Decodable {
+      /// The Python page under scripts/ and the Swift program that ports it.
+      let script: String
+      let program: String
       let scriptMD5: String
       /// Command-line arguments; `{sample}` is the FashionMNIST sample shipped with the examples.
       let arguments: [String]
@@ -50,8 +53,8 @@ final class BasicsPagesTests: XCTestCase {
     let goldens = try goldens()
     XCTAssertEqual(try md5(of: "scripts/generate_basics_goldens.py"), goldens.generatorMD5)
     XCTAssertEqual(try md5(of: "scripts/basics/fashion_root.py"), goldens.helperMD5)
-    for (page, golden) in goldens.pages {
-      XCTAssertEqual(try md5(of: "scripts/basics/\(page).py"), golden.scriptMD5, "regenerate the goldens after changing scripts/basics/\(page).py")
+    for golden in goldens.pages.values {
+      XCTAssertEqual(try md5(of: "scripts/\(golden.script)"), golden.scriptMD5, "regenerate the goldens after changing scripts/\(golden.script)")
     }
   }
 
@@ -61,6 +64,12 @@ final class BasicsPagesTests: XCTestCase {
   func testTransformsPage() throws { try expectPage("transforms") }
   func testAutogradPage() throws { try expectPage("autograd") }
   func testOptimizationPage() throws { try expectPage("optimization") }
+  func testSaveLoadPage() throws { try expectPage("saveload") }
+  /// The 60-minute blitz's "Neural Networks" page (LeNet), for two seeds.
+  func testLeNetPage() throws {
+    try expectPage("lenet-seed0")
+    try expectPage("lenet-seed7")
+  }
 
   /// Lines that print a loss: float32 sums in another order can move the 6th decimal (README).
   static func lossesAgree(_ a: Substring, _ b: Substring) -> Bool {
@@ -75,7 +84,7 @@ final class BasicsPagesTests: XCTestCase {
     let golden = try XCTUnwrap(try goldens().pages[page], file: file, line: line)
     let expected = Self.spellings.reduce(golden.output) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
     let sample = repository.appendingPathComponent("Examples/FashionMNIST/Resources/sample").path
-    let output = try runExample("basics-\(page)", golden.arguments.map { $0.replacingOccurrences(of: "{sample}", with: sample) })
+    let output = try runExample(golden.program, golden.arguments.map { $0.replacingOccurrences(of: "{sample}", with: sample) })
     let want = expected.split(separator: "\n", omittingEmptySubsequences: false).map { Self.lineSpellings[String($0)] ?? Self.maskingAddresses($0) }
     let got = output.split(separator: "\n", omittingEmptySubsequences: false).map { Self.maskingAddresses($0) }
     for (index, (a, b)) in zip(want, got).enumerated() where a != b && !Self.lossesAgree(a[...], b[...]) {

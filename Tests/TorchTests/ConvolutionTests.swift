@@ -90,6 +90,31 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  /// The float32 CPU kernels of batch norm (forward, backward, and the tensor formula under
+  /// createGraph) agree with the float64 formula, in training and in eval mode.
+  func testBatchNormKernelsMatchTheFloat64Formula() {
+    for training in [true, false] {
+      torch.manualSeed(2)
+      let x = (torch.randn(4, 3, 5, 6) * 3 + 1).requiresGrad_(), w = torch.randn([3], requiresGrad: true), b = torch.randn([3], requiresGrad: true)
+      let (rm, rv) = (torch.randn(3) * 0.1, torch.rand(3) + 0.5)
+      let g = torch.randn(4, 3, 5, 6)
+      let y = F.batchNorm(x, runningMean: rm, runningVar: rv, weight: w, bias: b, training: training)
+      let first = torch.autograd.grad([y], [x, w, b], gradOutputs: [g], createGraph: true)
+      let leaves64 = [x, w, b].map { $0.detach().to(.float64).requiresGrad_() }
+      let y64 = F.batchNorm(leaves64[0], runningMean: rm.to(.float64), runningVar: rv.to(.float64), weight: leaves64[1], bias: leaves64[2], training: training)
+      let first64 = torch.autograd.grad([y64], leaves64, gradOutputs: [g.to(.float64)], createGraph: true)
+      assertClose(y.to(.float64), y64, rtol: 1e-5, atol: 1e-5)
+      for (ours, reference) in zip(first, first64) { assertClose(ours.to(.float64), reference, rtol: 1e-4, atol: 1e-4) }
+      // Without createGraph the C kernels compute the gradients.
+      F.batchNorm(x, runningMean: rm, runningVar: rv, weight: w, bias: b, training: training).backward(g)
+      for (leaf, reference) in zip([x, w, b], first64) { assertClose(leaf.grad!.to(.float64), reference, rtol: 1e-4, atol: 1e-4) }
+      // Gradients of gradients go through the formula.
+      let second = torch.autograd.grad([(first[0] * first[0]).sum()], [w], allowUnused: true)
+      let second64 = torch.autograd.grad([(first64[0] * first64[0]).sum()], [leaves64[1]], allowUnused: true)
+      if training { assertClose(second[0]!.to(.float64), second64[0]!, rtol: 1e-3, atol: 1e-3) }
+    }
+  }
+
   /// `return_indices`: flat positions in each input plane, as PyTorch gives them.
   func testPoolingIndicesMatchPyTorch() {
     let golden = Self.goldens["pooling"] as! [String: Any]

@@ -131,4 +131,39 @@ final class KernelTests: XCTestCase {
       XCTAssertEqual(Swift.stride(from: 0, to: bits.count, by: 997).map { bits[$0] }, pytorchRandnBits)
     }
   }
+
+  /// Pooling and batch-norm kernels give the same bits on both paths (odd sizes, padding,
+  /// strides, a NaN in a pooling window); convolution, whose GEMM rounds differently with FMA,
+  /// agrees within float32 tolerance.
+  func testConvolutionPoolingAndBatchNormKernelsArePathIndependent() {
+    var exact: [[[UInt32]]] = []
+    var convolutions: [[Tensor]] = []
+    for path in paths {
+      ctk_force_portable(path)
+      torch.manualSeed(0)
+      let x = torch.randn([3, 5, 9, 7], requiresGrad: true), w = torch.randn([4, 5, 3, 2], requiresGrad: true)
+      let y = F.conv2d(x, w, stride: [2, 1], padding: 1, dilation: [1, 2])
+      y.sum().backward()
+      convolutions.append([y.detach(), x.grad!, w.grad!])
+      let pooled = F.maxPool2d(x.detach().withNaN(), kernelSize: 3, stride: 2, padding: 1)
+      let pooled2 = F.maxPool2d(x.detach().withNaN(), kernelSize: 2)
+      XCTAssertTrue(pooled[0, 0, 0, 0].item().isNaN && pooled2[0, 0, 0, 0].item().isNaN, "max pooling propagates NaN")
+      let input = x.detach().requiresGrad_()
+      let normalized = F.batchNorm(input, runningMean: nil, runningVar: nil, weight: torch.rand(5), training: true)
+      (normalized * normalized).sum().backward()
+      exact.append([pooled, pooled2, normalized, input.grad!].map { $0.detach().flatten().toArray(Float.self).map(\.bitPattern) })
+    }
+    guard exact.count == 2 else { return }
+    for (index, (a, b)) in zip(exact[0], exact[1]).enumerated() { XCTAssertTrue(a == b, "result \(index) differs between the paths") }
+    for (a, b) in zip(convolutions[0], convolutions[1]) { assertClose(a, b, rtol: 1e-5, atol: 1e-5) }
+  }
+}
+
+private extension Tensor {
+  /// A copy with one NaN, which max pooling must propagate.
+  func withNaN() -> Tensor {
+    let copy = clone()
+    copy[0, 0, 1, 1] = .nan
+    return copy
+  }
 }

@@ -78,6 +78,44 @@ void ctk_col2im_f32(const float *cols, int64_t rs, int64_t H, int64_t W, int64_t
 void ctk_col2im_f64(const double *cols, int64_t rs, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                     int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *plane);
 
+/// Max pooling of one plane [H, W]: values and flat input positions (h*W + w) of each window's
+/// maximum (the first in scan order; a NaN wins), windows as im2col places them.
+void ctk_maxpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                       int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, float *out, int64_t *indices);
+void ctk_maxpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                       int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *out, int64_t *indices);
+
+// Batch normalization over a contiguous float32 [N, C, HW], one channel per call.
+/// Mean and sum of squared deviations of channel `channel`, accumulated in double.
+void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2);
+/// out = x * alpha + beta over one channel.
+void ctk_channel_affine_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, float alpha, float beta, float *out);
+/// sum(g) and sum(g * (x - mean)) over one channel, in double.
+void ctk_channel_gradient_sums_f32(const float *g, const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, float mean,
+                                   double *sumG, double *sumGX);
+/// out = (g - meanG - (x - mean) * k) * scale over one channel (training-mode input gradient).
+void ctk_channel_batchnorm_backward_f32(const float *g, const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel,
+                                        float mean, float meanG, float k, float scale, float *out);
+
+/// PyTorch's CPU random engine (32-bit Mersenne Twister): the state words, the next word to
+/// temper (624: twist first), and whether it was seeded and never twisted.
+typedef struct {
+  uint32_t state[624];
+  int32_t index;
+  int32_t fresh;
+} CTKMT19937;
+
+void ctk_mt_seed(CTKMT19937 *mt, uint64_t seed);
+/// The next tempered 32-bit word.
+uint32_t ctk_mt_next(CTKMT19937 *mt);
+/// float32 in [from, to): 24 bits per element, scaled in double (ATen's uniform_real).
+void ctk_uniform_fill_f32(CTKMT19937 *mt, float *out, int64_t n, float from, float to);
+/// float64 in [from, to): 53 bits from two draws per element.
+void ctk_uniform_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double from, double to);
+/// 1 where a 53-bit uniform double is below p, else 0.
+void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p);
+void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p);
+
 /// A tensor's geometry as CUDA kernels receive it (by value, up to 8 dims). The CUDA C
 /// sources in Backend/CUDA declare the same struct, so both sides agree on its layout.
 typedef struct {

@@ -41,13 +41,26 @@ public final class Node: CustomStringConvertible, PrintsNoneWhenAbsent {
   /// As Python prints a node object (`<AddBackward0 object at 0x7f3b2c1d0e50>`).
   public var description: String { "<\(name) object at 0x\(String(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()), radix: 16))>" }
 
-  /// The nodes this one sends gradients to (`grad_fn.next_functions`), nil for leaves and
-  /// inputs that need no gradient.
+  /// The nodes this one sends gradients to (`grad_fn.next_functions`): an `AccumulateGrad`
+  /// node for a leaf, nil for inputs that need no gradient.
   public var nextFunctions: [Node?] {
     edges.map { edge in
-      if case .node(let node)? = edge { return node }
-      return nil
+      switch edge {
+      case .node(let node)?: node
+      case .leaf(let tensor)?: Node.accumulateGrad(tensor)
+      case nil: nil
+      }
     }
+  }
+
+  /// The leaf a gradient is accumulated into, for `AccumulateGrad` nodes (nil otherwise).
+  public private(set) var variable: Tensor?
+
+  /// PyTorch's node for a leaf in `next_functions`: `AccumulateGrad`, whose `variable` is the leaf.
+  private static func accumulateGrad(_ leaf: Tensor) -> Node {
+    let node = Node(name: "AccumulateGrad", inputs: [], saved: []) { _ in [] }
+    node.variable = leaf
+    return node
   }
 
   /// Computes the input gradients, stopping if a saved tensor was modified in place.

@@ -37,6 +37,9 @@ protocol Backend: Sendable {
   /// col2im, unfold's adjoint: adds `columns` [N, C, kh·kw, oh·ow] (last dim unit stride) into
   /// `out` [N, C, H, W] (contiguous, zero-filled by the caller).
   func fold(_ columns: Tensor, _ window: SlidingWindow, into out: Tensor)
+  /// Max pooling of planes `x` [P, H, W] (contiguous) into `values` and int64 `indices`
+  /// [P, oh, ow]: each window's maximum and its flat position h·W + w in the plane.
+  func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor)
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)

@@ -135,9 +135,13 @@ extension F {
 }
 
 extension Tensor {
-  /// Forward without autograd: columns [C_in·kh·kw, N·L], then per group
+  /// Forward without autograd (float32 on the CPU: `CPUConvolution`, per sample). Elsewhere:
+  /// columns [C_in·kh·kw, N·L], then per group
   /// out[C_out/g, N·L] = W_g · columns_g (+ bias), then back to [N, C_out, oh, ow].
   static func rawConvolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry) -> Tensor {
+    if CPUConvolution.handles(x, weight) {
+      return CPUConvolution(geometry: geometry, batch: x.dims[0]).forward(x.rawContiguous(), weight.rawContiguous(), bias)
+    }
     let window = geometry.window
     let n = x.dims[0]
     let columns = rawUnfold(x, window, channelsOuter: true)
@@ -158,6 +162,9 @@ extension Tensor {
 
   /// ∂L/∂x without autograd: columns = W_gᵀ · g_g per group, folded (col2im) into the image.
   static func rawConvolutionInputGradient(_ g: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    if CPUConvolution.handles(g, weight) {
+      return CPUConvolution(geometry: geometry, batch: g.dims[0]).inputGradient(g.rawContiguous(), weight.rawContiguous())
+    }
     let window = geometry.window
     let n = g.dims[0]
     let g2 = channelsFirst(g)
@@ -175,6 +182,9 @@ extension Tensor {
 
   /// ∂L/∂W without autograd: g_g · columns_gᵀ per group, the columns rebuilt from `x`.
   static func rawConvolutionWeightGradient(_ g: Tensor, _ x: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    if CPUConvolution.handles(g, x) {
+      return CPUConvolution(geometry: geometry, batch: x.dims[0]).weightGradient(g.rawContiguous(), x.rawContiguous())
+    }
     let window = geometry.window
     let n = x.dims[0]
     let g2 = channelsFirst(g)

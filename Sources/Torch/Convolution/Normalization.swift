@@ -28,7 +28,7 @@ extension F {
     let parameters = [weight, bias].compactMap { $0 }
     // Statistics are accumulated in float64, as PyTorch's CPU kernels do for float32.
     let wide: DType = input.dtype == .float32 ? .float64 : input.dtype
-    let out = Tensor.composite("NativeBatchNormBackward0", [input] + parameters) { inputs in
+    let formula: ([Tensor]) -> Tensor = { inputs in
       let x = inputs[0]
       let (mean, invstd): (Tensor, Tensor)
       if training {
@@ -44,13 +44,26 @@ extension F {
                            weight: weight == nil ? nil : inputs[1].reshape(shape),
                            bias: bias == nil ? nil : inputs[weight == nil ? 1 : 2].reshape(shape))
     }
+    let out: Tensor
+    var moments: CPUBatchNorm.Moments?
+    if let fast = CPUBatchNorm(input, weight: weight, bias: bias, training: training, runningMean: runningMean, runningVar: runningVar, eps: eps) {
+      (out, moments) = fast.run(formula: formula)
+    } else {
+      out = Tensor.composite("NativeBatchNormBackward0", [input] + parameters, formula)
+    }
     if training, let runningMean, let runningVar {
       torch.noGrad {
-        let x = input.detach().to(.float64)
-        let mean = x.mean(dims: reduced)
-        let unbiased = squared(x - mean.reshape(shape)).sum(dims: reduced) / Double(count - 1)
-        runningMean.copy_(mean * momentum + runningMean.to(.float64) * (1 - momentum))
-        runningVar.copy_(unbiased * momentum + runningVar.to(.float64) * (1 - momentum))
+        let (mean, unbiased): (Tensor, Tensor)
+        if let moments {
+          mean = torch.tensor(moments.mean, dtype: .float64)
+          unbiased = torch.tensor(moments.m2.map { $0 / Double(count - 1) }, dtype: .float64)
+        } else {
+          let x = input.detach().to(.float64)
+          mean = x.mean(dims: reduced)
+          unbiased = squared(x - mean.reshape(shape)).sum(dims: reduced) / Double(count - 1)
+        }
+        runningMean.copy_(mean.to(runningMean.device) * momentum + runningMean.to(.float64) * (1 - momentum))
+        runningVar.copy_(unbiased.to(runningVar.device) * momentum + runningVar.to(.float64) * (1 - momentum))
       }
     }
     return out
@@ -95,7 +108,7 @@ extension F {
     }
   }
 
-  private static func squared(_ x: Tensor) -> Tensor { x * x }
+  static func squared(_ x: Tensor) -> Tensor { x * x }
 
   /// (x − mean)/√(var + eps)·weight + bias.
   private static func normalize(_ x: Tensor, mean: Tensor, variance: Tensor, eps: Double, weight: Tensor?, bias: Tensor?) -> Tensor {

@@ -10,6 +10,12 @@ extension F {
     maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).values
   }
 
+  /// `F.max_pool2d(x, (2, 2))`: the kernel size by position.
+  public static func maxPool2d(_ input: Tensor, _ kernelSize: any IntOrTuple, stride: (any IntOrTuple)? = nil, padding: any IntOrTuple = 0,
+                               dilation: any IntOrTuple = 1, ceilMode: Bool = false) -> Tensor {
+    maxPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+  }
+
   /// `F.max_pool2d(..., return_indices=True)`: the maxima and, for each, its flat position in
   /// its input plane (h·W + w), as `MaxUnpool2d` takes them.
   public static func maxPool2dWithIndices(_ input: Tensor, kernelSize: any IntOrTuple, stride: (any IntOrTuple)? = nil,
@@ -143,39 +149,27 @@ extension F {
     return window
   }
 
-  /// Max pooling through the columns of each plane, padded with -inf.
+  /// Max pooling by the backend's kernel; the gradient goes back to each maximum's position
+  /// (a scatter-add, itself differentiable).
   private static func maxPool(_ input: Tensor, _ window: SlidingWindow, name: String) -> (values: Tensor, indices: Tensor) {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
-    let planes = x.dims[0] * x.dims[1]
+    let planes = x.dims[0] * x.dims[1], plane = window.inputSize[0] * window.inputSize[1]
     let shape = Array(x.dims.prefix(2)) + window.outputSize
-    var taps = Tensor(uninitialized: [0], dtype: .int64)
-    let values = Tensor.composite(name, [x]) { inputs in
-      let columns = unfold(inputs[0].reshape([planes, 1] + window.inputSize), window, padValue: -.infinity)
-      let best = columns.max(dim: 1)
-      taps = best.indices
-      return best.values.reshape(shape)
+    let values = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device)
+    let indices = Tensor(uninitialized: shape, dtype: .int64, device: x.device)
+    if values.numel() > 0 {
+      let source = GradMode.with(enabled: false) { x.rawContiguous() }
+      Backends.backend(for: x.device).maxPool2d(source.aliased(shape: [planes] + window.inputSize, strides: [plane, window.inputSize[1], 1]),
+        window, values: values, indices: indices)
     }
-    let indices = positionMap(window, device: x.device).expand(planes, window.taps, window.positions)
-      .gather(1, taps.unsqueeze(1)).reshape(shape)
+    let flatIndices = indices.aliased(shape: [planes, window.positions], strides: [window.positions, 1])
+    let inputShape = x.dims
+    values.recording(name, [x]) { g in
+      let routed = torch.zeros([planes, plane], dtype: g.dtype, device: g.device)
+        .scatterAdd(1, flatIndices, g.reshape([planes, window.positions]))
+      return [routed.reshape(inputShape)]
+    }
     return batched ? (values, indices) : (values.squeeze(0), indices.squeeze(0))
-  }
-
-  /// For each tap and window position, the flat input position it reads (h·W + w; 0 in the padding).
-  private static func positionMap(_ window: SlidingWindow, device: Device) -> Tensor {
-    var map = [Int64](repeating: 0, count: window.taps * window.positions)
-    for ki in 0..<window.kernel[0] {
-      for kj in 0..<window.kernel[1] {
-        for oy in 0..<window.outputSize[0] {
-          for ox in 0..<window.outputSize[1] {
-            let iy = oy * window.stride[0] - window.padding[0] + ki * window.dilation[0]
-            let ix = ox * window.stride[1] - window.padding[1] + kj * window.dilation[1]
-            let inside = iy >= 0 && iy < window.inputSize[0] && ix >= 0 && ix < window.inputSize[1]
-            map[((ki * window.kernel[1] + kj) * window.outputSize[0] + oy) * window.outputSize[1] + ox] = inside ? Int64(iy * window.inputSize[1] + ix) : 0
-          }
-        }
-      }
-    }
-    return Tensor(map, shape: [1, window.taps, window.positions]).to(device)
   }
 
   private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,

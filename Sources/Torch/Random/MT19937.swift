@@ -1,51 +1,25 @@
+import CTorchKernels
+
 /// The 32-bit Mersenne Twister, exactly as PyTorch's CPU generator runs it (`at::mt19937`).
+/// The engine itself is C (`CTKMT19937`), so bulk fills run at memory speed in any build.
 struct MT19937 {
   static let n = 624, m = 397
-  private(set) var state = [UInt32](repeating: 0, count: 624)
-  /// The next word to temper; `n` means the state twists first.
-  private var index = 624
-  /// Seeded but not yet twisted (PyTorch records this as `next == 0`).
-  private var fresh = true
+  var raw = CTKMT19937()
 
-  init(seed: UInt64) {
-    state[0] = UInt32(truncatingIfNeeded: seed)
-    for i in 1..<Self.n {
-      let previous = state[i - 1]
-      state[i] = 1_812_433_253 &* (previous ^ (previous >> 30)) &+ UInt32(i)
-    }
-  }
-
-  /// PyTorch's bookkeeping (`left_`, `next_`): the next draw twists when `left` is 1.
-  var position: (left: Int, next: Int) { fresh ? (1, 0) : (Self.n + 1 - index, index) }
+  init(seed: UInt64) { ctk_mt_seed(&raw, seed) }
 
   /// Restores a state saved with `state` and `position`.
   init(state: [UInt32], left: Int, next: Int) {
-    self.state = state
-    index = left == 1 ? Self.n : next
-    fresh = left == 1 && next == 0
+    withUnsafeMutableBytes(of: &raw.state) { $0.copyBytes(from: state.withUnsafeBytes { Array($0) }) }
+    raw.index = Int32(left == 1 ? Self.n : next)
+    raw.fresh = left == 1 && next == 0 ? 1 : 0
   }
 
-  mutating func next() -> UInt32 {
-    if index >= Self.n { twist() }
-    var y = state[index]
-    index += 1
-    y ^= y >> 11
-    y ^= (y << 7) & 0x9D2C_5680
-    y ^= (y << 15) & 0xEFC6_0000
-    y ^= y >> 18
-    return y
-  }
+  /// The 624 state words.
+  var state: [UInt32] { withUnsafeBytes(of: raw.state) { Array($0.bindMemory(to: UInt32.self)) } }
 
-  private mutating func twist() {
-    state.withUnsafeMutableBufferPointer { s in
-      for i in 0..<Self.n {
-        let y = (s[i] & 0x8000_0000) | (s[(i + 1) % Self.n] & 0x7FFF_FFFF)
-        var value = s[(i + Self.m) % Self.n] ^ (y >> 1)
-        if y & 1 != 0 { value ^= 0x9908_B0DF }
-        s[i] = value
-      }
-    }
-    index = 0
-    fresh = false
-  }
+  /// PyTorch's bookkeeping (`left_`, `next_`): the next draw twists when `left` is 1.
+  var position: (left: Int, next: Int) { raw.fresh != 0 ? (1, 0) : (Self.n + 1 - Int(raw.index), Int(raw.index)) }
+
+  mutating func next() -> UInt32 { ctk_mt_next(&raw) }
 }

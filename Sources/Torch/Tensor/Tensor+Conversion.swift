@@ -28,6 +28,10 @@ extension Tensor {
     Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
   }
 
+  /// The same memory without autograd (`.data`): in-place ops on it change the tensor without
+  /// being recorded, as in PyTorch's manual `p.data.sub_(lr * p.grad.data)` updates.
+  public var data: Tensor { detach() }
+
   /// Converts to `dtype`; returns `self` when it already has it (`ToCopyBackward0` otherwise).
   public func to(_ dtype: DType) -> Tensor {
     if dtype == self.dtype { return self }

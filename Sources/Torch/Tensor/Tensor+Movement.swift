@@ -77,6 +77,9 @@ extension Tensor {
 
   /// Merges dims `startDim...endDim` into one (`flatten`); returns `self` when there is
   /// nothing to merge, as PyTorch does.
+  /// `x.flatten(1)`: the dims from `startDim` on in one.
+  public func flatten(_ startDim: Int, _ endDim: Int = -1) -> Tensor { flatten(startDim: startDim, endDim: endDim) }
+
   public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
     if dims.isEmpty { return reshape([1]) }
     let start = wrapDim(startDim, dims.count), end = wrapDim(endDim, dims.count)
@@ -351,5 +354,12 @@ extension Tensor {
     var shape = dims
     shape[d] = length
     return aliased(shape: shape, strides: elementStrides, offset: storageOffset + start * elementStrides[d])
+  }
+}
+
+extension torch {
+  /// `torch.flatten(x, 1)`: the dims from `startDim` to `endDim` in one.
+  public static func flatten(_ input: Tensor, _ startDim: Int = 0, _ endDim: Int = -1) -> Tensor {
+    input.flatten(startDim: startDim, endDim: endDim)
   }
 }

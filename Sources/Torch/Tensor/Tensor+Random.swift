@@ -5,12 +5,11 @@ extension Tensor {
   /// Fills with uniform samples from [from, to) (`uniform_`), drawing as PyTorch's CPU generator does.
   @discardableResult
   public func uniform_(_ from: Double = 0, _ to: Double = 1, generator: Generator? = nil) -> Tensor {
-    fillRandom(generator) { state, count in
-      switch dtype {
-      case .float64: return (0..<count).map { _ in state.uniformDouble(from, to) }
-      default:
-        let (lo, hi) = (Float(from), Float(to))
-        return (0..<count).map { _ in Double(state.uniformFloat(lo, hi)) }
+    fillRandom(generator) { state, buffer, count in
+      if dtype == .float64 {
+        ctk_uniform_fill_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), from, to)
+      } else {
+        ctk_uniform_fill_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), Float(from), Float(to))
       }
     }
   }
@@ -19,14 +18,18 @@ extension Tensor {
   /// element below 16 elements, and its 16-wide Box-Muller batches from 16 elements up.
   @discardableResult
   public func normal_(mean: Double = 0, std: Double = 1, generator: Generator? = nil) -> Tensor {
-    let isFloat = dtype == .float32
-    return fillRandom(generator) { state, count in
-      if count >= 16 {
-        return isFloat
-          ? Self.normalFillFloat(count, &state, mean: Float(mean), std: Float(std)).map(Double.init)
-          : Self.normalFill(count, &state, mean: mean, std: std) { $0.uniformDouble(0, 1) }
+    fillRandom(generator) { state, buffer, count in
+      if count < 16 {
+        for i in 0..<count {
+          let value = state.normalDouble(mean: mean, std: std)
+          if dtype == .float64 { buffer.storeBytes(of: value, toByteOffset: 8 * i, as: Double.self) }
+          else { buffer.storeBytes(of: Float(value), toByteOffset: 4 * i, as: Float.self) }
+        }
+      } else if dtype == .float64 {
+        Self.normalFill(buffer.assumingMemoryBound(to: Double.self), count, &state, mean: mean, std: std)
+      } else {
+        Self.normalFillFloat(buffer.assumingMemoryBound(to: Float.self), count, &state, mean: Float(mean), std: Float(std))
       }
-      return (0..<count).map { _ in state.normalDouble(mean: mean, std: std) }
     }
   }
 
@@ -36,66 +39,61 @@ extension Tensor {
   @discardableResult
   public func bernoulli_(_ p: Double = 0.5, generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=\(p)")
-    return fillRandom(generator) { state, count in (0..<count).map { _ in state.uniformDouble(0, 1) < p ? 1 : 0 } }
+    return fillRandom(generator) { state, buffer, count in
+      if dtype == .float64 {
+        ctk_bernoulli_fill_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), p)
+      } else {
+        ctk_bernoulli_fill_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), p)
+      }
+    }
   }
 
-  /// PyTorch's `normal_fill`: draw all uniforms, then transform blocks of 16 with Box-Muller;
-  /// a ragged tail recomputes the last 16 slots from fresh uniforms.
-  private static func normalFill<T: FloatElement>(
-    _ count: Int, _ state: inout Generator.State, mean: T, std: T, uniform: (inout Generator.State) -> T
-  ) -> [T] {
-    var data = (0..<count).map { _ in uniform(&state) }
+  /// PyTorch's `normal_fill` in double: draw all uniforms, then transform blocks of 16 with
+  /// Box-Muller; a ragged tail recomputes the last 16 slots from fresh uniforms.
+  private static func normalFill(_ data: UnsafeMutablePointer<Double>, _ count: Int, _ state: inout Generator.State, mean: Double, std: Double) {
+    ctk_uniform_fill_f64(&state.engine.raw, data, Int64(count), 0, 1)
     func transform16(_ start: Int) {
       for j in 0..<8 {
         let u1 = 1 - data[start + j], u2 = data[start + j + 8]
-        let radius = (-2 * T.log(u1)).squareRoot()
-        let theta = T(2.0 * Double.pi * Double(u2))
-        data[start + j] = radius * T(Foundation.cos(Double(theta))) * std + mean
-        data[start + j + 8] = radius * T(Foundation.sin(Double(theta))) * std + mean
+        let radius = (-2 * Foundation.log(u1)).squareRoot()
+        let theta = 2.0 * Double.pi * u2
+        data[start + j] = radius * Foundation.cos(theta) * std + mean
+        data[start + j + 8] = radius * Foundation.sin(theta) * std + mean
       }
     }
-    var i = 0
-    while i + 16 <= count {
-      transform16(i)
-      i += 16
-    }
+    for start in Swift.stride(from: 0, to: count - 15, by: 16) { transform16(start) }
     if count % 16 != 0 {
-      for k in (count - 16)..<count { data[k] = uniform(&state) }
+      ctk_uniform_fill_f64(&state.engine.raw, data + count - 16, 16, 0, 1)
       transform16(count - 16)
     }
-    return data
   }
 
   /// The float32 form of `normal_fill`, with PyTorch's AVX2 transform (see `ctk_normal_fill_16_f32`).
-  private static func normalFillFloat(_ count: Int, _ state: inout Generator.State, mean: Float, std: Float) -> [Float] {
-    var data = (0..<count).map { _ in state.uniformFloat(0, 1) }
-    data.withUnsafeMutableBufferPointer { buffer in
-      let base = buffer.baseAddress!
-      var i = 0
-      while i + 16 <= count {
-        ctk_normal_fill_16_f32(base + i, mean, std)
-        i += 16
-      }
-      if count % 16 != 0 {
-        for k in (count - 16)..<count { base[k] = state.uniformFloat(0, 1) }
-        ctk_normal_fill_16_f32(base + count - 16, mean, std)
-      }
+  private static func normalFillFloat(_ data: UnsafeMutablePointer<Float>, _ count: Int, _ state: inout Generator.State, mean: Float, std: Float) {
+    ctk_uniform_fill_f32(&state.engine.raw, data, Int64(count), 0, 1)
+    for start in Swift.stride(from: 0, to: count - 15, by: 16) { ctk_normal_fill_16_f32(data + start, mean, std) }
+    if count % 16 != 0 {
+      ctk_uniform_fill_f32(&state.engine.raw, data + count - 16, 16, 0, 1)
+      ctk_normal_fill_16_f32(data + count - 16, mean, std)
     }
-    return data
   }
 
-  /// Runs the sampler under the generator's lock and writes the samples in order.
-  private func fillRandom(_ generator: Generator?, _ sample: (inout Generator.State, Int) -> [Double]) -> Tensor {
+  /// Runs `fill(state, buffer, count)` under the generator's lock on contiguous memory of this
+  /// tensor's dtype: the tensor's own when it is a contiguous CPU tensor, else a scratch copy.
+  private func fillRandom(_ generator: Generator?, _ fill: (inout Generator.State, UnsafeMutableRawPointer, Int) -> Void) -> Tensor {
     torchCheck(dtype.isFloatingPoint, "random fill expects a floating point tensor, got \(dtype)")
     checkInPlace()
+    let direct = device == .cpu && isContiguous
+    let target = direct ? self : Tensor(uninitialized: dims, dtype: dtype)
     let count = numel()
-    let values = (generator ?? torch.defaultGenerator).withState { sample(&$0, count) }
-    let source = dtype == .float64 ? Tensor(values, shape: dims) : Tensor(values.map { Float($0) }, shape: dims)
-    torch.noGrad { _ = self.copy_(source) }
+    if count > 0 {
+      let buffer = target.storage.data + target.storageOffset * dtype.itemSize
+      (generator ?? torch.defaultGenerator).withState { fill(&$0, buffer, count) }
+    }
+    if direct { bumpVersion() } else { torch.noGrad { _ = self.copy_(target) } }
     return self
   }
 }
-
 
 extension torch {
   /// Uniform samples in [0, 1) (`torch.rand`).

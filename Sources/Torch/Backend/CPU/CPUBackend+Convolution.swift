@@ -1,6 +1,6 @@
 import CTorchKernels
 
-/// im2col and col2im over image planes, one (sample, channel) plane per task.
+/// im2col, col2im and max pooling over image planes, one (sample, channel) plane per task.
 extension CPUBackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
     let (n, c) = (x.dims[0], x.dims[1])
@@ -39,6 +39,25 @@ extension CPUBackend {
           ctk_col2im_f64(columns.pointer(Double.self) + i * sn + j * sc, Int64(rs), g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw,
                          g.dh, g.dw, g.oh, g.ow, out.pointer(Double.self) + p * plane)
         default: Backends.missingKernel("col2im", out.dtype, on: device)
+        }
+      }
+    }
+  }
+
+  func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor) {
+    let planes = x.dims[0], plane = window.inputSize[0] * window.inputSize[1], positions = window.positions
+    let g = Geometry(window)
+    ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
+      for p in start..<(start + length) {
+        let index = indices.pointer(Int64.self) + p * positions
+        switch x.dtype {
+        case .float32:
+          ctk_maxpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                            values.pointer(Float.self) + p * positions, index)
+        case .float64:
+          ctk_maxpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                            values.pointer(Double.self) + p * positions, index)
+        default: Backends.missingKernel("max_pool2d", x.dtype, on: device)
         }
       }
     }

@@ -1,4 +1,4 @@
-/// im2col and col2im (CUDAKernels+Convolution.swift).
+/// im2col, col2im and max pooling (CUDAKernels+Convolution.swift).
 extension CUDABackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
     launch("unfold_\(t(x))", count: out.numel(), [
@@ -14,6 +14,11 @@ extension CUDABackend {
       .int64(Int64(columns.elementStrides[0])), .int64(Int64(columns.elementStrides[1])), .int64(Int64(columns.elementStrides[2])),
       .pointer(address(out)),
     ] + Self.windowArguments(out.dims, window) + [.int64(Int64(out.numel()))])
+  }
+
+  func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor) {
+    launch("max_pool2d_\(t(x))", count: values.numel(), [.pointer(address(x)), .pointer(address(values)), .pointer(address(indices))]
+      + Self.windowArguments([x.dims[0], 1], window) + [.int64(Int64(values.numel()))])
   }
 
   /// N, C, H, W and the window's kernel, padding, stride, dilation and output size.

@@ -1,18 +1,25 @@
 extension CUDAKernels {
-  /// im2col (one thread per column entry) and col2im (one thread per image element, summing
+  /// im2col (one thread per column entry), max pooling (one per output) and col2im (one thread per image element, summing
   /// the entries that read it: deterministic, no atomics). `WINDOW_PARAMS` is the geometry.
   static let convolutionTemplates = """
     #define WINDOW_PARAMS i64 N, i64 C, i64 H, i64 W, i64 kh, i64 kw, i64 ph, i64 pw, i64 sh, i64 sw, i64 dh, i64 dw, i64 oh, i64 ow
-    #define UNFOLD(T) extern "C" __global__ void unfold_##T(const T* x, T* out, i64 sn, i64 sc, i64 rs, double pad, WINDOW_PARAMS, i64 n) { \\
+    #define IM2COL(T) extern "C" __global__ void unfold_##T(const T* x, T* out, i64 sn, i64 sc, i64 rs, double pad, WINDOW_PARAMS, i64 n) { \\
       GRID { i64 L = oh * ow, l = i % L, r = i / L, tap = r % (kh * kw), p = r / (kh * kw), c = p % C, b = p / C; \\
         i64 iy = (l / ow) * sh - ph + (tap / kw) * dh, ix = (l % ow) * sw - pw + (tap % kw) * dw; \\
         out[b * sn + c * sc + tap * rs + l] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[(p * H + iy) * W + ix] : (T)pad; } }
-    #define FOLD(T) extern "C" __global__ void fold_##T(const T* cols, i64 sn, i64 sc, i64 rs, T* out, WINDOW_PARAMS, i64 n) { \\
+    #define COL2IM(T) extern "C" __global__ void fold_##T(const T* cols, i64 sn, i64 sc, i64 rs, T* out, WINDOW_PARAMS, i64 n) { \\
       GRID { i64 ix = i % W, iy = (i / W) % H, p = i / (H * W), c = p % C, b = p / C; T acc = 0; \\
         for (i64 ki = 0; ki < kh; ++ki) { i64 ty = iy + ph - ki * dh; if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue; \\
           for (i64 kj = 0; kj < kw; ++kj) { i64 tx = ix + pw - kj * dw; if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue; \\
             acc += cols[b * sn + c * sc + (ki * kw + kj) * rs + (ty / sh) * ow + tx / sw]; } } \\
         out[i] += acc; } }
+    #define MAXPOOL(T) extern "C" __global__ void max_pool2d_##T(const T* x, T* out, i64* indices, WINDOW_PARAMS, i64 n) { \\
+      GRID { i64 L = oh * ow, l = i % L, p = i / L; i64 y0 = (l / ow) * sh - ph, x0 = (l % ow) * sw - pw; \\
+        i64 y1 = y0 + (kh - 1) * dh + 1, x1 = x0 + (kw - 1) * dw + 1; if (y1 > H) y1 = H; if (x1 > W) x1 = W; \\
+        while (y0 < 0) y0 += dh; while (x0 < 0) x0 += dw; i64 best = y0 * W + x0; T value = (T)-INFINITY; \\
+        for (i64 y = y0; y < y1; y += dh) for (i64 xx = x0; xx < x1; xx += dw) { T v = x[p * H * W + y * W + xx]; \\
+          if (v > value || v != v) { value = v; best = y * W + xx; } } \\
+        out[i] = value; indices[i] = best; } }
 
     """
 }

@@ -108,8 +108,9 @@ enum CUDAKernels {
     add("gather_i64", "GATHER(i64)")
     add("gather_u8", "GATHER(u8)")
     for t in floatTypes {
-      add("unfold_\(t)", "UNFOLD(\(t))")
-      add("fold_\(t)", "FOLD(\(t))")
+      add("unfold_\(t)", "IM2COL(\(t))")
+      add("fold_\(t)", "COL2IM(\(t))")
+      add("max_pool2d_\(t)", "MAXPOOL(\(t))")
     }
     return result
   }()

@@ -1,0 +1,119 @@
+// torch-bench --cnn: the FashionMNIST CNN's training speed and the convolution layers' GFLOP/s
+// against our own sgemm, with PyTorch's CPU figures for the same model in the same run
+// (TORCH_BENCH_PYTHON, default python3, when it has torch).
+import Foundation
+import Torch
+
+/// The `fashion-mnist --model cnn` network (Examples/FashionMNIST), rebuilt here so the
+/// benchmark stands alone.
+func fashionCNN() -> nn.Sequential {
+  nn.Sequential(
+    nn.Conv2d(1, 32, 3, padding: 1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, padding: 1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(p: 0.25), nn.Linear(128, 10))
+}
+
+func cnnTrainingStepsPerSecond() -> Double {
+  torch.manualSeed(0)
+  let model = fashionCNN()
+  let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
+  let lossFn = nn.CrossEntropyLoss()
+  let batches = (0..<8).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) }
+  var index = 0
+  let steps = 30
+  let time = median(repeats: 5, warmup: 1) {
+    for _ in 0..<steps {
+      let (x, y) = batches[index % batches.count]
+      index += 1
+      let loss = lossFn(model(x), y)
+      loss.backward()
+      optimizer.step()
+      optimizer.zeroGrad()
+    }
+  }
+  return Double(steps) / time
+}
+
+/// Forward, input-gradient and weight-gradient GFLOP/s of one convolution shape.
+func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: Int, size: Int) {
+  let x = torch.rand([batch, inChannels, size, size], requiresGrad: true)
+  let w = torch.rand([outChannels, inChannels, 3, 3], requiresGrad: true)
+  let flops = 2.0 * Double(batch * outChannels * size * size * inChannels * 9)
+  let forward = median(repeats: 9) { torch.noGrad { _ = F.conv2d(x, w, padding: 1) } }
+  let y = F.conv2d(x, w, padding: 1)
+  let g = torch.randLike(y)
+  let backward = median(repeats: 9) { _ = torch.autograd.grad([y], [x, w], gradOutputs: [g], retainGraph: true) }
+  report("\(name)_forward", flops / forward / 1e9, "GFLOP/s")
+  report("\(name)_backward", 2 * flops / backward / 1e9, "GFLOP/s")
+}
+
+/// PyTorch's figures for the same model and shapes, or nil without a Python that has torch.
+func pytorchCNNFigures() -> [String: Double]? {
+  let script = """
+    import time, torch, torch.nn as nn, torch.nn.functional as F
+    torch.set_num_threads(\(torch.getNumThreads()))
+    def median(f, reps=5, warm=1):
+        for _ in range(warm): f()
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        return sorted(ts)[len(ts) // 2]
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    batches = [(torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))) for _ in range(8)]
+    def steps():
+        for i in range(30):
+            x, y = batches[i % 8]
+            loss = loss_fn(model(x), y); loss.backward(); opt.step(); opt.zero_grad()
+    print("cnn_train_steps", 30 / median(steps))
+    for name, b, cin, cout, s in [("conv1_64x1x28", 64, 1, 32, 28), ("conv2_64x32x14", 64, 32, 64, 14)]:
+        x = torch.rand(b, cin, s, s, requires_grad=True); w = torch.rand(cout, cin, 3, 3, requires_grad=True)
+        flops = 2.0 * b * cout * s * s * cin * 9
+        def fwd():
+            with torch.no_grad(): F.conv2d(x, w, padding=1)
+        print(name + "_forward", flops / median(fwd, 9, 2) / 1e9)
+        y = F.conv2d(x, w, padding=1); g = torch.rand_like(y)
+        print(name + "_backward", 2 * flops / median(lambda: torch.autograd.grad([y], [x, w], [g], retain_graph=True), 9, 2) / 1e9)
+    """
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = [ProcessInfo.processInfo.environment["TORCH_BENCH_PYTHON"] ?? "python3", "-c", script]
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = FileHandle.nullDevice
+  guard (try? process.run()) != nil else { return nil }
+  let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  guard process.terminationStatus == 0 else { return nil }
+  var result: [String: Double] = [:]
+  for line in text.split(separator: "\n") {
+    let parts = line.split(separator: " ")
+    if parts.count == 2, let value = Double(parts[1]) { result[String(parts[0])] = value }
+  }
+  return result
+}
+
+func cnnBenchmark() {
+  print("threads \(torch.getNumThreads()) count")
+  let pytorch = pytorchCNNFigures()
+  if pytorch == nil { print("# pytorch missing: set TORCH_BENCH_PYTHON to a python3 with torch for side-by-side figures") }
+  func compare(_ name: String, _ ours: Double, _ unit: String) {
+    report(name, ours, unit)
+    if let theirs = pytorch?[name] {
+      report(name + "_pytorch", theirs, unit)
+      report(name + "_ratio", ours / theirs, "x")
+    }
+  }
+  let sgemm = ourGemm(GemmCase(name: "sgemm_512", m: 512, k: 512, n: 512, transA: false, transB: false))
+  report("sgemm_512", sgemm, "GFLOP/s")
+  for (name, batch, cin, cout, size) in [("conv1_64x1x28", 64, 1, 32, 28), ("conv2_64x32x14", 64, 32, 64, 14)] {
+    convolutionFigures(name: name, batch: batch, inChannels: cin, outChannels: cout, size: size)
+    if let theirs = pytorch?["\(name)_forward"] { report("\(name)_forward_pytorch", theirs, "GFLOP/s") }
+    if let theirs = pytorch?["\(name)_backward"] { report("\(name)_backward_pytorch", theirs, "GFLOP/s") }
+  }
+  compare("cnn_train_steps", cnnTrainingStepsPerSecond(), "steps/s")
+}

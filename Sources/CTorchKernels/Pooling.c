@@ -1,0 +1,152 @@
+// Max pooling of one image plane, with PyTorch's index rule, and the per-channel passes of
+// batch normalization over a contiguous [N, C, HW] tensor.
+#include "Internal.h"
+
+// Each output is the maximum over its window and the flat input position (h*W + w) of that
+// maximum: the first in scan order, except that a NaN always wins (as PyTorch's CPU kernel).
+#define MAXPOOL_BODY(T)                                                                   \
+  {                                                                                       \
+    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) { \
+      /* The common 2x2 window: no bounds, the window's first element starts the scan. */ \
+      for (int64_t oy = 0; oy < oh; oy++) {                                               \
+        const T *r0 = plane + 2 * oy * W, *r1 = r0 + W;                                   \
+        T *o = out + oy * ow;                                                             \
+        int64_t *ix = indices + oy * ow;                                                  \
+        for (int64_t ox = 0; ox < ow; ox++) {                                             \
+          const int64_t base = 2 * oy * W + 2 * ox;                                       \
+          T value = r0[2 * ox], v;                                                        \
+          int64_t best = base;                                                            \
+          v = r0[2 * ox + 1]; if (v > value || v != v) { value = v; best = base + 1; }    \
+          v = r1[2 * ox];     if (v > value || v != v) { value = v; best = base + W; }    \
+          v = r1[2 * ox + 1]; if (v > value || v != v) { value = v; best = base + W + 1; } \
+          o[ox] = value;                                                                  \
+          ix[ox] = best;                                                                  \
+        }                                                                                 \
+      }                                                                                   \
+      return;                                                                             \
+    }                                                                                     \
+    for (int64_t oy = 0; oy < oh; oy++)                                                   \
+      for (int64_t ox = 0; ox < ow; ox++) {                                               \
+        int64_t y0 = oy * sh - ph, x0 = ox * sw - pw;                                     \
+        int64_t y1 = y0 + (kh - 1) * dh + 1, x1 = x0 + (kw - 1) * dw + 1;                 \
+        if (y1 > H) y1 = H;                                                               \
+        if (x1 > W) x1 = W;                                                               \
+        while (y0 < 0) y0 += dh;                                                          \
+        while (x0 < 0) x0 += dw;                                                          \
+        int64_t best = y0 * W + x0;                                                       \
+        T value = -INFINITY;                                                              \
+        for (int64_t y = y0; y < y1; y += dh)                                             \
+          for (int64_t x = x0; x < x1; x += dw) {                                         \
+            T v = plane[y * W + x];                                                       \
+            if (v > value || v != v) { value = v; best = y * W + x; }                     \
+          }                                                                               \
+        out[oy * ow + ox] = value;                                                        \
+        indices[oy * ow + ox] = best;                                                     \
+      }                                                                                   \
+  }
+
+#define POOL_PARAMS int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw, \
+  int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow
+#define POOL_ARGS H, W, kh, kw, ph, pw, sh, sw, dh, dw, oh, ow
+
+CTK_DEFINE(maxpool2d_f32, (const float *plane, POOL_PARAMS, float *out, int64_t *indices),
+           (plane, POOL_ARGS, out, indices), MAXPOOL_BODY(float))
+CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_t *indices),
+           (plane, POOL_ARGS, out, indices), MAXPOOL_BODY(double))
+
+// Sums over one channel of a contiguous [N, C, HW] in double, with eight partial sums (lane
+// i % 8 of each row), combined in a fixed order: the AVX2 path (two 4-wide accumulators) and
+// the portable path add the same numbers in the same order, so they agree bit for bit.
+static double combine8(const double *p) { return ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7])); }
+
+// f(x) summed over the channel: f is the identity, (x - mu)^2, or g * (x - mu) (with a second operand).
+#define CHANNEL_SUM_PORTABLE(EXPR)                                                  \
+  double lanes[8] = {0}, tail = 0;                                                  \
+  for (int64_t i = 0; i < n; i++) {                                                 \
+    const int64_t off = (i * c + channel) * hw;                                     \
+    int64_t j = 0;                                                                  \
+    for (; j + 8 <= hw; j += 8)                                                     \
+      for (int l = 0; l < 8; l++) { const int64_t k = off + j + l; lanes[l] += EXPR; } \
+    for (; j < hw; j++) { const int64_t k = off + j; tail += EXPR; }                \
+  }                                                                                 \
+  return combine8(lanes) + tail;
+
+static double sum_portable(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+  if (kind == 0) { CHANNEL_SUM_PORTABLE((double)x[k]) }
+  if (kind == 1) { CHANNEL_SUM_PORTABLE(((double)x[k] - mu) * ((double)x[k] - mu)) }
+  CHANNEL_SUM_PORTABLE((double)g[k] * ((double)x[k] - mu))
+}
+
+#if CTK_X86
+CTK_AVX2 static double sum_avx2(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+  __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd(), m = _mm256_set1_pd(mu);
+  double tail = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t off = (i * c + channel) * hw;
+    int64_t j = 0;
+    for (; j + 8 <= hw; j += 8) {
+      __m256 v = _mm256_loadu_ps(x + off + j);
+      __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(v)), b = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+      if (kind == 1) {
+        a = _mm256_sub_pd(a, m); b = _mm256_sub_pd(b, m);
+        a = _mm256_mul_pd(a, a); b = _mm256_mul_pd(b, b);
+      } else if (kind == 2) {
+        __m256 w = _mm256_loadu_ps(g + off + j);
+        a = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w)), _mm256_sub_pd(a, m));
+        b = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)), _mm256_sub_pd(b, m));
+      }
+      lo = _mm256_add_pd(lo, a);
+      hi = _mm256_add_pd(hi, b);
+    }
+    for (; j < hw; j++) {
+      const double v = x[off + j];
+      tail += kind == 0 ? v : kind == 1 ? (v - mu) * (v - mu) : (double)g[off + j] * (v - mu);
+    }
+  }
+  double lanes[8];
+  _mm256_storeu_pd(lanes, lo);
+  _mm256_storeu_pd(lanes + 4, hi);
+  return combine8(lanes) + tail;
+}
+#endif
+
+static double channel_sum(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+#if CTK_X86
+  if (ctk_use_avx2()) return sum_avx2(x, g, mu, n, c, hw, channel, kind);
+#endif
+  return sum_portable(x, g, mu, n, c, hw, channel, kind);
+}
+
+void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2) {
+  const double mu = channel_sum(x, 0, 0, n, c, hw, channel, 0) / (double)(n * hw);
+  *mean = mu;
+  *m2 = channel_sum(x, 0, mu, n, c, hw, channel, 1);
+}
+
+void ctk_channel_gradient_sums_f32(const float *g, const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, float mean,
+                                   double *sumG, double *sumGX) {
+  *sumG = channel_sum(g, 0, 0, n, c, hw, channel, 0);
+  *sumGX = channel_sum(x, g, mean, n, c, hw, channel, 2);
+}
+
+// out = x * alpha + beta over channel c.
+CTK_DEFINE(channel_affine_f32, (const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, float alpha, float beta, float *out),
+           (x, n, c, hw, channel, alpha, beta, out), {
+  for (int64_t i = 0; i < n; i++) {
+    const float *row = x + (i * c + channel) * hw;
+    float *dst = out + (i * c + channel) * hw;
+    for (int64_t j = 0; j < hw; j++) dst[j] = row[j] * alpha + beta;
+  }
+})
+
+// Channel c of the input gradient in training: (g - meanG - (x - mean) * k) * scale, with
+// k = sum(g * (x - mean)) * invstd^2 / M and scale = invstd * weight.
+CTK_DEFINE(channel_batchnorm_backward_f32, (const float *g, const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel,
+                                            float mean, float meanG, float k, float scale, float *out),
+           (g, x, n, c, hw, channel, mean, meanG, k, scale, out), {
+  for (int64_t i = 0; i < n; i++) {
+    const float *gr = g + (i * c + channel) * hw, *xr = x + (i * c + channel) * hw;
+    float *dst = out + (i * c + channel) * hw;
+    for (int64_t j = 0; j < hw; j++) dst[j] = (gr[j] - meanG - (xr[j] - mean) * k) * scale;
+  }
+})

@@ -7,6 +7,7 @@ struct Options {
   var batchSize = 64
   var lr: Double?
   var optimizer = "adam"
+  var model = "mlp"
   var device = "auto"
   var dataDirectory: String?
   var download = false
@@ -16,11 +17,12 @@ struct Options {
 
   static let usage = """
     usage: fashion-mnist [options]
-    Trains the "Build the Neural Network" classifier (784-512-512-10) on FashionMNIST.
+    Trains a FashionMNIST classifier: the "Build the Neural Network" one (784-512-512-10), or a CNN.
 
       --epochs N            passes over the training set (default 10)
       --batch-size N        samples per step (default 64)
       --lr X                learning rate (default 1e-3 for both optimizers)
+      --model NAME          mlp (default: the tutorial's network) or cnn (two conv-batchnorm-pool blocks)
       --optimizer NAME      adam (default) or sgd; `--optimizer sgd --lr 1e-3` is the tutorial's setting
       --device NAME         auto (default), cpu or cuda
       --data DIR            folder with the four FashionMNIST IDX files (gzipped or not)
@@ -50,6 +52,7 @@ struct Options {
       case "--batch-size": options.batchSize = try number("--batch-size", Int.self)
       case "--lr": options.lr = try number("--lr", Double.self)
       case "--optimizer": options.optimizer = try value("--optimizer")
+      case "--model": options.model = try value("--model")
       case "--device": options.device = try value("--device")
       case "--data": options.dataDirectory = try value("--data")
       case "--download": options.download = true
@@ -65,6 +68,9 @@ struct Options {
     }
     guard ["adam", "sgd"].contains(options.optimizer) else {
       throw TorchError.invalidArgument("--optimizer must be adam or sgd, not \(options.optimizer)")
+    }
+    guard ["mlp", "cnn"].contains(options.model) else {
+      throw TorchError.invalidArgument("--model must be mlp or cnn, not \(options.model)")
     }
     guard ["auto", "cpu", "cuda"].contains(options.device) else {
       throw TorchError.invalidArgument("--device must be auto, cpu or cuda, not \(options.device)")

@@ -249,16 +249,20 @@ final class DataTests: XCTestCase {
     let (image, label) = train[3]
     XCTAssertEqual(image.shape.dims, [1, 28, 28])
     XCTAssertEqual(image.max().item(), 3.0 / 255, accuracy: 1e-7)
-    XCTAssertEqual(label.item(), 3)
+    XCTAssertEqual(label, 3, "a label is an Int, as torchvision gives it")
     XCTAssertEqual(datasets.FashionMNIST.classes[9], "Ankle boot")
+    // A DataLoader collates Int labels into an int64 tensor, as default_collate does.
+    let (_, labels) = try XCTUnwrap(DataLoader(test, batchSize: 3).first)
+    XCTAssertEqual(labels.dtype, .int64)
+    XCTAssertEqual(labels.toArray(Int64.self), [0, 1, 2])
   }
 
   /// Transforms run per sample, as torchvision's do: the transforms page's one-hot Lambda sees one
-  /// label (a 0-d tensor) inside a DataLoader as through `dataset[i]`; batchable transforms give
+  /// `Int` label inside a DataLoader as through `dataset[i]`; batchable transforms give
   /// the same batch as per-sample ones.
   func testTransformsRunPerSampleInsideADataLoader() throws {
     try writeSplit("t10k", count: 6, gzip: false)
-    let oneHot = transforms.Lambda { y in torch.zeros(10, dtype: torch.float).scatter_(0, y, value: 1) }
+    let oneHot = transforms.Lambda { (y: Int) in torch.zeros(10, dtype: torch.float).scatter_(0, torch.tensor(y), value: 1) }
     let perImage = transforms.Lambda { x in x.to(.float32) / 255.0 }
     let data = try datasets.FashionMNIST(root: directory, train: false, transform: perImage, targetTransform: oneHot, searchSystemDirectory: false)
     XCTAssertEqual(data[4].1.description, "tensor([0., 0., 0., 0., 1., 0., 0., 0., 0., 0.])")

@@ -40,7 +40,7 @@ var figure: [Tensor] = [], titles: [String] = []
 for _ in 1...(cols * rows) {
   let sampleIdx = Int(torch.randint(trainingData.count, [1]).item())
   let (img, label) = trainingData[sampleIdx]
-  titles.append(labelsMap[Int(label.item())]!)  // the subplot titles (the PNG has no text)
+  titles.append(labelsMap[label]!)  // the subplot titles (the PNG has no text)
   figure.append(img)
 }
 try show(torch.stack(figure), nrow: cols, as: "fashion_mnist.png")
@@ -53,9 +53,9 @@ final class CustomImageDataset: Dataset {
   let imgLabels: [(name: String, label: Int)]
   let imgDir: String
   let transform: (any Transform)?
-  let targetTransform: (any Transform)?
+  let targetTransform: transforms.Lambda<Int, Int>?
 
-  init(annotationsFile: String, imgDir: String, transform: (any Transform)? = nil, targetTransform: (any Transform)? = nil) throws {
+  init(annotationsFile: String, imgDir: String, transform: (any Transform)? = nil, targetTransform: transforms.Lambda<Int, Int>? = nil) throws {
     let text = try String(contentsOfFile: annotationsFile, encoding: .utf8)
     imgLabels = try text.split(whereSeparator: \.isNewline).map { line in
       let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -71,10 +71,10 @@ final class CustomImageDataset: Dataset {
 
   var count: Int { imgLabels.count }
 
-  func sample(_ idx: Int) -> (Tensor, Tensor) {
+  func sample(_ idx: Int) -> (Tensor, Int) {
     let imgPath = (imgDir as NSString).appendingPathComponent(imgLabels[idx].name)
     guard let image = (try? torch.load(from: imgPath))?["image"] else { fatalError("\(imgPath) holds no image tensor") }
-    let label = torch.tensor(imgLabels[idx].label)
+    let label = imgLabels[idx].label
     return (transform.map { $0(image) } ?? image, targetTransform.map { $0(label) } ?? label)
   }
 }

@@ -10,12 +10,11 @@ let ds = try datasets.FashionMNIST(
   train: true,
   download: true,
   transform: transforms.ToTensor(),
-  // A label is a 0-d int64 tensor here (an Int in torchvision, hence `torch.tensor(y)` there).
-  targetTransform: transforms.Lambda { y in torch.zeros(10, dtype: torch.float).scatter_(0, y, value: 1) }
+  targetTransform: transforms.Lambda { (y: Int) in torch.zeros(10, dtype: torch.float).scatter_(0, torch.tensor(y), value: 1) }
 )
 
 // MARK: - Lambda Transforms
 
-let targetTransform = transforms.Lambda { y in
-  torch.zeros(10, dtype: torch.float).scatter_(0, y, value: 1)
+let targetTransform = transforms.Lambda { (y: Int) in
+  torch.zeros(10, dtype: torch.float).scatter_(0, torch.tensor(y), value: 1)
 }

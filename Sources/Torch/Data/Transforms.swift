@@ -43,11 +43,12 @@ extension transforms {
     }
   }
 
-  /// Any function of one sample (`Lambda`), e.g. a one-hot target transform.
-  public struct Lambda: Transform {
-    let body: (Tensor) -> Tensor
-    public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
-    public func callAsFunction(_ input: Tensor) -> Tensor { body(input) }
+  /// Any function of one sample (`Lambda`): of an image (a `Transform`), or of a label, as the
+  /// one-hot target transform `Lambda { (y: Int) in torch.zeros(10).scatter_(0, torch.tensor(y), value: 1) }`.
+  public struct Lambda<Input, Output> {
+    let body: (Input) -> Output
+    public init(_ body: @escaping (Input) -> Output) { self.body = body }
+    public func callAsFunction(_ input: Input) -> Output { body(input) }
   }
 
   /// Transforms applied in order (`Compose`).
@@ -57,4 +58,9 @@ extension transforms {
     public var isBatchable: Bool { steps.allSatisfy(\.isBatchable) }
     public func callAsFunction(_ input: Tensor) -> Tensor { steps.reduce(input) { $1($0) } }
   }
+}
+
+extension transforms.Lambda: Transform where Input == Tensor, Output == Tensor {
+  /// A transform of images, its closure's types implied (`Lambda { x in x * 2 }`).
+  public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
 }

@@ -54,6 +54,14 @@ CTK_DEFINE(maxpool2d_f32, (const float *plane, POOL_PARAMS, float *out, int64_t 
 CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_t *indices),
            (plane, POOL_ARGS, out, indices), MAXPOOL_BODY(double))
 
+// The gradient of max pooling for one plane: zeros, then each output's gradient added at the
+// position its maximum came from.
+CTK_DEFINE(maxpool2d_backward_f32, (const float *grad, const int64_t *indices, int64_t positions, int64_t plane, float *out),
+           (grad, indices, positions, plane, out), {
+  for (int64_t i = 0; i < plane; i++) out[i] = 0;
+  for (int64_t i = 0; i < positions; i++) out[indices[i]] += grad[i];
+})
+
 // Sums over one channel of a contiguous [N, C, HW] in double, with eight partial sums (lane
 // i % 8 of each row), combined in a fixed order: the AVX2 path (two 4-wide accumulators) and
 // the portable path add the same numbers in the same order, so they agree bit for bit.

@@ -155,13 +155,24 @@ final class ConvolutionTests: XCTestCase {
   func testFloat32ConvolutionGradientsMatchFloat64() {
     torch.manualSeed(1)
     let x = torch.randn([2, 3, 7, 6], requiresGrad: true), w = torch.randn([4, 3, 3, 2], requiresGrad: true)
-    let y = F.conv2d(x, w, stride: 2, padding: [1, 0])
+    let b = torch.randn([4], requiresGrad: true)
+    let y = F.conv2d(x, w, b, stride: 2, padding: [1, 0])
     (y * y).sum().backward()
-    let x64 = x.detach().to(.float64).requiresGrad_(), w64 = w.detach().to(.float64).requiresGrad_()
-    let y64 = F.conv2d(x64, w64, stride: 2, padding: [1, 0])
+    let leaves64 = [x, w, b].map { $0.detach().to(.float64).requiresGrad_() }
+    let y64 = F.conv2d(leaves64[0], leaves64[1], leaves64[2], stride: 2, padding: [1, 0])
     (y64 * y64).sum().backward()
-    assertClose(x.grad!.to(.float64), x64.grad!, rtol: 1e-4, atol: 1e-4)
-    assertClose(w.grad!.to(.float64), w64.grad!, rtol: 1e-4, atol: 1e-4)
+    for (leaf, reference) in zip([x, w, b], leaves64) { assertClose(leaf.grad!.to(.float64), reference.grad!, rtol: 1e-4, atol: 1e-4) }
+  }
+
+  /// The float32 max-pooling backward kernel routes gradients as the float64 scatter-add does.
+  func testFloat32MaxPoolGradientMatchesFloat64() {
+    torch.manualSeed(3)
+    let x = torch.randn([2, 3, 7, 8], requiresGrad: true)
+    let g = torch.randn(2, 3, 4, 5)
+    F.maxPool2d(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true).backward(g)
+    let x64 = x.detach().to(.float64).requiresGrad_()
+    F.maxPool2d(x64, kernelSize: 3, stride: 2, padding: 1, ceilMode: true).backward(g.to(.float64))
+    assertClose(x.grad!.to(.float64), x64.grad!, rtol: 1e-6, atol: 1e-6)
   }
 
   /// PyTorch's grad_fn names for every new op.

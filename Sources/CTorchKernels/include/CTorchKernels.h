@@ -85,6 +85,9 @@ void ctk_maxpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t kh, int
 void ctk_maxpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                        int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *out, int64_t *indices);
 
+/// Max pooling's input gradient for one plane: zeros, plus grad[i] at indices[i] for each output.
+void ctk_maxpool2d_backward_f32(const float *grad, const int64_t *indices, int64_t positions, int64_t plane, float *out);
+
 // Batch normalization over a contiguous float32 [N, C, HW], one channel per call.
 /// Mean and sum of squared deviations of channel `channel`, accumulated in double.
 void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2);

@@ -1,3 +1,5 @@
+import CTorchKernels
+
 // Convolution: im2col plus one GEMM over the whole batch, forward and backward (node
 // ConvolutionBackward0, as PyTorch's). Conv1d runs as Conv2d over a height of 1.
 
@@ -102,9 +104,28 @@ extension F {
         grads = [x.requiresGrad ? Tensor.rawConvolutionInputGradient(g, savedW, geometry) : nil,
                  weight.requiresGrad ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry) : nil]
       }
-      if let bias { grads.append(bias.requiresGrad ? g.sum(dims: [0, 2, 3]) : nil) }
+      if let bias { grads.append(bias.requiresGrad ? biasGradient(g) : nil) }
       return grads
     }
+  }
+
+  /// ∂L/∂b: the output gradient summed over batch and positions (per channel by the C sum on
+  /// the CPU without createGraph).
+  static func biasGradient(_ g: Tensor) -> Tensor {
+    guard !GradMode.isEnabled, g.device == .cpu, g.dtype == .float32 else { return g.sum(dims: [0, 2, 3]) }
+    let dense = g.rawContiguous()
+    let (n, c) = (g.dims[0], g.dims[1]), positions = g.numel() / Swift.max(n * c, 1)
+    let pg = dense.pointer(Float.self)
+    var sums = [Float](repeating: 0, count: c)
+    sums.withUnsafeMutableBufferPointer { out in
+      let po = out.baseAddress!
+      ThreadPool.parallelFor(c) { channel in
+        var total: Float = 0
+        for sample in 0..<n { total += ctk_sum_f32(Int64(positions), pg + (sample * c + channel) * positions) }
+        po[channel] = total
+      }
+    }
+    return Tensor(sums, shape: [c])
   }
 
   /// ∂L/∂x in differentiable ops (for gradients of gradients): Wᵀ·g per group, folded back.

@@ -1,3 +1,5 @@
+import CTorchKernels
+
 // Pooling over image planes: max and average pooling read im2col columns of each plane (max
 // pads with -inf), adaptive pooling picks PyTorch's bins. Each is one autograd node with
 // PyTorch's name; gradients flow through the columns back to the input.
@@ -165,11 +167,28 @@ extension F {
     let flatIndices = indices.aliased(shape: [planes, window.positions], strides: [window.positions, 1])
     let inputShape = x.dims
     values.recording(name, [x]) { g in
+      if !GradMode.isEnabled, g.device == .cpu, g.dtype == .float32 {
+        return [Self.rawMaxPoolBackward(g.rawContiguous(), flatIndices, inputShape: inputShape, plane: plane)]
+      }
       let routed = torch.zeros([planes, plane], dtype: g.dtype, device: g.device)
         .scatterAdd(1, flatIndices, g.reshape([planes, window.positions]))
       return [routed.reshape(inputShape)]
     }
     return batched ? (values, indices) : (values.squeeze(0), indices.squeeze(0))
+  }
+
+  /// Max pooling's input gradient by the C kernel, one plane per task (the scatter-add above
+  /// is the differentiable form, used for gradients of gradients and on other devices).
+  private static func rawMaxPoolBackward(_ g: Tensor, _ indices: Tensor, inputShape: [Int], plane: Int) -> Tensor {
+    let (planes, positions) = (indices.dims[0], indices.dims[1])
+    let out = Tensor(uninitialized: inputShape, dtype: .float32)
+    let (pg, pi, po) = (g.pointer(Float.self), indices.pointer(Int64.self), out.pointer(Float.self))
+    ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
+      for p in start..<(start + length) {
+        ctk_maxpool2d_backward_f32(pg + p * positions, pi + p * positions, Int64(positions), Int64(plane), po + p * plane)
+      }
+    }
+    return out
   }
 
   private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,

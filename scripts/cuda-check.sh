@@ -5,9 +5,11 @@
 #   scripts/cuda-check.sh run       # there (the device tool's `run`, carrying .gpu): the checks
 #
 # `run` writes its logs under $OUT (or ./gpu-out): (1) every op forward and backward on CUDA
-# against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64) and
-# CUDA training-step timings, (2) the seed example on cuda, (3) one epoch of fashion-mnist on
-# cuda, (4) PyTorch's same training step on the same GPU.
+# against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64; the
+# registry includes convolution, pooling, normalization, padding and interpolation) and CUDA
+# training-step timings, (2) the seed example on cuda, (3) one epoch of fashion-mnist on cuda,
+# with the MLP and with the CNN (im2col, col2im and max-pooling kernels), (4) PyTorch's same
+# training step on the same GPU.
 #
 # Size: each static binary is ~57 MB (Foundation's ICU data), 15 MB with xz; the device tool
 # carries at most 64 MiB, so .gpu holds the three binaries compressed (~45 MB) and the epoch runs
@@ -40,6 +42,8 @@ run)
   step 240 cuda-check.txt /tmp/gpu-bin/torch-bench --cuda-check
   step 60 build-model.txt /tmp/gpu-bin/build-model --seed 0
   step 120 fashion-mnist.txt /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
+    --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
+  step 120 fashion-mnist-cnn.txt /tmp/gpu-bin/fashion-mnist --device cuda --model cnn --epochs 1 \
     --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
   step 120 pytorch.txt python3 -u scripts/pytorch_cuda_step.py
   ;;

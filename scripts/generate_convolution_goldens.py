@@ -87,6 +87,18 @@ def pooling_goldens():
             "adaptive_values": flat(adaptive_values), "adaptive_indices": adaptive_indices.reshape(-1).tolist()}
 
 
+def padding_mode_goldens():
+    """Conv2d outputs with each padding mode (and 'same' with an even kernel), seeded."""
+    result = {}
+    for mode in ["zeros", "reflect", "replicate", "circular"]:
+        for padding in [(1, 2), "same"]:
+            torch.manual_seed(0)
+            conv = nn.Conv2d(2, 3, (3, 4), padding=padding, padding_mode=mode)
+            x = torch.randn(1, 2, 5, 6)
+            result[f"{mode}-{'same' if padding == 'same' else 'explicit'}"] = flat(conv(x))
+    return result
+
+
 def dropout2d_golden():
     torch.manual_seed(0)
     return flat(F.dropout2d(torch.ones(2, 3, 2, 2), 0.5))
@@ -102,6 +114,7 @@ def main():
         "batchNorm": batch_norm_goldens(),
         "pooling": pooling_goldens(),
         "dropout2d": dropout2d_golden(),
+        "paddingModes": padding_mode_goldens(),
     }, sys.stdout, indent=1, sort_keys=True)
     print()
 

@@ -127,6 +127,23 @@ final class ConvolutionTests: XCTestCase {
     XCTAssertEqual(adaptive.indices.flatten().toArray(Int64.self).map(Int.init), golden["adaptive_indices"] as! [Int])
   }
 
+  /// Conv2d with each padding mode (the border filled by F.pad), explicit and "same" padding.
+  func testConvolutionPaddingModesMatchPyTorch() {
+    let goldens = Self.goldens["paddingModes"] as! [String: Any]
+    for mode in [nn.PaddingMode.zeros, .reflect, .replicate, .circular] {
+      for same in [false, true] {
+        torch.manualSeed(0)
+        let conv = same ? nn.Conv2d(2, 3, [3, 4], padding: "same", paddingMode: mode) : nn.Conv2d(2, 3, [3, 4], padding: [1, 2], paddingMode: mode)
+        let x = torch.randn(1, 2, 5, 6)
+        let key = "\(mode.rawValue)-\(same ? "same" : "explicit")"
+        let expected = Self.floats(goldens[key]!)
+        let out = conv(x).flatten().toArray(Float.self)
+        XCTAssertEqual(out.count, expected.count, key)
+        assertClose(out.map(Double.init), expected.map(Double.init), rtol: 1e-5, atol: 1e-6, key)
+      }
+    }
+  }
+
   /// One Bernoulli draw per (sample, channel), in PyTorch's order.
   func testDropout2dZeroesWholeChannelsAsPyTorch() {
     torch.manualSeed(0)

@@ -246,6 +246,9 @@ package enum OpRegistry {
     OpInfo("conv2d_same_even_kernel", [.x(1, 2, 5, 6), .x(2, 2, 2, 4)], "F.conv2d(x[0], x[1], padding='same')") { x, _ in
       F.conv2d(x[0], x[1], padding: "same")
     },
+    OpInfo("conv2d_7x7_batch1", [.x(1, 2, 9, 8), .x(2, 2, 7, 7), .x(2)], "F.conv2d(x[0], x[1], x[2], padding=3)") { x, _ in
+      F.conv2d(x[0], x[1], x[2], padding: 3)
+    },
     OpInfo("conv2d_stride_over_kernel", [.x(1, 1, 7, 7), .x(2, 1, 1, 1)], "F.conv2d(x[0], x[1], stride=3)") { x, _ in F.conv2d(x[0], x[1], stride: 3) },
     OpInfo("conv2d_unbatched_noncontiguous", [.x(5, 4, 3), .x(2, 3, 3, 3)], "F.conv2d(x[0].permute(2, 0, 1), x[1])") { x, _ in
       F.conv2d(x[0].permute(2, 0, 1), x[1])

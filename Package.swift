@@ -43,7 +43,7 @@ let package = Package(
     .executableTarget(name: "BasicsOptimization", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Optimization"),
     .executableTarget(name: "BasicsSaveLoad", dependencies: ["Torch"], path: "Examples/Basics/SaveLoad"),
     /// The 60-minute blitz's "Neural Networks" page (LeNet).
-    .executableTarget(name: "LeNet", dependencies: ["Torch"], path: "Examples/LeNet"),
+    .executableTarget(name: "LeNet", dependencies: ["Torch", "BasicsSupport"], path: "Examples/LeNet"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

@@ -1,36 +1,11 @@
 // The "Neural Networks" page of PyTorch's 60-minute blitz, block by block, in Swift: LeNet,
 // its parameters, a forward and backward pass, the MSE loss and its graph, and one manual and
-// one optimizer update. `--seed N` calls torch.manualSeed(N) first, so the output equals
+// one optimizer update. `--seed N` (default 0) calls torch.manualSeed(N) first, so the output equals
 // scripts/blitz/neural_networks.py's (PyTorch on the CPU) for the same seed.
-import Foundation
+import BasicsSupport
 import Torch
 
-let usage = """
-  usage: lenet [--seed N]
-  PyTorch's 60-minute blitz "Neural Networks" page (LeNet), block by block.
-
-    --seed N   call torch.manualSeed(N) first (default 0): the output then equals PyTorch's
-    --help     show this text
-  """
-var arguments = CommandLine.arguments.dropFirst()
-var seed: UInt64 = 0
-while let flag = arguments.popFirst() {
-  switch flag {
-  case "--help", "-h":
-    print(usage)
-    exit(0)
-  case "--seed":
-    guard let text = arguments.popFirst(), let value = UInt64(text) else {
-      FileHandle.standardError.write(Data("lenet: --seed needs a non-negative integer\n\n\(usage)\n".utf8))
-      exit(2)
-    }
-    seed = value
-  default:
-    FileHandle.standardError.write(Data("lenet: unknown option \(flag)\n\n\(usage)\n".utf8))
-    exit(2)
-  }
-}
-torch.manualSeed(seed)
+torch.manualSeed(PageOptions.parse("lenet", accepting: [.seed]).seed ?? 0)
 
 // MARK: - Define the network
 

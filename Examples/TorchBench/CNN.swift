@@ -16,22 +16,7 @@ func fashionCNN() -> nn.Sequential {
 func cnnTrainingStepsPerSecond() -> Double {
   torch.manualSeed(0)
   let model = fashionCNN()
-  let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
-  let lossFn = nn.CrossEntropyLoss()
-  let batches = (0..<8).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) }
-  var index = 0
-  let steps = 30
-  let time = median(repeats: 5, warmup: 1) {
-    for _ in 0..<steps {
-      let (x, y) = batches[index % batches.count]
-      index += 1
-      let loss = lossFn(model(x), y)
-      loss.backward()
-      optimizer.step()
-      optimizer.zeroGrad()
-    }
-  }
-  return Double(steps) / time
+  return stepsPerSecond(model, optim.Adam(model.parameters(), lr: 1e-3), batches: 8, steps: 30)
 }
 
 /// Forward, input-gradient and weight-gradient GFLOP/s of one convolution shape.
@@ -79,22 +64,7 @@ func pytorchCNNFigures() -> [String: Double]? {
         y = F.conv2d(x, w, padding=1); g = torch.rand_like(y)
         print(name + "_backward", 2 * flops / median(lambda: torch.autograd.grad([y], [x, w], [g], retain_graph=True), 9, 2) / 1e9)
     """
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = [ProcessInfo.processInfo.environment["TORCH_BENCH_PYTHON"] ?? "python3", "-c", script]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = FileHandle.nullDevice
-  guard (try? process.run()) != nil else { return nil }
-  let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  guard process.terminationStatus == 0 else { return nil }
-  var result: [String: Double] = [:]
-  for line in text.split(separator: "\n") {
-    let parts = line.split(separator: " ")
-    if parts.count == 2, let value = Double(parts[1]) { result[String(parts[0])] = value }
-  }
-  return result
+  return pythonFigures(script, python: ProcessInfo.processInfo.environment["TORCH_BENCH_PYTHON"] ?? "python3")
 }
 
 func cnnBenchmark() {

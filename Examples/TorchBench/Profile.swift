@@ -5,7 +5,11 @@ import Torch
 func profileSGD(_ steps: Int) {
   torch.manualSeed(0)
   let model = NeuralNetwork()
-  let optimizer = optim.SGD(model.parameters(), lr: 1e-3)
+  trainSteps(model, optim.SGD(model.parameters(), lr: 1e-3), steps)
+}
+
+/// `steps` training steps on one random batch of 64 FashionMNIST-shaped images.
+func trainSteps(_ model: any Module, _ optimizer: optim.Optimizer, _ steps: Int) {
   let lossFn = nn.CrossEntropyLoss()
   let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
   for _ in 0..<steps {
@@ -29,13 +33,5 @@ func profileGemm(_ n: Int) {
 func profileCNN(_ steps: Int) {
   torch.manualSeed(0)
   let model = fashionCNN()
-  let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
-  let lossFn = nn.CrossEntropyLoss()
-  let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
-  for _ in 0..<steps {
-    let loss = lossFn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    optimizer.zeroGrad()
-  }
+  trainSteps(model, optim.Adam(model.parameters(), lr: 1e-3), steps)
 }

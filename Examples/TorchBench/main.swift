@@ -63,14 +63,20 @@ func numpyGemm(_ cases: [GemmCase]) -> [String: Double]? {
         ts.sort()
         print(name, 2*m*k*n / ts[len(ts)//2] / 1e9)
     """
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["python3", "-c", script]
   var environment = ProcessInfo.processInfo.environment
   environment["OPENBLAS_CORETYPE"] = nil
   environment["OPENBLAS_L2_SIZE"] = nil
   environment["OPENBLAS_NUM_THREADS"] = String(torch.getNumThreads())
-  process.environment = environment
+  return pythonFigures(script, environment: environment)
+}
+
+/// Runs a Python script that prints `name value` lines and returns the values by name, or nil
+/// when the interpreter (`python`, default python3) is missing or the script fails.
+func pythonFigures(_ script: String, python: String = "python3", environment: [String: String]? = nil) -> [String: Double]? {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  process.arguments = [python, "-c", script]
+  if let environment { process.environment = environment }
   let pipe = Pipe()
   process.standardOutput = pipe
   process.standardError = FileHandle.nullDevice
@@ -97,19 +103,24 @@ func trainingStepsPerSecond(adam: Bool) -> Double {
   torch.manualSeed(0)
   let model = NeuralNetwork()
   let optimizer: optim.Optimizer = adam ? optim.Adam(model.parameters(), lr: 1e-3) : optim.SGD(model.parameters(), lr: 1e-3)
+  return stepsPerSecond(model, optimizer, batches: 16, steps: 200)
+}
+
+/// Training steps per second (median of 5 runs of `steps`) over `batches` random batches of 64.
+func stepsPerSecond(_ model: any Module, _ optimizer: optim.Optimizer, batches count: Int, steps: Int) -> Double {
   let lossFn = nn.CrossEntropyLoss()
-  let batches = (0..<16).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) }
+  let batches = (0..<count).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) }
   var index = 0
-  func step() {
-    let (x, y) = batches[index % batches.count]
-    index += 1
-    let loss = lossFn(model(x), y)
-    loss.backward()
-    optimizer.step()
-    optimizer.zeroGrad()
+  let time = median(repeats: 5, warmup: 1) {
+    for _ in 0..<steps {
+      let (x, y) = batches[index % batches.count]
+      index += 1
+      let loss = lossFn(model(x), y)
+      loss.backward()
+      optimizer.step()
+      optimizer.zeroGrad()
+    }
   }
-  let steps = 200
-  let time = median(repeats: 5, warmup: 1) { for _ in 0..<steps { step() } }
   return Double(steps) / time
 }
 

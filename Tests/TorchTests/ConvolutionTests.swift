@@ -216,6 +216,18 @@ final class ConvolutionTests: XCTestCase {
     for (tensor, name) in names { XCTAssertEqual(tensor.gradFn?.name, name) }
   }
 
+  /// Modules that share a base class run their own forward when called as `any Module`.
+  func testModulesSharingABaseRunTheirOwnForward() {
+    let x = torch.arange(16.0).reshape([1, 1, 4, 4])
+    let layers: [any Module] = [nn.AdaptiveAvgPool2d(2), nn.AdaptiveMaxPool2d(2), nn.Dropout2d(0.5).eval()]
+    XCTAssertEqual(layers[0](x).flatten().toArray(Double.self), [2.5, 4.5, 10.5, 12.5])
+    XCTAssertEqual(layers[1](x).flatten().toArray(Double.self), [5, 7, 13, 15])
+    XCTAssertTrue(layers[2](x).equal(x))
+    torch.manualSeed(0)
+    let dropped = nn.Dropout2d(0.5)(torch.ones(2, 3, 2, 2))
+    XCTAssertTrue(dropped.equal(F.dropout2d(torch.ones(2, 3, 2, 2), p: 0.5, generator: Torch.Generator(seed: 0))), "channel-wise, not element-wise")
+  }
+
   /// A module in a model: parameters named as PyTorch names them, moved with the model.
   func testConvolutionModulesInAModel() {
     torch.manualSeed(0)

@@ -1,18 +1,19 @@
 import Foundation
 
-/// The command line the Learn the Basics pages share: where the FashionMNIST files are
-/// (`--data DIR`, default `data`), how many epochs to train (`--epochs N`) and where to write
-/// figures (`--plot DIR`), each page accepting the ones it uses. `--help` prints the usage; a bad
+/// The command line the tutorial pages share: where the FashionMNIST files are
+/// (`--data DIR`, default `data`), how many epochs to train (`--epochs N`), where to write
+/// figures (`--plot DIR`) and the seed (`--seed N`), each page accepting the ones it uses. `--help` prints the usage; a bad
 /// option stops with the usage and exit status 2.
 public struct PageOptions {
   public enum Flag: String, CaseIterable, Sendable {
-    case data, epochs, plot
-    var usage: String { ["data": "[--data DIR]", "epochs": "[--epochs N]", "plot": "[--plot DIR]"][rawValue]! }
+    case data, epochs, plot, seed
+    var usage: String { ["data": "[--data DIR]", "epochs": "[--epochs N]", "plot": "[--plot DIR]", "seed": "[--seed N]"][rawValue]! }
   }
 
   public var data = "data"
   public var epochs: Int?
   public var plot: String?
+  public var seed: UInt64?
 
   /// Reads `CommandLine.arguments` for `program`, which accepts `flags`.
   public static func parse(_ program: String, accepting flags: [Flag]) -> PageOptions {
@@ -29,6 +30,7 @@ public struct PageOptions {
       case (.data?, let value?): options.data = value
       case (.plot?, let value?): options.plot = value
       case (.epochs?, let value?) where Int(value).map({ $0 >= 0 }) == true: options.epochs = Int(value)
+      case (.seed?, let value?) where UInt64(value) != nil: options.seed = UInt64(value)
       default:
         FileHandle.standardError.write(Data("\(program): bad option \(argument)\n\(usage)\n".utf8))
         exit(2)

@@ -170,8 +170,7 @@ extension Tensor {
     let out = Tensor(uninitialized: [geometry.outChannels, n * window.positions], dtype: x.dtype, device: x.device)
     let backend = Backends.backend(for: x.device)
     if let bias { backend.copy(bias.unsqueezedView(1).broadcastView(to: out.dims), into: out) }
-    let w2 = weight.rawContiguous().aliased(shape: [geometry.outChannels, weight.numel() / Swift.max(geometry.outChannels, 1)],
-                                            strides: [weight.numel() / Swift.max(geometry.outChannels, 1), 1])
+    let w2 = weightMatrix(weight, geometry)
     forEachGroup(geometry, rows: w2.dims[1]) { outRows, inRows in
       backend.gemm(w2.narrowView(0, outRows.lowerBound, outRows.count), matrix.narrowView(0, inRows.lowerBound, inRows.count),
                    into: out.narrowView(0, outRows.lowerBound, outRows.count), alpha: 1, beta: bias == nil ? 0 : 1)
@@ -189,8 +188,7 @@ extension Tensor {
     let window = geometry.window
     let n = g.dims[0]
     let g2 = channelsFirst(g)
-    let w2 = weight.rawContiguous().aliased(shape: [geometry.outChannels, weight.numel() / Swift.max(geometry.outChannels, 1)],
-                                            strides: [weight.numel() / Swift.max(geometry.outChannels, 1), 1])
+    let w2 = weightMatrix(weight, geometry)
     let rows = geometry.inChannels * window.taps
     let columns = Tensor(uninitialized: [rows, n * window.positions], dtype: g.dtype, device: g.device)
     let backend = Backends.backend(for: g.device)
@@ -220,6 +218,12 @@ extension Tensor {
     }
     return out.aliased(shape: [geometry.outChannels, geometry.inChannels / geometry.groups] + window.kernel,
                        strides: contiguousStrides([geometry.outChannels, geometry.inChannels / geometry.groups] + window.kernel))
+  }
+
+  /// The weight as a contiguous [C_out, C_in/g · kh·kw] matrix.
+  private static func weightMatrix(_ weight: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+    let columns = weight.numel() / Swift.max(geometry.outChannels, 1)
+    return weight.rawContiguous().aliased(shape: [geometry.outChannels, columns], strides: [columns, 1])
   }
 
   /// `g` [N, C, oh, ow] as a contiguous [C, N·oh·ow] matrix.

@@ -64,7 +64,7 @@ extension nn {
   /// Zeroes each element with probability `p` while training and scales the rest by
   /// 1/(1-p) (`torch.nn.Dropout`); the identity in eval mode. The mask is PyTorch's own
   /// draw from the default generator (see `Tensor.bernoulli_`).
-  public final class Dropout: Module {
+  public class Dropout: Module {
     public let p: Double
     public let inplace: Bool
     public init(p: Double = 0.5, inplace: Bool = false) {

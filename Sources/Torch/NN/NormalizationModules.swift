@@ -140,18 +140,10 @@ extension nn {
   }
 
   /// Zeroes whole channels with probability `p` while training (`torch.nn.Dropout2d`).
-  public final class Dropout2d: Module {
-    public let p: Double
-    public let inplace: Bool
-    public init(p: Double = 0.5, inplace: Bool = false) {
-      torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
-      self.p = p
-      self.inplace = inplace
-    }
+  public final class Dropout2d: Dropout {
     /// `nn.Dropout2d(0.3)`.
     public convenience init(_ p: Double) { self.init(p: p) }
-    public func forward(_ input: Tensor) -> Tensor { F.dropout2d(input, p: p, training: isTraining, inplace: inplace) }
-    public var extraRepr: String { "p=\(p), inplace=\(pythonRepr(inplace))" }
+    public override func forward(_ input: Tensor) -> Tensor { F.dropout2d(input, p: p, training: isTraining, inplace: inplace) }
   }
 
   /// Resizes images by a scale factor or to a size (`torch.nn.Upsample`).

@@ -98,22 +98,26 @@ extension nn {
     }
   }
 
-  /// Average pooling to a fixed output size (`torch.nn.AdaptiveAvgPool2d`).
-  public final class AdaptiveAvgPool2d: Module {
+  /// Pooling to a fixed output size (PyTorch's `_AdaptiveAvgPoolNd`/`_AdaptiveMaxPoolNd`).
+  public class AdaptivePool2d: Module {
     public let outputSize: any IntOrTuple
     public init(_ outputSize: any IntOrTuple) { self.outputSize = outputSize }
     /// `nn.AdaptiveAvgPool2d(output_size=(7, 7))`.
     public convenience init(outputSize: any IntOrTuple) { self.init(outputSize) }
-    public func forward(_ input: Tensor) -> Tensor { F.adaptiveAvgPool2d(input, outputSize) }
     public var extraRepr: String { "output_size=\(outputSize.pythonDescription)" }
+    /// Overridden by each kind of pooling (this base is not a layer by itself).
+    public func forward(_ input: Tensor) -> Tensor {
+      torchFail("Module [\(typeName)] is missing the required \"forward\" function", kind: "NotImplementedError")
+    }
+  }
+
+  /// Average pooling to a fixed output size (`torch.nn.AdaptiveAvgPool2d`).
+  public final class AdaptiveAvgPool2d: AdaptivePool2d {
+    public override func forward(_ input: Tensor) -> Tensor { F.adaptiveAvgPool2d(input, outputSize) }
   }
 
   /// Max pooling to a fixed output size (`torch.nn.AdaptiveMaxPool2d`).
-  public final class AdaptiveMaxPool2d: Module {
-    public let outputSize: any IntOrTuple
-    public init(_ outputSize: any IntOrTuple) { self.outputSize = outputSize }
-    public convenience init(outputSize: any IntOrTuple) { self.init(outputSize) }
-    public func forward(_ input: Tensor) -> Tensor { F.adaptiveMaxPool2d(input, outputSize) }
-    public var extraRepr: String { "output_size=\(outputSize.pythonDescription)" }
+  public final class AdaptiveMaxPool2d: AdaptivePool2d {
+    public override func forward(_ input: Tensor) -> Tensor { F.adaptiveMaxPool2d(input, outputSize) }
   }
 }

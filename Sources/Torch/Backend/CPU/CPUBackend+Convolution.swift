@@ -3,43 +3,46 @@ import CTorchKernels
 /// im2col, col2im and max pooling over image planes, one (sample, channel) plane per task.
 extension CPUBackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
-    let (n, c) = (x.dims[0], x.dims[1])
-    let plane = window.inputSize[0] * window.inputSize[1]
     let (sn, sc, rs) = (out.elementStrides[0], out.elementStrides[1], out.elementStrides[2])
     let g = Geometry(window)
-    ThreadPool.parallelChunks(n * c, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
-      for p in start..<(start + length) {
-        let (i, j) = p.quotientAndRemainder(dividingBy: c)
-        switch x.dtype {
-        case .float32:
-          ctk_im2col_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
-                         Float(padValue), out.pointer(Float.self) + i * sn + j * sc, Int64(rs))
-        case .float64:
-          ctk_im2col_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
-                         padValue, out.pointer(Double.self) + i * sn + j * sc, Int64(rs))
-        default: Backends.missingKernel("im2col", x.dtype, on: device)
-        }
+    forEachPlane(of: x.dims, window) { p, sample, channel, plane in
+      switch x.dtype {
+      case .float32:
+        ctk_im2col_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                       Float(padValue), out.pointer(Float.self) + sample * sn + channel * sc, Int64(rs))
+      case .float64:
+        ctk_im2col_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                       padValue, out.pointer(Double.self) + sample * sn + channel * sc, Int64(rs))
+      default: Backends.missingKernel("im2col", x.dtype, on: device)
       }
     }
   }
 
   func fold(_ columns: Tensor, _ window: SlidingWindow, into out: Tensor) {
-    let (n, c) = (out.dims[0], out.dims[1])
-    let plane = window.inputSize[0] * window.inputSize[1]
     let (sn, sc, rs) = (columns.elementStrides[0], columns.elementStrides[1], columns.elementStrides[2])
     let g = Geometry(window)
+    forEachPlane(of: out.dims, window) { p, sample, channel, plane in
+      switch out.dtype {
+      case .float32:
+        ctk_col2im_f32(columns.pointer(Float.self) + sample * sn + channel * sc, Int64(rs), g.h, g.w, g.kh, g.kw, g.ph, g.pw,
+                       g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, out.pointer(Float.self) + p * plane)
+      case .float64:
+        ctk_col2im_f64(columns.pointer(Double.self) + sample * sn + channel * sc, Int64(rs), g.h, g.w, g.kh, g.kw, g.ph, g.pw,
+                       g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, out.pointer(Double.self) + p * plane)
+      default: Backends.missingKernel("col2im", out.dtype, on: device)
+      }
+    }
+  }
+
+  /// Calls `body(p, sample, channel, planeSize)` for each (sample, channel) plane of an image
+  /// batch of `shape` [N, C, H, W], in chunks of planes spread over the pool.
+  private func forEachPlane(of shape: [Int], _ window: SlidingWindow, _ body: (Int, Int, Int, Int) -> Void) {
+    let (n, c) = (shape[0], shape[1])
+    let plane = window.inputSize[0] * window.inputSize[1]
     ThreadPool.parallelChunks(n * c, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
       for p in start..<(start + length) {
-        let (i, j) = p.quotientAndRemainder(dividingBy: c)
-        switch out.dtype {
-        case .float32:
-          ctk_col2im_f32(columns.pointer(Float.self) + i * sn + j * sc, Int64(rs), g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw,
-                         g.dh, g.dw, g.oh, g.ow, out.pointer(Float.self) + p * plane)
-        case .float64:
-          ctk_col2im_f64(columns.pointer(Double.self) + i * sn + j * sc, Int64(rs), g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw,
-                         g.dh, g.dw, g.oh, g.ow, out.pointer(Double.self) + p * plane)
-        default: Backends.missingKernel("col2im", out.dtype, on: device)
-        }
+        let (sample, channel) = p.quotientAndRemainder(dividingBy: c)
+        body(p, sample, channel, plane)
       }
     }
   }

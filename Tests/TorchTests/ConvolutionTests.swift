@@ -181,6 +181,17 @@ final class ConvolutionTests: XCTestCase {
     for (leaf, reference) in zip([x, w, b], leaves64) { assertClose(leaf.grad!.to(.float64), reference.grad!, rtol: 1e-4, atol: 1e-4) }
   }
 
+  /// The weight gradient from the forward's kept columns equals the one from rebuilt columns.
+  func testKeptColumnsGiveTheSameWeightGradient() {
+    torch.manualSeed(4)
+    let x = torch.randn(5, 3, 9, 8), w = torch.randn([4, 3, 3, 3], requiresGrad: true), g = torch.randn(5, 4, 9, 8)
+    F.conv2d(x, w, padding: 1).backward(g)
+    let geometry = ConvolutionGeometry(window: SlidingWindow(inputSize: [9, 8], kernel: [3, 3], padding: [1, 1], stride: [1, 1], dilation: [1, 1]),
+                                       groups: 1, inChannels: 3, outChannels: 4)
+    let rebuilt = Tensor.rawConvolutionWeightGradient(g, x, geometry)
+    XCTAssertEqual(w.grad!.flatten().toArray(Float.self), rebuilt.flatten().toArray(Float.self))
+  }
+
   /// The float32 max-pooling backward kernel routes gradients as the float64 scatter-add does.
   func testFloat32MaxPoolGradientMatchesFloat64() {
     torch.manualSeed(3)

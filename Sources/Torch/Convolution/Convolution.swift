@@ -92,8 +92,18 @@ extension F {
     torchCheck(padded[0] >= effective[0] && padded[1] >= effective[1],
       "Calculated padded input size per channel: (\(padded[0]) x \(padded[1])). Kernel size: (\(effective[0]) x \(effective[1])). Kernel size can't be greater than actual input size")
     let geometry = ConvolutionGeometry(window: window, groups: groups, inChannels: x.dims[1], outChannels: weight.dims[0])
-    let out = GradMode.with(enabled: false) { Tensor.rawConvolution(x, weight, bias, geometry) }
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+    // On the CPU the forward's columns are kept for the weight gradient when one will be needed.
+    let cpu = CPUConvolution.handles(x, weight)
+    let keepColumns = cpu && GradMode.isEnabled && weight.requiresGrad
+    var columns: Tensor?
+    let out = GradMode.with(enabled: false) {
+      guard cpu else { return Tensor.rawConvolution(x, weight, bias, geometry) }
+      let result = CPUConvolution(geometry: geometry, batch: x.dims[0])
+        .forward(x.rawContiguous(), weight.rawContiguous(), bias, keepingColumns: keepColumns)
+      columns = result.columns
+      return result.output
+    }
     let (savedX, savedW) = (x.detach(), weight.detach())
     return out.recording("ConvolutionBackward0", inputs, saved: [savedX, savedW]) { g in
       var grads: [Tensor?]
@@ -102,7 +112,7 @@ extension F {
                  weight.requiresGrad ? convolutionWeightGradient(g, x, geometry) : nil]
       } else {
         grads = [x.requiresGrad ? Tensor.rawConvolutionInputGradient(g, savedW, geometry) : nil,
-                 weight.requiresGrad ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry) : nil]
+                 weight.requiresGrad ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry, columns: columns) : nil]
       }
       if let bias { grads.append(bias.requiresGrad ? biasGradient(g) : nil) }
       return grads
@@ -161,7 +171,7 @@ extension Tensor {
   /// out[C_out/g, N·L] = W_g · columns_g (+ bias), then back to [N, C_out, oh, ow].
   static func rawConvolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry) -> Tensor {
     if CPUConvolution.handles(x, weight) {
-      return CPUConvolution(geometry: geometry, batch: x.dims[0]).forward(x.rawContiguous(), weight.rawContiguous(), bias)
+      return CPUConvolution(geometry: geometry, batch: x.dims[0]).forward(x.rawContiguous(), weight.rawContiguous(), bias).output
     }
     let window = geometry.window
     let n = x.dims[0]
@@ -199,10 +209,11 @@ extension Tensor {
     return rawFold(columns, channels: geometry.inChannels, batch: n, window, channelsOuter: true)
   }
 
-  /// ∂L/∂W without autograd: g_g · columns_gᵀ per group, the columns rebuilt from `x`.
-  static func rawConvolutionWeightGradient(_ g: Tensor, _ x: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
+  /// ∂L/∂W without autograd: g_g · columns_gᵀ per group, with the forward's columns
+  /// ([N, C_in·kh·kw, oh·ow], CPU) or the columns rebuilt from `x`.
+  static func rawConvolutionWeightGradient(_ g: Tensor, _ x: Tensor, _ geometry: ConvolutionGeometry, columns: Tensor? = nil) -> Tensor {
     if CPUConvolution.handles(g, x) {
-      return CPUConvolution(geometry: geometry, batch: x.dims[0]).weightGradient(g.rawContiguous(), x.rawContiguous())
+      return CPUConvolution(geometry: geometry, batch: x.dims[0]).weightGradient(g.rawContiguous(), x.rawContiguous(), columns: columns)
     }
     let window = geometry.window
     let n = x.dims[0]

@@ -19,19 +19,23 @@ struct CPUConvolution {
   /// Whether the fast path applies: float32 on the CPU.
   static func handles(_ tensors: Tensor...) -> Bool { tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 } }
 
-  /// out[n] = W · columns(x[n]) (+ bias), for contiguous `x` and `weight`.
-  func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
+  /// out[n] = W · columns(x[n]) (+ bias), for contiguous `x` and `weight`. With
+  /// `keepingColumns` each sample's columns are built in a [N, C_in·kh·kw, oh·ow] tensor that is
+  /// returned for the weight gradient, instead of a per-task scratch buffer.
+  func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, keepingColumns: Bool = false) -> (output: Tensor, columns: Tensor?) {
     let out = Tensor(uninitialized: [batch, geometry.outChannels] + window.outputSize, dtype: .float32)
+    let kept = keepingColumns ? Tensor(uninitialized: [batch, geometry.inChannels * taps, positions], dtype: .float32) : nil
     let (px, pw, po) = (x.pointer(Float.self), weight.pointer(Float.self), out.pointer(Float.self))
+    let pk = kept?.pointer(Float.self)
     let pb = bias.map { $0.rawContiguous().pointer(Float.self) }
-    let k = rowsPerGroup
-    forEachSample { sample, columns in
+    let k = rowsPerGroup, sampleColumns = geometry.inChannels * taps * positions
+    forEachSample { sample, scratch in
+      let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
       im2col(px + sample * geometry.inChannels * plane, into: columns)
       let output = po + sample * geometry.outChannels * positions
       if let pb {
         for channel in 0..<geometry.outChannels {
-          let row = output + channel * positions
-          row.update(repeating: pb[channel], count: positions)
+          (output + channel * positions).update(repeating: pb[channel], count: positions)
         }
       }
       for group in 0..<geometry.groups {
@@ -41,7 +45,7 @@ struct CPUConvolution {
                   pb == nil ? 0 : 1, output + group * outPerGroup * positions, Int64(positions))
       }
     }
-    return out
+    return (out, kept)
   }
 
   /// ∂L/∂x[n] = col2im(Wᵀ · g[n]), for contiguous `g` and `weight`.
@@ -62,8 +66,9 @@ struct CPUConvolution {
     return gx
   }
 
-  /// ∂L/∂W = Σₙ g[n] · columns(x[n])ᵀ: one partial sum per task, added in task order.
-  func weightGradient(_ g: Tensor, _ x: Tensor) -> Tensor {
+  /// ∂L/∂W = Σₙ g[n] · columns(x[n])ᵀ: one partial sum per task, added in task order. The
+  /// columns are the forward's when given, else rebuilt from `x`.
+  func weightGradient(_ g: Tensor, _ x: Tensor, columns kept: Tensor? = nil) -> Tensor {
     let k = rowsPerGroup
     let size = geometry.outChannels * k
     let tasks = Swift.max(1, Swift.min(ThreadPool.threadCount, batch))
@@ -71,12 +76,14 @@ struct CPUConvolution {
     defer { partials.deallocate() }
     partials.initialize(repeating: 0, count: tasks * size)
     let (pg, px) = (g.pointer(Float.self), x.pointer(Float.self))
+    let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
     ThreadPool.parallelFor(tasks) { task in
-      let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.inChannels * taps * positions)
-      defer { columns.deallocate() }
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: pk == nil ? sampleColumns : 1)
+      defer { scratch.deallocate() }
       let partial = partials + task * size
       for sample in Swift.stride(from: task, to: batch, by: tasks) {
-        im2col(px + sample * geometry.inChannels * plane, into: columns)
+        let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
+        if pk == nil { im2col(px + sample * geometry.inChannels * plane, into: columns) }
         let gradient = pg + sample * geometry.outChannels * positions
         for group in 0..<geometry.groups {
           ctk_sgemm(Int64(outPerGroup), Int64(k), Int64(positions), 1,

@@ -239,6 +239,19 @@ final class ConvolutionTests: XCTestCase {
     XCTAssertTrue(dropped.equal(F.dropout2d(torch.ones(2, 3, 2, 2), p: 0.5, generator: Torch.Generator(seed: 0))), "channel-wise, not element-wise")
   }
 
+  /// An empty batch flows through (shapes as PyTorch gives them), forward and backward.
+  func testEmptyBatchesKeepTheirShapes() {
+    let x = torch.randn([0, 3, 8, 8], requiresGrad: true)
+    let conv = nn.Conv2d(3, 4, 3, padding: 1)
+    let y = F.maxPool2d(F.relu(conv(x)), kernelSize: 2)
+    XCTAssertEqual(y.shape.dims, [0, 4, 4, 4])
+    XCTAssertEqual(F.avgPool2d(x, kernelSize: 2).shape.dims, [0, 3, 4, 4])
+    XCTAssertEqual(F.unfold(x, kernelSize: 3).shape.dims, [0, 27, 36])
+    y.sum().backward()
+    XCTAssertEqual(x.grad!.shape.dims, [0, 3, 8, 8])
+    XCTAssertEqual(conv.weight.grad!.abs().sum().item(), 0)
+  }
+
   /// A module in a model: parameters named as PyTorch names them, moved with the model.
   func testConvolutionModulesInAModel() {
     torch.manualSeed(0)

@@ -67,7 +67,7 @@ CTK_DEFINE(maxpool2d_backward_f32, (const float *grad, const int64_t *indices, i
 // the portable path add the same numbers in the same order, so they agree bit for bit.
 static double combine8(const double *p) { return ((p[0] + p[4]) + (p[1] + p[5])) + ((p[2] + p[6]) + (p[3] + p[7])); }
 
-// f(x) summed over the channel: f is the identity, (x - mu)^2, or g * (x - mu) (with a second operand).
+// f(x) summed over the channel: f is the identity or (x - mu)^2.
 #define CHANNEL_SUM_PORTABLE(EXPR)                                                  \
   double lanes[8] = {0}, tail = 0;                                                  \
   for (int64_t i = 0; i < n; i++) {                                                 \
@@ -79,14 +79,13 @@ static double combine8(const double *p) { return ((p[0] + p[4]) + (p[1] + p[5]))
   }                                                                                 \
   return combine8(lanes) + tail;
 
-static double sum_portable(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+static double sum_portable(const float *x, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
   if (kind == 0) { CHANNEL_SUM_PORTABLE((double)x[k]) }
-  if (kind == 1) { CHANNEL_SUM_PORTABLE(((double)x[k] - mu) * ((double)x[k] - mu)) }
-  CHANNEL_SUM_PORTABLE((double)g[k] * ((double)x[k] - mu))
+  CHANNEL_SUM_PORTABLE(((double)x[k] - mu) * ((double)x[k] - mu))
 }
 
 #if CTK_X86
-CTK_AVX2 static double sum_avx2(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+CTK_AVX2 static double sum_avx2(const float *x, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
   __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd(), m = _mm256_set1_pd(mu);
   double tail = 0;
   for (int64_t i = 0; i < n; i++) {
@@ -98,17 +97,13 @@ CTK_AVX2 static double sum_avx2(const float *x, const float *g, double mu, int64
       if (kind == 1) {
         a = _mm256_sub_pd(a, m); b = _mm256_sub_pd(b, m);
         a = _mm256_mul_pd(a, a); b = _mm256_mul_pd(b, b);
-      } else if (kind == 2) {
-        __m256 w = _mm256_loadu_ps(g + off + j);
-        a = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w)), _mm256_sub_pd(a, m));
-        b = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)), _mm256_sub_pd(b, m));
       }
       lo = _mm256_add_pd(lo, a);
       hi = _mm256_add_pd(hi, b);
     }
     for (; j < hw; j++) {
       const double v = x[off + j];
-      tail += kind == 0 ? v : kind == 1 ? (v - mu) * (v - mu) : (double)g[off + j] * (v - mu);
+      tail += kind == 0 ? v : (v - mu) * (v - mu);
     }
   }
   double lanes[8];
@@ -118,23 +113,81 @@ CTK_AVX2 static double sum_avx2(const float *x, const float *g, double mu, int64
 }
 #endif
 
-static double channel_sum(const float *x, const float *g, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
+static double channel_sum(const float *x, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel, int kind) {
 #if CTK_X86
-  if (ctk_use_avx2()) return sum_avx2(x, g, mu, n, c, hw, channel, kind);
+  if (ctk_use_avx2()) return sum_avx2(x, mu, n, c, hw, channel, kind);
 #endif
-  return sum_portable(x, g, mu, n, c, hw, channel, kind);
+  return sum_portable(x, mu, n, c, hw, channel, kind);
 }
 
 void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2) {
-  const double mu = channel_sum(x, 0, 0, n, c, hw, channel, 0) / (double)(n * hw);
+  const double mu = channel_sum(x, 0, n, c, hw, channel, 0) / (double)(n * hw);
   *mean = mu;
-  *m2 = channel_sum(x, 0, mu, n, c, hw, channel, 1);
+  *m2 = channel_sum(x, mu, n, c, hw, channel, 1);
 }
+
+// sum(g) and sum(g * (x - mu)) in one pass over g and x, each with the lanes and order of
+// channel_sum (so the results equal two separate passes bit for bit).
+static void pair_portable(const float *g, const float *x, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel,
+                          double *sumG, double *sumGX) {
+  double a[8] = {0}, b[8] = {0}, tailA = 0, tailB = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t off = (i * c + channel) * hw;
+    int64_t j = 0;
+    for (; j + 8 <= hw; j += 8)
+      for (int l = 0; l < 8; l++) {
+        const int64_t k = off + j + l;
+        a[l] += (double)g[k];
+        b[l] += (double)g[k] * ((double)x[k] - mu);
+      }
+    for (; j < hw; j++) {
+      tailA += (double)g[off + j];
+      tailB += (double)g[off + j] * ((double)x[off + j] - mu);
+    }
+  }
+  *sumG = combine8(a) + tailA;
+  *sumGX = combine8(b) + tailB;
+}
+
+#if CTK_X86
+CTK_AVX2 static void pair_avx2(const float *g, const float *x, double mu, int64_t n, int64_t c, int64_t hw, int64_t channel,
+                               double *sumG, double *sumGX) {
+  __m256d aLo = _mm256_setzero_pd(), aHi = _mm256_setzero_pd(), bLo = _mm256_setzero_pd(), bHi = _mm256_setzero_pd();
+  const __m256d m = _mm256_set1_pd(mu);
+  double tailA = 0, tailB = 0;
+  for (int64_t i = 0; i < n; i++) {
+    const int64_t off = (i * c + channel) * hw;
+    int64_t j = 0;
+    for (; j + 8 <= hw; j += 8) {
+      __m256 gv = _mm256_loadu_ps(g + off + j), xv = _mm256_loadu_ps(x + off + j);
+      __m256d g0 = _mm256_cvtps_pd(_mm256_castps256_ps128(gv)), g1 = _mm256_cvtps_pd(_mm256_extractf128_ps(gv, 1));
+      __m256d x0 = _mm256_cvtps_pd(_mm256_castps256_ps128(xv)), x1 = _mm256_cvtps_pd(_mm256_extractf128_ps(xv, 1));
+      aLo = _mm256_add_pd(aLo, g0);
+      aHi = _mm256_add_pd(aHi, g1);
+      bLo = _mm256_add_pd(bLo, _mm256_mul_pd(g0, _mm256_sub_pd(x0, m)));
+      bHi = _mm256_add_pd(bHi, _mm256_mul_pd(g1, _mm256_sub_pd(x1, m)));
+    }
+    for (; j < hw; j++) {
+      tailA += (double)g[off + j];
+      tailB += (double)g[off + j] * ((double)x[off + j] - mu);
+    }
+  }
+  double a[8], b[8];
+  _mm256_storeu_pd(a, aLo);
+  _mm256_storeu_pd(a + 4, aHi);
+  _mm256_storeu_pd(b, bLo);
+  _mm256_storeu_pd(b + 4, bHi);
+  *sumG = combine8(a) + tailA;
+  *sumGX = combine8(b) + tailB;
+}
+#endif
 
 void ctk_channel_gradient_sums_f32(const float *g, const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, float mean,
                                    double *sumG, double *sumGX) {
-  *sumG = channel_sum(g, 0, 0, n, c, hw, channel, 0);
-  *sumGX = channel_sum(x, g, mean, n, c, hw, channel, 2);
+#if CTK_X86
+  if (ctk_use_avx2()) { pair_avx2(g, x, mean, n, c, hw, channel, sumG, sumGX); return; }
+#endif
+  pair_portable(g, x, mean, n, c, hw, channel, sumG, sumGX);
 }
 
 // out = x * alpha + beta over channel c.

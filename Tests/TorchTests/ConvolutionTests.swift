@@ -122,6 +122,8 @@ final class ConvolutionTests: XCTestCase {
     let (values, indices) = F.maxPool2dWithIndices(x, kernelSize: 3, stride: 2, padding: 1, ceilMode: true)
     XCTAssertEqual(values.flatten().toArray(Float.self), Self.floats(golden["max_values"]!))
     XCTAssertEqual(indices.flatten().toArray(Int64.self).map(Int.init), golden["max_indices"] as! [Int])
+    let module = nn.MaxPool2d(kernelSize: 3, stride: 2, padding: 1, returnIndices: true, ceilMode: true).forwardWithIndices(x)
+    XCTAssertTrue(module.values.equal(values) && module.indices.equal(indices))
     let adaptive = F.adaptiveMaxPool2dWithIndices(x, [3, 4])
     XCTAssertEqual(adaptive.values.flatten().toArray(Float.self), Self.floats(golden["adaptive_values"]!))
     XCTAssertEqual(adaptive.indices.flatten().toArray(Int64.self).map(Int.init), golden["adaptive_indices"] as! [Int])

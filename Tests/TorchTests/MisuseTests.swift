@@ -81,6 +81,7 @@ final class MisuseTests: XCTestCase {
     "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
     "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
+    "maxPoolIndicesForward": { _ = nn.MaxPool2d(kernelSize: 2, returnIndices: true)(torch.randn(1, 1, 4, 4)) },
     "modifiedSaved": {
       let x = torch.rand([2], requiresGrad: true)
       let y = x.exp()
@@ -170,6 +171,7 @@ final class MisuseTests: XCTestCase {
     assertStops("groupNormChannels", with: "Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 3, 4] and num_groups=2")
     assertStops("reflectPadTooBig", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 2, 2]")
     assertStops("interpolateNoSize", with: "ValueError: either size or scale_factor should be defined")
+    assertStops("maxPoolIndicesForward", with: "TypeError: MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
   }
 

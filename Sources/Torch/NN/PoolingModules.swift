@@ -31,7 +31,10 @@ extension nn {
     }
 
     public func forward(_ input: Tensor) -> Tensor {
-      F.maxPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+      torchCheck(!returnIndices,
+        "MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)",
+        kind: "TypeError")
+      return F.maxPool2d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
     /// The maxima and their flat positions in each input plane (`return_indices=True`).

@@ -166,13 +166,10 @@ extension F {
 }
 
 extension Tensor {
-  /// Forward without autograd (float32 on the CPU: `CPUConvolution`, per sample). Elsewhere:
-  /// columns [C_in·kh·kw, N·L], then per group
+  /// Forward without autograd on devices other than the CPU's float32 path (`CPUConvolution`,
+  /// which `conv2d` calls itself): columns [C_in·kh·kw, N·L], then per group
   /// out[C_out/g, N·L] = W_g · columns_g (+ bias), then back to [N, C_out, oh, ow].
   static func rawConvolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry) -> Tensor {
-    if CPUConvolution.handles(x, weight) {
-      return CPUConvolution(geometry: geometry, batch: x.dims[0]).forward(x.rawContiguous(), weight.rawContiguous(), bias).output
-    }
     let window = geometry.window
     let n = x.dims[0]
     let columns = rawUnfold(x, window, channelsOuter: true)

@@ -2,9 +2,6 @@
 // differentiable F.unfold / F.fold, each the other's gradient.
 
 extension Tensor {
-  /// A contiguous `self` without autograd history (a view when it already is).
-  func rawContiguous() -> Tensor { isContiguous ? self : rawCopy() }
-
   /// im2col without autograd: `x` [N, C, H, W] to columns [N, C·kh·kw, oh·ow]. With
   /// `channelsOuter` the buffer is laid out [C·kh·kw, N, oh·ow] instead (returned in that
   /// shape), so one GEMM covers the whole batch.

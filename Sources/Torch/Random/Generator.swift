@@ -1,3 +1,4 @@
+import CTorchKernels
 import Foundation
 
 /// A random number generator that reproduces PyTorch's CPU generator bit for bit: the same
@@ -85,16 +86,11 @@ extension Generator.State {
     return high << 32 | low
   }
 
-  /// A float32 in [from, to): 24 random bits, scaled in double (`uniform_real` in ATen).
-  mutating func uniformFloat(_ from: Float, _ to: Float) -> Float {
-    let x = Double(random() & 0xFF_FFFF) / Double(1 << 24)
-    return Float(x * (Double(to) - Double(from)) + Double(from))
-  }
-
-  /// A float64 in [from, to): 53 random bits from two draws.
+  /// A float64 in [from, to): 53 random bits from two draws (the fill kernels' formula).
   mutating func uniformDouble(_ from: Double, _ to: Double) -> Double {
-    let x = Double(random64() & ((1 << 53) - 1)) / Double(UInt64(1) << 53)
-    return x * (to - from) + from
+    var value = 0.0
+    ctk_uniform_fill_f64(&engine.raw, &value, 1, from, to)
+    return value
   }
 
   /// Box-Muller in double with the second value cached, as `at::normal_distribution<double>`.

@@ -10,7 +10,7 @@ struct MT19937 {
 
   /// Restores a state saved with `state` and `position`.
   init(state: [UInt32], left: Int, next: Int) {
-    withUnsafeMutableBytes(of: &raw.state) { $0.copyBytes(from: state.withUnsafeBytes { Array($0) }) }
+    state.withUnsafeBytes { words in withUnsafeMutableBytes(of: &raw.state) { $0.copyMemory(from: words) } }
     raw.index = Int32(left == 1 ? Self.n : next)
     raw.fresh = left == 1 && next == 0 ? 1 : 0
   }

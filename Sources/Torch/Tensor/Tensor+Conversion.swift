@@ -15,6 +15,10 @@ extension Tensor {
     return result
   }
 
+  /// `self` when already contiguous, else a fresh contiguous copy with no history: what kernels
+  /// read (unlike `contiguous()`, nothing is recorded).
+  func rawContiguous() -> Tensor { isContiguous ? self : rawCopy() }
+
   /// A copy that autograd differentiates (`clone()`, node `CloneBackward0`).
   public func clone() -> Tensor {
     rawCopy().recording("CloneBackward0", [self]) { [$0] }

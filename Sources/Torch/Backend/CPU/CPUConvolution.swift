@@ -29,7 +29,7 @@ struct CPUConvolution {
     let pk = kept?.pointer(Float.self)
     let pb = bias.map { $0.rawContiguous().pointer(Float.self) }
     let k = rowsPerGroup, sampleColumns = geometry.inChannels * taps * positions
-    forEachSample { sample, scratch in
+    forEachSample(needsColumns: pk == nil) { sample, scratch in
       let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
       im2col(px + sample * geometry.inChannels * plane, into: columns)
       let output = po + sample * geometry.outChannels * positions
@@ -102,10 +102,11 @@ struct CPUConvolution {
 
   /// Runs `body(sample, columns)` for every sample, spread over the pool, each task with its
   /// own column buffer [C_in·kh·kw, oh·ow].
-  private func forEachSample(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+  /// (`needsColumns: false`: the body brings its own, and the buffer is a token.)
+  private func forEachSample(needsColumns: Bool = true, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
     let rows = geometry.inChannels * taps
     ThreadPool.parallelChunks(batch, minimumChunk: 1) { start, length in
-      let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * positions)
+      let columns = UnsafeMutablePointer<Float>.allocate(capacity: needsColumns ? rows * positions : 1)
       defer { columns.deallocate() }
       for sample in start..<(start + length) { body(sample, columns) }
     }

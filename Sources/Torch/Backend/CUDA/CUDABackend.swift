@@ -188,7 +188,7 @@ final class CUDABackend: Backend, @unchecked Sendable {
   // MARK: - Host transfer (the op families are in CUDABackend+<Family>.swift)
 
   func readBytes(_ x: Tensor) -> [UInt8] {
-    let dense = x.isContiguous ? x : x.rawCopy()
+    let dense = x.rawContiguous()
     var bytes = [UInt8](repeating: 0, count: dense.numel() * dense.dtype.itemSize)
     orFail {
       try bytes.withUnsafeMutableBytes { buffer in

@@ -17,6 +17,7 @@ let package = Package(
     .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
     .executable(name: "basics-saveload", targets: ["BasicsSaveLoad"]),
     .executable(name: "lenet", targets: ["LeNet"]),
+    .executable(name: "checkpoint", targets: ["Checkpoint"]),
   ],
   targets: [
     // MARK: - Public API
@@ -44,6 +45,9 @@ let package = Package(
     .executableTarget(name: "BasicsSaveLoad", dependencies: ["Torch"], path: "Examples/Basics/SaveLoad"),
     /// The 60-minute blitz's "Neural Networks" page (LeNet).
     .executableTarget(name: "LeNet", dependencies: ["Torch", "BasicsSupport"], path: "Examples/LeNet"),
+
+    /// Shows and converts checkpoints between PyTorch's format and safetensors.
+    .executableTarget(name: "Checkpoint", dependencies: ["Torch"], path: "Examples/Checkpoint"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

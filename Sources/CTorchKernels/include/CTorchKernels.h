@@ -6,6 +6,7 @@
 #ifndef CTORCH_KERNELS_H
 #define CTORCH_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -118,6 +119,9 @@ void ctk_uniform_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double from, d
 /// 1 where a 53-bit uniform double is below p, else 0.
 void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p);
 void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p);
+
+/// The CRC-32 of zip and gzip over `count` bytes, continuing from `crc` (0 to start).
+uint32_t ctk_crc32(uint32_t crc, const void *data, size_t count);
 
 /// A tensor's geometry as CUDA kernels receive it (by value, up to 8 dims). The CUDA C
 /// sources in Backend/CUDA declare the same struct, so both sides agree on its layout.

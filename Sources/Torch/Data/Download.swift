@@ -225,105 +225,11 @@ struct HTTPResponse {
   }
 }
 
-/// Writes files atomically: into a temporary file beside the target, then a rename, so
-/// readers never see a partial file and a failure leaves the old file untouched.
-enum AtomicFile {
-  /// How many finished files were flushed to disk before being moved into place (what the
-  /// tests observe: a crash-free test cannot otherwise tell a flushed file from one in cache).
-  static let flushes = Atomic<Int>(0)
-
-  /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
-  /// `path`: readers see the old file or the new one, whole, even across a crash.
-  static func write(_ bytes: [UInt8], to path: String) throws(TorchError) {
-    let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty {
-      do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-        throw .io(path: directory, reason: "could not create directory: \(error.localizedDescription)")
-      }
-    }
-    removeStaleTemporaries(of: path)
-    let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else { throw .io(path: path, reason: "could not create \(temporary): \(String(cString: strerror(errno)))") }
-    guard bytes.withUnsafeBytes({ writeAll(fd, $0) }) else {
-      let reason = String(cString: strerror(errno))
-      close(fd)
-      unlink(temporary)
-      throw .io(path: path, reason: "write failed: \(reason)")
-    }
-    let synced = flush(fd)
-    close(fd)
-    guard synced, rename(temporary, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(temporary)
-      throw .io(path: path, reason: "could not move the finished file into place: \(reason)")
-    }
-  }
-
-  /// Deletes temporary files of earlier saves to `path` whose process has died (killed
-  /// mid-save): `<name>.tmp-<pid>-<random>` beside it, where no process `pid` exists. Files of
-  /// live processes, which may be saving right now, are left alone.
-  static func removeStaleTemporaries(of path: String) {
-    let directory = (path as NSString).deletingLastPathComponent
-    let prefix = (path as NSString).lastPathComponent + ".tmp-"
-    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return }
-    for name in names where name.hasPrefix(prefix) {
-      let fields = name.dropFirst(prefix.count).split(separator: "-")
-      guard fields.count == 2, let pid = Int32(fields[0]), pid > 0, UInt32(fields[1]) != nil else { continue }
-      if kill(pid, 0) != 0 && errno == ESRCH {
-        unlink((directory as NSString).appendingPathComponent(name))
-      }
-    }
-  }
-
-  /// Writes all of `bytes` to `fd`, retrying short writes; false on an error (`errno` says which).
-  static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-    var written = 0
-    while written < bytes.count {
-      let n = posixWrite(fd, bytes.baseAddress! + written, bytes.count - written)
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { return false }
-      written += n
-    }
-    return true
-  }
-
-  /// fsync, counted.
-  private static func flush(_ fd: Int32) -> Bool {
-    guard fsync(fd) == 0 else { return false }
-    flushes.add(1, ordering: .relaxed)
-    return true
-  }
-
-  /// Reads a whole regular file (a link to a device or a pipe is refused: it could be endless).
-  static func read(_ path: String) throws(TorchError) -> [UInt8] {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw .io(path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
-    guard (info.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path, reason: "is not a regular file") }
-    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-    var filled = 0
-    while filled < bytes.count {
-      let n = bytes[filled...].withUnsafeMutableBytes { posixRead(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { throw .io(path: path, reason: n == 0 ? "the file shrank while being read" : String(cString: strerror(errno))) }
-      filled += n
-    }
-    return bytes
-  }
-}
-
 #if canImport(Glibc)
-  private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Glibc.write(fd, buffer, count) }
-  private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
   private func posixConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t) -> Int32 { Glibc.connect(fd, address, length) }
   /// A write to a closed connection fails with EPIPE instead of killing the process.
   private let noSignal = Int32(MSG_NOSIGNAL)
 #elseif canImport(Darwin)
-  private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { Darwin.write(fd, buffer, count) }
-  private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
   private func posixConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t) -> Int32 { Darwin.connect(fd, address, length) }
   /// Darwin has no MSG_NOSIGNAL (sockets there take SO_NOSIGPIPE instead).
   private let noSignal: Int32 = 0

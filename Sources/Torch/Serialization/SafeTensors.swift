@@ -58,6 +58,14 @@ enum SafeTensors {
   /// are all checked against the data, so a hostile or truncated file is an error. The header
   /// is bounded (`maxHeaderBytes`, `maxEntries`) so a hostile one costs little time or memory.
   static func decode(_ bytes: [UInt8], path: String, maxEntries: Int = maxEntries) throws(TorchError) -> (StateDict, [String: String]) {
+    try bytes.withUnsafeBytes { raw in
+      Result { () throws(TorchError) in try decode(MappedFile(copying: raw, path: path), maxEntries: maxEntries) }
+    }.get()
+  }
+
+  /// Decodes a mapped file: tensors whose data is aligned point into the mapping (no copy).
+  static func decode(_ file: MappedFile, maxEntries: Int = maxEntries) throws(TorchError) -> (StateDict, [String: String]) {
+    let bytes = file.bytes, path = file.path
     func fail(_ reason: String) -> TorchError { .corruptFile(path: path, reason: reason) }
     guard bytes.count >= 8 else { throw fail("file is \(bytes.count) bytes, too short for a safetensors header") }
     let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -68,10 +76,8 @@ enum SafeTensors {
       throw fail("header length \(headerLength) exceeds the format's limit of \(maxHeaderBytes) bytes")
     }
     let dataStart = 8 + Int(headerLength)
-    let parsed = bytes.withUnsafeBytes { raw in
-      Result { () throws(JSON.SyntaxError) in
-        try JSON.parse(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart]), maxDepth: 4, maxMembers: maxEntries + 1)
-      }
+    let parsed = Result { () throws(JSON.SyntaxError) in
+      try JSON.parse(UnsafeRawBufferPointer(rebasing: bytes[8..<dataStart]), maxDepth: 4, maxMembers: maxEntries + 1)
     }
     let header: JSON
     switch parsed {
@@ -130,34 +136,17 @@ enum SafeTensors {
     guard expected == dataLength else { throw fail("\(dataLength - expected) bytes of data follow the last tensor") }
     var result = StateDict()
     for entry in entries {
-      let tensor = Tensor(uninitialized: entry.shape, dtype: entry.dtype)
-      bytes.withUnsafeBytes { raw in
-        Backends.cpu.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin)..<(dataStart + entry.end)]), into: tensor)
+      let start = dataStart + entry.begin, count = entry.end - entry.begin
+      let source = file.base.map { $0 + start }
+      if let source, Int(bitPattern: source) % entry.dtype.itemSize == 0 {
+        let storage = Storage(hostPointer: source, byteCount: count, release: { [file] _, _ in withExtendedLifetime(file) {} })
+        result[entry.name] = Tensor(storage: storage, shape: entry.shape, strides: contiguousStrides(entry.shape), offset: 0, dtype: entry.dtype)
+      } else {
+        let tensor = Tensor(uninitialized: entry.shape, dtype: entry.dtype)
+        Backends.cpu.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), into: tensor)
+        result[entry.name] = tensor
       }
-      result[entry.name] = tensor
     }
     return (result, metadata)
-  }
-}
-
-extension torch {
-  /// Saves tensors by name in the safetensors format, atomically (`torch.save`; the file
-  /// loads in PyTorch with `safetensors.torch.load_file`).
-  public static func save(_ state: StateDict, to path: String, metadata: [String: String] = [:]) throws {
-    guard state["__metadata__"] == nil else {
-      throw TorchError.io(path: path, reason: "a tensor cannot be named __metadata__: the safetensors format reserves that key")
-    }
-    try AtomicFile.write(SafeTensors.encode(state, metadata: metadata), to: path)
-  }
-
-  /// Loads a safetensors file onto the CPU (`torch.load`). A file that is truncated or
-  /// malformed is a `TorchError` naming the file and the problem.
-  public static func load(from path: String) throws -> StateDict {
-    try SafeTensors.decode(AtomicFile.read(path), path: path).0
-  }
-
-  /// Loads a safetensors file with its string metadata.
-  public static func loadWithMetadata(from path: String) throws -> (StateDict, [String: String]) {
-    try SafeTensors.decode(AtomicFile.read(path), path: path)
   }
 }

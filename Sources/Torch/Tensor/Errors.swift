@@ -18,6 +18,9 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
   case io(path: String, reason: String)
   /// A file was read but its contents are malformed.
   case corruptFile(path: String, reason: String)
+  /// A well-formed file of a kind this package cannot read (a TorchScript archive, the
+  /// pre-1.6 PyTorch format, a dtype it lacks).
+  case unsupportedFile(path: String, reason: String)
   /// A checkpoint or state dict does not fit the model.
   case stateDict(String)
   /// A download failed or its checksum did not match.
@@ -31,6 +34,7 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
     switch self {
     case .io(let path, let reason): "\(path): \(reason)"
     case .corruptFile(let path, let reason): "\(path): \(reason)"
+    case .unsupportedFile(let path, let reason): "\(path): \(reason)"
     case .stateDict(let message): message
     case .download(let url, let reason): "download of \(url) failed: \(reason)"
     case .backend(let message): message

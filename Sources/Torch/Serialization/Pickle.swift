@@ -235,6 +235,9 @@ struct Unpickler {
 
   private func global(_ module: String, _ name: String, _ at: Int) throws(TorchError) -> PickleGlobal {
     guard let global = globals[module + "." + name] else {
+      if module.hasPrefix("torch.nn.modules") || module == "__main__" {
+        throw .unsupportedFile(path: path, reason: "the file holds a whole pickled object (\(module).\(name)), as torch.save(model) writes; only state dicts and containers of tensors can be loaded: in Python, save model.state_dict() instead")
+      }
       throw fail("unsupported global \(module).\(name): loading a checkpoint never runs code, and only the globals that tensor checkpoints need are allowed (\(globals.keys.sorted().joined(separator: ", ")))", at: at)
     }
     return global

@@ -53,7 +53,7 @@ enum PyTorchCheckpoint {
     let archive = try ZipArchive(file.bytes, path: path)
     let prefix = try folder(of: archive, path: path)
     let bigEndian = try byteOrderIsBig(archive, prefix: prefix, file: file)
-    guard let pickle = archive[prefix + "data.pkl"] else { throw .corruptFile(path: path, reason: "no data.pkl") }
+    let pickle = try archive.stored(prefix + "data.pkl", path: path)
     let storages = StorageTable(file: file, archive: archive, prefix: prefix, bigEndian: bigEndian, widening: widening)
     let unpickler = Unpickler(path: path, globals: globals(path: path), persistentLoad: storages.load)
     let item = try unpickler.load(UnsafeRawBufferPointer(rebasing: file.bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)]))
@@ -76,7 +76,8 @@ enum PyTorchCheckpoint {
   }
 
   private static func byteOrderIsBig(_ archive: ZipArchive, prefix: String, file: MappedFile) throws(TorchError) -> Bool {
-    guard let record = archive[prefix + "byteorder"] else { return false }
+    guard archive[prefix + "byteorder"] != nil else { return false }
+    let record = try archive.stored(prefix + "byteorder", path: file.path)
     let text = String(decoding: file.bytes[record.dataOffset..<(record.dataOffset + Swift.min(record.size, 16))], as: UTF8.self)
     switch text {
     case "little": return false
@@ -102,6 +103,7 @@ enum PyTorchCheckpoint {
         throw fail("_rebuild_parameter expects (tensor, requires_grad, hooks)")
       }
       if requiresGrad && data.dtype.isFloatingPoint { _ = data.requiresGrad_() }
+      data.isParameter = true
       return .tensor(data)
     }
     add("torch._utils._rebuild_parameter", rebuildParameter)
@@ -194,7 +196,7 @@ enum PyTorchCheckpoint {
         let advice = kind.widened.map { ": pass widening: true to load it as \($0)" } ?? ", and it cannot be converted exactly"
         throw .unsupportedFile(path: file.path, reason: "storage \(key) holds \(kind.pytorchType), which swift-torch does not have\(advice)")
       }
-      guard let record = archive[prefix + "data/" + key] else { throw fail("storage \(key) has no record data/\(key)") }
+      let record = try archive.stored(prefix + "data/" + key, path: file.path)
       let (bytes, overflow) = count.multipliedReportingOverflow(by: kind.itemSize)
       guard !overflow, bytes <= record.size else { throw fail("storage \(key) declares \(count) elements but its record holds \(record.size) bytes") }
       let storage = makeStorage(kind: kind, target: target, count: count, at: record.dataOffset)
@@ -263,8 +265,23 @@ enum PyTorchCheckpoint {
     }
   }
 
-  /// `_rebuild_tensor_v2((persistent id), offset, size, stride, requires_grad, OrderedDict())`.
+  /// `_rebuild_tensor_v2((persistent id), offset, size, stride, requires_grad, OrderedDict())`,
+  /// wrapped in `_rebuild_parameter(tensor, requires_grad, OrderedDict())` for a parameter.
   private static func writeTensor(_ tensor: Tensor, key: Int, into p: inout Pickler) {
+    if tensor.isParameter {
+      p.global("torch._utils", "_rebuild_parameter")
+      p.mark()
+    }
+    writeData(tensor, key: key, requiresGrad: tensor.requiresGrad && !tensor.isParameter, into: &p)
+    if tensor.isParameter {
+      p.value(.bool(tensor.requiresGrad)) { _, _ in }
+      p.value(.dict(SavedDict(isOrdered: true))) { _, _ in }
+      p.tupleFromMark()
+      p.reduce()
+    }
+  }
+
+  private static func writeData(_ tensor: Tensor, key: Int, requiresGrad: Bool, into p: inout Pickler) {
     let kind = storageKinds.first { $0.dtype == tensor.dtype }!
     p.global("torch._utils", "_rebuild_tensor_v2")
     p.mark()
@@ -279,7 +296,7 @@ enum PyTorchCheckpoint {
     p.int(tensor.storageOffset)
     p.tuple({ q in for d in tensor.dims { q.int(d) } }, count: tensor.dims.count)
     p.tuple({ q in for s in tensor.stride() { q.int(s) } }, count: tensor.dims.count)
-    p.value(.bool(tensor.requiresGrad)) { _, _ in }
+    p.value(.bool(requiresGrad)) { _, _ in }
     p.value(.dict(SavedDict(isOrdered: true))) { _, _ in }
     p.tupleFromMark()
     p.reduce()

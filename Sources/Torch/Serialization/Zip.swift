@@ -59,6 +59,8 @@ struct ZipArchive {
     let dataOffset: Int
     let size: Int
     let localHeaderOffset: Int
+    /// Compressed entries are listed (so an archive can be recognized) but their data is not readable here.
+    let isCompressed: Bool
   }
 
   let entries: [Entry]
@@ -68,6 +70,13 @@ struct ZipArchive {
   static let maxEntries = 1 << 22
 
   subscript(name: String) -> Entry? { byName[name].map { entries[$0] } }
+
+  /// The entry `name`, which must exist and be stored uncompressed, as PyTorch's records are.
+  func stored(_ name: String, path: String) throws(TorchError) -> Entry {
+    guard let entry = self[name] else { throw .corruptFile(path: path, reason: "the checkpoint has no record \(name)") }
+    guard !entry.isCompressed else { throw .corruptFile(path: path, reason: "\(name) is compressed; PyTorch checkpoints store records uncompressed") }
+    return entry
+  }
 
   init(_ bytes: UnsafeRawBufferPointer, path: String) throws(TorchError) {
     var cursor = ByteCursor(bytes, path: path)
@@ -171,9 +180,9 @@ struct ZipArchive {
       if localOffset == 0xFFFF_FFFF { localOffset = try field.integer(UInt64.self, "\(name)'s zip64 field") }
     }
     guard flags & 1 == 0 else { throw cursor.fail("\(name) is encrypted") }
-    guard method == 0 else { throw cursor.fail("\(name) is compressed (method \(method)); PyTorch checkpoints store entries uncompressed") }
-    guard compressed == size else { throw cursor.fail("\(name): stored entry with \(compressed) compressed and \(size) uncompressed bytes") }
-    guard localOffset < UInt64(directoryStart), size <= UInt64(directoryStart) else { throw cursor.fail("\(name) lies outside the file") }
+    guard method == 0 || method == 8 else { throw cursor.fail("\(name) uses compression method \(method)") }
+    guard method != 0 || compressed == size else { throw cursor.fail("\(name): stored entry with \(compressed) compressed and \(size) uncompressed bytes") }
+    guard localOffset < UInt64(directoryStart), compressed <= UInt64(directoryStart) else { throw cursor.fail("\(name) lies outside the file") }
     var local = ByteCursor(cursor.bytes, path: cursor.path, offset: Int(localOffset))
     guard try local.integer(UInt32.self, "\(name)'s local header") == Zip.localHeaderSignature else {
       throw cursor.fail("\(name)'s local header is missing at offset \(localOffset)")
@@ -186,8 +195,8 @@ struct ZipArchive {
     }
     try local.skip(localExtraLength, "\(name)'s local header")
     let dataOffset = local.offset
-    guard Int(size) <= directoryStart - dataOffset else { throw cursor.fail("\(name)'s \(size) bytes run into the zip directory") }
-    return Entry(name: name, dataOffset: dataOffset, size: Int(size), localHeaderOffset: Int(localOffset))
+    guard Int(compressed) <= directoryStart - dataOffset else { throw cursor.fail("\(name)'s \(compressed) bytes run into the zip directory") }
+    return Entry(name: name, dataOffset: dataOffset, size: Int(compressed), localHeaderOffset: Int(localOffset), isCompressed: method != 0)
   }
 }
 

@@ -3,27 +3,40 @@ public protocol TensorLiteral {
   /// The dtype PyTorch infers: int64 for integers, float32 for floats, bool for booleans.
   static var literalDType: DType { get }
   func appendValues(to values: inout [Double], shape: inout [Int], depth: Int)
+  /// The values as int64, exactly for integers (all 64 bits, which a Double cannot hold),
+  /// truncated toward zero for floats as PyTorch casts them.
+  func appendIntegers(to values: inout [Int64])
+}
+
+extension BinaryFloatingPoint {
+  /// Truncated toward zero; out of range or NaN gives Int64.min, as x86 conversion does in PyTorch.
+  var truncatedInt64: Int64 { self >= -0x1p63 && self < 0x1p63 ? Int64(self) : .min }
 }
 
 extension Int: TensorLiteral {
   public static var literalDType: DType { .int64 }
   public func appendValues(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(Double(self)) }
+  public func appendIntegers(to values: inout [Int64]) { values.append(Int64(self)) }
 }
 extension Int64: TensorLiteral {
   public static var literalDType: DType { .int64 }
   public func appendValues(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(Double(self)) }
+  public func appendIntegers(to values: inout [Int64]) { values.append(self) }
 }
 extension Double: TensorLiteral {
   public static var literalDType: DType { .float32 }
   public func appendValues(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(self) }
+  public func appendIntegers(to values: inout [Int64]) { values.append(truncatedInt64) }
 }
 extension Float: TensorLiteral {
   public static var literalDType: DType { .float32 }
   public func appendValues(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(Double(self)) }
+  public func appendIntegers(to values: inout [Int64]) { values.append(truncatedInt64) }
 }
 extension Bool: TensorLiteral {
   public static var literalDType: DType { .bool }
   public func appendValues(to values: inout [Double], shape: inout [Int], depth: Int) { values.append(self ? 1 : 0) }
+  public func appendIntegers(to values: inout [Int64]) { values.append(self ? 1 : 0) }
 }
 
 extension Array: TensorLiteral where Element: TensorLiteral {
@@ -36,6 +49,9 @@ extension Array: TensorLiteral where Element: TensorLiteral {
         "expected sequence of length \(shape[depth]) at dim \(depth) (got \(count))", kind: "ValueError")
     }
     for element in self { element.appendValues(to: &values, shape: &shape, depth: depth + 1) }
+  }
+  public func appendIntegers(to values: inout [Int64]) {
+    for element in self { element.appendIntegers(to: &values) }
   }
 }
 
@@ -78,7 +94,10 @@ extension torch {
     switch type {
     case .float32: fillValues(result, values.map { Float($0) })
     case .float64: fillValues(result, values)
-    case .int64: fillValues(result, values.map { Int64($0) })
+    case .int64:
+      var integers: [Int64] = []
+      data.appendIntegers(to: &integers)
+      fillValues(result, integers)
     case .uint8: fillValues(result, values.map { UInt8($0) })
     case .bool: fillValues(result, values.map { $0 != 0 })
     }

@@ -11,8 +11,13 @@
 @_spi(Fuzzing) public enum FuzzTargets {
   /// The readers, by name.
   public static let all: [(name: String, run: @Sendable (UnsafeRawBufferPointer) -> Bool)] = [
-    ("safetensors", safetensors), ("idx", idx), ("gzip", gzip), ("http", http),
+    ("safetensors", safetensors), ("pytorch", pytorch), ("idx", idx), ("gzip", gzip), ("http", http),
   ]
+
+  /// A PyTorch checkpoint's bytes: zip directory, pickle and storages, loaded with widening.
+  public static func pytorch(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    (try? PyTorchCheckpoint.load(MappedFile(copying: bytes, path: "fuzz.pt"), widening: true)) != nil
+  }
 
   /// A safetensors file's bytes, decoded and validated.
   public static func safetensors(_ bytes: UnsafeRawBufferPointer) -> Bool {

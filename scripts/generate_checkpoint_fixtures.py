@@ -13,7 +13,7 @@ share a storage. The round trip converts every fixture with the Swift `checkpoin
 zip64 fields forced), loads the result with weights_only=True (and mmap=True) and compares
 values, dtypes, strides, storage sharing and structure with the original.
 """
-import io, json, math, os, pickle, struct, subprocess, sys, tempfile, zipfile
+import hashlib, io, json, math, os, subprocess, sys, tempfile, zipfile
 import torch
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -158,8 +158,10 @@ def generate():
                                                       "i64": torch.tensor([-2, 2**40]), "i16": torch.tensor([-300, 5], dtype=torch.int16)})
     loadable["bigendian.pt"] = torch.load(os.path.join(folder, "bigendian.pt"), weights_only=True)
     expected = {name: describe(torch.load(os.path.join(folder, name), weights_only=True)) for name in sorted(loadable)}
+    with open(os.path.abspath(__file__), "rb") as f:
+        md5 = hashlib.md5(f.read()).hexdigest()
     with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=1, sort_keys=True)
+        json.dump({"generatorMD5": md5, "files": expected}, f, indent=1, sort_keys=True)
         f.write("\n")
 
     # Files swift-torch must refuse, each with its own reason.
@@ -208,7 +210,7 @@ def same(a, b, path, storages):
 def roundtrip(tool):
     checked = 0
     with tempfile.TemporaryDirectory() as scratch:
-        for name in sorted(json.load(open(os.path.join(folder, "expected.json")))):
+        for name in sorted(json.load(open(os.path.join(folder, "expected.json")))["files"]):
             original = torch.load(os.path.join(folder, name), weights_only=True)
             for variant, extra in [("plain", []), ("zip64", ["--zip64-threshold", "0"])]:
                 out = os.path.join(scratch, f"{variant}-{name.split('.')[0]}.pth")

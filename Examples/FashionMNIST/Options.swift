@@ -13,6 +13,7 @@ struct Options {
   var download = false
   var savePath: String?
   var resumePath: String?
+  var loadPath: String?
   var seed: UInt64 = 0
 
   static let usage = """
@@ -27,8 +28,13 @@ struct Options {
       --device NAME         auto (default), cpu or cuda
       --data DIR            folder with the four FashionMNIST IDX files (gzipped or not)
       --download            fetch the files into DIR/FashionMNIST/raw (default DIR: data)
-      --save PATH           write model and optimizer state (safetensors) after each epoch
-      --resume PATH         continue from a file written by --save
+      --save PATH           after each epoch, write a training checkpoint: PyTorch's format
+                            ({'epoch', 'model_state_dict', 'optimizer_state_dict', 'rng_state'},
+                            loads in PyTorch) or safetensors for a .safetensors PATH
+      --resume PATH         continue from a file written by --save (either format)
+      --load PATH           start from the model weights in PATH: a state dict (.pth or
+                            .safetensors, e.g. PyTorch's) or a --save checkpoint; with
+                            --epochs 0, only evaluate them
       --seed N              seed for initialization and shuffling (default 0)
       --help                show this text
     """
@@ -58,6 +64,7 @@ struct Options {
       case "--download": options.download = true
       case "--save": options.savePath = try value("--save")
       case "--resume": options.resumePath = try value("--resume")
+      case "--load": options.loadPath = try value("--load")
       case "--seed": options.seed = try number("--seed", UInt64.self)
       case "--help", "-h":
         print(usage)

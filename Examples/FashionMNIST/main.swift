@@ -134,14 +134,15 @@ func run() throws {
   let optimizer: optim.Optimizer = options.optimizer == "sgd"
     ? optim.SGD(model.parameters(), lr: lr) : optim.Adam(model.parameters(), lr: lr)
 
+  if let path = options.loadPath {
+    let saved: SavedValue = try torch.load(from: path)
+    try model.loadStateDict(saved["model_state_dict"] ?? saved)
+    print("Loaded model weights from \(path)")
+  }
   var firstEpoch = 0
-  if let resume = options.resumePath {
-    let (state, metadata) = try torch.loadWithMetadata(from: resume)
-    try model.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("model.") }.map { (String($0.key.dropFirst(6)), $0.value) }))
-    try optimizer.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("optimizer.") }.map { (String($0.key.dropFirst(10)), $0.value) }))
-    if let rngState = state["rng_state"] { torch.setRngState(rngState) }
-    firstEpoch = Int(metadata["epochs_done"] ?? "0") ?? 0
-    print("Resumed from \(resume) after \(firstEpoch) epochs")
+  if let path = options.resumePath {
+    firstEpoch = try resume(from: path, model, optimizer)
+    print("Resumed from \(path) after \(firstEpoch) epochs")
   }
 
   let testLoader = DataLoader(testData, batchSize: options.batchSize)
@@ -158,17 +159,44 @@ func run() throws {
     trainSeconds += seconds
     result = testLoop(testLoader, model, lossFn, device: device)
     print(String(format: "epoch %ld: %.2f s training, %.0f images/s\n", epoch + 1, seconds, Double(trainingData.count) / seconds))
-    if let path = options.savePath {
-      var state = StateDict()
-      for (key, value) in model.stateDict() { state["model." + key] = value }
-      for (key, value) in optimizer.stateDict() { state["optimizer." + key] = value }
-      state["rng_state"] = torch.getRngState()
-      try torch.save(state, to: path, metadata: ["epochs_done": String(epoch + 1)])
-    }
+    if let path = options.savePath { try saveCheckpoint(to: path, epochsDone: epoch + 1, model, optimizer) }
   }
+  if options.epochs == 0 { result = testLoop(testLoader, model, lossFn, device: device) }
   print("Done!")
   print(String(format: "result model=%@ test_accuracy=%.4f test_loss=%.4f train_seconds=%.2f epochs=%ld peak_rss_mb=%.0f",
                options.model, result.accuracy, result.loss, trainSeconds, options.epochs, peakResidentMegabytes()))
+}
+
+/// Writes what resuming needs: in PyTorch's format the tutorial's checkpoint dict (which PyTorch
+/// loads: `checkpoint["model_state_dict"]`), in safetensors flat `model.`/`optimizer.` keys with
+/// the epoch count as metadata. Both carry the generator's state, so a resumed run draws on.
+func saveCheckpoint(to path: String, epochsDone: Int, _ model: any Module, _ optimizer: optim.Optimizer) throws {
+  if path.hasSuffix(".safetensors") {
+    var state = StateDict()
+    for (key, value) in model.stateDict() as StateDict { state["model." + key] = value }
+    for (key, value) in optimizer.stateDict() as StateDict { state["optimizer." + key] = value }
+    state["rng_state"] = torch.getRngState()
+    try torch.save(state, to: path, metadata: ["epochs_done": String(epochsDone)])
+  } else {
+    try torch.save(["epoch": .int(epochsDone), "model_state_dict": model.stateDict(), "optimizer_state_dict": optimizer.stateDict(),
+                    "rng_state": .tensor(torch.getRngState())], to: path)
+  }
+}
+
+/// Restores a checkpoint written by `saveCheckpoint` in either format; returns the epochs done.
+func resume(from path: String, _ model: any Module, _ optimizer: optim.Optimizer) throws -> Int {
+  let saved: SavedValue = try torch.load(from: path)
+  if let modelState = saved["model_state_dict"], let optimizerState = saved["optimizer_state_dict"] {
+    try model.loadStateDict(modelState)
+    try optimizer.loadStateDict(optimizerState)
+    if let rngState = saved["rng_state"]?.tensor { torch.setRngState(rngState) }
+    return saved["epoch"]?.int ?? 0
+  }
+  let (state, metadata) = try torch.loadWithMetadata(from: path)
+  try model.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("model.") }.map { (String($0.key.dropFirst(6)), $0.value) }))
+  try optimizer.loadStateDict(StateDict(state.filter { $0.key.hasPrefix("optimizer.") }.map { (String($0.key.dropFirst(10)), $0.value) }))
+  if let rngState = state["rng_state"] { torch.setRngState(rngState) }
+  return Int(metadata["epochs_done"] ?? "0") ?? 0
 }
 
 /// The process's peak resident memory (`ru_maxrss`, kilobytes on Linux, bytes on macOS).

@@ -133,6 +133,8 @@ let usage = """
     (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
     --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
                          PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
+    --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
+                         safetensors) beside the disk's write/read speed and PyTorch's torch.save/load
     --contend            training steps/s with one core kept busy by another process, with the
                          default thread count and with one thread (and the same on a quiet machine)
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
@@ -173,6 +175,7 @@ if let mode = arguments.first {
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)
+  case "--checkpoint": checkpointBenchmark(megabytes: positiveValue(arguments, mode)); exit(0)
   default: usageError("unknown mode \(mode)")
   }
 }

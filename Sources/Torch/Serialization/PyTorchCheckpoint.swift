@@ -128,6 +128,11 @@ enum PyTorchCheckpoint {
     guard sizes.count == sizeItems.count, strides.count == sizes.count, strideItems.count == sizes.count, sizes.count <= 64, offset >= 0 else {
       throw fail("a tensor with size \(sizeItems.count) and stride \(strideItems.count) entries, offset \(offset)")
     }
+    let (_, numelOverflows) = sizes.reduce((1, false)) { acc, d in
+      let (product, o) = acc.0.multipliedReportingOverflow(by: d)
+      return (product, acc.1 || o)
+    }
+    guard !numelOverflows else { throw fail("a tensor of size \(sizes) has too many elements to address") }
     if !sizes.contains(0) {
       var last = offset
       for (size, stride) in zip(sizes, strides) {

@@ -136,7 +136,7 @@ struct ZipArchive {
     _ = try cursor.integer(UInt32.self, "the zip64 locator")
     let recordOffset = try cursor.integer(UInt64.self, "the zip64 locator")
     guard try cursor.integer(UInt32.self, "the zip64 locator") <= 1 else { throw cursor.fail("a multi-disk zip archive is not supported") }
-    guard recordOffset <= UInt64(endRecord - 20 - 56) else { throw cursor.fail("the zip64 end record lies outside the file") }
+    guard endRecord >= 20 + 56, recordOffset <= UInt64(endRecord - 20 - 56) else { throw cursor.fail("the zip64 end record lies outside the file") }
     cursor.offset = Int(recordOffset)
     guard try cursor.integer(UInt32.self, "the zip64 end record") == Zip.zip64EndSignature else { throw cursor.fail("no zip64 end record where the locator points") }
     try cursor.skip(8 + 2 + 2 + 4 + 4, "the zip64 end record")

@@ -20,7 +20,8 @@ root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 folder = os.path.join(root, "Tests", "TorchTests", "Fixtures", "checkpoints")
 fuzz = os.path.join(root, "Tests", "TorchTests", "Fixtures", "fuzz", "pytorch")
 WIDENED = {torch.float16: torch.float32, torch.bfloat16: torch.float32, torch.int8: torch.int64,
-           torch.int16: torch.int64, torch.int32: torch.int64}
+           torch.int16: torch.int64, torch.int32: torch.int64, torch.uint16: torch.int64, torch.uint32: torch.int64,
+           torch.float8_e4m3fn: torch.float32, torch.float8_e5m2: torch.float32}
 
 
 def small_model():
@@ -39,6 +40,10 @@ def every_dtype():
         "int32": torch.tensor([-2147483648, 12345, 2147483647], dtype=torch.int32),
         "int64": torch.tensor([-9223372036854775808, 0, 9223372036854775807], dtype=torch.int64),
         "uint8": torch.tensor([0, 128, 255], dtype=torch.uint8),
+        "uint16": torch.tensor([0, 40000, 65535], dtype=torch.uint16),
+        "uint32": torch.tensor([0, 4294967295], dtype=torch.uint32),
+        "float8_e4m3fn": torch.tensor([0.0, -448.0, 0.001953125, 1.125, float("nan")]).to(torch.float8_e4m3fn),
+        "float8_e5m2": torch.tensor([57344.0, -1.5, 1.52587890625e-05, float("inf")]).to(torch.float8_e5m2),
         "bool": torch.tensor([True, False, True]),
         "scalar": torch.tensor(2.5),
         "empty": torch.zeros(0, 3),

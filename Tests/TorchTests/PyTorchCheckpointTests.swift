@@ -32,7 +32,8 @@ final class PyTorchCheckpointTests: XCTestCase {
   }
 
   func assertMatches(_ value: SavedValue, _ description: JSON, widened: Bool, _ name: String) throws {
-    let widenedTypes = ["torch.float16": "torch.float32", "torch.bfloat16": "torch.float32", "torch.int8": "torch.int64", "torch.int16": "torch.int64", "torch.int32": "torch.int64"]
+    let widenedTypes = ["torch.float16": "torch.float32", "torch.bfloat16": "torch.float32", "torch.int8": "torch.int64", "torch.int16": "torch.int64", "torch.int32": "torch.int64",
+                        "torch.uint16": "torch.int64", "torch.uint32": "torch.int64", "torch.float8_e4m3fn": "torch.float32", "torch.float8_e5m2": "torch.float32"]
     if let repr = description["repr"]?.string { XCTAssertEqual(value.description, repr, "\(name): print(torch.load(...))") }
     let tensors = try XCTUnwrap(description["tensors"]?.members)
     for (path, entry) in tensors {
@@ -119,8 +120,8 @@ final class PyTorchCheckpointTests: XCTestCase {
   }
 
   /// The halves' conversion is exact for every one of the 65,536 bit patterns (checked against
-  /// Swift's own Float16 where the platform has it).
-  func testHalfConversionIsExactForEveryBitPattern() throws {
+  /// Swift's own Float16 where the platform has it); float8 e4m3fn's 256 against its definition.
+  func testHalfAndFloat8ConversionsAreExactForEveryBitPattern() throws {
     #if !(os(macOS) && arch(x86_64))
       for bits in 0...UInt16.max {
         let reference = Float(Float16(bitPattern: bits))
@@ -132,6 +133,13 @@ final class PyTorchCheckpointTests: XCTestCase {
         }
       }
     #endif
+    for bits in 0...UInt8.max {
+      let (sign, exponent, mantissa) = (bits >> 7, Int(bits >> 3) & 15, Double(bits & 7))
+      let magnitude = exponent == 15 && mantissa == 7 ? Double.nan : exponent == 0 ? mantissa / 8 * pow(2, -6) : (1 + mantissa / 8) * pow(2, Double(exponent - 7))
+      let expected = sign == 1 ? -magnitude : magnitude
+      let converted = Double(StorageConversion.e4m3ToFloat(bits))
+      XCTAssertTrue(converted == expected || (converted.isNaN && expected.isNaN), "\(bits): \(converted) vs \(expected)")
+    }
   }
 
   /// Files that are not tensor checkpoints: each refused with what it is, nothing run.

@@ -6,10 +6,12 @@ import Foundation
 /// A tensor in the pickle is a call to `torch._utils._rebuild_tensor_v2` on a persistent
 /// reference to its storage, so views of one storage share it.
 enum PyTorchCheckpoint {
-  /// How a storage class stores its elements, and the dtype it loads as here.
+  /// How PyTorch stores a dtype's elements, and the dtype they load as here. Older dtypes are
+  /// pickled through a storage class (`torch.FloatStorage`); newer ones through
+  /// `torch.storage.UntypedStorage` and the dtype itself (`_rebuild_tensor_v3`).
   struct StorageKind {
-    let className: String
     let pytorchType: String
+    let className: String?
     let itemSize: Int
     /// The dtype these elements are, when swift-torch has it.
     let dtype: DType?
@@ -18,18 +20,26 @@ enum PyTorchCheckpoint {
   }
 
   static let storageKinds: [StorageKind] = [
-    StorageKind(className: "FloatStorage", pytorchType: "torch.float32", itemSize: 4, dtype: .float32, widened: nil),
-    StorageKind(className: "DoubleStorage", pytorchType: "torch.float64", itemSize: 8, dtype: .float64, widened: nil),
-    StorageKind(className: "LongStorage", pytorchType: "torch.int64", itemSize: 8, dtype: .int64, widened: nil),
-    StorageKind(className: "ByteStorage", pytorchType: "torch.uint8", itemSize: 1, dtype: .uint8, widened: nil),
-    StorageKind(className: "BoolStorage", pytorchType: "torch.bool", itemSize: 1, dtype: .bool, widened: nil),
-    StorageKind(className: "HalfStorage", pytorchType: "torch.float16", itemSize: 2, dtype: nil, widened: .float32),
-    StorageKind(className: "BFloat16Storage", pytorchType: "torch.bfloat16", itemSize: 2, dtype: nil, widened: .float32),
-    StorageKind(className: "CharStorage", pytorchType: "torch.int8", itemSize: 1, dtype: nil, widened: .int64),
-    StorageKind(className: "ShortStorage", pytorchType: "torch.int16", itemSize: 2, dtype: nil, widened: .int64),
-    StorageKind(className: "IntStorage", pytorchType: "torch.int32", itemSize: 4, dtype: nil, widened: .int64),
-    StorageKind(className: "ComplexFloatStorage", pytorchType: "torch.complex64", itemSize: 8, dtype: nil, widened: nil),
-    StorageKind(className: "ComplexDoubleStorage", pytorchType: "torch.complex128", itemSize: 16, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.float32", className: "FloatStorage", itemSize: 4, dtype: .float32, widened: nil),
+    StorageKind(pytorchType: "torch.float64", className: "DoubleStorage", itemSize: 8, dtype: .float64, widened: nil),
+    StorageKind(pytorchType: "torch.int64", className: "LongStorage", itemSize: 8, dtype: .int64, widened: nil),
+    StorageKind(pytorchType: "torch.uint8", className: "ByteStorage", itemSize: 1, dtype: .uint8, widened: nil),
+    StorageKind(pytorchType: "torch.bool", className: "BoolStorage", itemSize: 1, dtype: .bool, widened: nil),
+    StorageKind(pytorchType: "torch.float16", className: "HalfStorage", itemSize: 2, dtype: nil, widened: .float32),
+    StorageKind(pytorchType: "torch.bfloat16", className: "BFloat16Storage", itemSize: 2, dtype: nil, widened: .float32),
+    StorageKind(pytorchType: "torch.int8", className: "CharStorage", itemSize: 1, dtype: nil, widened: .int64),
+    StorageKind(pytorchType: "torch.int16", className: "ShortStorage", itemSize: 2, dtype: nil, widened: .int64),
+    StorageKind(pytorchType: "torch.int32", className: "IntStorage", itemSize: 4, dtype: nil, widened: .int64),
+    StorageKind(pytorchType: "torch.uint16", className: nil, itemSize: 2, dtype: nil, widened: .int64),
+    StorageKind(pytorchType: "torch.uint32", className: nil, itemSize: 4, dtype: nil, widened: .int64),
+    StorageKind(pytorchType: "torch.float8_e5m2", className: nil, itemSize: 1, dtype: nil, widened: .float32),
+    StorageKind(pytorchType: "torch.float8_e4m3fn", className: nil, itemSize: 1, dtype: nil, widened: .float32),
+    StorageKind(pytorchType: "torch.uint64", className: nil, itemSize: 8, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.complex32", className: nil, itemSize: 4, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.complex64", className: "ComplexFloatStorage", itemSize: 8, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.complex128", className: "ComplexDoubleStorage", itemSize: 16, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.float8_e4m3fnuz", className: nil, itemSize: 1, dtype: nil, widened: nil),
+    StorageKind(pytorchType: "torch.float8_e5m2fnuz", className: nil, itemSize: 1, dtype: nil, widened: nil),
   ]
 
   /// The first bytes of every zip archive (a local header) and of an empty one (the end record).
@@ -55,7 +65,7 @@ enum PyTorchCheckpoint {
     let bigEndian = try byteOrderIsBig(archive, prefix: prefix, file: file)
     let pickle = try archive.stored(prefix + "data.pkl", path: path)
     let storages = StorageTable(file: file, archive: archive, prefix: prefix, bigEndian: bigEndian, widening: widening)
-    let unpickler = Unpickler(path: path, globals: globals(path: path), persistentLoad: storages.load)
+    let unpickler = Unpickler(path: path, globals: globals(path: path, storages: storages), persistentLoad: storages.load)
     let item = try unpickler.load(UnsafeRawBufferPointer(rebasing: file.bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)]))
     var builder = SavedValueBuilder(path: path, budget: 16 * pickle.size + 1024)
     return try builder.build(item)
@@ -87,7 +97,7 @@ enum PyTorchCheckpoint {
   }
 
   /// The globals a tensor checkpoint may name, and what each builds: nothing else is importable.
-  static func globals(path: String) -> [String: PickleGlobal] {
+  static func globals(path: String, storages: StorageTable? = nil) -> [String: PickleGlobal] {
     func fail(_ reason: String) -> TorchError { .corruptFile(path: path, reason: "data.pkl: \(reason)") }
     var table: [String: PickleGlobal] = [:]
     func add(_ name: String, _ call: (([PickleItem]) throws(TorchError) -> PickleItem)?) { table[name] = PickleGlobal(name: name, call: call) }
@@ -97,7 +107,18 @@ enum PyTorchCheckpoint {
       dict.isOrdered = true
       return .dict(dict)
     }
-    add("torch._utils._rebuild_tensor_v2") { (args) throws(TorchError) in try .tensor(rebuildTensor(args, fail: fail)) }
+    add("torch._utils._rebuild_tensor_v2") { (args) throws(TorchError) in
+      guard args.count == 6 || args.count == 7, case .external(let object) = args[0], let storage = object as? LoadedStorage else {
+        throw fail("_rebuild_tensor_v2 expects (storage, offset, size, stride, requires_grad, hooks)")
+      }
+      return try .tensor(rebuildTensor(storage, args, fail: fail))
+    }
+    add("torch._utils._rebuild_tensor_v3") { (args) throws(TorchError) in
+      guard args.count == 7 || args.count == 8, case .external(let object) = args[0], let record = object as? UntypedRecord,
+        case .global(let dtype) = args[6], let kind = storageKinds.first(where: { $0.pytorchType == dtype.name }), let storages
+      else { throw fail("_rebuild_tensor_v3 expects (untyped storage, offset, size, stride, requires_grad, hooks, dtype)") }
+      return try .tensor(rebuildTensor(storages.typed(record, as: kind), args, fail: fail))
+    }
     let rebuildParameter: ([PickleItem]) throws(TorchError) -> PickleItem = { (args) throws(TorchError) in
       guard args.count >= 2, case .tensor(let data) = args[0], case .bool(let requiresGrad) = args[1] else {
         throw fail("_rebuild_parameter expects (tensor, requires_grad, hooks)")
@@ -112,17 +133,20 @@ enum PyTorchCheckpoint {
       guard args.count == 1, case .tuple(let dims) = args[0] else { throw fail("torch.Size expects one tuple") }
       return .tuple(dims)
     }
-    for kind in storageKinds { add("torch." + kind.className, nil) }
+    for kind in storageKinds {
+      if let className = kind.className { add("torch." + className, nil) }
+      add(kind.pytorchType, nil)
+    }
+    add("torch.storage.UntypedStorage", nil)
     return table
   }
 
-  /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`:
+  /// `_rebuild_tensor_v2/v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, ...)`:
   /// a view of the storage, checked to lie inside it.
-  private static func rebuildTensor(_ args: [PickleItem], fail: (String) -> TorchError) throws(TorchError) -> Tensor {
-    guard args.count == 6 || args.count == 7, case .external(let object) = args[0], let storage = object as? LoadedStorage,
-      case .int(let offset) = args[1], case .tuple(let sizeItems) = args[2], case .tuple(let strideItems) = args[3],
+  private static func rebuildTensor(_ storage: LoadedStorage, _ args: [PickleItem], fail: (String) -> TorchError) throws(TorchError) -> Tensor {
+    guard case .int(let offset) = args[1], case .tuple(let sizeItems) = args[2], case .tuple(let strideItems) = args[3],
       case .bool(let requiresGrad) = args[4]
-    else { throw fail("_rebuild_tensor_v2 expects (storage, offset, size, stride, requires_grad, hooks)") }
+    else { throw fail("a tensor's offset, size, stride or requires_grad has the wrong type") }
     let sizes = sizeItems.compactMap { if case .int(let i) = $0, i >= 0 { i } else { nil } }
     let strides = strideItems.compactMap { if case .int(let i) = $0, i >= 0 { i } else { nil } }
     guard sizes.count == sizeItems.count, strides.count == sizes.count, strideItems.count == sizes.count, sizes.count <= 64, offset >= 0 else {
@@ -166,6 +190,16 @@ enum PyTorchCheckpoint {
     }
   }
 
+  /// An untyped storage's record, typed when a tensor names its dtype (`_rebuild_tensor_v3`).
+  final class UntypedRecord {
+    let key: String
+    let byteCount: Int
+    init(key: String, byteCount: Int) {
+      self.key = key
+      self.byteCount = byteCount
+    }
+  }
+
   /// Resolves the pickle's persistent ids `('storage', torch.FloatStorage, '<key>', '<location>', numel)`
   /// to storages, loading each record once (later references share it).
   final class StorageTable {
@@ -190,12 +224,26 @@ enum PyTorchCheckpoint {
       guard case .tuple(let fields) = id, fields.count == 5, case .string("storage") = fields[0], case .global(let type) = fields[1],
         case .string(let key) = fields[2], case .string = fields[3], case .int(let count) = fields[4], count >= 0
       else { throw fail("data.pkl: a persistent id that is not ('storage', type, key, location, numel)") }
-      guard let kind = PyTorchCheckpoint.storageKinds.first(where: { "torch." + $0.className == type.name }) else {
+      if type.name == "torch.storage.UntypedStorage" {
+        let record = try archive.stored(prefix + "data/" + key, path: file.path)
+        guard count <= record.size else { throw fail("storage \(key) declares \(count) bytes but its record holds \(record.size)") }
+        return .external(UntypedRecord(key: key, byteCount: count))
+      }
+      guard let kind = PyTorchCheckpoint.storageKinds.first(where: { $0.className.map { "torch." + $0 } == type.name }) else {
         throw fail("data.pkl: \(type.name) is not a storage type")
       }
+      return .external(try typed(key: key, kind: kind, count: count))
+    }
+
+    /// An untyped record as elements of `kind` (its bytes, whole elements of them).
+    func typed(_ record: UntypedRecord, as kind: StorageKind) throws(TorchError) -> LoadedStorage {
+      try typed(key: record.key, kind: kind, count: record.byteCount / kind.itemSize)
+    }
+
+    private func typed(key: String, kind: StorageKind, count: Int) throws(TorchError) -> LoadedStorage {
       if let existing = loaded[key] {
-        guard existing.kind == kind.className, existing.count == count else { throw fail("storage \(key) is referenced as two different storages") }
-        return .external(existing)
+        guard existing.kind == kind.pytorchType, existing.count == count else { throw fail("storage \(key) is referenced as two different storages") }
+        return existing
       }
       guard let target = kind.dtype ?? (widening ? kind.widened : nil) else {
         let advice = kind.widened.map { ": pass widening: true to load it as \($0)" } ?? ", and it cannot be converted exactly"
@@ -205,9 +253,9 @@ enum PyTorchCheckpoint {
       let (bytes, overflow) = count.multipliedReportingOverflow(by: kind.itemSize)
       guard !overflow, bytes <= record.size else { throw fail("storage \(key) declares \(count) elements but its record holds \(record.size) bytes") }
       let storage = makeStorage(kind: kind, target: target, count: count, at: record.dataOffset)
-      let result = LoadedStorage(storage: storage, dtype: target, count: count, kind: kind.className)
+      let result = LoadedStorage(storage: storage, dtype: target, count: count, kind: kind.pytorchType)
       loaded[key] = result
-      return .external(result)
+      return result
     }
 
     /// The record's bytes in place when they can be used as they are (native order, aligned,
@@ -218,7 +266,7 @@ enum PyTorchCheckpoint {
         return Storage(hostPointer: source, byteCount: count * kind.itemSize, release: { [file] _, _ in withExtendedLifetime(file) {} })
       }
       let storage = Storage(cpuBytes: count * target.itemSize)
-      StorageConversion.convert(UnsafeRawPointer(source), kind: kind.className, count: count, bigEndian: bigEndian, into: storage.data)
+      StorageConversion.convert(UnsafeRawPointer(source), from: kind.pytorchType, count: count, bigEndian: bigEndian, into: storage.data)
       return storage
     }
   }
@@ -287,12 +335,12 @@ enum PyTorchCheckpoint {
   }
 
   private static func writeData(_ tensor: Tensor, key: Int, requiresGrad: Bool, into p: inout Pickler) {
-    let kind = storageKinds.first { $0.dtype == tensor.dtype }!
+    let kind = storageKinds.first { $0.dtype == tensor.dtype && $0.className != nil }!
     p.global("torch._utils", "_rebuild_tensor_v2")
     p.mark()
     p.mark()
     p.string("storage")
-    p.global("torch", kind.className)
+    p.global("torch", kind.className!)
     p.string(String(key))
     p.string(tensor.device.description)
     p.int(tensor.storage.byteCount / kind.itemSize)

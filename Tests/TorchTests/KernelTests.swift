@@ -43,6 +43,33 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// CRC-32 on both paths (carry-less multiply folding, slicing by eight) against the bitwise
+  /// definition, for every length up to 300 at odd offsets and for longer random buffers, with
+  /// a running CRC carried in; and the standard check value of "123456789".
+  func testCRC32MatchesTheBitwiseDefinition() {
+    func reference(_ seed: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+      var crc = ~seed
+      for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+      }
+      return ~crc
+    }
+    var random = SplitMix64(seed: 32)
+    let buffer = (0..<5000).map { _ in UInt8(random.below(256)) }
+    for path in paths {
+      ctk_force_portable(path)
+      XCTAssertEqual(ctk_crc32(0, Array("123456789".utf8), 9), 0xCBF4_3926)
+      let lengths = Array(0...300) + (0..<200).map { _ in random.below(4900) }
+      for length in lengths {
+        let offset = random.below(64), seed = UInt32(truncatingIfNeeded: random.next())
+        let slice = buffer[offset..<(offset + length)]
+        let crc = slice.withUnsafeBytes { ctk_crc32(seed, $0.baseAddress, $0.count) }
+        XCTAssertEqual(crc, reference(seed, slice), "path \(path), length \(length), offset \(offset)")
+      }
+    }
+  }
+
   func testAddmmFusesBiasAndScales() {
     for path in paths {
       ctk_force_portable(path)

@@ -302,14 +302,11 @@ enum PyTorchCheckpoint {
       try zip.add(folder + "byteorder", Array("little".utf8))
       for (key, entry) in storages.enumerated() {
         let count = entry.storage.byteCount / entry.dtype.itemSize * entry.dtype.itemSize
-        try zip.add(folder + "data/\(key)", size: count) { (sink) throws(TorchError) in
-          if entry.storage.device == .cpu {
-            try sink(UnsafeRawBufferPointer(start: entry.storage.data, count: count))
-          } else {
-            let whole = Tensor(storage: entry.storage, shape: [count / entry.dtype.itemSize], strides: [1], offset: 0, dtype: entry.dtype)
-            let bytes = Backends.backend(for: whole.device).readBytes(whole)
-            try bytes.withUnsafeBytes { raw in Result { () throws(TorchError) in try sink(raw) } }.get()
-          }
+        if entry.storage.device == .cpu {
+          try zip.add(folder + "data/\(key)", UnsafeRawBufferPointer(start: entry.storage.data, count: count))
+        } else {
+          let whole = Tensor(storage: entry.storage, shape: [count / entry.dtype.itemSize], strides: [1], offset: 0, dtype: entry.dtype)
+          try zip.add(folder + "data/\(key)", Backends.backend(for: whole.device).readBytes(whole))
         }
       }
       try zip.add(folder + "version", Array("3\n".utf8))

@@ -31,26 +31,40 @@ enum SafeTensors {
     }
   }
 
-  /// Encodes tensors (in the given order) and string metadata.
-  static func encode(_ tensors: StateDict, metadata: [String: String] = [:]) -> [UInt8] {
+  /// The 8-byte header length and the JSON header (padded to 8 bytes) for these tensors, in
+  /// the given order, and string metadata: everything before the data.
+  static func header(_ tensors: StateDict, metadata: [String: String] = [:]) -> [UInt8] {
     var header: [String: Any] = [:]
     if !metadata.isEmpty { header["__metadata__"] = metadata }
-    var blobs: [[UInt8]] = []
     var offset = 0
     for (name, tensor) in tensors {
-      let bytes = Backends.backend(for: tensor.device).readBytes(tensor)
-      header[name] = ["dtype": code(tensor.dtype), "shape": tensor.dims, "data_offsets": [offset, offset + bytes.count]] as [String: Any]
-      offset += bytes.count
-      blobs.append(bytes)
+      let count = tensor.numel() * tensor.dtype.itemSize
+      header[name] = ["dtype": code(tensor.dtype), "shape": tensor.dims, "data_offsets": [offset, offset + count]] as [String: Any]
+      offset += count
     }
     var json = Array((try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8))
     while json.count % 8 != 0 { json.append(0x20) }
-    var out = [UInt8]()
-    out.reserveCapacity(8 + json.count + offset)
-    let length = UInt64(json.count)
-    for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: length >> (8 * UInt64(i)))) }
-    out += json
-    for blob in blobs { out += blob }
+    return le(UInt64(json.count)) + json
+  }
+
+  /// Streams the file to `file`: the header, then each tensor's bytes straight from its memory
+  /// (a copy only for a non-contiguous or device tensor), so no whole-file buffer exists.
+  static func write(_ tensors: StateDict, metadata: [String: String] = [:], to file: FileWriter) throws(TorchError) {
+    try file.write(header(tensors, metadata: metadata))
+    for (_, tensor) in tensors {
+      if tensor.device == .cpu && tensor.isContiguous {
+        let start = tensor.storage.data + tensor.storageOffset * tensor.dtype.itemSize
+        try file.write(UnsafeRawBufferPointer(start: start, count: tensor.numel() * tensor.dtype.itemSize))
+      } else {
+        try file.write(Backends.backend(for: tensor.device).readBytes(tensor))
+      }
+    }
+  }
+
+  /// The whole file in memory (tests and fuzz seeds; saving streams with `write`).
+  static func encode(_ tensors: StateDict, metadata: [String: String] = [:]) -> [UInt8] {
+    var out = header(tensors, metadata: metadata)
+    for (_, tensor) in tensors { out += Backends.backend(for: tensor.device).readBytes(tensor) }
     return out
   }
 

@@ -27,7 +27,7 @@ extension torch {
       guard state["__metadata__"] == nil else {
         throw TorchError.io(path: path, reason: "a tensor cannot be named __metadata__: the safetensors format reserves that key")
       }
-      try AtomicFile.write(SafeTensors.encode(state, metadata: metadata), to: path)
+      try AtomicFile.write(to: path) { (file) throws(TorchError) in try SafeTensors.write(state, metadata: metadata, to: file) }
       return
     }
     guard metadata.isEmpty else {

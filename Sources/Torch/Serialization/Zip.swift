@@ -200,10 +200,10 @@ struct ZipArchive {
   }
 }
 
-/// Writes a stored zip archive as PyTorch does, streaming: each entry's data goes straight to
-/// the file, starting at a multiple of `alignment` (so it can be memory-mapped in place), its
-/// CRC-32 computed on the way and patched into the local header afterwards. Entries, sizes or
-/// offsets at `zip64Threshold` or beyond get zip64 fields (the threshold is lowered in tests).
+/// Writes a stored zip archive as PyTorch does, streaming: each entry's data goes straight from
+/// the caller's memory to the file, starting at a multiple of `alignment` (so it can be
+/// memory-mapped in place). Entries, sizes or offsets at `zip64Threshold` or beyond get zip64
+/// fields (the threshold is lowered in tests).
 final class ZipWriter {
   private struct Written {
     let name: [UInt8]
@@ -224,15 +224,15 @@ final class ZipWriter {
   }
 
   func add(_ name: String, _ bytes: [UInt8]) throws(TorchError) {
-    try add(name, size: bytes.count) { (sink) throws(TorchError) in
-      try bytes.withUnsafeBytes { raw in Result { () throws(TorchError) in try sink(raw) } }.get()
-    }
+    try bytes.withUnsafeBytes { raw in Result { () throws(TorchError) in try add(name, raw) } }.get()
   }
 
-  /// Adds an entry of exactly `size` bytes, which `produce` hands to its sink in any number of pieces.
-  func add(_ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws(TorchError) -> Void) throws(TorchError) -> Void) throws(TorchError) {
+  /// Adds an entry holding `data`: its CRC-32 is computed first, so the local header is written
+  /// once, complete (patching it afterwards would rewrite a page the kernel may be flushing).
+  func add(_ name: String, _ data: UnsafeRawBufferPointer) throws(TorchError) {
     let nameBytes = Array(name.utf8)
-    let offset = file.position
+    let offset = file.position, size = data.count
+    let crc = ctk_crc32(0, data.baseAddress, data.count)
     let large = size >= zip64Threshold
     var extra: [UInt8] = []
     if large { extra += le(Zip.zip64ExtraID) + le(UInt16(16)) + le(UInt64(size)) + le(UInt64(size)) }
@@ -240,19 +240,11 @@ final class ZipWriter {
     let padding = (alignment - unpadded % alignment) % alignment
     extra += le(Zip.paddingExtraID) + le(UInt16(padding)) + [UInt8](repeating: 0x5A, count: padding)
     var header = le(Zip.localHeaderSignature) + le(UInt16(large ? 45 : 20)) + le(UInt16(0)) + le(UInt16(0))
-    header += le(UInt16(0)) + le(UInt16(0x21)) + le(UInt32(0))
+    header += le(UInt16(0)) + le(UInt16(0x21)) + le(crc)
     header += le(large ? UInt32.max : UInt32(size)) + le(large ? UInt32.max : UInt32(size))
     header += le(UInt16(nameBytes.count)) + le(UInt16(extra.count)) + nameBytes + extra
     try file.write(header)
-    var crc: UInt32 = 0
-    var produced = 0
-    try produce { (piece) throws(TorchError) in
-      crc = ctk_crc32(crc, piece.baseAddress, piece.count)
-      produced += piece.count
-      try file.write(piece)
-    }
-    precondition(produced == size, "zip entry \(name): \(produced) bytes produced, \(size) declared")
-    try file.patch(le(crc), at: offset + 14)
+    try file.write(data)
     written.append(Written(name: nameBytes, offset: offset, size: size, crc: crc))
   }
 

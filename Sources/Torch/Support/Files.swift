@@ -127,14 +127,6 @@ final class FileWriter {
     try bytes.withUnsafeBytes { raw in Result { () throws(TorchError) in try write(raw) } }.get()
   }
 
-  /// Overwrites bytes already written at `offset` (a header field known only afterwards).
-  func patch(_ bytes: [UInt8], at offset: Int) throws(TorchError) {
-    precondition(offset + bytes.count <= position, "patching bytes not yet written")
-    try flushBuffer()
-    let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-    guard written == bytes.count else { throw .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))") }
-  }
-
   func flushBuffer() throws(TorchError) {
     guard !buffer.isEmpty else { return }
     let ok = buffer.withUnsafeBytes { AtomicFile.writeAll(fd, $0) }

@@ -173,22 +173,33 @@ final class PyTorchCheckpointTests: XCTestCase {
     }
   }
 
-  func unpickle(_ bytes: [UInt8]) throws -> PickleItem {
+  /// Unpickles `bytes` and builds the result as torch.load does.
+  @discardableResult
+  func unpickle(_ bytes: [UInt8]) throws -> SavedValue {
     let unpickler = Unpickler(path: "test.pkl", globals: PyTorchCheckpoint.globals(path: "test.pkl")) { (_) throws(TorchError) in .none }
-    return try bytes.withUnsafeBytes { raw in try unpickler.load(raw) }
+    return try bytes.withUnsafeBytes { raw in
+      try unpickler.load(raw) { (item) throws(TorchError) in
+        var builder = SavedValueBuilder(path: "test.pkl", budget: 16 * bytes.count + 1024)
+        return try builder.build(item)
+      }
+    }
   }
 
   /// Hostile pickles cost bounded time and memory: a list holding itself, a memo reference
-  /// doubled forty times, a string longer than the file, a huge integer.
+  /// doubled forty times, containers nested a million deep, a string longer than the file, a
+  /// huge integer.
   func testHostilePicklesAreBounded() throws {
     let selfHolding: [UInt8] = [0x80, 2, 0x5D, 0x71, 0, 0x68, 0, 0x61, 0x2E]  // l = []; l.append(l)
     var doubling: [UInt8] = [0x80, 2, 0x5D, 0x71, 0, 0x30]
     for i in 0..<40 { doubling += [0x68, UInt8(i), 0x68, UInt8(i), 0x86, 0x71, UInt8(i + 1), 0x30] }
     doubling += [0x68, 40, 0x2E]
-    for (name, pickle, message) in [("self", selfHolding, "nests deeper"), ("doubling", doubling, "expands to more objects")] {
-      let item = try unpickle(pickle)
-      var builder = SavedValueBuilder(path: name, budget: 16 * pickle.count + 1024)
-      XCTAssertThrowsError(try builder.build(item), name) { error in XCTAssertTrue("\(error)".contains(message), "\(error)") }
+    // A million nested tuples, and a million nested lists: refused, and torn down without
+    // recursing a million frames deep.
+    let deepTuples: [UInt8] = [0x80, 2, 0x29] + [UInt8](repeating: 0x85, count: 1_000_000) + [0x2E]
+    let deepLists: [UInt8] = [0x80, 2] + [UInt8](repeating: 0x28, count: 1_000_000) + [0x29] + [UInt8](repeating: 0x6C, count: 1_000_000) + [0x2E]
+    for (name, pickle, message) in [("self", selfHolding, "nests deeper"), ("doubling", doubling, "expands to more objects"),
+                                    ("tuples", deepTuples, "nests deeper"), ("lists", deepLists, "nests deeper")] {
+      XCTAssertThrowsError(try unpickle(pickle), name) { error in XCTAssertTrue("\(error)".contains(message), "\(name): \(error)") }
     }
     XCTAssertThrowsError(try unpickle([0x80, 2, 0x58, 0xFF, 0xFF, 0xFF, 0x7F, 0x61])) { error in XCTAssertTrue("\(error)".contains("truncated"), "\(error)") }
     XCTAssertThrowsError(try unpickle([0x80, 2, 0x8A, 9] + [UInt8](repeating: 0x11, count: 9) + [0x2E])) { error in XCTAssertTrue("\(error)".contains("does not fit 64 bits"), "\(error)") }

@@ -43,6 +43,11 @@ final class PickleDict {
   var positions: [SavedKey: Int] = [:]
   var isOrdered = false
 
+  func removeAll() {
+    entries.removeAll()
+    positions.removeAll()
+  }
+
   func set(_ key: SavedKey, _ value: PickleItem) {
     if let position = positions[key] {
       entries[position].value = value
@@ -78,12 +83,40 @@ struct Unpickler {
     .corruptFile(path: path, reason: "data.pkl at byte \(offset): \(reason)")
   }
 
-  /// Runs the pickle in `bytes` to its STOP and returns the result.
-  func load(_ bytes: UnsafeRawBufferPointer) throws(TorchError) -> PickleItem {
-    var cursor = ByteCursor(bytes, path: path)
+  /// Runs the pickle in `bytes` to its STOP and returns what `build` makes of the result.
+  ///
+  /// Everything unpickled is torn down here, without recursion: a hostile pickle can nest
+  /// containers a million deep in a few megabytes, and releasing such a chain one level per
+  /// stack frame would overflow the stack. Every container made is kept in `arena`; at the end
+  /// lists and dicts are emptied (which also breaks cycles) and the arena is released newest
+  /// first, so a tuple always goes before the older tuples it holds.
+  func load<T>(_ bytes: UnsafeRawBufferPointer, build: (PickleItem) throws(TorchError) -> T) throws(TorchError) -> T {
     var stack: [PickleItem] = []
-    var marks: [Int] = []
     var memo: [Int: PickleItem] = [:]
+    var arena: [PickleItem] = []
+    defer {
+      stack.removeAll()
+      memo.removeAll()
+      for item in arena {
+        if case .list(let list) = item { list.items.removeAll() }
+        if case .dict(let dict) = item { dict.removeAll() }
+      }
+      while !arena.isEmpty { arena.removeLast() }
+    }
+    return try build(try run(bytes, &stack, &memo, &arena))
+  }
+
+  private func run(_ bytes: UnsafeRawBufferPointer, _ stack: inout [PickleItem], _ memo: inout [Int: PickleItem], _ arena: inout [PickleItem]) throws(TorchError) -> PickleItem {
+    var cursor = ByteCursor(bytes, path: path)
+    var marks: [Int] = []
+    /// A container just made: kept in the arena for the teardown.
+    func made(_ item: PickleItem) -> PickleItem {
+      switch item {
+      case .list, .dict, .tuple: arena.append(item)
+      default: break
+      }
+      return item
+    }
     func pop(_ at: Int) throws(TorchError) -> PickleItem {
       guard let item = stack.popLast(), stack.count >= (marks.last ?? 0) else { throw fail("stack underflow", at: at) }
       return item
@@ -158,22 +191,22 @@ struct Unpickler {
         let count = try cursor.integer(UInt64.self, "BINUNICODE8")
         guard count <= UInt64(bytes.count) else { throw fail("a string longer than the file", at: at) }
         stack.append(.string(try text(Int(count), at)))
-      case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
-      case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
+      case 0x7D: stack.append(made(.dict(PickleDict())))  // EMPTY_DICT
+      case 0x5D: stack.append(made(.list(PickleList())))  // EMPTY_LIST
       case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-      case 0x74: stack.append(.tuple(try popMark(at)))  // TUPLE
-      case 0x85: stack.append(.tuple([try pop(at)]))  // TUPLE1
+      case 0x74: stack.append(made(.tuple(try popMark(at))))  // TUPLE
+      case 0x85: stack.append(made(.tuple([try pop(at)])))  // TUPLE1
       case 0x86:  // TUPLE2
         let b = try pop(at), a = try pop(at)
-        stack.append(.tuple([a, b]))
+        stack.append(made(.tuple([a, b])))
       case 0x87:  // TUPLE3
         let c = try pop(at), b = try pop(at), a = try pop(at)
-        stack.append(.tuple([a, b, c]))
-      case 0x6C: stack.append(.list({ let l = PickleList(); l.items = $0; return l }(try popMark(at))))  // LIST
+        stack.append(made(.tuple([a, b, c])))
+      case 0x6C: stack.append(made(.list({ let l = PickleList(); l.items = $0; return l }(try popMark(at)))))  // LIST
       case 0x64:  // DICT
         let dict = PickleDict()
         let items = try popMark(at)
-        stack.append(.dict(dict))
+        stack.append(made(.dict(dict)))
         try setItems(items, into: .dict(dict), at)
       case 0x61:  // APPEND
         let item = try pop(at)
@@ -207,7 +240,7 @@ struct Unpickler {
         let arguments = try pop(at), callable = try pop(at)
         guard case .global(let function) = callable, let call = function.call else { throw fail("cannot call a \(callable.typeName)", at: at) }
         guard case .tuple(let args) = arguments else { throw fail("\(function.name) called with a \(arguments.typeName), not a tuple", at: at) }
-        stack.append(try call(args))
+        stack.append(made(try call(args)))
       case 0x62:  // BUILD: only an OrderedDict's attributes (a state dict's `_metadata`), which are dropped
         let state = try pop(at)
         guard case .dict(let dict) = try top(at), dict.isOrdered, case .dict = state else {

@@ -66,9 +66,11 @@ enum PyTorchCheckpoint {
     let pickle = try archive.stored(prefix + "data.pkl", path: path)
     let storages = StorageTable(file: file, archive: archive, prefix: prefix, bigEndian: bigEndian, widening: widening)
     let unpickler = Unpickler(path: path, globals: globals(path: path, storages: storages), persistentLoad: storages.load)
-    let item = try unpickler.load(UnsafeRawBufferPointer(rebasing: file.bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)]))
-    var builder = SavedValueBuilder(path: path, budget: 16 * pickle.size + 1024)
-    return try builder.build(item)
+    let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[pickle.dataOffset..<(pickle.dataOffset + pickle.size)])
+    return try unpickler.load(bytes) { (item) throws(TorchError) in
+      var builder = SavedValueBuilder(path: path, budget: 16 * pickle.size + 1024)
+      return try builder.build(item)
+    }
   }
 
   /// The archive's one top-level folder (`model/` for `model.pth`), found from its data.pkl;

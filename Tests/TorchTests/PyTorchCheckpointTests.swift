@@ -316,7 +316,8 @@ final class PyTorchCheckpointTests: XCTestCase {
 
   /// `kill -9` at any moment of a save leaves the previous file or the new one, complete: a
   /// child process (the `checkpoint` tool) converts alternately one of two 24 MB files onto the
-  /// same path and is killed at random times; every time, the path loads as one of the two.
+  /// same path and is killed while writing or at a random time; every time, the path loads as
+  /// one of the two.
   func testKillingASaveLeavesTheOldOrTheNewFile() throws {
     let tool = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("checkpoint").path
     guard FileManager.default.isExecutableFile(atPath: tool) else { return XCTFail("\(tool) is not built (swift build builds it)") }
@@ -334,7 +335,18 @@ final class PyTorchCheckpointTests: XCTestCase {
       child.executableURL = URL(fileURLWithPath: tool)
       child.arguments = ["convert", sources[round % 2], target]
       try child.run()
-      usleep(UInt32(20_000 + random.below(150_000)))
+      // Every other round, wait until the child has opened its temporary file (so the kill
+      // lands mid-write even on a loaded machine); the others are killed at a random moment.
+      if round % 2 == 0 {
+        let deadline = Date().addingTimeInterval(10)
+        while child.isRunning, Date() < deadline,
+          (try? FileManager.default.contentsOfDirectory(atPath: folder))?.contains(where: { $0.contains(".tmp-\(child.processIdentifier)-") }) != true {
+          usleep(200)
+        }
+        usleep(UInt32(random.below(10_000)))
+      } else {
+        usleep(UInt32(random.below(150_000)))
+      }
       kill(child.processIdentifier, SIGKILL)
       child.waitUntilExit()
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-\(child.processIdentifier)-") }

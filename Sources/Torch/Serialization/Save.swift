@@ -47,7 +47,10 @@ extension torch {
   /// for a `SavedValue`. With `widening`, dtypes swift-torch lacks load exactly as wider ones
   /// (float16 and bfloat16 as float32, int8/16/32 as int64); without it they are an error.
   public static func load(from path: String, widening: Bool = false) throws -> StateDict {
-    let value: SavedValue = try load(from: path, widening: widening)
+    try stateDict(in: load(from: path, widening: widening), path: path)
+  }
+
+  private static func stateDict(in value: SavedValue, path: String) throws -> StateDict {
     guard let state = value.stateDict else {
       throw TorchError.stateDict("\(path) holds \(value.kindDescription), not a state dict; load it as a SavedValue (let checkpoint: SavedValue = try torch.load(from: path))")
     }
@@ -70,7 +73,7 @@ extension torch {
   /// Loads a safetensors file with its string metadata (a PyTorch file has none: empty).
   public static func loadWithMetadata(from path: String) throws -> (StateDict, [String: String]) {
     let file = try MappedFile(path: path)
-    if PyTorchCheckpoint.looksLikeZip(file.bytes) { return (try load(from: path), [:]) }
+    if PyTorchCheckpoint.looksLikeZip(file.bytes) { return (try stateDict(in: PyTorchCheckpoint.load(file, widening: false), path: path), [:]) }
     return try SafeTensors.decode(file)
   }
 

@@ -94,8 +94,9 @@ enum AtomicFile {
   }
 }
 
-/// A file being written: small writes gather in a buffer, large ones go straight to the file,
-/// and `position` counts every byte so far (what a format needs for its offsets).
+/// A file being written: small writes gather in a buffer, large ones go straight to the file
+/// (after what is buffered), and `position` counts every byte so far (what a format needs for
+/// its offsets).
 final class FileWriter {
   private let fd: Int32
   /// The destination, for error messages.
@@ -117,10 +118,7 @@ final class FileWriter {
       return
     }
     try flushBuffer()
-    guard bytes.count > 0, AtomicFile.writeAll(fd, bytes) else {
-      if bytes.isEmpty { return }
-      throw .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
-    }
+    guard AtomicFile.writeAll(fd, bytes) else { throw .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))") }
   }
 
   func write(_ bytes: [UInt8]) throws(TorchError) {

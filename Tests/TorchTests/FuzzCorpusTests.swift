@@ -7,11 +7,14 @@ import XCTest
 /// found worth keeping) and deterministic mutations of each go through the reader. `ok-*` seeds
 /// must be accepted and `bad-*` seeds refused; a mutant may go either way but must not trap.
 final class FuzzCorpusTests: XCTestCase {
-  static let mutantsPerSeed = 2000
+  /// 2,000 by default; `TORCH_FUZZ_MUTANTS=N` (and `TORCH_FUZZ_TARGETS=a,b` to pick readers)
+  /// for a longer run without libFuzzer.
+  static let mutantsPerSeed = ProcessInfo.processInfo.environment["TORCH_FUZZ_MUTANTS"].flatMap(Int.init) ?? 2000
+  static let targets = ProcessInfo.processInfo.environment["TORCH_FUZZ_TARGETS"].map { Set($0.split(separator: ",").map(String.init)) }
 
   func testEveryReaderSurvivesItsCorpusAndMutations() throws {
     let corpus = try XCTUnwrap(Bundle.module.url(forResource: "fuzz", withExtension: nil, subdirectory: "Fixtures"))
-    for (name, run) in FuzzTargets.all {
+    for (name, run) in FuzzTargets.all where Self.targets?.contains(name) ?? true {
       let folder = corpus.appendingPathComponent(name)
       let seeds = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
       XCTAssertTrue(seeds.contains { $0.hasPrefix("ok-") } && seeds.contains { $0.hasPrefix("bad-") }, "\(name) needs ok- and bad- seeds")

@@ -72,9 +72,11 @@ extension optim {
       options["betas"] = "(\(pythonNumber(option(group, .beta1))), \(pythonNumber(option(group, .beta2))))"
       options["beta1"] = nil
       options["beta2"] = nil
-      options["capturable"] = "False"
-      options["decoupled_weight_decay"] = pythonRepr(decoupled)
       return options
+    }
+
+    override var implementationFlags: [(String, SavedValue)] {
+      [("foreach", nil), ("capturable", false), ("differentiable", false), ("fused", nil), ("decoupled_weight_decay", .bool(decoupled))]
     }
   }
 

@@ -90,7 +90,6 @@ extension optim.Optimizer {
 
   /// A group's options in PyTorch's order and types, with the implementation flags PyTorch keeps.
   func pytorchOptions(_ group: optim.ParamGroup) -> [(String, SavedValue)] {
-    let isAdam = self is optim.Adam
     var result: [(String, SavedValue)] = []
     func number(_ key: optim.HyperParameter) -> SavedValue? {
       guard let value = group.options[key] else { return nil }
@@ -101,12 +100,7 @@ extension optim.Optimizer {
     for key in [optim.HyperParameter.momentum, .dampening] { if let v = number(key) { result.append((key.rawValue, v)) } }
     if let beta1 = group.options[.beta1], let beta2 = group.options[.beta2] { result.append(("betas", .tuple([.double(beta1), .double(beta2)]))) }
     for key in [optim.HyperParameter.eps, .weightDecay, .nesterov, .amsgrad, .maximize] { if let v = number(key) { result.append((key.rawValue, v)) } }
-    result.append(("foreach", .none))
-    if isAdam { result.append(("capturable", false)) }
-    result.append(("differentiable", false))
-    result.append(("fused", .none))
-    if let adam = self as? optim.Adam { result.append(("decoupled_weight_decay", .bool(adam.decoupled))) }
-    return result
+    return result + implementationFlags
   }
 }
 

@@ -163,11 +163,13 @@ extension optim {
         result[entry.key.rawValue] = Self.booleanOptions.contains(entry.key) ? pythonRepr(entry.value != 0) : pythonNumber(entry.value)
       }
       options["lr"] = pythonNumber(group.lr ?? 0)
-      options["differentiable"] = "False"
-      options["foreach"] = "None"
-      options["fused"] = "None"
+      for (name, value) in implementationFlags { options[name] = value.description }
       return options
     }
+
+    /// The group options PyTorch keeps that only choose its implementation, with its defaults, in
+    /// its order: printed in the repr and written in a saved state dict.
+    var implementationFlags: [(String, SavedValue)] { [("foreach", nil), ("differentiable", false), ("fused", nil)] }
 
     func option(_ group: ParamGroup, _ key: HyperParameter) -> Double { group.options[key] ?? defaults[key] ?? 0 }
 

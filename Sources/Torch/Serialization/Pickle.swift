@@ -39,23 +39,9 @@ final class PickleList {
 }
 
 final class PickleDict {
-  var entries: [(key: SavedKey, value: PickleItem)] = []
-  var positions: [SavedKey: Int] = [:]
+  var contents = OrderedEntries<PickleItem>()
   var isOrdered = false
-
-  func removeAll() {
-    entries.removeAll()
-    positions.removeAll()
-  }
-
-  func set(_ key: SavedKey, _ value: PickleItem) {
-    if let position = positions[key] {
-      entries[position].value = value
-    } else {
-      positions[key] = entries.count
-      entries.append((key, value))
-    }
-  }
+  var entries: [(key: SavedKey, value: PickleItem)] { contents.entries }
 }
 
 /// A global that a pickle may name: its dotted name, and what calling it (REDUCE) builds.
@@ -99,7 +85,7 @@ struct Unpickler {
       memo.removeAll()
       for item in arena {
         if case .list(let list) = item { list.items.removeAll() }
-        if case .dict(let dict) = item { dict.removeAll() }
+        if case .dict(let dict) = item { dict.contents.removeAll() }
       }
       while !arena.isEmpty { arena.removeLast() }
     }
@@ -146,7 +132,7 @@ struct Unpickler {
     func setItems(_ pairs: [PickleItem], into target: PickleItem, _ at: Int) throws(TorchError) {
       guard case .dict(let dict) = target else { throw fail("SETITEM(S) on a \(target.typeName)", at: at) }
       guard pairs.count % 2 == 0 else { throw fail("SETITEMS with an odd number of items", at: at) }
-      for i in stride(from: 0, to: pairs.count, by: 2) { dict.set(try key(pairs[i], at), pairs[i + 1]) }
+      for i in stride(from: 0, to: pairs.count, by: 2) { dict.contents[try key(pairs[i], at)] = pairs[i + 1] }
     }
     func integer(_ count: Int, _ at: Int) throws(TorchError) -> Int {
       let raw = try cursor.slice(count, "an integer")

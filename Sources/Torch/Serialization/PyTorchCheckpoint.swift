@@ -265,7 +265,7 @@ enum PyTorchCheckpoint {
     private func makeStorage(kind: StorageKind, target: DType, count: Int, at offset: Int) -> Storage {
       let source = file.base! + offset
       if kind.dtype == target, !bigEndian || kind.itemSize == 1, Int(bitPattern: source) % kind.itemSize == 0 {
-        return Storage(hostPointer: source, byteCount: count * kind.itemSize, release: { [file] _, _ in withExtendedLifetime(file) {} })
+        return file.storage(at: offset, byteCount: count * kind.itemSize)
       }
       let storage = Storage(cpuBytes: count * target.itemSize)
       StorageConversion.convert(UnsafeRawPointer(source), from: kind.pytorchType, count: count, bigEndian: bigEndian, into: storage.data)

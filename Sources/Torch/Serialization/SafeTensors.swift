@@ -151,9 +151,8 @@ enum SafeTensors {
     var result = StateDict()
     for entry in entries {
       let start = dataStart + entry.begin, count = entry.end - entry.begin
-      let source = file.base.map { $0 + start }
-      if let source, Int(bitPattern: source) % entry.dtype.itemSize == 0 {
-        let storage = Storage(hostPointer: source, byteCount: count, release: { [file] _, _ in withExtendedLifetime(file) {} })
+      if let base = file.base, Int(bitPattern: base + start) % entry.dtype.itemSize == 0 {
+        let storage = file.storage(at: start, byteCount: count)
         result[entry.name] = Tensor(storage: storage, shape: entry.shape, strides: contiguousStrides(entry.shape), offset: 0, dtype: entry.dtype)
       } else {
         let tensor = Tensor(uninitialized: entry.shape, dtype: entry.dtype)

@@ -47,14 +47,10 @@ extension torch {
   /// for a `SavedValue`. With `widening`, dtypes swift-torch lacks load exactly as wider ones
   /// (float16 and bfloat16 as float32, int8/16/32 as int64); without it they are an error.
   public static func load(from path: String, widening: Bool = false) throws -> StateDict {
-    try stateDict(in: load(from: path, widening: widening), path: path)
-  }
-
-  private static func stateDict(in value: SavedValue, path: String) throws -> StateDict {
-    guard let state = value.stateDict else {
-      throw TorchError.stateDict("\(path) holds \(value.kindDescription), not a state dict; load it as a SavedValue (let checkpoint: SavedValue = try torch.load(from: path))")
+    switch try read(path, widening: widening) {
+    case .pytorch(let value): try stateDict(in: value, path: path)
+    case .safetensors(let state, _): state
     }
-    return state
   }
 
   /// Loads any checkpoint object (`torch.load(path, weights_only=True)`): dicts, lists, tuples,
@@ -62,19 +58,42 @@ extension torch {
   /// aligned point into the memory-mapped file (copy-on-write), so loading copies nothing.
   @_disfavoredOverload
   public static func load(from path: String, widening: Bool = false) throws -> SavedValue {
-    let file = try MappedFile(path: path)
-    if PyTorchCheckpoint.looksLikeZip(file.bytes) { return try PyTorchCheckpoint.load(file, widening: widening) }
-    if PyTorchCheckpoint.looksLegacy(file.bytes) {
-      throw TorchError.unsupportedFile(path: path, reason: "PyTorch's legacy format (before 1.6); in Python, load it and save it again with torch.save, which writes the zip format")
+    switch try read(path, widening: widening) {
+    case .pytorch(let value): value
+    case .safetensors(let state, _): SavedValue(state)
     }
-    return SavedValue(try SafeTensors.decode(file).0)
   }
 
   /// Loads a safetensors file with its string metadata (a PyTorch file has none: empty).
   public static func loadWithMetadata(from path: String) throws -> (StateDict, [String: String]) {
+    switch try read(path, widening: false) {
+    case .pytorch(let value): (try stateDict(in: value, path: path), [:])
+    case .safetensors(let state, let metadata): (state, metadata)
+    }
+  }
+
+  /// A file's contents in the format its first bytes name.
+  private enum Loaded {
+    case pytorch(SavedValue)
+    case safetensors(StateDict, metadata: [String: String])
+  }
+
+  /// Maps `path` and reads it as PyTorch's zip format or safetensors; the legacy format is refused.
+  private static func read(_ path: String, widening: Bool) throws -> Loaded {
     let file = try MappedFile(path: path)
-    if PyTorchCheckpoint.looksLikeZip(file.bytes) { return (try stateDict(in: PyTorchCheckpoint.load(file, widening: false), path: path), [:]) }
-    return try SafeTensors.decode(file)
+    if PyTorchCheckpoint.looksLikeZip(file.bytes) { return .pytorch(try PyTorchCheckpoint.load(file, widening: widening)) }
+    if PyTorchCheckpoint.looksLegacy(file.bytes) {
+      throw TorchError.unsupportedFile(path: path, reason: "PyTorch's legacy format (before 1.6); in Python, load it and save it again with torch.save, which writes the zip format")
+    }
+    let (state, metadata) = try SafeTensors.decode(file)
+    return .safetensors(state, metadata: metadata)
+  }
+
+  private static func stateDict(in value: SavedValue, path: String) throws -> StateDict {
+    guard let state = value.stateDict else {
+      throw TorchError.stateDict("\(path) holds \(value.kindDescription), not a state dict; load it as a SavedValue (let checkpoint: SavedValue = try torch.load(from: path))")
+    }
+    return state
   }
 
   /// `save` in PyTorch's format with zip64 fields for sizes and offsets from `zip64Threshold`

@@ -105,8 +105,7 @@ public enum SavedKey: Hashable, Sendable, CustomStringConvertible, ExpressibleBy
 /// A dict in insertion order, as Python's are; `isOrdered` marks an `OrderedDict` (what a
 /// state dict is), which is written back as one.
 public struct SavedDict: CustomStringConvertible {
-  public private(set) var entries: [(key: SavedKey, value: SavedValue)] = []
-  private var positions: [SavedKey: Int] = [:]
+  private var storage = OrderedEntries<SavedValue>()
   public var isOrdered: Bool
 
   public init(_ pairs: [(SavedKey, SavedValue)] = [], isOrdered: Bool = false) {
@@ -114,25 +113,14 @@ public struct SavedDict: CustomStringConvertible {
     for (key, value) in pairs { self[key] = value }
   }
 
-  public var count: Int { entries.count }
-  public var keys: [SavedKey] { entries.map(\.key) }
+  public var entries: [(key: SavedKey, value: SavedValue)] { storage.entries }
+  public var count: Int { storage.entries.count }
+  public var keys: [SavedKey] { storage.entries.map(\.key) }
 
   /// Setting a new key appends it; setting an existing one replaces its value in place.
   public subscript(key: SavedKey) -> SavedValue? {
-    get { positions[key].map { entries[$0].value } }
-    set {
-      if let position = positions[key] {
-        if let newValue {
-          entries[position].value = newValue
-        } else {
-          entries.remove(at: position)
-          positions = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.key, $0) })
-        }
-      } else if let newValue {
-        positions[key] = entries.count
-        entries.append((key, newValue))
-      }
-    }
+    get { storage[key] }
+    set { storage[key] = newValue }
   }
 
   public var description: String {
@@ -152,6 +140,35 @@ extension SavedValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expr
   public init(stringLiteral value: String) { self = .string(value) }
   public init(arrayLiteral elements: SavedValue...) { self = .list(elements) }
   public init(dictionaryLiteral elements: (SavedKey, SavedValue)...) { self = .dict(SavedDict(elements)) }
+}
+
+/// Key-value pairs in insertion order with lookup by key, as Python's dict keeps them: setting
+/// a new key appends it, setting an existing one replaces its value in place, nil removes it.
+struct OrderedEntries<Value> {
+  private(set) var entries: [(key: SavedKey, value: Value)] = []
+  private var positions: [SavedKey: Int] = [:]
+
+  subscript(key: SavedKey) -> Value? {
+    get { positions[key].map { entries[$0].value } }
+    set {
+      if let position = positions[key] {
+        if let newValue {
+          entries[position].value = newValue
+        } else {
+          entries.remove(at: position)
+          positions = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.key, $0) })
+        }
+      } else if let newValue {
+        positions[key] = entries.count
+        entries.append((key, newValue))
+      }
+    }
+  }
+
+  mutating func removeAll() {
+    entries.removeAll()
+    positions.removeAll()
+  }
 }
 
 /// Python's repr of a string: single quotes unless the text holds one and no double quote.

@@ -178,6 +178,12 @@ final class MappedFile: @unchecked Sendable {
 
   var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
+  /// `byteCount` bytes at `offset` as tensor memory, used in place; the storage keeps this
+  /// mapping alive.
+  func storage(at offset: Int, byteCount: Int) -> Storage {
+    Storage(hostPointer: base! + offset, byteCount: byteCount, release: { [self] _, _ in withExtendedLifetime(self) {} })
+  }
+
   deinit {
     guard let base else { return }
     if copied { base.deallocate() } else { munmap(base, count) }

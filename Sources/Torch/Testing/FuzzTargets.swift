@@ -21,7 +21,7 @@
 
   /// A safetensors file's bytes, decoded and validated.
   public static func safetensors(_ bytes: UnsafeRawBufferPointer) -> Bool {
-    (try? SafeTensors.decode(Array(bytes), path: "fuzz.safetensors")) != nil
+    (try? SafeTensors.decode(MappedFile(copying: bytes, path: "fuzz.safetensors"))) != nil
   }
 
   /// An IDX file (gzipped or plain) read as FashionMNIST reads one, expecting 1 to 4 dims in

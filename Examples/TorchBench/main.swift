@@ -140,6 +140,9 @@ let usage = """
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
+  --profile-conv CIN COUT SIZE STEPS
+                       STEPS forward and weight-gradient passes of a 3x3 convolution
+                       (batch 64), for perf stat (all > 0)
     --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
     --cuda-check         CUDA backend checks against the CPU (needs a GPU)
     --cuda-steps         CUDA training steps/s (needs a GPU)
@@ -154,10 +157,19 @@ func usageError(_ message: String) -> Never {
 
 /// The one positive integer after a mode flag.
 func positiveValue(_ arguments: ArraySlice<String>, _ flag: String) -> Int {
-  guard let text = arguments.dropFirst().first else { usageError("\(flag) needs a value") }
-  guard let value = Int(text), value > 0 else { usageError("\(flag): '\(text)' is not a positive integer") }
-  guard arguments.count == 2 else { usageError("unexpected argument \(arguments.dropFirst(2).first!)") }
-  return value
+  positiveValues(arguments, flag, count: 1)[0]
+}
+
+/// The `count` positive integers after `flag`, and nothing after them.
+func positiveValues(_ arguments: ArraySlice<String>, _ flag: String, count: Int) -> [Int] {
+  let texts = Array(arguments.dropFirst().prefix(count))
+  guard texts.count == count else { usageError("\(flag) needs \(count == 1 ? "a value" : "\(count) values")") }
+  let values = texts.map { text in
+    guard let value = Int(text), value > 0 else { usageError("\(flag): '\(text)' is not a positive integer") }
+    return value
+  }
+  guard arguments.count == count + 1 else { usageError("unexpected argument \(arguments.dropFirst(count + 1).first!)") }
+  return values
 }
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -169,6 +181,10 @@ if let mode = arguments.first {
   case "--help", "-h": print(usage); exit(0)
   case "--profile-sgd": profileSGD(positiveValue(arguments, mode)); exit(0)
   case "--profile-cnn": profileCNN(positiveValue(arguments, mode)); exit(0)
+  case "--profile-conv":
+    let values = positiveValues(arguments, mode, count: 4)
+    profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3])
+    exit(0)
   case "--gemm": profileGemm(positiveValue(arguments, mode)); exit(0)
   case "--op-registry": exit(dumpOpRegistry())
   case "--cuda-check": exit(cudaCheck())

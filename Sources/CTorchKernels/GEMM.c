@@ -3,7 +3,7 @@
 
 // MARK: - SGEMM
 
-enum { MR = 6, NR = 16, KC = 256, MC = 72, NC = 3072 };
+enum { MR = CTK_GEMM_MR, NR = 16, KC = 256, MC = 72, NC = 3072 };
 
 typedef void (*Microkernel)(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
                             float alpha, float beta, int64_t mr, int64_t nr);
@@ -227,16 +227,32 @@ static void scaleC(int64_t M, int64_t N, float beta, float *C, int64_t rsC) {
     for (int64_t j = 0; j < N; j++) C[i * rsC + j] = beta == 0 ? 0 : beta * C[i * rsC + j];
 }
 
+static Microkernel pickMicrokernel(void) {
+#if CTK_X86
+  if (ctk_use_avx2()) return microkernelAVX2;
+#endif
+  return microkernelPortable;
+}
+
+/// C[mc, nc] (+)= packed A block times packed B block: every MR x NR tile of it.
+static void multiplyPacked(Microkernel kernel, int64_t mc, int64_t nc, int64_t kc, const float *a, const float *b,
+                           float alpha, float beta, float *C, int64_t rsC) {
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    int64_t nr = nc - jr < NR ? nc - jr : NR;
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      int64_t mr = mc - ir < MR ? mc - ir : MR;
+      kernel(kc, a + ir * kc, b + jr * kc, C + ir * rsC + jr, rsC, alpha, beta, mr, nr);
+    }
+  }
+}
+
 void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                const float *A, int64_t rsA, int64_t csA,
                const float *B, int64_t rsB, int64_t csB,
                float beta, float *C, int64_t rsC) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) { scaleC(M, N, beta, C, rsC); return; }
-  Microkernel kernel = microkernelPortable;
-#if CTK_X86
-  if (ctk_use_avx2()) kernel = microkernelAVX2;
-#endif
+  Microkernel kernel = pickMicrokernel();
   float *bufA = packBuffer(&tlsPackA, (size_t)MC * KC + 16);
   float *bufB = packBuffer(&tlsPackB, (size_t)KC * (NC + NR));
 
@@ -249,16 +265,51 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
       for (int64_t ic = 0; ic < M; ic += MC) {
         int64_t mc = M - ic < MC ? M - ic : MC;
         packA(mc, kc, A + ic * rsA + pc * csA, rsA, csA, bufA);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          int64_t nr = nc - jr < NR ? nc - jr : NR;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            int64_t mr = mc - ir < MR ? mc - ir : MR;
-            float *c = C + (ic + ir) * rsC + jc + jr;
-            const float *a = bufA + ir * kc, *b = bufB + jr * kc;
-            kernel(kc, a, b, c, rsC, alpha, betaNow, mr, nr);
-          }
-        }
+        multiplyPacked(kernel, mc, nc, kc, bufA, bufB, alpha, betaNow, C + ic * rsC + jc, rsC);
       }
+    }
+  }
+}
+
+// MARK: - Prepacked A
+
+/// Depth blocks of a prepacked A: one up to 512 (B's panel, 16 x 512 floats, still fits L1
+/// beside an A sliver), else KC.
+static int64_t prepackedDepth(int64_t K) { return K <= 2 * KC ? K : KC; }
+static int64_t roundedRows(int64_t M) { return (M + MR - 1) / MR * MR; }
+
+size_t ctk_sgemm_packed_a_floats(int64_t M, int64_t K) {
+  return (size_t)(roundedRows(M > 0 ? M : 0) * (K > 0 ? K : 0)) + 16;
+}
+
+void ctk_sgemm_pack_a(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t csA, float *packed) {
+  if (M <= 0 || K <= 0) return;
+  int64_t depth = prepackedDepth(K);
+  for (int64_t pc = 0; pc < K; pc += depth) {
+    int64_t kc = K - pc < depth ? K - pc : depth;
+    packA(M, kc, A + pc * csA, rsA, csA, packed);
+    packed += roundedRows(M) * kc;
+  }
+}
+
+void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
+                         const float *B, int64_t rsB, int64_t csB,
+                         float beta, float *C, int64_t rsC) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) { scaleC(M, N, beta, C, rsC); return; }
+  Microkernel kernel = pickMicrokernel();
+  int64_t depth = prepackedDepth(K);
+  // B's buffer holds KC x (NC + NR) floats: deeper blocks take proportionally narrower ones.
+  int64_t width = (int64_t)KC * NC / depth / NR * NR;
+  float *bufB = packBuffer(&tlsPackB, (size_t)KC * (NC + NR));
+  for (int64_t jc = 0; jc < N; jc += width) {
+    int64_t nc = N - jc < width ? N - jc : width;
+    const float *a = packedA;
+    for (int64_t pc = 0; pc < K; pc += depth) {
+      int64_t kc = K - pc < depth ? K - pc : depth;
+      packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, bufB);
+      multiplyPacked(kernel, M, nc, kc, a, bufB, 1, pc == 0 ? beta : 1.0f, C + jc, rsC);
+      a += roundedRows(M) * kc;
     }
   }
 }

@@ -17,6 +17,10 @@
 #define CTK_AVX2 __attribute__((target("avx2,fma")))
 #endif
 
+/// Rows of the SGEMM microkernel: A packed by ctk_sgemm_pack_a is slivers of this many rows,
+/// k-major (sliver s, depth k, row i at [s * K * MR + k * MR + i] for K <= 512).
+#define CTK_GEMM_MR 6
+
 /// Whether to take the AVX2+FMA paths: the CPU has them and the portable path is not forced.
 int ctk_use_avx2(void);
 

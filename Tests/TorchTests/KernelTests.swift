@@ -159,6 +159,38 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Shallow stride-1 convolutions take the direct kernel (no columns); its output and weight
+  /// gradient match float64 convolutions (the generic columns path) on both dispatch paths:
+  /// rows narrower and wider than the 16-wide tile (the overlapping last tile), 1 and 3 input
+  /// channels, groups, dilation, no padding, and no bias.
+  func testDirectConvolutionMatchesFloat64Columns() {
+    struct Case { let n, cin, cout, h, w, k, padding, dilation, groups: Int; let bias: Bool }
+    let cases = [Case(n: 3, cin: 1, cout: 8, h: 28, w: 28, k: 3, padding: 1, dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 3, cout: 7, h: 9, w: 11, k: 3, padding: 0, dilation: 1, groups: 1, bias: false),
+                 Case(n: 1, cin: 4, cout: 6, h: 17, w: 19, k: 3, padding: 2, dilation: 2, groups: 2, bias: true),
+                 Case(n: 2, cin: 2, cout: 13, h: 6, w: 40, k: 5, padding: 2, dilation: 1, groups: 1, bias: true),
+                 Case(n: 1, cin: 1, cout: 1, h: 16, w: 16, k: 1, padding: 0, dilation: 1, groups: 1, bias: false)]
+    for path in paths {
+      ctk_force_portable(path)
+      torch.manualSeed(3)
+      for c in cases {
+        XCTAssertLessThanOrEqual(c.cin / c.groups * c.k * c.k, CPUConvolution.directDepthLimit)
+        let x = torch.randn(c.n, c.cin, c.h, c.w)
+        let w = torch.randn([c.cout, c.cin / c.groups, c.k, c.k], requiresGrad: true)
+        let b = c.bias ? torch.randn(c.cout) : nil
+        let y = F.conv2d(x, w, b, padding: c.padding, dilation: c.dilation, groups: c.groups)
+        let g = torch.randn(y.shape.dims)
+        let gw = torch.autograd.grad([y], [w], gradOutputs: [g])[0]
+        let w64 = w.detach().double().requiresGrad_()
+        let y64 = F.conv2d(x.double(), w64, b?.double(), padding: c.padding, dilation: c.dilation, groups: c.groups)
+        let gw64 = torch.autograd.grad([y64], [w64], gradOutputs: [g.double()])[0]
+        let label = "\(c) on \(String(cString: ctk_kernel_path()))"
+        assertClose(y, y64, rtol: 1e-4, atol: 1e-4, "output \(label)")
+        assertClose(gw, gw64, rtol: 1e-4, atol: 1e-3, "weight gradient \(label)")
+      }
+    }
+  }
+
   /// Pooling and batch-norm kernels give the same bits on both paths (odd sizes, padding,
   /// strides, a NaN in a pooling window); convolution, whose GEMM rounds differently with FMA,
   /// agrees within float32 tolerance.

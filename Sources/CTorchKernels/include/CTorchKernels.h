@@ -34,6 +34,16 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                const float *B, int64_t rsB, int64_t csB,
                float beta, float *C, int64_t rsC);
 
+/// A packed once for many products with the same left operand (a convolution's weight, used
+/// for every sample): floats `ctk_sgemm_packed_a_floats(M, K)` to hold it, filled by
+/// `ctk_sgemm_pack_a`. K up to 512 is one depth block, so C is written once per product.
+size_t ctk_sgemm_packed_a_floats(int64_t M, int64_t K);
+void ctk_sgemm_pack_a(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t csA, float *packed);
+/// C[M,N] = packedA * B[K,N] + beta * C, single-threaded, with A packed by `ctk_sgemm_pack_a`.
+void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
+                         const float *B, int64_t rsB, int64_t csB,
+                         float beta, float *C, int64_t rsC);
+
 // Contiguous float32 vector kernels.
 void ctk_add_f32(int64_t n, const float *x, const float *y, float *out);
 void ctk_sub_f32(int64_t n, const float *x, const float *y, float *out);
@@ -78,6 +88,19 @@ void ctk_col2im_f32(const float *cols, int64_t rs, int64_t H, int64_t W, int64_t
                     int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, float *plane);
 void ctk_col2im_f64(const double *cols, int64_t rs, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                     int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *plane);
+
+/// Direct convolution of one sample with stride 1, for few input channels, where building
+/// columns costs more than the product: out[co, oy, ox] = bias[co] + sum over k = (c, ki, kj) of
+/// W[co, k] * padded[c, oy + ki*dh, ox + kj*dw]. `packedW` holds the [cout, K] weight from
+/// ctk_sgemm_pack_a (K = cin*kh*kw <= 512); `padded` is the input zero-padded to [cin, PH, PW]
+/// followed by 16 readable floats; `bias` may be NULL. Output [cout, oh, ow].
+void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, int64_t cin, int64_t kh, int64_t kw,
+                           int64_t dh, int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow, float *out);
+/// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
+/// padded[c, oy + ki*dh, ox + kj*dw], for g [cout, oh, ow] and gradW [cout, K].
+void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, int64_t cin, int64_t kh, int64_t kw, int64_t dh,
+                                           int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow,
+                                           float *gradW);
 
 /// Max pooling of one plane [H, W]: values and flat input positions (h*W + w) of each window's
 /// maximum (the first in scan order; a NaN wins), windows as im2col places them.

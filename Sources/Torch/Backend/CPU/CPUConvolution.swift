@@ -16,6 +16,15 @@ struct CPUConvolution {
   private var rowsPerGroup: Int { geometry.inChannels / geometry.groups * taps }
   private var outPerGroup: Int { geometry.outChannels / geometry.groups }
 
+  /// Products this shallow (C_in/g · kh·kw, e.g. a first layer's 1·3·3) run the direct kernel
+  /// at stride 1: building their columns would cost more than the product itself.
+  static let directDepthLimit = 64
+  private var usesDirectKernel: Bool { window.stride == [1, 1] && rowsPerGroup <= Self.directDepthLimit }
+  private var inPerGroup: Int { geometry.inChannels / geometry.groups }
+  /// The zero-padded input planes the direct kernel reads: [C_in, H + 2·ph, W + 2·pw].
+  private var paddedSize: (height: Int, width: Int) { (window.inputSize[0] + 2 * window.padding[0], window.inputSize[1] + 2 * window.padding[1]) }
+  private var paddedFloats: Int { geometry.inChannels * paddedSize.height * paddedSize.width + 16 }
+
   /// Whether the fast path applies: float32 on the CPU.
   static func handles(_ tensors: Tensor...) -> Bool { tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 } }
 
@@ -29,7 +38,22 @@ struct CPUConvolution {
     let pk = kept?.pointer(Float.self)
     let pb = bias.map { $0.rawContiguous().pointer(Float.self) }
     let k = rowsPerGroup, sampleColumns = geometry.inChannels * taps * positions
-    forEachSample(needsColumns: pk == nil) { sample, scratch in
+    let packed = PackedWeight(outPerGroup, k, groups: geometry.groups) { group in (UnsafePointer(pw + group * outPerGroup * k), k, 1) }
+    defer { packed.deallocate() }
+    if usesDirectKernel {
+      forEachSample(scratch: paddedFloats) { sample, padded in
+        pad(px + sample * geometry.inChannels * plane, into: padded)
+        for group in 0..<geometry.groups {
+          ctk_conv2d_direct_f32(packed[group], pb.map { $0 + group * outPerGroup }, Int64(outPerGroup), Int64(inPerGroup),
+                                Int64(window.kernel[0]), Int64(window.kernel[1]), Int64(window.dilation[0]), Int64(window.dilation[1]),
+                                padded + group * inPerGroup * paddedSize.height * paddedSize.width,
+                                Int64(paddedSize.height), Int64(paddedSize.width), Int64(window.outputSize[0]), Int64(window.outputSize[1]),
+                                po + (sample * geometry.outChannels + group * outPerGroup) * positions)
+        }
+      }
+      return (out, nil)
+    }
+    forEachSample(scratch: pk == nil ? geometry.inChannels * taps * positions : 0) { sample, scratch in
       let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
       im2col(px + sample * geometry.inChannels * plane, into: columns)
       let output = po + sample * geometry.outChannels * positions
@@ -39,10 +63,9 @@ struct CPUConvolution {
         }
       }
       for group in 0..<geometry.groups {
-        ctk_sgemm(Int64(outPerGroup), Int64(positions), Int64(k), 1,
-                  pw + group * outPerGroup * k, Int64(k), 1,
-                  columns + group * k * positions, Int64(positions), 1,
-                  pb == nil ? 0 : 1, output + group * outPerGroup * positions, Int64(positions))
+        ctk_sgemm_prepacked(Int64(outPerGroup), Int64(positions), Int64(k), packed[group],
+                            columns + group * k * positions, Int64(positions), 1,
+                            pb == nil ? 0 : 1, output + group * outPerGroup * positions, Int64(positions))
       }
     }
     return (out, kept)
@@ -53,13 +76,14 @@ struct CPUConvolution {
     let gx = torch.zeros([batch, geometry.inChannels] + window.inputSize)
     let (pg, pw, px) = (g.pointer(Float.self), weight.pointer(Float.self), gx.pointer(Float.self))
     let k = rowsPerGroup
-    forEachSample { sample, columns in
+    let packed = PackedWeight(k, outPerGroup, groups: geometry.groups) { group in (UnsafePointer(pw + group * outPerGroup * k), 1, k) }
+    defer { packed.deallocate() }
+    forEachSample(scratch: geometry.inChannels * taps * positions) { sample, columns in
       let gradient = pg + sample * geometry.outChannels * positions
       for group in 0..<geometry.groups {
-        ctk_sgemm(Int64(k), Int64(positions), Int64(outPerGroup), 1,
-                  pw + group * outPerGroup * k, 1, Int64(k),
-                  gradient + group * outPerGroup * positions, Int64(positions), 1,
-                  0, columns + group * k * positions, Int64(positions))
+        ctk_sgemm_prepacked(Int64(k), Int64(positions), Int64(outPerGroup), packed[group],
+                            gradient + group * outPerGroup * positions, Int64(positions), 1,
+                            0, columns + group * k * positions, Int64(positions))
       }
       col2im(columns, into: px + sample * geometry.inChannels * plane)
     }
@@ -77,11 +101,17 @@ struct CPUConvolution {
     partials.initialize(repeating: 0, count: tasks * size)
     let (pg, px) = (g.pointer(Float.self), x.pointer(Float.self))
     let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
+    let direct = usesDirectKernel
     ThreadPool.parallelFor(tasks) { task in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: pk == nil ? sampleColumns : 1)
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: direct ? paddedFloats : pk == nil ? sampleColumns : 1)
       defer { scratch.deallocate() }
       let partial = partials + task * size
       for sample in Swift.stride(from: task, to: batch, by: tasks) {
+        if direct {
+          directWeightGradient(pg + sample * geometry.outChannels * positions, px + sample * geometry.inChannels * plane,
+                               padded: scratch, into: partial)
+          continue
+        }
         let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
         if pk == nil { im2col(px + sample * geometry.inChannels * plane, into: columns) }
         let gradient = pg + sample * geometry.outChannels * positions
@@ -100,15 +130,40 @@ struct CPUConvolution {
     return gw
   }
 
-  /// Runs `body(sample, columns)` for every sample, spread over the pool, each task with its
-  /// own column buffer [C_in·kh·kw, oh·ow].
-  /// (`needsColumns: false`: the body brings its own, and the buffer is a token.)
-  private func forEachSample(needsColumns: Bool = true, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-    let rows = geometry.inChannels * taps
+  /// Runs `body(sample, scratch)` for every sample, spread over the pool, each task with its
+  /// own scratch buffer of `count` floats (columns, or padded planes).
+  private func forEachSample(scratch count: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
     ThreadPool.parallelChunks(batch, minimumChunk: 1) { start, length in
-      let columns = UnsafeMutablePointer<Float>.allocate(capacity: needsColumns ? rows * positions : 1)
-      defer { columns.deallocate() }
-      for sample in start..<(start + length) { body(sample, columns) }
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+      defer { scratch.deallocate() }
+      for sample in start..<(start + length) { body(sample, scratch) }
+    }
+  }
+
+  /// Adds one sample's weight gradient to `partial` with the direct kernel.
+  private func directWeightGradient(_ gradient: UnsafePointer<Float>, _ image: UnsafePointer<Float>,
+                                    padded: UnsafeMutablePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
+    pad(image, into: padded)
+    let (height, width) = paddedSize
+    for group in 0..<geometry.groups {
+      ctk_conv2d_direct_weight_gradient_f32(
+        gradient + group * outPerGroup * positions, Int64(outPerGroup), Int64(inPerGroup),
+        Int64(window.kernel[0]), Int64(window.kernel[1]), Int64(window.dilation[0]), Int64(window.dilation[1]),
+        padded + group * inPerGroup * height * width, Int64(height), Int64(width),
+        Int64(window.outputSize[0]), Int64(window.outputSize[1]), partial + group * outPerGroup * rowsPerGroup)
+    }
+  }
+
+  /// Copies a sample's planes into `padded` [C_in, H + 2·ph, W + 2·pw] with zeros around them,
+  /// and zeros the 16 floats after it that the direct kernel's last row may read.
+  private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
+    let (height, width) = paddedSize
+    let (h, w) = (window.inputSize[0], window.inputSize[1]), (ph, pw) = (window.padding[0], window.padding[1])
+    padded.update(repeating: 0, count: paddedFloats)
+    for channel in 0..<geometry.inChannels {
+      for row in 0..<h {
+        (padded + (channel * height + row + ph) * width + pw).update(from: image + (channel * h + row) * w, count: w)
+      }
     }
   }
 
@@ -131,4 +186,26 @@ struct CPUConvolution {
                      Int64(w.outputSize[0]), Int64(w.outputSize[1]), image + channel * plane)
     }
   }
+}
+
+/// Each group's weight matrix packed once for the GEMM, shared read-only by every sample's
+/// product (packing it per sample cost as much as a tenth of the convolution).
+private struct PackedWeight {
+  private let base: UnsafeMutablePointer<Float>
+  private let stride: Int
+
+  /// Packs `groups` matrices of `rows` x `depth`, group g's at `source(g)` = (pointer, row
+  /// stride, column stride).
+  init(_ rows: Int, _ depth: Int, groups: Int, source: (Int) -> (UnsafePointer<Float>, Int, Int)) {
+    stride = ctk_sgemm_packed_a_floats(Int64(rows), Int64(depth))
+    base = .allocate(capacity: stride * groups)
+    for group in 0..<groups {
+      let (matrix, rowStride, columnStride) = source(group)
+      ctk_sgemm_pack_a(Int64(rows), Int64(depth), matrix, Int64(rowStride), Int64(columnStride), base + group * stride)
+    }
+  }
+
+  subscript(group: Int) -> UnsafePointer<Float> { UnsafePointer(base + group * stride) }
+
+  func deallocate() { base.deallocate() }
 }

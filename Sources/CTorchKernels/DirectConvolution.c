@@ -1,0 +1,184 @@
+// Direct convolution for stride 1 and few input channels (a network's first layer): the
+// product reads the zero-padded input planes in place, so no columns are built. Output rows
+// are the GEMM's N, taps (c, ki, kj) its K: tap k of output row oy starts at
+// padded + offsets[k] + oy * PW, contiguous in ox.
+#include "Internal.h"
+
+enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
+
+static void tapOffsets(int64_t cin, int64_t kh, int64_t kw, int64_t dh, int64_t dw, int64_t PH, int64_t PW, int64_t *offsets) {
+  int64_t k = 0;
+  for (int64_t c = 0; c < cin; c++)
+    for (int64_t ki = 0; ki < kh; ki++)
+      for (int64_t kj = 0; kj < kw; kj++) offsets[k++] = c * PH * PW + ki * dh * PW + kj * dw;
+}
+
+/// One tile: rows [0, mr) of a packed sliver times taps at columns [0, nr) of `row`.
+static void directTilePortable(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
+                               float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+  float acc[MR][NR];
+  memset(acc, 0, sizeof acc);
+  for (int64_t k = 0; k < K; k++, a += MR) {
+    const float *b = row + offsets[k];
+    for (int i = 0; i < MR; i++)
+      for (int j = 0; j < nr; j++) acc[i][j] += a[i] * b[j];
+  }
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) out[i * rsOut + j] = bias ? acc[i][j] + bias[i] : acc[i][j];
+}
+
+#if CTK_X86
+/// Lane masks for the first `n` of 16 columns.
+CTK_AVX2 static inline void columnMasks(int64_t n, __m256i *lo, __m256i *hi) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  *lo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
+  *hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n - 8), lanes);
+}
+
+CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const float *bias, int64_t nr, __m256i mlo, __m256i mhi) {
+  if (bias) {
+    __m256 b = _mm256_broadcast_ss(bias);
+    lo = _mm256_add_ps(lo, b);
+    hi = _mm256_add_ps(hi, b);
+  }
+  if (nr == NR) {
+    _mm256_storeu_ps(row, lo);
+    _mm256_storeu_ps(row + 8, hi);
+  } else {
+    _mm256_maskstore_ps(row, mlo, lo);
+    _mm256_maskstore_ps(row + 8, mhi, hi);
+  }
+}
+
+CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
+                                    float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K; k++, a += MR) {
+    const float *b = row + offsets[k];
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 av;
+    av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+  }
+  __m256i mlo, mhi;
+  columnMasks(nr, &mlo, &mhi);
+  storeTileRow(out, c00, c01, bias, nr, mlo, mhi);
+  if (mr > 1) storeTileRow(out + rsOut, c10, c11, bias ? bias + 1 : 0, nr, mlo, mhi);
+  if (mr > 2) storeTileRow(out + 2 * rsOut, c20, c21, bias ? bias + 2 : 0, nr, mlo, mhi);
+  if (mr > 3) storeTileRow(out + 3 * rsOut, c30, c31, bias ? bias + 3 : 0, nr, mlo, mhi);
+  if (mr > 4) storeTileRow(out + 4 * rsOut, c40, c41, bias ? bias + 4 : 0, nr, mlo, mhi);
+  if (mr > 5) storeTileRow(out + 5 * rsOut, c50, c51, bias ? bias + 5 : 0, nr, mlo, mhi);
+}
+#endif
+
+void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, int64_t cin, int64_t kh, int64_t kw,
+                           int64_t dh, int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow, float *out) {
+  int64_t K = cin * kh * kw;
+  if (K <= 0 || K > MAX_TAPS) return;
+  int64_t offsets[MAX_TAPS];
+  tapOffsets(cin, kh, kw, dh, dw, PH, PW, offsets);
+  void (*tile)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t) =
+      directTilePortable;
+#if CTK_X86
+  if (ctk_use_avx2()) tile = directTileAVX2;
+#endif
+  const int64_t plane = oh * ow;
+  // Rows at least NR wide end with a full tile overlapping the one before it (the overlap is
+  // computed twice, identically) instead of a narrow one with masked stores, slow on many CPUs.
+  for (int64_t oy = 0; oy < oh; oy++)
+    for (int64_t x = 0; x < ow; x += NR) {
+      int64_t x0 = ow >= NR && x + NR > ow ? ow - NR : x;
+      int64_t nr = ow - x0 < NR ? ow - x0 : NR;
+      const float *row = padded + oy * PW + x0;
+      for (int64_t c0 = 0; c0 < cout; c0 += MR) {
+        int64_t mr = cout - c0 < MR ? cout - c0 : MR;
+        tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, out + c0 * plane + oy * ow + x0, plane, mr, nr);
+      }
+    }
+}
+
+// MARK: - Weight gradient
+
+/// gradW[k] += sum over positions of g * tap k, for up to MAX_BLOCK taps of one output channel.
+static void tapSumsPortable(const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets,
+                            int64_t taps, float *gradW) {
+  for (int64_t t = 0; t < taps; t++) {
+    float total = 0;
+    for (int64_t oy = 0; oy < oh; oy++) {
+      const float *b = padded + offsets[t] + oy * PW, *gr = g + oy * ow;
+      for (int64_t ox = 0; ox < ow; ox++) total += gr[ox] * b[ox];
+    }
+    gradW[t] += total;
+  }
+}
+
+#if CTK_X86
+CTK_AVX2 static float horizontalSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+/// The AVX2 tap sums for a constant number of taps, so the accumulators stay in registers.
+CTK_AVX2 static inline __attribute__((always_inline)) void tapSumsFixed(
+    const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets, const int taps,
+    float *gradW) {
+  __m256 acc[12];
+  for (int t = 0; t < taps; t++) acc[t] = _mm256_setzero_ps();
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(ow % 8)), lanes);
+  const int64_t full = ow / 8 * 8;
+  for (int64_t oy = 0; oy < oh; oy++) {
+    const float *gr = g + oy * ow, *base = padded + oy * PW;
+    for (int64_t ox = 0; ox < full; ox += 8) {
+      __m256 gv = _mm256_loadu_ps(gr + ox);
+      for (int t = 0; t < taps; t++) acc[t] = _mm256_fmadd_ps(gv, _mm256_loadu_ps(base + offsets[t] + ox), acc[t]);
+    }
+    if (full < ow) {
+      // Masked loads read zeros past the row, so whatever lies beyond (even an inf) adds nothing.
+      __m256 gv = _mm256_maskload_ps(gr + full, tail);
+      for (int t = 0; t < taps; t++)
+        acc[t] = _mm256_fmadd_ps(gv, _mm256_maskload_ps(base + offsets[t] + full, tail), acc[t]);
+    }
+  }
+  for (int t = 0; t < taps; t++) gradW[t] += horizontalSum(acc[t]);
+}
+
+CTK_AVX2 static void tapSumsAVX2(const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets,
+                                 int64_t taps, float *gradW) {
+  switch (taps) {
+#define TAPS_CASE(n) case n: tapSumsFixed(g, oh, ow, padded, PW, offsets, n, gradW); break;
+    TAPS_CASE(1) TAPS_CASE(2) TAPS_CASE(3) TAPS_CASE(4) TAPS_CASE(5) TAPS_CASE(6)
+    TAPS_CASE(7) TAPS_CASE(8) TAPS_CASE(9) TAPS_CASE(10) TAPS_CASE(11) TAPS_CASE(12)
+#undef TAPS_CASE
+  }
+}
+#endif
+
+void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, int64_t cin, int64_t kh, int64_t kw, int64_t dh,
+                                           int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow,
+                                           float *gradW) {
+  int64_t K = cin * kh * kw;
+  if (K <= 0 || K > MAX_TAPS) return;
+  int64_t offsets[MAX_TAPS];
+  tapOffsets(cin, kh, kw, dh, dw, PH, PW, offsets);
+  void (*sums)(const float *, int64_t, int64_t, const float *, int64_t, const int64_t *, int64_t, float *) = tapSumsPortable;
+#if CTK_X86
+  if (ctk_use_avx2()) sums = tapSumsAVX2;
+#endif
+  // Taps in equal blocks of at most MAX_BLOCK, one pass over g per block.
+  const int64_t blocks = (K + MAX_BLOCK - 1) / MAX_BLOCK, block = (K + blocks - 1) / blocks;
+  for (int64_t co = 0; co < cout; co++)
+    for (int64_t k0 = 0; k0 < K; k0 += block)
+      sums(g + co * oh * ow, oh, ow, padded, PW, offsets + k0, K - k0 < block ? K - k0 : block, gradW + co * K + k0);
+}

@@ -211,3 +211,53 @@ CTK_DEFINE(channel_batchnorm_backward_f32, (const float *g, const float *x, int6
     for (int64_t j = 0; j < hw; j++) dst[j] = (gr[j] - meanG - (xr[j] - mean) * k) * scale;
   }
 })
+
+// MARK: - Average pooling
+
+// PyTorch's window and divisor for output (oy, ox): the window clipped to the padded input
+// gives the divisor with count_include_pad, clipped to the input it gives the summed region
+// (and the divisor without); a positive `divisor` overrides both.
+#define AVGPOOL_WINDOW                                                                         \
+  int64_t y0 = oy * sh - ph, x0 = ox * sw - pw;                                                \
+  int64_t y1 = y0 + kh < H + ph ? y0 + kh : H + ph, x1 = x0 + kw < W + pw ? x0 + kw : W + pw;  \
+  int64_t padded = (y1 - y0) * (x1 - x0);                                                      \
+  if (y0 < 0) y0 = 0;                                                                          \
+  if (x0 < 0) x0 = 0;                                                                          \
+  if (y1 > H) y1 = H;                                                                          \
+  if (x1 > W) x1 = W;                                                                          \
+  const int64_t divide = divisor > 0 ? divisor : includePad ? padded : (y1 - y0) * (x1 - x0);
+
+#define AVGPOOL_BODY(T)                                                                        \
+  {                                                                                            \
+    for (int64_t oy = 0; oy < oh; oy++)                                                        \
+      for (int64_t ox = 0; ox < ow; ox++) {                                                    \
+        AVGPOOL_WINDOW                                                                         \
+        T sum = 0;                                                                             \
+        for (int64_t y = y0; y < y1; y++)                                                      \
+          for (int64_t x = x0; x < x1; x++) sum += plane[y * W + x];                           \
+        out[oy * ow + ox] = sum / (T)divide;                                                   \
+      }                                                                                        \
+  }
+
+// The input gradient: each output's gradient over its divisor, added to its window (`out` zeroed).
+#define AVGPOOL_BACKWARD_BODY(T)                                                               \
+  {                                                                                            \
+    for (int64_t oy = 0; oy < oh; oy++)                                                        \
+      for (int64_t ox = 0; ox < ow; ox++) {                                                    \
+        AVGPOOL_WINDOW                                                                         \
+        const T share = grad[oy * ow + ox] / (T)divide;                                        \
+        for (int64_t y = y0; y < y1; y++)                                                      \
+          for (int64_t x = x0; x < x1; x++) out[y * W + x] += share;                           \
+      }                                                                                        \
+  }
+
+#define AVGPOOL_PARAMS int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw, int64_t sh, int64_t sw, \
+  int64_t oh, int64_t ow, int includePad, int64_t divisor
+#define AVGPOOL_ARGS H, W, kh, kw, ph, pw, sh, sw, oh, ow, includePad, divisor
+
+CTK_DEFINE(avgpool2d_f32, (const float *plane, AVGPOOL_PARAMS, float *out), (plane, AVGPOOL_ARGS, out), AVGPOOL_BODY(float))
+CTK_DEFINE(avgpool2d_f64, (const double *plane, AVGPOOL_PARAMS, double *out), (plane, AVGPOOL_ARGS, out), AVGPOOL_BODY(double))
+CTK_DEFINE(avgpool2d_backward_f32, (const float *grad, AVGPOOL_PARAMS, float *out), (grad, AVGPOOL_ARGS, out),
+           AVGPOOL_BACKWARD_BODY(float))
+CTK_DEFINE(avgpool2d_backward_f64, (const double *grad, AVGPOOL_PARAMS, double *out), (grad, AVGPOOL_ARGS, out),
+           AVGPOOL_BACKWARD_BODY(double))

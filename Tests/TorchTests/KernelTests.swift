@@ -191,7 +191,7 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// Pooling and batch-norm kernels give the same bits on both paths (odd sizes, padding,
+  /// Pooling (max and average, with their gradients) and batch-norm kernels give the same bits on both paths (odd sizes, padding,
   /// strides, a NaN in a pooling window); convolution, whose GEMM rounds differently with FMA,
   /// agrees within float32 tolerance.
   func testConvolutionPoolingAndBatchNormKernelsArePathIndependent() {
@@ -210,7 +210,10 @@ final class KernelTests: XCTestCase {
       let input = x.detach().requiresGrad_()
       let normalized = F.batchNorm(input, runningMean: nil, runningVar: nil, weight: torch.rand(5), training: true)
       (normalized * normalized).sum().backward()
-      exact.append([pooled, pooled2, normalized, input.grad!].map { $0.detach().flatten().toArray(Float.self).map(\.bitPattern) })
+      let averaged = x.detach().requiresGrad_()
+      let average = F.avgPool2d(averaged, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
+      (average * average).sum().backward()
+      exact.append([pooled, pooled2, normalized, input.grad!, average, averaged.grad!].map { $0.detach().flatten().toArray(Float.self).map(\.bitPattern) })
     }
     guard exact.count == 2 else { return }
     for (index, (a, b)) in zip(exact[0], exact[1]).enumerated() { XCTAssertTrue(a == b, "result \(index) differs between the paths") }

@@ -112,6 +112,19 @@ void ctk_maxpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t kh, in
 /// Max pooling's input gradient for one plane: zeros, plus grad[i] at indices[i] for each output.
 void ctk_maxpool2d_backward_f32(const float *grad, const int64_t *indices, int64_t positions, int64_t plane, float *out);
 
+/// Average pooling of one plane [H, W] (PyTorch's avg_pool2d): each window's sum over the
+/// input, divided by `divisor` when positive, else by the window's size within the padded input
+/// (`includePad`) or within the input. Output [oh, ow].
+void ctk_avgpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw, int64_t sh,
+                       int64_t sw, int64_t oh, int64_t ow, int includePad, int64_t divisor, float *out);
+void ctk_avgpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw, int64_t sh,
+                       int64_t sw, int64_t oh, int64_t ow, int includePad, int64_t divisor, double *out);
+/// Its input gradient for one plane: adds grad[o] / divisor(o) to every input of window o (`out` [H, W] zeroed by the caller).
+void ctk_avgpool2d_backward_f32(const float *grad, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                                int64_t sh, int64_t sw, int64_t oh, int64_t ow, int includePad, int64_t divisor, float *out);
+void ctk_avgpool2d_backward_f64(const double *grad, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
+                                int64_t sh, int64_t sw, int64_t oh, int64_t ow, int includePad, int64_t divisor, double *out);
+
 // Batch normalization over a contiguous float32 [N, C, HW], one channel per call.
 /// Mean and sum of squared deviations of channel `channel`, accumulated in double.
 void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2);

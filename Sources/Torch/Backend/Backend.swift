@@ -40,6 +40,13 @@ protocol Backend: Sendable {
   /// Max pooling of planes `x` [P, H, W] (contiguous) into `values` and int64 `indices`
   /// [P, oh, ow]: each window's maximum and its flat position h·W + w in the plane.
   func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor)
+  /// Average pooling of planes `x` [P, H, W] (contiguous) into `out` [P, oh, ow] (no dilation):
+  /// each window's sum over PyTorch's divisor (`divisor` when positive, else the window's size
+  /// within the padded input with `includePad`, or within the input).
+  func avgPool2d(_ x: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor)
+  /// Average pooling's input gradient: `grad` [P, oh, ow] spread over each window into `out`
+  /// [P, H, W] (contiguous, zero-filled by the caller).
+  func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor)
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)

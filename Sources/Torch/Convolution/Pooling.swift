@@ -191,18 +191,44 @@ extension F {
     return out
   }
 
+  /// Average pooling by the backend's kernel, its gradient by the backward kernel; gradients
+  /// of gradients differentiate the same computation written with unfold.
   private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,
                               name: String = "AvgPool2DBackward0") -> Tensor {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
-    let planes = x.dims[0] * x.dims[1]
+    let planes = x.dims[0] * x.dims[1], inputShape = x.dims
     let shape = Array(x.dims.prefix(2)) + window.outputSize
-    let divisors = divisorOverride.map { torch.full([window.positions], Double($0)) }
-      ?? averagingDivisors(window, countIncludePad: countIncludePad)
-    let result = Tensor.composite(name, [x]) { inputs in
-      let columns = unfold(inputs[0].reshape([planes, 1] + window.inputSize), window)
-      return (columns.sum(dim: 1) / divisors.to(x.dtype).to(x.device)).reshape(shape)
+    let divisor = divisorOverride ?? 0
+    let backend = Backends.backend(for: x.device)
+    let planeShape = (input: [planes] + window.inputSize, output: [planes] + window.outputSize)
+    let out = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device)
+    if out.numel() > 0 {
+      let source = GradMode.with(enabled: false) { x.rawContiguous() }
+      backend.avgPool2d(source.reshaped(planeShape.input), window, includePad: countIncludePad, divisor: divisor,
+                        into: out.reshaped(planeShape.output))
+    }
+    let result = out.recording(name, [x]) { g in
+      if GradMode.isEnabled {
+        let formula = avgPoolFormula(x, window, planes: planes, shape: shape, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+        return torch.autograd.grad([formula], [x], gradOutputs: [g], retainGraph: true, createGraph: true)
+      }
+      let gx = torch.zeros(inputShape, dtype: g.dtype, device: g.device)
+      if g.numel() > 0 {
+        backend.avgPool2dBackward(g.rawContiguous().reshaped(planeShape.output), window, includePad: countIncludePad, divisor: divisor,
+                                  into: gx.reshaped(planeShape.input))
+      }
+      return [gx]
     }
     return batched ? result : result.squeeze(0)
+  }
+
+  /// Average pooling in differentiable ops: the windows' columns summed, over the divisors.
+  private static func avgPoolFormula(_ x: Tensor, _ window: SlidingWindow, planes: Int, shape: [Int], countIncludePad: Bool,
+                                     divisorOverride: Int?) -> Tensor {
+    let divisors = divisorOverride.map { torch.full([window.positions], Double($0)) }
+      ?? averagingDivisors(window, countIncludePad: countIncludePad)
+    let columns = unfold(x.reshape([planes, 1] + window.inputSize), window)
+    return (columns.sum(dim: 1) / divisors.to(x.dtype).to(x.device)).reshape(shape)
   }
 
   /// PyTorch's divisor per window: its size clipped to the padded input (or, without

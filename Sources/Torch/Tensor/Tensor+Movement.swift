@@ -6,6 +6,12 @@ extension Tensor {
     Tensor(storage: storage, shape: shape, strides: strides, offset: offset ?? storageOffset, dtype: dtype)
   }
 
+  /// A contiguous tensor seen with another shape of the same element count, without autograd
+  /// history (for handing planes to kernels).
+  func reshaped(_ shape: [Int]) -> Tensor {
+    aliased(shape: shape, strides: contiguousStrides(shape))
+  }
+
   /// Resolves a single -1 in a requested shape, stopping when the sizes disagree.
   private func inferShape(_ shape: [Int]) -> [Int] {
     var shape = shape

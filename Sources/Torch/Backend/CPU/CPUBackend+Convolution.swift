@@ -1,6 +1,6 @@
 import CTorchKernels
 
-/// im2col, col2im and max pooling over image planes, one (sample, channel) plane per task.
+/// im2col, col2im, max and average pooling over image planes, one (sample, channel) plane per task.
 extension CPUBackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
     let (sn, sc, rs) = (out.elementStrides[0], out.elementStrides[1], out.elementStrides[2])
@@ -48,21 +48,57 @@ extension CPUBackend {
   }
 
   func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor) {
-    let planes = x.dims[0], plane = window.inputSize[0] * window.inputSize[1], positions = window.positions
+    forEachPoolingPlane(window, planes: x.dims[0]) { p, plane, positions, g in
+      let index = indices.pointer(Int64.self) + p * positions
+      switch x.dtype {
+      case .float32:
+        ctk_maxpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                          values.pointer(Float.self) + p * positions, index)
+      case .float64:
+        ctk_maxpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
+                          values.pointer(Double.self) + p * positions, index)
+      default: Backends.missingKernel("max_pool2d", x.dtype, on: device)
+      }
+    }
+  }
+
+  func avgPool2d(_ x: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor) {
+    forEachPoolingPlane(window, planes: x.dims[0]) { p, plane, positions, g in
+      let (pad, d) = (Int32(includePad ? 1 : 0), Int64(divisor))
+      switch x.dtype {
+      case .float32:
+        ctk_avgpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.oh, g.ow, pad, d,
+                          out.pointer(Float.self) + p * positions)
+      case .float64:
+        ctk_avgpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.oh, g.ow, pad, d,
+                          out.pointer(Double.self) + p * positions)
+      default: Backends.missingKernel("avg_pool2d", x.dtype, on: device)
+      }
+    }
+  }
+
+  func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor) {
+    forEachPoolingPlane(window, planes: grad.dims[0]) { p, plane, positions, g in
+      let (pad, d) = (Int32(includePad ? 1 : 0), Int64(divisor))
+      switch grad.dtype {
+      case .float32:
+        ctk_avgpool2d_backward_f32(grad.pointer(Float.self) + p * positions, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.oh, g.ow,
+                                   pad, d, out.pointer(Float.self) + p * plane)
+      case .float64:
+        ctk_avgpool2d_backward_f64(grad.pointer(Double.self) + p * positions, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.oh, g.ow,
+                                   pad, d, out.pointer(Double.self) + p * plane)
+      default: Backends.missingKernel("avg_pool2d_backward", grad.dtype, on: device)
+      }
+    }
+  }
+
+  /// Calls `body(p, planeSize, positions, geometry)` for each of `planes` pooling planes, in
+  /// chunks spread over the pool.
+  private func forEachPoolingPlane(_ window: SlidingWindow, planes: Int, _ body: (Int, Int, Int, Geometry) -> Void) {
+    let plane = window.inputSize[0] * window.inputSize[1], positions = window.positions
     let g = Geometry(window)
     ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
-      for p in start..<(start + length) {
-        let index = indices.pointer(Int64.self) + p * positions
-        switch x.dtype {
-        case .float32:
-          ctk_maxpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
-                            values.pointer(Float.self) + p * positions, index)
-        case .float64:
-          ctk_maxpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.kh, g.kw, g.ph, g.pw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow,
-                            values.pointer(Double.self) + p * positions, index)
-        default: Backends.missingKernel("max_pool2d", x.dtype, on: device)
-        }
-      }
+      for p in start..<(start + length) { body(p, plane, positions, g) }
     }
   }
 

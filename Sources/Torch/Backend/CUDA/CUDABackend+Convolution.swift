@@ -1,4 +1,4 @@
-/// im2col, col2im and max pooling (CUDAKernels+Convolution.swift).
+/// im2col, col2im, max and average pooling (CUDAKernels+Convolution.swift).
 extension CUDABackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
     launch("unfold_\(t(x))", count: out.numel(), [
@@ -19,6 +19,16 @@ extension CUDABackend {
   func maxPool2d(_ x: Tensor, _ window: SlidingWindow, values: Tensor, indices: Tensor) {
     launch("max_pool2d_\(t(x))", count: values.numel(), [.pointer(address(x)), .pointer(address(values)), .pointer(address(indices))]
       + Self.windowArguments([x.dims[0], 1], window) + [.int64(Int64(values.numel()))])
+  }
+
+  func avgPool2d(_ x: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor) {
+    launch("avg_pool2d_\(t(x))", count: out.numel(), [.pointer(address(x)), .pointer(address(out))]
+      + Self.windowArguments([x.dims[0], 1], window) + [.int64(includePad ? 1 : 0), .int64(Int64(divisor)), .int64(Int64(out.numel()))])
+  }
+
+  func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor) {
+    launch("avg_pool2d_backward_\(t(grad))", count: out.numel(), [.pointer(address(grad)), .pointer(address(out))]
+      + Self.windowArguments([grad.dims[0], 1], window) + [.int64(includePad ? 1 : 0), .int64(Int64(divisor)), .int64(Int64(out.numel()))])
   }
 
   /// N, C, H, W and the window's kernel, padding, stride, dilation and output size.

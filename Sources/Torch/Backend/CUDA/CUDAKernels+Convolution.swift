@@ -1,5 +1,6 @@
 extension CUDAKernels {
-  /// im2col (one thread per column entry), max pooling (one per output) and col2im (one thread per image element, summing
+  /// im2col (one thread per column entry), max and average pooling (one per output) and col2im and average pooling's
+  /// backward (one thread per image element, summing
   /// the entries that read it: deterministic, no atomics). `WINDOW_PARAMS` is the geometry.
   static let convolutionTemplates = """
     #define WINDOW_PARAMS i64 N, i64 C, i64 H, i64 W, i64 kh, i64 kw, i64 ph, i64 pw, i64 sh, i64 sw, i64 dh, i64 dw, i64 oh, i64 ow
@@ -20,6 +21,22 @@ extension CUDAKernels {
         for (i64 y = y0; y < y1; y += dh) for (i64 xx = x0; xx < x1; xx += dw) { T v = x[p * H * W + y * W + xx]; \\
           if (v > value || v != v) { value = v; best = y * W + xx; } } \\
         out[i] = value; indices[i] = best; } }
+    #define AVGPOOL_WINDOW(oy, ox) i64 y0 = (oy) * sh - ph, x0 = (ox) * sw - pw; \\
+        i64 y1 = y0 + kh < H + ph ? y0 + kh : H + ph, x1 = x0 + kw < W + pw ? x0 + kw : W + pw, padded = (y1 - y0) * (x1 - x0); \\
+        if (y0 < 0) y0 = 0; if (x0 < 0) x0 = 0; if (y1 > H) y1 = H; if (x1 > W) x1 = W; \\
+        i64 divide = divisor > 0 ? divisor : includePad ? padded : (y1 - y0) * (x1 - x0);
+    #define AVGPOOL(T) extern "C" __global__ void avg_pool2d_##T(const T* x, T* out, WINDOW_PARAMS, i64 includePad, i64 divisor, i64 n) { \\
+      GRID { i64 L = oh * ow, l = i % L, p = i / L; AVGPOOL_WINDOW(l / ow, l % ow) T sum = 0; \\
+        for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) sum += x[p * H * W + y * W + xx]; \\
+        out[i] = sum / (T)divide; } }
+    #define AVGPOOL_BACKWARD(T) extern "C" __global__ void avg_pool2d_backward_##T(const T* g, T* out, WINDOW_PARAMS, i64 includePad, i64 divisor, i64 n) { \\
+      GRID { i64 ix = i % W, iy = (i / W) % H, p = i / (H * W); T acc = 0; \\
+        i64 oy0 = (iy + ph - kh) / sh, ox0 = (ix + pw - kw) / sw; \\
+        for (i64 oy = oy0 > 0 ? oy0 : 0; oy < oh && oy * sh - ph <= iy; ++oy) \\
+          for (i64 ox = ox0 > 0 ? ox0 : 0; ox < ow && ox * sw - pw <= ix; ++ox) { \\
+            AVGPOOL_WINDOW(oy, ox) if (iy < y0 || iy >= y1 || ix < x0 || ix >= x1) continue; \\
+            acc += g[p * oh * ow + oy * ow + ox] / (T)divide; } \\
+        out[i] = acc; } }
 
     """
 }

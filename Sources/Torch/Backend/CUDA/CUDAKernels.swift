@@ -111,6 +111,8 @@ enum CUDAKernels {
       add("unfold_\(t)", "IM2COL(\(t))")
       add("fold_\(t)", "COL2IM(\(t))")
       add("max_pool2d_\(t)", "MAXPOOL(\(t))")
+      add("avg_pool2d_\(t)", "AVGPOOL(\(t))")
+      add("avg_pool2d_backward_\(t)", "AVGPOOL_BACKWARD(\(t))")
     }
     return result
   }()

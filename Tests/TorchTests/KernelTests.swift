@@ -191,7 +191,7 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// Pooling (max and average, with their gradients) and batch-norm kernels give the same bits on both paths (odd sizes, padding,
+  /// Pooling (max and average) and batch, layer and group norm kernels, with their gradients, give the same bits on both paths (odd sizes, padding,
   /// strides, a NaN in a pooling window); convolution, whose GEMM rounds differently with FMA,
   /// agrees within float32 tolerance.
   func testConvolutionPoolingAndBatchNormKernelsArePathIndependent() {
@@ -213,7 +213,14 @@ final class KernelTests: XCTestCase {
       let averaged = x.detach().requiresGrad_()
       let average = F.avgPool2d(averaged, kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false)
       (average * average).sum().backward()
-      exact.append([pooled, pooled2, normalized, input.grad!, average, averaged.grad!].map { $0.detach().flatten().toArray(Float.self).map(\.bitPattern) })
+      let layered = x.detach().requiresGrad_(), (gain, shift) = (torch.randn([9, 7], requiresGrad: true), torch.randn([9, 7], requiresGrad: true))
+      let layerNormed = F.layerNorm(layered, [9, 7], weight: gain, bias: shift)
+      (layerNormed * layerNormed).sum().backward()
+      let grouped = torch.randn([3, 6, 4, 5], requiresGrad: true), groupGain = torch.randn([6], requiresGrad: true)
+      let groupNormed = F.groupNorm(grouped, numGroups: 3, weight: groupGain)
+      (groupNormed * groupNormed).sum().backward()
+      exact.append([pooled, pooled2, normalized, input.grad!, average, averaged.grad!, layerNormed, layered.grad!, gain.grad!, shift.grad!,
+                    groupNormed, grouped.grad!, groupGain.grad!].map { $0.detach().flatten().toArray(Float.self).map(\.bitPattern) })
     }
     guard exact.count == 2 else { return }
     for (index, (a, b)) in zip(exact[0], exact[1]).enumerated() { XCTAssertTrue(a == b, "result \(index) differs between the paths") }

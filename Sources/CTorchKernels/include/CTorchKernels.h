@@ -125,6 +125,22 @@ void ctk_avgpool2d_backward_f32(const float *grad, int64_t H, int64_t W, int64_t
 void ctk_avgpool2d_backward_f64(const double *grad, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                                 int64_t sh, int64_t sw, int64_t oh, int64_t ow, int includePad, int64_t divisor, double *out);
 
+// Layer and group normalization of one contiguous float32 (or float64) row of `length` elements; element k
+// takes affine parameter w[k / span], b[k / span] (span 1: layer norm; a channel's plane size:
+// group norm, with w and b offset to the row's group). w and b may be NULL.
+/// Normalizes one row by its mean and 1/sqrt(biased var + eps) (moments in double), writing
+/// both and the affine output.
+void ctk_norm_row_f32(int64_t length, int64_t span, const float *x, const float *w, const float *b, double eps, float *out,
+                      float *mean, float *rstd);
+void ctk_norm_row_f64(int64_t length, int64_t span, const double *x, const double *w, const double *b, double eps, double *out,
+                      double *mean, double *rstd);
+/// One row's backward: dx (when not NULL) from sums of g*w and g*w*(x - mean) in double, and
+/// dw[k / span] += sum g*(x - mean)*rstd, db[k / span] += sum g (each when not NULL).
+void ctk_norm_row_backward_f32(int64_t length, int64_t span, const float *g, const float *x, const float *w, float mean,
+                               float rstd, float *dx, float *dw, float *db);
+void ctk_norm_row_backward_f64(int64_t length, int64_t span, const double *g, const double *x, const double *w, double mean,
+                               double rstd, double *dx, double *dw, double *db);
+
 // Batch normalization over a contiguous float32 [N, C, HW], one channel per call.
 /// Mean and sum of squared deviations of channel `channel`, accumulated in double.
 void ctk_channel_moments_f32(const float *x, int64_t n, int64_t c, int64_t hw, int64_t channel, double *mean, double *m2);

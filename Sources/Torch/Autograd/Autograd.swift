@@ -138,4 +138,16 @@ extension Tensor {
       return result
     }
   }
+
+  /// The gradients of `formula(inputs)` for the inputs that require them (nil for the others),
+  /// with the graph kept: how a node computed by a kernel gives gradients of gradients, by
+  /// differentiating the same computation written in tensor ops.
+  static func formulaGradients(_ formula: ([Tensor]) -> Tensor, _ inputs: [Tensor], _ g: Tensor) -> [Tensor?] {
+    let differentiable = inputs.indices.filter { inputs[$0].requiresGrad }
+    let gradients = torch.autograd.grad([formula(inputs)], differentiable.map { inputs[$0] }, gradOutputs: [g],
+                                        retainGraph: true, createGraph: true, allowUnused: true)
+    var result = [Tensor?](repeating: nil, count: inputs.count)
+    for (slot, index) in differentiable.enumerated() { result[index] = gradients[slot] }
+    return result
+  }
 }

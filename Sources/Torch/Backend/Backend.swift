@@ -47,6 +47,15 @@ protocol Backend: Sendable {
   /// Average pooling's input gradient: `grad` [P, oh, ow] spread over each window into `out`
   /// [P, H, W] (contiguous, zero-filled by the caller).
   func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor)
+  /// Normalizes each row of `x` (contiguous, `layout`) by its mean and 1/√(biased var + eps),
+  /// then applies the affine parameters (contiguous, or nil): out = (x − mean)·rstd·w + b.
+  /// Writes `out` (x's shape) and each row's `mean` and `rstd` [rows].
+  func normalizeRows(_ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, bias: Tensor?, eps: Double,
+                     into out: Tensor, mean: Tensor, rstd: Tensor)
+  /// The backward of `normalizeRows` for the gradients asked for (non-nil outputs):
+  /// `gradInput` (x's shape), `gradWeight` and `gradBias` (the parameters' shape, overwritten).
+  func normalizeRowsBackward(_ grad: Tensor, _ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, mean: Tensor, rstd: Tensor,
+                             gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?)
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)

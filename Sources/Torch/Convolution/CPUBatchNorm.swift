@@ -42,15 +42,8 @@ struct CPUBatchNorm {
       ctk_channel_affine_f32(px, Int64(n), Int64(c), Int64(hw), Int64(channel), alpha, b[channel] - mean[channel] * alpha, po)
     }
     let inputs = [input] + [weight, bias].compactMap { $0 }
-    let differentiable = inputs.indices.filter { inputs[$0].requiresGrad }
     out.recording("NativeBatchNormBackward0", inputs, saved: [x]) { g in
-      if GradMode.isEnabled {
-        let gradients = torch.autograd.grad([formula(inputs)], differentiable.map { inputs[$0] }, gradOutputs: [g],
-                                            retainGraph: true, createGraph: true, allowUnused: true)
-        var result = [Tensor?](repeating: nil, count: inputs.count)
-        for (slot, index) in differentiable.enumerated() { result[index] = gradients[slot] }
-        return result
-      }
+      if GradMode.isEnabled { return Tensor.formulaGradients(formula, inputs, g) }
       return backward(g.rawContiguous(), x, mean: mean, invstd: invstd, weight: w)
     }
     return (out, moments)

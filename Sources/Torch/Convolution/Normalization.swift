@@ -48,6 +48,13 @@ extension F {
     var moments: CPUBatchNorm.Moments?
     if let fast = CPUBatchNorm(input, weight: weight, bias: bias, training: training, runningMean: runningMean, runningVar: runningVar, eps: eps) {
       (out, moments) = fast.run(formula: formula)
+    } else if training && input.numel() > 0 {
+      // Channels first, each channel is one row of the row kernels.
+      let (n, hw) = (input.dims[0], count / Swift.max(input.dims[0], 1))
+      let layout = NormalizationRows(rows: channels, length: count, groups: channels, span: count)
+      out = normalizedRows(input, layout, weight: weight, bias: bias, eps: eps, name: "NativeBatchNormBackward0", formula: formula,
+                           toRows: { $0.reshape([n, channels, hw]).transpose(0, 1).contiguous() },
+                           fromRows: { $0.reshape([channels, n, hw]).transpose(0, 1).contiguous().reshape(input.dims) })
     } else {
       out = Tensor.composite("NativeBatchNormBackward0", [input] + parameters, formula)
     }
@@ -78,13 +85,15 @@ extension F {
       if let tensor { torchCheck(tensor.dims == normalizedShape, "Expected \(name) to be of same shape as normalized_shape, but got \(name) of shape \(tensor.shape.dims) and normalized_shape = \(normalizedShape)") }
     }
     let dims = Array((input.dim() - k)..<input.dim())
-    return Tensor.composite("NativeLayerNormBackward0", [input] + [weight, bias].compactMap { $0 }) { inputs in
+    let formula: ([Tensor]) -> Tensor = { inputs in
       let x = inputs[0]
       let mean = x.mean(dims: dims, keepdim: true)
       let variance = Self.squared(x - mean).mean(dims: dims, keepdim: true)
       return normalize(x, mean: mean, variance: variance, eps: eps, weight: weight == nil ? nil : inputs[1],
                        bias: bias == nil ? nil : inputs[weight == nil ? 1 : 2])
     }
+    let layout = NormalizationRows.layer(input.numel(), length: normalizedShape.reduce(1, *))
+    return normalizedRows(input, layout, weight: weight, bias: bias, eps: eps, name: "NativeLayerNormBackward0", formula: formula)
   }
 
   /// Normalizes each group of `numGroups` consecutive channels over the group's channels and
@@ -96,7 +105,7 @@ extension F {
       "Expected number of channels in input to be divisible by num_groups, but got input of shape \(input.shape.dims) and num_groups=\(numGroups)")
     var shape = Array(repeating: 1, count: input.dim())
     shape[1] = channels
-    return Tensor.composite("NativeGroupNormBackward0", [input] + [weight, bias].compactMap { $0 }) { inputs in
+    let formula: ([Tensor]) -> Tensor = { inputs in
       let grouped = inputs[0].reshape([n, numGroups, -1])
       let mean = grouped.mean(dim: 2, keepdim: true)
       let variance = Self.squared(grouped - mean).mean(dim: 2, keepdim: true)
@@ -105,6 +114,44 @@ extension F {
       if weight != nil { out = out * inputs[1].reshape(shape) }
       if bias != nil { out = out + inputs[weight == nil ? 1 : 2].reshape(shape) }
       return out
+    }
+    return normalizedRows(input, .group(input.dims, groups: numGroups), weight: weight, bias: bias, eps: eps,
+                          name: "NativeGroupNormBackward0", formula: formula)
+  }
+
+  /// `input` normalized row by row by the backend's kernels (`layout`; `toRows` and `fromRows`
+  /// move between the input's layout and the rows', without autograd), recorded as one node
+  /// `name` whose backward runs the backward kernels; gradients of gradients differentiate
+  /// `formula`, the same computation in tensor ops.
+  private static func normalizedRows(_ input: Tensor, _ layout: NormalizationRows, weight: Tensor?, bias: Tensor?, eps: Double,
+                                     name: String, formula: @escaping ([Tensor]) -> Tensor,
+                                     toRows: @escaping (Tensor) -> Tensor = { $0.rawContiguous() },
+                                     fromRows: @escaping (Tensor) -> Tensor = { $0 }) -> Tensor {
+    let backend = Backends.backend(for: input.device)
+    let (x, w, b) = GradMode.with(enabled: false) { (toRows(input.detach()), weight?.detach().rawContiguous(), bias?.detach().rawContiguous()) }
+    let rows = Tensor(uninitialized: x.dims, dtype: x.dtype, device: x.device)
+    let mean = Tensor(uninitialized: [layout.rows], dtype: x.dtype, device: x.device)
+    let rstd = Tensor(uninitialized: [layout.rows], dtype: x.dtype, device: x.device)
+    if x.numel() > 0 { backend.normalizeRows(x, layout, weight: w, bias: b, eps: eps, into: rows, mean: mean, rstd: rstd) }
+    let out = GradMode.with(enabled: false) { fromRows(rows) }
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    return out.recording(name, inputs, saved: [x, mean, rstd]) { g in
+      if GradMode.isEnabled { return Tensor.formulaGradients(formula, inputs, g) }
+      func gradient(_ of: Tensor?, like: Tensor?) -> Tensor? {
+        guard let of, of.requiresGrad, let like else { return nil }
+        return Tensor(uninitialized: like.dims, dtype: like.dtype, device: like.device)
+      }
+      let (gx, gw, gb) = (gradient(input, like: x), gradient(weight, like: w), gradient(bias, like: b))
+      if x.numel() > 0 {
+        let rowsGradient = GradMode.with(enabled: false) { toRows(g) }
+        backend.normalizeRowsBackward(rowsGradient, x, layout, weight: w, mean: mean, rstd: rstd, gradInput: gx, gradWeight: gw, gradBias: gb)
+      } else {
+        for t in [gx, gw, gb] { t?.zero_() }
+      }
+      var result = [GradMode.with(enabled: false) { gx.map(fromRows) }]
+      if let weight { result.append(gw?.reshape(weight.dims)) }
+      if let bias { result.append(gb?.reshape(bias.dims)) }
+      return result
     }
   }
 

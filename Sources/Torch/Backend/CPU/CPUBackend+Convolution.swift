@@ -1,6 +1,7 @@
 import CTorchKernels
 
-/// im2col, col2im, max and average pooling over image planes, one (sample, channel) plane per task.
+/// im2col, col2im, max and average pooling over image planes, one (sample, channel) plane per task;
+/// layer and group normalization, one row per task.
 extension CPUBackend {
   func unfold(_ x: Tensor, _ window: SlidingWindow, padValue: Double, into out: Tensor) {
     let (sn, sc, rs) = (out.elementStrides[0], out.elementStrides[1], out.elementStrides[2])
@@ -99,6 +100,71 @@ extension CPUBackend {
     let g = Geometry(window)
     ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
       for p in start..<(start + length) { body(p, plane, positions, g) }
+    }
+  }
+
+  func normalizeRows(_ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, bias: Tensor?, eps: Double,
+                     into out: Tensor, mean: Tensor, rstd: Tensor) {
+    let length = layout.length
+    ThreadPool.parallelChunks(layout.rows, minimumChunk: Swift.max(1, 4096 / Swift.max(length, 1))) { start, count in
+      for row in start..<(start + count) {
+        let (at, p) = (row * length, layout.parameterOffset(row: row))
+        switch x.dtype {
+        case .float32:
+          ctk_norm_row_f32(Int64(length), Int64(layout.span), x.pointer(Float.self) + at, weight.map { $0.pointer(Float.self) + p },
+                           bias.map { $0.pointer(Float.self) + p }, eps, out.pointer(Float.self) + at,
+                           mean.pointer(Float.self) + row, rstd.pointer(Float.self) + row)
+        case .float64:
+          ctk_norm_row_f64(Int64(length), Int64(layout.span), x.pointer(Double.self) + at, weight.map { $0.pointer(Double.self) + p },
+                           bias.map { $0.pointer(Double.self) + p }, eps, out.pointer(Double.self) + at,
+                           mean.pointer(Double.self) + row, rstd.pointer(Double.self) + row)
+        default: Backends.missingKernel("native_norm", x.dtype, on: device)
+        }
+      }
+    }
+  }
+
+  /// Rows are split over tasks; each task adds its rows' parameter gradients into its own
+  /// partial sums, which are then added in task order (so results do not depend on timing).
+  func normalizeRowsBackward(_ grad: Tensor, _ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, mean: Tensor, rstd: Tensor,
+                             gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) {
+    switch x.dtype {
+    case .float32: normalizeRowsBackward(Float.self, ctk_norm_row_backward_f32, grad, x, layout, weight, mean, rstd, gradInput, gradWeight, gradBias)
+    case .float64: normalizeRowsBackward(Double.self, ctk_norm_row_backward_f64, grad, x, layout, weight, mean, rstd, gradInput, gradWeight, gradBias)
+    default: Backends.missingKernel("native_norm_backward", x.dtype, on: device)
+    }
+  }
+
+  private typealias RowBackwardKernel<T> = (Int64, Int64, UnsafePointer<T>?, UnsafePointer<T>?, UnsafePointer<T>?, T, T,
+                                            UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?) -> Void
+
+  private func normalizeRowsBackward<T: BinaryFloatingPoint & Element>(
+    _: T.Type, _ kernel: RowBackwardKernel<T>, _ grad: Tensor, _ x: Tensor, _ layout: NormalizationRows, _ weight: Tensor?,
+    _ mean: Tensor, _ rstd: Tensor, _ gradInput: Tensor?, _ gradWeight: Tensor?, _ gradBias: Tensor?
+  ) {
+    let (length, parameters) = (layout.length, layout.parameterCount)
+    let wantsParameters = gradWeight != nil || gradBias != nil
+    let tasks = wantsParameters ? Swift.max(1, Swift.min(ThreadPool.threadCount * ThreadPool.tasksPerThread, layout.rows)) : layout.rows
+    let partials = UnsafeMutablePointer<T>.allocate(capacity: wantsParameters ? 2 * tasks * parameters : 1)
+    defer { partials.deallocate() }
+    if wantsParameters { partials.initialize(repeating: 0, count: 2 * tasks * parameters) }
+    let (pg, px, pm, pr) = (grad.pointer(T.self), x.pointer(T.self), mean.pointer(T.self), rstd.pointer(T.self))
+    let pw = weight?.pointer(T.self), pdx = gradInput?.pointer(T.self)
+    ThreadPool.parallelFor(tasks) { task in
+      let (dw, db) = (partials + task * parameters, partials + (tasks + task) * parameters)
+      for row in Swift.stride(from: task, to: layout.rows, by: tasks) {
+        let (at, p) = (row * length, layout.parameterOffset(row: row))
+        kernel(Int64(length), Int64(layout.span), pg + at, px + at, pw.map { UnsafePointer($0 + p) }, pm[row], pr[row],
+               pdx.map { $0 + at }, gradWeight == nil ? nil : dw + p, gradBias == nil ? nil : db + p)
+      }
+    }
+    for (slot, target) in [gradWeight, gradBias].enumerated() {
+      guard let target else { continue }
+      let out = target.pointer(T.self), first = partials + slot * tasks * parameters
+      out.update(from: first, count: parameters)
+      for task in 1..<tasks {
+        for j in 0..<parameters { out[j] += first[task * parameters + j] }
+      }
     }
   }
 

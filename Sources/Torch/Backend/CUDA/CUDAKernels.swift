@@ -47,7 +47,7 @@ enum CUDAKernels {
   /// The macro templates of every kernel family (CUDAKernels+<Family>.swift), in source order.
   static let templates = [
     elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates, optimizerTemplates,
-    convolutionTemplates,
+    convolutionTemplates, normalizationTemplates,
   ]
     .joined()
 
@@ -113,6 +113,9 @@ enum CUDAKernels {
       add("max_pool2d_\(t)", "MAXPOOL(\(t))")
       add("avg_pool2d_\(t)", "AVGPOOL(\(t))")
       add("avg_pool2d_backward_\(t)", "AVGPOOL_BACKWARD(\(t))")
+      add("norm_rows_\(t)", "NORM_ROWS(\(t))")
+      add("norm_rows_backward_\(t)", "NORM_ROWS_BACKWARD(\(t))")
+      add("norm_parameter_gradients_\(t)", "NORM_PARAMETER_GRADIENTS(\(t))")
     }
     return result
   }()

@@ -22,7 +22,9 @@ func cnnTrainingStepsPerSecond() -> Double {
 /// Forward and backward (input and weight gradient) GFLOP/s of one convolution shape, and
 /// each as a fraction of our 512³ sgemm. The three are timed in turn, round after round, and
 /// each keeps its fastest round: on a shared machine the slowest rounds measure the
-/// neighbours, and interleaving puts every figure through the same moments.
+/// neighbours, and interleaving puts every figure through the same moments. Beside them, the
+/// forward's memory bound: its FLOPs over the time the threads take only to write its output
+/// (a shallow layer's forward can go no faster).
 func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: Int, size: Int) {
   let x = torch.rand([batch, inChannels, size, size], requiresGrad: true)
   let w = torch.rand([outChannels, inChannels, 3, 3], requiresGrad: true)
@@ -30,13 +32,16 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   let flops = 2.0 * Double(batch * outChannels * size * size * inChannels * 9)
   let y = F.conv2d(x, w, padding: 1)
   let g = torch.randLike(y)
-  var best = (sgemm: Double.infinity, forward: Double.infinity, backward: Double.infinity)
+  let output = OutputWrite(floats: y.numel())
+  defer { output.deallocate() }
+  var best = (sgemm: Double.infinity, forward: Double.infinity, backward: Double.infinity, write: Double.infinity)
   for round in 0..<15 {
     let sgemm = seconds { _ = a.mm(b) }
     let forward = seconds { torch.noGrad { _ = F.conv2d(x, w, padding: 1) } }
     let backward = seconds { _ = torch.autograd.grad([y], [x, w], gradOutputs: [g], retainGraph: true) }
+    let write = seconds { output.run() }
     if round < 2 { continue }
-    best = (min(best.sgemm, sgemm), min(best.forward, forward), min(best.backward, backward))
+    best = (min(best.sgemm, sgemm), min(best.forward, forward), min(best.backward, backward), min(best.write, write))
   }
   let sgemm = 2.0 * 512 * 512 * 512 / best.sgemm / 1e9
   let (forward, backward) = (flops / best.forward / 1e9, 2 * flops / best.backward / 1e9)
@@ -44,6 +49,32 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_backward", backward, "GFLOP/s")
   report("\(name)_forward_over_sgemm", forward / sgemm, "x")
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
+  report("\(name)_forward_output_bound", flops / best.write / 1e9, "GFLOP/s")
+}
+
+/// Writes a buffer of an output's size from every thread of the pool's count, as a
+/// convolution's forward writes its output.
+struct OutputWrite {
+  let buffer: UnsafeMutablePointer<Float>
+  let floats: Int
+
+  init(floats: Int) {
+    self.floats = floats
+    buffer = .allocate(capacity: floats)
+    buffer.initialize(repeating: 0, count: floats)
+  }
+
+  func run() {
+    let (floats, threads) = (self.floats, torch.getNumThreads())
+    let chunk = (floats + threads - 1) / threads
+    nonisolated(unsafe) let target = buffer
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+      let start = t * chunk, count = Swift.min(chunk, floats - start)
+      if count > 0 { (target + start).update(repeating: 1, count: count) }
+    }
+  }
+
+  func deallocate() { buffer.deallocate() }
 }
 
 /// PyTorch's figures for the same model and shapes, or nil without a Python that has torch.

@@ -18,6 +18,7 @@ let package = Package(
     .executable(name: "basics-saveload", targets: ["BasicsSaveLoad"]),
     .executable(name: "lenet", targets: ["LeNet"]),
     .executable(name: "checkpoint", targets: ["Checkpoint"]),
+    .executable(name: "dist-check", targets: ["DistributedCheck"]),
   ],
   targets: [
     // MARK: - Public API
@@ -48,6 +49,9 @@ let package = Package(
 
     /// Shows and converts checkpoints between PyTorch's format and safetensors.
     .executableTarget(name: "Checkpoint", dependencies: ["Torch"], path: "Examples/Checkpoint"),
+
+    /// torch.distributed checked under mpirun (the tests launch it).
+    .executableTarget(name: "DistributedCheck", dependencies: ["Torch"], path: "Examples/DistributedCheck"),
 
     // MARK: - Unit test bundles
     .testTarget(name: "TorchTests", dependencies: ["Torch"], resources: [.copy("Fixtures")]),

@@ -13,14 +13,21 @@ struct DynamicLibrary: @unchecked Sendable {
   let path: String
 
   /// Opens the first of `candidates` (sonames or absolute paths) that loads, or throws
-  /// listing every place tried and why each failed.
-  static func open(_ name: String, candidates: [String]) throws(TorchError) -> DynamicLibrary {
+  /// listing every place tried and why each failed. `global` makes its symbols visible to
+  /// libraries loaded later (Open MPI's plugins resolve against libmpi).
+  static func open(_ name: String, candidates: [String], global: Bool = false) throws(TorchError) -> DynamicLibrary {
     var failures: [String] = []
     for candidate in candidates {
-      if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) { return DynamicLibrary(handle: handle, path: candidate) }
+      if let handle = dlopen(candidate, RTLD_NOW | (global ? RTLD_GLOBAL : RTLD_LOCAL)) { return DynamicLibrary(handle: handle, path: candidate) }
       failures.append("\(candidate) (\(dlerror().map { String(cString: $0) } ?? "not found"))")
     }
     throw .backend("\(name) could not be loaded; tried: " + failures.joined(separator: "; "))
+  }
+
+  /// The address of the global object `name` (Open MPI's handles are such addresses).
+  func address(of name: String) throws(TorchError) -> UnsafeMutableRawPointer {
+    guard let pointer = dlsym(handle, name) else { throw .backend("\(path) lacks \(name)") }
+    return pointer
   }
 
   /// The function `name` as the C function type `T`, or nil when the library lacks it.

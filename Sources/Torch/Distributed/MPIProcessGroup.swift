@@ -1,0 +1,330 @@
+import Foundation
+
+/// The default process group over Open MPI. Every MPI call runs on one serial queue (MPI is
+/// initialized as MPI_THREAD_SERIALIZED), so collectives issued asynchronously, such as
+/// DistributedDataParallel's during backward, overlap with computation on the caller's
+/// threads. Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes
+/// through a contiguous copy that `Work.wait()` writes back.
+final class MPIProcessGroup: @unchecked Sendable {
+  let mpi: MPILibrary
+  let rank: Int
+  let worldSize: Int
+  let timeout: Double
+  /// `TORCH_DISTRIBUTED_DEBUG=DETAIL`: each collective first checks that every rank called the
+  /// same one with the same element count and dtype.
+  let checksConsistency: Bool
+  private let queue = DispatchQueue(label: "torch.distributed.mpi")
+
+  init(timeout: Double) throws(TorchError) {
+    mpi = try MPILibrary.load()
+    self.timeout = timeout
+    checksConsistency = ProcessInfo.processInfo.environment["TORCH_DISTRIBUTED_DEBUG"] == "DETAIL"
+    let library = mpi
+    let started: Result<(Int, Int), TorchError> = queue.sync {
+      var provided: Int32 = 0, already: Int32 = 0
+      _ = library.initialized(&already)
+      if already == 0 {
+        let code = library.initThread(nil, nil, MPILibrary.threadSerialized, &provided)
+        guard code == 0 else { return .failure(.backend("MPI_Init_thread failed: \(library.message(code))")) }
+        guard provided >= MPILibrary.threadSerialized else {
+          return .failure(.backend("this MPI provides thread level \(provided); MPI_THREAD_SERIALIZED (2) is needed"))
+        }
+      }
+      _ = library.commSetErrhandler(library.commWorld, library.errorsReturn)
+      var rank: Int32 = 0, size: Int32 = 0
+      _ = library.commRank(library.commWorld, &rank)
+      _ = library.commSize(library.commWorld, &size)
+      return .success((Int(rank), Int(size)))
+    }
+    (rank, worldSize) = try started.get()
+    let environment = ProcessInfo.processInfo.environment
+    if let expected = environment["WORLD_SIZE"].flatMap(Int.init), expected != worldSize {
+      throw .invalidArgument("WORLD_SIZE is \(expected) but MPI started \(worldSize) process(es): launch with mpirun -np \(expected)")
+    }
+    if let expected = environment["RANK"].flatMap(Int.init), expected != rank {
+      throw .invalidArgument("RANK is \(expected) but MPI gave this process rank \(rank)")
+    }
+  }
+
+  func finalize() {
+    let library = mpi
+    queue.sync { _ = library.finalize() }
+  }
+
+  // MARK: - Collectives
+
+  func allReduce(_ tensor: Tensor, op: dist.ReduceOp) -> dist.Work {
+    let buffer = Buffer(checked(tensor, "all_reduce"), "all_reduce", op: op)
+    nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "all_reduce"), reduction(op, tensor, "all_reduce"))
+    let world = worldSize
+    return run("all_reduce", [buffer], finish: { buffer.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
+      Self.chunked(buffer.count) { offset, count in
+        mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, reduction, mpi.commWorld)
+      }
+    }
+  }
+
+  func broadcast(_ tensor: Tensor, src: Int) -> dist.Work {
+    checkRank(src, "broadcast", "src")
+    let buffer = Buffer(checked(tensor, "broadcast"), "broadcast")
+    nonisolated(unsafe) let type = datatype(tensor, "broadcast")
+    return run("broadcast", [buffer], finish: { buffer.finish() }) { mpi in
+      Self.chunked(buffer.count) { offset, count in
+        mpi.bcast(buffer.bytes(at: offset), count, type, Int32(src), mpi.commWorld)
+      }
+    }
+  }
+
+  func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp) -> dist.Work {
+    checkRank(dst, "reduce", "dst")
+    let buffer = Buffer(checked(tensor, "reduce"), "reduce")
+    nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "reduce"), reduction(op, tensor, "reduce"))
+    let (root, world) = (rank == dst, worldSize)
+    return run("reduce", [buffer], finish: { if root { buffer.finish(averagingOver: op == .avg ? world : nil) } }) { mpi in
+      Self.chunked(buffer.count) { offset, count in
+        root ? mpi.reduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, reduction, Int32(dst), mpi.commWorld)
+          : mpi.reduce(buffer.bytes(at: offset), nil, count, type, reduction, Int32(dst), mpi.commWorld)
+      }
+    }
+  }
+
+  func allGather(_ outputs: [Tensor], _ tensor: Tensor) -> dist.Work {
+    checkList(outputs, like: tensor, "all_gather", "tensor_list")
+    let input = Buffer(checked(tensor, "all_gather"), "all_gather")
+    let gathered = Buffer(GradMode.with(enabled: false) { torch.stack(outputs.map { $0.detach() }) }, "all_gather")
+    nonisolated(unsafe) let type = datatype(tensor, "all_gather")
+    let count = Self.count(input.count, "all_gather")
+    return run("all_gather", [input], finish: { gathered.scatter(into: outputs) }) { mpi in
+      mpi.allgather(input.bytes(at: 0), count, type, gathered.bytes(at: 0), count, type, mpi.commWorld)
+    }
+  }
+
+  func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp) -> dist.Work {
+    checkList(inputs, like: output, "reduce_scatter", "input_list")
+    let result = Buffer(checked(output, "reduce_scatter"), "reduce_scatter")
+    let stacked = Buffer(GradMode.with(enabled: false) { torch.stack(inputs.map { $0.detach() }) }, "reduce_scatter")
+    nonisolated(unsafe) let (type, reduction) = (datatype(output, "reduce_scatter"), reduction(op, output, "reduce_scatter"))
+    let count = Self.count(result.count, "reduce_scatter"), world = worldSize
+    return run("reduce_scatter", [result], finish: { result.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
+      mpi.reduceScatterBlock(stacked.bytes(at: 0), result.bytes(at: 0), count, type, reduction, mpi.commWorld)
+    }
+  }
+
+  func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int) -> dist.Work {
+    checkRank(dst, "gather", "dst")
+    let root = rank == dst
+    if root {
+      guard let gatherList else { torchFail("[rank \(rank)] gather: the destination rank must give gather_list", kind: "ValueError") }
+      checkList(gatherList, like: tensor, "gather", "gather_list")
+    } else {
+      torchCheck(gatherList == nil || gatherList!.isEmpty, "[rank \(rank)] gather: gather_list must be given only on the destination rank", kind: "ValueError")
+    }
+    let input = Buffer(checked(tensor, "gather"), "gather")
+    let gathered = root ? Buffer(GradMode.with(enabled: false) { torch.stack(gatherList!.map { $0.detach() }) }, "gather") : nil
+    nonisolated(unsafe) let type = datatype(tensor, "gather")
+    let count = Self.count(input.count, "gather")
+    return run("gather", [input], finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { mpi in
+      mpi.gather(input.bytes(at: 0), count, type, gathered?.bytes(at: 0), count, type, Int32(dst), mpi.commWorld)
+    }
+  }
+
+  func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int) -> dist.Work {
+    checkRank(src, "scatter", "src")
+    let root = rank == src
+    if root {
+      guard let scatterList else { torchFail("[rank \(rank)] scatter: the source rank must give scatter_list", kind: "ValueError") }
+      checkList(scatterList, like: tensor, "scatter", "scatter_list")
+    } else {
+      torchCheck(scatterList == nil || scatterList!.isEmpty, "[rank \(rank)] scatter: scatter_list must be given only on the source rank", kind: "ValueError")
+    }
+    let output = Buffer(checked(tensor, "scatter"), "scatter")
+    let stacked = root ? Buffer(GradMode.with(enabled: false) { torch.stack(scatterList!.map { $0.detach() }) }, "scatter") : nil
+    nonisolated(unsafe) let type = datatype(tensor, "scatter")
+    let count = Self.count(output.count, "scatter")
+    return run("scatter", [output], finish: { output.finish() }) { mpi in
+      mpi.scatter(stacked?.bytes(at: 0), count, type, output.bytes(at: 0), count, type, Int32(src), mpi.commWorld)
+    }
+  }
+
+  func barrier() -> dist.Work {
+    run("barrier", [], finish: {}) { mpi in mpi.barrier(mpi.commWorld) }
+  }
+
+  func send(_ tensor: Tensor, dst: Int, tag: Int) -> dist.Work {
+    checkRank(dst, "send", "dst")
+    torchCheck(dst != rank, "[rank \(rank)] send: a rank cannot send to itself", kind: "ValueError")
+    let buffer = Buffer(checked(tensor, "send"), "send")
+    nonisolated(unsafe) let type = datatype(tensor, "send")
+    let count = Self.count(buffer.count, "send")
+    return run("send", [], finish: {}) { mpi in
+      mpi.send(buffer.bytes(at: 0), count, type, Int32(dst), Int32(tag), mpi.commWorld)
+    }
+  }
+
+  func recv(_ tensor: Tensor, src: Int, tag: Int) -> dist.Work {
+    checkRank(src, "recv", "src")
+    torchCheck(src != rank, "[rank \(rank)] recv: a rank cannot receive from itself", kind: "ValueError")
+    let buffer = Buffer(checked(tensor, "recv"), "recv")
+    nonisolated(unsafe) let type = datatype(tensor, "recv")
+    let count = Self.count(buffer.count, "recv")
+    return run("recv", [], finish: { buffer.finish() }) { mpi in
+      mpi.recv(buffer.bytes(at: 0), count, type, Int32(src), Int32(tag), mpi.commWorld, nil)
+    }
+  }
+
+  /// Runs raw MPI work on the communication queue for DistributedDataParallel's buckets.
+  func enqueue(_ name: String, finish: @escaping () -> Void, _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
+    run(name, [], finish: finish, body)
+  }
+
+  // MARK: - Running on the queue
+
+  /// Calls `body(offset, count)` over chunks MPI's 32-bit counts can carry; the first
+  /// nonzero MPI code, or 0.
+  static func chunked(_ total: Int, _ body: (Int, Int32) -> Int32) -> Int32 {
+    let chunk = 1 << 30
+    var offset = 0
+    repeat {
+      let count = Swift.min(chunk, total - offset)
+      let code = body(offset, Int32(count))
+      if code != 0 { return code }
+      offset += count
+    } while offset < total
+    return 0
+  }
+
+  private static func count(_ n: Int, _ name: String) -> Int32 {
+    torchCheck(n <= Int(Int32.max), "\(name): \(n) elements is more than MPI's 32-bit counts carry in one call")
+    return Int32(n)
+  }
+
+  /// Queues `body`; the work completes when MPI returns. With `TORCH_DISTRIBUTED_DEBUG=DETAIL`
+  /// the ranks first compare what they were asked to do.
+  private func run(_ name: String, _ buffers: [Buffer], finish: @escaping () -> Void,
+                   _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
+    let work = dist.Work(name, rank: rank, timeout: timeout, finish: finish)
+    let mpi = self.mpi, rank = self.rank
+    let fingerprint = checksConsistency ? Fingerprint(name: name, buffers: buffers) : nil
+    queue.async {
+      if let fingerprint, let mismatch = fingerprint.mismatch(mpi, rank: rank) {
+        work.complete(code: -1, failure: mismatch)
+        return
+      }
+      let code = body(mpi)
+      work.complete(code: code, failure: code == 0 ? nil : mpi.message(code))
+    }
+    return work
+  }
+
+  // MARK: - Checks
+
+  private func checked(_ tensor: Tensor, _ name: String) -> Tensor {
+    torchCheck(tensor.device == .cpu, "[rank \(rank)] \(name): the mpi backend carries CPU tensors, but got a tensor on \(tensor.device)")
+    return tensor
+  }
+
+  private func datatype(_ tensor: Tensor, _ name: String) -> MPILibrary.Handle {
+    guard let type = mpi.datatype(tensor.dtype) else {
+      torchFail("[rank \(rank)] \(name): the mpi backend carries float32, float64, int64 and uint8 tensors, not \(tensor.dtype)")
+    }
+    return type
+  }
+
+  private func reduction(_ op: dist.ReduceOp, _ tensor: Tensor, _ name: String) -> MPILibrary.Handle {
+    switch op {
+    case .sum: return mpi.sum
+    case .avg:
+      torchCheck(tensor.dtype.isFloatingPoint, "[rank \(rank)] \(name): ReduceOp.AVG needs a floating-point tensor, got \(tensor.dtype)")
+      return mpi.sum
+    case .product: return mpi.product
+    case .min: return mpi.min
+    case .max: return mpi.max
+    }
+  }
+
+  private func checkRank(_ value: Int, _ name: String, _ argument: String) {
+    torchCheck(value >= 0 && value < worldSize, "[rank \(rank)] \(name): \(argument) \(value) is not a rank of a group of \(worldSize)", kind: "ValueError")
+  }
+
+  private func checkList(_ list: [Tensor], like tensor: Tensor, _ name: String, _ argument: String) {
+    torchCheck(list.count == worldSize, "[rank \(rank)] \(name): \(argument) has \(list.count) tensors, but the group has \(worldSize) ranks", kind: "ValueError")
+    for (i, t) in list.enumerated() {
+      torchCheck(t.dims == tensor.dims && t.dtype == tensor.dtype,
+        "[rank \(rank)] \(name): \(argument)[\(i)] is \(t.dtype) \(t.shape.dims), but the tensor is \(tensor.dtype) \(tensor.shape.dims)")
+    }
+  }
+}
+
+/// A tensor's memory as MPI sees it: the tensor itself when contiguous, else a contiguous
+/// copy whose result `finish` writes back.
+final class Buffer: @unchecked Sendable {
+  let tensor: Tensor
+  let dense: Tensor
+  let name: String
+  var count: Int { dense.numel() }
+
+  init(_ tensor: Tensor, _ name: String, op: dist.ReduceOp? = nil) {
+    self.tensor = tensor
+    self.name = name
+    dense = GradMode.with(enabled: false) { tensor.detach().rawContiguous() }
+  }
+
+  func bytes(at element: Int) -> UnsafeMutableRawPointer {
+    dense.storage.data + (dense.storageOffset + element) * dense.dtype.itemSize
+  }
+
+  /// Puts the result into the caller's tensor (dividing by the world size for an average).
+  func finish(averagingOver world: Int? = nil) {
+    GradMode.with(enabled: false) {
+      if let world { dense.div_(Double(world)) }
+      if dense !== tensor { tensor.detach().copy_(dense) }
+    }
+  }
+
+  /// Splits a stacked [world, ...] result into `outputs`.
+  func scatter(into outputs: [Tensor]) {
+    GradMode.with(enabled: false) {
+      for (i, output) in outputs.enumerated() { output.detach().copy_(dense[i]) }
+    }
+  }
+}
+
+/// What a rank is about to do, compared across ranks before the collective itself.
+private struct Fingerprint {
+  let code: Int64
+  let elements: Int64
+  let dtype: Int64
+  let name: String
+
+  private static let names = ["all_reduce", "broadcast", "reduce", "all_gather", "reduce_scatter", "gather", "scatter", "barrier", "send", "recv"]
+  private static let dtypes: [DType] = [.float32, .float64, .int64, .uint8, .bool]
+
+  init(name: String, buffers: [Buffer]) {
+    self.name = name
+    code = Int64(Self.names.firstIndex(of: name) ?? 99)
+    elements = Int64(buffers.first?.count ?? 0)
+    dtype = Int64(buffers.first.map { Self.dtypes.firstIndex(of: $0.dense.dtype) ?? 9 } ?? -1)
+  }
+
+  /// A description of the first rank that differs from rank 0, or nil when all agree.
+  func mismatch(_ mpi: MPILibrary, rank: Int) -> String? {
+    guard name != "send" && name != "recv" else { return nil }
+    var size: Int32 = 0
+    _ = mpi.commSize(mpi.commWorld, &size)
+    var mine: [Int64] = [code, elements, dtype]
+    var all = [Int64](repeating: 0, count: 3 * Int(size))
+    let code = mine.withUnsafeMutableBytes { m in
+      all.withUnsafeMutableBytes { a in mpi.allgather(m.baseAddress, 3, mpi.int64, a.baseAddress, 3, mpi.int64, mpi.commWorld) }
+    }
+    guard code == 0 else { return mpi.message(code) }
+    func describe(_ r: Int) -> String {
+      let n = Int(all[3 * r]), dt = Int(all[3 * r + 2])
+      let op = n < Self.names.count ? Self.names[n] : "?"
+      return "rank \(r) called \(op) with \(all[3 * r + 1]) \(dt >= 0 && dt < Self.dtypes.count ? "\(Self.dtypes[dt])" : "no") elements"
+    }
+    for r in 1..<Int(size) where all[3 * r ..< 3 * r + 3] != all[0..<3] {
+      return "mismatched collectives: \(describe(0)), \(describe(r))"
+    }
+    return nil
+  }
+}

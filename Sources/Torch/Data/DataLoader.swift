@@ -11,20 +11,25 @@ public struct DataLoader<Data: Dataset>: Sequence {
   public let shuffle: Bool
   public let dropLast: Bool
   public let generator: Torch.Generator?
+  /// Where the order of a pass comes from instead of `shuffle` (e.g. a `DistributedSampler`).
+  public let sampler: (any Sampler)?
 
-  public init(_ dataset: Data, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false,
+  public init(_ dataset: Data, batchSize: Int = 1, shuffle: Bool = false, sampler: (any Sampler)? = nil, dropLast: Bool = false,
               generator: Torch.Generator? = nil) {
     torchCheck(batchSize > 0, "batch_size should be a positive integer value, but got batch_size=\(batchSize)", kind: "ValueError")
+    torchCheck(sampler == nil || !shuffle, "sampler option is mutually exclusive with shuffle", kind: "ValueError")
     self.dataset = dataset
     self.batchSize = batchSize
     self.shuffle = shuffle
+    self.sampler = sampler
     self.dropLast = dropLast
     self.generator = generator
   }
 
   /// Number of batches per pass (`len(dataloader)`).
   public var count: Int {
-    dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    let samples = sampler?.count ?? dataset.count
+    return dropLast ? samples / batchSize : (samples + batchSize - 1) / batchSize
   }
 
   /// The first batch of a fresh pass (`next(iter(dataloader))`), drawing from the generators
@@ -37,7 +42,9 @@ public struct DataLoader<Data: Dataset>: Sequence {
   public func makeIterator() -> Iterator {
     let order: [Int]
     _ = Self.drawSeed(generator ?? torch.defaultGenerator)
-    if shuffle {
+    if let sampler {
+      order = sampler.indices()
+    } else if shuffle {
       let source = generator ?? Torch.Generator(seed: Self.drawSeed(torch.defaultGenerator))
       order = torch.randperm(dataset.count, generator: source).toArray(Int64.self).map(Int.init)
     } else {

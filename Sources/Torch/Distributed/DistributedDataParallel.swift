@@ -1,0 +1,169 @@
+extension nn {
+  /// `torch.nn.parallel`.
+  public enum parallel {}
+}
+
+extension nn.parallel {
+  /// Data-parallel training across the process group (`nn.parallel.DistributedDataParallel`):
+  /// every rank holds the whole model and trains on its own share of each batch; gradients
+  /// are averaged over the ranks during backward, so every rank takes the same optimizer step.
+  ///
+  /// As PyTorch's: parameters and buffers are broadcast from rank 0 at construction (and
+  /// buffers again before each forward); gradients are all-reduced in buckets of parameters
+  /// in reverse order (the first bucket up to 1 MB, then `bucketCapMB`), each launched as soon
+  /// as its parameters' gradients have been accumulated (post-accumulate-grad hooks), so
+  /// communication overlaps the rest of backward; `noSync { }` accumulates gradients locally;
+  /// the wrapped model is `.module`, so state-dict keys gain the prefix `module.`. Every
+  /// parameter that requires a gradient must receive one in each backward.
+  public final class DistributedDataParallel: Module {
+    /// The wrapped model.
+    public let module: any Module
+    private let reducer: GradientReducer
+    private let broadcastBuffers: Bool
+
+    public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true) {
+      let group = dist.defaultGroup("DistributedDataParallel")
+      self.module = module
+      self.broadcastBuffers = broadcastBuffers
+      torch.noGrad {
+        for tensor in module.parameters() + module.buffers() { dist.broadcast(tensor.detach(), src: 0) }
+      }
+      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), group: group, bucketCapBytes: Int(bucketCapMB * 1_048_576))
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+      reducer.prepareForBackward()
+      if broadcastBuffers && dist.getWorldSize() > 1 {
+        torch.noGrad { for buffer in module.buffers() { dist.broadcast(buffer.detach(), src: 0) } }
+      }
+      return module(input)
+    }
+
+    /// Runs `body` (forwards and backwards) without averaging gradients: they accumulate
+    /// locally, and the next backward outside `noSync` averages the sum (`no_sync()`).
+    public func noSync<R>(_ body: () throws -> R) rethrows -> R {
+      let previous = reducer.synchronizing
+      reducer.synchronizing = false
+      defer { reducer.synchronizing = previous }
+      return try body()
+    }
+
+    /// The number of gradient buckets and each one's parameter count, last parameters first.
+    public var bucketSizes: [Int] { reducer.buckets.map(\.parameters.count) }
+  }
+}
+
+/// DistributedDataParallel's gradient averaging: buckets of parameters, a flat buffer each,
+/// all-reduced on the group's communication queue while backward goes on.
+final class GradientReducer {
+  struct Bucket {
+    let parameters: [Int]
+    let offsets: [Int]
+    let flat: Tensor
+  }
+
+  let parameters: [Tensor]
+  let buckets: [Bucket]
+  let group: MPIProcessGroup
+  var synchronizing = true
+  private var bucketOfParameter: [Int] = []
+  private var pending: [Int] = []
+  private var nextLaunch = 0
+  private var works: [dist.Work?] = []
+  private var handles: [RemovableHandle] = []
+
+  init(_ parameters: [Tensor], group: MPIProcessGroup, bucketCapBytes: Int) {
+    self.parameters = parameters
+    self.group = group
+    buckets = Self.buckets(parameters, capBytes: bucketCapBytes)
+    bucketOfParameter = Array(repeating: 0, count: parameters.count)
+    for (b, bucket) in buckets.enumerated() { for p in bucket.parameters { bucketOfParameter[p] = b } }
+    for (index, parameter) in parameters.enumerated() {
+      handles.append(parameter.registerPostAccumulateGradHook { [unowned self] _ in self.gradientReady(index) })
+    }
+    reset()
+  }
+
+  deinit { for handle in handles { handle.remove() } }
+
+  /// Parameters in reverse order, cut into buckets: the first up to 1 MB, then `capBytes`,
+  /// and a new bucket wherever the dtype changes.
+  private static func buckets(_ parameters: [Tensor], capBytes: Int) -> [Bucket] {
+    var result: [[Int]] = [], current: [Int] = [], bytes = 0
+    for index in parameters.indices.reversed() {
+      let size = parameters[index].numel() * parameters[index].dtype.itemSize
+      let cap = result.isEmpty ? Swift.min(1 << 20, capBytes) : capBytes
+      if !current.isEmpty && (bytes + size > cap || parameters[current[0]].dtype != parameters[index].dtype) {
+        result.append(current)
+        (current, bytes) = ([], 0)
+      }
+      current.append(index)
+      bytes += size
+    }
+    if !current.isEmpty { result.append(current) }
+    return result.map { members in
+      var offsets: [Int] = [], total = 0
+      for p in members { offsets.append(total); total += parameters[p].numel() }
+      return Bucket(parameters: members, offsets: offsets, flat: torch.zeros([total], dtype: parameters[members[0]].dtype))
+    }
+  }
+
+  /// Called by each forward: a reduction begun and not finished means a parameter got no
+  /// gradient last time, which would leave the ranks waiting on each other.
+  func prepareForBackward() {
+    torchCheck(nextLaunch == 0 || nextLaunch == buckets.count,
+      "Expected to have finished reduction in the prior iteration before starting a new one. This error indicates that your module has parameters that were not used in producing loss.")
+    reset()
+  }
+
+  private func reset() {
+    pending = buckets.map(\.parameters.count)
+    nextLaunch = 0
+    works = Array(repeating: nil, count: buckets.count)
+  }
+
+  private func gradientReady(_ index: Int) {
+    guard synchronizing, dist.getWorldSize() > 1 else { return }
+    let b = bucketOfParameter[index]
+    pending[b] -= 1
+    // Buckets are launched in order on every rank, so the ranks' collectives match.
+    while nextLaunch < buckets.count && pending[nextLaunch] == 0 {
+      launch(nextLaunch)
+      nextLaunch += 1
+    }
+    if nextLaunch == buckets.count { finish() }
+  }
+
+  /// Copies the bucket's gradients into its flat buffer and starts their all-reduce.
+  private func launch(_ b: Int) {
+    let bucket = buckets[b]
+    torch.noGrad {
+      for (p, offset) in zip(bucket.parameters, bucket.offsets) {
+        let parameter = parameters[p]
+        bucket.flat.narrow(0, start: offset, length: parameter.numel()).copy_(parameter.grad!.reshape([-1]))
+      }
+    }
+    let buffer = Buffer(bucket.flat, "all_reduce")
+    nonisolated(unsafe) let type = group.mpi.datatype(bucket.flat.dtype)!
+    works[b] = group.enqueue("all_reduce (gradient bucket \(b))", finish: {}) { mpi in
+      MPIProcessGroup.chunked(buffer.count) { offset, count in
+        mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, mpi.sum, mpi.commWorld)
+      }
+    }
+  }
+
+  /// Waits for every bucket and writes the averaged gradients back.
+  private func finish() {
+    let world = Double(dist.getWorldSize())
+    for (b, bucket) in buckets.enumerated() {
+      works[b]!.wait()
+      torch.noGrad {
+        bucket.flat.div_(world)
+        for (p, offset) in zip(bucket.parameters, bucket.offsets) {
+          let parameter = parameters[p]
+          parameter.grad!.copy_(bucket.flat.narrow(0, start: offset, length: parameter.numel()).reshape(parameter.dims))
+        }
+      }
+    }
+  }
+}

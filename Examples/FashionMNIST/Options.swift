@@ -15,6 +15,7 @@ struct Options {
   var resumePath: String?
   var loadPath: String?
   var seed: UInt64 = 0
+  var distributed = false
 
   static let usage = """
     usage: fashion-mnist [options]
@@ -36,6 +37,10 @@ struct Options {
                             .safetensors, e.g. PyTorch's) or a --save checkpoint; with
                             --epochs 0, only evaluate them
       --seed N              seed for initialization and shuffling (default 0)
+      --distributed         train on every rank of an MPI job (mpirun -np N fashion-mnist
+                            --distributed): DistributedDataParallel, each rank a share of each
+                            batch (--batch-size is the global batch); rank 0 prints, evaluates
+                            and saves
       --help                show this text
     """
 
@@ -66,6 +71,7 @@ struct Options {
       case "--resume": options.resumePath = try value("--resume")
       case "--load": options.loadPath = try value("--load")
       case "--seed": options.seed = try number("--seed", UInt64.self)
+      case "--distributed": options.distributed = true
       case "--help", "-h":
         print(usage)
         exit(0)

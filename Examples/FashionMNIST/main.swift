@@ -36,6 +36,12 @@ final class ConvolutionalNetwork: Module {
 }
 
 /// Prints progress: a redrawn bar on a terminal, the tutorial's loss lines otherwise.
+/// Whether this process reports: always, except on ranks other than 0 of a distributed run.
+nonisolated(unsafe) var reporting = true
+
+/// `print` on the reporting rank only.
+func report(_ text: String) { if reporting { print(text) } }
+
 struct Progress {
   let interactive = isatty(STDOUT_FILENO) != 0
   let total: Int
@@ -51,11 +57,13 @@ struct Progress {
     }
   }
 
-  func finish() { if interactive { print("") } }
+  func finish() { if interactive && reporting { print("") } }
 }
 
 func trainLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: any Module, _ lossFn: nn.CrossEntropyLoss,
                            _ optimizer: optim.Optimizer, device: Device) {
+  // A distributed rank reports its share: its batches, scaled to the whole set.
+  let world = dist.isInitialized ? dist.getWorldSize() : 1
   let size = loader.dataset.count
   let progress = Progress(total: size)
   let start = Date()
@@ -67,8 +75,8 @@ func trainLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: any Module, _ lossF
     loss.backward()
     optimizer.step()
     optimizer.zeroGrad()
-    seen += X.size(0)
-    if progress.interactive || batch % 100 == 0 {
+    seen += X.size(0) * world
+    if reporting && (progress.interactive || batch % 100 == 0) {
       progress.update(batch: batch, seen: seen, loss: loss.item(), samplesPerSecond: Double(seen) / Date().timeIntervalSince(start))
     }
   }
@@ -89,7 +97,7 @@ func testLoop<D: Dataset>(_ loader: DataLoader<D>, _ model: any Module, _ lossFn
   }
   testLoss /= Double(loader.count)
   let accuracy = correct / Double(loader.dataset.count)
-  print(String(format: "Test Error: \n Accuracy: %0.1f%%, Avg loss: %8f \n", 100 * accuracy, testLoss))
+  report(String(format: "Test Error: \n Accuracy: %0.1f%%, Avg loss: %8f \n", 100 * accuracy, testLoss))
   return (accuracy, testLoss)
 }
 
@@ -107,7 +115,7 @@ func loadData(_ options: Options) throws -> (datasets.FashionMNIST<Int>, dataset
     return try load("data")
   } catch TorchError.io {
     guard let sample = Bundle.module.path(forResource: "sample", ofType: nil) else { throw TorchError.io(path: "sample", reason: "embedded sample missing") }
-    print("FashionMNIST not found in ./data or \(datasets.FashionMNIST.systemDirectory); training on the embedded 5,000-image sample. For the full set: apt-get install dataset-fashion-mnist, --download, or --data DIR.")
+    report("FashionMNIST not found in ./data or \(datasets.FashionMNIST.systemDirectory); training on the embedded 5,000-image sample. For the full set: apt-get install dataset-fashion-mnist, --download, or --data DIR.")
     return try load(sample)
   }
 }
@@ -124,11 +132,24 @@ func run() throws {
   case "cpu": device = .cpu
   default: device = torch.cuda.isAvailable() ? .cuda(0) : .cpu
   }
-  print("Using \(device.type) device")
+  if options.distributed {
+    try dist.initProcessGroup(backend: "mpi")
+    guard device == .cpu else { throw TorchError.invalidArgument("--distributed trains on the CPU (Open MPI carries CPU tensors): add --device cpu") }
+    reporting = dist.getRank() == 0
+    // The ranks on one machine share its cores.
+    let local = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
+    torch.setNumThreads(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.max(local, 1)))
+    guard options.batchSize % dist.getWorldSize() == 0 else {
+      throw TorchError.invalidArgument("--batch-size \(options.batchSize) must divide over \(dist.getWorldSize()) ranks")
+    }
+  }
+  report("Using \(device.type) device" + (options.distributed ? ", \(dist.getWorldSize()) ranks" : ""))
   torch.manualSeed(options.seed)
 
   let (trainingData, testData) = try loadData(options)
   let model: any Module = options.model == "cnn" ? ConvolutionalNetwork().to(device) : NeuralNetwork().to(device)
+  // Distributed, each rank trains a replica on its share of every batch, gradients averaged.
+  let replica: any Module = options.distributed ? nn.parallel.DistributedDataParallel(model) : model
   let lossFn = nn.CrossEntropyLoss()
   let lr = options.lr ?? 1e-3
   let optimizer: optim.Optimizer = options.optimizer == "sgd"
@@ -137,31 +158,44 @@ func run() throws {
   if let path = options.loadPath {
     let saved: SavedValue = try torch.load(from: path)
     try model.loadStateDict(saved["model_state_dict"] ?? saved)
-    print("Loaded model weights from \(path)")
+    report("Loaded model weights from \(path)")
   }
   var firstEpoch = 0
   if let path = options.resumePath {
     firstEpoch = try resume(from: path, model, optimizer)
-    print("Resumed from \(path) after \(firstEpoch) epochs")
+    report("Resumed from \(path) after \(firstEpoch) epochs")
   }
 
   let testLoader = DataLoader(testData, batchSize: options.batchSize)
   var result = (accuracy: 0.0, loss: 0.0)
   var trainSeconds = 0.0
   for epoch in firstEpoch..<(firstEpoch + options.epochs) {
-    print("Epoch \(epoch + 1)\n-------------------------------")
+    report("Epoch \(epoch + 1)\n-------------------------------")
     // Shuffled from the default generator as PyTorch's DataLoader does, so a seeded run sees
     // PyTorch's batches; checkpoints carry the generator's state, so a resumed run does too.
-    let trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true)
+    // Distributed, a DistributedSampler gives each rank its share of a permutation seeded
+    // with seed + epoch, in batches of batch-size / ranks (the same global batch).
+    let trainLoader: DataLoader<datasets.FashionMNIST<Int>>
+    if options.distributed {
+      let sampler = DistributedSampler(trainingData, shuffle: true, seed: options.seed)
+      sampler.setEpoch(epoch)
+      trainLoader = DataLoader(trainingData, batchSize: options.batchSize / dist.getWorldSize(), sampler: sampler)
+    } else {
+      trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true)
+    }
     let start = Date()
-    trainLoop(trainLoader, model, lossFn, optimizer, device: device)
+    trainLoop(trainLoader, replica, lossFn, optimizer, device: device)
     let seconds = Date().timeIntervalSince(start)
     trainSeconds += seconds
+    // Rank 0 alone evaluates and saves (the replicas are equal).
+    guard reporting else { continue }
     result = testLoop(testLoader, model, lossFn, device: device)
-    print(String(format: "epoch %ld: %.2f s training, %.0f images/s\n", epoch + 1, seconds, Double(trainingData.count) / seconds))
+    report(String(format: "epoch %ld: %.2f s training, %.0f images/s\n", epoch + 1, seconds, Double(trainingData.count) / seconds))
     if let path = options.savePath { try saveCheckpoint(to: path, epochsDone: epoch + 1, model, optimizer) }
   }
-  if options.epochs == 0 { result = testLoop(testLoader, model, lossFn, device: device) }
+  if options.epochs == 0 && reporting { result = testLoop(testLoader, model, lossFn, device: device) }
+  if options.distributed { dist.destroyProcessGroup() }
+  guard reporting else { return }
   print("Done!")
   print(String(format: "result model=%@ test_accuracy=%.4f test_loss=%.4f train_seconds=%.2f epochs=%ld peak_rss_mb=%.0f",
                options.model, result.accuracy, result.loss, trainSeconds, options.epochs, peakResidentMegabytes()))

@@ -133,7 +133,9 @@ let usage = """
     (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
     --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
                          PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
-    --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
+    --distributed        under mpirun -np N: all-reduce GB/s beside Open MPI's MPI_Allreduce
+                       (1 KB to 64 MB) and the seed model's DistributedDataParallel step
+  --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
                          safetensors) beside the disk's write/read speed and PyTorch's torch.save/load
     --contend            training steps/s with one core kept busy by another process, with the
                          default thread count and with one thread (and the same on a quiet machine)
@@ -174,7 +176,7 @@ func positiveValues(_ arguments: ArraySlice<String>, _ flag: String, count: Int)
 
 let arguments = CommandLine.arguments.dropFirst()
 if let mode = arguments.first {
-  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--help", "-h"].contains(mode), arguments.count > 1 {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
     usageError("unexpected argument \(arguments.dropFirst().first!)")
   }
   switch mode {
@@ -191,6 +193,7 @@ if let mode = arguments.first {
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)
+  case "--distributed": distributedBenchmark(); exit(0)
   case "--checkpoint": checkpointBenchmark(megabytes: positiveValue(arguments, mode)); exit(0)
   default: usageError("unknown mode \(mode)")
   }

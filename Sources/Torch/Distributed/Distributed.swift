@@ -50,64 +50,72 @@ public enum dist {
     return group
   }
 
+  /// Open MPI's own MPI_Allreduce (sum) on a contiguous CPU tensor, called directly: the
+  /// yardstick for `allReduce`'s overhead (`torch-bench --distributed`).
+  @_spi(Benchmark) public static func mpiAllReduce(_ tensor: Tensor) {
+    torchCheck(tensor.isContiguous && tensor.device == .cpu, "mpiAllReduce takes a contiguous CPU tensor")
+    let code = defaultGroup("mpi_all_reduce").directAllReduce(tensor)
+    torchCheck(code == 0, "MPI_Allreduce failed with code \(code)")
+  }
+
   // MARK: - Collectives
 
   /// Reduces `tensor` over all ranks in place, every rank getting the result (`dist.all_reduce`).
   @discardableResult
   public static func allReduce(_ tensor: Tensor, op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("all_reduce").allReduce(tensor, op: op).waited(unless: asyncOp)
+    defaultGroup("all_reduce").call(asyncOp) { $0.allReduce(tensor, op: op) }
   }
 
   /// Copies rank `src`'s `tensor` into every rank's `tensor` (`dist.broadcast`).
   @discardableResult
   public static func broadcast(_ tensor: Tensor, src: Int, asyncOp: Bool = false) -> Work {
-    defaultGroup("broadcast").broadcast(tensor, src: src).waited(unless: asyncOp)
+    defaultGroup("broadcast").call(asyncOp) { $0.broadcast(tensor, src: src) }
   }
 
   /// Reduces `tensor` over all ranks into rank `dst`'s `tensor` (`dist.reduce`).
   @discardableResult
   public static func reduce(_ tensor: Tensor, dst: Int, op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("reduce").reduce(tensor, dst: dst, op: op).waited(unless: asyncOp)
+    defaultGroup("reduce").call(asyncOp) { $0.reduce(tensor, dst: dst, op: op) }
   }
 
   /// Every rank's `tensor` into `tensorList[rank]` on every rank (`dist.all_gather`).
   @discardableResult
   public static func allGather(_ tensorList: [Tensor], _ tensor: Tensor, asyncOp: Bool = false) -> Work {
-    defaultGroup("all_gather").allGather(tensorList, tensor).waited(unless: asyncOp)
+    defaultGroup("all_gather").call(asyncOp) { $0.allGather(tensorList, tensor) }
   }
 
   /// Reduces `inputList[r]` over all ranks into rank r's `output` (`dist.reduce_scatter`).
   @discardableResult
   public static func reduceScatter(_ output: Tensor, _ inputList: [Tensor], op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("reduce_scatter").reduceScatter(output, inputList, op: op).waited(unless: asyncOp)
+    defaultGroup("reduce_scatter").call(asyncOp) { $0.reduceScatter(output, inputList, op: op) }
   }
 
   /// Every rank's `tensor` into rank `dst`'s `gatherList` (`dist.gather`; other ranks pass nil).
   @discardableResult
   public static func gather(_ tensor: Tensor, gatherList: [Tensor]? = nil, dst: Int = 0, asyncOp: Bool = false) -> Work {
-    defaultGroup("gather").gather(tensor, gatherList: gatherList, dst: dst).waited(unless: asyncOp)
+    defaultGroup("gather").call(asyncOp) { $0.gather(tensor, gatherList: gatherList, dst: dst) }
   }
 
   /// Rank `src`'s `scatterList[r]` into rank r's `tensor` (`dist.scatter`; other ranks pass nil).
   @discardableResult
   public static func scatter(_ tensor: Tensor, scatterList: [Tensor]? = nil, src: Int = 0, asyncOp: Bool = false) -> Work {
-    defaultGroup("scatter").scatter(tensor, scatterList: scatterList, src: src).waited(unless: asyncOp)
+    defaultGroup("scatter").call(asyncOp) { $0.scatter(tensor, scatterList: scatterList, src: src) }
   }
 
   /// Waits until every rank has called it (`dist.barrier`).
   @discardableResult
   public static func barrier(asyncOp: Bool = false) -> Work {
-    defaultGroup("barrier").barrier().waited(unless: asyncOp)
+    defaultGroup("barrier").call(asyncOp) { $0.barrier() }
   }
 
   /// Sends `tensor` to rank `dst` (`dist.send`; blocks until the matching `recv` has it).
   public static func send(_ tensor: Tensor, dst: Int, tag: Int = 0) {
-    defaultGroup("send").send(tensor, dst: dst, tag: tag).wait()
+    defaultGroup("send").call(false) { $0.send(tensor, dst: dst, tag: tag) }
   }
 
   /// Receives into `tensor` from rank `src` (`dist.recv`).
   public static func recv(_ tensor: Tensor, src: Int, tag: Int = 0) {
-    defaultGroup("recv").recv(tensor, src: src, tag: tag).wait()
+    defaultGroup("recv").call(false) { $0.recv(tensor, src: src, tag: tag) }
   }
 
   /// A collective in flight (`asyncOp: true`) or done: `wait()` blocks until it has finished
@@ -115,20 +123,18 @@ public enum dist {
   public final class Work: @unchecked Sendable {
     let name: String
     let rank: Int
-    let timeout: Double
     private let done = DispatchSemaphore(value: 0)
-    private var code: Int32 = 0
     private var failure: String?
     private var finished = false
     private let finish: () -> Void
 
-    init(_ name: String, rank: Int, timeout: Double, finish: @escaping () -> Void) {
-      (self.name, self.rank, self.timeout, self.finish) = (name, rank, timeout, finish)
+    init(_ name: String, rank: Int, finish: @escaping () -> Void) {
+      (self.name, self.rank, self.finish) = (name, rank, finish)
     }
 
-    /// Called by the communication thread when MPI returns.
-    func complete(code: Int32, failure: String?) {
-      (self.code, self.failure) = (code, failure)
+    /// Called when MPI returns: `failure` is MPI's message for a nonzero code.
+    func complete(failure: String?) {
+      self.failure = failure
       done.signal()
     }
 
@@ -141,22 +147,14 @@ public enum dist {
     }
 
     /// Blocks until the collective has finished, then leaves its result in the tensors. A
-    /// collective that fails, or does not finish within the group's timeout, stops the process
-    /// with an error naming the rank and the collective.
+    /// failed collective stops the process with an error naming the rank and the collective
+    /// (one that never finishes is stopped by the group's timeout watchdog).
     public func wait() {
       guard !finished else { return }
-      if done.wait(timeout: .now() + timeout) == .timedOut {
-        torchFail("[rank \(rank)] \(name) did not finish within \(timeout) s: a peer may have died or not called \(name)",
-                  kind: "DistBackendError")
-      }
+      done.wait()
       finished = true
       if let failure { torchFail("[rank \(rank)] \(name) failed: \(failure)", kind: "DistBackendError") }
       finish()
-    }
-
-    func waited(unless asynchronous: Bool) -> Work {
-      if !asynchronous { wait() }
-      return self
     }
   }
 }

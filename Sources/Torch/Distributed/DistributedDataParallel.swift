@@ -19,12 +19,13 @@ extension nn.parallel {
     /// The wrapped model.
     public let module: any Module
     private let reducer: GradientReducer
-    private let broadcastBuffers: Bool
+    /// The buffers broadcast before each forward (found once: reflection is not free).
+    private let buffersToBroadcast: [Tensor]
 
     public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true) {
       let group = dist.defaultGroup("DistributedDataParallel")
       self.module = module
-      self.broadcastBuffers = broadcastBuffers
+      buffersToBroadcast = broadcastBuffers && dist.getWorldSize() > 1 ? module.buffers() : []
       torch.noGrad {
         for tensor in module.parameters() + module.buffers() { dist.broadcast(tensor.detach(), src: 0) }
       }
@@ -33,8 +34,8 @@ extension nn.parallel {
 
     public func forward(_ input: Tensor) -> Tensor {
       reducer.prepareForBackward()
-      if broadcastBuffers && dist.getWorldSize() > 1 {
-        torch.noGrad { for buffer in module.buffers() { dist.broadcast(buffer.detach(), src: 0) } }
+      if !buffersToBroadcast.isEmpty {
+        torch.noGrad { for buffer in buffersToBroadcast { dist.broadcast(buffer.detach(), src: 0) } }
       }
       return module(input)
     }

@@ -14,6 +14,11 @@ final class MPIProcessGroup: @unchecked Sendable {
   /// same one with the same element count and dtype.
   let checksConsistency: Bool
   private let queue = DispatchQueue(label: "torch.distributed.mpi")
+  /// The MPI call under way and when it began (uptime in ns), watched by `watchdog`.
+  private let inFlight = Locked<(name: String, since: UInt64)?>(nil)
+  /// Whether the caller's current collective runs inline: synchronous calls run on the
+  /// caller's thread (through `queue.sync`, still serialized), saving a thread hand-off.
+  private var inline = false
 
   init(timeout: Double) throws(TorchError) {
     mpi = try MPILibrary.load()
@@ -37,6 +42,7 @@ final class MPIProcessGroup: @unchecked Sendable {
       return .success((Int(rank), Int(size)))
     }
     (rank, worldSize) = try started.get()
+    startWatchdog()
     let environment = ProcessInfo.processInfo.environment
     if let expected = environment["WORLD_SIZE"].flatMap(Int.init), expected != worldSize {
       throw .invalidArgument("WORLD_SIZE is \(expected) but MPI started \(worldSize) process(es): launch with mpirun -np \(expected)")
@@ -172,9 +178,24 @@ final class MPIProcessGroup: @unchecked Sendable {
     }
   }
 
+  /// MPI_Allreduce (sum) called directly on a contiguous tensor, on the communication queue
+  /// and without a work handle: the yardstick `torch-bench --distributed` measures
+  /// `allReduce` against.
+  func directAllReduce(_ tensor: Tensor) -> Int32 {
+    let buffer = Buffer(tensor, "all_reduce")
+    nonisolated(unsafe) let type = datatype(tensor, "all_reduce")
+    let mpi = self.mpi
+    return queue.sync {
+      Self.chunked(buffer.count) { offset, count in
+        mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, mpi.sum, mpi.commWorld)
+      }
+    }
+  }
+
   /// Runs raw MPI work on the communication queue for DistributedDataParallel's buckets.
-  func enqueue(_ name: String, finish: @escaping () -> Void, _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
-    run(name, [], finish: finish, body)
+  func enqueue(_ name: String, asynchronous: Bool = true, finish: @escaping () -> Void,
+               _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
+    call(asynchronous) { $0.run(name, [], finish: finish, body) }
   }
 
   // MARK: - Running on the queue
@@ -198,22 +219,59 @@ final class MPIProcessGroup: @unchecked Sendable {
     return Int32(n)
   }
 
-  /// Queues `body`; the work completes when MPI returns. With `TORCH_DISTRIBUTED_DEBUG=DETAIL`
-  /// the ranks first compare what they were asked to do.
+  /// Runs a collective: `body` makes the MPI call, as the work's `finish` leaves its result in
+  /// the tensors. Synchronous (`asyncOp: false`) it runs now on the caller's thread, else on
+  /// the communication queue while the caller goes on.
+  @discardableResult
+  func call(_ asyncOp: Bool, _ collective: (MPIProcessGroup) -> dist.Work) -> dist.Work {
+    let previous = inline
+    inline = !asyncOp
+    defer { inline = previous }
+    let work = collective(self)
+    if !asyncOp { work.wait() }
+    return work
+  }
+
+  /// Runs or queues `body`; the work completes when MPI returns. With
+  /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` the ranks first compare what they were asked to do.
   private func run(_ name: String, _ buffers: [Buffer], finish: @escaping () -> Void,
                    _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
-    let work = dist.Work(name, rank: rank, timeout: timeout, finish: finish)
-    let mpi = self.mpi, rank = self.rank
+    let work = dist.Work(name, rank: rank, finish: finish)
+    let mpi = self.mpi, rank = self.rank, inFlight = self.inFlight
     let fingerprint = checksConsistency ? Fingerprint(name: name, buffers: buffers) : nil
-    queue.async {
+    let execute: @Sendable () -> Void = {
+      inFlight.withLock { $0 = (name, DispatchTime.now().uptimeNanoseconds) }
+      defer { inFlight.withLock { $0 = nil } }
       if let fingerprint, let mismatch = fingerprint.mismatch(mpi, rank: rank) {
-        work.complete(code: -1, failure: mismatch)
+        work.complete(failure: mismatch)
         return
       }
       let code = body(mpi)
-      work.complete(code: code, failure: code == 0 ? nil : mpi.message(code))
+      work.complete(failure: code == 0 ? nil : mpi.message(code))
     }
+    if inline { queue.sync(execute: execute) } else { queue.async(execute: execute) }
     return work
+  }
+
+  /// A thread that stops the process when one MPI call has run longer than the timeout: a
+  /// peer that died or never makes the matching call would otherwise leave it waiting forever.
+  private func startWatchdog() {
+    let (inFlight, timeout, rank) = (self.inFlight, self.timeout, self.rank)
+    let interval = Swift.max(0.05, Swift.min(1, timeout / 4))
+    let thread = Thread {
+      while true {
+        Thread.sleep(forTimeInterval: interval)
+        guard let (name, since) = inFlight.withLock({ $0 }) else { continue }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+        if elapsed > timeout {
+          let message = "DistBackendError: [rank \(rank)] \(name) did not finish within \(timeout) s: a peer may have died or not called \(name)\n"
+          FileHandle.standardError.write(Data(message.utf8))
+          exit(1)
+        }
+      }
+    }
+    thread.name = "torch.distributed.watchdog"
+    thread.start()
   }
 
   // MARK: - Checks
@@ -260,13 +318,16 @@ final class MPIProcessGroup: @unchecked Sendable {
 final class Buffer: @unchecked Sendable {
   let tensor: Tensor
   let dense: Tensor
+  /// Whether `dense` is a copy (the tensor was not contiguous).
+  let copied: Bool
   let name: String
   var count: Int { dense.numel() }
 
   init(_ tensor: Tensor, _ name: String, op: dist.ReduceOp? = nil) {
     self.tensor = tensor
     self.name = name
-    dense = GradMode.with(enabled: false) { tensor.detach().rawContiguous() }
+    copied = !tensor.isContiguous
+    dense = copied ? GradMode.with(enabled: false) { tensor.detach().rawContiguous() } : tensor
   }
 
   func bytes(at element: Int) -> UnsafeMutableRawPointer {
@@ -277,7 +338,7 @@ final class Buffer: @unchecked Sendable {
   func finish(averagingOver world: Int? = nil) {
     GradMode.with(enabled: false) {
       if let world { dense.div_(Double(world)) }
-      if dense !== tensor { tensor.detach().copy_(dense) }
+      if copied { tensor.detach().copy_(dense) }
     }
   }
 

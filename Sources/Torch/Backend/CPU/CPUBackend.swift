@@ -13,6 +13,12 @@ struct CPUBackend: Backend {
 
   func copy(_ src: Tensor, into dst: Tensor) {
     if src.dtype == dst.dtype {
+      if src.isContiguous && dst.isContiguous && src.numel() == dst.numel() {
+        // Same bytes in the same order: one memmove (src and dst may overlap in a storage).
+        let size = src.dtype.itemSize
+        (dst.storage.data + dst.storageOffset * size).copyMemory(from: src.storage.data + src.storageOffset * size, byteCount: src.numel() * size)
+        return
+      }
       switch src.dtype.itemSize {
       case 1: CPULoops.map(src, into: dst) { (x: UInt8) in x }
       case 4: CPULoops.map(src, into: dst) { (x: UInt32) in x }

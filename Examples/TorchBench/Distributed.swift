@@ -1,0 +1,72 @@
+// torch-bench --distributed, under `mpirun -np N`: all-reduce bandwidth of dist.allReduce beside
+// Open MPI's own MPI_Allreduce on the same buffers (1 KB to 64 MB), and the seed model's
+// DistributedDataParallel step beside one single-process step on the same per-rank batch plus
+// the all-reduce of its gradients. Rank 0 prints.
+import Foundation
+@_spi(Benchmark) import Torch
+
+func distributedBenchmark() {
+  do { try dist.initProcessGroup(backend: "mpi") } catch {
+    FileHandle.standardError.write("torch-bench --distributed: \(error) (run it under mpirun -np 2)\n".data(using: .utf8)!)
+    exit(1)
+  }
+  torch.setNumThreads(1)
+  let (rank, world) = (dist.getRank(), dist.getWorldSize())
+  func say(_ name: String, _ value: Double, _ unit: String) { if rank == 0 { report(name, value, unit) } }
+  say("ranks", Double(world), "processes of 1 thread")
+  // Bus bandwidth as nccl-tests define it: 2(N-1)/N bytes per rank cross the links.
+  let busFactor = 2 * Double(world - 1) / Double(world)
+  for bytes in [1 << 10, 16 << 10, 256 << 10, 4 << 20, 64 << 20] {
+    let tensor = torch.ones([bytes / 4])
+    let rounds = bytes >= 4 << 20 ? 10 : 200
+    var best = (ours: Double.infinity, theirs: Double.infinity)
+    for round in 0..<(rounds + 2) {
+      dist.barrier()
+      let ours = seconds { dist.allReduce(tensor) }
+      dist.barrier()
+      let theirs = seconds { dist.mpiAllReduce(tensor) }
+      if round >= 2 { best = (min(best.ours, ours), min(best.theirs, theirs)) }
+    }
+    let label = bytes >= 1 << 20 ? "\(bytes >> 20)MB" : "\(bytes >> 10)KB"
+    say("allreduce_\(label)", busFactor * Double(bytes) / best.ours / 1e9, "GB/s bus")
+    say("allreduce_\(label)_mpi", busFactor * Double(bytes) / best.theirs / 1e9, "GB/s bus")
+    say("allreduce_\(label)_ratio", best.theirs / best.ours, "x")
+  }
+  dataParallelFigures(rank: rank, say)
+  dist.destroyProcessGroup()
+}
+
+/// The seed model's step: single-process on a per-rank batch of 64, the all-reduce of all its
+/// gradients alone, and the DistributedDataParallel step (medians of rounds after warm-up).
+private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> Void) {
+  let lossFn = nn.CrossEntropyLoss()
+  let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
+  func step(_ model: any Module, _ optimizer: optim.Optimizer) {
+    lossFn(model(x), y).backward()
+    optimizer.step()
+    optimizer.zeroGrad()
+  }
+  torch.manualSeed(0)
+  let single = NeuralNetwork()
+  let singleOptimizer = optim.SGD(single.parameters(), lr: 1e-3)
+  let ddp = nn.parallel.DistributedDataParallel(NeuralNetwork())
+  let ddpOptimizer = optim.SGD(ddp.parameters(), lr: 1e-3)
+  let gradients = torch.zeros([single.parameters().map { $0.numel() }.reduce(0, +)])
+  let steps = 20
+  var times = (single: [Double](), reduce: [Double](), ddp: [Double]())
+  for round in 0..<9 {
+    dist.barrier()
+    let t1 = seconds { for _ in 0..<steps { step(single, singleOptimizer) } }
+    dist.barrier()
+    let t2 = seconds { for _ in 0..<steps { dist.allReduce(gradients) } }
+    dist.barrier()
+    let t3 = seconds { for _ in 0..<steps { step(ddp, ddpOptimizer) } }
+    if round >= 2 { times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3) }
+  }
+  func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(steps) * 1e3 }
+  let (single1, reduce1, ddp1) = (median(times.single), median(times.reduce), median(times.ddp))
+  say("seed_step_single_process", single1, "ms")
+  say("seed_gradient_allreduce", reduce1, "ms (\(gradients.numel() * 4 / 1024) KB)")
+  say("seed_step_ddp", ddp1, "ms")
+  say("seed_step_ddp_over_single_plus_allreduce", ddp1 / (single1 + reduce1), "x")
+}

@@ -123,24 +123,26 @@ public enum dist {
   public final class Work: @unchecked Sendable {
     let name: String
     let rank: Int
-    private let done = DispatchSemaphore(value: 0)
+    /// Signalled by the communication queue; nil for a collective run inline, complete on return.
+    private let done: DispatchSemaphore?
     private var failure: String?
     private var finished = false
     private let finish: () -> Void
 
-    init(_ name: String, rank: Int, finish: @escaping () -> Void) {
+    init(_ name: String, rank: Int, queued: Bool, finish: @escaping () -> Void) {
       (self.name, self.rank, self.finish) = (name, rank, finish)
+      done = queued ? DispatchSemaphore(value: 0) : nil
     }
 
     /// Called when MPI returns: `failure` is MPI's message for a nonzero code.
     func complete(failure: String?) {
       self.failure = failure
-      done.signal()
+      done?.signal()
     }
 
     /// Whether the collective has finished (`Work.is_completed`).
     public var isCompleted: Bool {
-      if finished { return true }
+      guard !finished, let done else { return true }
       guard done.wait(timeout: .now()) == .success else { return false }
       done.signal()
       return true
@@ -151,7 +153,7 @@ public enum dist {
     /// (one that never finishes is stopped by the group's timeout watchdog).
     public func wait() {
       guard !finished else { return }
-      done.wait()
+      done?.wait()
       finished = true
       if let failure { torchFail("[rank \(rank)] \(name) failed: \(failure)", kind: "DistBackendError") }
       finish()

@@ -236,7 +236,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` the ranks first compare what they were asked to do.
   private func run(_ name: String, _ buffers: [Buffer], finish: @escaping () -> Void,
                    _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
-    let work = dist.Work(name, rank: rank, finish: finish)
+    let work = dist.Work(name, rank: rank, queued: !inline, finish: finish)
     let mpi = self.mpi, rank = self.rank, inFlight = self.inFlight
     let fingerprint = checksConsistency ? Fingerprint(name: name, buffers: buffers) : nil
     let execute: @Sendable () -> Void = {

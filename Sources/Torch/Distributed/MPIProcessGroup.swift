@@ -97,7 +97,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func allGather(_ outputs: [Tensor], _ tensor: Tensor) -> dist.Work {
     checkList(outputs, like: tensor, "all_gather", "tensor_list")
     let input = Buffer(checked(tensor, "all_gather"), "all_gather")
-    let gathered = Buffer(GradMode.with(enabled: false) { torch.stack(outputs.map { $0.detach() }) }, "all_gather")
+    let gathered = Buffer(stacking: outputs, "all_gather")
     nonisolated(unsafe) let type = datatype(tensor, "all_gather")
     let count = Self.count(input.count, "all_gather")
     return run("all_gather", [input], finish: { gathered.scatter(into: outputs) }) { mpi in
@@ -108,7 +108,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp) -> dist.Work {
     checkList(inputs, like: output, "reduce_scatter", "input_list")
     let result = Buffer(checked(output, "reduce_scatter"), "reduce_scatter")
-    let stacked = Buffer(GradMode.with(enabled: false) { torch.stack(inputs.map { $0.detach() }) }, "reduce_scatter")
+    let stacked = Buffer(stacking: inputs, "reduce_scatter")
     nonisolated(unsafe) let (type, reduction) = (datatype(output, "reduce_scatter"), reduction(op, output, "reduce_scatter"))
     let count = Self.count(result.count, "reduce_scatter"), world = worldSize
     return run("reduce_scatter", [result], finish: { result.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
@@ -118,15 +118,8 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int) -> dist.Work {
     checkRank(dst, "gather", "dst")
-    let root = rank == dst
-    if root {
-      guard let gatherList else { torchFail("[rank \(rank)] gather: the destination rank must give gather_list", kind: "ValueError") }
-      checkList(gatherList, like: tensor, "gather", "gather_list")
-    } else {
-      torchCheck(gatherList == nil || gatherList!.isEmpty, "[rank \(rank)] gather: gather_list must be given only on the destination rank", kind: "ValueError")
-    }
+    let gathered = rootList(gatherList, root: dst, like: tensor, "gather", "gather_list")
     let input = Buffer(checked(tensor, "gather"), "gather")
-    let gathered = root ? Buffer(GradMode.with(enabled: false) { torch.stack(gatherList!.map { $0.detach() }) }, "gather") : nil
     nonisolated(unsafe) let type = datatype(tensor, "gather")
     let count = Self.count(input.count, "gather")
     return run("gather", [input], finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { mpi in
@@ -136,20 +129,25 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int) -> dist.Work {
     checkRank(src, "scatter", "src")
-    let root = rank == src
-    if root {
-      guard let scatterList else { torchFail("[rank \(rank)] scatter: the source rank must give scatter_list", kind: "ValueError") }
-      checkList(scatterList, like: tensor, "scatter", "scatter_list")
-    } else {
-      torchCheck(scatterList == nil || scatterList!.isEmpty, "[rank \(rank)] scatter: scatter_list must be given only on the source rank", kind: "ValueError")
-    }
+    let stacked = rootList(scatterList, root: src, like: tensor, "scatter", "scatter_list")
     let output = Buffer(checked(tensor, "scatter"), "scatter")
-    let stacked = root ? Buffer(GradMode.with(enabled: false) { torch.stack(scatterList!.map { $0.detach() }) }, "scatter") : nil
     nonisolated(unsafe) let type = datatype(tensor, "scatter")
     let count = Self.count(output.count, "scatter")
     return run("scatter", [output], finish: { output.finish() }) { mpi in
       mpi.scatter(stacked?.bytes(at: 0), count, type, output.bytes(at: 0), count, type, Int32(src), mpi.commWorld)
     }
+  }
+
+  /// The list only the root of a gather or scatter gives, checked and stacked into one
+  /// buffer on the root; nil on the other ranks, which must give none.
+  private func rootList(_ list: [Tensor]?, root: Int, like tensor: Tensor, _ name: String, _ argument: String) -> Buffer? {
+    guard root == rank else {
+      torchCheck(list == nil || list!.isEmpty, "[rank \(rank)] \(name): \(argument) must be given only on rank \(root)", kind: "ValueError")
+      return nil
+    }
+    guard let list else { torchFail("[rank \(rank)] \(name): rank \(root) must give \(argument)", kind: "ValueError") }
+    checkList(list, like: tensor, name, argument)
+    return Buffer(stacking: list, name)
   }
 
   func barrier() -> dist.Work {
@@ -328,6 +326,11 @@ final class Buffer: @unchecked Sendable {
     self.name = name
     copied = !tensor.isContiguous
     dense = copied ? GradMode.with(enabled: false) { tensor.detach().rawContiguous() } : tensor
+  }
+
+  /// One contiguous [count, ...] buffer holding `tensors` (a list's collective sees one array).
+  convenience init(stacking tensors: [Tensor], _ name: String) {
+    self.init(GradMode.with(enabled: false) { torch.stack(tensors.map { $0.detach() }) }, name)
   }
 
   func bytes(at element: Int) -> UnsafeMutableRawPointer {

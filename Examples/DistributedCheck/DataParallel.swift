@@ -8,9 +8,11 @@ private func seedModel() -> nn.Sequential {
 /// DistributedDataParallel on every rank equals one process training on the concatenated
 /// batches: 20 SGD steps of the seed model, each rank taking its 8 samples of a batch of
 /// 8 per rank, within 1e-6; again with two micro-batches per step, the first under `noSync`.
-/// Small buckets (0.5 MB) make several, launched while backward runs.
+/// Small buckets (0.5 MB) make several, launched while backward runs. First, the broadcast
+/// of parameters and buffers (checkBuffers).
 func checkDistributedDataParallel(_ report: inout Report) {
   let (rank, world) = (dist.getRank(), dist.getWorldSize())
+  checkBuffers(&report)
   for microBatches in [1, 2] {
     torch.manualSeed(0)
     let reference = seedModel()
@@ -42,4 +44,29 @@ func checkDistributedDataParallel(_ report: inout Report) {
       report.check(parameter, expected, "\(name) after 20 steps, \(microBatches) micro-batch(es)", tolerance: 1e-6)
     }
   }
+}
+
+/// Rank 0's parameters and buffers reach every rank at construction, and its buffers again
+/// before each forward: after a training forward on each rank's own data the running
+/// statistics differ, and an evaluation forward (which updates none) starts by equalizing them.
+private func checkBuffers(_ report: inout Report) {
+  let (rank, world) = (dist.getRank(), dist.getWorldSize())
+  torch.manualSeed(UInt64(10 + rank))
+  let model = nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3))
+  let ddp = nn.parallel.DistributedDataParallel(model)
+  func assertEqualAcrossRanks(_ tensor: Tensor, _ name: String) {
+    let all = (0..<world).map { _ in torch.zerosLike(tensor) }
+    dist.allGather(all, tensor.detach())
+    for other in all { report.check(other, all[0], name) }
+  }
+  for (name, tensor) in model.namedParameters() + model.namedBuffers() { assertEqualAcrossRanks(tensor, "\(name) after construction") }
+  torch.manualSeed(UInt64(20 + rank))
+  _ = ddp(torch.randn(8, 4))
+  let runningMean = model.namedBuffers().first { $0.0.hasSuffix("running_mean") }!.1
+  let spread = (0..<world).map { _ in torch.zerosLike(runningMean) }
+  dist.allGather(spread, runningMean.detach())
+  report.check(torch.tensor([(spread[0] - spread[world - 1]).abs().max().item() > 0 ? 1.0 : 0]), torch.ones([1]), "running means differ after each rank's own batch")
+  ddp.eval()
+  torch.noGrad { _ = ddp(torch.randn(8, 4)) }
+  for (name, tensor) in model.namedBuffers() { assertEqualAcrossRanks(tensor, "\(name) after the next forward") }
 }

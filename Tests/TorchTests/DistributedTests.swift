@@ -59,6 +59,26 @@ final class DistributedTests: XCTestCase {
     XCTAssertEqual(labels, [[1, 4], [7, 0]], "rank 1 of 3 over 10 samples padded by repetition: 1, 4, 7, 0")
   }
 
+  // MARK: - Loading MPI
+
+  func testAMissingOrForeignMPILibraryIsAnErrorNamingIt() {
+    XCTAssertThrowsError(try MPILibrary.load(["/nonexistent/libmpi.so.40"])) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains("Open MPI") && text.contains("/nonexistent/libmpi.so.40") && text.contains("apt-get install openmpi-bin"), text)
+    }
+    // A library that is not Open MPI (libm has none of its handles).
+    XCTAssertThrowsError(try MPILibrary.load(["libm.so.6"])) { error in
+      XCTAssertTrue("\(error)".contains("lacks ompi_mpi_comm_world: only Open MPI is supported"), "\(error)")
+    }
+  }
+
+  func testOpenMPILoadsWithEveryHandle() throws {
+    let mpi = try MPILibrary.load()
+    XCTAssertNotNil(mpi.datatype(.float32))
+    XCTAssertNil(mpi.datatype(.bool), "bool tensors are not carried")
+    XCTAssertNotEqual(mpi.sum, mpi.max)
+  }
+
   // MARK: - Under mpirun
 
   /// Runs `dist-check mode` under `mpirun -np 2 --oversubscribe`, with `timeout` seconds to finish.
@@ -101,7 +121,7 @@ final class DistributedTests: XCTestCase {
   func testDistributedDataParallelEqualsOneProcessOnTheWholeBatch() throws {
     let run = try mpirun("ddp")
     XCTAssertEqual(run.status, 0, run.output)
-    XCTAssertTrue(run.output.contains("ddp: 16 checks per rank, 0 failed"), run.output)
+    XCTAssertTrue(run.output.contains("ddp: 37 checks per rank, 0 failed"), run.output)
   }
 
   func testARankThatExitsStopsTheOthersInsteadOfHanging() throws {

@@ -43,10 +43,15 @@ struct MPILibrary: @unchecked Sendable {
   /// `MPI_THREAD_SERIALIZED`: any thread may call, one at a time.
   static let threadSerialized: Int32 = 2
 
-  /// Opens Open MPI from `TORCH_MPI_LIBRARY` or the usual sonames, or throws naming each place tried.
+  /// Opens Open MPI from `TORCH_MPI_LIBRARY` (only there, when set) or the usual sonames, or
+  /// throws naming each place tried.
   static func load() throws(TorchError) -> MPILibrary {
     var candidates = ["libmpi.so.40", "libmpi.so"]
-    if let path = getenv("TORCH_MPI_LIBRARY") { candidates.insert(String(cString: path), at: 0) }
+    if let path = getenv("TORCH_MPI_LIBRARY") { candidates = [String(cString: path)] }
+    return try load(candidates)
+  }
+
+  static func load(_ candidates: [String]) throws(TorchError) -> MPILibrary {
     let library = try DynamicLibrary.open("Open MPI (libmpi.so.40; Debian: apt-get install openmpi-bin libopenmpi3)",
                                           candidates: candidates, global: true)
     return try MPILibrary(library)

@@ -28,25 +28,27 @@ public enum dist {
   public static var isInitialized: Bool { group != nil }
 
   /// This process's rank, 0 ..< world size (`dist.get_rank`).
-  public static func getRank() -> Int { defaultGroup("get_rank").rank }
+  public static func getRank() -> Int { defaultGroup().rank }
 
   /// The number of processes (`dist.get_world_size`).
-  public static func getWorldSize() -> Int { defaultGroup("get_world_size").worldSize }
+  public static func getWorldSize() -> Int { defaultGroup().worldSize }
 
   /// The backend's name (`dist.get_backend`).
-  public static func getBackend() -> String { _ = defaultGroup("get_backend"); return "mpi" }
+  public static func getBackend() -> String {
+    _ = defaultGroup()
+    return "mpi"
+  }
 
   /// Leaves the group and finalizes MPI (`dist.destroy_process_group`).
   public static func destroyProcessGroup() {
-    defaultGroup("destroy_process_group").finalize()
+    defaultGroup().finalize()
     group = nil
   }
 
-  static func defaultGroup(_ function: String) -> MPIProcessGroup {
+  static func defaultGroup() -> MPIProcessGroup {
     guard let group else {
       torchFail("Default process group has not been initialized, please make sure to call init_process_group.", kind: "ValueError")
     }
-    _ = function
     return group
   }
 
@@ -54,7 +56,7 @@ public enum dist {
   /// yardstick for `allReduce`'s overhead (`torch-bench --distributed`).
   @_spi(Benchmark) public static func mpiAllReduce(_ tensor: Tensor) {
     torchCheck(tensor.isContiguous && tensor.device == .cpu, "mpiAllReduce takes a contiguous CPU tensor")
-    let code = defaultGroup("mpi_all_reduce").directAllReduce(tensor)
+    let code = defaultGroup().directAllReduce(tensor)
     torchCheck(code == 0, "MPI_Allreduce failed with code \(code)")
   }
 
@@ -63,59 +65,59 @@ public enum dist {
   /// Reduces `tensor` over all ranks in place, every rank getting the result (`dist.all_reduce`).
   @discardableResult
   public static func allReduce(_ tensor: Tensor, op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("all_reduce").call(asyncOp) { $0.allReduce(tensor, op: op) }
+    defaultGroup().call(asyncOp) { $0.allReduce(tensor, op: op) }
   }
 
   /// Copies rank `src`'s `tensor` into every rank's `tensor` (`dist.broadcast`).
   @discardableResult
   public static func broadcast(_ tensor: Tensor, src: Int, asyncOp: Bool = false) -> Work {
-    defaultGroup("broadcast").call(asyncOp) { $0.broadcast(tensor, src: src) }
+    defaultGroup().call(asyncOp) { $0.broadcast(tensor, src: src) }
   }
 
   /// Reduces `tensor` over all ranks into rank `dst`'s `tensor` (`dist.reduce`).
   @discardableResult
   public static func reduce(_ tensor: Tensor, dst: Int, op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("reduce").call(asyncOp) { $0.reduce(tensor, dst: dst, op: op) }
+    defaultGroup().call(asyncOp) { $0.reduce(tensor, dst: dst, op: op) }
   }
 
   /// Every rank's `tensor` into `tensorList[rank]` on every rank (`dist.all_gather`).
   @discardableResult
   public static func allGather(_ tensorList: [Tensor], _ tensor: Tensor, asyncOp: Bool = false) -> Work {
-    defaultGroup("all_gather").call(asyncOp) { $0.allGather(tensorList, tensor) }
+    defaultGroup().call(asyncOp) { $0.allGather(tensorList, tensor) }
   }
 
   /// Reduces `inputList[r]` over all ranks into rank r's `output` (`dist.reduce_scatter`).
   @discardableResult
   public static func reduceScatter(_ output: Tensor, _ inputList: [Tensor], op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
-    defaultGroup("reduce_scatter").call(asyncOp) { $0.reduceScatter(output, inputList, op: op) }
+    defaultGroup().call(asyncOp) { $0.reduceScatter(output, inputList, op: op) }
   }
 
   /// Every rank's `tensor` into rank `dst`'s `gatherList` (`dist.gather`; other ranks pass nil).
   @discardableResult
   public static func gather(_ tensor: Tensor, gatherList: [Tensor]? = nil, dst: Int = 0, asyncOp: Bool = false) -> Work {
-    defaultGroup("gather").call(asyncOp) { $0.gather(tensor, gatherList: gatherList, dst: dst) }
+    defaultGroup().call(asyncOp) { $0.gather(tensor, gatherList: gatherList, dst: dst) }
   }
 
   /// Rank `src`'s `scatterList[r]` into rank r's `tensor` (`dist.scatter`; other ranks pass nil).
   @discardableResult
   public static func scatter(_ tensor: Tensor, scatterList: [Tensor]? = nil, src: Int = 0, asyncOp: Bool = false) -> Work {
-    defaultGroup("scatter").call(asyncOp) { $0.scatter(tensor, scatterList: scatterList, src: src) }
+    defaultGroup().call(asyncOp) { $0.scatter(tensor, scatterList: scatterList, src: src) }
   }
 
   /// Waits until every rank has called it (`dist.barrier`).
   @discardableResult
   public static func barrier(asyncOp: Bool = false) -> Work {
-    defaultGroup("barrier").call(asyncOp) { $0.barrier() }
+    defaultGroup().call(asyncOp) { $0.barrier() }
   }
 
   /// Sends `tensor` to rank `dst` (`dist.send`; blocks until the matching `recv` has it).
   public static func send(_ tensor: Tensor, dst: Int, tag: Int = 0) {
-    defaultGroup("send").call(false) { $0.send(tensor, dst: dst, tag: tag) }
+    defaultGroup().call(false) { $0.send(tensor, dst: dst, tag: tag) }
   }
 
   /// Receives into `tensor` from rank `src` (`dist.recv`).
   public static func recv(_ tensor: Tensor, src: Int, tag: Int = 0) {
-    defaultGroup("recv").call(false) { $0.recv(tensor, src: src, tag: tag) }
+    defaultGroup().call(false) { $0.recv(tensor, src: src, tag: tag) }
   }
 
   /// A collective in flight (`asyncOp: true`) or done: `wait()` blocks until it has finished

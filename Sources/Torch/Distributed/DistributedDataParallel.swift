@@ -23,7 +23,7 @@ extension nn.parallel {
     private let buffersToBroadcast: [Tensor]
 
     public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true) {
-      let group = dist.defaultGroup("DistributedDataParallel")
+      let group = dist.defaultGroup()
       self.module = module
       buffersToBroadcast = broadcastBuffers && dist.getWorldSize() > 1 ? module.buffers() : []
       torch.noGrad {

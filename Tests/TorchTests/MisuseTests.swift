@@ -78,6 +78,12 @@ final class MisuseTests: XCTestCase {
     "batchNormRank": { _ = nn.BatchNorm2d(3)(torch.randn(1, 3)) },
     "batchNormSingleValue": { _ = nn.BatchNorm1d(3)(torch.randn(1, 3)) },
     "layerNormShape": { _ = F.layerNorm(torch.randn(2, 3), [4]) },
+    "distNotInitialized": { dist.allReduce(torch.ones(2)) },
+    "ddpNotInitialized": { _ = nn.parallel.DistributedDataParallel(nn.Linear(2, 2)) },
+    "samplerRank": { _ = DistributedSampler(count: 10, numReplicas: 2, rank: 2) },
+    "samplerAndShuffle": {
+      _ = DataLoader(TensorDataset(torch.ones(3, 1), torch.arange(3)), shuffle: true, sampler: DistributedSampler(count: 3, numReplicas: 1, rank: 0))
+    },
     "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
     "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
@@ -167,6 +173,10 @@ final class MisuseTests: XCTestCase {
     assertStops("poolTooSmall", with: "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small")
     assertStops("batchNormRank", with: "ValueError: expected 4D input (got 2D input)")
     assertStops("batchNormSingleValue", with: "ValueError: Expected more than 1 value per channel when training, got input size torch.Size([1, 3])")
+    assertStops("distNotInitialized", with: "ValueError: Default process group has not been initialized, please make sure to call init_process_group.")
+    assertStops("ddpNotInitialized", with: "ValueError: Default process group has not been initialized")
+    assertStops("samplerRank", with: "ValueError: Invalid rank 2, rank should be in the interval [0, 1]")
+    assertStops("samplerAndShuffle", with: "ValueError: sampler option is mutually exclusive with shuffle")
     assertStops("layerNormShape", with: "Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]")
     assertStops("groupNormChannels", with: "Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 3, 4] and num_groups=2")
     assertStops("reflectPadTooBig", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 2, 2]")

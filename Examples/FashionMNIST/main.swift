@@ -35,13 +35,13 @@ final class ConvolutionalNetwork: Module {
   }
 }
 
-/// Prints progress: a redrawn bar on a terminal, the tutorial's loss lines otherwise.
 /// Whether this process reports: always, except on ranks other than 0 of a distributed run.
 nonisolated(unsafe) var reporting = true
 
 /// `print` on the reporting rank only.
 func report(_ text: String) { if reporting { print(text) } }
 
+/// Prints progress: a redrawn bar on a terminal, the tutorial's loss lines otherwise.
 struct Progress {
   let interactive = isatty(STDOUT_FILENO) != 0
   let total: Int
@@ -148,8 +148,6 @@ func run() throws {
 
   let (trainingData, testData) = try loadData(options)
   let model: any Module = options.model == "cnn" ? ConvolutionalNetwork().to(device) : NeuralNetwork().to(device)
-  // Distributed, each rank trains a replica on its share of every batch, gradients averaged.
-  let replica: any Module = options.distributed ? nn.parallel.DistributedDataParallel(model) : model
   let lossFn = nn.CrossEntropyLoss()
   let lr = options.lr ?? 1e-3
   let optimizer: optim.Optimizer = options.optimizer == "sgd"
@@ -165,6 +163,9 @@ func run() throws {
     firstEpoch = try resume(from: path, model, optimizer)
     report("Resumed from \(path) after \(firstEpoch) epochs")
   }
+  // Distributed, each rank trains a replica on its share of every batch, gradients averaged
+  // (wrapped once the weights are final: the wrapper broadcasts rank 0's).
+  let replica: any Module = options.distributed ? nn.parallel.DistributedDataParallel(model) : model
 
   let testLoader = DataLoader(testData, batchSize: options.batchSize)
   var result = (accuracy: 0.0, loss: 0.0)

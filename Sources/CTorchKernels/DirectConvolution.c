@@ -2,7 +2,7 @@
 // product reads the zero-padded input planes in place, so no columns are built. Output rows
 // are the GEMM's N, taps (c, ki, kj) its K: tap k of output row oy starts at
 // padded + offsets[k] + oy * PW, contiguous in ox.
-#include "Internal.h"
+#include "Tile.h"
 
 enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
 
@@ -28,13 +28,6 @@ static void directTilePortable(int64_t K, const float *a, const float *row, cons
 }
 
 #if CTK_X86
-/// Lane masks for the first `n` of 16 columns.
-CTK_AVX2 static inline void columnMasks(int64_t n, __m256i *lo, __m256i *hi) {
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  *lo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
-  *hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n - 8), lanes);
-}
-
 CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const float *bias, int64_t nr, __m256i mlo, __m256i mhi) {
   if (bias) {
     __m256 b = _mm256_broadcast_ss(bias);
@@ -52,31 +45,18 @@ CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const
 
 CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
                                     float *out, int64_t rsOut, int64_t mr, int64_t nr) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  CTKTile tile;
+  ctkTileClear(&tile);
   for (int64_t k = 0; k < K; k++, a += MR) {
     const float *b = row + offsets[k];
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 av;
-    av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+    ctkTileAccumulate(&tile, a, _mm256_loadu_ps(b), _mm256_loadu_ps(b + 8));
   }
   __m256i mlo, mhi;
-  columnMasks(nr, &mlo, &mhi);
-  storeTileRow(out, c00, c01, bias, nr, mlo, mhi);
-  if (mr > 1) storeTileRow(out + rsOut, c10, c11, bias ? bias + 1 : 0, nr, mlo, mhi);
-  if (mr > 2) storeTileRow(out + 2 * rsOut, c20, c21, bias ? bias + 2 : 0, nr, mlo, mhi);
-  if (mr > 3) storeTileRow(out + 3 * rsOut, c30, c31, bias ? bias + 3 : 0, nr, mlo, mhi);
-  if (mr > 4) storeTileRow(out + 4 * rsOut, c40, c41, bias ? bias + 4 : 0, nr, mlo, mhi);
-  if (mr > 5) storeTileRow(out + 5 * rsOut, c50, c51, bias ? bias + 5 : 0, nr, mlo, mhi);
+  ctkColumnMasks(nr, &mlo, &mhi);
+  // Unrolled, so each row is a register of the tile rather than a load from a spilled copy.
+#pragma unroll
+  for (int i = 0; i < MR; i++)
+    if (i < mr) storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], bias ? bias + i : 0, nr, mlo, mhi);
 }
 #endif
 

@@ -1,5 +1,5 @@
 // SGEMM: packed panels and an MR x NR microkernel (AVX2+FMA or portable).
-#include "Internal.h"
+#include "Tile.h"
 
 // MARK: - SGEMM
 
@@ -37,9 +37,8 @@ CTK_AVX2 static inline void storeRow(float *row, __m256 lo, __m256 hi, __m256 al
     _mm256_storeu_ps(row + 8, hi);
     return;
   }
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  __m256i maskLo = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr), lanes);
-  __m256i maskHi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)nr - 8), lanes);
+  __m256i maskLo, maskHi;
+  ctkColumnMasks(nr, &maskLo, &maskHi);
   if (beta != 0) {
     __m256 b = _mm256_set1_ps(beta);
     lo = _mm256_fmadd_ps(b, _mm256_maskload_ps(row, maskLo), lo);
@@ -51,29 +50,14 @@ CTK_AVX2 static inline void storeRow(float *row, __m256 lo, __m256 hi, __m256 al
 
 CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
                                      float alpha, float beta, int64_t mr, int64_t nr) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t k = 0; k < kc; k++, a += MR, b += NR) {
-    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-    __m256 av;
-    av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
-  }
+  CTKTile tile;
+  ctkTileClear(&tile);
+  for (int64_t k = 0; k < kc; k++, a += MR, b += NR) ctkTileAccumulate(&tile, a, _mm256_load_ps(b), _mm256_load_ps(b + 8));
   __m256 va = _mm256_set1_ps(alpha);
-  storeRow(c + 0 * rsC, c00, c01, va, beta, nr);
-  if (mr > 1) storeRow(c + 1 * rsC, c10, c11, va, beta, nr);
-  if (mr > 2) storeRow(c + 2 * rsC, c20, c21, va, beta, nr);
-  if (mr > 3) storeRow(c + 3 * rsC, c30, c31, va, beta, nr);
-  if (mr > 4) storeRow(c + 4 * rsC, c40, c41, va, beta, nr);
-  if (mr > 5) storeRow(c + 5 * rsC, c50, c51, va, beta, nr);
+  // Unrolled, so each row is a register of the tile rather than a load from a spilled copy.
+#pragma unroll
+  for (int i = 0; i < MR; i++)
+    if (i < mr) storeRow(c + i * rsC, tile.r[2 * i], tile.r[2 * i + 1], va, beta, nr);
 }
 #endif
 

@@ -191,62 +191,13 @@ extension F {
     return out
   }
 
-  /// Average pooling by the backend's kernel, its gradient by the backward kernel; gradients
-  /// of gradients differentiate the same computation written with unfold.
+  /// Average pooling by the backend's kernels (`AveragePooling`).
   private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,
                               name: String = "AvgPool2DBackward0") -> Tensor {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
-    let planes = x.dims[0] * x.dims[1], inputShape = x.dims
-    let shape = Array(x.dims.prefix(2)) + window.outputSize
-    let divisor = divisorOverride ?? 0
-    let backend = Backends.backend(for: x.device)
-    let planeShape = (input: [planes] + window.inputSize, output: [planes] + window.outputSize)
-    let out = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device)
-    if out.numel() > 0 {
-      let source = GradMode.with(enabled: false) { x.rawContiguous() }
-      backend.avgPool2d(source.reshaped(planeShape.input), window, includePad: countIncludePad, divisor: divisor,
-                        into: out.reshaped(planeShape.output))
-    }
-    let result = out.recording(name, [x]) { g in
-      if GradMode.isEnabled {
-        let formula = avgPoolFormula(x, window, planes: planes, shape: shape, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
-        return torch.autograd.grad([formula], [x], gradOutputs: [g], retainGraph: true, createGraph: true)
-      }
-      let gx = torch.zeros(inputShape, dtype: g.dtype, device: g.device)
-      if g.numel() > 0 {
-        backend.avgPool2dBackward(g.rawContiguous().reshaped(planeShape.output), window, includePad: countIncludePad, divisor: divisor,
-                                  into: gx.reshaped(planeShape.input))
-      }
-      return [gx]
-    }
+    let pooling = AveragePooling(window: window, includePad: countIncludePad, divisor: divisorOverride ?? 0, inputShape: x.dims)
+    let result = pooling.forward(x, name: name)
     return batched ? result : result.squeeze(0)
-  }
-
-  /// Average pooling in differentiable ops: the windows' columns summed, over the divisors.
-  private static func avgPoolFormula(_ x: Tensor, _ window: SlidingWindow, planes: Int, shape: [Int], countIncludePad: Bool,
-                                     divisorOverride: Int?) -> Tensor {
-    let divisors = divisorOverride.map { torch.full([window.positions], Double($0)) }
-      ?? averagingDivisors(window, countIncludePad: countIncludePad)
-    let columns = unfold(x.reshape([planes, 1] + window.inputSize), window)
-    return (columns.sum(dim: 1) / divisors.to(x.dtype).to(x.device)).reshape(shape)
-  }
-
-  /// PyTorch's divisor per window: its size clipped to the padded input (or, without
-  /// `countIncludePad`, to the input itself).
-  private static func averagingDivisors(_ window: SlidingWindow, countIncludePad: Bool) -> Tensor {
-    func extent(_ o: Int, _ d: Int) -> Int {
-      var start = o * window.stride[d] - window.padding[d]
-      var end = Swift.min(start + window.kernel[d], window.inputSize[d] + window.padding[d])
-      if countIncludePad { return end - start }
-      start = Swift.max(start, 0)
-      end = Swift.min(end, window.inputSize[d])
-      return end - start
-    }
-    var divisors = [Double]()
-    for oy in 0..<window.outputSize[0] {
-      for ox in 0..<window.outputSize[1] { divisors.append(Double(extent(oy, 0) * extent(ox, 1))) }
-    }
-    return torch.tensor(divisors)
   }
 
   private static func binStart(_ i: Int, _ size: Int, _ count: Int) -> Int { (i * size) / count }
@@ -259,5 +210,38 @@ extension F {
       for j in binStart(i, size, count)..<binEnd(i, size, count) { values[i * size + j] = 1 }
     }
     return torch.tensor(values).reshape([count, size])
+  }
+}
+
+/// Average pooling of a batch [N, C, H, W] and its input gradient, each the other's gradient
+/// (both are linear), so gradients of gradients run the same two kernels. `divisor` 0 means
+/// PyTorch's window sizes (within the padded input with `includePad`, else within the input).
+private struct AveragePooling {
+  let window: SlidingWindow
+  let includePad: Bool
+  let divisor: Int
+  let inputShape: [Int]
+
+  private var planes: Int { inputShape[0] * inputShape[1] }
+  private var outputShape: [Int] { Array(inputShape.prefix(2)) + window.outputSize }
+
+  func forward(_ x: Tensor, name: String) -> Tensor {
+    let out = Tensor(uninitialized: outputShape, dtype: x.dtype, device: x.device)
+    if out.numel() > 0 {
+      let source = GradMode.with(enabled: false) { x.rawContiguous() }
+      Backends.backend(for: x.device).avgPool2d(source.reshaped([planes] + window.inputSize), window, includePad: includePad,
+                                                divisor: divisor, into: out.reshaped([planes] + window.outputSize))
+    }
+    return out.recording(name, [x]) { g in [backward(g)] }
+  }
+
+  func backward(_ g: Tensor) -> Tensor {
+    let gx = torch.zeros(inputShape, dtype: g.dtype, device: g.device)
+    if g.numel() > 0 {
+      let source = GradMode.with(enabled: false) { g.rawContiguous() }
+      Backends.backend(for: g.device).avgPool2dBackward(source.reshaped([planes] + window.outputSize), window, includePad: includePad,
+                                                        divisor: divisor, into: gx.reshaped([planes] + window.inputSize))
+    }
+    return gx.recording("AvgPool2DBackwardBackward0", [g]) { gg in [forward(gg, name: "AvgPool2DBackward0")] }
   }
 }

@@ -23,13 +23,13 @@ extension nn.parallel {
     private let buffersToBroadcast: [Tensor]
 
     public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true) {
-      let group = dist.defaultGroup()
+      _ = dist.defaultGroup()
       self.module = module
       buffersToBroadcast = broadcastBuffers && dist.getWorldSize() > 1 ? module.buffers() : []
       torch.noGrad {
         for tensor in module.parameters() + module.buffers() { dist.broadcast(tensor.detach(), src: 0) }
       }
-      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), group: group, bucketCapBytes: Int(bucketCapMB * 1_048_576))
+      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), bucketCapBytes: Int(bucketCapMB * 1_048_576))
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -55,7 +55,7 @@ extension nn.parallel {
 }
 
 /// DistributedDataParallel's gradient averaging: buckets of parameters, a flat buffer each,
-/// all-reduced on the group's communication queue while backward goes on.
+/// averaged by an asynchronous all-reduce while backward goes on.
 final class GradientReducer {
   struct Bucket {
     let parameters: [Int]
@@ -65,7 +65,6 @@ final class GradientReducer {
 
   let parameters: [Tensor]
   let buckets: [Bucket]
-  let group: MPIProcessGroup
   var synchronizing = true
   private var bucketOfParameter: [Int] = []
   private var pending: [Int] = []
@@ -73,9 +72,8 @@ final class GradientReducer {
   private var works: [dist.Work?] = []
   private var handles: [RemovableHandle] = []
 
-  init(_ parameters: [Tensor], group: MPIProcessGroup, bucketCapBytes: Int) {
+  init(_ parameters: [Tensor], bucketCapBytes: Int) {
     self.parameters = parameters
-    self.group = group
     buckets = Self.buckets(parameters, capBytes: bucketCapBytes)
     bucketOfParameter = Array(repeating: 0, count: parameters.count)
     for (b, bucket) in buckets.enumerated() { for p in bucket.parameters { bucketOfParameter[p] = b } }
@@ -135,7 +133,7 @@ final class GradientReducer {
     if nextLaunch == buckets.count { finish() }
   }
 
-  /// Copies the bucket's gradients into its flat buffer and starts their all-reduce.
+  /// Copies the bucket's gradients into its flat buffer and starts averaging it.
   private func launch(_ b: Int) {
     let bucket = buckets[b]
     torch.noGrad {
@@ -144,22 +142,14 @@ final class GradientReducer {
         bucket.flat.narrow(0, start: offset, length: parameter.numel()).copy_(parameter.grad!.reshape([-1]))
       }
     }
-    let buffer = Buffer(bucket.flat, "all_reduce")
-    nonisolated(unsafe) let type = group.mpi.datatype(bucket.flat.dtype)!
-    works[b] = group.enqueue("all_reduce (gradient bucket \(b))", finish: {}) { mpi in
-      MPIProcessGroup.chunked(buffer.count) { offset, count in
-        mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, mpi.sum, mpi.commWorld)
-      }
-    }
+    works[b] = dist.allReduce(bucket.flat, op: .avg, asyncOp: true)
   }
 
   /// Waits for every bucket and writes the averaged gradients back.
   private func finish() {
-    let world = Double(dist.getWorldSize())
     for (b, bucket) in buckets.enumerated() {
       works[b]!.wait()
       torch.noGrad {
-        bucket.flat.div_(world)
         for (p, offset) in zip(bucket.parameters, bucket.offsets) {
           let parameter = parameters[p]
           parameter.grad!.copy_(bucket.flat.narrow(0, start: offset, length: parameter.numel()).reshape(parameter.dims))

@@ -60,7 +60,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   // MARK: - Collectives
 
   func allReduce(_ tensor: Tensor, op: dist.ReduceOp) -> dist.Work {
-    let buffer = Buffer(checked(tensor, "all_reduce"), "all_reduce", op: op)
+    let buffer = Buffer(checked(tensor, "all_reduce"))
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "all_reduce"), reduction(op, tensor, "all_reduce"))
     let world = worldSize
     return run("all_reduce", [buffer], finish: { buffer.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
@@ -72,7 +72,7 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func broadcast(_ tensor: Tensor, src: Int) -> dist.Work {
     checkRank(src, "broadcast", "src")
-    let buffer = Buffer(checked(tensor, "broadcast"), "broadcast")
+    let buffer = Buffer(checked(tensor, "broadcast"))
     nonisolated(unsafe) let type = datatype(tensor, "broadcast")
     return run("broadcast", [buffer], finish: { buffer.finish() }) { mpi in
       Self.chunked(buffer.count) { offset, count in
@@ -83,7 +83,7 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp) -> dist.Work {
     checkRank(dst, "reduce", "dst")
-    let buffer = Buffer(checked(tensor, "reduce"), "reduce")
+    let buffer = Buffer(checked(tensor, "reduce"))
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "reduce"), reduction(op, tensor, "reduce"))
     let (root, world) = (rank == dst, worldSize)
     return run("reduce", [buffer], finish: { if root { buffer.finish(averagingOver: op == .avg ? world : nil) } }) { mpi in
@@ -96,8 +96,8 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func allGather(_ outputs: [Tensor], _ tensor: Tensor) -> dist.Work {
     checkList(outputs, like: tensor, "all_gather", "tensor_list")
-    let input = Buffer(checked(tensor, "all_gather"), "all_gather")
-    let gathered = Buffer(stacking: outputs, "all_gather")
+    let input = Buffer(checked(tensor, "all_gather"))
+    let gathered = Buffer(stacking: outputs)
     nonisolated(unsafe) let type = datatype(tensor, "all_gather")
     let count = Self.count(input.count, "all_gather")
     return run("all_gather", [input], finish: { gathered.scatter(into: outputs) }) { mpi in
@@ -107,8 +107,8 @@ final class MPIProcessGroup: @unchecked Sendable {
 
   func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp) -> dist.Work {
     checkList(inputs, like: output, "reduce_scatter", "input_list")
-    let result = Buffer(checked(output, "reduce_scatter"), "reduce_scatter")
-    let stacked = Buffer(stacking: inputs, "reduce_scatter")
+    let result = Buffer(checked(output, "reduce_scatter"))
+    let stacked = Buffer(stacking: inputs)
     nonisolated(unsafe) let (type, reduction) = (datatype(output, "reduce_scatter"), reduction(op, output, "reduce_scatter"))
     let count = Self.count(result.count, "reduce_scatter"), world = worldSize
     return run("reduce_scatter", [result], finish: { result.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
@@ -119,7 +119,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int) -> dist.Work {
     checkRank(dst, "gather", "dst")
     let gathered = rootList(gatherList, root: dst, like: tensor, "gather", "gather_list")
-    let input = Buffer(checked(tensor, "gather"), "gather")
+    let input = Buffer(checked(tensor, "gather"))
     nonisolated(unsafe) let type = datatype(tensor, "gather")
     let count = Self.count(input.count, "gather")
     return run("gather", [input], finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { mpi in
@@ -130,7 +130,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int) -> dist.Work {
     checkRank(src, "scatter", "src")
     let stacked = rootList(scatterList, root: src, like: tensor, "scatter", "scatter_list")
-    let output = Buffer(checked(tensor, "scatter"), "scatter")
+    let output = Buffer(checked(tensor, "scatter"))
     nonisolated(unsafe) let type = datatype(tensor, "scatter")
     let count = Self.count(output.count, "scatter")
     return run("scatter", [output], finish: { output.finish() }) { mpi in
@@ -147,7 +147,7 @@ final class MPIProcessGroup: @unchecked Sendable {
     }
     guard let list else { torchFail("[rank \(rank)] \(name): rank \(root) must give \(argument)", kind: "ValueError") }
     checkList(list, like: tensor, name, argument)
-    return Buffer(stacking: list, name)
+    return Buffer(stacking: list)
   }
 
   func barrier() -> dist.Work {
@@ -157,7 +157,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func send(_ tensor: Tensor, dst: Int, tag: Int) -> dist.Work {
     checkRank(dst, "send", "dst")
     torchCheck(dst != rank, "[rank \(rank)] send: a rank cannot send to itself", kind: "ValueError")
-    let buffer = Buffer(checked(tensor, "send"), "send")
+    let buffer = Buffer(checked(tensor, "send"))
     nonisolated(unsafe) let type = datatype(tensor, "send")
     let count = Self.count(buffer.count, "send")
     return run("send", [], finish: {}) { mpi in
@@ -168,7 +168,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   func recv(_ tensor: Tensor, src: Int, tag: Int) -> dist.Work {
     checkRank(src, "recv", "src")
     torchCheck(src != rank, "[rank \(rank)] recv: a rank cannot receive from itself", kind: "ValueError")
-    let buffer = Buffer(checked(tensor, "recv"), "recv")
+    let buffer = Buffer(checked(tensor, "recv"))
     nonisolated(unsafe) let type = datatype(tensor, "recv")
     let count = Self.count(buffer.count, "recv")
     return run("recv", [], finish: { buffer.finish() }) { mpi in
@@ -180,7 +180,7 @@ final class MPIProcessGroup: @unchecked Sendable {
   /// and without a work handle: the yardstick `torch-bench --distributed` measures
   /// `allReduce` against.
   func directAllReduce(_ tensor: Tensor) -> Int32 {
-    let buffer = Buffer(tensor, "all_reduce")
+    let buffer = Buffer(tensor)
     nonisolated(unsafe) let type = datatype(tensor, "all_reduce")
     let mpi = self.mpi
     return queue.sync {
@@ -188,12 +188,6 @@ final class MPIProcessGroup: @unchecked Sendable {
         mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, mpi.sum, mpi.commWorld)
       }
     }
-  }
-
-  /// Runs raw MPI work on the communication queue for DistributedDataParallel's buckets.
-  func enqueue(_ name: String, asynchronous: Bool = true, finish: @escaping () -> Void,
-               _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
-    call(asynchronous) { $0.run(name, [], finish: finish, body) }
   }
 
   // MARK: - Running on the queue
@@ -318,19 +312,17 @@ final class Buffer: @unchecked Sendable {
   let dense: Tensor
   /// Whether `dense` is a copy (the tensor was not contiguous).
   let copied: Bool
-  let name: String
   var count: Int { dense.numel() }
 
-  init(_ tensor: Tensor, _ name: String, op: dist.ReduceOp? = nil) {
+  init(_ tensor: Tensor) {
     self.tensor = tensor
-    self.name = name
     copied = !tensor.isContiguous
     dense = copied ? GradMode.with(enabled: false) { tensor.detach().rawContiguous() } : tensor
   }
 
   /// One contiguous [count, ...] buffer holding `tensors` (a list's collective sees one array).
-  convenience init(stacking tensors: [Tensor], _ name: String) {
-    self.init(GradMode.with(enabled: false) { torch.stack(tensors.map { $0.detach() }) }, name)
+  convenience init(stacking tensors: [Tensor]) {
+    self.init(GradMode.with(enabled: false) { torch.stack(tensors.map { $0.detach() }) })
   }
 
   func bytes(at element: Int) -> UnsafeMutableRawPointer {

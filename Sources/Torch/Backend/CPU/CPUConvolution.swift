@@ -30,10 +30,11 @@ struct CPUConvolution {
 
   /// out[n] = W · columns(x[n]) (+ bias), for contiguous `x` and `weight`. With
   /// `keepingColumns` each sample's columns are built in a [N, C_in·kh·kw, oh·ow] tensor that is
-  /// returned for the weight gradient, instead of a per-task scratch buffer.
+  /// returned for the weight gradient, instead of a per-task scratch buffer (the direct kernel
+  /// builds no columns, so it keeps none).
   func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, keepingColumns: Bool = false) -> (output: Tensor, columns: Tensor?) {
     let out = Tensor(uninitialized: [batch, geometry.outChannels] + window.outputSize, dtype: .float32)
-    let kept = keepingColumns ? Tensor(uninitialized: [batch, geometry.inChannels * taps, positions], dtype: .float32) : nil
+    let kept = keepingColumns && !usesDirectKernel ? Tensor(uninitialized: [batch, geometry.inChannels * taps, positions], dtype: .float32) : nil
     let (px, pw, po) = (x.pointer(Float.self), weight.pointer(Float.self), out.pointer(Float.self))
     let pk = kept?.pointer(Float.self)
     let pb = bias.map { $0.rawContiguous().pointer(Float.self) }
@@ -53,7 +54,7 @@ struct CPUConvolution {
       }
       return (out, nil)
     }
-    forEachSample(scratch: pk == nil ? geometry.inChannels * taps * positions : 0) { sample, scratch in
+    forEachSample(scratch: pk == nil ? sampleColumns : 0) { sample, scratch in
       let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
       im2col(px + sample * geometry.inChannels * plane, into: columns)
       let output = po + sample * geometry.outChannels * positions
@@ -103,7 +104,7 @@ struct CPUConvolution {
     let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
     let direct = usesDirectKernel
     ThreadPool.parallelFor(tasks) { task in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: direct ? paddedFloats : pk == nil ? sampleColumns : 1)
+      let scratch = Self.scratch(direct ? paddedFloats : pk == nil ? sampleColumns : 0)
       defer { scratch.deallocate() }
       let partial = partials + task * size
       for sample in Swift.stride(from: task, to: batch, by: tasks) {
@@ -134,10 +135,18 @@ struct CPUConvolution {
   /// own scratch buffer of `count` floats (columns, or padded planes).
   private func forEachSample(scratch count: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
     ThreadPool.parallelChunks(batch, minimumChunk: 1) { start, length in
-      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+      let scratch = Self.scratch(count)
       defer { scratch.deallocate() }
       for sample in start..<(start + length) { body(sample, scratch) }
     }
+  }
+
+  /// A task's scratch buffer of `count` floats, zeroed once: `pad` writes only the planes'
+  /// interiors, so their borders and the slack after them stay zero from sample to sample.
+  private static func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+    buffer.initialize(repeating: 0, count: Swift.max(count, 1))
+    return buffer
   }
 
   /// Adds one sample's weight gradient to `partial` with the direct kernel.
@@ -154,12 +163,12 @@ struct CPUConvolution {
     }
   }
 
-  /// Copies a sample's planes into `padded` [C_in, H + 2·ph, W + 2·pw] with zeros around them,
-  /// and zeros the 16 floats after it that the direct kernel's last row may read.
+  /// Copies a sample's planes into the interiors of `padded` [C_in, H + 2·ph, W + 2·pw] (plus
+  /// 16 floats the direct kernel's last row may read), a scratch buffer whose zeros around them
+  /// no sample overwrites.
   private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
     let (height, width) = paddedSize
     let (h, w) = (window.inputSize[0], window.inputSize[1]), (ph, pw) = (window.padding[0], window.padding[1])
-    padded.update(repeating: 0, count: paddedFloats)
     for channel in 0..<geometry.inChannels {
       for row in 0..<h {
         (padded + (channel * height + row + ph) * width + pw).update(from: image + (channel * h + row) * w, count: w)

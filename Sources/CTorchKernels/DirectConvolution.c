@@ -1,16 +1,20 @@
 // Direct convolution for stride 1 and few input channels (a network's first layer): the
-// product reads the zero-padded input planes in place, so no columns are built. Output rows
+// product reads the prepared input planes in place, so no columns are built. Output rows
 // are the GEMM's N, taps (c, ki, kj) its K: tap k of output row oy starts at
-// padded + offsets[k] + oy * PW, contiguous in ox.
+// input + offsets[k] + oy * rowPitch, contiguous in ox.
 #include "Tile.h"
 
 enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
+_Static_assert(MR == 6, "directTileAVX2 has a case per row count up to 6");
 
-static void tapOffsets(int64_t cin, int64_t kh, int64_t kw, int64_t dh, int64_t dw, int64_t PH, int64_t PW, int64_t *offsets) {
-  int64_t k = 0;
-  for (int64_t c = 0; c < cin; c++)
-    for (int64_t ki = 0; ki < kh; ki++)
-      for (int64_t kj = 0; kj < kw; kj++) offsets[k++] = c * PH * PW + ki * dh * PW + kj * dw;
+/// Each tap's offset from an output position's address; returns K, or 0 when K is out of range.
+static int64_t tapOffsets(ctk_direct_taps t, int64_t *offsets) {
+  int64_t K = t.channels * t.kernelHeight * t.kernelWidth, k = 0;
+  if (K <= 0 || K > MAX_TAPS) return 0;
+  for (int64_t c = 0; c < t.channels; c++)
+    for (int64_t ki = 0; ki < t.kernelHeight; ki++)
+      for (int64_t kj = 0; kj < t.kernelWidth; kj++) offsets[k++] = c * t.channelStep + ki * t.rowStep + kj * t.columnStep;
+  return K;
 }
 
 /// One tile: rows [0, mr) of a packed sliver times taps at columns [0, nr) of `row`.
@@ -43,29 +47,40 @@ CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const
   }
 }
 
-CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                                    float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+/// The AVX2 tile for a constant number of output channels, so a layer whose channel count is
+/// not a multiple of MR multiplies no rows it will not store.
+CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
+    int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
+    const int rows, int64_t nr) {
   CTKTile tile;
   ctkTileClear(&tile);
   for (int64_t k = 0; k < K; k++, a += MR) {
     const float *b = row + offsets[k];
-    ctkTileAccumulate(&tile, a, _mm256_loadu_ps(b), _mm256_loadu_ps(b + 8));
+    ctkTileAccumulateRows(&tile, a, _mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), rows);
   }
   __m256i mlo, mhi;
   ctkColumnMasks(nr, &mlo, &mhi);
   // Unrolled, so each row is a register of the tile rather than a load from a spilled copy.
 #pragma unroll
-  for (int i = 0; i < MR; i++)
-    if (i < mr) storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], bias ? bias + i : 0, nr, mlo, mhi);
+  for (int i = 0; i < rows; i++)
+    storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], bias ? bias + i : 0, nr, mlo, mhi);
+}
+
+CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
+                                    float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+  switch (mr) {
+#define ROWS_CASE(n) case n: directTileRows(K, a, row, offsets, bias, out, rsOut, n, nr); break;
+    ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
+#undef ROWS_CASE
+  }
 }
 #endif
 
-void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, int64_t cin, int64_t kh, int64_t kw,
-                           int64_t dh, int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow, float *out) {
-  int64_t K = cin * kh * kw;
-  if (K <= 0 || K > MAX_TAPS) return;
+void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
+                           int64_t oh, int64_t ow, float *out) {
   int64_t offsets[MAX_TAPS];
-  tapOffsets(cin, kh, kw, dh, dw, PH, PW, offsets);
+  const int64_t K = tapOffsets(taps, offsets);
+  if (K == 0) return;
   void (*tile)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t) =
       directTilePortable;
 #if CTK_X86
@@ -78,7 +93,7 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
     for (int64_t x = 0; x < ow; x += NR) {
       int64_t x0 = ow >= NR && x + NR > ow ? ow - NR : x;
       int64_t nr = ow - x0 < NR ? ow - x0 : NR;
-      const float *row = padded + oy * PW + x0;
+      const float *row = input + oy * taps.rowPitch + x0;
       for (int64_t c0 = 0; c0 < cout; c0 += MR) {
         int64_t mr = cout - c0 < MR ? cout - c0 : MR;
         tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, out + c0 * plane + oy * ow + x0, plane, mr, nr);
@@ -88,17 +103,19 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
 
 // MARK: - Weight gradient
 
-/// gradW[k] += sum over positions of g * tap k, for up to MAX_BLOCK taps of one output channel.
-static void tapSumsPortable(const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets,
-                            int64_t taps, float *gradW) {
-  for (int64_t t = 0; t < taps; t++) {
-    float total = 0;
-    for (int64_t oy = 0; oy < oh; oy++) {
-      const float *b = padded + offsets[t] + oy * PW, *gr = g + oy * ow;
-      for (int64_t ox = 0; ox < ow; ox++) total += gr[ox] * b[ox];
+/// gradW[c][k] += sum over positions of g[c] * tap k, for up to MAX_BLOCK taps of `channels`
+/// output channels (planes gStride apart, weight rows wStride apart).
+static void tapSumsPortable(const float *g, int64_t gStride, int64_t channels, int64_t oh, int64_t ow, const float *input,
+                            int64_t rowPitch, const int64_t *offsets, int64_t taps, float *gradW, int64_t wStride) {
+  for (int64_t c = 0; c < channels; c++)
+    for (int64_t t = 0; t < taps; t++) {
+      float total = 0;
+      for (int64_t oy = 0; oy < oh; oy++) {
+        const float *b = input + offsets[t] + oy * rowPitch, *gr = g + c * gStride + oy * ow;
+        for (int64_t ox = 0; ox < ow; ox++) total += gr[ox] * b[ox];
+      }
+      gradW[c * wStride + t] += total;
     }
-    gradW[t] += total;
-  }
 }
 
 #if CTK_X86
@@ -109,56 +126,79 @@ CTK_AVX2 static float horizontalSum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-/// The AVX2 tap sums for a constant number of taps, so the accumulators stay in registers.
+/// The AVX2 tap sums of `channels` (1 or 2) output channels for a constant number of taps, so
+/// the accumulators stay in registers; two channels share each tap's load.
 CTK_AVX2 static inline __attribute__((always_inline)) void tapSumsFixed(
-    const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets, const int taps,
-    float *gradW) {
-  __m256 acc[12];
-  for (int t = 0; t < taps; t++) acc[t] = _mm256_setzero_ps();
+    const float *g, int64_t gStride, const int channels, int64_t oh, int64_t ow, const float *input, int64_t rowPitch,
+    const int64_t *offsets, const int taps, float *gradW, int64_t wStride) {
+  __m256 acc[2][MAX_BLOCK];
+  for (int c = 0; c < channels; c++)
+    for (int t = 0; t < taps; t++) acc[c][t] = _mm256_setzero_ps();
   const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(ow % 8)), lanes);
   const int64_t full = ow / 8 * 8;
   for (int64_t oy = 0; oy < oh; oy++) {
-    const float *gr = g + oy * ow, *base = padded + oy * PW;
+    const float *gr = g + oy * ow, *base = input + oy * rowPitch;
     for (int64_t ox = 0; ox < full; ox += 8) {
-      __m256 gv = _mm256_loadu_ps(gr + ox);
-      for (int t = 0; t < taps; t++) acc[t] = _mm256_fmadd_ps(gv, _mm256_loadu_ps(base + offsets[t] + ox), acc[t]);
+      __m256 gv[2];
+      for (int c = 0; c < channels; c++) gv[c] = _mm256_loadu_ps(gr + c * gStride + ox);
+      for (int t = 0; t < taps; t++) {
+        __m256 tap = _mm256_loadu_ps(base + offsets[t] + ox);
+        for (int c = 0; c < channels; c++) acc[c][t] = _mm256_fmadd_ps(gv[c], tap, acc[c][t]);
+      }
     }
     if (full < ow) {
       // Masked loads read zeros past the row, so whatever lies beyond (even an inf) adds nothing.
-      __m256 gv = _mm256_maskload_ps(gr + full, tail);
-      for (int t = 0; t < taps; t++)
-        acc[t] = _mm256_fmadd_ps(gv, _mm256_maskload_ps(base + offsets[t] + full, tail), acc[t]);
+      __m256 gv[2];
+      for (int c = 0; c < channels; c++) gv[c] = _mm256_maskload_ps(gr + c * gStride + full, tail);
+      for (int t = 0; t < taps; t++) {
+        __m256 tap = _mm256_maskload_ps(base + offsets[t] + full, tail);
+        for (int c = 0; c < channels; c++) acc[c][t] = _mm256_fmadd_ps(gv[c], tap, acc[c][t]);
+      }
     }
   }
-  for (int t = 0; t < taps; t++) gradW[t] += horizontalSum(acc[t]);
+  for (int c = 0; c < channels; c++)
+    for (int t = 0; t < taps; t++) gradW[c * wStride + t] += horizontalSum(acc[c][t]);
 }
 
-CTK_AVX2 static void tapSumsAVX2(const float *g, int64_t oh, int64_t ow, const float *padded, int64_t PW, const int64_t *offsets,
-                                 int64_t taps, float *gradW) {
-  switch (taps) {
-#define TAPS_CASE(n) case n: tapSumsFixed(g, oh, ow, padded, PW, offsets, n, gradW); break;
-    TAPS_CASE(1) TAPS_CASE(2) TAPS_CASE(3) TAPS_CASE(4) TAPS_CASE(5) TAPS_CASE(6)
-    TAPS_CASE(7) TAPS_CASE(8) TAPS_CASE(9) TAPS_CASE(10) TAPS_CASE(11) TAPS_CASE(12)
-#undef TAPS_CASE
+/// Tap sums for one output channel (`channels` 1) or two (12 accumulators at most, so up to 6
+/// taps a pass), each pass a constant tap count.
+CTK_AVX2 static void tapSumsAVX2(const float *g, int64_t gStride, int64_t channels, int64_t oh, int64_t ow,
+                                 const float *input, int64_t rowPitch, const int64_t *offsets, int64_t taps, float *gradW,
+                                 int64_t wStride) {
+#define TAPS_CASE(c, n) \
+  case n: tapSumsFixed(g, gStride, c, oh, ow, input, rowPitch, offsets, n, gradW, wStride); break;
+  if (channels == 2) {
+    switch (taps) { TAPS_CASE(2, 1) TAPS_CASE(2, 2) TAPS_CASE(2, 3) TAPS_CASE(2, 4) TAPS_CASE(2, 5) TAPS_CASE(2, 6) }
+  } else {
+    switch (taps) {
+      TAPS_CASE(1, 1) TAPS_CASE(1, 2) TAPS_CASE(1, 3) TAPS_CASE(1, 4) TAPS_CASE(1, 5) TAPS_CASE(1, 6)
+      TAPS_CASE(1, 7) TAPS_CASE(1, 8) TAPS_CASE(1, 9) TAPS_CASE(1, 10) TAPS_CASE(1, 11) TAPS_CASE(1, 12)
+    }
   }
+#undef TAPS_CASE
 }
 #endif
 
-void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, int64_t cin, int64_t kh, int64_t kw, int64_t dh,
-                                           int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow,
-                                           float *gradW) {
-  int64_t K = cin * kh * kw;
-  if (K <= 0 || K > MAX_TAPS) return;
+void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,
+                                           int64_t ow, float *gradW) {
   int64_t offsets[MAX_TAPS];
-  tapOffsets(cin, kh, kw, dh, dw, PH, PW, offsets);
-  void (*sums)(const float *, int64_t, int64_t, const float *, int64_t, const int64_t *, int64_t, float *) = tapSumsPortable;
+  const int64_t K = tapOffsets(taps, offsets);
+  if (K == 0) return;
+  void (*sums)(const float *, int64_t, int64_t, int64_t, int64_t, const float *, int64_t, const int64_t *, int64_t, float *,
+               int64_t) = tapSumsPortable;
+  int64_t pair = 1;
 #if CTK_X86
-  if (ctk_use_avx2()) sums = tapSumsAVX2;
+  if (ctk_use_avx2()) sums = tapSumsAVX2, pair = 2;
 #endif
-  // Taps in equal blocks of at most MAX_BLOCK, one pass over g per block.
-  const int64_t blocks = (K + MAX_BLOCK - 1) / MAX_BLOCK, block = (K + blocks - 1) / blocks;
-  for (int64_t co = 0; co < cout; co++)
+  // Channels in pairs (AVX2: a pair shares each tap's load, which is what bounds a shallow
+  // layer's pass) and taps in equal blocks that fit the registers, one pass over g per block.
+  const int64_t plane = oh * ow;
+  for (int64_t co = 0; co < cout; co += pair) {
+    int64_t channels = cout - co < pair ? cout - co : pair;
+    int64_t limit = MAX_BLOCK / channels, blocks = (K + limit - 1) / limit, block = (K + blocks - 1) / blocks;
     for (int64_t k0 = 0; k0 < K; k0 += block)
-      sums(g + co * oh * ow, oh, ow, padded, PW, offsets + k0, K - k0 < block ? K - k0 : block, gradW + co * K + k0);
+      sums(g + co * plane, plane, channels, oh, ow, input, taps.rowPitch, offsets + k0, K - k0 < block ? K - k0 : block,
+           gradW + co * K + k0, K);
+  }
 }

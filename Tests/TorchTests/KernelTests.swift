@@ -164,12 +164,17 @@ final class KernelTests: XCTestCase {
   /// rows narrower and wider than the 16-wide tile (the overlapping last tile), 1 and 3 input
   /// channels, groups, dilation, no padding, and no bias.
   func testDirectConvolutionMatchesFloat64Columns() {
-    struct Case { let n, cin, cout, h, w, k, padding, dilation, groups: Int; let bias: Bool }
-    let cases = [Case(n: 3, cin: 1, cout: 8, h: 28, w: 28, k: 3, padding: 1, dilation: 1, groups: 1, bias: true),
-                 Case(n: 2, cin: 3, cout: 7, h: 9, w: 11, k: 3, padding: 0, dilation: 1, groups: 1, bias: false),
-                 Case(n: 1, cin: 4, cout: 6, h: 17, w: 19, k: 3, padding: 2, dilation: 2, groups: 2, bias: true),
-                 Case(n: 2, cin: 2, cout: 13, h: 6, w: 40, k: 5, padding: 2, dilation: 1, groups: 1, bias: true),
-                 Case(n: 1, cin: 1, cout: 1, h: 16, w: 16, k: 1, padding: 0, dilation: 1, groups: 1, bias: false)]
+    struct Case { let n, cin, cout, h, w, k: Int; let padding: [Int]; let dilation, groups: Int; let bias: Bool }
+    // Layers that keep their width (2·pw = dw·(kw − 1)) read kw shifted planes per channel as one
+    // row; the others (second, fifth and last cases) read zero-padded planes row by row.
+    let cases = [Case(n: 3, cin: 1, cout: 8, h: 28, w: 28, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 3, cout: 7, h: 9, w: 11, k: 3, padding: [0, 0], dilation: 1, groups: 1, bias: false),
+                 Case(n: 1, cin: 4, cout: 6, h: 17, w: 19, k: 3, padding: [2, 2], dilation: 2, groups: 2, bias: true),
+                 Case(n: 2, cin: 2, cout: 13, h: 6, w: 40, k: 5, padding: [2, 2], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 1, cout: 32, h: 10, w: 12, k: 3, padding: [2, 2], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 2, cout: 5, h: 7, w: 5, k: 3, padding: [0, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 1, cin: 1, cout: 1, h: 16, w: 16, k: 1, padding: [0, 0], dilation: 1, groups: 1, bias: false),
+                 Case(n: 1, cin: 1, cout: 3, h: 4, w: 3, k: 3, padding: [1, 3], dilation: 1, groups: 1, bias: true)]
     for path in paths {
       ctk_force_portable(path)
       torch.manualSeed(3)

@@ -89,18 +89,26 @@ void ctk_col2im_f32(const float *cols, int64_t rs, int64_t H, int64_t W, int64_t
 void ctk_col2im_f64(const double *cols, int64_t rs, int64_t H, int64_t W, int64_t kh, int64_t kw, int64_t ph, int64_t pw,
                     int64_t sh, int64_t sw, int64_t dh, int64_t dw, int64_t oh, int64_t ow, double *plane);
 
+/// Where the direct convolution kernels find tap k = (c, ki, kj) of output position (oy, ox):
+/// input + c*channelStep + ki*rowStep + kj*columnStep + oy*rowPitch + ox. Zero-padded planes
+/// [cin, PH, PW] have steps (PH*PW, dh*PW, dw, PW); planes shifted by each kj (see
+/// CPUConvolution) let a layer that keeps its width treat the whole output plane as one row.
+typedef struct {
+  int64_t channels, kernelHeight, kernelWidth;
+  int64_t channelStep, rowStep, columnStep, rowPitch;
+} ctk_direct_taps;
+
 /// Direct convolution of one sample with stride 1, for few input channels, where building
-/// columns costs more than the product: out[co, oy, ox] = bias[co] + sum over k = (c, ki, kj) of
-/// W[co, k] * padded[c, oy + ki*dh, ox + kj*dw]. `packedW` holds the [cout, K] weight from
-/// ctk_sgemm_pack_a (K = cin*kh*kw <= 512); `padded` is the input zero-padded to [cin, PH, PW]
-/// followed by 16 readable floats; `bias` may be NULL. Output [cout, oh, ow].
-void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, int64_t cin, int64_t kh, int64_t kw,
-                           int64_t dh, int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow, float *out);
+/// columns costs more than the product: out[co, oy, ox] = bias[co] + sum over taps k of
+/// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from ctk_sgemm_pack_a
+/// (K = cin*kh*kw <= 512); `input` is followed by 16 readable floats past its last tap;
+/// `bias` may be NULL. Output [cout, oh, ow].
+void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
+                           int64_t oh, int64_t ow, float *out);
 /// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
-/// padded[c, oy + ki*dh, ox + kj*dw], for g [cout, oh, ow] and gradW [cout, K].
-void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, int64_t cin, int64_t kh, int64_t kw, int64_t dh,
-                                           int64_t dw, const float *padded, int64_t PH, int64_t PW, int64_t oh, int64_t ow,
-                                           float *gradW);
+/// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K].
+void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,
+                                           int64_t ow, float *gradW);
 
 /// Max pooling of one plane [H, W]: values and flat input positions (h*W + w) of each window's
 /// maximum (the first in scan order; a NaN wins), windows as im2col places them.

@@ -21,9 +21,7 @@ struct CPUConvolution {
   static let directDepthLimit = 64
   private var usesDirectKernel: Bool { window.stride == [1, 1] && rowsPerGroup <= Self.directDepthLimit }
   private var inPerGroup: Int { geometry.inChannels / geometry.groups }
-  /// The zero-padded input planes the direct kernel reads: [C_in, H + 2·ph, W + 2·pw].
-  private var paddedSize: (height: Int, width: Int) { (window.inputSize[0] + 2 * window.padding[0], window.inputSize[1] + 2 * window.padding[1]) }
-  private var paddedFloats: Int { geometry.inChannels * paddedSize.height * paddedSize.width + 16 }
+  private var directInput: DirectInput { DirectInput(window: window, channels: geometry.inChannels) }
 
   /// Whether the fast path applies: float32 on the CPU.
   static func handles(_ tensors: Tensor...) -> Bool { tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 } }
@@ -42,13 +40,12 @@ struct CPUConvolution {
     let packed = PackedWeight(outPerGroup, k, groups: geometry.groups) { group in (UnsafePointer(pw + group * outPerGroup * k), k, 1) }
     defer { packed.deallocate() }
     if usesDirectKernel {
-      forEachSample(scratch: paddedFloats) { sample, padded in
-        pad(px + sample * geometry.inChannels * plane, into: padded)
+      let input = directInput, taps = input.taps(channels: inPerGroup)
+      forEachSample(scratch: input.floats) { sample, prepared in
+        input.fill(from: px + sample * geometry.inChannels * plane, into: prepared)
         for group in 0..<geometry.groups {
-          ctk_conv2d_direct_f32(packed[group], pb.map { $0 + group * outPerGroup }, Int64(outPerGroup), Int64(inPerGroup),
-                                Int64(window.kernel[0]), Int64(window.kernel[1]), Int64(window.dilation[0]), Int64(window.dilation[1]),
-                                padded + group * inPerGroup * paddedSize.height * paddedSize.width,
-                                Int64(paddedSize.height), Int64(paddedSize.width), Int64(window.outputSize[0]), Int64(window.outputSize[1]),
+          ctk_conv2d_direct_f32(packed[group], pb.map { $0 + group * outPerGroup }, Int64(outPerGroup), taps,
+                                prepared + group * inPerGroup * input.channelFloats, Int64(input.rows), Int64(input.width),
                                 po + (sample * geometry.outChannels + group * outPerGroup) * positions)
         }
       }
@@ -104,13 +101,13 @@ struct CPUConvolution {
     let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
     let direct = usesDirectKernel
     ThreadPool.parallelFor(tasks) { task in
-      let scratch = Self.scratch(direct ? paddedFloats : pk == nil ? sampleColumns : 0)
+      let scratch = Self.scratch(direct ? directInput.floats : pk == nil ? sampleColumns : 0)
       defer { scratch.deallocate() }
       let partial = partials + task * size
       for sample in Swift.stride(from: task, to: batch, by: tasks) {
         if direct {
           directWeightGradient(pg + sample * geometry.outChannels * positions, px + sample * geometry.inChannels * plane,
-                               padded: scratch, into: partial)
+                               prepared: scratch, into: partial)
           continue
         }
         let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
@@ -141,8 +138,9 @@ struct CPUConvolution {
     }
   }
 
-  /// A task's scratch buffer of `count` floats, zeroed once: `pad` writes only the planes'
-  /// interiors, so their borders and the slack after them stay zero from sample to sample.
+  /// A task's scratch buffer of `count` floats, zeroed once: `DirectInput.fill` writes only
+  /// the planes' interiors, so their borders and the slack after them stay zero from sample to
+  /// sample.
   private static func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
     buffer.initialize(repeating: 0, count: Swift.max(count, 1))
@@ -151,28 +149,13 @@ struct CPUConvolution {
 
   /// Adds one sample's weight gradient to `partial` with the direct kernel.
   private func directWeightGradient(_ gradient: UnsafePointer<Float>, _ image: UnsafePointer<Float>,
-                                    padded: UnsafeMutablePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
-    pad(image, into: padded)
-    let (height, width) = paddedSize
+                                    prepared: UnsafeMutablePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
+    let input = directInput, taps = input.taps(channels: inPerGroup)
+    input.fill(from: image, into: prepared)
     for group in 0..<geometry.groups {
       ctk_conv2d_direct_weight_gradient_f32(
-        gradient + group * outPerGroup * positions, Int64(outPerGroup), Int64(inPerGroup),
-        Int64(window.kernel[0]), Int64(window.kernel[1]), Int64(window.dilation[0]), Int64(window.dilation[1]),
-        padded + group * inPerGroup * height * width, Int64(height), Int64(width),
-        Int64(window.outputSize[0]), Int64(window.outputSize[1]), partial + group * outPerGroup * rowsPerGroup)
-    }
-  }
-
-  /// Copies a sample's planes into the interiors of `padded` [C_in, H + 2·ph, W + 2·pw] (plus
-  /// 16 floats the direct kernel's last row may read), a scratch buffer whose zeros around them
-  /// no sample overwrites.
-  private func pad(_ image: UnsafePointer<Float>, into padded: UnsafeMutablePointer<Float>) {
-    let (height, width) = paddedSize
-    let (h, w) = (window.inputSize[0], window.inputSize[1]), (ph, pw) = (window.padding[0], window.padding[1])
-    for channel in 0..<geometry.inChannels {
-      for row in 0..<h {
-        (padded + (channel * height + row + ph) * width + pw).update(from: image + (channel * h + row) * w, count: w)
-      }
+        gradient + group * outPerGroup * positions, Int64(outPerGroup), taps, prepared + group * inPerGroup * input.channelFloats,
+        Int64(input.rows), Int64(input.width), partial + group * outPerGroup * rowsPerGroup)
     }
   }
 
@@ -217,4 +200,52 @@ private struct PackedWeight {
   subscript(group: Int) -> UnsafePointer<Float> { UnsafePointer(base + group * stride) }
 
   func deallocate() { base.deallocate() }
+}
+
+/// The input planes the direct kernel reads, in one of two layouts (a task fills them per
+/// sample into a scratch buffer zeroed once, then writes only what the sample sets):
+/// - zero-padded planes [C_in, H + 2·ph, W + 2·pw], the kernel running over output rows;
+/// - for a layer that keeps its width (2·pw = dw·(kw − 1), e.g. 3×3 with padding 1), kw planes
+///   per channel [C_in, kw, H + 2·ph, W], plane kj holding the input shifted by kj·dw − pw
+///   columns with zeros shifted in. Every tap of the whole output plane is then one contiguous
+///   run, so the kernel treats the plane as a single row: no row ends, no partial vectors.
+struct DirectInput {
+  let window: SlidingWindow
+  let channels: Int
+
+  private var keepsWidth: Bool { 2 * window.padding[1] == window.dilation[1] * (window.kernel[1] - 1) }
+  private var paddedHeight: Int { window.inputSize[0] + 2 * window.padding[0] }
+  private var rowLength: Int { keepsWidth ? window.inputSize[1] : window.inputSize[1] + 2 * window.padding[1] }
+  /// Floats per input channel, and in all (with 16 the kernel's last full-width loads may read).
+  var channelFloats: Int { (keepsWidth ? window.kernel[1] : 1) * paddedHeight * rowLength }
+  var floats: Int { channels * channelFloats + 16 }
+  /// The output as the kernel walks it: `rows` rows of `width` positions.
+  var rows: Int { keepsWidth ? 1 : window.outputSize[0] }
+  var width: Int { keepsWidth ? window.outputSize[0] * window.outputSize[1] : window.outputSize[1] }
+
+  /// Where the kernel finds each tap, for `channels` input channels.
+  func taps(channels: Int) -> ctk_direct_taps {
+    let (dh, dw) = (window.dilation[0], window.dilation[1]), plane = paddedHeight * rowLength
+    return ctk_direct_taps(channels: Int64(channels), kernelHeight: Int64(window.kernel[0]), kernelWidth: Int64(window.kernel[1]),
+                           channelStep: Int64(channelFloats), rowStep: Int64(dh * rowLength),
+                           columnStep: Int64(keepsWidth ? plane : dw), rowPitch: Int64(rowLength))
+  }
+
+  /// Copies one sample's [C_in, H, W] planes into place.
+  func fill(from image: UnsafePointer<Float>, into prepared: UnsafeMutablePointer<Float>) {
+    let (h, w) = (window.inputSize[0], window.inputSize[1]), (ph, pw) = (window.padding[0], window.padding[1])
+    let planes = keepsWidth ? window.kernel[1] : 1
+    for channel in 0..<channels {
+      for index in 0..<planes {
+        // Output column x reads input column x + shift; columns outside the input stay zero.
+        let shift = keepsWidth ? index * window.dilation[1] - pw : -pw
+        let (first, end) = (Swift.max(0, -shift), Swift.min(rowLength, w - shift))
+        guard first < end else { continue }
+        let base = prepared + (channel * planes + index) * paddedHeight * rowLength
+        for row in 0..<h {
+          (base + (row + ph) * rowLength + first).update(from: image + (channel * h + row) * w + first + shift, count: end - first)
+        }
+      }
+    }
+  }
 }

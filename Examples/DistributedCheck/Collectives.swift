@@ -1,12 +1,13 @@
 import Torch
 
 /// Every collective against values computed by hand, for each dtype, several sizes (1 element
-/// to 64 MB) and non-contiguous tensors. Values are small integers, exact in every dtype.
-func checkCollectives(_ report: inout Report) {
+/// to 64 MB; `largest` elements of float32 at most) and non-contiguous tensors, all on
+/// `device`. Values are small integers, exact in every dtype.
+func checkCollectives(_ report: inout Report, on device: Device = .cpu, largest: Int = 64 << 20 / 4) {
   let (rank, world) = (dist.getRank(), dist.getWorldSize())
   let ranks = Array(0..<world)
   for dtype in [DType.float32, .float64, .int64, .uint8] {
-    for count in [1, 1000, 64 << 20 / dtype.itemSize] where count == 1000 || dtype == .float32 || count == 1 {
+    for count in [1, 1000, largest * 4 / dtype.itemSize] where count == 1000 || dtype == .float32 || count == 1 {
       // The 64 MB case checks the sum and the broadcast only, contiguous (debug builds are slow).
       let large = count > 1000
       for contiguous in large ? [true] : [true, false] {
@@ -19,10 +20,10 @@ func checkCollectives(_ report: inout Report) {
         func times(_ factor: Double) -> Tensor { (pattern64 * factor).to(dtype) }
         func plus(_ offset: Double) -> Tensor { (pattern64 + offset).to(dtype) }
         func fresh(_ values: Tensor) -> Tensor {
-          if contiguous { return values.clone() }
+          if contiguous { return values.clone().to(device) }
           // Every other element of a buffer twice as long: a non-contiguous view.
-          let wide = torch.zeros([count, 2], dtype: dtype)
-          wide.select(1, 0).copy_(values)
+          let wide = torch.zeros([count, 2], dtype: dtype, device: device)
+          wide.select(1, 0).copy_(values.to(device))
           return wide.select(1, 0)
         }
         let scale = Double(rank + 1)
@@ -70,16 +71,17 @@ func checkCollectives(_ report: inout Report) {
       }
     }
   }
-  checkPointToPoint(&report)
-  checkAsync(&report)
+  checkPointToPoint(&report, on: device)
+  checkAsync(&report, on: device)
 }
 
-/// send/recv around the ring, and a barrier.
-private func checkPointToPoint(_ report: inout Report) {
+/// send/recv around the ring (given a peer), and a barrier.
+private func checkPointToPoint(_ report: inout Report, on device: Device) {
   let (rank, world) = (dist.getRank(), dist.getWorldSize())
+  guard world > 1 else { dist.barrier(); return }
   let next = (rank + 1) % world, previous = (rank + world - 1) % world
-  let message = torch.arange(0, 10, dtype: .float64) + Double(rank)
-  let received = torch.zeros([10], dtype: .float64)
+  let message = (torch.arange(0, 10, dtype: .float64) + Double(rank)).to(device)
+  let received = torch.zeros([10], dtype: .float64, device: device)
   if rank % 2 == 0 {
     dist.send(message, dst: next, tag: 7)
     dist.recv(received, src: previous, tag: 7)
@@ -92,12 +94,12 @@ private func checkPointToPoint(_ report: inout Report) {
 }
 
 /// An asynchronous all-reduce overlapping computation on the caller's thread.
-private func checkAsync(_ report: inout Report) {
+private func checkAsync(_ report: inout Report, on device: Device) {
   let world = dist.getWorldSize()
-  let t = torch.ones([1 << 20])
+  let t = torch.ones([1 << 16], device: device)
   let work = dist.allReduce(t, asyncOp: true)
   let product = torch.rand(256, 256).mm(torch.rand(256, 256))
   work.wait()
-  report.check(t, torch.full([1 << 20], Double(world)), "async all_reduce")
+  report.check(t, torch.full([1 << 16], Double(world)), "async all_reduce")
   report.check(product.shape.dims == [256, 256] ? torch.ones([1]) : torch.zeros([1]), torch.ones([1]), "work beside the async all_reduce")
 }

@@ -1,5 +1,8 @@
 // dist-check: torch.distributed checked under mpirun (the tests launch it):
-//   mpirun -np 2 --oversubscribe dist-check collectives | ddp | early-exit | mismatch
+//   mpirun -np 2 --oversubscribe dist-check collectives | ddp | early-exit | mismatch | nccl
+// `nccl` runs the collectives and DDP on each rank's GPU through the nccl backend (on a GPU
+// machine, or on the tests' CUDA driver emulator and NCCL stand-in; a world of one needs no
+// mpirun).
 // Each rank prints its failures; rank 0 prints a summary; the exit status is 0 only when all
 // checks pass.
 import Foundation
@@ -14,6 +17,7 @@ struct Report {
     checks += 1
     guard actual.numel() == expected.numel() else { failures.append("\(name): \(actual.numel()) elements, expected \(expected.numel())"); return }
     // The largest difference by tensor ops (a NaN anywhere makes it NaN, which fails).
+    let (actual, expected) = (actual.cpu(), expected.cpu())
     let difference = (actual.to(.float64).flatten() - expected.to(.float64).flatten()).abs()
     let worst = difference.numel() == 0 ? 0 : difference.max().item()
     guard !(worst <= tolerance) else { return }
@@ -24,20 +28,26 @@ struct Report {
 }
 
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, ["collectives", "ddp", "early-exit", "mismatch"].contains(mode) else {
-  FileHandle.standardError.write("usage: dist-check collectives|ddp|early-exit|mismatch (under mpirun)\n".data(using: .utf8)!)
+guard let mode = arguments.first, ["collectives", "ddp", "early-exit", "mismatch", "nccl"].contains(mode) else {
+  FileHandle.standardError.write("usage: dist-check collectives|ddp|early-exit|mismatch|nccl (under mpirun)\n".data(using: .utf8)!)
   exit(2)
 }
 do {
-  try dist.initProcessGroup(backend: "mpi", timeout: Double(ProcessInfo.processInfo.environment["DIST_CHECK_TIMEOUT"] ?? "") ?? 60)
+  try dist.initProcessGroup(backend: mode == "nccl" ? "nccl" : "mpi", timeout: Double(ProcessInfo.processInfo.environment["DIST_CHECK_TIMEOUT"] ?? "") ?? 60)
 } catch {
   FileHandle.standardError.write("dist-check: \(error)\n".data(using: .utf8)!)
   exit(1)
 }
 var report = Report()
+/// This rank's GPU in nccl mode (NCCL needs one per rank; the emulator gives each process one).
+var rankDevice: Device { .cuda(dist.getRank() % max(1, torch.cuda.deviceCount())) }
 switch mode {
 case "collectives": checkCollectives(&report)
 case "ddp": checkDistributedDataParallel(&report)
+case "nccl":
+  checkCollectives(&report, on: rankDevice, largest: 1 << 16)
+  // The tests run it on the CUDA emulator, where a narrow model keeps the run short.
+  checkDistributedDataParallel(&report, on: rankDevice, steps: 5, width: 32)
 case "early-exit":
   // Rank 1 leaves without a word; the others' next collective must not hang.
   if dist.getRank() == 1 { exit(3) }
@@ -49,7 +59,7 @@ default:
   dist.allReduce(torch.ones([dist.getRank() == 0 ? 12 : 10]))
 }
 for failure in report.failures { print("rank \(dist.getRank()) FAIL \(failure)") }
-let failed = torch.tensor([Double(report.failures.count)])
+let failed = torch.tensor([Double(report.failures.count)]).to(mode == "nccl" ? rankDevice : .cpu)
 dist.allReduce(failed)
 if dist.getRank() == 0 {
   print("\(mode): \(report.checks) checks per rank, \(Int(failed.item())) failed")

@@ -81,8 +81,9 @@ final class DistributedTests: XCTestCase {
 
   // MARK: - Under mpirun
 
-  /// Runs `dist-check mode` under `mpirun -np 2 --oversubscribe`, with `timeout` seconds to finish.
-  func mpirun(_ mode: String, environment extra: [String: String] = [:], timeout: Double = 240) throws
+  /// Runs `dist-check mode` under `mpirun -np 2 --oversubscribe` (alone with `ranks` nil),
+  /// with `timeout` seconds to finish.
+  func mpirun(_ mode: String, ranks: Int? = 2, environment extra: [String: String] = [:], timeout: Double = 240) throws
     -> (status: Int32, output: String, seconds: Double) {
     let mpirun = try XCTUnwrap(["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                "mpirun is missing: install Open MPI (apt-get install openmpi-bin libopenmpi3); .ci/run does")
@@ -91,8 +92,8 @@ final class DistributedTests: XCTestCase {
       throw NSError(domain: "DistributedTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "\(check) is not built (swift build builds it)"])
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: mpirun)
-    process.arguments = ["-np", "2", "--oversubscribe", check, mode]
+    process.executableURL = URL(fileURLWithPath: ranks == nil ? check : mpirun)
+    process.arguments = ranks.map { ["-np", "\($0)", "--oversubscribe", check, mode] } ?? [mode]
     var environment = ProcessInfo.processInfo.environment
     // CI runs as root; Open MPI refuses root without both of these.
     environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
@@ -136,5 +137,59 @@ final class DistributedTests: XCTestCase {
     let run = try mpirun("mismatch", environment: ["TORCH_DISTRIBUTED_DEBUG": "DETAIL"], timeout: 90)
     XCTAssertNotEqual(run.status, 0, run.output)
     XCTAssertTrue(run.output.contains("mismatched collectives: rank 0 called all_reduce with 12 torch.float32 elements, rank 1 called all_reduce with 10 torch.float32 elements"), run.output)
+  }
+
+  // MARK: - NCCL
+
+  func testAMissingOrForeignNCCLLibraryIsAnErrorNamingIt() {
+    XCTAssertThrowsError(try NCCLLibrary.load(["/nonexistent/libnccl.so.2"])) { error in
+      let text = "\(error)"
+      XCTAssertTrue(text.contains("NCCL") && text.contains("/nonexistent/libnccl.so.2") && text.contains("pip install nvidia-nccl"), text)
+    }
+    XCTAssertThrowsError(try NCCLLibrary.load(["libm.so.6"])) { error in
+      XCTAssertTrue("\(error)".contains("libm.so.6 lacks ncclGetVersion"), "\(error)")
+    }
+  }
+
+  /// The environment that makes `dist-check nccl` run on the CUDA driver emulator (NVRTC
+  /// compiles the kernels, so it skips without NVRTC, as the emulator tests do) with the NCCL
+  /// stand-in, which logs every call to the returned file.
+  func emulatedNCCL() throws -> (environment: [String: String], log: String) {
+    do { _ = try NVRTC() } catch { throw XCTSkip("NVRTC is not installed (pip install nvidia-cuda-nvrtc): \(error)") }
+    let driver = try CUDAEmulatorTests.emulatorPath()
+    let nccl = try compileFixtureLibrary("mock_libnccl.c", as: "libnccl.so.2")
+    let log = (nccl as NSString).deletingLastPathComponent + "/calls.log"
+    return (["TORCH_CUDA_DRIVER": driver, "TORCH_NCCL_LIBRARY": nccl, "MOCK_NCCL_LOG": log,
+             "XDG_CACHE_HOME": fixtureFolder + "/xdg-cache"], log)
+  }
+
+  /// Every collective (each dtype, strided tensors, gather/scatter as grouped send/recv) and
+  /// DDP through the nccl backend on two emulated GPUs, checked by hand-computed values as
+  /// over MPI, and each call seen by the stand-in NCCL.
+  func testNCCLBackendRunsEveryCollectiveAndDDPOnTwoRanks() throws {
+    let (environment, log) = try emulatedNCCL()
+    let run = try mpirun("nccl", environment: environment, timeout: 400)
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("nccl: 210 checks per rank, 0 failed"), run.output)
+    let calls = try String(contentsOfFile: log, encoding: .utf8)
+    for rank in 0..<2 {
+      for call in ["ncclCommInitRank nranks=2 rank=\(rank)", "rank \(rank): ncclAllReduce count=1000 type=float32 op=sum",
+                   "rank \(rank): ncclAllReduce count=1000 type=int64 op=max", "rank \(rank): ncclBroadcast count=1000 type=uint8 root=1",
+                   "rank \(rank): ncclReduce count=1000 type=float64 op=sum root=0", "rank \(rank): ncclAllGather count=1 type=float32",
+                   "rank \(rank): ncclReduceScatter count=1000 type=int64 op=sum", "rank \(rank): ncclSend count=10 type=float64",
+                   "rank \(rank): ncclRecv count=10 type=float64", "rank \(rank): ncclCommDestroy"] {
+        XCTAssertTrue(calls.contains(call), "the stand-in saw no \"\(call)\"")
+      }
+    }
+    XCTAssertTrue(calls.contains("rank 0: ncclGetUniqueId") || calls.contains("rank -1: ncclGetUniqueId"), "rank 0 creates the id")
+  }
+
+  /// A world of one: no mpirun, no MPI; the id never leaves the process.
+  func testNCCLBackendRunsAloneWithoutMPI() throws {
+    let (environment, log) = try emulatedNCCL()
+    let run = try mpirun("nccl", ranks: nil, environment: environment, timeout: 400)
+    XCTAssertEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("nccl: 198 checks per rank, 0 failed"), run.output)
+    XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("ncclCommInitRank nranks=1 rank=0"))
   }
 }

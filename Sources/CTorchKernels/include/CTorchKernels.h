@@ -192,6 +192,11 @@ typedef struct {
   int32_t unused;
 } CTKTensorInfo;
 
+/// NCCL's ncclCommInitRank(comm, nranks, id, rank), called through its address: its
+/// 128-byte ncclUniqueId is passed by value, which Swift cannot spell for a function it holds
+/// only as a pointer. Returns NCCL's ncclResult_t.
+int ctk_nccl_comm_init_rank(const void *function, void **comm, int nranks, const void *uniqueId, int rank);
+
 #ifdef __cplusplus
 }
 #endif

@@ -102,10 +102,16 @@ enum Backends {
   }
 
   static func backend(for device: Device) -> any Backend {
+    if let backend = available(for: device) { return backend }
+    torchFail(unavailable[device.type]?(device) ?? "no backend is registered for device type '\(device.type)'")
+  }
+
+  /// The backend of `device`, or nil where none can be opened.
+  static func available(for device: Device) -> (any Backend)? {
     if device == .cpu { return cpu }
     if let backend = opened.withLock({ $0[device] }) { return backend }
     if let provider = providers.withLock({ $0[device.type] }), let backend = provider(device) { return backend }
-    torchFail(unavailable[device.type]?(device) ?? "no backend is registered for device type '\(device.type)'")
+    return nil
   }
 
   /// The stop for an op a device has no kernel for.

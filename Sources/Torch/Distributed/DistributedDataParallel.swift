@@ -86,13 +86,15 @@ final class GradientReducer {
   deinit { for handle in handles { handle.remove() } }
 
   /// Parameters in reverse order, cut into buckets: the first up to 1 MB, then `capBytes`,
-  /// and a new bucket wherever the dtype changes.
+  /// and a new bucket wherever the dtype or device changes (each bucket's buffer lives on its
+  /// parameters' device, so NCCL reduces CUDA gradients in place).
   private static func buckets(_ parameters: [Tensor], capBytes: Int) -> [Bucket] {
     var result: [[Int]] = [], current: [Int] = [], bytes = 0
     for index in parameters.indices.reversed() {
       let size = parameters[index].numel() * parameters[index].dtype.itemSize
       let cap = result.isEmpty ? Swift.min(1 << 20, capBytes) : capBytes
-      if !current.isEmpty && (bytes + size > cap || parameters[current[0]].dtype != parameters[index].dtype) {
+      let (first, next) = (parameters[current.first ?? index], parameters[index])
+      if !current.isEmpty && (bytes + size > cap || first.dtype != next.dtype || first.device != next.device) {
         result.append(current)
         (current, bytes) = ([], 0)
       }
@@ -103,7 +105,8 @@ final class GradientReducer {
     return result.map { members in
       var offsets: [Int] = [], total = 0
       for p in members { offsets.append(total); total += parameters[p].numel() }
-      return Bucket(parameters: members, offsets: offsets, flat: torch.zeros([total], dtype: parameters[members[0]].dtype))
+      let first = parameters[members[0]]
+      return Bucket(parameters: members, offsets: offsets, flat: torch.zeros([total], dtype: first.dtype, device: first.device))
     }
   }
 

@@ -5,7 +5,7 @@ import Foundation
 /// DistributedDataParallel's during backward, overlap with computation on the caller's
 /// threads. Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes
 /// through a contiguous copy that `Work.wait()` writes back.
-final class MPIProcessGroup: @unchecked Sendable {
+final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   let mpi: MPILibrary
   let rank: Int
   let worldSize: Int
@@ -52,9 +52,28 @@ final class MPIProcessGroup: @unchecked Sendable {
     }
   }
 
+  var backendName: String { "mpi" }
+
   func finalize() {
     let library = mpi
     queue.sync { _ = library.finalize() }
+  }
+
+  func perform(_ collective: dist.Collective, asyncOp: Bool) -> dist.Work {
+    call(asyncOp) { group in
+      switch collective {
+      case .allReduce(let tensor, let op): group.allReduce(tensor, op: op)
+      case .broadcast(let tensor, let src): group.broadcast(tensor, src: src)
+      case .reduce(let tensor, let dst, let op): group.reduce(tensor, dst: dst, op: op)
+      case .allGather(let outputs, let tensor): group.allGather(outputs, tensor)
+      case .reduceScatter(let output, let inputs, let op): group.reduceScatter(output, inputs, op: op)
+      case .gather(let tensor, let gatherList, let dst): group.gather(tensor, gatherList: gatherList, dst: dst)
+      case .scatter(let tensor, let scatterList, let src): group.scatter(tensor, scatterList: scatterList, src: src)
+      case .barrier: group.barrier()
+      case .send(let tensor, let dst, let tag): group.send(tensor, dst: dst, tag: tag)
+      case .recv(let tensor, let src, let tag): group.recv(tensor, src: src, tag: tag)
+      }
+    }
   }
 
   // MARK: - Collectives
@@ -136,18 +155,6 @@ final class MPIProcessGroup: @unchecked Sendable {
     return run("scatter", [output], finish: { output.finish() }) { mpi in
       mpi.scatter(stacked?.bytes(at: 0), count, type, output.bytes(at: 0), count, type, Int32(src), mpi.commWorld)
     }
-  }
-
-  /// The list only the root of a gather or scatter gives, checked and stacked into one
-  /// buffer on the root; nil on the other ranks, which must give none.
-  private func rootList(_ list: [Tensor]?, root: Int, like tensor: Tensor, _ name: String, _ argument: String) -> Buffer? {
-    guard root == rank else {
-      torchCheck(list == nil || list!.isEmpty, "[rank \(rank)] \(name): \(argument) must be given only on rank \(root)", kind: "ValueError")
-      return nil
-    }
-    guard let list else { torchFail("[rank \(rank)] \(name): rank \(root) must give \(argument)", kind: "ValueError") }
-    checkList(list, like: tensor, name, argument)
-    return Buffer(stacking: list)
   }
 
   func barrier() -> dist.Work {
@@ -289,58 +296,6 @@ final class MPIProcessGroup: @unchecked Sendable {
     case .product: return mpi.product
     case .min: return mpi.min
     case .max: return mpi.max
-    }
-  }
-
-  private func checkRank(_ value: Int, _ name: String, _ argument: String) {
-    torchCheck(value >= 0 && value < worldSize, "[rank \(rank)] \(name): \(argument) \(value) is not a rank of a group of \(worldSize)", kind: "ValueError")
-  }
-
-  private func checkList(_ list: [Tensor], like tensor: Tensor, _ name: String, _ argument: String) {
-    torchCheck(list.count == worldSize, "[rank \(rank)] \(name): \(argument) has \(list.count) tensors, but the group has \(worldSize) ranks", kind: "ValueError")
-    for (i, t) in list.enumerated() {
-      torchCheck(t.dims == tensor.dims && t.dtype == tensor.dtype,
-        "[rank \(rank)] \(name): \(argument)[\(i)] is \(t.dtype) \(t.shape.dims), but the tensor is \(tensor.dtype) \(tensor.shape.dims)")
-    }
-  }
-}
-
-/// A tensor's memory as MPI sees it: the tensor itself when contiguous, else a contiguous
-/// copy whose result `finish` writes back.
-final class Buffer: @unchecked Sendable {
-  let tensor: Tensor
-  let dense: Tensor
-  /// Whether `dense` is a copy (the tensor was not contiguous).
-  let copied: Bool
-  var count: Int { dense.numel() }
-
-  init(_ tensor: Tensor) {
-    self.tensor = tensor
-    copied = !tensor.isContiguous
-    dense = copied ? GradMode.with(enabled: false) { tensor.detach().rawContiguous() } : tensor
-  }
-
-  /// One contiguous [count, ...] buffer holding `tensors` (a list's collective sees one array).
-  convenience init(stacking tensors: [Tensor]) {
-    self.init(GradMode.with(enabled: false) { torch.stack(tensors.map { $0.detach() }) })
-  }
-
-  func bytes(at element: Int) -> UnsafeMutableRawPointer {
-    dense.storage.data + (dense.storageOffset + element) * dense.dtype.itemSize
-  }
-
-  /// Puts the result into the caller's tensor (dividing by the world size for an average).
-  func finish(averagingOver world: Int? = nil) {
-    GradMode.with(enabled: false) {
-      if let world { dense.div_(Double(world)) }
-      if copied { tensor.detach().copy_(dense) }
-    }
-  }
-
-  /// Splits a stacked [world, ...] result into `outputs`.
-  func scatter(into outputs: [Tensor]) {
-    GradMode.with(enabled: false) {
-      for (i, output) in outputs.enumerated() { output.detach().copy_(dense[i]) }
     }
   }
 }

@@ -59,7 +59,7 @@ extension nn {
       var factor = momentum ?? 0
       let training = isTraining
       if training && trackRunningStats, let numBatchesTracked {
-        torch.noGrad { numBatchesTracked.add_(torch.tensor(1)) }
+        torch.noGrad { numBatchesTracked.add_(1) }
         if momentum == nil { factor = 1 / numBatchesTracked.item() }
       }
       let useBatchStatistics = training || runningMean == nil

@@ -54,7 +54,7 @@ struct DynamicLibrary: @unchecked Sendable {
     let local = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/local"))?.filter { $0.hasPrefix("cuda") }.sorted(by: >) ?? []
     directories += local.flatMap { ["/usr/local/\($0)/lib64", "/usr/local/\($0)/targets/x86_64-linux/lib"] }
     for site in pythonSitePackages() {
-      directories += ["nvidia/cu13/lib", "nvidia/cuda_nvrtc/lib", "nvidia/cublas/lib"].map { site + "/" + $0 }
+      directories += ["nvidia/cu13/lib", "nvidia/cuda_nvrtc/lib", "nvidia/cublas/lib", "nvidia/nccl/lib"].map { site + "/" + $0 }
     }
     var seen = Set<String>()
     return directories.filter { seen.insert($0).inserted && FileManager.default.fileExists(atPath: $0) }

@@ -9,10 +9,13 @@
 # registry includes convolution, pooling, normalization, padding and interpolation) and CUDA
 # training-step timings, (2) the seed example on cuda, (3) one epoch of fashion-mnist on cuda,
 # with the MLP and with the CNN (im2col, col2im and max-pooling kernels), (4) PyTorch's same
-# training step on the same GPU.
+# training step on the same GPU, (5) torch.distributed's nccl backend in a world of one
+# (dist-check nccl: every collective and DDP on the GPU through the real libnccl.so.2, from
+# PyTorch's nvidia-nccl wheel), and with mpirun on two ranks where there are two GPUs.
 #
 # Size: each static binary is ~57 MB (Foundation's ICU data), 15 MB with xz; the device tool
-# carries at most 64 MiB, so .gpu holds the three binaries compressed (~45 MB) and the epoch runs
+# carries at most 64 MiB, so .gpu holds the binaries compressed (three were ~45 MB; dist-check, the
+# fourth, is not yet measured: `prepare` prints the total) and the epoch runs
 # on the 5,000-image sample inside the example's resource bundle rather than the full 30 MB set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ prepare)
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
   swift build -c release --static-swift-stdlib
   rm -rf .gpu && mkdir -p .gpu
-  for product in torch-bench build-model fashion-mnist; do
+  for product in torch-bench build-model fashion-mnist dist-check; do
     strip -o .gpu/"$product" ".build/release/$product" && xz -T2 -6 .gpu/"$product"
   done
   cp -r .build/release/*FashionMNIST*.resources .gpu/
@@ -31,7 +34,7 @@ prepare)
 run)
   out="${OUT:-gpu-out}"
   mkdir -p "$out" /tmp/gpu-bin
-  for product in torch-bench build-model fashion-mnist; do
+  for product in torch-bench build-model fashion-mnist dist-check; do
     python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
       ".gpu/$product.xz" "/tmp/gpu-bin/$product" && chmod +x "/tmp/gpu-bin/$product"
   done
@@ -46,6 +49,10 @@ run)
   step 120 fashion-mnist-cnn.txt /tmp/gpu-bin/fashion-mnist --device cuda --model cnn --epochs 1 \
     --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
   step 120 pytorch.txt python3 -u scripts/pytorch_cuda_step.py
+  step 120 nccl.txt /tmp/gpu-bin/dist-check nccl
+  if command -v mpirun >/dev/null && [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -ge 2 ]; then
+    step 120 nccl-2.txt mpirun --allow-run-as-root -np 2 /tmp/gpu-bin/dist-check nccl
+  fi
   ;;
 *)
   echo "usage: scripts/cuda-check.sh prepare|run" >&2

@@ -40,7 +40,7 @@ struct Options {
       --distributed         train on every rank of an MPI job (mpirun -np N fashion-mnist
                             --distributed): DistributedDataParallel, each rank a share of each
                             batch (--batch-size is the global batch); rank 0 prints, evaluates
-                            and saves
+                            and saves; on CUDA, one GPU per rank through NCCL
       --help                show this text
     """
 

@@ -122,7 +122,7 @@ func loadData(_ options: Options) throws -> (datasets.FashionMNIST<Int>, dataset
 
 func run() throws {
   let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
-  let device: Device
+  var device: Device
   switch options.device {
   case "cuda":
     guard torch.cuda.isAvailable() else {
@@ -133,12 +133,18 @@ func run() throws {
   default: device = torch.cuda.isAvailable() ? .cuda(0) : .cpu
   }
   if options.distributed {
-    try dist.initProcessGroup(backend: "mpi")
-    guard device == .cpu else { throw TorchError.invalidArgument("--distributed trains on the CPU (Open MPI carries CPU tensors): add --device cpu") }
+    // CPU tensors travel through Open MPI, CUDA tensors through NCCL, each rank on its own GPU.
+    try dist.initProcessGroup(backend: device == .cpu ? "mpi" : "nccl")
     reporting = dist.getRank() == 0
-    // The ranks on one machine share its cores.
-    let local = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
-    torch.setNumThreads(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.max(local, 1)))
+    let environment = ProcessInfo.processInfo.environment
+    if device == .cpu {
+      // The ranks on one machine share its cores.
+      let local = Int(environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "") ?? 1
+      torch.setNumThreads(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / Swift.max(local, 1)))
+    } else {
+      let local = Int(environment["LOCAL_RANK"] ?? environment["OMPI_COMM_WORLD_LOCAL_RANK"] ?? "") ?? dist.getRank()
+      device = .cuda(local % torch.cuda.deviceCount())
+    }
     guard options.batchSize % dist.getWorldSize() == 0 else {
       throw TorchError.invalidArgument("--batch-size \(options.batchSize) must divide over \(dist.getWorldSize()) ranks")
     }

@@ -288,14 +288,11 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   }
 
   private func reduction(_ op: dist.ReduceOp, _ tensor: Tensor, _ name: String) -> MPILibrary.Handle {
-    switch op {
-    case .sum: return mpi.sum
-    case .avg:
-      torchCheck(tensor.dtype.isFloatingPoint, "[rank \(rank)] \(name): ReduceOp.AVG needs a floating-point tensor, got \(tensor.dtype)")
-      return mpi.sum
-    case .product: return mpi.product
-    case .min: return mpi.min
-    case .max: return mpi.max
+    switch summingAverages(op, tensor, name) {
+    case .sum, .avg: mpi.sum
+    case .product: mpi.product
+    case .min: mpi.min
+    case .max: mpi.max
     }
   }
 }

@@ -142,12 +142,8 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
     if let gathered { torch.noGrad { gathered.dense[rank].copy_(input.dense) } }
     return enqueue("gather", finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { nccl, comm, stream in
       guard let gathered else { return nccl.send(address(input), input.count, type, Int32(dst), comm, stream) }
-      return grouped(nccl) {
-        for peer in 0..<world where peer != rank {
-          let code = nccl.recv(address(gathered, at: peer * input.count), input.count, type, Int32(peer), comm, stream)
-          if code != 0 { return code }
-        }
-        return 0
+      return eachPeer(nccl, world) { peer in
+        nccl.recv(address(gathered, at: peer * input.count), input.count, type, Int32(peer), comm, stream)
       }
     }
   }
@@ -161,12 +157,8 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
     if let stacked { torch.noGrad { output.dense.copy_(stacked.dense[rank]) } }
     return enqueue("scatter", finish: { output.finish() }) { nccl, comm, stream in
       guard let stacked else { return nccl.recv(address(output), output.count, type, Int32(src), comm, stream) }
-      return grouped(nccl) {
-        for peer in 0..<world where peer != rank {
-          let code = nccl.send(address(stacked, at: peer * output.count), output.count, type, Int32(peer), comm, stream)
-          if code != 0 { return code }
-        }
-        return 0
+      return eachPeer(nccl, world) { peer in
+        nccl.send(address(stacked, at: peer * output.count), output.count, type, Int32(peer), comm, stream)
       }
     }
   }
@@ -213,11 +205,13 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
     UnsafeMutableRawPointer(bitPattern: UInt(backend.address(tensor)))
   }
 
-  /// Calls between ncclGroupStart and ncclGroupEnd run as one (a root's sends or receives).
-  private func grouped(_ nccl: NCCLLibrary, _ body: () -> Int32) -> Int32 {
+  /// `call(peer)` for every other rank, between ncclGroupStart and ncclGroupEnd so the calls
+  /// run as one (a root's sends or receives); the first failing code, or 0.
+  private func eachPeer(_ nccl: NCCLLibrary, _ world: Int, _ call: (Int) -> Int32) -> Int32 {
     let start = nccl.groupStart()
     if start != 0 { return start }
-    let code = body()
+    var code: Int32 = 0
+    for peer in 0..<world where peer != rank && code == 0 { code = call(peer) }
     let end = nccl.groupEnd()
     return code != 0 ? code : end
   }
@@ -238,14 +232,11 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
   }
 
   private func reduction(_ op: dist.ReduceOp, _ tensor: Tensor, _ name: String) -> Int32 {
-    switch op {
-    case .sum: return NCCLLibrary.sum
-    case .avg:
-      torchCheck(tensor.dtype.isFloatingPoint, "[rank \(rank)] \(name): ReduceOp.AVG needs a floating-point tensor, got \(tensor.dtype)")
-      return NCCLLibrary.sum
-    case .product: return NCCLLibrary.product
-    case .min: return NCCLLibrary.min
-    case .max: return NCCLLibrary.max
+    switch summingAverages(op, tensor, name) {
+    case .sum, .avg: NCCLLibrary.sum
+    case .product: NCCLLibrary.product
+    case .min: NCCLLibrary.min
+    case .max: NCCLLibrary.max
     }
   }
 }

@@ -10,6 +10,14 @@ protocol ProcessGroup: AnyObject {
 }
 
 extension ProcessGroup {
+  /// The reduction a backend runs for `op`: an average is a sum that `Buffer.finish` divides
+  /// (floating point only, as in PyTorch).
+  func summingAverages(_ op: dist.ReduceOp, _ tensor: Tensor, _ name: String) -> dist.ReduceOp {
+    guard op == .avg else { return op }
+    torchCheck(tensor.dtype.isFloatingPoint, "[rank \(rank)] \(name): ReduceOp.AVG needs a floating-point tensor, got \(tensor.dtype)")
+    return .sum
+  }
+
   /// The list only the root of a gather or scatter gives, checked and stacked into one
   /// buffer on the root; nil on the other ranks, which must give none.
   func rootList(_ list: [Tensor]?, root: Int, like tensor: Tensor, _ name: String, _ argument: String) -> Buffer? {

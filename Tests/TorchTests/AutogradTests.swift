@@ -421,4 +421,33 @@ final class AutogradTests: XCTestCase {
     (y * y).sum().backward()
     assertClose(y.grad!.toArray(Double.self), [6, -12], rtol: 0, atol: 0)
   }
+
+  /// `torch.autograd.grad` computes only the gradients on a path to the inputs it is asked for,
+  /// as PyTorch's engine does (`needs_input_grad`): asked for w alone, mm, addmm, linear and
+  /// convolution never compute their other input's gradient, so a hook on that branch stays
+  /// silent, while `backward` (which wants every gradient) reaches it.
+  func testAutogradGradComputesOnlyTheGradientsItIsAskedFor() throws {
+    torch.manualSeed(0)
+    let x = torch.randn([3, 4], requiresGrad: true), w = torch.randn([4, 5], requiresGrad: true)
+    let b = torch.randn([5], requiresGrad: true)
+    let image = torch.randn([2, 1, 6, 6], requiresGrad: true), kernel = torch.randn([3, 1, 3, 3], requiresGrad: true)
+    let cases: [(name: String, build: (Tensor) -> Tensor, weight: Tensor)] = [
+      ("mm", { $0.mm(w) }, w), ("addmm", { torch.addmm(b, $0, w) }, w), ("linear", { F.linear($0, w.t(), b) }, w),
+      ("conv2d", { _ in F.conv2d(image * 2, kernel, padding: 1) }, kernel)]
+    for (name, build, weight) in cases {
+      var reached = 0
+      let branch = x * 2
+      branch.registerHook { _ in reached += 1; return nil }
+      let imageBranch = image * 2
+      imageBranch.registerHook { _ in reached += 1; return nil }
+      let y = name == "conv2d" ? F.conv2d(imageBranch, kernel, padding: 1) : build(branch)
+      let gradient = torch.autograd.grad([y.sum()], [weight], retainGraph: true)[0]
+      XCTAssertEqual(reached, 0, "\(name): the other input's branch was computed")
+      weight.grad = nil
+      y.sum().backward()
+      XCTAssertEqual(reached, 1, "\(name): backward reaches every branch")
+      assertClose(try XCTUnwrap(gradient), try XCTUnwrap(weight.grad), rtol: 1e-6, atol: 1e-6, "\(name) weight gradient")
+      weight.grad = nil
+    }
+  }
 }

@@ -1,3 +1,18 @@
+/// What a backward rule may ask of the pass running it.
+enum BackwardContext {
+  /// Per input of the node being applied, whether the pass wants its gradient; nil for all.
+  @TaskLocal static var neededInputs: [Bool]?
+
+  /// Whether input `index` of the node being applied needs a gradient: it requires one and,
+  /// under `torch.autograd.grad`, leads to a requested input (PyTorch's `needs_input_grad`
+  /// as the engine sets it). Expensive rules (products, convolutions) skip the others.
+  static func needs(_ index: Int, _ input: Tensor) -> Bool {
+    guard input.requiresGrad else { return false }
+    guard let needed = neededInputs, index < needed.count else { return true }
+    return needed[index]
+  }
+}
+
 /// Reverse-mode differentiation: runs the graph's nodes in reverse topological order,
 /// summing gradients per node, and delivers each leaf's gradient once every node that feeds
 /// it has run (so post-accumulate hooks fire during backward, as distributed training needs).
@@ -115,6 +130,19 @@ enum Engine {
 
     func isNeeded(_ node: Node) -> Bool { needed?.contains(ObjectIdentifier(node)) ?? true }
 
+    /// Which of the node's inputs this pass wants gradients for: under `autograd.grad`, those
+    /// on a path to a requested input; nil (all that require one) under `backward`.
+    func neededInputs(of node: Node) -> [Bool]? {
+      guard needed != nil else { return nil }
+      return node.edges.map { edge in
+        switch edge {
+        case .leaf(let leaf)?: receives(leaf)
+        case .node(let next)?: isNeeded(next) || requestedNodes.contains(ObjectIdentifier(next))
+        case nil: false
+        }
+      }
+    }
+
     mutating func execute(_ node: Node) {
       let key = ObjectIdentifier(node)
       let gradient = pending.removeValue(forKey: key).map { node.runTensorHooks($0) }
@@ -123,7 +151,7 @@ enum Engine {
         if case .accumulate = mode { node.storeRetainedGradients(gradient, createGraph: createGraph) }
       }
       guard isNeeded(node) else { return }
-      let inputGradients = gradient.map { node.apply($0) } ?? []
+      let inputGradients = gradient.map { g in BackwardContext.$neededInputs.withValue(neededInputs(of: node)) { node.apply(g) } } ?? []
       for (index, edge) in node.edges.enumerated() {
         let inputGradient = index < inputGradients.count ? inputGradients[index] : nil
         switch edge {

@@ -107,14 +107,15 @@ extension F {
     let (savedX, savedW) = (x.detach(), weight.detach())
     return out.recording("ConvolutionBackward0", inputs, saved: [savedX, savedW]) { g in
       var grads: [Tensor?]
+      let (needsX, needsWeight) = (BackwardContext.needs(0, x), BackwardContext.needs(1, weight))
       if GradMode.isEnabled {
-        grads = [x.requiresGrad ? convolutionInputGradient(g, weight, geometry) : nil,
-                 weight.requiresGrad ? convolutionWeightGradient(g, x, geometry) : nil]
+        grads = [needsX ? convolutionInputGradient(g, weight, geometry) : nil,
+                 needsWeight ? convolutionWeightGradient(g, x, geometry) : nil]
       } else {
-        grads = [x.requiresGrad ? Tensor.rawConvolutionInputGradient(g, savedW, geometry) : nil,
-                 weight.requiresGrad ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry, columns: columns) : nil]
+        grads = [needsX ? Tensor.rawConvolutionInputGradient(g, savedW, geometry) : nil,
+                 needsWeight ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry, columns: columns) : nil]
       }
-      if let bias { grads.append(bias.requiresGrad ? biasGradient(g) : nil) }
+      if let bias { grads.append(BackwardContext.needs(2, bias) ? biasGradient(g) : nil) }
       return grads
     }
   }

@@ -30,9 +30,10 @@ extension Tensor {
     Tensor.checkMatrices("mm", self, other)
     let (a, b) = (detach(), other.detach())
     return Tensor.rawMatmul(self, other).recording("MmBackward0", [self, other], saved: [a, b]) { g in
-      if GradMode.isEnabled { return [self.requiresGrad ? g.mm(other.t()) : nil, other.requiresGrad ? self.t().mm(g) : nil] }
-      return [self.requiresGrad ? Tensor.rawMatmul(g, b.t()) : nil,
-              other.requiresGrad ? Tensor.rawMatmul(a.t(), g) : nil]
+      let (needsSelf, needsOther) = (BackwardContext.needs(0, self), BackwardContext.needs(1, other))
+      if GradMode.isEnabled { return [needsSelf ? g.mm(other.t()) : nil, needsOther ? self.t().mm(g) : nil] }
+      return [needsSelf ? Tensor.rawMatmul(g, b.t()) : nil,
+              needsOther ? Tensor.rawMatmul(a.t(), g) : nil]
     }
   }
 
@@ -156,14 +157,12 @@ extension torch {
     if beta != 1 { backend.unary(UnaryOp(Affine.self, beta, 0), out, into: out) }
     backend.gemm(mat1, mat2, into: out, alpha: alpha, beta: 1)
     return out.recording("AddmmBackward0", [input, mat1, mat2], saved: [a, b]) { g in
+      let gInput = BackwardContext.needs(0, input) ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil
+      let (needs1, needs2) = (BackwardContext.needs(1, mat1), BackwardContext.needs(2, mat2))
       if GradMode.isEnabled {
-        return [input.requiresGrad ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil,
-                mat1.requiresGrad ? g.mm(mat2.t()) * alpha : nil,
-                mat2.requiresGrad ? mat1.t().mm(g) * alpha : nil]
+        return [gInput, needs1 ? g.mm(mat2.t()) * alpha : nil, needs2 ? mat1.t().mm(g) * alpha : nil]
       }
-      return [input.requiresGrad ? (beta == 1 ? g : g * beta).sumToShape(input.dims) : nil,
-       mat1.requiresGrad ? Tensor.rawMatmul(g, b.t()) * alpha : nil,
-       mat2.requiresGrad ? Tensor.rawMatmul(a.t(), g) * alpha : nil]
+      return [gInput, needs1 ? Tensor.rawMatmul(g, b.t()) * alpha : nil, needs2 ? Tensor.rawMatmul(a.t(), g) * alpha : nil]
     }
   }
 }
@@ -185,11 +184,11 @@ extension Tensor {
     let out = rawMatmul(x, w.t(), bias: bias)
     let inputs = bias.map { [$0, x, weight] } ?? [x, weight]
     return out.recording(bias == nil ? "MmBackward0" : "AddmmBackward0", inputs, saved: [a, w]) { g in
-      let creating = GradMode.isEnabled
-      let gx = x.requiresGrad ? (creating ? g.mm(weight) : rawMatmul(g, w)) : nil
-      let gw = weight.requiresGrad ? (creating ? g.t().mm(x) : rawMatmul(g.t(), a)) : nil
+      let creating = GradMode.isEnabled, first = bias == nil ? 0 : 1
+      let gx = BackwardContext.needs(first, x) ? (creating ? g.mm(weight) : rawMatmul(g, w)) : nil
+      let gw = BackwardContext.needs(first + 1, weight) ? (creating ? g.t().mm(x) : rawMatmul(g.t(), a)) : nil
       guard let bias else { return [gx, gw] }
-      return [bias.requiresGrad ? g.sum(dim: 0) : nil, gx, gw]
+      return [BackwardContext.needs(0, bias) ? g.sum(dim: 0) : nil, gx, gw]
     }
   }
 }

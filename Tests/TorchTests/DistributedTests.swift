@@ -192,4 +192,45 @@ final class DistributedTests: XCTestCase {
     XCTAssertTrue(run.output.contains("nccl: 198 checks per rank, 0 failed"), run.output)
     XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("ncclCommInitRank nranks=1 rank=0"))
   }
+
+  /// As PyTorch's: an NCCL call runs on a communication stream that first waits for the
+  /// device's stream (the kernels that produced its tensors), and `Work.wait()` makes the
+  /// device's stream wait for it; the host waits for neither. Checked in this process on the
+  /// emulated device, whose driver logs each stream wait; the events are released afterwards.
+  func testNCCLRunsOnItsOwnStreamOrderedByEvents() throws {
+    let (environment, _) = try emulatedNCCL()
+    let driver = try CUDADriver(path: environment["TORCH_CUDA_DRIVER"]!)
+    let backend = try CUDABackend(ordinal: 0, driver: driver, nvrtc: NVRTC(), kernelCache: testKernelCache)
+    Backends.register(backend)
+    defer { Backends.unregister(.cuda(0)) }
+    setenv("TORCH_NCCL_LIBRARY", environment["TORCH_NCCL_LIBRARY"]!, 1)
+    defer { unsetenv("TORCH_NCCL_LIBRARY") }
+    typealias Count = @convention(c) () -> Int32
+    typealias Wait = @convention(c) (Int32, Int32) -> OpaquePointer?
+    let waits = try XCTUnwrap(driver.library.symbol("mock_stream_wait_count", Count.self))
+    let wait = try XCTUnwrap(driver.library.symbol("mock_stream_wait", Wait.self))
+    let liveEvents = try XCTUnwrap(driver.library.symbol("mock_live_events", Count.self))
+    let eventsBefore = liveEvents()
+
+    try dist.initProcessGroup(backend: "nccl")
+    XCTAssertEqual(dist.getBackend(), "nccl")
+    XCTAssertEqual(dist.getWorldSize(), 1)
+    do {
+      let t = (torch.arange(0, 6, dtype: .float32) * 2).to(.cuda(0))
+      let first = waits()
+      let work = dist.allReduce(t, op: .avg, asyncOp: true)
+      XCTAssertEqual(waits(), first + 1, "the communication stream waits for the device's stream")
+      let communication = wait(first, 0)
+      XCTAssertNotEqual(communication, backend.stream)
+      XCTAssertEqual(wait(first, 1), backend.stream)
+      work.wait()
+      XCTAssertEqual(waits(), first + 2, "wait() makes the device's stream wait for the call")
+      XCTAssertEqual(wait(first + 1, 0), backend.stream)
+      XCTAssertEqual(wait(first + 1, 1), communication)
+      XCTAssertEqual(t.cpu().toArray(Float.self), [0, 2, 4, 6, 8, 10])
+      XCTAssertTrue(work.isCompleted)
+    }
+    dist.destroyProcessGroup()
+    XCTAssertEqual(liveEvents(), eventsBefore, "every event is released")
+  }
 }

@@ -140,22 +140,30 @@ public enum dist {
   }
 
   /// A collective in flight (`asyncOp: true`) or done: `wait()` blocks until it has finished
-  /// and its result is in the tensors.
+  /// and its result is in the tensors. A collective on a GPU (nccl) runs on a stream of its own:
+  /// `wait()` then makes the device's stream wait for it (the host goes on, as in PyTorch).
   public final class Work: @unchecked Sendable {
     let name: String
     let rank: Int
     /// Signalled by the communication queue; nil for a collective run inline, complete on return.
     private let done: DispatchSemaphore?
+    /// For a collective enqueued on a device: the event that marks its end.
+    private let onDevice: DeviceCompletion?
     private var failure: String?
     private var finished = false
     private let finish: () -> Void
 
-    init(_ name: String, rank: Int, queued: Bool, finish: @escaping () -> Void) {
-      (self.name, self.rank, self.finish) = (name, rank, finish)
+    init(_ name: String, rank: Int, queued: Bool, onDevice: DeviceCompletion? = nil, finish: @escaping () -> Void) {
+      (self.name, self.rank, self.onDevice, self.finish) = (name, rank, onDevice, finish)
       done = queued ? DispatchSemaphore(value: 0) : nil
     }
 
-    /// Called when MPI returns: `failure` is MPI's message for a nonzero code.
+    /// A dropped, unwaited device collective still orders the device's later work after it, so
+    /// no buffer it uses is handed to another tensor while it runs.
+    deinit { if !finished { onDevice?.orderDeviceAfter() } }
+
+    /// Called when MPI returns (or NCCL has queued the call): `failure` is its message for a
+    /// nonzero code.
     func complete(failure: String?) {
       self.failure = failure
       done?.signal()
@@ -163,20 +171,23 @@ public enum dist {
 
     /// Whether the collective has finished (`Work.is_completed`).
     public var isCompleted: Bool {
+      if let onDevice, !finished { return onDevice.hasHappened }
       guard !finished, let done else { return true }
       guard done.wait(timeout: .now()) == .success else { return false }
       done.signal()
       return true
     }
 
-    /// Blocks until the collective has finished, then leaves its result in the tensors. A
-    /// failed collective stops the process with an error naming the rank and the collective
-    /// (one that never finishes is stopped by the group's timeout watchdog).
+    /// Waits until the collective has finished (on a GPU: makes the device's stream wait),
+    /// then leaves its result in the tensors. A failed collective stops the process with an
+    /// error naming the rank and the collective (one that never finishes is stopped by the
+    /// group's timeout watchdog).
     public func wait() {
       guard !finished else { return }
       done?.wait()
       finished = true
       if let failure { torchFail("[rank \(rank)] \(name) failed: \(failure)", kind: "DistBackendError") }
+      onDevice?.orderDeviceAfter()
       finish()
     }
   }

@@ -26,6 +26,8 @@ struct NCCLLibrary: @unchecked Sendable {
   let recv: @convention(c) (Receive, Int, Int32, Int32, Comm, Stream) -> Int32
   let groupStart: @convention(c) () -> Int32
   let groupEnd: @convention(c) () -> Int32
+  /// `ncclCommGetAsyncError`, when the library has it.
+  private let getAsyncError: (@convention(c) (Comm, UnsafeMutablePointer<Int32>) -> Int32)?
 
   /// `ncclRedOp_t` values.
   static let sum: Int32 = 0, product: Int32 = 1, max: Int32 = 2, min: Int32 = 3
@@ -65,6 +67,7 @@ struct NCCLLibrary: @unchecked Sendable {
     recv = try function("ncclRecv", type(of: recv))
     groupStart = try function("ncclGroupStart", type(of: groupStart))
     groupEnd = try function("ncclGroupEnd", type(of: groupEnd))
+    getAsyncError = library.symbol("ncclCommGetAsyncError", (@convention(c) (Comm, UnsafeMutablePointer<Int32>) -> Int32).self)
   }
 
   /// `ncclCommInitRank`: joins communicator `id` as `rank` of `worldSize`.
@@ -72,6 +75,13 @@ struct NCCLLibrary: @unchecked Sendable {
     var comm: UnsafeMutableRawPointer?
     let code = ctk_nccl_comm_init_rank(commInitRank, &comm, Int32(worldSize), id, Int32(rank))
     return (comm.map(OpaquePointer.init), code)
+  }
+
+  /// The communicator's asynchronous error (0: none; nil where NCCL cannot tell).
+  func asyncError(_ comm: Comm) -> Int32? {
+    guard let getAsyncError else { return nil }
+    var result: Int32 = 0
+    return getAsyncError(comm, &result) == 0 ? result : nil
   }
 
   /// The `ncclDataType_t` of a dtype, or nil for one NCCL does not carry here.

@@ -2,11 +2,15 @@ import Foundation
 
 /// The default process group over NCCL, for CUDA tensors, one GPU per rank. Rank 0 creates
 /// NCCL's unique id and an MPI broadcast hands it to the others (a world of one needs no MPI).
-/// Every call is enqueued on the device's stream, after the kernels that produced its tensors
-/// and before those that read its results, so the host never waits for a collective; a
-/// non-contiguous tensor goes through a contiguous copy on the device that `Work.wait()`
-/// writes back. NCCL has no gather, scatter or tags: gather and scatter are grouped
-/// point-to-point calls, as in PyTorch, and send/recv ignore `tag`.
+///
+/// As in PyTorch, NCCL runs on a communication stream of its own: each call waits (on the
+/// device) for the kernels queued before it, and `Work.wait()` makes the device's stream wait
+/// for the call, so communication overlaps the kernels issued meanwhile (DDP's backward) and
+/// the host never waits. A non-contiguous tensor goes through a contiguous copy on the device
+/// that `Work.wait()` writes back. A watchdog thread stops the process when a call has not
+/// finished within the timeout or NCCL reports an asynchronous error (a peer that died).
+/// NCCL has no gather, scatter or tags: gather and scatter are grouped point-to-point calls, as
+/// in PyTorch, and send/recv ignore `tag`.
 final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
   let nccl: NCCLLibrary
   let rank: Int
@@ -14,6 +18,13 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
   let device: Device
   let backend: CUDABackend
   private let comm: NCCLLibrary.Comm
+  /// The stream NCCL's calls run on.
+  private let stream: OpaquePointer?
+  /// Calls enqueued and not yet seen finished by the watchdog, with when they were enqueued.
+  private let inFlight = Locked<[(name: String, completion: DeviceCompletion, since: UInt64)]>([])
+  private let timeout: Double
+  /// Set by `finalize` (under the lock, so the watchdog never polls a destroyed communicator).
+  private let stopped = Locked(false)
   /// The MPI group that carried the unique id (nil in a world of one), finalized with this one.
   private let bootstrap: MPIProcessGroup?
 
@@ -37,7 +48,11 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
       throw .backend("nccl: rank \(rank) has no CUDA device: \(torch.cuda.unavailableReason ?? "no backend for \(device)")")
     }
     self.backend = backend
+    self.timeout = timeout
     comm = try Self.joinCommunicator(nccl, backend, bootstrap, rank: rank, worldSize: worldSize)
+    try backend.bindContext()
+    stream = try backend.driver.createStream()
+    startWatchdog()
   }
 
   /// Rank 0's unique id, broadcast over MPI with a trailing status byte (so that the other
@@ -64,7 +79,10 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
   }
 
   func finalize() {
+    backend.orFail { try backend.driver.synchronize(stream) }
     backend.synchronize()
+    inFlight.withLock { $0.removeAll() }
+    stopped.withLock { $0 = true }
     _ = nccl.commDestroy(comm)
     bootstrap?.finalize()
   }
@@ -186,14 +204,52 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
 
   // MARK: - Enqueueing
 
-  /// Makes the NCCL call(s) in `body` on the device's stream, with the device's context
-  /// current; the work fails with NCCL's message if a call does.
+  /// Makes the NCCL call(s) in `body` on the communication stream, after the work queued so
+  /// far on the device's stream; the work fails with NCCL's message if a call does.
   private func enqueue(_ name: String, finish: @escaping () -> Void,
                        _ body: (NCCLLibrary, NCCLLibrary.Comm, NCCLLibrary.Stream) -> Int32) -> dist.Work {
-    let work = dist.Work(name, rank: rank, queued: false, finish: finish)
-    let code = backend.orFail { body(nccl, comm, backend.stream) }
+    let (driver, backend, stream) = (backend.driver, self.backend, self.stream)
+    let (code, completion) = backend.orFail { () throws -> (Int32, DeviceCompletion?) in
+      let ready = try driver.record(on: backend.stream)
+      defer { driver.destroy(ready) }
+      try driver.wait(stream, for: ready)
+      let code = body(nccl, comm, stream)
+      guard code == 0 else { return (code, nil) }
+      return (0, DeviceCompletion(backend, event: try driver.record(on: stream)))
+    }
+    if let completion { inFlight.withLock { $0.append((name, completion, DispatchTime.now().uptimeNanoseconds)) } }
+    let work = dist.Work(name, rank: rank, queued: false, onDevice: completion, finish: finish)
     work.complete(failure: code == 0 ? nil : nccl.message(code))
     return work
+  }
+
+  /// A thread that stops the process when an enqueued call has not finished within the
+  /// timeout, or NCCL reports an asynchronous error on the communicator (as PyTorch's NCCL
+  /// watchdog does): a peer that died would otherwise leave the device waiting forever.
+  private func startWatchdog() {
+    let (inFlight, timeout, rank, nccl, stopped) = (self.inFlight, self.timeout, self.rank, self.nccl, self.stopped)
+    nonisolated(unsafe) let comm = self.comm
+    let interval = Swift.max(0.05, Swift.min(1, timeout / 4))
+    let thread = Thread {
+      func stop(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("DistBackendError: [rank \(rank)] \(message)\n".utf8))
+        exit(1)
+      }
+      while true {
+        Thread.sleep(forTimeInterval: interval)
+        let asyncError = stopped.withLock { stopped -> Int32? in stopped ? nil : nccl.asyncError(comm) ?? 0 }
+        guard let asyncError else { return }
+        if asyncError != 0 { stop("NCCL reported an asynchronous error: \(nccl.message(asyncError)) (a peer may have died)") }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let late = inFlight.withLock { calls -> String? in
+          calls.removeAll { $0.completion.hasHappened }
+          return calls.first { Double(now - $0.since) / 1e9 > timeout }?.name
+        }
+        if let late { stop("\(late) did not finish within \(timeout) s: a peer may have died or not called \(late)") }
+      }
+    }
+    thread.name = "torch.distributed.nccl.watchdog"
+    thread.start()
   }
 
   /// The device address of a buffer's element `element`.
@@ -238,5 +294,29 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
     case .min: NCCLLibrary.min
     case .max: NCCLLibrary.max
     }
+  }
+}
+
+/// The end of a collective enqueued on a device's communication stream: an event the device's
+/// own stream can wait for, and the host can query.
+final class DeviceCompletion: @unchecked Sendable {
+  private let backend: CUDABackend
+  private let event: OpaquePointer
+  private let ordered = Locked(false)
+
+  init(_ backend: CUDABackend, event: OpaquePointer) {
+    (self.backend, self.event) = (backend, event)
+  }
+
+  deinit { backend.orFail { backend.driver.destroy(event) } }
+
+  /// Whether the collective has finished on the device.
+  var hasHappened: Bool { backend.orFail { try backend.driver.hasHappened(event) } }
+
+  /// Makes the device's stream wait for the collective (once): kernels queued from now on see
+  /// its results.
+  func orderDeviceAfter() {
+    guard ordered.withLock({ done in defer { done = true }; return !done }) else { return }
+    backend.orFail { try backend.driver.wait(backend.stream, for: event) }
   }
 }

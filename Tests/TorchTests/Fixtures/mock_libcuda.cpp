@@ -79,8 +79,28 @@ int cuMemFree_v2(uint64_t p) {
 int cuMemcpyHtoDAsync_v2(uint64_t d, const void *h, size_t n, void *) { memcpy((void *)(uintptr_t)d, h, n); return contextStatus(); }
 int cuMemcpyDtoHAsync_v2(void *h, uint64_t d, size_t n, void *) { memcpy(h, (void *)(uintptr_t)d, n); return contextStatus(); }
 int cuMemcpyDtoDAsync_v2(uint64_t d, uint64_t s, size_t n, void *) { memmove((void *)(uintptr_t)d, (void *)(uintptr_t)s, n); return contextStatus(); }
-int cuStreamCreate(void **s, unsigned) { *s = (void *)0x20; return contextStatus(); }
+// Streams are distinct handles; launches run at once, so events only record their stream, and
+// each wait is logged as (waiting stream, stream the event was recorded on) for the tests.
+static int streamCount = 0;
+int cuStreamCreate(void **s, unsigned) { *s = (void *)(uintptr_t)(0x20 + 0x10 * streamCount++); return contextStatus(); }
 int cuStreamSynchronize(void *) { return contextStatus(); }
+struct MockEvent { void *stream; };
+static int eventsLive = 0, waitCount = 0;
+static void *waits[64][2];
+int cuEventCreate(MockEvent **e, unsigned) { *e = new MockEvent{nullptr}; eventsLive++; return contextStatus(); }
+int cuEventRecord(MockEvent *e, void *stream) { e->stream = stream; return contextStatus(); }
+int cuStreamWaitEvent(void *stream, MockEvent *e, unsigned) {
+  if (waitCount < 64) waits[waitCount][0] = stream, waits[waitCount][1] = e->stream;
+  waitCount++;
+  return contextStatus();
+}
+int cuEventQuery(MockEvent *) { return contextStatus(); }
+int cuEventDestroy_v2(MockEvent *e) { delete e; eventsLive--; return status(); }
+/// Stream waits so far; wait i's waiting stream and the stream its event was recorded on.
+int mock_stream_wait_count(void) { return waitCount; }
+void *mock_stream_wait(int i, int recordedOn) { return waits[i][recordedOn]; }
+/// Events created and not yet destroyed.
+int mock_live_events(void) { return eventsLive; }
 // Accepts what NVRTC produces: a cubin (ELF) or PTX text (it starts with a comment).
 int cuModuleLoadData(void **m, const void *image) {
   const char *bytes = (const char *)image;

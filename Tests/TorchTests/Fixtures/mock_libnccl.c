@@ -140,6 +140,12 @@ int ncclCommDestroy(Comm *comm) {
   return ncclSuccess;
 }
 
+int ncclCommGetAsyncError(Comm *comm, int *result) {
+  if (!validComm(comm)) return ncclInvalidArgument;
+  *result = ncclSuccess;
+  return ncclSuccess;
+}
+
 int ncclAllReduce(const void *send, void *recv, size_t count, int type, int op, Comm *comm, void *stream) {
   int code = check(comm, type, op, count, send, recv);
   if (code) return code;

@@ -20,6 +20,10 @@ final class CUDADriver: @unchecked Sendable {
   private typealias DtoDFn = @convention(c) (UInt64, UInt64, Int, Handle?) -> Int32
   private typealias StreamCreateFn = @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> Int32
   private typealias StreamSyncFn = @convention(c) (Handle?) -> Int32
+  private typealias EventCreateFn = @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> Int32
+  private typealias EventRecordFn = @convention(c) (Handle, Handle?) -> Int32
+  private typealias StreamWaitEventFn = @convention(c) (Handle?, Handle, UInt32) -> Int32
+  private typealias EventFn = @convention(c) (Handle) -> Int32
   private typealias ModuleLoadFn = @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeRawPointer) -> Int32
   private typealias GetFunctionFn = @convention(c) (UnsafeMutablePointer<Handle?>, Handle, UnsafePointer<CChar>) -> Int32
   private typealias LaunchFn = @convention(c) (Handle, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, Handle?,
@@ -43,6 +47,11 @@ final class CUDADriver: @unchecked Sendable {
   private let cuMemcpyDtoDAsync: DtoDFn
   private let cuStreamCreate: StreamCreateFn
   private let cuStreamSynchronize: StreamSyncFn
+  private let cuEventCreate: EventCreateFn
+  private let cuEventRecord: EventRecordFn
+  private let cuStreamWaitEvent: StreamWaitEventFn
+  private let cuEventQuery: EventFn
+  private let cuEventDestroy: EventFn
   private let cuModuleLoadData: ModuleLoadFn
   private let cuModuleGetFunction: GetFunctionFn
   private let cuLaunchKernel: LaunchFn
@@ -73,6 +82,11 @@ final class CUDADriver: @unchecked Sendable {
     cuMemcpyDtoDAsync = try require("cuMemcpyDtoDAsync_v2", DtoDFn.self)
     cuStreamCreate = try require("cuStreamCreate", StreamCreateFn.self)
     cuStreamSynchronize = try require("cuStreamSynchronize", StreamSyncFn.self)
+    cuEventCreate = try require("cuEventCreate", EventCreateFn.self)
+    cuEventRecord = try require("cuEventRecord", EventRecordFn.self)
+    cuStreamWaitEvent = try require("cuStreamWaitEvent", StreamWaitEventFn.self)
+    cuEventQuery = try require("cuEventQuery", EventFn.self)
+    cuEventDestroy = try require("cuEventDestroy_v2", EventFn.self)
     cuModuleLoadData = try require("cuModuleLoadData", ModuleLoadFn.self)
     cuModuleGetFunction = try require("cuModuleGetFunction", GetFunctionFn.self)
     cuLaunchKernel = try require("cuLaunchKernel", LaunchFn.self)
@@ -149,6 +163,30 @@ final class CUDADriver: @unchecked Sendable {
   }
 
   func synchronize(_ stream: Handle?) throws(TorchError) { try check(cuStreamSynchronize(stream), "cuStreamSynchronize") }
+
+  /// An event (without timing) marking the point `stream` has reached in its queue.
+  func record(on stream: Handle?) throws(TorchError) -> Handle {
+    var event: Handle?
+    try check(cuEventCreate(&event, 2), "cuEventCreate")  // CU_EVENT_DISABLE_TIMING
+    try check(cuEventRecord(event!, stream), "cuEventRecord")
+    return event!
+  }
+
+  /// Makes `stream` wait, on the device, until `event` has happened.
+  func wait(_ stream: Handle?, for event: Handle) throws(TorchError) {
+    try check(cuStreamWaitEvent(stream, event, 0), "cuStreamWaitEvent")
+  }
+
+  /// Whether the work before `event` has finished (CUDA_ERROR_NOT_READY: not yet).
+  func hasHappened(_ event: Handle) throws(TorchError) -> Bool {
+    let status = cuEventQuery(event)
+    if status == 600 { return false }
+    try check(status, "cuEventQuery")
+    return true
+  }
+
+  /// Releases an event (the driver keeps it until the work before it is done).
+  func destroy(_ event: Handle) { _ = cuEventDestroy(event) }
 
   func copyToDevice(_ destination: UInt64, _ source: UnsafeRawPointer, _ bytes: Int, _ stream: Handle?) throws(TorchError) {
     try check(cuMemcpyHtoDAsync(destination, source, bytes, stream), "cuMemcpyHtoDAsync_v2")

@@ -37,7 +37,8 @@ func distributedBenchmark() {
 }
 
 /// The seed model's step: single-process on a per-rank batch of 64, the all-reduce of all its
-/// gradients alone, and the DistributedDataParallel step (medians of rounds after warm-up).
+/// gradients alone, the DistributedDataParallel step, and the same under `noSync` (the
+/// wrapper and its hooks without communication), medians of rounds after warm-up.
 private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> Void) {
   let lossFn = nn.CrossEntropyLoss()
   let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
@@ -53,7 +54,7 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   let ddpOptimizer = optim.SGD(ddp.parameters(), lr: 1e-3)
   let gradients = torch.zeros([single.parameters().map { $0.numel() }.reduce(0, +)])
   let steps = 20
-  var times = (single: [Double](), reduce: [Double](), ddp: [Double]())
+  var times = (single: [Double](), reduce: [Double](), ddp: [Double](), local: [Double]())
   for round in 0..<9 {
     dist.barrier()
     let t1 = seconds { for _ in 0..<steps { step(single, singleOptimizer) } }
@@ -61,7 +62,9 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
     let t2 = seconds { for _ in 0..<steps { dist.allReduce(gradients) } }
     dist.barrier()
     let t3 = seconds { for _ in 0..<steps { step(ddp, ddpOptimizer) } }
-    if round >= 2 { times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3) }
+    dist.barrier()
+    let t4 = seconds { for _ in 0..<steps { ddp.noSync { step(ddp, ddpOptimizer) } } }
+    if round >= 2 { times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3); times.local.append(t4) }
   }
   func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(steps) * 1e3 }
   let (single1, reduce1, ddp1) = (median(times.single), median(times.reduce), median(times.ddp))
@@ -69,4 +72,5 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   say("seed_gradient_allreduce", reduce1, "ms (\(gradients.numel() * 4 / 1024) KB)")
   say("seed_step_ddp", ddp1, "ms")
   say("seed_step_ddp_over_single_plus_allreduce", ddp1 / (single1 + reduce1), "x")
+  say("seed_step_ddp_nosync", median(times.local), "ms (no communication)")
 }

@@ -192,6 +192,25 @@ typedef struct {
   int32_t unused;
 } CTKTensorInfo;
 
+/// Resizes one plane [H, W] to [oh, ow] (F.interpolate): output (i, j) reads rows rowLow[i] /
+/// rowHigh[i] and columns colLow[j] / colHigh[j]; nearest copies x[rowLow[i]][colLow[j]],
+/// bilinear weighs them by h0/h1 and w0/w1 in PyTorch's order (nearest gives PyTorch's bits).
+void ctk_resize2d_f32(const float *x, int64_t W, const int64_t *rowLow, const int64_t *rowHigh, const float *h0,
+                      const float *h1, int64_t oh, const int64_t *colLow, const int64_t *colHigh, const float *w0,
+                      const float *w1, int64_t ow, int nearest, float *out);
+void ctk_resize2d_f64(const double *x, int64_t W, const int64_t *rowLow, const int64_t *rowHigh, const double *h0,
+                      const double *h1, int64_t oh, const int64_t *colLow, const int64_t *colHigh, const double *w0,
+                      const double *w1, int64_t ow, int nearest, double *out);
+/// The adjoint: gx [H, W] (overwritten) gains each output's gradient times its weights, in
+/// output order, as PyTorch's CPU backward adds them.
+void ctk_resize2d_backward_f32(const float *g, int64_t H, int64_t W, const int64_t *rowLow, const int64_t *rowHigh,
+                               const float *h0, const float *h1, int64_t oh, const int64_t *colLow, const int64_t *colHigh,
+                               const float *w0, const float *w1, int64_t ow, int nearest, float *gx);
+void ctk_resize2d_backward_f64(const double *g, int64_t H, int64_t W, const int64_t *rowLow, const int64_t *rowHigh,
+                               const double *h0, const double *h1, int64_t oh, const int64_t *colLow,
+                               const int64_t *colHigh, const double *w0, const double *w1, int64_t ow, int nearest,
+                               double *gx);
+
 /// NCCL's ncclCommInitRank(comm, nranks, id, rank), called through its address: its
 /// 128-byte ncclUniqueId is passed by value, which Swift cannot spell for a function it holds
 /// only as a pointer. Returns NCCL's ncclResult_t.

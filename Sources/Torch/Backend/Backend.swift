@@ -47,6 +47,12 @@ protocol Backend: Sendable {
   /// Average pooling's input gradient: `grad` [P, oh, ow] spread over each window into `out`
   /// [P, H, W] (contiguous, zero-filled by the caller).
   func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor)
+  /// Resizes planes `x` [P, H, W] (contiguous) into `out` [P, oh, ow] as `plan` says
+  /// (`F.interpolate`, nearest or bilinear, PyTorch's formulas).
+  func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor)
+  /// The adjoint of `resize2d`: `grad` [P, oh, ow] (contiguous) into `out` [P, H, W]
+  /// (contiguous, overwritten).
+  func resize2dBackward(_ grad: Tensor, _ plan: ResizePlan, into out: Tensor)
   /// Normalizes each row of `x` (contiguous, `layout`) by its mean and 1/√(biased var + eps),
   /// then applies the affine parameters (contiguous, or nil): out = (x − mean)·rstd·w + b.
   /// Writes `out` (x's shape) and each row's `mean` and `rstd` [rows].

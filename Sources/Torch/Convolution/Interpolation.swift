@@ -20,32 +20,22 @@ extension F {
     let outputSize = size?.values(2) ?? inputSize.map { Int((Double($0) * scaleFactor!).rounded(.down)) }
     torchCheck(outputSize.allSatisfy { $0 > 0 }, "Input and output sizes should be greater than 0, but got input (H: \(inputSize[0]), W: \(inputSize[1])) output (H: \(outputSize[0]), W: \(outputSize[1]))")
     let single = input.dtype == .float32
+    let (rows, columns): (ResizePlan.Axis, ResizePlan.Axis)
     switch mode {
     case .nearest:
-      let rows = nearestSources(inputSize[0], outputSize[0], scaleFactor, single: single)
-      let columns = nearestSources(inputSize[1], outputSize[1], scaleFactor, single: single)
-      return Tensor.composite("UpsampleNearest2DBackward0", [input]) { x in
-        x[0].indexSelect(2, rows.to(input.device)).indexSelect(3, columns.to(input.device))
-      }
+      rows = .nearest(nearestSources(inputSize[0], outputSize[0], scaleFactor, single: single), inputSize[0], input)
+      columns = .nearest(nearestSources(inputSize[1], outputSize[1], scaleFactor, single: single), inputSize[1], input)
     case .bilinear:
-      let rows = linearSources(inputSize[0], outputSize[0], scaleFactor, alignCorners: alignCorners ?? false, single: single)
-      let columns = linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, single: single)
-      func weights(_ values: [Double], _ shape: [Int]) -> Tensor { torch.tensor(values, dtype: .float64).reshape(shape).to(input.dtype).to(input.device) }
-      let (w0, w1) = (weights(columns.lambda0, [1, 1, 1, -1]), weights(columns.lambda1, [1, 1, 1, -1]))
-      let (h0, h1) = (weights(rows.lambda0, [1, 1, -1, 1]), weights(rows.lambda1, [1, 1, -1, 1]))
-      return Tensor.composite("UpsampleBilinear2DBackward0", [input]) { x in
-        func alongWidth(_ r: Tensor) -> Tensor {
-          r.indexSelect(3, columns.low.to(input.device)) * w0 + r.indexSelect(3, columns.high.to(input.device)) * w1
-        }
-        let top = alongWidth(x[0].indexSelect(2, rows.low.to(input.device)))
-        let bottom = alongWidth(x[0].indexSelect(2, rows.high.to(input.device)))
-        return h0 * top + h1 * bottom
-      }
+      rows = .linear(linearSources(inputSize[0], outputSize[0], scaleFactor, alignCorners: alignCorners ?? false, single: single), inputSize[0], input)
+      columns = .linear(linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, single: single), inputSize[1], input)
     }
+    let plan = ResizePlan(nearest: mode == .nearest, inputSize: inputSize, outputSize: outputSize, rows: rows, columns: columns)
+    return Resizing(plan: plan, batchShape: Array(input.dims.prefix(2)))
+      .forward(input, name: mode == .nearest ? "UpsampleNearest2DBackward0" : "UpsampleBilinear2DBackward0")
   }
 
   /// PyTorch's `nearest_idx`: ⌊i·scale⌋ (float32 arithmetic for float32 tensors), capped.
-  private static func nearestSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, single: Bool) -> Tensor {
+  private static func nearestSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, single: Bool) -> [Int64] {
     let indices = (0..<outputSize).map { i -> Int64 in
       if outputSize == inputSize { return Int64(i) }
       if outputSize == 2 * inputSize { return Int64(i >> 1) }
@@ -53,13 +43,13 @@ extension F {
       let source = single ? Double((Float(scale) * Float(i)).rounded(.down)) : (scale * Double(i)).rounded(.down)
       return Int64(Swift.min(Int(source), inputSize - 1))
     }
-    return torch.tensor(indices)
+    return indices
   }
 
   /// PyTorch's `area_pixel_compute_source_index` for linear modes: the two neighbours of each
   /// output position's source coordinate and their weights.
   private static func linearSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, alignCorners: Bool, single: Bool)
-    -> (low: Tensor, high: Tensor, lambda0: [Double], lambda1: [Double]) {
+    -> (low: [Int64], high: [Int64], lambda0: [Double], lambda1: [Double]) {
     var low = [Int64](), high = [Int64](), lambda0 = [Double](), lambda1 = [Double]()
     let scale: Double = alignCorners
       ? (outputSize > 1 ? Double(inputSize - 1) / Double(outputSize - 1) : 0)
@@ -79,6 +69,72 @@ extension F {
       let l0 = single ? Double(Float(1) - Float(l1)) : 1 - l1
       low.append(Int64(index)); high.append(Int64(next)); lambda0.append(l0); lambda1.append(l1)
     }
-    return (torch.tensor(low), torch.tensor(high), lambda0, lambda1)
+    return (low, high, lambda0, lambda1)
+  }
+}
+
+/// Where each output row and column of a resize reads, and with what weights: index and weight
+/// tensors on the input's device, plus, per input position, the range of outputs that read it
+/// (the CUDA backward sums those instead of scattering with atomics).
+struct ResizePlan {
+  struct Axis {
+    let low: Tensor, high: Tensor
+    let lambda0: Tensor, lambda1: Tensor
+    /// Per input position, the outputs first ..< end that read it (the sources never decrease).
+    let first: Tensor, end: Tensor
+
+    init(low: [Int64], high: [Int64], lambda0: [Double], lambda1: [Double], inputSize: Int, like input: Tensor) {
+      var first = [Int64](repeating: Int64(low.count), count: inputSize), end = [Int64](repeating: 0, count: inputSize)
+      for (i, sources) in zip(low, high).enumerated() {
+        for s in [Int(sources.0), Int(sources.1)] { first[s] = Swift.min(first[s], Int64(i)); end[s] = Swift.max(end[s], Int64(i + 1)) }
+      }
+      func place(_ values: [Int64]) -> Tensor { Tensor(values, shape: [values.count]).to(input.device) }
+      func weights(_ values: [Double]) -> Tensor { torch.tensor(values, dtype: .float64).to(input.dtype).to(input.device) }
+      (self.low, self.high, self.first, self.end) = (place(low), place(high), place(first), place(end))
+      (self.lambda0, self.lambda1) = (weights(lambda0), weights(lambda1))
+    }
+
+    static func nearest(_ sources: [Int64], _ inputSize: Int, _ input: Tensor) -> Axis {
+      Axis(low: sources, high: sources, lambda0: sources.map { _ in 1 }, lambda1: sources.map { _ in 0 }, inputSize: inputSize, like: input)
+    }
+
+    static func linear(_ s: (low: [Int64], high: [Int64], lambda0: [Double], lambda1: [Double]), _ inputSize: Int, _ input: Tensor) -> Axis {
+      Axis(low: s.low, high: s.high, lambda0: s.lambda0, lambda1: s.lambda1, inputSize: inputSize, like: input)
+    }
+  }
+
+  let nearest: Bool
+  let inputSize: [Int]
+  let outputSize: [Int]
+  let rows: Axis
+  let columns: Axis
+}
+
+/// A resize and its adjoint, each recorded with the other as its gradient (both are linear),
+/// so gradients of gradients run the same kernels.
+private struct Resizing {
+  let plan: ResizePlan
+  let batchShape: [Int]
+
+  private var planes: Int { batchShape.reduce(1, *) }
+
+  func forward(_ x: Tensor, name: String) -> Tensor {
+    let out = Tensor(uninitialized: batchShape + plan.outputSize, dtype: x.dtype, device: x.device)
+    if out.numel() > 0 {
+      let source = GradMode.with(enabled: false) { x.rawContiguous() }
+      Backends.backend(for: x.device).resize2d(source.reshaped([planes] + plan.inputSize), plan,
+                                               into: out.reshaped([planes] + plan.outputSize))
+    }
+    return out.recording(name, [x]) { g in [backward(g, name: name)] }
+  }
+
+  func backward(_ g: Tensor, name: String) -> Tensor {
+    let gx = Tensor(uninitialized: batchShape + plan.inputSize, dtype: g.dtype, device: g.device)
+    if gx.numel() > 0 {
+      let source = GradMode.with(enabled: false) { g.rawContiguous() }
+      Backends.backend(for: g.device).resize2dBackward(source.reshaped([planes] + plan.outputSize), plan,
+                                                       into: gx.reshaped([planes] + plan.inputSize))
+    }
+    return gx.recording(name.replacingOccurrences(of: "Backward0", with: "BackwardBackward0"), [g]) { gg in [forward(gg, name: name)] }
   }
 }

@@ -93,6 +93,60 @@ extension CPUBackend {
     }
   }
 
+  func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor) {
+    forEachResizePlane(plan, planes: x.dims[0], dtype: x.dtype, "upsample") { p, plane, positions, a in
+      switch x.dtype {
+      case .float32:
+        ctk_resize2d_f32(x.pointer(Float.self) + p * plane, Int64(plan.inputSize[1]), a.rowLow, a.rowHigh, a.f32(plan.rows.lambda0),
+                         a.f32(plan.rows.lambda1), Int64(plan.outputSize[0]), a.colLow, a.colHigh, a.f32(plan.columns.lambda0),
+                         a.f32(plan.columns.lambda1), Int64(plan.outputSize[1]), a.nearest, out.pointer(Float.self) + p * positions)
+      default:
+        ctk_resize2d_f64(x.pointer(Double.self) + p * plane, Int64(plan.inputSize[1]), a.rowLow, a.rowHigh, a.f64(plan.rows.lambda0),
+                         a.f64(plan.rows.lambda1), Int64(plan.outputSize[0]), a.colLow, a.colHigh, a.f64(plan.columns.lambda0),
+                         a.f64(plan.columns.lambda1), Int64(plan.outputSize[1]), a.nearest, out.pointer(Double.self) + p * positions)
+      }
+    }
+  }
+
+  func resize2dBackward(_ grad: Tensor, _ plan: ResizePlan, into out: Tensor) {
+    let (h, w) = (Int64(plan.inputSize[0]), Int64(plan.inputSize[1]))
+    forEachResizePlane(plan, planes: grad.dims[0], dtype: grad.dtype, "upsample_backward") { p, plane, positions, a in
+      switch grad.dtype {
+      case .float32:
+        ctk_resize2d_backward_f32(grad.pointer(Float.self) + p * positions, h, w, a.rowLow, a.rowHigh, a.f32(plan.rows.lambda0),
+                                  a.f32(plan.rows.lambda1), Int64(plan.outputSize[0]), a.colLow, a.colHigh,
+                                  a.f32(plan.columns.lambda0), a.f32(plan.columns.lambda1), Int64(plan.outputSize[1]), a.nearest,
+                                  out.pointer(Float.self) + p * plane)
+      default:
+        ctk_resize2d_backward_f64(grad.pointer(Double.self) + p * positions, h, w, a.rowLow, a.rowHigh, a.f64(plan.rows.lambda0),
+                                  a.f64(plan.rows.lambda1), Int64(plan.outputSize[0]), a.colLow, a.colHigh,
+                                  a.f64(plan.columns.lambda0), a.f64(plan.columns.lambda1), Int64(plan.outputSize[1]), a.nearest,
+                                  out.pointer(Double.self) + p * plane)
+      }
+    }
+  }
+
+  /// A resize plan's arrays as the C kernels take them.
+  private struct ResizeArrays {
+    let rowLow, rowHigh, colLow, colHigh: UnsafePointer<Int64>
+    let nearest: Int32
+    func f32(_ t: Tensor) -> UnsafePointer<Float> { UnsafePointer(t.pointer(Float.self)) }
+    func f64(_ t: Tensor) -> UnsafePointer<Double> { UnsafePointer(t.pointer(Double.self)) }
+  }
+
+  /// Calls `body(p, planeSize, positions, arrays)` for each of `planes` planes, spread over the pool.
+  private func forEachResizePlane(_ plan: ResizePlan, planes: Int, dtype: DType, _ op: String,
+                                  _ body: (Int, Int, Int, ResizeArrays) -> Void) {
+    guard dtype == .float32 || dtype == .float64 else { Backends.missingKernel(op, dtype, on: device) }
+    let plane = plan.inputSize[0] * plan.inputSize[1], positions = plan.outputSize[0] * plan.outputSize[1]
+    let arrays = ResizeArrays(rowLow: UnsafePointer(plan.rows.low.pointer(Int64.self)), rowHigh: UnsafePointer(plan.rows.high.pointer(Int64.self)),
+                              colLow: UnsafePointer(plan.columns.low.pointer(Int64.self)),
+                              colHigh: UnsafePointer(plan.columns.high.pointer(Int64.self)), nearest: plan.nearest ? 1 : 0)
+    ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(positions, 1))) { start, length in
+      for p in start..<(start + length) { body(p, plane, positions, arrays) }
+    }
+  }
+
   /// Calls `body(p, planeSize, positions, geometry)` for each of `planes` pooling planes, in
   /// chunks spread over the pool.
   private func forEachPoolingPlane(_ window: SlidingWindow, planes: Int, _ body: (Int, Int, Int, Geometry) -> Void) {

@@ -31,6 +31,23 @@ extension CUDABackend {
       + Self.windowArguments([grad.dims[0], 1], window) + [.int64(includePad ? 1 : 0), .int64(Int64(divisor)), .int64(Int64(out.numel()))])
   }
 
+  func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor) {
+    launch("resize2d_\(t(x))", count: out.numel(), [.pointer(address(x)), .pointer(address(out))] + resizeArguments(plan)
+      + [.int64(Int64(out.numel()))])
+  }
+
+  func resize2dBackward(_ grad: Tensor, _ plan: ResizePlan, into out: Tensor) {
+    launch("resize2d_backward_\(t(grad))", count: out.numel(), [.pointer(address(grad)), .pointer(address(out))] + resizeArguments(plan)
+      + [.pointer(address(plan.rows.first)), .pointer(address(plan.rows.end)),
+         .pointer(address(plan.columns.first)), .pointer(address(plan.columns.end)), .int64(Int64(out.numel()))])
+  }
+
+  /// H, W, oh, ow, nearest, then each axis's sources and weights.
+  private func resizeArguments(_ plan: ResizePlan) -> [Argument] {
+    (plan.inputSize + plan.outputSize + [plan.nearest ? 1 : 0]).map { .int64(Int64($0)) }
+      + [plan.rows, plan.columns].flatMap { axis in [axis.low, axis.high, axis.lambda0, axis.lambda1].map { .pointer(address($0)) } }
+  }
+
   /// N, C, H, W and the window's kernel, padding, stride, dilation and output size.
   private static func windowArguments(_ imageShape: [Int], _ w: SlidingWindow) -> [Argument] {
     (Array(imageShape.prefix(2)) + w.inputSize + w.kernel + w.padding + w.stride + w.dilation + w.outputSize)

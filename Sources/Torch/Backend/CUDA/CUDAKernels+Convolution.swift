@@ -37,6 +37,22 @@ extension CUDAKernels {
             AVGPOOL_WINDOW(oy, ox) if (iy < y0 || iy >= y1 || ix < x0 || ix >= x1) continue; \\
             acc += g[p * oh * ow + oy * ow + ox] / (T)divide; } \\
         out[i] = acc; } }
+    #define RESIZE_PARAMS(T) i64 H, i64 W, i64 oh, i64 ow, i64 nearest, const i64* rl, const i64* rh, const T* h0, const T* h1, \
+        const i64* cl, const i64* ch, const T* w0, const T* w1
+    #define RESIZE(T) extern "C" __global__ void resize2d_##T(const T* x, T* out, RESIZE_PARAMS(T), i64 n) { \
+      GRID { i64 j = i % ow, r = (i / ow) % oh, p = i / (oh * ow); const T* top = x + p * H * W + rl[r] * W; \
+        if (nearest) { out[i] = top[cl[j]]; continue; } const T* bottom = x + p * H * W + rh[r] * W; \
+        T upper = top[cl[j]] * w0[j] + top[ch[j]] * w1[j], lower = bottom[cl[j]] * w0[j] + bottom[ch[j]] * w1[j]; \
+        out[i] = upper * h0[r] + lower * h1[r]; } }
+    #define RESIZE_BACKWARD(T) extern "C" __global__ void resize2d_backward_##T(const T* g, T* out, RESIZE_PARAMS(T), \
+        const i64* rowFirst, const i64* rowEnd, const i64* colFirst, const i64* colEnd, i64 n) { \
+      GRID { i64 c = i % W, r = (i / W) % H, p = i / (H * W); T acc = 0; \
+        for (i64 a = rowFirst[r]; a < rowEnd[r]; ++a) for (i64 b = colFirst[c]; b < colEnd[c]; ++b) { \
+          T v = g[p * oh * ow + a * ow + b]; \
+          if (nearest) { if (rl[a] == r && cl[b] == c) acc += v; continue; } \
+          if (rl[a] == r && cl[b] == c) acc += h0[a] * w0[b] * v; if (rl[a] == r && ch[b] == c) acc += h0[a] * w1[b] * v; \
+          if (rh[a] == r && cl[b] == c) acc += h1[a] * w0[b] * v; if (rh[a] == r && ch[b] == c) acc += h1[a] * w1[b] * v; } \
+        out[i] = acc; } }
 
     """
 }

@@ -113,6 +113,8 @@ enum CUDAKernels {
       add("max_pool2d_\(t)", "MAXPOOL(\(t))")
       add("avg_pool2d_\(t)", "AVGPOOL(\(t))")
       add("avg_pool2d_backward_\(t)", "AVGPOOL_BACKWARD(\(t))")
+      add("resize2d_\(t)", "RESIZE(\(t))")
+      add("resize2d_backward_\(t)", "RESIZE_BACKWARD(\(t))")
       add("norm_rows_\(t)", "NORM_ROWS(\(t))")
       add("norm_rows_backward_\(t)", "NORM_ROWS_BACKWARD(\(t))")
       add("norm_parameter_gradients_\(t)", "NORM_PARAMETER_GRADIENTS(\(t))")

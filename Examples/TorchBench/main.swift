@@ -139,7 +139,8 @@ let usage = """
                          safetensors) beside the disk's write/read speed and PyTorch's torch.save/load
     --contend            training steps/s with one core kept busy by another process, with the
                          default thread count and with one thread (and the same on a quiet machine)
-    --interpolate        F.interpolate 2x (nearest, bilinear) forward + backward ms, beside PyTorch's
+    --interpolate        F.interpolate 2x (nearest, bilinear) and reflect padding, forward +
+                         backward ms, beside PyTorch's
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)

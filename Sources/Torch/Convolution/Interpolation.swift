@@ -30,7 +30,7 @@ extension F {
       columns = .linear(linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, single: single), inputSize[1], input)
     }
     let plan = ResizePlan(nearest: mode == .nearest, inputSize: inputSize, outputSize: outputSize, rows: rows, columns: columns)
-    return Resizing(plan: plan, batchShape: Array(input.dims.prefix(2)))
+    return Resizing(plan: plan, inputShape: input.dims, outputShape: Array(input.dims.prefix(2)) + outputSize)
       .forward(input, name: mode == .nearest ? "UpsampleNearest2DBackward0" : "UpsampleBilinear2DBackward0")
   }
 
@@ -110,16 +110,19 @@ struct ResizePlan {
   let columns: Axis
 }
 
-/// A resize and its adjoint, each recorded with the other as its gradient (both are linear),
-/// so gradients of gradients run the same kernels.
-private struct Resizing {
+/// A resize (or any row-and-column gather, such as reflect padding) and its adjoint, each
+/// recorded with the other as its gradient (both are linear), so gradients of gradients run the
+/// same kernels. The shapes are the whole tensors'; the plan's sizes their last two dims (or
+/// the last one, with a plane height of 1).
+struct Resizing {
   let plan: ResizePlan
-  let batchShape: [Int]
+  let inputShape: [Int]
+  let outputShape: [Int]
 
-  private var planes: Int { batchShape.reduce(1, *) }
+  private var planes: Int { inputShape.reduce(1, *) / Swift.max(plan.inputSize[0] * plan.inputSize[1], 1) }
 
   func forward(_ x: Tensor, name: String) -> Tensor {
-    let out = Tensor(uninitialized: batchShape + plan.outputSize, dtype: x.dtype, device: x.device)
+    let out = Tensor(uninitialized: outputShape, dtype: x.dtype, device: x.device)
     if out.numel() > 0 {
       let source = GradMode.with(enabled: false) { x.rawContiguous() }
       Backends.backend(for: x.device).resize2d(source.reshaped([planes] + plan.inputSize), plan,
@@ -129,7 +132,7 @@ private struct Resizing {
   }
 
   func backward(_ g: Tensor, name: String) -> Tensor {
-    let gx = Tensor(uninitialized: batchShape + plan.inputSize, dtype: g.dtype, device: g.device)
+    let gx = Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device)
     if gx.numel() > 0 {
       let source = GradMode.with(enabled: false) { g.rawContiguous() }
       Backends.backend(for: g.device).resize2dBackward(source.reshaped([planes] + plan.outputSize), plan,

@@ -1,5 +1,6 @@
-// F.pad: constant padding (or cropping, with negative sizes) and the reflect, replicate and
-// circular modes, built from differentiable cat, narrow and index_select.
+// F.pad: constant padding (or cropping, with negative sizes) built from differentiable cat and
+// narrow; reflect and replicate of the last one or two dims through the resize kernels' gather
+// (each output position copies one input position); the rest through index_select.
 
 extension F {
   /// How `F.pad` fills the new border.
@@ -46,10 +47,21 @@ extension F {
     case .replicate: "ReplicationPad\(padded)DBackward0"
     default: "CopySlices"
     }
+    let sources = (0..<padded).map { i in
+      sourcePositions(size: input.dims[input.dim() - 1 - i], before: pad[2 * i], after: pad[2 * i + 1], mode: mode)
+    }
+    if mode != .circular && padded <= 2 && input.dtype.isFloatingPoint {
+      // Rows (a single one for 1-D padding) and columns as a nearest "resize" with these sources.
+      let (rows, columns) = (padded == 2 ? sources[1] : [0], sources[0])
+      let size = [padded == 2 ? input.dims[input.dim() - 2] : 1, input.dims[input.dim() - 1]]
+      let plan = ResizePlan(nearest: true, inputSize: size, outputSize: [rows.count, columns.count],
+                            rows: .nearest(rows, size[0], input), columns: .nearest(columns, size[1], input))
+      let outputShape = Array(input.dims.dropLast(padded)) + (padded == 2 ? [rows.count] : []) + [columns.count]
+      return Resizing(plan: plan, inputShape: input.dims, outputShape: outputShape).forward(input, name: name)
+    }
     return Tensor.composite(name, [input]) { x in
       (0..<padded).reduce(x[0]) { x, i in
-        let dim = x.dim() - 1 - i
-        return x.indexSelect(dim, sourcePositions(size: x.dims[dim], before: pad[2 * i], after: pad[2 * i + 1], mode: mode).to(x.device))
+        x.indexSelect(x.dim() - 1 - i, torch.tensor(sources[i]).to(x.device))
       }
     }
   }
@@ -67,7 +79,7 @@ extension F {
   }
 
   /// For each output position along a padded dim, the input position it copies.
-  private static func sourcePositions(size n: Int, before: Int, after: Int, mode: PaddingMode) -> Tensor {
+  private static func sourcePositions(size n: Int, before: Int, after: Int, mode: PaddingMode) -> [Int64] {
     let positions = (-before..<(n + after)).map { i -> Int64 in
       switch mode {
       case .reflect: Int64(i < 0 ? -i : (i >= n ? 2 * (n - 1) - i : i))
@@ -75,6 +87,6 @@ extension F {
       default: Int64(((i % n) + n) % n)
       }
     }
-    return torch.tensor(positions)
+    return positions
   }
 }

@@ -54,6 +54,28 @@ CTK_DEFINE(maxpool2d_f32, (const float *plane, POOL_PARAMS, float *out, int64_t 
 CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_t *indices),
            (plane, POOL_ARGS, out, indices), MAXPOOL_BODY(double))
 
+// Adaptive max pooling of one plane: output (i, j) is the maximum over input rows
+// ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the same for columns, with max pooling's index rule.
+#define ADAPTIVE_MAXPOOL(T, NAME)                                                                                   \
+  void NAME(const T *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out, int64_t *indices) {               \
+    for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
+      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
+        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow, best = y0 * W + x0;                            \
+        T value = -INFINITY;                                                                                        \
+        for (int64_t y = y0; y < y1; y++)                                                                           \
+          for (int64_t x = x0; x < x1; x++) {                                                                       \
+            T v = plane[y * W + x];                                                                                 \
+            if (v > value || v != v) { value = v; best = y * W + x; }                                               \
+          }                                                                                                         \
+        out[oy * ow + ox] = value;                                                                                  \
+        indices[oy * ow + ox] = best;                                                                               \
+      }                                                                                                             \
+    }                                                                                                               \
+  }
+ADAPTIVE_MAXPOOL(float, ctk_adaptive_maxpool2d_f32)
+ADAPTIVE_MAXPOOL(double, ctk_adaptive_maxpool2d_f64)
+
 // The gradient of max pooling for one plane: zeros, then each output's gradient added at the
 // position its maximum came from.
 CTK_DEFINE(maxpool2d_backward_f32, (const float *grad, const int64_t *indices, int64_t positions, int64_t plane, float *out),

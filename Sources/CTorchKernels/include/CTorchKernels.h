@@ -192,6 +192,13 @@ typedef struct {
   int32_t unused;
 } CTKTensorInfo;
 
+/// Adaptive max pooling of one plane [H, W] to [oh, ow]: each output's maximum over PyTorch's
+/// bin (rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉, columns likewise) and its flat position, with max
+/// pooling's rule (the first maximum in scan order; a NaN wins).
+void ctk_adaptive_maxpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, float *out, int64_t *indices);
+void ctk_adaptive_maxpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, double *out,
+                                int64_t *indices);
+
 /// Resizes one plane [H, W] to [oh, ow] (F.interpolate): output (i, j) reads rows rowLow[i] /
 /// rowHigh[i] and columns colLow[j] / colHigh[j]; nearest copies x[rowLow[i]][colLow[j]],
 /// bilinear weighs them by h0/h1 and w0/w1 in PyTorch's order (nearest gives PyTorch's bits).

@@ -47,6 +47,10 @@ protocol Backend: Sendable {
   /// Average pooling's input gradient: `grad` [P, oh, ow] spread over each window into `out`
   /// [P, H, W] (contiguous, zero-filled by the caller).
   func avgPool2dBackward(_ grad: Tensor, _ window: SlidingWindow, includePad: Bool, divisor: Int, into out: Tensor)
+  /// Adaptive max pooling of planes `x` [P, H, W] (contiguous) into `values` and int64
+  /// `indices` (contiguous, P·oh·ow elements, the last two dims oh and ow): each of PyTorch's
+  /// bins' maximum and its flat position h·W + w.
+  func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor)
   /// Resizes planes `x` [P, H, W] (contiguous) into `out` [P, oh, ow] as `plan` says
   /// (`F.interpolate`, nearest or bilinear, PyTorch's formulas).
   func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor)

@@ -24,7 +24,9 @@ extension F {
                                           padding: any IntOrTuple = 0, dilation: any IntOrTuple = 1, ceilMode: Bool = false)
     -> (values: Tensor, indices: Tensor) {
     let window = poolingWindow(input, "max_pool2d", kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
-    return maxPool(input, window, name: "MaxPool2DWithIndicesBackward0")
+    return maxPool(input, inputSize: window.inputSize, outputSize: window.outputSize, name: "MaxPool2DWithIndicesBackward0") {
+      backend, planes, values, indices in backend.maxPool2d(planes, window, values: values, indices: indices)
+    }
   }
 
   /// Max over sliding windows of a sequence (`F.max_pool1d`); `input` [N, C, L] or [C, L].
@@ -88,39 +90,13 @@ extension F {
 
   /// `F.adaptive_max_pool2d(..., return_indices=True)`.
   public static func adaptiveMaxPool2dWithIndices(_ input: Tensor, _ outputSize: any IntOrTuple) -> (values: Tensor, indices: Tensor) {
-    let (x, batched) = batchedImages(input, "adaptive_max_pool2d")
+    torchCheck(input.dim() == 3 || input.dim() == 4, "adaptive_max_pool2d(): Expected 3D or 4D tensor, but got \(input.shape)")
     let size = outputSize.values(2)
     torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_max_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
-    let (h, w) = (x.dims[2], x.dims[3])
-    let bins = (0..<2).map { d in (0..<size[d]).map { i in binStart(i, [h, w][d], size[d])..<binEnd(i, [h, w][d], size[d]) } }
-    // Every bin as a window of the largest bin's size, its taps outside the bin pointing at -inf.
-    let (kh, kw) = (bins[0].map(\.count).max()!, bins[1].map(\.count).max()!)
-    var positions = [Int64](), valid = [Bool]()
-    for ki in 0..<kh {
-      for kj in 0..<kw {
-        for rowBin in bins[0] {
-          for columnBin in bins[1] {
-            let (iy, ix) = (rowBin.lowerBound + ki, columnBin.lowerBound + kj)
-            let inside = iy < rowBin.upperBound && ix < columnBin.upperBound
-            positions.append(inside ? Int64(iy * w + ix) : 0)
-            valid.append(inside)
-          }
-        }
-      }
+    let inputSize = Array(input.dims.suffix(2))
+    return maxPool(input, inputSize: inputSize, outputSize: size, name: "AdaptiveMaxPool2DBackward0") { backend, planes, values, indices in
+      backend.adaptiveMaxPool2d(planes, values: values, indices: indices)
     }
-    let taps = Tensor(positions, shape: [kh * kw * size[0] * size[1]]).to(x.device)
-    let outside = torch.tensor(valid.map { $0 ? 0.0 : -Double.infinity }).reshape([1, kh * kw, size[0] * size[1]]).to(x.dtype).to(x.device)
-    let planes = x.dims[0] * x.dims[1]
-    let shape = Array(x.dims.prefix(2)) + size
-    var indices = Tensor(uninitialized: [0], dtype: .int64)
-    let values = Tensor.composite("AdaptiveMaxPool2DBackward0", [x]) { inputs in
-      let columns = inputs[0].reshape([planes, h * w]).indexSelect(1, taps).reshape([planes, kh * kw, size[0] * size[1]]) + outside
-      let (best, tap) = columns.max(dim: 1)
-      indices = taps.reshape([1, kh * kw, size[0] * size[1]]).expand(planes, kh * kw, size[0] * size[1]).gather(1, tap.unsqueeze(1)).squeeze(1)
-      return best.reshape(shape)
-    }
-    let result = (values, indices.reshape(shape))
-    return batched ? result : (result.0.squeeze(0), result.1.squeeze(0))
   }
 
   // MARK: - Shared
@@ -151,27 +127,28 @@ extension F {
     return window
   }
 
-  /// Max pooling by the backend's kernel; the gradient goes back to each maximum's position
-  /// (a scatter-add, itself differentiable).
-  private static func maxPool(_ input: Tensor, _ window: SlidingWindow, name: String) -> (values: Tensor, indices: Tensor) {
+  /// Max pooling (windowed or adaptive) by the backend's kernel `pool(backend, planes [P, H, W],
+  /// values, indices)`; the gradient goes back to each maximum's position (a scatter-add,
+  /// itself differentiable).
+  private static func maxPool(_ input: Tensor, inputSize: [Int], outputSize: [Int], name: String,
+                              _ pool: (any Backend, Tensor, Tensor, Tensor) -> Void) -> (values: Tensor, indices: Tensor) {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
-    let planes = x.dims[0] * x.dims[1], plane = window.inputSize[0] * window.inputSize[1]
-    let shape = Array(x.dims.prefix(2)) + window.outputSize
+    let planes = x.dims[0] * x.dims[1], plane = inputSize[0] * inputSize[1], positions = outputSize[0] * outputSize[1]
+    let shape = Array(x.dims.prefix(2)) + outputSize
     let values = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device)
     let indices = Tensor(uninitialized: shape, dtype: .int64, device: x.device)
     if values.numel() > 0 {
       let source = GradMode.with(enabled: false) { x.rawContiguous() }
-      Backends.backend(for: x.device).maxPool2d(source.aliased(shape: [planes] + window.inputSize, strides: [plane, window.inputSize[1], 1]),
-        window, values: values, indices: indices)
+      pool(Backends.backend(for: x.device), source.aliased(shape: [planes] + inputSize, strides: [plane, inputSize[1], 1]), values, indices)
     }
-    let flatIndices = indices.aliased(shape: [planes, window.positions], strides: [window.positions, 1])
+    let flatIndices = indices.aliased(shape: [planes, positions], strides: [positions, 1])
     let inputShape = x.dims
     values.recording(name, [x]) { g in
       if !GradMode.isEnabled, g.device == .cpu, g.dtype == .float32 {
         return [Self.rawMaxPoolBackward(g.rawContiguous(), flatIndices, inputShape: inputShape, plane: plane)]
       }
       let routed = torch.zeros([planes, plane], dtype: g.dtype, device: g.device)
-        .scatterAdd(1, flatIndices, g.reshape([planes, window.positions]))
+        .scatterAdd(1, flatIndices, g.reshape([planes, positions]))
       return [routed.reshape(inputShape)]
     }
     return batched ? (values, indices) : (values.squeeze(0), indices.squeeze(0))

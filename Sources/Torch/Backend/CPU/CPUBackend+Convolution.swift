@@ -93,6 +93,24 @@ extension CPUBackend {
     }
   }
 
+  func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor) {
+    let (h, w, oh, ow) = (x.dims[1], x.dims[2], values.dims[values.dim() - 2], values.dims[values.dim() - 1])
+    let (plane, positions) = (h * w, oh * ow)
+    guard x.dtype == .float32 || x.dtype == .float64 else { Backends.missingKernel("adaptive_max_pool2d", x.dtype, on: device) }
+    ThreadPool.parallelChunks(x.dims[0], minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
+      for p in start..<(start + length) {
+        let index = indices.pointer(Int64.self) + p * positions
+        if x.dtype == .float32 {
+          ctk_adaptive_maxpool2d_f32(x.pointer(Float.self) + p * plane, Int64(h), Int64(w), Int64(oh), Int64(ow),
+                                     values.pointer(Float.self) + p * positions, index)
+        } else {
+          ctk_adaptive_maxpool2d_f64(x.pointer(Double.self) + p * plane, Int64(h), Int64(w), Int64(oh), Int64(ow),
+                                     values.pointer(Double.self) + p * positions, index)
+        }
+      }
+    }
+  }
+
   func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor) {
     forEachResizePlane(plan, planes: x.dims[0], dtype: x.dtype, "upsample") { p, plane, positions, a in
       switch x.dtype {

@@ -31,6 +31,11 @@ extension CUDABackend {
       + Self.windowArguments([grad.dims[0], 1], window) + [.int64(includePad ? 1 : 0), .int64(Int64(divisor)), .int64(Int64(out.numel()))])
   }
 
+  func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor) {
+    launch("adaptive_max_pool2d_\(t(x))", count: values.numel(), [.pointer(address(x)), .pointer(address(values)), .pointer(address(indices))]
+      + [x.dims[1], x.dims[2], values.dims[values.dim() - 2], values.dims[values.dim() - 1], values.numel()].map { .int64(Int64($0)) })
+  }
+
   func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor) {
     launch("resize2d_\(t(x))", count: out.numel(), [.pointer(address(x)), .pointer(address(out))] + resizeArguments(plan)
       + [.int64(Int64(out.numel()))])

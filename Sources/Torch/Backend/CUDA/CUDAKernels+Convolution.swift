@@ -37,6 +37,14 @@ extension CUDAKernels {
             AVGPOOL_WINDOW(oy, ox) if (iy < y0 || iy >= y1 || ix < x0 || ix >= x1) continue; \\
             acc += g[p * oh * ow + oy * ow + ox] / (T)divide; } \\
         out[i] = acc; } }
+    #define ADAPTIVE_MAXPOOL(T) extern "C" __global__ void adaptive_max_pool2d_##T(const T* x, T* out, i64* indices, \
+        i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
+      GRID { i64 ox = i % ow, oy = (i / ow) % oh, p = i / (oh * ow); \
+        i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh, x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; \
+        i64 best = y0 * W + x0; T value = (T)-INFINITY; \
+        for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) { T v = x[p * H * W + y * W + xx]; \
+          if (v > value || v != v) { value = v; best = y * W + xx; } } \
+        out[i] = value; indices[i] = best; } }
     #define RESIZE_PARAMS(T) i64 H, i64 W, i64 oh, i64 ow, i64 nearest, const i64* rl, const i64* rh, const T* h0, const T* h1, \
         const i64* cl, const i64* ch, const T* w0, const T* w1
     #define RESIZE(T) extern "C" __global__ void resize2d_##T(const T* x, T* out, RESIZE_PARAMS(T), i64 n) { \

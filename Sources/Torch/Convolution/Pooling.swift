@@ -91,6 +91,9 @@ extension F {
   /// `F.adaptive_max_pool2d(..., return_indices=True)`.
   public static func adaptiveMaxPool2dWithIndices(_ input: Tensor, _ outputSize: any IntOrTuple) -> (values: Tensor, indices: Tensor) {
     torchCheck(input.dim() == 3 || input.dim() == 4, "adaptive_max_pool2d(): Expected 3D or 4D tensor, but got \(input.shape)")
+    for d in 1..<input.dim() where input.dims[d] == 0 {
+      torchFail("adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes \(input.shape.dims) with dimension \(d) being empty")
+    }
     let size = outputSize.values(2)
     torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_max_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
     let inputSize = Array(input.dims.suffix(2))

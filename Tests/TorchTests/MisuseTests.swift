@@ -87,6 +87,7 @@ final class MisuseTests: XCTestCase {
     "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
     "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
+    "adaptiveMaxPoolEmpty": { _ = F.adaptiveMaxPool2d(torch.randn(1, 0, 3), 1) },
     "maxPoolIndicesForward": { _ = nn.MaxPool2d(kernelSize: 2, returnIndices: true)(torch.randn(1, 1, 4, 4)) },
     "modifiedSaved": {
       let x = torch.rand([2], requiresGrad: true)
@@ -181,6 +182,7 @@ final class MisuseTests: XCTestCase {
     assertStops("groupNormChannels", with: "Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 3, 4] and num_groups=2")
     assertStops("reflectPadTooBig", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 2, 2]")
     assertStops("interpolateNoSize", with: "ValueError: either size or scale_factor should be defined")
+    assertStops("adaptiveMaxPoolEmpty", with: "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes [1, 0, 3] with dimension 1 being empty")
     assertStops("maxPoolIndicesForward", with: "TypeError: MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
   }

@@ -1,9 +1,24 @@
-// Max pooling of one image plane, with PyTorch's index rule, and the per-channel passes of
-// batch normalization over a contiguous [N, C, HW] tensor.
+// Max pooling (windowed and adaptive) of one image plane, with PyTorch's index rule, and the
+// per-channel passes of batch normalization over a contiguous [N, C, HW] tensor.
 #include "Internal.h"
 
-// Each output is the maximum over its window and the flat input position (h*W + w) of that
-// maximum: the first in scan order, except that a NaN always wins (as PyTorch's CPU kernel).
+// The maximum of `plane` over rows y0 ..< y1 (step dy) and columns x0 ..< x1 (step dx), and its
+// flat position (h*W + w): the first in scan order, except that a NaN always wins (as
+// PyTorch's CPU kernels), stored into `value` and `index`.
+#define MAX_SCAN(T, y0, y1, dy, x0, x1, dx, value, index)                               \
+  {                                                                                       \
+    int64_t best_ = (y0) * W + (x0);                                                      \
+    T max_ = -INFINITY;                                                                   \
+    for (int64_t y = (y0); y < (y1); y += (dy))                                           \
+      for (int64_t x = (x0); x < (x1); x += (dx)) {                                       \
+        T v = plane[y * W + x];                                                           \
+        if (v > max_ || v != v) { max_ = v; best_ = y * W + x; }                          \
+      }                                                                                   \
+    value = max_;                                                                         \
+    index = best_;                                                                        \
+  }
+
+// Each output is the maximum over its window and the flat input position of that maximum.
 #define MAXPOOL_BODY(T)                                                                   \
   {                                                                                       \
     if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) { \
@@ -33,15 +48,7 @@
         if (x1 > W) x1 = W;                                                               \
         while (y0 < 0) y0 += dh;                                                          \
         while (x0 < 0) x0 += dw;                                                          \
-        int64_t best = y0 * W + x0;                                                       \
-        T value = -INFINITY;                                                              \
-        for (int64_t y = y0; y < y1; y += dh)                                             \
-          for (int64_t x = x0; x < x1; x += dw) {                                         \
-            T v = plane[y * W + x];                                                       \
-            if (v > value || v != v) { value = v; best = y * W + x; }                     \
-          }                                                                               \
-        out[oy * ow + ox] = value;                                                        \
-        indices[oy * ow + ox] = best;                                                     \
+        MAX_SCAN(T, y0, y1, dh, x0, x1, dw, out[oy * ow + ox], indices[oy * ow + ox])     \
       }                                                                                   \
   }
 
@@ -61,15 +68,8 @@ CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_
     for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
       int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
       for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
-        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow, best = y0 * W + x0;                            \
-        T value = -INFINITY;                                                                                        \
-        for (int64_t y = y0; y < y1; y++)                                                                           \
-          for (int64_t x = x0; x < x1; x++) {                                                                       \
-            T v = plane[y * W + x];                                                                                 \
-            if (v > value || v != v) { value = v; best = y * W + x; }                                               \
-          }                                                                                                         \
-        out[oy * ow + ox] = value;                                                                                  \
-        indices[oy * ow + ox] = best;                                                                               \
+        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        MAX_SCAN(T, y0, y1, 1, x0, x1, 1, out[oy * ow + ox], indices[oy * ow + ox])                                 \
       }                                                                                                             \
     }                                                                                                               \
   }

@@ -37,7 +37,7 @@ extension CUDAKernels {
             AVGPOOL_WINDOW(oy, ox) if (iy < y0 || iy >= y1 || ix < x0 || ix >= x1) continue; \\
             acc += g[p * oh * ow + oy * ow + ox] / (T)divide; } \\
         out[i] = acc; } }
-    #define ADAPTIVE_MAXPOOL(T) extern "C" __global__ void adaptive_max_pool2d_##T(const T* x, T* out, i64* indices, \
+    #define MAXPOOL_ADAPTIVE(T) extern "C" __global__ void adaptive_max_pool2d_##T(const T* x, T* out, i64* indices, \
         i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
       GRID { i64 ox = i % ow, oy = (i / ow) % oh, p = i / (oh * ow); \
         i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh, x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; \

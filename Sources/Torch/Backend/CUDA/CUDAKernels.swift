@@ -113,7 +113,7 @@ enum CUDAKernels {
       add("max_pool2d_\(t)", "MAXPOOL(\(t))")
       add("avg_pool2d_\(t)", "AVGPOOL(\(t))")
       add("avg_pool2d_backward_\(t)", "AVGPOOL_BACKWARD(\(t))")
-      add("adaptive_max_pool2d_\(t)", "ADAPTIVE_MAXPOOL(\(t))")
+      add("adaptive_max_pool2d_\(t)", "MAXPOOL_ADAPTIVE(\(t))")
       add("resize2d_\(t)", "RESIZE(\(t))")
       add("resize2d_backward_\(t)", "RESIZE_BACKWARD(\(t))")
       add("norm_rows_\(t)", "NORM_ROWS(\(t))")

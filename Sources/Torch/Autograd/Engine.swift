@@ -101,18 +101,10 @@ enum Engine {
     /// Counts the edges into each leaf and, for `autograd.grad`, marks the nodes that lead to
     /// a requested input (the rest of the graph does not run).
     mutating func prepare(_ order: [Node]) {
-      if case .capture(let inputs) = mode {
-        let wanted = Set(inputs.map(ObjectIdentifier.init))
+      if case .capture = mode {
         var reach = Set<ObjectIdentifier>()
-        for node in order.reversed() {
-          let leads = node.edges.contains { edge in
-            switch edge {
-            case .leaf(let leaf)?: wanted.contains(ObjectIdentifier(leaf))
-            case .node(let next)?: reach.contains(ObjectIdentifier(next)) || requestedNodes.contains(ObjectIdentifier(next))
-            case nil: false
-            }
-          }
-          if leads { reach.insert(ObjectIdentifier(node)) }
+        for node in order.reversed() where node.edges.contains(where: { leadsToRequest($0, reach: reach) }) {
+          reach.insert(ObjectIdentifier(node))
         }
         needed = reach
       }
@@ -133,13 +125,17 @@ enum Engine {
     /// Which of the node's inputs this pass wants gradients for: under `autograd.grad`, those
     /// on a path to a requested input; nil (all that require one) under `backward`.
     func neededInputs(of node: Node) -> [Bool]? {
-      guard needed != nil else { return nil }
-      return node.edges.map { edge in
-        switch edge {
-        case .leaf(let leaf)?: receives(leaf)
-        case .node(let next)?: isNeeded(next) || requestedNodes.contains(ObjectIdentifier(next))
-        case nil: false
-        }
+      guard let needed else { return nil }
+      return node.edges.map { leadsToRequest($0, reach: needed) }
+    }
+
+    /// Whether a gradient sent along `edge` reaches a requested input: a requested leaf, a
+    /// requested node, or a node in `reach` (those known to lead to one).
+    private func leadsToRequest(_ edge: Node.Edge?, reach: Set<ObjectIdentifier>) -> Bool {
+      switch edge {
+      case .leaf(let leaf)?: requestedLeaves?.contains(ObjectIdentifier(leaf)) ?? false
+      case .node(let next)?: reach.contains(ObjectIdentifier(next)) || requestedNodes.contains(ObjectIdentifier(next))
+      case nil: false
       }
     }
 

@@ -26,8 +26,8 @@ extension F {
       rows = .nearest(nearestSources(inputSize[0], outputSize[0], scaleFactor, single: single), inputSize[0], input)
       columns = .nearest(nearestSources(inputSize[1], outputSize[1], scaleFactor, single: single), inputSize[1], input)
     case .bilinear:
-      rows = .linear(linearSources(inputSize[0], outputSize[0], scaleFactor, alignCorners: alignCorners ?? false, single: single), inputSize[0], input)
-      columns = .linear(linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, single: single), inputSize[1], input)
+      rows = linearSources(inputSize[0], outputSize[0], scaleFactor, alignCorners: alignCorners ?? false, like: input)
+      columns = linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, like: input)
     }
     let plan = ResizePlan(nearest: mode == .nearest, inputSize: inputSize, outputSize: outputSize, rows: rows, columns: columns)
     return Resizing(plan: plan, inputShape: input.dims, outputShape: Array(input.dims.prefix(2)) + outputSize)
@@ -48,8 +48,9 @@ extension F {
 
   /// PyTorch's `area_pixel_compute_source_index` for linear modes: the two neighbours of each
   /// output position's source coordinate and their weights.
-  private static func linearSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, alignCorners: Bool, single: Bool)
-    -> (low: [Int64], high: [Int64], lambda0: [Double], lambda1: [Double]) {
+  private static func linearSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, alignCorners: Bool,
+                                    like input: Tensor) -> ResizePlan.Axis {
+    let single = input.dtype == .float32
     var low = [Int64](), high = [Int64](), lambda0 = [Double](), lambda1 = [Double]()
     let scale: Double = alignCorners
       ? (outputSize > 1 ? Double(inputSize - 1) / Double(outputSize - 1) : 0)
@@ -69,7 +70,7 @@ extension F {
       let l0 = single ? Double(Float(1) - Float(l1)) : 1 - l1
       low.append(Int64(index)); high.append(Int64(next)); lambda0.append(l0); lambda1.append(l1)
     }
-    return (low, high, lambda0, lambda1)
+    return ResizePlan.Axis(low: low, high: high, lambda0: lambda0, lambda1: lambda1, inputSize: inputSize, like: input)
   }
 }
 
@@ -96,10 +97,6 @@ struct ResizePlan {
 
     static func nearest(_ sources: [Int64], _ inputSize: Int, _ input: Tensor) -> Axis {
       Axis(low: sources, high: sources, lambda0: sources.map { _ in 1 }, lambda1: sources.map { _ in 0 }, inputSize: inputSize, like: input)
-    }
-
-    static func linear(_ s: (low: [Int64], high: [Int64], lambda0: [Double], lambda1: [Double]), _ inputSize: Int, _ input: Tensor) -> Axis {
-      Axis(low: s.low, high: s.high, lambda0: s.lambda0, lambda1: s.lambda1, inputSize: inputSize, like: input)
     }
   }
 

@@ -252,25 +252,13 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     return work
   }
 
-  /// A thread that stops the process when one MPI call has run longer than the timeout: a
-  /// peer that died or never makes the matching call would otherwise leave it waiting forever.
+  /// Stops the process when one MPI call has run longer than the timeout (`Watchdog`).
   private func startWatchdog() {
-    let (inFlight, timeout, rank) = (self.inFlight, self.timeout, self.rank)
-    let interval = Swift.max(0.05, Swift.min(1, timeout / 4))
-    let thread = Thread {
-      while true {
-        Thread.sleep(forTimeInterval: interval)
-        guard let (name, since) = inFlight.withLock({ $0 }) else { continue }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
-        if elapsed > timeout {
-          let message = "DistBackendError: [rank \(rank)] \(name) did not finish within \(timeout) s: a peer may have died or not called \(name)\n"
-          FileHandle.standardError.write(Data(message.utf8))
-          exit(1)
-        }
-      }
+    let inFlight = self.inFlight, timeout = self.timeout
+    Watchdog.start("torch.distributed.watchdog", rank: rank, timeout: timeout) {
+      guard let (name, since) = inFlight.withLock({ $0 }) else { return .fine }
+      return Watchdog.overdue(name, since: since, timeout: timeout)
     }
-    thread.name = "torch.distributed.watchdog"
-    thread.start()
   }
 
   // MARK: - Checks

@@ -183,7 +183,7 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
 
   /// As PyTorch's NCCL barrier: an all-reduce of one element, then the device waits for it.
   private func barrier() -> dist.Work {
-    let token = torch.zeros([1], device: device)
+    let token = Buffer(torch.zeros([1], device: device))
     let type = NCCLLibrary.datatype(.float32)!
     let backend = self.backend
     return enqueue("barrier", finish: { backend.synchronize() }) { nccl, comm, stream in
@@ -227,38 +227,23 @@ final class NCCLProcessGroup: ProcessGroup, @unchecked Sendable {
   /// timeout, or NCCL reports an asynchronous error on the communicator (as PyTorch's NCCL
   /// watchdog does): a peer that died would otherwise leave the device waiting forever.
   private func startWatchdog() {
-    let (inFlight, timeout, rank, nccl, stopped) = (self.inFlight, self.timeout, self.rank, self.nccl, self.stopped)
+    let (inFlight, timeout, nccl, stopped) = (self.inFlight, self.timeout, self.nccl, self.stopped)
     nonisolated(unsafe) let comm = self.comm
-    let interval = Swift.max(0.05, Swift.min(1, timeout / 4))
-    let thread = Thread {
-      func stop(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("DistBackendError: [rank \(rank)] \(message)\n".utf8))
-        exit(1)
+    Watchdog.start("torch.distributed.nccl.watchdog", rank: rank, timeout: timeout) {
+      guard let asyncError = stopped.withLock({ stopped -> Int32? in stopped ? nil : nccl.asyncError(comm) ?? 0 }) else { return .done }
+      if asyncError != 0 { return .failure("NCCL reported an asynchronous error: \(nccl.message(asyncError)) (a peer may have died)") }
+      let late = inFlight.withLock { calls -> (String, UInt64)? in
+        calls.removeAll { $0.completion.hasHappened }
+        return calls.first.map { ($0.name, $0.since) }
       }
-      while true {
-        Thread.sleep(forTimeInterval: interval)
-        let asyncError = stopped.withLock { stopped -> Int32? in stopped ? nil : nccl.asyncError(comm) ?? 0 }
-        guard let asyncError else { return }
-        if asyncError != 0 { stop("NCCL reported an asynchronous error: \(nccl.message(asyncError)) (a peer may have died)") }
-        let now = DispatchTime.now().uptimeNanoseconds
-        let late = inFlight.withLock { calls -> String? in
-          calls.removeAll { $0.completion.hasHappened }
-          return calls.first { Double(now - $0.since) / 1e9 > timeout }?.name
-        }
-        if let late { stop("\(late) did not finish within \(timeout) s: a peer may have died or not called \(late)") }
-      }
+      guard let (name, since) = late else { return .fine }
+      return Watchdog.overdue(name, since: since, timeout: timeout)
     }
-    thread.name = "torch.distributed.nccl.watchdog"
-    thread.start()
   }
 
   /// The device address of a buffer's element `element`.
   private func address(_ buffer: Buffer, at element: Int = 0) -> UnsafeMutableRawPointer? {
     UnsafeMutableRawPointer(bitPattern: UInt(backend.address(buffer.dense)) + UInt(element * buffer.dense.dtype.itemSize))
-  }
-
-  private func address(_ tensor: Tensor) -> UnsafeMutableRawPointer? {
-    UnsafeMutableRawPointer(bitPattern: UInt(backend.address(tensor)))
   }
 
   /// `call(peer)` for every other rank, between ncclGroupStart and ncclGroupEnd so the calls

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `dist` asks of its backend: Open MPI's group or NCCL's.
 protocol ProcessGroup: AnyObject {
   var rank: Int { get }
@@ -7,6 +9,43 @@ protocol ProcessGroup: AnyObject {
   /// Runs the collective; synchronous (`asyncOp: false`) its result is in the tensors on return.
   func perform(_ collective: dist.Collective, asyncOp: Bool) -> dist.Work
   func finalize()
+}
+
+/// The thread behind a group's timeout: every quarter of it (0.05 to 1 s) it asks `inspect`
+/// what it sees, and stops the process with the failure it reports, so a peer that died or
+/// never makes the matching call cannot leave the others waiting forever.
+enum Watchdog {
+  enum Finding {
+    case fine
+    /// The group has been destroyed: the thread ends.
+    case done
+    case failure(String)
+  }
+
+  static func start(_ label: String, rank: Int, timeout: Double, _ inspect: @escaping @Sendable () -> Finding) {
+    let interval = Swift.max(0.05, Swift.min(1, timeout / 4))
+    let thread = Thread {
+      while true {
+        Thread.sleep(forTimeInterval: interval)
+        switch inspect() {
+        case .fine: continue
+        case .done: return
+        case .failure(let message):
+          FileHandle.standardError.write(Data("DistBackendError: [rank \(rank)] \(message)\n".utf8))
+          exit(1)
+        }
+      }
+    }
+    thread.name = label
+    thread.start()
+  }
+
+  /// A failure when call `name`, begun at `since` (uptime in ns), has run past `timeout`.
+  static func overdue(_ name: String, since: UInt64, timeout: Double) -> Finding {
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+    guard elapsed > timeout else { return .fine }
+    return .failure("\(name) did not finish within \(timeout) s: a peer may have died or not called \(name)")
+  }
 }
 
 extension ProcessGroup {

@@ -99,15 +99,15 @@ struct CPUConvolution {
     partials.initialize(repeating: 0, count: tasks * size)
     let (pg, px) = (g.pointer(Float.self), x.pointer(Float.self))
     let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
-    let direct = usesDirectKernel
+    let direct = usesDirectKernel, input = directInput, directTaps = input.taps(channels: inPerGroup)
     ThreadPool.parallelFor(tasks) { task in
-      let scratch = Self.scratch(direct ? directInput.floats : pk == nil ? sampleColumns : 0)
+      let scratch = Self.scratch(direct ? input.floats : pk == nil ? sampleColumns : 0)
       defer { scratch.deallocate() }
       let partial = partials + task * size
       for sample in Swift.stride(from: task, to: batch, by: tasks) {
         if direct {
           directWeightGradient(pg + sample * geometry.outChannels * positions, px + sample * geometry.inChannels * plane,
-                               prepared: scratch, into: partial)
+                               input, directTaps, prepared: scratch, into: partial)
           continue
         }
         let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
@@ -148,9 +148,9 @@ struct CPUConvolution {
   }
 
   /// Adds one sample's weight gradient to `partial` with the direct kernel.
-  private func directWeightGradient(_ gradient: UnsafePointer<Float>, _ image: UnsafePointer<Float>,
-                                    prepared: UnsafeMutablePointer<Float>, into partial: UnsafeMutablePointer<Float>) {
-    let input = directInput, taps = input.taps(channels: inPerGroup)
+  private func directWeightGradient(_ gradient: UnsafePointer<Float>, _ image: UnsafePointer<Float>, _ input: DirectInput,
+                                    _ taps: ctk_direct_taps, prepared: UnsafeMutablePointer<Float>,
+                                    into partial: UnsafeMutablePointer<Float>) {
     input.fill(from: image, into: prepared)
     for group in 0..<geometry.groups {
       ctk_conv2d_direct_weight_gradient_f32(

@@ -7,19 +7,22 @@ private func seedModel(width: Int = 512) -> nn.Sequential {
 
 /// DistributedDataParallel on every rank equals one process training on the concatenated
 /// batches: 20 SGD steps of the seed model, each rank taking its 8 samples of a batch of
-/// 8 per rank, within 1e-6; again with two micro-batches per step, the first under `noSync`.
+/// 8 per rank, within 1e-6; again with two micro-batches per step, the first under `noSync`;
+/// both again with `gradientAsBucketView` (gradients set to none each step with one
+/// micro-batch, zeroed in place, so accumulated straight into the buckets, with two).
 /// Small buckets (0.5 MB) make several, launched while backward runs. First, the broadcast
 /// of parameters and buffers (checkBuffers). Models and data live on `device`; `width`
 /// narrows the hidden layers (and the buckets with them) where steps are slow.
 func checkDistributedDataParallel(_ report: inout Report, on device: Device = .cpu, steps: Int = 20, width: Int = 512) {
   let (rank, world) = (dist.getRank(), dist.getWorldSize())
   checkBuffers(&report, on: device)
-  for microBatches in [1, 2] {
+  for (microBatches, asBucketView) in [(1, false), (2, false), (1, true), (2, true)] {
     torch.manualSeed(0)
     let reference = seedModel(width: width).to(device)
     // Each rank starts from its own weights: DDP's broadcast from rank 0 must make them equal.
     torch.manualSeed(UInt64(rank))
-    let ddp = nn.parallel.DistributedDataParallel(seedModel(width: width).to(device), bucketCapMB: 0.5 * Double(width) / 512)
+    let ddp = nn.parallel.DistributedDataParallel(seedModel(width: width).to(device), bucketCapMB: 0.5 * Double(width) / 512,
+                                                  gradientAsBucketView: asBucketView)
     report.check(torch.tensor([ddp.stateDict().keys.allSatisfy { $0.hasPrefix("module.") } ? 1.0 : 0]), torch.ones([1]), "state dict keys start with module.")
     report.check(torch.tensor([ddp.bucketSizes.count > 1 ? 1.0 : 0]), torch.ones([1]), "several gradient buckets")
     let (referenceOptimizer, optimizer) = (optim.SGD(reference.parameters(), lr: 0.1), optim.SGD(ddp.parameters(), lr: 0.1))
@@ -40,10 +43,11 @@ func checkDistributedDataParallel(_ report: inout Report, on device: Device = .c
       referenceOptimizer.step()
       referenceOptimizer.zeroGrad()
       optimizer.step()
-      optimizer.zeroGrad()
+      optimizer.zeroGrad(setToNone: !(asBucketView && microBatches == 2))
     }
+    let layout = asBucketView ? "gradients as bucket views" : "gradients copied"
     for ((name, parameter), expected) in zip(ddp.module.namedParameters(), reference.parameters()) {
-      report.check(parameter, expected, "\(name) after \(steps) steps, \(microBatches) micro-batch(es)", tolerance: 1e-6)
+      report.check(parameter, expected, "\(name) after \(steps) steps, \(microBatches) micro-batch(es), \(layout)", tolerance: 1e-6)
     }
   }
 }

@@ -37,8 +37,9 @@ func distributedBenchmark() {
 }
 
 /// The seed model's step: single-process on a per-rank batch of 64, the all-reduce of all its
-/// gradients alone, the DistributedDataParallel step, and the same under `noSync` (the
-/// wrapper and its hooks without communication), medians of rounds after warm-up.
+/// gradients alone, the DistributedDataParallel step, the same under `noSync` (the wrapper
+/// and its hooks without communication) and with `gradientAsBucketView`, medians of rounds
+/// after warm-up.
 private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> Void) {
   let lossFn = nn.CrossEntropyLoss()
   let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
@@ -52,9 +53,11 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   let singleOptimizer = optim.SGD(single.parameters(), lr: 1e-3)
   let ddp = nn.parallel.DistributedDataParallel(NeuralNetwork())
   let ddpOptimizer = optim.SGD(ddp.parameters(), lr: 1e-3)
+  let viewed = nn.parallel.DistributedDataParallel(NeuralNetwork(), gradientAsBucketView: true)
+  let viewedOptimizer = optim.SGD(viewed.parameters(), lr: 1e-3)
   let gradients = torch.zeros([single.parameters().map { $0.numel() }.reduce(0, +)])
   let steps = 20
-  var times = (single: [Double](), reduce: [Double](), ddp: [Double](), local: [Double]())
+  var times = (single: [Double](), reduce: [Double](), ddp: [Double](), local: [Double](), viewed: [Double]())
   for round in 0..<9 {
     dist.barrier()
     let t1 = seconds { for _ in 0..<steps { step(single, singleOptimizer) } }
@@ -64,7 +67,11 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
     let t3 = seconds { for _ in 0..<steps { step(ddp, ddpOptimizer) } }
     dist.barrier()
     let t4 = seconds { for _ in 0..<steps { ddp.noSync { step(ddp, ddpOptimizer) } } }
-    if round >= 2 { times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3); times.local.append(t4) }
+    dist.barrier()
+    let t5 = seconds { for _ in 0..<steps { step(viewed, viewedOptimizer) } }
+    if round >= 2 {
+      times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3); times.local.append(t4); times.viewed.append(t5)
+    }
   }
   func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(steps) * 1e3 }
   let (single1, reduce1, ddp1) = (median(times.single), median(times.reduce), median(times.ddp))
@@ -73,4 +80,7 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   say("seed_step_ddp", ddp1, "ms")
   say("seed_step_ddp_over_single_plus_allreduce", ddp1 / (single1 + reduce1), "x")
   say("seed_step_ddp_nosync", median(times.local), "ms (no communication)")
+  let viewed1 = median(times.viewed)
+  say("seed_step_ddp_gradient_as_bucket_view", viewed1, "ms")
+  say("seed_step_ddp_gradient_as_bucket_view_over_single_plus_allreduce", viewed1 / (single1 + reduce1), "x")
 }

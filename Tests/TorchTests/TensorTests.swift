@@ -169,3 +169,38 @@ final class WrappedNumberTests: XCTestCase {
   }
 }
 
+
+final class InPlaceWriteTests: XCTestCase {
+  /// mul_, div_ and add_ write into self's own memory (no new storage) when the operand
+  /// broadcasts to self, and give the out-of-place result: with a row, a scalar, self itself,
+  /// and an overlapping shifted view of self (which must read the old values, as PyTorch's
+  /// out-of-place fallback does), and on a transposed (non-dense) self.
+  func testInPlaceArithmeticWritesIntoSelfAndMatchesOutOfPlace() {
+    let base = torch.arange(1, 13, dtype: .float32).reshape([3, 4])
+    let row = torch.tensor([1.0, -2, 0.5, 4], dtype: .float32)
+    let cases: [(String, (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
+      ("mul_ row", { $0.mul_(row) }, { $0 * row }),
+      ("div_ row", { $0.div_(row) }, { $0 / row }),
+      ("add_ row alpha", { $0.add_(row, alpha: 0.25) }, { $0 + row * 0.25 }),
+      ("mul_ scalar", { $0.mul_(0.5) }, { $0 * 0.5 }),
+      ("div_ self", { $0.div_($0) }, { $0 / $0 }),
+      ("mul_ self", { $0.mul_($0) }, { $0 * $0 }),
+    ]
+    for (name, inPlace, outOfPlace) in cases {
+      let x = base.clone(), expected = outOfPlace(base.clone())
+      let before = x.storage.data
+      let result = inPlace(x)
+      XCTAssertTrue(result === x, name)
+      XCTAssertEqual(x.storage.data, before, "\(name) keeps self's memory")
+      XCTAssertEqual(x.toArray(Float.self), expected.toArray(Float.self), name)
+    }
+    // Overlap: each element of the tail times its predecessor's old value.
+    let x = torch.arange(1, 7, dtype: .float64)
+    x.narrow(0, start: 1, length: 5).mul_(x.narrow(0, start: 0, length: 5))
+    XCTAssertEqual(x.toArray(Double.self), [1, 2, 6, 12, 20, 30])
+    // A transposed self takes the out-of-place path and still lands in self.
+    let t = base.clone().t()
+    t.mul_(torch.tensor([2.0, 3, 4], dtype: .float32))
+    XCTAssertEqual(t.toArray(Float.self), (base.t() * torch.tensor([2.0, 3, 4], dtype: .float32)).toArray(Float.self))
+  }
+}

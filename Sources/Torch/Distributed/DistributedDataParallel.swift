@@ -22,14 +22,19 @@ extension nn.parallel {
     /// The buffers broadcast before each forward (found once: reflection is not free).
     private let buffersToBroadcast: [Tensor]
 
-    public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true) {
+    /// `gradientAsBucketView`: as PyTorch's, each parameter's `.grad` becomes a view of its
+    /// bucket, so averaged gradients need no copy back (and, when the optimizer zeroes them in
+    /// place with `zeroGrad(setToNone: false)`, no copy in either). The bucket's memory is
+    /// reused each step: a `.grad` kept across steps changes with it.
+    public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true, gradientAsBucketView: Bool = false) {
       _ = dist.defaultGroup()
       self.module = module
       buffersToBroadcast = broadcastBuffers && dist.getWorldSize() > 1 ? module.buffers() : []
       torch.noGrad {
         for tensor in module.parameters() + module.buffers() { dist.broadcast(tensor.detach(), src: 0) }
       }
-      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), bucketCapBytes: Int(bucketCapMB * 1_048_576))
+      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), bucketCapBytes: Int(bucketCapMB * 1_048_576),
+                                gradientAsBucketView: gradientAsBucketView)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -55,16 +60,20 @@ extension nn.parallel {
 }
 
 /// DistributedDataParallel's gradient averaging: buckets of parameters, a flat buffer each,
-/// averaged by an asynchronous all-reduce while backward goes on.
+/// summed by an asynchronous all-reduce while backward goes on. As in PyTorch, each gradient
+/// is divided by the world size as it is copied into its bucket (one pass, not a copy and a
+/// division), so the all-reduce's sum is the average.
 final class GradientReducer {
   struct Bucket {
     let parameters: [Int]
-    let offsets: [Int]
     let flat: Tensor
+    /// Each parameter's slice of `flat`, shaped as the parameter.
+    let views: [Tensor]
   }
 
   let parameters: [Tensor]
   let buckets: [Bucket]
+  let gradientAsBucketView: Bool
   var synchronizing = true
   private var bucketOfParameter: [Int] = []
   private var pending: [Int] = []
@@ -72,8 +81,9 @@ final class GradientReducer {
   private var works: [dist.Work?] = []
   private var handles: [RemovableHandle] = []
 
-  init(_ parameters: [Tensor], bucketCapBytes: Int) {
+  init(_ parameters: [Tensor], bucketCapBytes: Int, gradientAsBucketView: Bool) {
     self.parameters = parameters
+    self.gradientAsBucketView = gradientAsBucketView
     buckets = Self.buckets(parameters, capBytes: bucketCapBytes)
     bucketOfParameter = Array(repeating: 0, count: parameters.count)
     for (b, bucket) in buckets.enumerated() { for p in bucket.parameters { bucketOfParameter[p] = b } }
@@ -103,10 +113,14 @@ final class GradientReducer {
     }
     if !current.isEmpty { result.append(current) }
     return result.map { members in
-      var offsets: [Int] = [], total = 0
-      for p in members { offsets.append(total); total += parameters[p].numel() }
       let first = parameters[members[0]]
-      return Bucket(parameters: members, offsets: offsets, flat: torch.zeros([total], dtype: first.dtype, device: first.device))
+      let flat = torch.zeros([members.map { parameters[$0].numel() }.reduce(0, +)], dtype: first.dtype, device: first.device)
+      var offset = 0
+      let views = members.map { p in
+        defer { offset += parameters[p].numel() }
+        return flat.narrow(0, start: offset, length: parameters[p].numel()).view(parameters[p].dims)
+      }
+      return Bucket(parameters: members, flat: flat, views: views)
     }
   }
 
@@ -136,27 +150,34 @@ final class GradientReducer {
     if nextLaunch == buckets.count { finish() }
   }
 
-  /// Copies the bucket's gradients into its flat buffer and starts averaging it.
+  /// Copies the bucket's gradients, divided by the world size, into its flat buffer and
+  /// starts summing it.
   private func launch(_ b: Int) {
     let bucket = buckets[b]
+    let share = 1 / Double(dist.getWorldSize())
     torch.noGrad {
-      for (p, offset) in zip(bucket.parameters, bucket.offsets) {
+      for (p, view) in zip(bucket.parameters, bucket.views) {
         let parameter = parameters[p]
-        bucket.flat.narrow(0, start: offset, length: parameter.numel()).copy_(parameter.grad!.reshape([-1]))
+        let grad = parameter.grad!
+        if grad.storage === view.storage && grad.storageOffset == view.storageOffset {
+          grad.mul_(share)
+        } else {
+          view.assignProduct(grad, share)
+          if gradientAsBucketView { parameter.grad = view }
+        }
       }
     }
-    works[b] = dist.allReduce(bucket.flat, op: .avg, asyncOp: true)
+    works[b] = dist.allReduce(bucket.flat, op: .sum, asyncOp: true)
   }
 
-  /// Waits for every bucket and writes the averaged gradients back.
+  /// Waits for every bucket and, unless the gradients are the buckets' views, writes the
+  /// averages back.
   private func finish() {
     for (b, bucket) in buckets.enumerated() {
       works[b]!.wait()
+      guard !gradientAsBucketView else { continue }
       torch.noGrad {
-        for (p, offset) in zip(bucket.parameters, bucket.offsets) {
-          let parameter = parameters[p]
-          parameter.grad!.copy_(bucket.flat.narrow(0, start: offset, length: parameter.numel()).reshape(parameter.dims))
-        }
+        for (p, view) in zip(bucket.parameters, bucket.views) { parameters[p].grad!.copy_(view) }
       }
     }
   }

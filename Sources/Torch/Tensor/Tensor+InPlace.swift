@@ -20,15 +20,9 @@ extension Tensor {
     checkResultType(other.dtype)
     if !tracksInPlace([other]) {
       checkInPlace()
-      if dtype.isFloatingPoint, other.dtype == dtype, other.device == device, isContiguous, dims == other.dims,
-        other.storage !== storage || (other.storageOffset == storageOffset && other.elementStrides == elementStrides)
-      {
-        // One kernel, written straight into self (PyTorch's add_ with alpha is one kernel too;
-        // on the CPU, dense float32 is ctk_axpy_f32).
-        Backends.backend(for: device).binary(BinaryOp(AddScaled.self, alpha), self, other, into: self)
-        bumpVersion()
-        return self
-      }
+      // One kernel (PyTorch's add_ with alpha is one kernel too; on the CPU, dense float32 is
+      // ctk_axpy_f32).
+      if dtype.isFloatingPoint && writeStraight(BinaryOp(AddScaled.self, alpha), other) { return self }
       writeInPlace(alpha == 1 ? self + other : self + other * alpha)
       return self
     }
@@ -61,6 +55,7 @@ extension Tensor {
     checkResultType(other.dtype)
     if !tracksInPlace([other]) {
       checkInPlace()
+      if writeStraight(BinaryOp(Mul.self), other) { return self }
       writeInPlace(self * other)
       return self
     }
@@ -84,6 +79,7 @@ extension Tensor {
     checkResultType(.float32)
     if !tracksInPlace([other]) {
       checkInPlace()
+      if dtype.isFloatingPoint && writeStraight(BinaryOp(Div.self), other) { return self }
       writeInPlace(self / other)
       return self
     }
@@ -131,6 +127,29 @@ extension Tensor {
       return [g * Relu.derivative(at: self.detach(), 0, 0)]
     }
     return self
+  }
+
+  /// Runs `op(self, other)` straight into `self`'s memory, when that reads each element before
+  /// writing it: `self` dense, `other` broadcasting to `self`'s shape in `self`'s dtype and
+  /// either in other memory or the very same view. False: the caller computes out of place.
+  func writeStraight(_ op: BinaryOp, _ other: Tensor) -> Bool {
+    guard isContiguous, other.device == device, DType.promote(dtype, other.dtype) == dtype,
+          broadcastShapes(dims, other.dims) == dims,
+          other.storage !== storage || (other.dims == dims && other.storageOffset == storageOffset && other.elementStrides == elementStrides)
+    else { return false }
+    let operand = other.dtype == dtype ? other : other.rawCopy(dtype: dtype)
+    Backends.backend(for: device).binary(op, self, operand.broadcastView(to: dims), into: self)
+    bumpVersion()
+    return true
+  }
+
+  /// `self = source * factor` in one pass (`at::mul_out`), for a dense `self` of `source`'s
+  /// shape and dtype in other memory, without autograd.
+  func assignProduct(_ source: Tensor, _ factor: Double) {
+    precondition(isContiguous && source.dims == dims && source.dtype == dtype && source.device == device && source.storage !== storage)
+    let multiplier = scalar(factor, isFloating: true).broadcastView(to: dims)
+    Backends.backend(for: device).binary(BinaryOp(Mul.self), source, multiplier, into: self)
+    bumpVersion()
   }
 
   /// Copies an untracked result into `self`'s memory.

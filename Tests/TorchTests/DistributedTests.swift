@@ -139,6 +139,14 @@ final class DistributedTests: XCTestCase {
     XCTAssertTrue(run.output.contains("mismatched collectives: rank 0 called all_reduce with 12 torch.float32 elements, rank 1 called all_reduce with 10 torch.float32 elements"), run.output)
   }
 
+  /// Without the debug check, MPI itself refuses the larger message on the smaller rank: the
+  /// synchronous all-reduce stops with MPI's reason, naming the rank and the collective.
+  func testAFailedCollectiveNamesTheRankAndMPIsReason() throws {
+    let run = try mpirun("mismatch", environment: ["DIST_CHECK_TIMEOUT": "20"], timeout: 90)
+    XCTAssertNotEqual(run.status, 0, run.output)
+    XCTAssertTrue(run.output.contains("DistBackendError: [rank 1] all_reduce failed: MPI_ERR_TRUNCATE"), run.output)
+  }
+
   // MARK: - NCCL
 
   func testAMissingOrForeignNCCLLibraryIsAnErrorNamingIt() {

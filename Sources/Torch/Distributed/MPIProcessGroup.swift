@@ -19,6 +19,8 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   /// Whether the caller's current collective runs inline: synchronous calls run on the
   /// caller's thread (through `queue.sync`, still serialized), saving a thread hand-off.
   private var inline = false
+  /// The handle of every call run by `runNow`: finished, nothing to write back.
+  private let completed: dist.Work
 
   init(timeout: Double) throws(TorchError) {
     mpi = try MPILibrary.load()
@@ -42,6 +44,8 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
       return .success((Int(rank), Int(size)))
     }
     (rank, worldSize) = try started.get()
+    completed = dist.Work("collective", rank: rank, queued: false, finish: {})
+    completed.wait()
     startWatchdog()
     let environment = ProcessInfo.processInfo.environment
     if let expected = environment["WORLD_SIZE"].flatMap(Int.init), expected != worldSize {
@@ -79,8 +83,19 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   // MARK: - Collectives
 
   func allReduce(_ tensor: Tensor, op: dist.ReduceOp) -> dist.Work {
-    let buffer = Buffer(checked(tensor, "all_reduce"))
+    _ = checked(tensor, "all_reduce")
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "all_reduce"), reduction(op, tensor, "all_reduce"))
+    if inline && tensor.isContiguous && op != .avg && !checksConsistency {
+      // Small all-reduces cost microseconds: the synchronous in-place case skips the work's
+      // buffer and closures.
+      let start = tensor.storage.data + tensor.storageOffset * tensor.dtype.itemSize, itemSize = tensor.dtype.itemSize
+      return runNow("all_reduce") { mpi in
+        Self.chunked(tensor.numel()) { offset, count in
+          mpi.allreduce(MPILibrary.inPlace, start + offset * itemSize, count, type, reduction, mpi.commWorld)
+        }
+      }
+    }
+    let buffer = Buffer(tensor)
     let world = worldSize
     return run("all_reduce", [buffer], finish: { buffer.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
       Self.chunked(buffer.count) { offset, count in
@@ -250,6 +265,20 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
     if inline { queue.sync(execute: execute) } else { queue.async(execute: execute) }
     return work
+  }
+
+  /// Runs `body` now on the caller's thread (serialized with the queue's calls, watched by
+  /// the watchdog) for a synchronous call whose result needs no finishing; a failure stops
+  /// the process as `Work.wait()` would.
+  private func runNow(_ name: String, _ body: (MPILibrary) -> Int32) -> dist.Work {
+    let mpi = self.mpi, inFlight = self.inFlight
+    let code = queue.sync {
+      inFlight.withLock { $0 = (name, DispatchTime.now().uptimeNanoseconds) }
+      defer { inFlight.withLock { $0 = nil } }
+      return body(mpi)
+    }
+    if code != 0 { torchFail("[rank \(rank)] \(name) failed: \(mpi.message(code))", kind: "DistBackendError") }
+    return completed
   }
 
   /// Stops the process when one MPI call has run longer than the timeout (`Watchdog`).

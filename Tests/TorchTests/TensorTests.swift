@@ -171,7 +171,7 @@ final class WrappedNumberTests: XCTestCase {
 
 
 final class InPlaceWriteTests: XCTestCase {
-  /// mul_, div_ and add_ write into self's own memory (no new storage) when the operand
+  /// mul_, div_, add_, relu_ and clamp_ write into self's own memory when the operand
   /// broadcasts to self, and give the out-of-place result: with a row, a scalar, self itself,
   /// and an overlapping shifted view of self (which must read the old values, as PyTorch's
   /// out-of-place fallback does), and on a transposed (non-dense) self.
@@ -185,6 +185,8 @@ final class InPlaceWriteTests: XCTestCase {
       ("mul_ scalar", { $0.mul_(0.5) }, { $0 * 0.5 }),
       ("div_ self", { $0.div_($0) }, { $0 / $0 }),
       ("mul_ self", { $0.mul_($0) }, { $0 * $0 }),
+      ("relu_", { $0.sub_(6.5).relu_() }, { ($0 - 6.5).relu() }),
+      ("clamp_", { $0.clamp_(min: 2.5, max: 9) }, { $0.clamp(min: 2.5, max: 9) }),
     ]
     for (name, inPlace, outOfPlace) in cases {
       let x = base.clone(), expected = outOfPlace(base.clone())

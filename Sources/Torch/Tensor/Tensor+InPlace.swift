@@ -102,6 +102,8 @@ extension Tensor {
   public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
     if !tracksInPlace([]) {
       checkInPlace()
+      torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
+      if writeStraight(UnaryOp(Clamp.self, min ?? -.infinity, max ?? .infinity)) { return self }
       writeInPlace(clamp(min: min, max: max))
       return self
     }
@@ -119,6 +121,7 @@ extension Tensor {
   public func relu_() -> Tensor {
     if !tracksInPlace([]) {
       checkInPlace()
+      if writeStraight(UnaryOp(Relu.self)) { return self }
       writeInPlace(relu())
       return self
     }
@@ -139,6 +142,14 @@ extension Tensor {
     else { return false }
     let operand = other.dtype == dtype ? other : other.rawCopy(dtype: dtype)
     Backends.backend(for: device).binary(op, self, operand.broadcastView(to: dims), into: self)
+    bumpVersion()
+    return true
+  }
+
+  /// Runs the float kernel `op` on a dense floating-point `self` in place; false otherwise.
+  func writeStraight(_ op: UnaryOp) -> Bool {
+    guard isContiguous && dtype.isFloatingPoint else { return false }
+    Backends.backend(for: device).unary(op, self, into: self)
     bumpVersion()
     return true
   }

@@ -119,22 +119,23 @@ struct Resizing {
   private var planes: Int { inputShape.reduce(1, *) / Swift.max(plan.inputSize[0] * plan.inputSize[1], 1) }
 
   func forward(_ x: Tensor, name: String) -> Tensor {
-    let out = Tensor(uninitialized: outputShape, dtype: x.dtype, device: x.device)
-    if out.numel() > 0 {
-      let source = GradMode.with(enabled: false) { x.rawContiguous() }
-      Backends.backend(for: x.device).resize2d(source.reshaped([planes] + plan.inputSize), plan,
-                                               into: out.reshaped([planes] + plan.outputSize))
-    }
-    return out.recording(name, [x]) { g in [backward(g, name: name)] }
+    apply(x, shape: outputShape, from: plan.inputSize, to: plan.outputSize) { $0.resize2d($1, plan, into: $2) }
+      .recording(name, [x]) { g in [backward(g, name: name)] }
   }
 
   func backward(_ g: Tensor, name: String) -> Tensor {
-    let gx = Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device)
-    if gx.numel() > 0 {
-      let source = GradMode.with(enabled: false) { g.rawContiguous() }
-      Backends.backend(for: g.device).resize2dBackward(source.reshaped([planes] + plan.outputSize), plan,
-                                                       into: gx.reshaped([planes] + plan.inputSize))
+    apply(g, shape: inputShape, from: plan.outputSize, to: plan.inputSize) { $0.resize2dBackward($1, plan, into: $2) }
+      .recording(name.replacingOccurrences(of: "Backward0", with: "BackwardBackward0"), [g]) { gg in [forward(gg, name: name)] }
+  }
+
+  /// A new tensor of `shape` that `kernel(backend, planes of t [P, from], planes of the result
+  /// [P, to])` fills (nothing runs for an empty result).
+  private func apply(_ t: Tensor, shape: [Int], from: [Int], to: [Int], _ kernel: (any Backend, Tensor, Tensor) -> Void) -> Tensor {
+    let result = Tensor(uninitialized: shape, dtype: t.dtype, device: t.device)
+    if result.numel() > 0 {
+      let source = GradMode.with(enabled: false) { t.rawContiguous() }
+      kernel(Backends.backend(for: t.device), source.reshaped([planes] + from), result.reshaped([planes] + to))
     }
-    return gx.recording(name.replacingOccurrences(of: "Backward0", with: "BackwardBackward0"), [g]) { gg in [forward(gg, name: name)] }
+    return result
   }
 }

@@ -2,7 +2,7 @@
 // against our own sgemm, with PyTorch's CPU figures for the same model in the same run
 // (TORCH_BENCH_PYTHON, default python3, when it has torch).
 import Foundation
-import Torch
+@_spi(Benchmarks) import Torch
 
 /// The `fashion-mnist --model cnn` network (Examples/FashionMNIST), rebuilt here so the
 /// benchmark stands alone.
@@ -38,6 +38,7 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   let output = OutputWrite(floats: y.numel())
   defer { output.deallocate() }
   var best = [Double](repeating: .infinity, count: 5)  // sgemm, forward, backward, weight gradient, write
+  let jobsBefore = torch.threadPoolJobCounts()
   for round in 0..<15 {
     let times = [seconds { _ = a.mm(b) },
                  seconds { torch.noGrad { _ = F.conv2d(x, w, padding: 1) } },
@@ -55,6 +56,10 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
   report("\(name)_weight_gradient_over_sgemm", weightGradient / sgemm, "x")
   report("\(name)_forward_output_bound", flops / best[4] / 1e9, "GFLOP/s")
+  // How many of these kernels the pool ran on the calling thread alone, finding the cores shared.
+  let jobsAfter = torch.threadPoolJobCounts()
+  let (total, narrowed) = (jobsAfter.total - jobsBefore.total, jobsAfter.narrowed - jobsBefore.narrowed)
+  report("\(name)_inline_jobs", 100 * Double(narrowed) / Double(max(total, 1)), "%")
 }
 
 /// Writes a buffer of an output's size from every thread of the pool's count, as a

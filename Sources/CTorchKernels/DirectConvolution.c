@@ -22,9 +22,11 @@ static int64_t tapOffsets(ctk_direct_taps t, int64_t *offsets) {
   return K;
 }
 
-/// One tile: rows [0, mr) of a packed sliver times taps at columns [0, nr) of `row`.
+/// One tile: rows [0, mr) of a packed sliver times taps at columns [0, nr) of `row`. (`stream`
+/// matters only to the AVX2 tile.)
 static void directTilePortable(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                               float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+                               float *out, int64_t rsOut, int64_t mr, int64_t nr, int stream) {
+  (void)stream;
   float acc[MR][NR];
   memset(acc, 0, sizeof acc);
   for (int64_t k = 0; k < K; k++, a += MR) {
@@ -37,13 +39,18 @@ static void directTilePortable(int64_t K, const float *a, const float *row, cons
 }
 
 #if CTK_X86
-CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const float *bias, int64_t nr, __m256i mlo, __m256i mhi) {
+/// Stores one tile row; `stream` (a full, 32-byte aligned row) writes it past the caches.
+CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const float *bias, int64_t nr, __m256i mlo, __m256i mhi,
+                                         int stream) {
   if (bias) {
     __m256 b = _mm256_broadcast_ss(bias);
     lo = _mm256_add_ps(lo, b);
     hi = _mm256_add_ps(hi, b);
   }
-  if (nr == NR) {
+  if (stream) {
+    _mm256_stream_ps(row, lo);
+    _mm256_stream_ps(row + 8, hi);
+  } else if (nr == NR) {
     _mm256_storeu_ps(row, lo);
     _mm256_storeu_ps(row + 8, hi);
   } else {
@@ -56,7 +63,7 @@ CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, const
 /// not a multiple of MR multiplies no rows it will not store.
 CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
     int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
-    const int rows, int64_t nr) {
+    const int rows, int64_t nr, int stream) {
   CTKTile tile;
   ctkTileClear(&tile);
   for (int64_t k = 0; k < K; k++, a += MR) {
@@ -68,13 +75,13 @@ CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
   // Unrolled, so each row is a register of the tile rather than a load from a spilled copy.
 #pragma unroll
   for (int i = 0; i < rows; i++)
-    storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], bias ? bias + i : 0, nr, mlo, mhi);
+    storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], bias ? bias + i : 0, nr, mlo, mhi, stream);
 }
 
 CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                                    float *out, int64_t rsOut, int64_t mr, int64_t nr) {
+                                    float *out, int64_t rsOut, int64_t mr, int64_t nr, int stream) {
   switch (mr) {
-#define ROWS_CASE(n) case n: directTileRows(K, a, row, offsets, bias, out, rsOut, n, nr); break;
+#define ROWS_CASE(n) case n: directTileRows(K, a, row, offsets, bias, out, rsOut, n, nr, stream); break;
     ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
 #undef ROWS_CASE
   }
@@ -82,16 +89,18 @@ CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row,
 #endif
 
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
-                           int64_t oh, int64_t ow, float *out) {
+                           int64_t oh, int64_t ow, float *out, int streamOutput) {
   int64_t offsets[MAX_TAPS];
   const int64_t K = tapOffsets(taps, offsets);
   if (K == 0) return;
-  void (*tile)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t) =
+  void (*tile)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t, int) =
       directTilePortable;
 #if CTK_X86
   if (ctk_use_avx2()) tile = directTileAVX2;
 #endif
   const int64_t plane = oh * ow;
+  // Streaming needs every tile row 32-byte aligned: aligned planes a multiple of 8 floats apart.
+  const int streams = streamOutput && tile != directTilePortable && plane % 8 == 0 && ((uintptr_t)out & 31) == 0;
   // Rows at least NR wide end with a full tile overlapping the one before it (the overlap is
   // computed twice, identically) instead of a narrow one with masked stores, slow on many CPUs.
   for (int64_t oy = 0; oy < oh; oy++)
@@ -102,10 +111,15 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
       for (int64_t c0 = 0; c0 < cout; c0 += MR) {
         int64_t mr = cout - c0 < MR ? cout - c0 : MR;
         float *o = out + c0 * plane + oy * ow + x0;
-        for (int64_t i = 0; i < mr; i++) __builtin_prefetch(o + i * plane + PREFETCH_AHEAD, 1, 3);
-        tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, o, plane, mr, nr);
+        const int stream = streams && nr == NR && x0 % 8 == 0 && ow % 8 == 0;
+        if (!stream)
+          for (int64_t i = 0; i < mr; i++) __builtin_prefetch(o + i * plane + PREFETCH_AHEAD, 1, 3);
+        tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, o, plane, mr, nr, stream);
       }
     }
+#if CTK_X86
+  if (streams) _mm_sfence();  // the streamed lines are visible before anyone reads the output
+#endif
 }
 
 // MARK: - Weight gradient

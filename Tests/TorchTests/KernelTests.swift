@@ -162,7 +162,8 @@ final class KernelTests: XCTestCase {
   /// Shallow stride-1 convolutions take the direct kernel (no columns); its output and weight
   /// gradient match float64 convolutions (the generic columns path) on both dispatch paths:
   /// rows narrower and wider than the 16-wide tile (the overlapping last tile), 1 and 3 input
-  /// channels, groups, dilation, no padding, and no bias.
+  /// channels, groups, dilation, no padding, and no bias; and two outputs large enough to be
+  /// written with streaming stores (the CNN's first layer, and one walked row by row).
   func testDirectConvolutionMatchesFloat64Columns() {
     struct Case { let n, cin, cout, h, w, k: Int; let padding: [Int]; let dilation, groups: Int; let bias: Bool }
     // Layers that keep their width (2·pw = dw·(kw − 1)) read kw shifted planes per channel as one
@@ -174,7 +175,11 @@ final class KernelTests: XCTestCase {
                  Case(n: 2, cin: 1, cout: 32, h: 10, w: 12, k: 3, padding: [2, 2], dilation: 1, groups: 1, bias: true),
                  Case(n: 2, cin: 2, cout: 5, h: 7, w: 5, k: 3, padding: [0, 1], dilation: 1, groups: 1, bias: true),
                  Case(n: 1, cin: 1, cout: 1, h: 16, w: 16, k: 1, padding: [0, 0], dilation: 1, groups: 1, bias: false),
-                 Case(n: 1, cin: 1, cout: 3, h: 4, w: 3, k: 3, padding: [1, 3], dilation: 1, groups: 1, bias: true)]
+                 Case(n: 1, cin: 1, cout: 3, h: 4, w: 3, k: 3, padding: [1, 3], dilation: 1, groups: 1, bias: true),
+                 Case(n: 64, cin: 1, cout: 32, h: 28, w: 28, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 4, cin: 1, cout: 64, h: 66, w: 66, k: 3, padding: [0, 0], dilation: 1, groups: 1, bias: true)]
+    let streamed = cases.suffix(2).map { $0.n * $0.cout * ($0.h + 2 * $0.padding[0] - 2) * ($0.w + 2 * $0.padding[1] - 2) * 4 }
+    XCTAssertTrue(streamed.allSatisfy { $0 >= CPUConvolution.streamedOutputBytes }, "\(streamed)")
     for path in paths {
       ctk_force_portable(path)
       torch.manualSeed(3)

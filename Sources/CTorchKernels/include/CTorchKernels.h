@@ -102,9 +102,11 @@ typedef struct {
 /// columns costs more than the product: out[co, oy, ox] = bias[co] + sum over taps k of
 /// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from ctk_sgemm_pack_a
 /// (K = cin*kh*kw <= 512); `input` is followed by 16 readable floats past its last tap;
-/// `bias` may be NULL. Output [cout, oh, ow].
+/// `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
+/// rows are written with non-temporal stores (no read for ownership; the lines leave the
+/// caches): for an output too large to stay cached until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
-                           int64_t oh, int64_t ow, float *out);
+                           int64_t oh, int64_t ow, float *out, int streamOutput);
 /// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
 /// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K].
 void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,

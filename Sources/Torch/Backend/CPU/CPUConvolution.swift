@@ -19,6 +19,10 @@ struct CPUConvolution {
   /// Products this shallow (C_in/g · kh·kw, e.g. a first layer's 1·3·3) run the direct kernel
   /// at stride 1: building their columns would cost more than the product itself.
   static let directDepthLimit = 64
+  /// Outputs at least this large are written past the caches by the direct kernel (more than
+  /// the cores' L2 caches hold: they would reach L3 or memory before being read anyway, and
+  /// streaming saves each line's read for ownership).
+  static let streamedOutputBytes = 4 << 20
   private var usesDirectKernel: Bool { window.stride == [1, 1] && rowsPerGroup <= Self.directDepthLimit }
   private var inPerGroup: Int { geometry.inChannels / geometry.groups }
   private var directInput: DirectInput { DirectInput(window: window, channels: geometry.inChannels) }
@@ -41,12 +45,13 @@ struct CPUConvolution {
     defer { packed.deallocate() }
     if usesDirectKernel {
       let input = directInput, taps = input.taps(channels: inPerGroup)
+      let stream: Int32 = out.numel() * 4 >= Self.streamedOutputBytes ? 1 : 0
       forEachSample(scratch: input.floats) { sample, prepared in
         input.fill(from: px + sample * geometry.inChannels * plane, into: prepared)
         for group in 0..<geometry.groups {
           ctk_conv2d_direct_f32(packed[group], pb.map { $0 + group * outPerGroup }, Int64(outPerGroup), taps,
                                 prepared + group * inPerGroup * input.channelFloats, Int64(input.rows), Int64(input.width),
-                                po + (sample * geometry.outChannels + group * outPerGroup) * positions)
+                                po + (sample * geometry.outChannels + group * outPerGroup) * positions, stream)
         }
       }
       return (out, nil)

@@ -86,6 +86,7 @@ final class MisuseTests: XCTestCase {
     },
     "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
     "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
+    "constantPadCropsPastTheInput": { _ = F.pad(torch.zeros(2, 3), [-2, -2]) },
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
     "adaptiveMaxPoolEmpty": { _ = F.adaptiveMaxPool2d(torch.randn(1, 0, 3), 1) },
     "maxPoolIndicesForward": { _ = nn.MaxPool2d(kernelSize: 2, returnIndices: true)(torch.randn(1, 1, 4, 4)) },
@@ -180,6 +181,7 @@ final class MisuseTests: XCTestCase {
     assertStops("samplerAndShuffle", with: "ValueError: sampler option is mutually exclusive with shuffle")
     assertStops("layerNormShape", with: "Given normalized_shape=[4], expected input with shape [*, 4], but got input of size[2, 3]")
     assertStops("groupNormChannels", with: "Expected number of channels in input to be divisible by num_groups, but got input of shape [2, 3, 4] and num_groups=2")
+    assertStops("constantPadCropsPastTheInput", with: "narrow(): length must be non-negative.")
     assertStops("reflectPadTooBig", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 3 of input [1, 1, 2, 2]")
     assertStops("interpolateNoSize", with: "ValueError: either size or scale_factor should be defined")
     assertStops("adaptiveMaxPoolEmpty", with: "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes [1, 0, 3] with dimension 1 being empty")

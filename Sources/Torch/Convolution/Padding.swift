@@ -1,5 +1,5 @@
-// F.pad: constant padding (or cropping, with negative sizes) built from differentiable cat and
-// narrow; reflect and replicate of the last one or two dims through the resize kernels' gather
+// F.pad: constant padding (or cropping, with negative sizes) as PyTorch's constant_pad_nd, one
+// node whose gradient is the same op with the sizes negated; reflect and replicate of the last one or two dims through the resize kernels' gather
 // (each output position copies one input position); the rest through index_select.
 
 extension F {
@@ -21,11 +21,7 @@ extension F {
     torchCheck(pad.count % 2 == 0, "Padding length must be divisible by 2")
     torchCheck(pad.count / 2 <= input.dim(), "Padding length should be less than or equal to two times the input dimension but got padding length \(pad.count) and input of dimension \(input.dim())")
     let padded = pad.count / 2
-    if mode == .constant {
-      return Tensor.composite("ConstantPadNdBackward0", [input]) { x in
-        (0..<padded).reduce(x[0]) { x, i in constantPad(x, dim: x.dim() - 1 - i, before: pad[2 * i], after: pad[2 * i + 1], value: value) }
-      }
-    }
+    if mode == .constant { return constantPad(input, pad, value: value) }
     torchCheck((padded == 1 && (input.dim() == 2 || input.dim() == 3)) || (padded == 2 && (input.dim() == 3 || input.dim() == 4))
                || (padded == 3 && (input.dim() == 4 || input.dim() == 5)),
       "Padding size \(pad.count) is not supported for \(input.dim())D input tensor.", kind: "NotImplementedError")
@@ -66,16 +62,24 @@ extension F {
     }
   }
 
-  /// Constant padding of one dim: a cat with filled blocks, or a narrow where a size is negative.
-  private static func constantPad(_ x: Tensor, dim: Int, before: Int, after: Int, value: Double) -> Tensor {
-    let cropped = x.narrow(dim, start: Swift.max(-before, 0), length: Swift.max(x.dims[dim] + Swift.min(before, 0) + Swift.min(after, 0), 0))
-    func block(_ size: Int) -> Tensor {
-      var shape = x.dims
-      shape[dim] = size
-      return torch.full(shape, value, dtype: x.dtype, device: x.device)
+  /// `constant_pad_nd`: an output of the padded shape filled with `value`, and the input,
+  /// cropped where a size is negative, copied into its interior. The gradient is the same op
+  /// with every size negated: the interior of the output's gradient, with zeros where the
+  /// input was cropped.
+  private static func constantPad(_ x: Tensor, _ pad: [Int], value: Double) -> Tensor {
+    var (source, shape) = (x.detach(), x.dims)
+    var ranges: [(dim: Int, start: Int, length: Int)] = []
+    for i in 0..<(pad.count / 2) {
+      let dim = x.dim() - 1 - i, (before, after) = (pad[2 * i], pad[2 * i + 1])
+      let kept = x.dims[dim] + Swift.min(before, 0) + Swift.min(after, 0)
+      source = source.narrow(dim, start: Swift.max(-before, 0), length: kept)
+      shape[dim] = x.dims[dim] + before + after
+      ranges.append((dim, Swift.max(before, 0), kept))
     }
-    let parts = (before > 0 ? [block(before)] : []) + [cropped] + (after > 0 ? [block(after)] : [])
-    return parts.count == 1 ? cropped : torch.cat(parts, dim: dim)
+    let out = torch.full(shape, value, dtype: x.dtype, device: x.device)
+    let interior = ranges.reduce(out) { $0.narrow($1.dim, start: $1.start, length: $1.length) }
+    GradMode.with(enabled: false) { _ = interior.copy_(source) }
+    return out.recording("ConstantPadNdBackward0", [x]) { g in [F.pad(g, pad.map { -$0 })] }
   }
 
   /// For each output position along a padded dim, the input position it copies.

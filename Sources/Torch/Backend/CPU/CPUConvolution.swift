@@ -236,19 +236,24 @@ struct DirectInput {
                            columnStep: Int64(keepsWidth ? plane : dw), rowPitch: Int64(rowLength))
   }
 
-  /// Copies one sample's [C_in, H, W] planes into place.
+  /// Copies one sample's [C_in, H, W] planes into place. Called per sample: the geometry is
+  /// read into locals once (each computed property reads the window's arrays).
   func fill(from image: UnsafePointer<Float>, into prepared: UnsafeMutablePointer<Float>) {
     let (h, w) = (window.inputSize[0], window.inputSize[1]), (ph, pw) = (window.padding[0], window.padding[1])
-    let planes = keepsWidth ? window.kernel[1] : 1
+    let (shifted, planes) = (keepsWidth, keepsWidth ? window.kernel[1] : 1)
+    let (length, height, dw) = (rowLength, paddedHeight, window.dilation[1])
     for channel in 0..<channels {
       for index in 0..<planes {
         // Output column x reads input column x + shift; columns outside the input stay zero.
-        let shift = keepsWidth ? index * window.dilation[1] - pw : -pw
-        let (first, end) = (Swift.max(0, -shift), Swift.min(rowLength, w - shift))
+        let shift = shifted ? index * dw - pw : -pw
+        let (first, end) = (Swift.max(0, -shift), Swift.min(length, w - shift))
         guard first < end else { continue }
-        let base = prepared + (channel * planes + index) * paddedHeight * rowLength
-        for row in 0..<h {
-          (base + (row + ph) * rowLength + first).update(from: image + (channel * h + row) * w + first + shift, count: end - first)
+        var target = prepared + ((channel * planes + index) * height + ph) * length + first
+        var source = image + channel * h * w + first + shift
+        for _ in 0..<h {
+          target.update(from: source, count: end - first)
+          target += length
+          source += w
         }
       }
     }

@@ -1,6 +1,7 @@
 // F.pad: constant padding (or cropping, with negative sizes) as PyTorch's constant_pad_nd, one
-// node whose gradient is the same op with the sizes negated; reflect and replicate of the last one or two dims through the resize kernels' gather
-// (each output position copies one input position); the rest through index_select.
+// node whose gradient is the same op with the sizes negated; reflect and replicate of the last
+// one or two dims through the resize kernels' gather (each output position copies one input
+// position); the rest through index_select.
 
 extension F {
   /// How `F.pad` fills the new border.

@@ -45,7 +45,7 @@ struct CPUConvolution {
     defer { packed.deallocate() }
     if usesDirectKernel {
       let input = directInput, taps = input.taps(channels: inPerGroup)
-      let stream: Int32 = out.numel() * 4 >= Self.streamedOutputBytes ? 1 : 0
+      let stream: Int32 = out.numel() * MemoryLayout<Float>.size >= Self.streamedOutputBytes ? 1 : 0
       forEachSample(scratch: input.floats) { sample, prepared in
         input.fill(from: px + sample * geometry.inChannels * plane, into: prepared)
         for group in 0..<geometry.groups {

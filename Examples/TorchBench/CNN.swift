@@ -56,10 +56,7 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
   report("\(name)_weight_gradient_over_sgemm", weightGradient / sgemm, "x")
   report("\(name)_forward_output_bound", flops / best[4] / 1e9, "GFLOP/s")
-  // How many of these kernels the pool ran on the calling thread alone, finding the cores shared.
-  let jobsAfter = torch.threadPoolJobCounts()
-  let (total, narrowed) = (jobsAfter.total - jobsBefore.total, jobsAfter.narrowed - jobsBefore.narrowed)
-  report("\(name)_inline_jobs", 100 * Double(narrowed) / Double(max(total, 1)), "%")
+  report("\(name)_inline_jobs", inlinePercent(threadPoolJobs(since: jobsBefore)), "%")
 }
 
 /// Writes a buffer of an output's size from every thread of the pool's count, as a

@@ -26,8 +26,8 @@ private func measure(_ label: String, threads: Int) {
       torch.setNumThreads(threads)
       let before = torch.threadPoolJobCounts()
       parallel.append(trainingStepsPerSecond(adam: adam))
-      let after = torch.threadPoolJobCounts()
-      (total, narrowed) = (total + after.total - before.total, narrowed + after.narrowed - before.narrowed)
+      let jobs = threadPoolJobs(since: before)
+      (total, narrowed) = (total + jobs.total, narrowed + jobs.narrowed)
       torch.setNumThreads(1)
       single.append(trainingStepsPerSecond(adam: adam))
     }
@@ -37,9 +37,19 @@ private func measure(_ label: String, threads: Int) {
     report("\(name)_steps_default", p, "steps/s")
     report("\(name)_steps_1thread", s, "steps/s")
     report("\(name)_time_ratio", s / p, "x")
-    report("\(name)_inline_jobs", 100 * Double(narrowed) / Double(max(total, 1)), "%")
+    report("\(name)_inline_jobs", inlinePercent((total, narrowed)), "%")
   }
 }
+
+/// The parallel jobs the pool has run since `before` (a `torch.threadPoolJobCounts()`), and
+/// how many of them it ran on the calling thread alone, finding the cores shared.
+func threadPoolJobs(since before: (total: Int, narrowed: Int)) -> (total: Int, narrowed: Int) {
+  let after = torch.threadPoolJobCounts()
+  return (after.total - before.total, after.narrowed - before.narrowed)
+}
+
+/// The share of `jobs` run on the calling thread alone, in percent.
+func inlinePercent(_ jobs: (total: Int, narrowed: Int)) -> Double { 100 * Double(jobs.narrowed) / Double(max(jobs.total, 1)) }
 
 /// A shell that spins until terminated.
 private func startBusyLoop() -> Process? {

@@ -99,8 +99,9 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
   if (ctk_use_avx2()) tile = directTileAVX2;
 #endif
   const int64_t plane = oh * ow;
-  // Streaming needs every tile row 32-byte aligned: aligned planes a multiple of 8 floats apart.
-  const int streams = streamOutput && tile != directTilePortable && plane % 8 == 0 && ((uintptr_t)out & 31) == 0;
+  // Streaming needs every tile row 32-byte aligned: an aligned output whose rows (so planes too)
+  // are a multiple of 8 floats long, and tiles starting at a multiple of 8.
+  const int streams = streamOutput && tile != directTilePortable && ow % 8 == 0 && ((uintptr_t)out & 31) == 0;
   // Rows at least NR wide end with a full tile overlapping the one before it (the overlap is
   // computed twice, identically) instead of a narrow one with masked stores, slow on many CPUs.
   for (int64_t oy = 0; oy < oh; oy++)
@@ -111,7 +112,7 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
       for (int64_t c0 = 0; c0 < cout; c0 += MR) {
         int64_t mr = cout - c0 < MR ? cout - c0 : MR;
         float *o = out + c0 * plane + oy * ow + x0;
-        const int stream = streams && nr == NR && x0 % 8 == 0 && ow % 8 == 0;
+        const int stream = streams && nr == NR && x0 % 8 == 0;
         if (!stream)
           for (int64_t i = 0; i < mr; i++) __builtin_prefetch(o + i * plane + PREFETCH_AHEAD, 1, 3);
         tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, o, plane, mr, nr, stream);

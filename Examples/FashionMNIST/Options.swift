@@ -16,6 +16,7 @@ struct Options {
   var loadPath: String?
   var seed: UInt64 = 0
   var distributed = false
+  var sampler = "random"
 
   static let usage = """
     usage: fashion-mnist [options]
@@ -41,6 +42,11 @@ struct Options {
                             --distributed): DistributedDataParallel, each rank a share of each
                             batch (--batch-size is the global batch); rank 0 prints, evaluates
                             and saves; on CUDA, one GPU per rank through NCCL
+      --sampler NAME        order of the training set: random (default, the DataLoader's
+                            shuffle from the seeded default generator, as PyTorch's) or
+                            distributed (a DistributedSampler's permutation seeded with
+                            seed + epoch: the global batches of a --distributed run on any
+                            number of ranks; --distributed always uses it)
       --help                show this text
     """
 
@@ -72,6 +78,7 @@ struct Options {
       case "--load": options.loadPath = try value("--load")
       case "--seed": options.seed = try number("--seed", UInt64.self)
       case "--distributed": options.distributed = true
+      case "--sampler": options.sampler = try value("--sampler")
       case "--help", "-h":
         print(usage)
         exit(0)
@@ -85,6 +92,10 @@ struct Options {
     guard ["mlp", "cnn"].contains(options.model) else {
       throw TorchError.invalidArgument("--model must be mlp or cnn, not \(options.model)")
     }
+    guard ["random", "distributed"].contains(options.sampler) else {
+      throw TorchError.invalidArgument("--sampler must be random or distributed, not \(options.sampler)")
+    }
+    if options.distributed { options.sampler = "distributed" }
     guard ["auto", "cpu", "cuda"].contains(options.device) else {
       throw TorchError.invalidArgument("--device must be auto, cpu or cuda, not \(options.device)")
     }

@@ -180,13 +180,17 @@ func run() throws {
     report("Epoch \(epoch + 1)\n-------------------------------")
     // Shuffled from the default generator as PyTorch's DataLoader does, so a seeded run sees
     // PyTorch's batches; checkpoints carry the generator's state, so a resumed run does too.
-    // Distributed, a DistributedSampler gives each rank its share of a permutation seeded
-    // with seed + epoch, in batches of batch-size / ranks (the same global batch).
+    // With the distributed sampler, each rank takes its share of a permutation seeded with
+    // seed + epoch, in batches of batch-size / ranks: rank r's j-th sample of batch k is
+    // element ranks·(k·batch-size/ranks + j) + r, so batch k over all ranks is elements
+    // k·batch-size ..< (k + 1)·batch-size, whatever the number of ranks (one included).
     let trainLoader: DataLoader<datasets.FashionMNIST<Int>>
-    if options.distributed {
-      let sampler = DistributedSampler(trainingData, shuffle: true, seed: options.seed)
+    if options.sampler == "distributed" {
+      let ranks = options.distributed ? dist.getWorldSize() : 1
+      let sampler = DistributedSampler(trainingData, numReplicas: ranks, rank: options.distributed ? dist.getRank() : 0,
+                                       shuffle: true, seed: options.seed)
       sampler.setEpoch(epoch)
-      trainLoader = DataLoader(trainingData, batchSize: options.batchSize / dist.getWorldSize(), sampler: sampler)
+      trainLoader = DataLoader(trainingData, batchSize: options.batchSize / ranks, sampler: sampler)
     } else {
       trainLoader = DataLoader(trainingData, batchSize: options.batchSize, shuffle: true)
     }

@@ -50,6 +50,28 @@ final class DistributedTests: XCTestCase {
                    "distributed_goldens.json was written by another version of its generator: regenerate it")
   }
 
+  /// Why `fashion-mnist --sampler distributed` on one process sees the global batches of a
+  /// `--distributed` run: batch k of every rank together is batch k of one replica.
+  func testEveryRanksBatchesTogetherAreTheOneReplicaBatches() {
+    let count = 1000, globalBatch = 64
+    let single = DistributedSampler(count: count, numReplicas: 1, rank: 0, seed: 3)
+    single.setEpoch(2)
+    let singleBatches = stride(from: 0, to: count, by: globalBatch).map { Set(single.indices()[$0..<min($0 + globalBatch, count)]) }
+    for replicas in [2, 4] {
+      let perRank = globalBatch / replicas
+      var merged = [Set<Int>](repeating: [], count: singleBatches.count)
+      for rank in 0..<replicas {
+        let sampler = DistributedSampler(count: count, numReplicas: replicas, rank: rank, seed: 3)
+        sampler.setEpoch(2)
+        let indices = sampler.indices()
+        for (k, start) in stride(from: 0, to: indices.count, by: perRank).enumerated() {
+          merged[k].formUnion(indices[start..<min(start + perRank, indices.count)])
+        }
+      }
+      XCTAssertEqual(merged, singleBatches, "\(replicas) ranks of \(perRank) against one replica's batches of \(globalBatch)")
+    }
+  }
+
   func testDataLoaderVisitsTheSamplersIndices() {
     let data = TensorDataset(torch.arange(0, 10, dtype: .float32).reshape([10, 1]), torch.arange(10))
     let sampler = DistributedSampler(count: 10, numReplicas: 3, rank: 1, shuffle: false)

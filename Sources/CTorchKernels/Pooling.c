@@ -76,6 +76,38 @@ CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_
 ADAPTIVE_MAXPOOL(float, ctk_adaptive_maxpool2d_f32)
 ADAPTIVE_MAXPOOL(double, ctk_adaptive_maxpool2d_f64)
 
+// Adaptive average pooling of one plane: output (i, j) is the sum over its bin (the rows and
+// columns above) divided by the bin's height, then its width, as PyTorch's CPU kernel does.
+// Bins overlap where the size does not divide: the backward adds each output's share to
+// every cell of its bin, so a cell in two bins gets both.
+#define ADAPTIVE_AVGPOOL(T, NAME, BACKWARD)                                                                         \
+  void NAME(const T *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out) {                                 \
+    for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
+      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
+        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        T sum = 0;                                                                                                  \
+        for (int64_t y = y0; y < y1; y++)                                                                           \
+          for (int64_t x = x0; x < x1; x++) sum += plane[y * W + x];                                                \
+        out[oy * ow + ox] = sum / (T)(y1 - y0) / (T)(x1 - x0);                                                      \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+  void BACKWARD(const T *grad, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out) {                             \
+    for (int64_t i = 0; i < H * W; i++) out[i] = 0;                                                                 \
+    for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
+      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
+        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        T share = grad[oy * ow + ox] / (T)(y1 - y0) / (T)(x1 - x0);                                                 \
+        for (int64_t y = y0; y < y1; y++)                                                                           \
+          for (int64_t x = x0; x < x1; x++) out[y * W + x] += share;                                                \
+      }                                                                                                             \
+    }                                                                                                               \
+  }
+ADAPTIVE_AVGPOOL(float, ctk_adaptive_avgpool2d_f32, ctk_adaptive_avgpool2d_backward_f32)
+ADAPTIVE_AVGPOOL(double, ctk_adaptive_avgpool2d_f64, ctk_adaptive_avgpool2d_backward_f64)
+
 // The gradient of max pooling for one plane: zeros, then each output's gradient added at the
 // position its maximum came from.
 CTK_DEFINE(maxpool2d_backward_f32, (const float *grad, const int64_t *indices, int64_t positions, int64_t plane, float *out),

@@ -200,6 +200,14 @@ typedef struct {
 void ctk_adaptive_maxpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, float *out, int64_t *indices);
 void ctk_adaptive_maxpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, double *out,
                                 int64_t *indices);
+/// Adaptive average pooling of one plane [H, W] to [oh, ow]: each bin's sum divided by its
+/// height, then its width (PyTorch's CPU order).
+void ctk_adaptive_avgpool2d_f32(const float *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, float *out);
+void ctk_adaptive_avgpool2d_f64(const double *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, double *out);
+/// Its input gradient: `out` [H, W] overwritten with each output's share of `grad` [oh, ow]
+/// summed over every bin that holds the cell (bins overlap where sizes do not divide).
+void ctk_adaptive_avgpool2d_backward_f32(const float *grad, int64_t H, int64_t W, int64_t oh, int64_t ow, float *out);
+void ctk_adaptive_avgpool2d_backward_f64(const double *grad, int64_t H, int64_t W, int64_t oh, int64_t ow, double *out);
 
 /// Resizes one plane [H, W] to [oh, ow] (F.interpolate): output (i, j) reads rows rowLow[i] /
 /// rowHigh[i] and columns colLow[j] / colHigh[j]; nearest copies x[rowLow[i]][colLow[j]],

@@ -51,6 +51,12 @@ protocol Backend: Sendable {
   /// `indices` (contiguous, P·oh·ow elements, the last two dims oh and ow): each of PyTorch's
   /// bins' maximum and its flat position h·W + w.
   func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor)
+  /// Adaptive average pooling of planes `x` [P, H, W] (contiguous) into `out` [P, oh, ow]
+  /// (contiguous): each of PyTorch's bins' mean.
+  func adaptiveAvgPool2d(_ x: Tensor, into out: Tensor)
+  /// Its adjoint: `grad` [P, oh, ow] (contiguous) into `out` [P, H, W] (contiguous,
+  /// overwritten), each cell the sum of the shares of every bin that holds it.
+  func adaptiveAvgPool2dBackward(_ grad: Tensor, into out: Tensor)
   /// Resizes planes `x` [P, H, W] (contiguous) into `out` [P, oh, ow] as `plan` says
   /// (`F.interpolate`, nearest or bilinear, PyTorch's formulas).
   func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor)

@@ -62,24 +62,13 @@ extension F {
   }
 
   /// Average pooling to a fixed output size (`F.adaptive_avg_pool2d`): output cell i averages
-  /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ (and the same for columns).
+  /// input rows ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ (and the same for columns); where the size does not
+  /// divide, neighbouring bins overlap.
   public static func adaptiveAvgPool2d(_ input: Tensor, _ outputSize: any IntOrTuple) -> Tensor {
     let (x, batched) = batchedImages(input, "adaptive_avg_pool2d")
     let size = outputSize.values(2)
     torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
-    let (h, w) = (x.dims[2], x.dims[3])
-    let result: Tensor
-    if h % size[0] == 0 && w % size[1] == 0 {
-      let window = SlidingWindow(inputSize: [h, w], kernel: [h / size[0], w / size[1]], padding: [0, 0], stride: [h / size[0], w / size[1]], dilation: [1, 1])
-      result = avgPool(x, window, countIncludePad: true, divisorOverride: nil, name: "AdaptiveAvgPool2DBackward0")
-    } else {
-      // Sums over each bin as products with 0/1 bin matrices, then the division by bin sizes.
-      let (rows, columns) = (binMatrix(h, size[0]), binMatrix(w, size[1]))
-      let counts = rows.sum(dim: 1).unsqueeze(1) * columns.sum(dim: 1).unsqueeze(0)
-      result = Tensor.composite("AdaptiveAvgPool2DBackward0", [x]) { inputs in
-        rows.to(x.dtype).to(x.device).matmul(inputs[0]).matmul(columns.to(x.dtype).to(x.device).t()) / counts.to(x.dtype).to(x.device)
-      }
-    }
+    let result = AdaptiveAveragePooling(inputShape: x.dims, outputSize: size).forward(x)
     return batched ? result : result.squeeze(0)
   }
 
@@ -172,24 +161,11 @@ extension F {
   }
 
   /// Average pooling by the backend's kernels (`AveragePooling`).
-  private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?,
-                              name: String = "AvgPool2DBackward0") -> Tensor {
+  private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?) -> Tensor {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
     let pooling = AveragePooling(window: window, includePad: countIncludePad, divisor: divisorOverride ?? 0, inputShape: x.dims)
-    let result = pooling.forward(x, name: name)
+    let result = pooling.forward(x)
     return batched ? result : result.squeeze(0)
-  }
-
-  private static func binStart(_ i: Int, _ size: Int, _ count: Int) -> Int { (i * size) / count }
-  private static func binEnd(_ i: Int, _ size: Int, _ count: Int) -> Int { ((i + 1) * size + count - 1) / count }
-
-  /// [count, size]: 1 where input position j is in output bin i.
-  private static func binMatrix(_ size: Int, _ count: Int) -> Tensor {
-    var values = [Double](repeating: 0, count: count * size)
-    for i in 0..<count {
-      for j in binStart(i, size, count)..<binEnd(i, size, count) { values[i * size + j] = 1 }
-    }
-    return torch.tensor(values).reshape([count, size])
   }
 }
 
@@ -205,14 +181,14 @@ private struct AveragePooling {
   private var planes: Int { inputShape[0] * inputShape[1] }
   private var outputShape: [Int] { Array(inputShape.prefix(2)) + window.outputSize }
 
-  func forward(_ x: Tensor, name: String) -> Tensor {
+  func forward(_ x: Tensor) -> Tensor {
     let out = Tensor(uninitialized: outputShape, dtype: x.dtype, device: x.device)
     if out.numel() > 0 {
       let source = GradMode.with(enabled: false) { x.rawContiguous() }
       Backends.backend(for: x.device).avgPool2d(source.reshaped([planes] + window.inputSize), window, includePad: includePad,
                                                 divisor: divisor, into: out.reshaped([planes] + window.outputSize))
     }
-    return out.recording(name, [x]) { g in [backward(g)] }
+    return out.recording("AvgPool2DBackward0", [x]) { g in [backward(g)] }
   }
 
   func backward(_ g: Tensor) -> Tensor {
@@ -222,6 +198,36 @@ private struct AveragePooling {
       Backends.backend(for: g.device).avgPool2dBackward(source.reshaped([planes] + window.outputSize), window, includePad: includePad,
                                                         divisor: divisor, into: gx.reshaped([planes] + window.inputSize))
     }
-    return gx.recording("AvgPool2DBackwardBackward0", [g]) { gg in [forward(gg, name: "AvgPool2DBackward0")] }
+    return gx.recording("AvgPool2DBackwardBackward0", [g]) { gg in [forward(gg)] }
+  }
+}
+
+/// Adaptive average pooling of a batch [N, C, H, W] and its input gradient, each the other's
+/// gradient (both linear), as `AveragePooling`: one kernel for every size (PyTorch's, which
+/// divides each bin's sum by its height, then its width), overlapping bins included.
+private struct AdaptiveAveragePooling {
+  let inputShape: [Int]
+  let outputSize: [Int]
+
+  private var planes: Int { inputShape[0] * inputShape[1] }
+
+  func forward(_ x: Tensor) -> Tensor {
+    let out = Tensor(uninitialized: Array(inputShape.prefix(2)) + outputSize, dtype: x.dtype, device: x.device)
+    if out.numel() > 0 {
+      let source = GradMode.with(enabled: false) { x.rawContiguous() }
+      Backends.backend(for: x.device).adaptiveAvgPool2d(source.reshaped([planes] + inputShape.suffix(2)),
+                                                        into: out.reshaped([planes] + outputSize))
+    }
+    return out.recording("AdaptiveAvgPool2DBackward0", [x]) { g in [backward(g)] }
+  }
+
+  func backward(_ g: Tensor) -> Tensor {
+    let gx = Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device)
+    if gx.numel() > 0 {
+      let source = GradMode.with(enabled: false) { g.rawContiguous() }
+      Backends.backend(for: g.device).adaptiveAvgPool2dBackward(source.reshaped([planes] + outputSize),
+                                                                into: gx.reshaped([planes] + inputShape.suffix(2)))
+    }
+    return gx.recording("AdaptiveAvgPool2DBackwardBackward0", [g]) { gg in [forward(gg)] }
   }
 }

@@ -94,19 +94,33 @@ extension CPUBackend {
   }
 
   func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor) {
-    let (h, w, oh, ow) = (x.dims[1], x.dims[2], values.dims[values.dim() - 2], values.dims[values.dim() - 1])
-    let (plane, positions) = (h * w, oh * ow)
-    guard x.dtype == .float32 || x.dtype == .float64 else { Backends.missingKernel("adaptive_max_pool2d", x.dtype, on: device) }
-    ThreadPool.parallelChunks(x.dims[0], minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
-      for p in start..<(start + length) {
-        let index = indices.pointer(Int64.self) + p * positions
-        if x.dtype == .float32 {
-          ctk_adaptive_maxpool2d_f32(x.pointer(Float.self) + p * plane, Int64(h), Int64(w), Int64(oh), Int64(ow),
-                                     values.pointer(Float.self) + p * positions, index)
-        } else {
-          ctk_adaptive_maxpool2d_f64(x.pointer(Double.self) + p * plane, Int64(h), Int64(w), Int64(oh), Int64(ow),
-                                     values.pointer(Double.self) + p * positions, index)
-        }
+    forEachAdaptivePlane(x.dims, values.dims, dtype: x.dtype, "adaptive_max_pool2d") { p, plane, positions, g in
+      let index = indices.pointer(Int64.self) + p * positions
+      if x.dtype == .float32 {
+        ctk_adaptive_maxpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.oh, g.ow, values.pointer(Float.self) + p * positions, index)
+      } else {
+        ctk_adaptive_maxpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.oh, g.ow, values.pointer(Double.self) + p * positions, index)
+      }
+    }
+  }
+
+  func adaptiveAvgPool2d(_ x: Tensor, into out: Tensor) {
+    forEachAdaptivePlane(x.dims, out.dims, dtype: x.dtype, "adaptive_avg_pool2d") { p, plane, positions, g in
+      if x.dtype == .float32 {
+        ctk_adaptive_avgpool2d_f32(x.pointer(Float.self) + p * plane, g.h, g.w, g.oh, g.ow, out.pointer(Float.self) + p * positions)
+      } else {
+        ctk_adaptive_avgpool2d_f64(x.pointer(Double.self) + p * plane, g.h, g.w, g.oh, g.ow, out.pointer(Double.self) + p * positions)
+      }
+    }
+  }
+
+  func adaptiveAvgPool2dBackward(_ grad: Tensor, into out: Tensor) {
+    forEachAdaptivePlane(out.dims, grad.dims, dtype: grad.dtype, "adaptive_avg_pool2d_backward") { p, plane, positions, g in
+      if grad.dtype == .float32 {
+        ctk_adaptive_avgpool2d_backward_f32(grad.pointer(Float.self) + p * positions, g.h, g.w, g.oh, g.ow, out.pointer(Float.self) + p * plane)
+      } else {
+        ctk_adaptive_avgpool2d_backward_f64(grad.pointer(Double.self) + p * positions, g.h, g.w, g.oh, g.ow,
+                                            out.pointer(Double.self) + p * plane)
       }
     }
   }
@@ -162,6 +176,18 @@ extension CPUBackend {
                               colHigh: UnsafePointer(plan.columns.high.pointer(Int64.self)), nearest: plan.nearest ? 1 : 0)
     ThreadPool.parallelChunks(planes, minimumChunk: Swift.max(1, 4096 / Swift.max(positions, 1))) { start, length in
       for p in start..<(start + length) { body(p, plane, positions, arrays) }
+    }
+  }
+
+  /// Calls `body(p, planeSize, positions, (h, w, oh, ow))` for each plane of an adaptive
+  /// pooling from `planes` [P, H, W] to `pooled` [..., oh, ow], in chunks spread over the pool.
+  private func forEachAdaptivePlane(_ planes: [Int], _ pooled: [Int], dtype: DType, _ op: String,
+                                    _ body: (Int, Int, Int, (h: Int64, w: Int64, oh: Int64, ow: Int64)) -> Void) {
+    guard dtype == .float32 || dtype == .float64 else { Backends.missingKernel(op, dtype, on: device) }
+    let (h, w, oh, ow) = (planes[1], planes[2], pooled[pooled.count - 2], pooled[pooled.count - 1])
+    let (plane, positions) = (h * w, oh * ow), sizes = (Int64(h), Int64(w), Int64(oh), Int64(ow))
+    ThreadPool.parallelChunks(planes[0], minimumChunk: Swift.max(1, 4096 / Swift.max(plane, 1))) { start, length in
+      for p in start..<(start + length) { body(p, plane, positions, sizes) }
     }
   }
 

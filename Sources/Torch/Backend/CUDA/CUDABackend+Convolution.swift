@@ -33,7 +33,23 @@ extension CUDABackend {
 
   func adaptiveMaxPool2d(_ x: Tensor, values: Tensor, indices: Tensor) {
     launch("adaptive_max_pool2d_\(t(x))", count: values.numel(), [.pointer(address(x)), .pointer(address(values)), .pointer(address(indices))]
-      + [x.dims[1], x.dims[2], values.dims[values.dim() - 2], values.dims[values.dim() - 1], values.numel()].map { .int64(Int64($0)) })
+      + Self.adaptiveArguments(x.dims, values.dims, count: values.numel()))
+  }
+
+  func adaptiveAvgPool2d(_ x: Tensor, into out: Tensor) {
+    launch("adaptive_avg_pool2d_\(t(x))", count: out.numel(), [.pointer(address(x)), .pointer(address(out))]
+      + Self.adaptiveArguments(x.dims, out.dims, count: out.numel()))
+  }
+
+  func adaptiveAvgPool2dBackward(_ grad: Tensor, into out: Tensor) {
+    launch("adaptive_avg_pool2d_backward_\(t(grad))", count: out.numel(), [.pointer(address(grad)), .pointer(address(out))]
+      + Self.adaptiveArguments(out.dims, grad.dims, count: out.numel()))
+  }
+
+  /// H, W, oh, ow of an adaptive pooling from `planes` [P, H, W] to `pooled` [..., oh, ow], and
+  /// the thread count.
+  private static func adaptiveArguments(_ planes: [Int], _ pooled: [Int], count: Int) -> [Argument] {
+    [planes[1], planes[2], pooled[pooled.count - 2], pooled[pooled.count - 1], count].map { .int64(Int64($0)) }
   }
 
   func resize2d(_ x: Tensor, _ plan: ResizePlan, into out: Tensor) {

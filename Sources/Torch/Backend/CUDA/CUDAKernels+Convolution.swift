@@ -1,7 +1,8 @@
 extension CUDAKernels {
-  /// im2col (one thread per column entry), max and average pooling (one per output) and col2im and average pooling's
-  /// backward (one thread per image element, summing
-  /// the entries that read it: deterministic, no atomics). `WINDOW_PARAMS` is the geometry.
+  /// im2col (one thread per column entry), max and average pooling, windowed and adaptive (one per output), and
+  /// col2im and both average poolings' backward (one thread per image element, summing the entries that read it:
+  /// deterministic, no atomics). `WINDOW_PARAMS` is the geometry. An adaptive bin's rows are ⌊o·H/oh⌋ ..< ⌈(o+1)·H/oh⌉:
+  /// row iy lies in bin ⌊iy·oh/H⌋ and in each later bin that starts at or before it.
   static let convolutionTemplates = """
     #define WINDOW_PARAMS i64 N, i64 C, i64 H, i64 W, i64 kh, i64 kw, i64 ph, i64 pw, i64 sh, i64 sw, i64 dh, i64 dw, i64 oh, i64 ow
     #define IM2COL(T) extern "C" __global__ void unfold_##T(const T* x, T* out, i64 sn, i64 sc, i64 rs, double pad, WINDOW_PARAMS, i64 n) { \\
@@ -45,6 +46,18 @@ extension CUDAKernels {
         for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) { T v = x[p * H * W + y * W + xx]; \
           if (v > value || v != v) { value = v; best = y * W + xx; } } \
         out[i] = value; indices[i] = best; } }
+    #define AVGPOOL_ADAPTIVE(T) extern "C" __global__ void adaptive_avg_pool2d_##T(const T* x, T* out, i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
+      GRID { i64 ox = i % ow, oy = (i / ow) % oh, p = i / (oh * ow); \
+        i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh, x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; T sum = 0; \
+        for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) sum += x[p * H * W + y * W + xx]; \
+        out[i] = sum / (T)(y1 - y0) / (T)(x1 - x0); } }
+    #define AVGPOOL_ADAPTIVE_BACKWARD(T) extern "C" __global__ void adaptive_avg_pool2d_backward_##T(const T* g, T* out, \
+        i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
+      GRID { i64 ix = i % W, iy = (i / W) % H, p = i / (H * W); T acc = 0; \
+        for (i64 oy = iy * oh / H; oy < oh && oy * H / oh <= iy; ++oy) { i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh; \
+          for (i64 ox = ix * ow / W; ox < ow && ox * W / ow <= ix; ++ox) { i64 x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; \
+            acc += g[p * oh * ow + oy * ow + ox] / (T)(y1 - y0) / (T)(x1 - x0); } } \
+        out[i] = acc; } }
     #define RESIZE_PARAMS(T) i64 H, i64 W, i64 oh, i64 ow, i64 nearest, const i64* rl, const i64* rh, const T* h0, const T* h1, \
         const i64* cl, const i64* ch, const T* w0, const T* w1
     #define RESIZE(T) extern "C" __global__ void resize2d_##T(const T* x, T* out, RESIZE_PARAMS(T), i64 n) { \

@@ -114,6 +114,8 @@ enum CUDAKernels {
       add("avg_pool2d_\(t)", "AVGPOOL(\(t))")
       add("avg_pool2d_backward_\(t)", "AVGPOOL_BACKWARD(\(t))")
       add("adaptive_max_pool2d_\(t)", "MAXPOOL_ADAPTIVE(\(t))")
+      add("adaptive_avg_pool2d_\(t)", "AVGPOOL_ADAPTIVE(\(t))")
+      add("adaptive_avg_pool2d_backward_\(t)", "AVGPOOL_ADAPTIVE_BACKWARD(\(t))")
       add("resize2d_\(t)", "RESIZE(\(t))")
       add("resize2d_backward_\(t)", "RESIZE_BACKWARD(\(t))")
       add("norm_rows_\(t)", "NORM_ROWS(\(t))")

@@ -53,6 +53,7 @@ final class CommandLineTests: XCTestCase {
     try expectUsageError("fashion-mnist", ["--epochs"], "--epochs needs a value")
     try expectUsageError("fashion-mnist", ["--epochs", "many"], "--epochs: 'many' is not a valid number")
     try expectUsageError("fashion-mnist", ["--optimizer", "rmsprop"], "--optimizer must be adam or sgd, not rmsprop")
+    try expectUsageError("fashion-mnist", ["--sampler", "sequential"], "--sampler must be random or distributed, not sequential")
     try expectUsageError("fashion-mnist", ["--batch-size", "0"], "--epochs must be >= 0 and --batch-size > 0")
     try expectUsageError("fashion-mnist", ["--bogus"], "unknown option --bogus")
   }

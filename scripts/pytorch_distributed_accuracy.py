@@ -7,35 +7,23 @@ rounding. Prints each run's final test accuracy, as the Swift example's `result`
 
     python3 scripts/pytorch_distributed_accuracy.py --data /usr/share/datasets/fashion-mnist --seeds 0 1 2
 
-Needs torch and numpy; the data is the four FashionMNIST IDX files (gzipped or not).
+Needs torch; the data is the four gzipped FashionMNIST IDX files (read as scripts/fashion_common.py does).
 """
-import argparse, gzip, os, socket
+import argparse, os, socket
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-
-def read_idx(folder, name, offset):
-    for path in (os.path.join(folder, name), os.path.join(folder, name + ".gz")):
-        if os.path.exists(path):
-            opener = gzip.open if path.endswith(".gz") else open
-            with opener(path, "rb") as f:
-                return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-    raise FileNotFoundError(f"{name}(.gz) not in {folder}")
+from fashion_common import NeuralNetwork, read_idx
 
 
 def load(folder, prefix):
-    images = read_idx(folder, f"{prefix}-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28)
-    labels = read_idx(folder, f"{prefix}-labels-idx1-ubyte", 8)
-    return TensorDataset(torch.from_numpy(images.astype(np.float32) / 255), torch.from_numpy(labels.astype(np.int64)))
-
-
-def network():
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    def idx(name):
+        return read_idx(os.path.join(folder, f"{prefix}-{name}-idx{3 if name == 'images' else 1}-ubyte.gz"))
+    return TensorDataset(idx("images").float().div(255).unsqueeze(1), idx("labels").long())
 
 
 def accuracy(model, test):
@@ -52,7 +40,7 @@ def train(rank, world, args, seed, port, results):
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
     torch.manual_seed(seed)
     training, test = load(args.data, "train"), load(args.data, "t10k")
-    model = network()
+    model = NeuralNetwork()
     replica = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     optimizer = torch.optim.Adam(replica.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()

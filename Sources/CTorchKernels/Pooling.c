@@ -61,14 +61,19 @@ CTK_DEFINE(maxpool2d_f32, (const float *plane, POOL_PARAMS, float *out, int64_t 
 CTK_DEFINE(maxpool2d_f64, (const double *plane, POOL_PARAMS, double *out, int64_t *indices),
            (plane, POOL_ARGS, out, indices), MAXPOOL_BODY(double))
 
+// PyTorch's adaptive bin o of `count` bins over `size` positions: ⌊o·size/count⌋ ..<
+// ⌈(o+1)·size/count⌉.
+static inline int64_t binStart(int64_t o, int64_t size, int64_t count) { return o * size / count; }
+static inline int64_t binEnd(int64_t o, int64_t size, int64_t count) { return ((o + 1) * size + count - 1) / count; }
+
 // Adaptive max pooling of one plane: output (i, j) is the maximum over input rows
 // ⌊i·H/oh⌋ ..< ⌈(i+1)·H/oh⌉ and the same for columns, with max pooling's index rule.
 #define ADAPTIVE_MAXPOOL(T, NAME)                                                                                   \
   void NAME(const T *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out, int64_t *indices) {               \
     for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
-      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      int64_t y0 = binStart(oy, H, oh), y1 = binEnd(oy, H, oh);                                                  \
       for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
-        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        int64_t x0 = binStart(ox, W, ow), x1 = binEnd(ox, W, ow);                                                \
         MAX_SCAN(T, y0, y1, 1, x0, x1, 1, out[oy * ow + ox], indices[oy * ow + ox])                                 \
       }                                                                                                             \
     }                                                                                                               \
@@ -83,9 +88,9 @@ ADAPTIVE_MAXPOOL(double, ctk_adaptive_maxpool2d_f64)
 #define ADAPTIVE_AVGPOOL(T, NAME, BACKWARD)                                                                         \
   void NAME(const T *plane, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out) {                                 \
     for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
-      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      int64_t y0 = binStart(oy, H, oh), y1 = binEnd(oy, H, oh);                                                  \
       for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
-        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        int64_t x0 = binStart(ox, W, ow), x1 = binEnd(ox, W, ow);                                                \
         T sum = 0;                                                                                                  \
         for (int64_t y = y0; y < y1; y++)                                                                           \
           for (int64_t x = x0; x < x1; x++) sum += plane[y * W + x];                                                \
@@ -96,9 +101,9 @@ ADAPTIVE_MAXPOOL(double, ctk_adaptive_maxpool2d_f64)
   void BACKWARD(const T *grad, int64_t H, int64_t W, int64_t oh, int64_t ow, T *out) {                             \
     for (int64_t i = 0; i < H * W; i++) out[i] = 0;                                                                 \
     for (int64_t oy = 0; oy < oh; oy++) {                                                                           \
-      int64_t y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh;                                                  \
+      int64_t y0 = binStart(oy, H, oh), y1 = binEnd(oy, H, oh);                                                  \
       for (int64_t ox = 0; ox < ow; ox++) {                                                                         \
-        int64_t x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow;                                                \
+        int64_t x0 = binStart(ox, W, ow), x1 = binEnd(ox, W, ow);                                                \
         T share = grad[oy * ow + ox] / (T)(y1 - y0) / (T)(x1 - x0);                                                 \
         for (int64_t y = y0; y < y1; y++)                                                                           \
           for (int64_t x = x0; x < x1; x++) out[y * W + x] += share;                                                \

@@ -38,24 +38,26 @@ extension CUDAKernels {
             AVGPOOL_WINDOW(oy, ox) if (iy < y0 || iy >= y1 || ix < x0 || ix >= x1) continue; \\
             acc += g[p * oh * ow + oy * ow + ox] / (T)divide; } \\
         out[i] = acc; } }
+    #define BIN_START(o, size, count) ((o) * (size) / (count))
+    #define BIN_END(o, size, count) ((((o) + 1) * (size) + (count) - 1) / (count))
     #define MAXPOOL_ADAPTIVE(T) extern "C" __global__ void adaptive_max_pool2d_##T(const T* x, T* out, i64* indices, \
         i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
       GRID { i64 ox = i % ow, oy = (i / ow) % oh, p = i / (oh * ow); \
-        i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh, x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; \
+        i64 y0 = BIN_START(oy, H, oh), y1 = BIN_END(oy, H, oh), x0 = BIN_START(ox, W, ow), x1 = BIN_END(ox, W, ow); \
         i64 best = y0 * W + x0; T value = (T)-INFINITY; \
         for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) { T v = x[p * H * W + y * W + xx]; \
           if (v > value || v != v) { value = v; best = y * W + xx; } } \
         out[i] = value; indices[i] = best; } }
     #define AVGPOOL_ADAPTIVE(T) extern "C" __global__ void adaptive_avg_pool2d_##T(const T* x, T* out, i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
       GRID { i64 ox = i % ow, oy = (i / ow) % oh, p = i / (oh * ow); \
-        i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh, x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; T sum = 0; \
+        i64 y0 = BIN_START(oy, H, oh), y1 = BIN_END(oy, H, oh), x0 = BIN_START(ox, W, ow), x1 = BIN_END(ox, W, ow); T sum = 0; \
         for (i64 y = y0; y < y1; ++y) for (i64 xx = x0; xx < x1; ++xx) sum += x[p * H * W + y * W + xx]; \
         out[i] = sum / (T)(y1 - y0) / (T)(x1 - x0); } }
     #define AVGPOOL_ADAPTIVE_BACKWARD(T) extern "C" __global__ void adaptive_avg_pool2d_backward_##T(const T* g, T* out, \
         i64 H, i64 W, i64 oh, i64 ow, i64 n) { \
       GRID { i64 ix = i % W, iy = (i / W) % H, p = i / (H * W); T acc = 0; \
-        for (i64 oy = iy * oh / H; oy < oh && oy * H / oh <= iy; ++oy) { i64 y0 = oy * H / oh, y1 = ((oy + 1) * H + oh - 1) / oh; \
-          for (i64 ox = ix * ow / W; ox < ow && ox * W / ow <= ix; ++ox) { i64 x0 = ox * W / ow, x1 = ((ox + 1) * W + ow - 1) / ow; \
+        for (i64 oy = iy * oh / H; oy < oh && BIN_START(oy, H, oh) <= iy; ++oy) { i64 y0 = BIN_START(oy, H, oh), y1 = BIN_END(oy, H, oh); \
+          for (i64 ox = ix * ow / W; ox < ow && BIN_START(ox, W, ow) <= ix; ++ox) { i64 x0 = BIN_START(ox, W, ow), x1 = BIN_END(ox, W, ow); \
             acc += g[p * oh * ow + oy * ow + ox] / (T)(y1 - y0) / (T)(x1 - x0); } } \
         out[i] = acc; } }
     #define RESIZE_PARAMS(T) i64 H, i64 W, i64 oh, i64 ow, i64 nearest, const i64* rl, const i64* rh, const T* h0, const T* h1, \

@@ -1,10 +1,16 @@
-// Direct convolution for stride 1 and few input channels (a network's first layer): the
-// product reads the prepared input planes in place, so no columns are built. Output rows
-// are the GEMM's N, taps (c, ki, kj) its K: tap k of output row oy starts at
-// input + offsets[k] + oy * rowPitch, contiguous in ox.
+// Direct convolution for stride 1 and few input channels (a network's first layer), or few
+// output channels (that layer's input gradient): the product reads the prepared input planes
+// in place, so no columns are built. Output rows are the GEMM's N, taps (c, ki, kj) its K:
+// tap k of output row oy starts at input + offsets[k] + oy * rowPitch, contiguous in ox.
 #include "Tile.h"
 
 enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
+/// A layer with at most BAND_CHANNELS output channels (a first layer's input gradient) whose
+/// kernel rows are consecutive input rows (dilation 1, at most MAX_BAND_HEIGHT of them) runs each
+/// channel in bands of BAND output rows by NR columns: every input row loaded feeds each output
+/// row it is a tap of. The MR-channel tile would keep only 2·cout accumulators, too few to hide
+/// the FMA latency, and load an input vector per FMA.
+enum { BAND_CHANNELS = 2, BAND = 4, MAX_BAND_HEIGHT = 5 };
 /// Floats ahead of each tile row whose line is prefetched for writing: the output's
 /// read-for-ownership misses then overlap the products (about one tile step of FMAs covers a
 /// line's latency). Measured, conv1 forward 0.49-0.55x sgemm against 0.44-0.51x without
@@ -77,6 +83,48 @@ CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
     storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], nr, mlo, mhi, stream);
 }
 
+/// One channel's BAND x NR outputs at `row` (output rows rsOut apart in `out`, input rows
+/// t.rowPitch apart) for a kernel `kh` rows high: weight (c, ki, kj) is a[((c·kh + ki)·kw + kj)·MR],
+/// the packed sliver's row. Sums taps in (c, kj, ki) order.
+CTK_AVX2 static inline __attribute__((always_inline)) void directBandTileRows(
+    const float *a, const float *row, ctk_direct_taps t, const float *bias, float *out, int64_t rsOut, const int kh) {
+  __m256 acc[BAND][2];
+  const __m256 start = bias ? _mm256_broadcast_ss(bias) : _mm256_setzero_ps();
+#pragma unroll
+  for (int r = 0; r < BAND; r++) acc[r][0] = acc[r][1] = start;
+  for (int64_t c = 0; c < t.channels; c++)
+    for (int64_t kj = 0; kj < t.kernelWidth; kj++) {
+      __m256 w[MAX_BAND_HEIGHT];
+#pragma unroll
+      for (int ki = 0; ki < kh; ki++) w[ki] = _mm256_broadcast_ss(a + ((c * kh + ki) * t.kernelWidth + kj) * MR);
+      const float *b = row + c * t.channelStep + kj * t.columnStep;
+#pragma unroll
+      for (int s = 0; s < BAND + kh - 1; s++) {
+        const __m256 lo = _mm256_loadu_ps(b + s * t.rowPitch), hi = _mm256_loadu_ps(b + s * t.rowPitch + 8);
+#pragma unroll
+        for (int ki = 0; ki < kh; ki++)
+          if (s - ki >= 0 && s - ki < BAND) {
+            acc[s - ki][0] = _mm256_fmadd_ps(w[ki], lo, acc[s - ki][0]);
+            acc[s - ki][1] = _mm256_fmadd_ps(w[ki], hi, acc[s - ki][1]);
+          }
+      }
+    }
+#pragma unroll
+  for (int r = 0; r < BAND; r++) {
+    _mm256_storeu_ps(out + r * rsOut, acc[r][0]);
+    _mm256_storeu_ps(out + r * rsOut + 8, acc[r][1]);
+  }
+}
+
+CTK_AVX2 static void directBandTileAVX2(const float *a, const float *row, ctk_direct_taps t, const float *bias, float *out,
+                                        int64_t rsOut) {
+  switch (t.kernelHeight) {
+#define HEIGHT_CASE(n) case n: directBandTileRows(a, row, t, bias, out, rsOut, n); break;
+    HEIGHT_CASE(1) HEIGHT_CASE(2) HEIGHT_CASE(3) HEIGHT_CASE(4) HEIGHT_CASE(5)
+#undef HEIGHT_CASE
+  }
+}
+
 CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
                                     float *out, int64_t rsOut, int64_t mr, int64_t nr, int stream) {
   switch (mr) {
@@ -103,6 +151,20 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
   const int streams = streamOutput && tile != directTilePortable && ow % 8 == 0 && ((uintptr_t)out & 31) == 0;
   // Rows at least NR wide end with a full tile overlapping the one before it (the overlap is
   // computed twice, identically) instead of a narrow one with masked stores, slow on many CPUs.
+  // Bands likewise, on planes at least BAND rows high.
+#if CTK_X86
+  if (tile == directTileAVX2 && cout <= BAND_CHANNELS && taps.rowStep == taps.rowPitch &&
+      taps.kernelHeight <= MAX_BAND_HEIGHT && oh >= BAND && ow >= NR) {
+    for (int64_t c = 0; c < cout; c++)
+      for (int64_t y = 0; y < oh; y += BAND)
+        for (int64_t x = 0; x < ow; x += NR) {
+          const int64_t y0 = y + BAND > oh ? oh - BAND : y, x0 = x + NR > ow ? ow - NR : x;
+          directBandTileAVX2(packedW + c, input + y0 * taps.rowPitch + x0, taps, bias ? bias + c : 0,
+                             out + c * plane + y0 * ow + x0, ow);
+        }
+    return;
+  }
+#endif
   for (int64_t oy = 0; oy < oh; oy++)
     for (int64_t x = 0; x < ow; x += NR) {
       int64_t x0 = ow >= NR && x + NR > ow ? ow - NR : x;

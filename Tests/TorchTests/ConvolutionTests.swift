@@ -183,6 +183,40 @@ final class ConvolutionTests: XCTestCase {
     for (leaf, reference) in zip([x, w, b], leaves64) { assertClose(leaf.grad!.to(.float64), reference.grad!, rtol: 1e-4, atol: 1e-4) }
   }
 
+  /// Shallow stride-1 layers take their input gradient through the direct kernel (a convolution
+  /// of g by the flipped, transposed weight): row bands for one or two input channels per group,
+  /// the channel tile otherwise (three channels, dilation, a 7-row kernel, planes narrower than a
+  /// tile), and the GEMM where the transposed padding would be negative. Each matches float64,
+  /// and computing the weight gradient beside it changes no bit.
+  func testDirectInputGradientsMatchFloat64() {
+    torch.manualSeed(5)
+    let cases: [(x: [Int], w: [Int], padding: [Int], dilation: Int, groups: Int)] = [
+      ([3, 1, 28, 28], [32, 1, 3, 3], [1, 1], 1, 1),  // a first layer: bands, 3 rows
+      ([2, 2, 18, 19], [5, 2, 5, 5], [2, 2], 1, 1),   // two channels, 5 rows, overlapping last band and tile
+      ([2, 3, 17, 18], [4, 3, 3, 3], [0, 0], 1, 1),   // three channels: the channel tile, padding 2
+      ([2, 4, 18, 21], [8, 1, 3, 3], [1, 1], 1, 4),   // depthwise, multiplier 2
+      ([2, 1, 20, 20], [8, 1, 3, 3], [2, 2], 2, 1),   // dilation 2
+      ([1, 1, 22, 22], [3, 1, 7, 7], [3, 3], 1, 1),   // 7 kernel rows
+      ([2, 1, 5, 6], [6, 1, 3, 3], [1, 1], 1, 1),     // narrower than a tile
+      ([2, 1, 20, 17], [6, 1, 3, 2], [1, 0], 1, 1),   // a 3x2 kernel
+      ([2, 1, 9, 9], [4, 1, 1, 1], [1, 1], 1, 1),     // transposed padding -1: the GEMM
+    ]
+    for (index, c) in cases.enumerated() {
+      let x = torch.randn(c.x, requiresGrad: true), w = torch.randn(c.w, requiresGrad: true)
+      let y = F.conv2d(x, w, padding: c.padding, dilation: c.dilation, groups: c.groups)
+      let g = torch.randn(y.shape.dims)
+      y.backward(g)
+      let x64 = x.detach().to(.float64).requiresGrad_(), w64 = w.detach().to(.float64).requiresGrad_()
+      F.conv2d(x64, w64, padding: c.padding, dilation: c.dilation, groups: c.groups).backward(g.to(.float64))
+      assertClose(x.grad!.to(.float64), x64.grad!, rtol: 1e-4, atol: 1e-4, "input, case \(index)")
+      assertClose(w.grad!.to(.float64), w64.grad!, rtol: 1e-4, atol: 1e-4, "weight, case \(index)")
+      // The input gradient alone: the same bits.
+      let alone = x.detach().requiresGrad_()
+      F.conv2d(alone, w.detach(), padding: c.padding, dilation: c.dilation, groups: c.groups).backward(g)
+      XCTAssertEqual(alone.grad!.flatten().toArray(Float.self), x.grad!.flatten().toArray(Float.self), "case \(index)")
+    }
+  }
+
   /// The weight gradient from the forward's kept columns equals the one from rebuilt columns.
   func testKeptColumnsGiveTheSameWeightGradient() {
     torch.manualSeed(4)

@@ -99,7 +99,8 @@ typedef struct {
 } ctk_direct_taps;
 
 /// Direct convolution of one sample with stride 1, for few input channels, where building
-/// columns costs more than the product: out[co, oy, ox] = bias[co] + sum over taps k of
+/// columns costs more than the product (or few output channels, as that layer's input
+/// gradient): out[co, oy, ox] = bias[co] + sum over taps k of
 /// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from ctk_sgemm_pack_a
 /// (K = cin*kh*kw <= 512); `input` is followed by 16 readable floats past its last tap;
 /// `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile

@@ -74,8 +74,10 @@ struct CPUConvolution {
     return (out, kept)
   }
 
-  /// ∂L/∂x[n] = col2im(Wᵀ · g[n]), for contiguous `g` and `weight`.
+  /// ∂L/∂x[n] = col2im(Wᵀ · g[n]), for contiguous `g` and `weight`; a shallow layer's (see
+  /// `transposedWindow`) through the direct kernel.
   func inputGradient(_ g: Tensor, _ weight: Tensor) -> Tensor {
+    if let transposed = transposedWindow { return directInputGradient(g, weight, transposed) }
     let gx = torch.zeros([batch, geometry.inChannels] + window.inputSize)
     let (pg, pw, px) = (g.pointer(Float.self), weight.pointer(Float.self), gx.pointer(Float.self))
     let k = rowsPerGroup
@@ -90,6 +92,31 @@ struct CPUConvolution {
       }
       col2im(columns, into: px + sample * geometry.inChannels * plane)
     }
+    return gx
+  }
+
+  /// The input gradient of a stride-1 convolution is a stride-1 convolution too: of g by the
+  /// weight with its channel dims swapped and its taps reversed, padded by d·(k − 1) − p to the
+  /// input's size. A layer shallow enough for the direct forward takes it: as a GEMM its input
+  /// gradient has only C_in/g · kh·kw rows (9 for a first layer's 3×3), too few for the packed
+  /// kernel. Nil where the padding would be negative or the transposed depth too large.
+  private var transposedWindow: SlidingWindow? {
+    guard usesDirectKernel else { return nil }
+    let padding = (0..<2).map { window.dilation[$0] * (window.kernel[$0] - 1) - window.padding[$0] }
+    guard padding.allSatisfy({ $0 >= 0 }), outPerGroup * taps <= Self.directTransposedDepthLimit else { return nil }
+    return SlidingWindow(inputSize: window.outputSize, kernel: window.kernel, padding: padding, stride: [1, 1],
+                         dilation: window.dilation)
+  }
+  /// The most taps the direct kernel takes (its MAX_TAPS).
+  static let directTransposedDepthLimit = 512
+
+  /// ∂L/∂x as the direct convolution of g (see `transposedWindow`), one sample per task.
+  private func directInputGradient(_ g: Tensor, _ weight: Tensor, _ transposed: SlidingWindow) -> Tensor {
+    let gx = Tensor(uninitialized: [batch, geometry.inChannels] + window.inputSize, dtype: .float32)
+    let direct = DirectInputGradient(self, weight: weight, window: transposed)
+    defer { direct.deallocate() }
+    let (pg, px) = (g.pointer(Float.self), gx.pointer(Float.self))
+    forEachSample(scratch: direct.input.floats) { sample, prepared in direct.run(sample, pg, into: px, prepared: prepared) }
     return gx
   }
 
@@ -185,6 +212,55 @@ struct CPUConvolution {
   }
 }
 
+/// The input gradient of a shallow stride-1 layer as a direct convolution of g (see
+/// `CPUConvolution.transposedWindow`), one sample at a time: the weight with its channel dims
+/// swapped and its taps reversed, packed once.
+private struct DirectInputGradient {
+  let input: DirectInput
+  private let geometry: ConvolutionGeometry
+  private let packed: PackedWeight
+  private let taps: ctk_direct_taps
+
+  init(_ convolution: CPUConvolution, weight: Tensor, window transposed: SlidingWindow) {
+    geometry = convolution.geometry
+    let (inPerGroup, outPerGroup) = (geometry.inChannels / geometry.groups, geometry.outChannels / geometry.groups)
+    let kernelTaps = geometry.window.taps, depth = outPerGroup * kernelTaps
+    // Per group, [C_in/g, C_out/g · kh·kw]: flipped[ci][co·taps + (taps − 1 − t)] = W[co][ci][t].
+    let pw = weight.pointer(Float.self)
+    let flipped = UnsafeMutablePointer<Float>.allocate(capacity: geometry.inChannels * depth)
+    defer { flipped.deallocate() }
+    for group in 0..<geometry.groups {
+      for co in 0..<outPerGroup {
+        for ci in 0..<inPerGroup {
+          let source = pw + ((group * outPerGroup + co) * inPerGroup + ci) * kernelTaps
+          let target = flipped + (group * inPerGroup + ci) * depth + co * kernelTaps
+          for t in 0..<kernelTaps { target[kernelTaps - 1 - t] = source[t] }
+        }
+      }
+    }
+    packed = PackedWeight(inPerGroup, depth, groups: geometry.groups) { group in
+      (UnsafePointer(flipped + group * inPerGroup * depth), depth, 1)
+    }
+    // Zero-padded rows, not shifted planes: g has many channels, and the band tiles walk rows.
+    input = DirectInput(window: transposed, channels: geometry.outChannels, shiftsColumns: false)
+    taps = input.taps(channels: outPerGroup)
+  }
+
+  /// Writes sample `sample`'s [C_in, H, W] input gradient into `gx` from g [N, C_out, oh, ow],
+  /// preparing g's planes in `prepared` (`input.floats`, zeroed before the first sample).
+  func run(_ sample: Int, _ g: UnsafePointer<Float>, into gx: UnsafeMutablePointer<Float>, prepared: UnsafeMutablePointer<Float>) {
+    let (inPerGroup, outPerGroup) = (geometry.inChannels / geometry.groups, geometry.outChannels / geometry.groups)
+    let plane = geometry.window.inputSize[0] * geometry.window.inputSize[1]
+    input.fill(from: g + sample * geometry.outChannels * geometry.window.positions, into: prepared)
+    for group in 0..<geometry.groups {
+      ctk_conv2d_direct_f32(packed[group], nil, Int64(inPerGroup), taps, prepared + group * outPerGroup * input.channelFloats,
+                            Int64(input.rows), Int64(input.width), gx + (sample * geometry.inChannels + group * inPerGroup) * plane, 0)
+    }
+  }
+
+  func deallocate() { packed.deallocate() }
+}
+
 /// Each group's weight matrix packed once for the GEMM, shared read-only by every sample's
 /// product (packing it per sample cost as much as a tenth of the convolution).
 private struct PackedWeight {
@@ -217,8 +293,11 @@ private struct PackedWeight {
 struct DirectInput {
   let window: SlidingWindow
   let channels: Int
+  /// Whether a layer that keeps its width gets the shifted planes; false keeps zero-padded
+  /// planes walked row by row.
+  var shiftsColumns = true
 
-  private var keepsWidth: Bool { 2 * window.padding[1] == window.dilation[1] * (window.kernel[1] - 1) }
+  private var keepsWidth: Bool { shiftsColumns && 2 * window.padding[1] == window.dilation[1] * (window.kernel[1] - 1) }
   private var paddedHeight: Int { window.inputSize[0] + 2 * window.padding[0] }
   private var rowLength: Int { keepsWidth ? window.inputSize[1] : window.inputSize[1] + 2 * window.padding[1] }
   /// Floats per input channel, and in all (with 16 the kernel's last full-width loads may read).

@@ -217,6 +217,20 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  /// A shallow layer with one or two output channels whose input planes are walked row by row
+  /// (its padding does not keep the width) runs the direct kernel's row bands forward, bias
+  /// included; each output matches float64.
+  func testDirectForwardWithFewOutputChannelsMatchesFloat64() {
+    torch.manualSeed(6)
+    let cases: [(x: [Int], w: [Int], padding: [Int])] = [([2, 3, 18, 21], [2, 3, 3, 3], [0, 0]), ([1, 2, 9, 30], [1, 2, 5, 5], [1, 1])]
+    for (index, c) in cases.enumerated() {
+      let x = torch.randn(c.x), w = torch.randn(c.w), b = torch.randn([c.w[0]])
+      let out = F.conv2d(x, w, b, padding: c.padding)
+      let reference = F.conv2d(x.to(.float64), w.to(.float64), b.to(.float64), padding: c.padding)
+      assertClose(out.to(.float64), reference, rtol: 1e-4, atol: 1e-4, "case \(index)")
+    }
+  }
+
   /// The weight gradient from the forward's kept columns equals the one from rebuilt columns.
   func testKeptColumnsGiveTheSameWeightGradient() {
     torch.manualSeed(4)

@@ -134,8 +134,8 @@ let usage = """
     --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
                          PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
     --distributed        under mpirun -np N: all-reduce GB/s beside Open MPI's MPI_Allreduce
-                       (1 KB to 64 MB) and the seed model's DistributedDataParallel step
-  --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
+                         (1 KB to 64 MB) and the seed model's DistributedDataParallel step
+    --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
                          safetensors) beside the disk's write/read speed and PyTorch's torch.save/load
     --contend            training steps/s with one core kept busy by another process, with the
                          default thread count and with one thread (and the same on a quiet machine)
@@ -144,9 +144,9 @@ let usage = """
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
-  --profile-conv CIN COUT SIZE STEPS
-                       STEPS forward and weight-gradient passes of a 3x3 convolution
-                       (batch 64), for perf stat (all > 0)
+    --profile-conv CIN COUT SIZE STEPS
+                         STEPS forward and weight-gradient passes of a 3x3 convolution
+                         (batch 64), for perf stat (all > 0)
     --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
     --cuda-check         CUDA backend checks against the CPU (needs a GPU)
     --cuda-steps         CUDA training steps/s (needs a GPU)

@@ -38,8 +38,8 @@ func distributedBenchmark() {
 
 /// The seed model's step: single-process on a per-rank batch of 64, the all-reduce of all its
 /// gradients alone, the DistributedDataParallel step, the same under `noSync` (the wrapper
-/// and its hooks without communication) and with `gradientAsBucketView`, medians of rounds
-/// after warm-up.
+/// and its hooks without communication) and with `gradientAsBucketView`, and the
+/// single-process step followed by the all-reduce, medians of rounds after warm-up.
 private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> Void) {
   let lossFn = nn.CrossEntropyLoss()
   let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
@@ -57,7 +57,7 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   let viewedOptimizer = optim.SGD(viewed.parameters(), lr: 1e-3)
   let gradients = torch.zeros([single.parameters().map { $0.numel() }.reduce(0, +)])
   let steps = 20
-  var times = (single: [Double](), reduce: [Double](), ddp: [Double](), local: [Double](), viewed: [Double]())
+  var times = (single: [Double](), reduce: [Double](), ddp: [Double](), local: [Double](), viewed: [Double](), serial: [Double]())
   for round in 0..<9 {
     dist.barrier()
     let t1 = seconds { for _ in 0..<steps { step(single, singleOptimizer) } }
@@ -69,8 +69,16 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
     let t4 = seconds { for _ in 0..<steps { ddp.noSync { step(ddp, ddpOptimizer) } } }
     dist.barrier()
     let t5 = seconds { for _ in 0..<steps { step(viewed, viewedOptimizer) } }
+    dist.barrier()
+    let t6 = seconds {
+      for _ in 0..<steps {
+        step(single, singleOptimizer)
+        dist.allReduce(gradients)
+      }
+    }
     if round >= 2 {
       times.single.append(t1); times.reduce.append(t2); times.ddp.append(t3); times.local.append(t4); times.viewed.append(t5)
+      times.serial.append(t6)
     }
   }
   func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] / Double(steps) * 1e3 }
@@ -80,6 +88,11 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   say("seed_step_ddp", ddp1, "ms")
   say("seed_step_ddp_over_single_plus_allreduce", ddp1 / (single1 + reduce1), "x")
   say("seed_step_ddp_nosync", median(times.local), "ms (no communication)")
+  // The same two, one after the other in each step: each evicts the other's data from the
+  // caches and the ranks meet every step, so this costs more than the sum of the two alone.
+  let serial1 = median(times.serial)
+  say("seed_step_single_then_allreduce", serial1, "ms (one after the other, no overlap)")
+  say("seed_step_ddp_over_single_then_allreduce", ddp1 / serial1, "x")
   let viewed1 = median(times.viewed)
   say("seed_step_ddp_gradient_as_bucket_view", viewed1, "ms")
   say("seed_step_ddp_gradient_as_bucket_view_over_single_plus_allreduce", viewed1 / (single1 + reduce1), "x")

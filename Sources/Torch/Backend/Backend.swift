@@ -72,6 +72,9 @@ protocol Backend: Sendable {
   /// `gradInput` (x's shape), `gradWeight` and `gradBias` (the parameters' shape, overwritten).
   func normalizeRowsBackward(_ grad: Tensor, _ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, mean: Tensor, rstd: Tensor,
                              gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?)
+  /// Batch norm in evaluation, one pass: out = x·scale[c] + shift[c], c each element's channel
+  /// (dim 1) of `x` (contiguous [N, C, *]); `scale` and `shift` [C] (contiguous, x's dtype).
+  func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, into out: Tensor)
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)

@@ -48,6 +48,9 @@ extension F {
     var moments: CPUBatchNorm.Moments?
     if let fast = CPUBatchNorm(input, weight: weight, bias: bias, training: training, runningMean: runningMean, runningVar: runningVar, eps: eps) {
       (out, moments) = fast.run(formula: formula)
+    } else if !training && input.numel() > 0 {
+      out = evaluationBatchNorm(input, runningMean: runningMean!, runningVar: runningVar!, weight: weight, bias: bias, eps: eps,
+                                formula: formula)
     } else if training && input.numel() > 0 {
       // Channels first, each channel is one row of the row kernels.
       let (n, hw) = (input.dims[0], count / Swift.max(input.dims[0], 1))
@@ -163,6 +166,39 @@ extension F {
   }
 
   /// x·α + β with α = invstd·weight and β = bias − mean·α, as PyTorch's CPU kernels.
+  /// Batch norm in evaluation (off the CPU's float32 path, `CPUBatchNorm`): one pass over the
+  /// input with the per-channel factors `scaleAndShift` would use. Its gradients: g·scale for
+  /// the input, Σ g·(x − mean)·invstd for the weight, Σ g for the bias (under `createGraph`,
+  /// those of `formula`).
+  private static func evaluationBatchNorm(_ input: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?,
+                                          eps: Double, formula: @escaping ([Tensor]) -> Tensor) -> Tensor {
+    let (channels, dtype) = (input.dims[1], input.dtype)
+    let wide: DType = dtype == .float32 ? .float64 : dtype
+    let (mean, invstd, scale, shift, x): (Tensor, Tensor, Tensor, Tensor, Tensor) = torch.noGrad {
+      let mean = runningMean.reshape([channels]).to(dtype)
+      let invstd = (runningVar.reshape([channels]).to(wide) + eps).sqrt().reciprocal().to(dtype)
+      let alpha = weight.map { invstd * $0.reshape([channels]) } ?? invstd
+      let beta = (bias?.reshape([channels]) ?? torch.zerosLike(alpha)) - mean * alpha
+      return (mean, invstd, alpha.rawContiguous(), beta.rawContiguous(), input.detach().rawContiguous())
+    }
+    let out = Tensor(uninitialized: input.dims, dtype: dtype, device: input.device)
+    Backends.backend(for: input.device).channelAffine(x, scale: scale, shift: shift, into: out)
+    let inputs = [input] + [weight, bias].compactMap { $0 }
+    return out.recording("NativeBatchNormBackward0", inputs, saved: [x]) { g in
+      if GradMode.isEnabled { return Tensor.formulaGradients(formula, inputs, g) }
+      var perChannel = Array(repeating: 1, count: input.dim())
+      perChannel[1] = channels
+      let reduced = [0] + Array(2..<input.dim())
+      var grads: [Tensor?] = [input.requiresGrad ? g * scale.reshape(perChannel) : nil]
+      if let weight {
+        let normalized = (x - mean.reshape(perChannel)) * invstd.reshape(perChannel)
+        grads.append(weight.requiresGrad ? (g * normalized).sum(dims: reduced).reshape(weight.dims) : nil)
+      }
+      if let bias { grads.append(bias.requiresGrad ? g.sum(dims: reduced).reshape(bias.dims) : nil) }
+      return grads
+    }
+  }
+
   private static func scaleAndShift(_ x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor {
     let alpha = weight.map { invstd * $0 } ?? invstd
     let beta = (bias ?? torch.zerosLike(alpha)) - mean * alpha

@@ -299,6 +299,11 @@ package enum OpRegistry {
       F.batchNorm(x[0], runningMean: torch.tensor([0.1, -0.2, 0.3], dtype: x[0].dtype).to(device), runningVar: torch.tensor([0.5, 1.5, 2.0], dtype: x[0].dtype).to(device),
                   weight: x[1], training: false)
     },
+    OpInfo("batch_norm_eval_affine", [.x(3, 2, 5), .x(2), .x(2)],
+           "F.batch_norm(x[0], torch.tensor([0.4, -0.3], dtype=torch.float64), torch.tensor([0.8, 2.5], dtype=torch.float64), x[1], x[2], training=False, eps=1e-3)") { x, device in
+      F.batchNorm(x[0], runningMean: torch.tensor([0.4, -0.3], dtype: x[0].dtype).to(device), runningVar: torch.tensor([0.8, 2.5], dtype: x[0].dtype).to(device),
+                  weight: x[1], bias: x[2], training: false, eps: 1e-3)
+    },
     OpInfo("layer_norm", [.x(2, 3, 4), .x(3, 4), .x(3, 4)], "F.layer_norm(x[0], (3, 4), x[1], x[2])") { x, _ in
       F.layerNorm(x[0], [3, 4], weight: x[1], bias: x[2])
     },

@@ -201,6 +201,27 @@ extension CPUBackend {
     }
   }
 
+  func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, into out: Tensor) {
+    let (n, c) = (x.dims[0], x.dims[1]), plane = x.numel() / Swift.max(x.dims[0] * x.dims[1], 1)
+    switch x.dtype {
+    case .float32:
+      let (px, ps, pb, po) = (x.pointer(Float.self), scale.pointer(Float.self), shift.pointer(Float.self), out.pointer(Float.self))
+      ThreadPool.parallelFor(c) { channel in
+        ctk_channel_affine_f32(px, Int64(n), Int64(c), Int64(plane), Int64(channel), ps[channel], pb[channel], po)
+      }
+    case .float64:
+      let (px, ps, pb, po) = (x.pointer(Double.self), scale.pointer(Double.self), shift.pointer(Double.self), out.pointer(Double.self))
+      ThreadPool.parallelFor(c) { channel in
+        let (alpha, beta) = (ps[channel], pb[channel])
+        for sample in 0..<n {
+          let at = (sample * c + channel) * plane
+          for j in at..<(at + plane) { po[j] = px[j] * alpha + beta }
+        }
+      }
+    default: Backends.missingKernel("native_batch_norm", x.dtype, on: device)
+    }
+  }
+
   func normalizeRows(_ x: Tensor, _ layout: NormalizationRows, weight: Tensor?, bias: Tensor?, eps: Double,
                      into out: Tensor, mean: Tensor, rstd: Tensor) {
     let length = layout.length

@@ -24,6 +24,14 @@ extension CUDABackend {
     }
   }
 
+  func channelAffine(_ x: Tensor, scale: Tensor, shift: Tensor, into out: Tensor) {
+    let plane = x.numel() / Swift.max(x.dims[0] * x.dims[1], 1)
+    launch("channel_affine_\(t(x))", count: x.numel(), [
+      .pointer(address(x)), .pointer(address(scale)), .pointer(address(shift)), .pointer(address(out)),
+      .int64(Int64(x.dims[1])), .int64(Int64(plane)), .int64(Int64(x.numel())),
+    ])
+  }
+
   private static func rowArguments(_ layout: NormalizationRows) -> [Argument] {
     [layout.rows, layout.length, layout.groups, layout.span].map { .int64(Int64($0)) }
   }

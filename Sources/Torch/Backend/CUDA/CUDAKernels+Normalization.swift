@@ -1,7 +1,8 @@
 extension CUDAKernels {
   /// Layer, group and batch normalization over rows (NormalizationRows): forward and input
   /// gradient one warp per row (sums in double), parameter gradients one thread per parameter
-  /// summing its elements in row order (deterministic, no atomics).
+  /// summing its elements in row order (deterministic, no atomics); batch norm in evaluation
+  /// one thread per element.
   static let normalizationTemplates = #"""
     #define NORM_PARAMS i64 rows, i64 len, i64 groups, i64 span
     #define NORM_ROWS(T) extern "C" __global__ void norm_rows_##T(const T* x, const T* w, const T* b, T* out, T* mean, T* rstd, NORM_PARAMS, double eps) { \
@@ -29,6 +30,8 @@ extension CUDAKernels {
         for (i64 row = group; row < rows; row += groups) { T m = mean[row], r = rstd[row]; \
           for (i64 k = first; k < first + span; ++k) { T gv = g[row * len + k]; aw += (double)(gv * ((x[row * len + k] - m) * r)); ab += (double)gv; } } \
         if (dw) dw[i] = (T)aw; if (db) db[i] = (T)ab; } }
+    #define CHANNEL_AFFINE(T) extern "C" __global__ void channel_affine_##T(const T* x, const T* scale, const T* shift, T* out, i64 channels, i64 plane, i64 n) { \
+      GRID { i64 c = (i / plane) % channels; out[i] = x[i] * scale[c] + shift[c]; } }
 
     """#
 }

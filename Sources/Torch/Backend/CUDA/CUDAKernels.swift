@@ -121,6 +121,7 @@ enum CUDAKernels {
       add("norm_rows_\(t)", "NORM_ROWS(\(t))")
       add("norm_rows_backward_\(t)", "NORM_ROWS_BACKWARD(\(t))")
       add("norm_parameter_gradients_\(t)", "NORM_PARAMETER_GRADIENTS(\(t))")
+      add("channel_affine_\(t)", "CHANNEL_AFFINE(\(t))")
     }
     return result
   }()

@@ -246,12 +246,26 @@ private struct DirectInputGradient {
     taps = input.taps(channels: outPerGroup)
   }
 
-  /// Writes sample `sample`'s [C_in, H, W] input gradient into `gx` from g [N, C_out, oh, ow],
-  /// preparing g's planes in `prepared` (`input.floats`, zeroed before the first sample).
+  /// Writes sample `sample`'s [C_in, H, W] input gradient into `gx` from g [N, C_out, oh, ow]:
+  /// read in place where the C kernel can (dilation 1, one or two channels per group: a copy of
+  /// g padded with zeros cost a third of the time), else first copied into `prepared`
+  /// (`input.floats`, zeroed before the first sample) with its padding.
   func run(_ sample: Int, _ g: UnsafePointer<Float>, into gx: UnsafeMutablePointer<Float>, prepared: UnsafeMutablePointer<Float>) {
     let (inPerGroup, outPerGroup) = (geometry.inChannels / geometry.groups, geometry.outChannels / geometry.groups)
-    let plane = geometry.window.inputSize[0] * geometry.window.inputSize[1]
-    input.fill(from: g + sample * geometry.outChannels * geometry.window.positions, into: prepared)
+    let window = input.window, plane = geometry.window.inputSize[0] * geometry.window.inputSize[1]
+    let sampleG = g + sample * geometry.outChannels * geometry.window.positions
+    if window.dilation == [1, 1] {
+      // Every group has the same shape: the kernel takes all of them or none.
+      let done = (0..<geometry.groups).allSatisfy { group in
+        ctk_conv2d_direct_unpadded_f32(packed[group], Int64(inPerGroup), Int64(outPerGroup), Int64(window.kernel[0]), Int64(window.kernel[1]),
+                                       sampleG + group * outPerGroup * window.inputSize[0] * window.inputSize[1],
+                                       Int64(window.inputSize[0]), Int64(window.inputSize[1]), Int64(window.padding[0]), Int64(window.padding[1]),
+                                       Int64(window.outputSize[0]), Int64(window.outputSize[1]),
+                                       gx + (sample * geometry.inChannels + group * inPerGroup) * plane) != 0
+      }
+      if done { return }
+    }
+    input.fill(from: sampleG, into: prepared)
     for group in 0..<geometry.groups {
       ctk_conv2d_direct_f32(packed[group], nil, Int64(inPerGroup), taps, prepared + group * outPerGroup * input.channelFloats,
                             Int64(input.rows), Int64(input.width), gx + (sample * geometry.inChannels + group * inPerGroup) * plane, 0)

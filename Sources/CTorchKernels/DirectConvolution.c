@@ -83,6 +83,26 @@ CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
     storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], nr, mlo, mhi, stream);
 }
 
+/// Adds input row s of a band (lo, hi: NR columns) times kernel row ki's weight w[ki] into each
+/// band row s − ki it is a tap of.
+CTK_AVX2 static inline __attribute__((always_inline)) void bandAccumulate(__m256 acc[BAND][2], const __m256 *w, __m256 lo,
+                                                                          __m256 hi, const int s, const int kh) {
+#pragma unroll
+  for (int ki = 0; ki < kh; ki++)
+    if (s - ki >= 0 && s - ki < BAND) {
+      acc[s - ki][0] = _mm256_fmadd_ps(w[ki], lo, acc[s - ki][0]);
+      acc[s - ki][1] = _mm256_fmadd_ps(w[ki], hi, acc[s - ki][1]);
+    }
+}
+
+CTK_AVX2 static inline __attribute__((always_inline)) void bandStore(__m256 acc[BAND][2], float *out, int64_t rsOut) {
+#pragma unroll
+  for (int r = 0; r < BAND; r++) {
+    _mm256_storeu_ps(out + r * rsOut, acc[r][0]);
+    _mm256_storeu_ps(out + r * rsOut + 8, acc[r][1]);
+  }
+}
+
 /// One channel's BAND x NR outputs at `row` (output rows rsOut apart in `out`, input rows
 /// t.rowPitch apart) for a kernel `kh` rows high: weight (c, ki, kj) is a[((c·kh + ki)·kw + kj)·MR],
 /// the packed sliver's row. Sums taps in (c, kj, ki) order.
@@ -100,20 +120,10 @@ CTK_AVX2 static inline __attribute__((always_inline)) void directBandTileRows(
       const float *b = row + c * t.channelStep + kj * t.columnStep;
 #pragma unroll
       for (int s = 0; s < BAND + kh - 1; s++) {
-        const __m256 lo = _mm256_loadu_ps(b + s * t.rowPitch), hi = _mm256_loadu_ps(b + s * t.rowPitch + 8);
-#pragma unroll
-        for (int ki = 0; ki < kh; ki++)
-          if (s - ki >= 0 && s - ki < BAND) {
-            acc[s - ki][0] = _mm256_fmadd_ps(w[ki], lo, acc[s - ki][0]);
-            acc[s - ki][1] = _mm256_fmadd_ps(w[ki], hi, acc[s - ki][1]);
-          }
+        bandAccumulate(acc, w, _mm256_loadu_ps(b + s * t.rowPitch), _mm256_loadu_ps(b + s * t.rowPitch + 8), s, kh);
       }
     }
-#pragma unroll
-  for (int r = 0; r < BAND; r++) {
-    _mm256_storeu_ps(out + r * rsOut, acc[r][0]);
-    _mm256_storeu_ps(out + r * rsOut + 8, acc[r][1]);
-  }
+  bandStore(acc, out, rsOut);
 }
 
 CTK_AVX2 static void directBandTileAVX2(const float *a, const float *row, ctk_direct_taps t, const float *bias, float *out,
@@ -322,22 +332,11 @@ CTK_AVX2 static inline __attribute__((always_inline)) void unpaddedBandRows(
 #pragma unroll
       for (int s = 0; s < BAND + kh - 1; s++) {
         if (!valid[s]) continue;
-        __m256 vlo, vhi;
-        if (isFull) { vlo = _mm256_loadu_ps(b + s * W); vhi = _mm256_loadu_ps(b + s * W + 8); }
-        else { vlo = _mm256_maskload_ps(b + s * W, ml); vhi = _mm256_maskload_ps(b + s * W + 8, mh); }
-#pragma unroll
-        for (int ki = 0; ki < kh; ki++)
-          if (s - ki >= 0 && s - ki < BAND) {
-            acc[s - ki][0] = _mm256_fmadd_ps(w[ki], vlo, acc[s - ki][0]);
-            acc[s - ki][1] = _mm256_fmadd_ps(w[ki], vhi, acc[s - ki][1]);
-          }
+        if (isFull) bandAccumulate(acc, w, _mm256_loadu_ps(b + s * W), _mm256_loadu_ps(b + s * W + 8), s, kh);
+        else bandAccumulate(acc, w, _mm256_maskload_ps(b + s * W, ml), _mm256_maskload_ps(b + s * W + 8, mh), s, kh);
       }
     }
-#pragma unroll
-  for (int r = 0; r < BAND; r++) {
-    _mm256_storeu_ps(out + r * rsOut, acc[r][0]);
-    _mm256_storeu_ps(out + r * rsOut + 8, acc[r][1]);
-  }
+  bandStore(acc, out, rsOut);
 }
 
 CTK_AVX2 static void unpaddedBand(const float *a, const float *input, int64_t cin, int64_t kh, int64_t kw, int64_t H, int64_t W,

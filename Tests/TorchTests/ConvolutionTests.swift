@@ -184,9 +184,10 @@ final class ConvolutionTests: XCTestCase {
   }
 
   /// Shallow stride-1 layers take their input gradient through the direct kernel (a convolution
-  /// of g by the flipped, transposed weight): row bands for one or two input channels per group,
-  /// the channel tile otherwise (three channels, dilation, a 7-row kernel, planes narrower than a
-  /// tile), and the GEMM where the transposed padding would be negative. Each matches float64,
+  /// of g by the flipped, transposed weight): row bands over g in place for one or two input
+  /// channels per group, the channel tile over a padded copy otherwise (three channels, dilation,
+  /// a 7-row kernel, planes narrower than a tile), and the GEMM where the transposed padding
+  /// would be negative. Each matches float64,
   /// and computing the weight gradient beside it changes no bit.
   func testDirectInputGradientsMatchFloat64() {
     torch.manualSeed(5)

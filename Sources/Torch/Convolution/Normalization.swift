@@ -165,7 +165,6 @@ extension F {
     scaleAndShift(x, mean: mean, invstd: (variance + eps).sqrt().reciprocal(), weight: weight, bias: bias)
   }
 
-  /// x·α + β with α = invstd·weight and β = bias − mean·α, as PyTorch's CPU kernels.
   /// Batch norm in evaluation (off the CPU's float32 path, `CPUBatchNorm`): one pass over the
   /// input with the per-channel factors `scaleAndShift` would use. Its gradients: g·scale for
   /// the input, Σ g·(x − mean)·invstd for the weight, Σ g for the bias (under `createGraph`,
@@ -199,6 +198,7 @@ extension F {
     }
   }
 
+  /// x·α + β with α = invstd·weight and β = bias − mean·α, as PyTorch's CPU kernels.
   private static func scaleAndShift(_ x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor {
     let alpha = weight.map { invstd * $0 } ?? invstd
     let beta = (bias ?? torch.zerosLike(alpha)) - mean * alpha

@@ -68,7 +68,7 @@ extension F {
     let (x, batched) = batchedImages(input, "adaptive_avg_pool2d")
     let size = outputSize.values(2)
     torchCheck(size.allSatisfy { $0 > 0 }, "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received \(pythonTuple(size))")
-    let result = AdaptiveAveragePooling(inputShape: x.dims, outputSize: size).forward(x)
+    let result = LinearPooling.adaptiveAverage(inputShape: x.dims, outputSize: size).forward(x)
     return batched ? result : result.squeeze(0)
   }
 
@@ -160,74 +160,63 @@ extension F {
     return out
   }
 
-  /// Average pooling by the backend's kernels (`AveragePooling`).
+  /// Average pooling by the backend's kernels (`LinearPooling.average`).
   private static func avgPool(_ input: Tensor, _ window: SlidingWindow, countIncludePad: Bool, divisorOverride: Int?) -> Tensor {
     let (x, batched) = input.dim() == 4 ? (input, true) : (input.unsqueeze(0), false)
-    let pooling = AveragePooling(window: window, includePad: countIncludePad, divisor: divisorOverride ?? 0, inputShape: x.dims)
+    let pooling = LinearPooling.average(window: window, includePad: countIncludePad, divisor: divisorOverride ?? 0, inputShape: x.dims)
     let result = pooling.forward(x)
     return batched ? result : result.squeeze(0)
   }
 }
 
-/// Average pooling of a batch [N, C, H, W] and its input gradient, each the other's gradient
-/// (both are linear), so gradients of gradients run the same two kernels. `divisor` 0 means
-/// PyTorch's window sizes (within the padded input with `includePad`, else within the input).
-private struct AveragePooling {
-  let window: SlidingWindow
-  let includePad: Bool
-  let divisor: Int
-  let inputShape: [Int]
-
-  private var planes: Int { inputShape[0] * inputShape[1] }
-  private var outputShape: [Int] { Array(inputShape.prefix(2)) + window.outputSize }
-
-  func forward(_ x: Tensor) -> Tensor {
-    let out = Tensor(uninitialized: outputShape, dtype: x.dtype, device: x.device)
-    if out.numel() > 0 {
-      let source = GradMode.with(enabled: false) { x.rawContiguous() }
-      Backends.backend(for: x.device).avgPool2d(source.reshaped([planes] + window.inputSize), window, includePad: includePad,
-                                                divisor: divisor, into: out.reshaped([planes] + window.outputSize))
-    }
-    return out.recording("AvgPool2DBackward0", [x]) { g in [backward(g)] }
-  }
-
-  func backward(_ g: Tensor) -> Tensor {
-    let gx = torch.zeros(inputShape, dtype: g.dtype, device: g.device)
-    if g.numel() > 0 {
-      let source = GradMode.with(enabled: false) { g.rawContiguous() }
-      Backends.backend(for: g.device).avgPool2dBackward(source.reshaped([planes] + window.outputSize), window, includePad: includePad,
-                                                        divisor: divisor, into: gx.reshaped([planes] + window.inputSize))
-    }
-    return gx.recording("AvgPool2DBackwardBackward0", [g]) { gg in [forward(gg)] }
-  }
-}
-
-/// Adaptive average pooling of a batch [N, C, H, W] and its input gradient, each the other's
-/// gradient (both linear), as `AveragePooling`: one kernel for every size (PyTorch's, which
-/// divides each bin's sum by its height, then its width), overlapping bins included.
-private struct AdaptiveAveragePooling {
+/// A linear pooling of a batch [N, C, H, W] to [N, C, oh, ow] and its input gradient (its
+/// adjoint), each the other's gradient, so gradients of gradients run the same two kernels:
+/// average pooling (`average`) and adaptive average pooling (`adaptiveAverage`: one kernel for
+/// every size, PyTorch's, which divides each bin's sum by its height, then its width; bins
+/// overlap where the sizes do not divide). The kernels take contiguous planes [N·C, H, W] and [N·C, oh, ow].
+private struct LinearPooling {
   let inputShape: [Int]
   let outputSize: [Int]
+  /// The nodes' names: the pooling's and its gradient's.
+  let names: (forward: String, backward: String)
+  let pool: (any Backend, Tensor, Tensor) -> Void
+  let adjoint: (any Backend, Tensor, Tensor) -> Void
 
   private var planes: Int { inputShape[0] * inputShape[1] }
+  private var inputPlanes: [Int] { [planes] + inputShape.suffix(2) }
 
   func forward(_ x: Tensor) -> Tensor {
     let out = Tensor(uninitialized: Array(inputShape.prefix(2)) + outputSize, dtype: x.dtype, device: x.device)
     if out.numel() > 0 {
       let source = GradMode.with(enabled: false) { x.rawContiguous() }
-      Backends.backend(for: x.device).adaptiveAvgPool2d(source.reshaped([planes] + inputShape.suffix(2)),
-                                                        into: out.reshaped([planes] + outputSize))
+      pool(Backends.backend(for: x.device), source.reshaped(inputPlanes), out.reshaped([planes] + outputSize))
     }
-    return out.recording("AdaptiveAvgPool2DBackward0", [x]) { g in [backward(g)] }
+    return out.recording(names.forward, [x]) { g in [backward(g)] }
   }
 
   func backward(_ g: Tensor) -> Tensor {
-    let gx = Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device)
-    if gx.numel() > 0 {
+    let gx = torch.zeros(inputShape, dtype: g.dtype, device: g.device)
+    if g.numel() > 0 && gx.numel() > 0 {
       let source = GradMode.with(enabled: false) { g.rawContiguous() }
-      Backends.backend(for: g.device).adaptiveAvgPool2dBackward(source.reshaped([planes] + outputSize),
-                                                                into: gx.reshaped([planes] + inputShape.suffix(2)))
+      adjoint(Backends.backend(for: g.device), source.reshaped([planes] + outputSize), gx.reshaped(inputPlanes))
     }
-    return gx.recording("AdaptiveAvgPool2DBackwardBackward0", [g]) { gg in [forward(gg)] }
+    return gx.recording(names.backward, [g]) { gg in [forward(gg)] }
+  }
+}
+
+extension LinearPooling {
+  /// Average pooling over `window` (`divisor` 0 means PyTorch's window sizes: within the padded
+  /// input with `includePad`, else within the input).
+  static func average(window: SlidingWindow, includePad: Bool, divisor: Int, inputShape: [Int]) -> LinearPooling {
+    LinearPooling(inputShape: inputShape, outputSize: window.outputSize, names: ("AvgPool2DBackward0", "AvgPool2DBackwardBackward0"),
+                  pool: { $0.avgPool2d($1, window, includePad: includePad, divisor: divisor, into: $2) },
+                  adjoint: { $0.avgPool2dBackward($1, window, includePad: includePad, divisor: divisor, into: $2) })
+  }
+
+  /// Adaptive average pooling to `outputSize` [oh, ow].
+  static func adaptiveAverage(inputShape: [Int], outputSize: [Int]) -> LinearPooling {
+    LinearPooling(inputShape: inputShape, outputSize: outputSize,
+                  names: ("AdaptiveAvgPool2DBackward0", "AdaptiveAvgPool2DBackwardBackward0"),
+                  pool: { $0.adaptiveAvgPool2d($1, into: $2) }, adjoint: { $0.adaptiveAvgPool2dBackward($1, into: $2) })
   }
 }

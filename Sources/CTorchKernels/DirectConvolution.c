@@ -349,18 +349,26 @@ CTK_AVX2 static void unpaddedBand(const float *a, const float *input, int64_t ci
 }
 #endif
 
-int ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
-                                   int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out) {
+int ctk_conv2d_direct_unpadded_applies(int64_t cout, int64_t kh, int64_t kw, int64_t oh, int64_t ow) {
 #if CTK_X86
-  if (!ctk_use_avx2() || cout > BAND_CHANNELS || kh > MAX_BAND_HEIGHT || kw > MAX_BAND_WIDTH || oh < BAND || ow < NR) return 0;
+  return ctk_use_avx2() && cout <= BAND_CHANNELS && kh <= MAX_BAND_HEIGHT && kw <= MAX_BAND_WIDTH && oh >= BAND && ow >= NR;
+#else
+  (void)cout, (void)kh, (void)kw, (void)oh, (void)ow;
+  return 0;
+#endif
+}
+
+void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
+                                    int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out) {
+  if (!ctk_conv2d_direct_unpadded_applies(cout, kh, kw, oh, ow)) return;
+#if CTK_X86
   for (int64_t c = 0; c < cout; c++)
     for (int64_t y = 0; y < oh; y += BAND)
       for (int64_t x = 0; x < ow; x += NR) {
         const int64_t y0 = y + BAND > oh ? oh - BAND : y, x0 = x + NR > ow ? ow - NR : x;
         unpaddedBand(packedW + c, input, cin, kh, kw, H, W, y0 - padTop, x0 - padLeft, out + c * oh * ow + y0 * ow + x0, ow);
       }
-  return 1;
 #else
-  return 0;
+  (void)packedW, (void)cin, (void)input, (void)H, (void)W, (void)padTop, (void)padLeft, (void)out;
 #endif
 }

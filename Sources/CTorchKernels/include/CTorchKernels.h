@@ -111,10 +111,11 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
 /// The same with dilation 1 for one or two output channels (a first layer's input gradient),
 /// reading unpadded planes `input` [cin, H, W] as if padded by padTop rows and padLeft columns
 /// of zeros, so no padded copy is made: `packedW` [cout, cin*kh*kw] as above, no bias, output
-/// [cout, oh, ow]. Returns 0, doing nothing, where it does not apply (no AVX2, cout > 2,
-/// kh > 5, kw > 8, oh < 4 or ow < 16): pad and call ctk_conv2d_direct_f32 instead.
-int ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
-                                   int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out);
+/// [cout, oh, ow]. Only where ctk_conv2d_direct_unpadded_applies (AVX2, cout <= 2, kh <= 5,
+/// kw <= 8, oh >= 4, ow >= 16); elsewhere it does nothing: pad and call ctk_conv2d_direct_f32.
+int ctk_conv2d_direct_unpadded_applies(int64_t cout, int64_t kh, int64_t kw, int64_t oh, int64_t ow);
+void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
+                                    int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out);
 /// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
 /// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K].
 void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,

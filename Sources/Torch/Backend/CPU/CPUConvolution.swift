@@ -116,7 +116,7 @@ struct CPUConvolution {
     let direct = DirectInputGradient(self, weight: weight, window: transposed)
     defer { direct.deallocate() }
     let (pg, px) = (g.pointer(Float.self), gx.pointer(Float.self))
-    forEachSample(scratch: direct.input.floats) { sample, prepared in direct.run(sample, pg, into: px, prepared: prepared) }
+    forEachSample(scratch: direct.readsInPlace ? 0 : direct.input.floats) { sample, prepared in direct.run(sample, pg, into: px, prepared: prepared) }
     return gx
   }
 
@@ -217,6 +217,9 @@ struct CPUConvolution {
 /// swapped and its taps reversed, packed once.
 private struct DirectInputGradient {
   let input: DirectInput
+  /// Whether g is read in place (dilation 1, one or two channels per group: a copy of g padded
+  /// with zeros cost a third of the time), not copied into `input`'s padded planes first.
+  let readsInPlace: Bool
   private let geometry: ConvolutionGeometry
   private let packed: PackedWeight
   private let taps: ctk_direct_taps
@@ -244,26 +247,26 @@ private struct DirectInputGradient {
     // Zero-padded rows, not shifted planes: g has many channels, and the band tiles walk rows.
     input = DirectInput(window: transposed, channels: geometry.outChannels, shiftsColumns: false)
     taps = input.taps(channels: outPerGroup)
+    readsInPlace = transposed.dilation == [1, 1]
+      && ctk_conv2d_direct_unpadded_applies(Int64(inPerGroup), Int64(transposed.kernel[0]), Int64(transposed.kernel[1]),
+                                            Int64(transposed.outputSize[0]), Int64(transposed.outputSize[1])) != 0
   }
 
-  /// Writes sample `sample`'s [C_in, H, W] input gradient into `gx` from g [N, C_out, oh, ow]:
-  /// read in place where the C kernel can (dilation 1, one or two channels per group: a copy of
-  /// g padded with zeros cost a third of the time), else first copied into `prepared`
-  /// (`input.floats`, zeroed before the first sample) with its padding.
+  /// Writes sample `sample`'s [C_in, H, W] input gradient into `gx` from g [N, C_out, oh, ow],
+  /// in place or through `prepared` (`input.floats`, zeroed before the first sample).
   func run(_ sample: Int, _ g: UnsafePointer<Float>, into gx: UnsafeMutablePointer<Float>, prepared: UnsafeMutablePointer<Float>) {
     let (inPerGroup, outPerGroup) = (geometry.inChannels / geometry.groups, geometry.outChannels / geometry.groups)
     let window = input.window, plane = geometry.window.inputSize[0] * geometry.window.inputSize[1]
     let sampleG = g + sample * geometry.outChannels * geometry.window.positions
-    if window.dilation == [1, 1] {
-      // Every group has the same shape: the kernel takes all of them or none.
-      let done = (0..<geometry.groups).allSatisfy { group in
+    if readsInPlace {
+      let (h, w) = (window.inputSize[0], window.inputSize[1])
+      for group in 0..<geometry.groups {
         ctk_conv2d_direct_unpadded_f32(packed[group], Int64(inPerGroup), Int64(outPerGroup), Int64(window.kernel[0]), Int64(window.kernel[1]),
-                                       sampleG + group * outPerGroup * window.inputSize[0] * window.inputSize[1],
-                                       Int64(window.inputSize[0]), Int64(window.inputSize[1]), Int64(window.padding[0]), Int64(window.padding[1]),
-                                       Int64(window.outputSize[0]), Int64(window.outputSize[1]),
-                                       gx + (sample * geometry.inChannels + group * inPerGroup) * plane) != 0
+                                       sampleG + group * outPerGroup * h * w, Int64(h), Int64(w), Int64(window.padding[0]),
+                                       Int64(window.padding[1]), Int64(window.outputSize[0]), Int64(window.outputSize[1]),
+                                       gx + (sample * geometry.inChannels + group * inPerGroup) * plane)
       }
-      if done { return }
+      return
     }
     input.fill(from: sampleG, into: prepared)
     for group in 0..<geometry.groups {

@@ -36,11 +36,10 @@ struct CPUBatchNorm {
     let w = weight.map { $0.toArray(Float.self) } ?? Array(repeating: 1, count: c)
     let b = bias.map { $0.toArray(Float.self) } ?? Array(repeating: 0, count: c)
     let out = Tensor(uninitialized: input.dims, dtype: .float32)
-    let (px, po) = (x.pointer(Float.self), out.pointer(Float.self))
-    ThreadPool.parallelFor(c) { channel in
-      let alpha = invstd[channel] * w[channel]
-      ctk_channel_affine_f32(px, Int64(n), Int64(c), Int64(hw), Int64(channel), alpha, b[channel] - mean[channel] * alpha, po)
-    }
+    let scale = (0..<c).map { invstd[$0] * w[$0] }
+    let shift = (0..<c).map { b[$0] - mean[$0] * scale[$0] }
+    CPUBackend.channelAffine(x.pointer(Float.self), samples: n, channels: c, plane: hw, scale: scale, shift: shift,
+                             into: out.pointer(Float.self))
     let inputs = [input] + [weight, bias].compactMap { $0 }
     out.recording("NativeBatchNormBackward0", inputs, saved: [x]) { g in
       if GradMode.isEnabled { return Tensor.formulaGradients(formula, inputs, g) }

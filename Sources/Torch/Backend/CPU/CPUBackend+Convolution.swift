@@ -205,10 +205,8 @@ extension CPUBackend {
     let (n, c) = (x.dims[0], x.dims[1]), plane = x.numel() / Swift.max(x.dims[0] * x.dims[1], 1)
     switch x.dtype {
     case .float32:
-      let (px, ps, pb, po) = (x.pointer(Float.self), scale.pointer(Float.self), shift.pointer(Float.self), out.pointer(Float.self))
-      ThreadPool.parallelFor(c) { channel in
-        ctk_channel_affine_f32(px, Int64(n), Int64(c), Int64(plane), Int64(channel), ps[channel], pb[channel], po)
-      }
+      Self.channelAffine(x.pointer(Float.self), samples: n, channels: c, plane: plane, scale: scale.pointer(Float.self),
+                         shift: shift.pointer(Float.self), into: out.pointer(Float.self))
     case .float64:
       let (px, ps, pb, po) = (x.pointer(Double.self), scale.pointer(Double.self), shift.pointer(Double.self), out.pointer(Double.self))
       ThreadPool.parallelFor(c) { channel in
@@ -219,6 +217,14 @@ extension CPUBackend {
         }
       }
     default: Backends.missingKernel("native_batch_norm", x.dtype, on: device)
+    }
+  }
+
+  /// out = x·scale[c] + shift[c] over float32 [N, C, plane], one channel per task.
+  static func channelAffine(_ x: UnsafePointer<Float>, samples: Int, channels: Int, plane: Int, scale: UnsafePointer<Float>,
+                            shift: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+    ThreadPool.parallelFor(channels) { channel in
+      ctk_channel_affine_f32(x, Int64(samples), Int64(channels), Int64(plane), Int64(channel), scale[channel], shift[channel], out)
     }
   }
 

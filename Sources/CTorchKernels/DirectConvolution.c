@@ -11,12 +11,7 @@ enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
 /// row it is a tap of. The MR-channel tile would keep only 2·cout accumulators, too few to hide
 /// the FMA latency, and load an input vector per FMA.
 enum { BAND_CHANNELS = 2, BAND = 4, MAX_BAND_HEIGHT = 5, MAX_BAND_WIDTH = 8 };
-/// Floats ahead of each tile row whose line is prefetched for writing: the output's
-/// read-for-ownership misses then overlap the products (about one tile step of FMAs covers a
-/// line's latency). Measured, conv1 forward 0.49-0.55x sgemm against 0.44-0.51x without
-/// (4 interleaved runs each); 64 gave no more.
-enum { PREFETCH_AHEAD = 32 };
-_Static_assert(MR == 6, "directTileAVX2 has a case per row count up to 6");
+_Static_assert(MR == 6, "directRowAVX2 has a case per row count up to 6");
 
 /// Each tap's offset from an output position's address; returns K, or 0 when K is out of range.
 static int64_t tapOffsets(ctk_direct_taps t, int64_t *offsets) {
@@ -28,21 +23,24 @@ static int64_t tapOffsets(ctk_direct_taps t, int64_t *offsets) {
   return K;
 }
 
-/// One tile: rows [0, mr) of a packed sliver times taps at columns [0, nr) of `row`. (`stream`
-/// matters only to the AVX2 tile.)
-static void directTilePortable(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                               float *out, int64_t rsOut, int64_t mr, int64_t nr, int stream) {
-  (void)stream;
-  float acc[MR][NR];
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) acc[i][j] = bias && i < mr ? bias[i] : 0;  // as the AVX2 tile: onto the bias
-  for (int64_t k = 0; k < K; k++, a += MR) {
-    const float *b = row + offsets[k];
+/// One output row's channels [0, mr) of a packed sliver times taps at columns [0, n) of `row`,
+/// tile by tile (the AVX2 driver's tiling and summation order, without vectors).
+static void directRowPortable(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
+                              float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) {
+  (void)streams;
+  for (int64_t x = 0; x < n; x += NR) {
+    const int64_t nr = n - x < NR ? n - x : NR;
+    float acc[MR][NR];
     for (int i = 0; i < MR; i++)
-      for (int j = 0; j < nr; j++) acc[i][j] += a[i] * b[j];
+      for (int j = 0; j < NR; j++) acc[i][j] = bias && i < mr ? bias[i] : 0;  // as the AVX2 tile: onto the bias
+    for (int64_t k = 0; k < K; k++) {
+      const float *b = row + x + offsets[k];
+      for (int i = 0; i < MR; i++)
+        for (int j = 0; j < nr; j++) acc[i][j] += a[k * MR + i] * b[j];
+    }
+    for (int i = 0; i < mr; i++)
+      for (int j = 0; j < nr; j++) out[i * rsOut + x + j] = acc[i][j];
   }
-  for (int i = 0; i < mr; i++)
-    for (int j = 0; j < nr; j++) out[i * rsOut + j] = acc[i][j];
 }
 
 #if CTK_X86
@@ -60,27 +58,73 @@ CTK_AVX2 static inline void storeTileRow(float *row, __m256 lo, __m256 hi, int64
   }
 }
 
-/// The AVX2 tile for a constant number of output channels, so a layer whose channel count is
-/// not a multiple of MR multiplies no rows it will not store.
-CTK_AVX2 static inline __attribute__((always_inline)) void directTileRows(
+/// `tiles` tiles of NR columns side by side (columns [0, nr) of the last stored when tiles is 1)
+/// for a constant number of output channels `rows`, rows·tiles ≤ MR: twelve accumulators, and
+/// each broadcast weight feeds every tile. A channel count that is not a multiple of MR then
+/// multiplies no rows it will not store, and its last rows still keep enough accumulators to
+/// hide the FMA latency (2 rows of one tile kept 4, half the FMA throughput at 9 taps).
+CTK_AVX2 static inline __attribute__((always_inline)) void directTile(
     int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
-    const int rows, int64_t nr, int stream) {
+    const int rows, const int tiles, int64_t nr, int stream) {
+  __m256 acc[MR][2 * MR];
   // Accumulating onto the bias saves an add per output vector: 3-7% of a 3x3 single-channel
   // tile (K = 9), measured on one thread.
-  CTKTile tile;
-  ctkTileClear(&tile);
-  if (bias)
-    for (int i = 0; i < rows; i++) tile.r[2 * i] = tile.r[2 * i + 1] = _mm256_broadcast_ss(bias + i);
+#pragma unroll
+  for (int i = 0; i < rows; i++) {
+    const __m256 start = bias ? _mm256_broadcast_ss(bias + i) : _mm256_setzero_ps();
+#pragma unroll
+    for (int v = 0; v < 2 * tiles; v++) acc[i][v] = start;
+  }
   for (int64_t k = 0; k < K; k++, a += MR) {
     const float *b = row + offsets[k];
-    ctkTileAccumulateRows(&tile, a, _mm256_loadu_ps(b), _mm256_loadu_ps(b + 8), rows);
+    __m256 columns[2 * MR];
+#pragma unroll
+    for (int v = 0; v < 2 * tiles; v++) columns[v] = _mm256_loadu_ps(b + 8 * v);
+#pragma unroll
+    for (int i = 0; i < rows; i++) {
+      const __m256 weight = _mm256_broadcast_ss(a + i);
+#pragma unroll
+      for (int v = 0; v < 2 * tiles; v++) acc[i][v] = _mm256_fmadd_ps(weight, columns[v], acc[i][v]);
+    }
   }
   __m256i mlo, mhi;
   ctkColumnMasks(nr, &mlo, &mhi);
-  // Unrolled, so each row is a register of the tile rather than a load from a spilled copy.
 #pragma unroll
   for (int i = 0; i < rows; i++)
-    storeTileRow(out + i * rsOut, tile.r[2 * i], tile.r[2 * i + 1], nr, mlo, mhi, stream);
+#pragma unroll
+    for (int v = 0; v < tiles; v++) storeTileRow(out + i * rsOut + v * NR, acc[i][2 * v], acc[i][2 * v + 1], nr, mlo, mhi, stream);
+}
+
+/// One output row (columns [0, n)) of `rows` channels: wide steps of MR / rows tiles, then
+/// single tiles. A row at least NR wide ends with a full tile overlapping the one before it
+/// (the overlap is computed twice, identically) instead of a narrow one with masked stores,
+/// slow on many CPUs. Unless streamed, each step prefetches the output lines of the next for
+/// writing, so their reads for ownership overlap the products.
+CTK_AVX2 static inline __attribute__((always_inline)) void directRowRows(
+    int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
+    const int rows, int64_t n, int streams) {
+  const int tiles = MR / rows;
+  int64_t x = 0;
+  for (; x + tiles * NR <= n; x += tiles * NR) {
+    if (!streams)
+      for (int i = 0; i < rows; i++)
+        for (int v = 0; v < tiles; v++) __builtin_prefetch(out + i * rsOut + x + (tiles + v) * NR, 1, 3);
+    directTile(K, a, row + x, offsets, bias, out + x, rsOut, rows, tiles, NR, streams);
+  }
+  for (; x + NR <= n; x += NR) directTile(K, a, row + x, offsets, bias, out + x, rsOut, rows, 1, NR, streams);
+  if (x < n) {
+    const int64_t x0 = n >= NR ? n - NR : x;
+    directTile(K, a, row + x0, offsets, bias, out + x0, rsOut, rows, 1, n - x0, streams && n - x0 == NR && x0 % 8 == 0);
+  }
+}
+
+CTK_AVX2 static void directRowAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
+                                   float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) {
+  switch (mr) {
+#define ROWS_CASE(r) case r: directRowRows(K, a, row, offsets, bias, out, rsOut, r, n, streams); break;
+    ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
+#undef ROWS_CASE
+  }
 }
 
 /// Adds input row s of a band (lo, hi: NR columns) times kernel row ki's weight w[ki] into each
@@ -135,14 +179,6 @@ CTK_AVX2 static void directBandTileAVX2(const float *a, const float *row, ctk_di
   }
 }
 
-CTK_AVX2 static void directTileAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                                    float *out, int64_t rsOut, int64_t mr, int64_t nr, int stream) {
-  switch (mr) {
-#define ROWS_CASE(n) case n: directTileRows(K, a, row, offsets, bias, out, rsOut, n, nr, stream); break;
-    ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
-#undef ROWS_CASE
-  }
-}
 #endif
 
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
@@ -150,20 +186,19 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
   int64_t offsets[MAX_TAPS];
   const int64_t K = tapOffsets(taps, offsets);
   if (K == 0) return;
-  void (*tile)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t, int) =
-      directTilePortable;
+  void (*outputRow)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t,
+                    int) = directRowPortable;
 #if CTK_X86
-  if (ctk_use_avx2()) tile = directTileAVX2;
+  if (ctk_use_avx2()) outputRow = directRowAVX2;
 #endif
   const int64_t plane = oh * ow;
   // Streaming needs every tile row 32-byte aligned: an aligned output whose rows (so planes too)
   // are a multiple of 8 floats long, and tiles starting at a multiple of 8.
-  const int streams = streamOutput && tile != directTilePortable && ow % 8 == 0 && ((uintptr_t)out & 31) == 0;
-  // Rows at least NR wide end with a full tile overlapping the one before it (the overlap is
-  // computed twice, identically) instead of a narrow one with masked stores, slow on many CPUs.
-  // Bands likewise, on planes at least BAND rows high.
+  const int streams = streamOutput && outputRow != directRowPortable && ow % 8 == 0 && ((uintptr_t)out & 31) == 0;
 #if CTK_X86
-  if (tile == directTileAVX2 && cout <= BAND_CHANNELS && taps.rowStep == taps.rowPitch &&
+  // Bands, on planes at least BAND rows high, end like rows: with a full band overlapping the
+  // one before it.
+  if (outputRow == directRowAVX2 && cout <= BAND_CHANNELS && taps.rowStep == taps.rowPitch &&
       taps.kernelHeight <= MAX_BAND_HEIGHT && oh >= BAND && ow >= NR) {
     for (int64_t c = 0; c < cout; c++)
       for (int64_t y = 0; y < oh; y += BAND)
@@ -176,19 +211,9 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
   }
 #endif
   for (int64_t oy = 0; oy < oh; oy++)
-    for (int64_t x = 0; x < ow; x += NR) {
-      int64_t x0 = ow >= NR && x + NR > ow ? ow - NR : x;
-      int64_t nr = ow - x0 < NR ? ow - x0 : NR;
-      const float *row = input + oy * taps.rowPitch + x0;
-      for (int64_t c0 = 0; c0 < cout; c0 += MR) {
-        int64_t mr = cout - c0 < MR ? cout - c0 : MR;
-        float *o = out + c0 * plane + oy * ow + x0;
-        const int stream = streams && nr == NR && x0 % 8 == 0;
-        if (!stream)
-          for (int64_t i = 0; i < mr; i++) __builtin_prefetch(o + i * plane + PREFETCH_AHEAD, 1, 3);
-        tile(K, packedW + c0 * K, row, offsets, bias ? bias + c0 : 0, o, plane, mr, nr, stream);
-      }
-    }
+    for (int64_t c0 = 0; c0 < cout; c0 += MR)
+      outputRow(K, packedW + c0 * K, input + oy * taps.rowPitch, offsets, bias ? bias + c0 : 0, out + c0 * plane + oy * ow, plane,
+                cout - c0 < MR ? cout - c0 : MR, ow, streams);
 #if CTK_X86
   if (streams) _mm_sfence();  // the streamed lines are visible before anyone reads the output
 #endif

@@ -1,7 +1,6 @@
-// The 6x16 register tile both SGEMM-shaped kernels accumulate: GEMM.c's microkernel (B from
-// packed panels) and DirectConvolution.c's direct tile (B read in place from padded planes).
-// Row i lives in r[2i] (columns 0-7) and r[2i+1] (columns 8-15); always inlined, so the
-// tile stays in twelve registers.
+// The 6x16 register tile GEMM.c's microkernel accumulates, and the column masks it and
+// DirectConvolution.c's tiles store a partial row with. Row i lives in r[2i] (columns 0-7) and
+// r[2i+1] (columns 8-15); always inlined, so the tile stays in twelve registers.
 #ifndef CTK_TILE_H
 #define CTK_TILE_H
 
@@ -18,18 +17,13 @@ CTK_TILE_INLINE void ctkTileClear(CTKTile *t) {
   for (int i = 0; i < 2 * CTK_GEMM_MR; i++) t->r[i] = _mm256_setzero_ps();
 }
 
-/// Rows i < `rows` (a constant) of the tile gain a[i] times the 16 columns (b0, b1).
-CTK_TILE_INLINE void ctkTileAccumulateRows(CTKTile *t, const float *a, __m256 b0, __m256 b1, const int rows) {
-  for (int i = 0; i < rows; i++) {
+/// Every row i of the tile gains a[i] times the 16 columns (b0, b1).
+CTK_TILE_INLINE void ctkTileAccumulate(CTKTile *t, const float *a, __m256 b0, __m256 b1) {
+  for (int i = 0; i < CTK_GEMM_MR; i++) {
     __m256 av = _mm256_broadcast_ss(a + i);
     t->r[2 * i] = _mm256_fmadd_ps(av, b0, t->r[2 * i]);
     t->r[2 * i + 1] = _mm256_fmadd_ps(av, b1, t->r[2 * i + 1]);
   }
-}
-
-/// Every row i of the tile gains a[i] times the 16 columns (b0, b1).
-CTK_TILE_INLINE void ctkTileAccumulate(CTKTile *t, const float *a, __m256 b0, __m256 b1) {
-  ctkTileAccumulateRows(t, a, b0, b1, CTK_GEMM_MR);
 }
 
 /// Lane masks for the first `n` of the 16 columns.

@@ -9,7 +9,8 @@ private func seedModel(width: Int = 512) -> nn.Sequential {
 /// batches: 20 SGD steps of the seed model, each rank taking its 8 samples of a batch of
 /// 8 per rank, within 1e-6; again with two micro-batches per step, the first under `noSync`;
 /// both again with `gradientAsBucketView` (gradients set to none each step with one
-/// micro-batch, zeroed in place, so accumulated straight into the buckets, with two).
+/// micro-batch, zeroed in place, so accumulated straight into the buckets, with two). Without
+/// it, a gradient held from the first step keeps its values through the later steps.
 /// Small buckets (0.5 MB) make several, launched while backward runs. First, the broadcast
 /// of parameters and buffers (checkBuffers). Models and data live on `device`; `width`
 /// narrows the hidden layers (and the buckets with them) where steps are slow.
@@ -28,7 +29,10 @@ func checkDistributedDataParallel(_ report: inout Report, on device: Device = .c
     let (referenceOptimizer, optimizer) = (optim.SGD(reference.parameters(), lr: 0.1), optim.SGD(ddp.parameters(), lr: 0.1))
     let lossFn = nn.CrossEntropyLoss()
     let data = Generator(seed: 1)
-    for _ in 0..<steps {
+    // A gradient held from the first step, with its values then: later steps must not write
+    // into it (copied gradients that DDP hands out as bucket views leave the bucket).
+    var held: (gradient: Tensor, values: Tensor)?
+    for step in 0..<steps {
       for micro in 0..<microBatches {
         let x = torch.rand([8 * world, 1, 28, 28], generator: data).to(device)
         let y = torch.randint(0, 10, [8 * world], generator: data).to(device)
@@ -42,10 +46,12 @@ func checkDistributedDataParallel(_ report: inout Report, on device: Device = .c
       }
       referenceOptimizer.step()
       referenceOptimizer.zeroGrad()
+      if step == 0 && !asBucketView, let gradient = ddp.module.parameters().last?.grad { held = (gradient, gradient.clone()) }
       optimizer.step()
       optimizer.zeroGrad(setToNone: !(asBucketView && microBatches == 2))
     }
     let layout = asBucketView ? "gradients as bucket views" : "gradients copied"
+    if let held { report.check(held.gradient, held.values, "a gradient held from step 0 after \(steps) steps, \(microBatches) micro-batch(es)") }
     for ((name, parameter), expected) in zip(ddp.module.namedParameters(), reference.parameters()) {
       report.check(parameter, expected, "\(name) after \(steps) steps, \(microBatches) micro-batch(es), \(layout)", tolerance: 1e-6)
     }

@@ -63,19 +63,45 @@ extension nn.parallel {
 /// summed by an asynchronous all-reduce while backward goes on. As in PyTorch, each gradient
 /// is divided by the world size as it is copied into its bucket (one pass, not a copy and a
 /// division), so the all-reduce's sum is the average.
+///
+/// A gradient this backward created (the parameter had none when the forward began) is not
+/// copied back: the parameter's `.grad` becomes its view of the averaged bucket, and the
+/// bucket takes a new buffer for its next all-reduce, so no later step writes into a gradient
+/// handed out (a copy and a pass over every gradient saved; the old buffer returns to the
+/// allocator's cache when its gradients are dropped, and the new one comes from there). A
+/// gradient that already existed (accumulation under `noSync`, or zeroed in place) keeps its
+/// tensor and gets the averages copied in, as in PyTorch.
 final class GradientReducer {
   struct Bucket {
     let parameters: [Int]
     let flat: Tensor
     /// Each parameter's slice of `flat`, shaped as the parameter.
     let views: [Tensor]
+
+    /// A bucket of `members` (indices into `all`) with a buffer on their device, uninitialized:
+    /// each launch writes every gradient into it before the all-reduce reads it.
+    init(_ members: [Int], of all: [Tensor]) {
+      let first = all[members[0]]
+      parameters = members
+      let flat = Tensor(uninitialized: [members.map { all[$0].numel() }.reduce(0, +)], dtype: first.dtype, device: first.device)
+      var offset = 0
+      views = members.map { p in
+        defer { offset += all[p].numel() }
+        return flat.narrow(0, start: offset, length: all[p].numel()).view(all[p].dims)
+      }
+      self.flat = flat
+    }
   }
 
   let parameters: [Tensor]
-  let buckets: [Bucket]
+  private(set) var buckets: [Bucket]
   let gradientAsBucketView: Bool
   var synchronizing = true
   private var bucketOfParameter: [Int] = []
+  /// Per parameter: it had no gradient when this step's forward began.
+  private var createdThisStep: [Bool] = []
+  /// Per bucket: its buffer now holds parameters' gradients, so the next launch takes a new one.
+  private var handedOut: [Bool] = []
   private var pending: [Int] = []
   private var nextLaunch = 0
   private var works: [dist.Work?] = []
@@ -112,16 +138,7 @@ final class GradientReducer {
       bytes += size
     }
     if !current.isEmpty { result.append(current) }
-    return result.map { members in
-      let first = parameters[members[0]]
-      let flat = torch.zeros([members.map { parameters[$0].numel() }.reduce(0, +)], dtype: first.dtype, device: first.device)
-      var offset = 0
-      let views = members.map { p in
-        defer { offset += parameters[p].numel() }
-        return flat.narrow(0, start: offset, length: parameters[p].numel()).view(parameters[p].dims)
-      }
-      return Bucket(parameters: members, flat: flat, views: views)
-    }
+    return result.map { Bucket($0, of: parameters) }
   }
 
   /// Called by each forward: a reduction begun and not finished means a parameter got no
@@ -130,12 +147,14 @@ final class GradientReducer {
     torchCheck(nextLaunch == 0 || nextLaunch == buckets.count,
       "Expected to have finished reduction in the prior iteration before starting a new one. This error indicates that your module has parameters that were not used in producing loss.")
     reset()
+    createdThisStep = parameters.map { $0.grad == nil }
   }
 
   private func reset() {
     pending = buckets.map(\.parameters.count)
     nextLaunch = 0
     works = Array(repeating: nil, count: buckets.count)
+    if handedOut.count != buckets.count { handedOut = Array(repeating: false, count: buckets.count) }
   }
 
   private func gradientReady(_ index: Int) {
@@ -153,6 +172,10 @@ final class GradientReducer {
   /// Copies the bucket's gradients, divided by the world size, into its flat buffer and
   /// starts summing it.
   private func launch(_ b: Int) {
+    if handedOut[b] {
+      buckets[b] = Bucket(buckets[b].parameters, of: parameters)
+      handedOut[b] = false
+    }
     let bucket = buckets[b]
     let share = 1 / Double(dist.getWorldSize())
     torch.noGrad {
@@ -170,14 +193,21 @@ final class GradientReducer {
     works[b] = dist.allReduce(bucket.flat, op: .sum, asyncOp: true)
   }
 
-  /// Waits for every bucket and, unless the gradients are the buckets' views, writes the
-  /// averages back.
+  /// Waits for every bucket and, unless the gradients are the buckets' views, hands the
+  /// averages to the gradients this step created and copies them into the others.
   private func finish() {
     for (b, bucket) in buckets.enumerated() {
       works[b]!.wait()
       guard !gradientAsBucketView else { continue }
       torch.noGrad {
-        for (p, view) in zip(bucket.parameters, bucket.views) { parameters[p].grad!.copy_(view) }
+        for (p, view) in zip(bucket.parameters, bucket.views) {
+          if createdThisStep[p] {
+            parameters[p].grad = view
+            handedOut[b] = true
+          } else {
+            parameters[p].grad!.copy_(view)
+          }
+        }
       }
     }
   }

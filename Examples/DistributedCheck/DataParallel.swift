@@ -30,7 +30,8 @@ func checkDistributedDataParallel(_ report: inout Report, on device: Device = .c
     let lossFn = nn.CrossEntropyLoss()
     let data = Generator(seed: 1)
     // A gradient held from the first step, with its values then: later steps must not write
-    // into it (copied gradients that DDP hands out as bucket views leave the bucket).
+    // into it (DDP hands a gradient it created its view of the bucket, so the bucket must take
+    // a new buffer).
     var held: (gradient: Tensor, values: Tensor)?
     for step in 0..<steps {
       for micro in 0..<microBatches {

@@ -200,7 +200,7 @@ final class DistributedTests: XCTestCase {
     let (environment, log) = try emulatedNCCL()
     let run = try mpirun("nccl", environment: environment, timeout: 400)
     XCTAssertEqual(run.status, 0, run.output)
-    XCTAssertTrue(run.output.contains("nccl: 226 checks per rank, 0 failed"), run.output)
+    XCTAssertTrue(run.output.contains("nccl: 228 checks per rank, 0 failed"), run.output)
     let calls = try String(contentsOfFile: log, encoding: .utf8)
     for rank in 0..<2 {
       for call in ["ncclCommInitRank nranks=2 rank=\(rank)", "rank \(rank): ncclAllReduce count=1000 type=float32 op=sum",
@@ -219,7 +219,7 @@ final class DistributedTests: XCTestCase {
     let (environment, log) = try emulatedNCCL()
     let run = try mpirun("nccl", ranks: nil, environment: environment, timeout: 400)
     XCTAssertEqual(run.status, 0, run.output)
-    XCTAssertTrue(run.output.contains("nccl: 214 checks per rank, 0 failed"), run.output)
+    XCTAssertTrue(run.output.contains("nccl: 216 checks per rank, 0 failed"), run.output)
     XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("ncclCommInitRank nranks=1 rank=0"))
   }
 

@@ -66,23 +66,28 @@ extension nn.parallel {
 ///
 /// A gradient this backward created (the parameter had none when the forward began) is not
 /// copied back: the parameter's `.grad` becomes its view of the averaged bucket, and the
-/// bucket takes a new buffer for its next all-reduce, so no later step writes into a gradient
-/// handed out (a copy and a pass over every gradient saved; the old buffer returns to the
-/// allocator's cache when its gradients are dropped, and the new one comes from there). A
-/// gradient that already existed (accumulation under `noSync`, or zeroed in place) keeps its
-/// tensor and gets the averages copied in, as in PyTorch.
+/// bucket lets go of that buffer, taking a new one at its next launch, so no later step writes
+/// into a gradient handed out (a copy and a pass over every gradient saved; the old buffer
+/// returns to the allocator's cache when its gradients are dropped, and the new one comes from
+/// there, so memory peaks no higher than with the copy). A gradient that already existed
+/// (accumulation under `noSync`, or zeroed in place) keeps its tensor and gets the averages
+/// copied in, as in PyTorch.
 final class GradientReducer {
   struct Bucket {
     let parameters: [Int]
+    /// The flat buffer and each parameter's slice of it, shaped as the parameter; nil once its
+    /// averages are handed out as gradients, until the next launch.
+    var buffer: Buffer?
+  }
+
+  struct Buffer {
     let flat: Tensor
-    /// Each parameter's slice of `flat`, shaped as the parameter.
     let views: [Tensor]
 
-    /// A bucket of `members` (indices into `all`) with a buffer on their device, uninitialized:
+    /// A buffer for the parameters `members` (indices into `all`) on their device, uninitialized:
     /// each launch writes every gradient into it before the all-reduce reads it.
     init(_ members: [Int], of all: [Tensor]) {
       let first = all[members[0]]
-      parameters = members
       let flat = Tensor(uninitialized: [members.map { all[$0].numel() }.reduce(0, +)], dtype: first.dtype, device: first.device)
       var offset = 0
       views = members.map { p in
@@ -100,8 +105,6 @@ final class GradientReducer {
   private var bucketOfParameter: [Int] = []
   /// Per parameter: it had no gradient when this step's forward began.
   private var createdThisStep: [Bool] = []
-  /// Per bucket: its buffer now holds parameters' gradients, so the next launch takes a new one.
-  private var handedOut: [Bool] = []
   private var pending: [Int] = []
   private var nextLaunch = 0
   private var works: [dist.Work?] = []
@@ -138,7 +141,7 @@ final class GradientReducer {
       bytes += size
     }
     if !current.isEmpty { result.append(current) }
-    return result.map { Bucket($0, of: parameters) }
+    return result.map { Bucket(parameters: $0, buffer: Buffer($0, of: parameters)) }
   }
 
   /// Called by each forward: a reduction begun and not finished means a parameter got no
@@ -154,7 +157,6 @@ final class GradientReducer {
     pending = buckets.map(\.parameters.count)
     nextLaunch = 0
     works = Array(repeating: nil, count: buckets.count)
-    if handedOut.count != buckets.count { handedOut = Array(repeating: false, count: buckets.count) }
   }
 
   private func gradientReady(_ index: Int) {
@@ -172,14 +174,12 @@ final class GradientReducer {
   /// Copies the bucket's gradients, divided by the world size, into its flat buffer and
   /// starts summing it.
   private func launch(_ b: Int) {
-    if handedOut[b] {
-      buckets[b] = Bucket(buckets[b].parameters, of: parameters)
-      handedOut[b] = false
-    }
-    let bucket = buckets[b]
+    let members = buckets[b].parameters
+    let buffer = buckets[b].buffer ?? Buffer(members, of: parameters)
+    buckets[b].buffer = buffer
     let share = 1 / Double(dist.getWorldSize())
     torch.noGrad {
-      for (p, view) in zip(bucket.parameters, bucket.views) {
+      for (p, view) in zip(members, buffer.views) {
         let parameter = parameters[p]
         let grad = parameter.grad!
         if grad.storage === view.storage && grad.storageOffset == view.storageOffset {
@@ -190,20 +190,20 @@ final class GradientReducer {
         }
       }
     }
-    works[b] = dist.allReduce(bucket.flat, op: .sum, asyncOp: true)
+    works[b] = dist.allReduce(buffer.flat, op: .sum, asyncOp: true)
   }
 
   /// Waits for every bucket and, unless the gradients are the buckets' views, hands the
   /// averages to the gradients this step created and copies them into the others.
   private func finish() {
-    for (b, bucket) in buckets.enumerated() {
+    for b in buckets.indices {
       works[b]!.wait()
-      guard !gradientAsBucketView else { continue }
+      guard !gradientAsBucketView, let buffer = buckets[b].buffer else { continue }
       torch.noGrad {
-        for (p, view) in zip(bucket.parameters, bucket.views) {
+        for (p, view) in zip(buckets[b].parameters, buffer.views) {
           if createdThisStep[p] {
             parameters[p].grad = view
-            handedOut[b] = true
+            buckets[b].buffer = nil
           } else {
             parameters[p].grad!.copy_(view)
           }

@@ -120,53 +120,79 @@ struct CPUConvolution {
     return gx
   }
 
-  /// ∂L/∂W = Σₙ g[n] · columns(x[n])ᵀ: one partial sum per task, added in task order. The
+  /// ∂L/∂W = Σₙ g[n] · columns(x[n])ᵀ: one partial sum per slot (a fixed set of samples,
+  /// summed in sample order), the slots claimed by the pool's threads one at a time and added
+  /// in slot order, so the result does not depend on which thread took which slot. The
   /// columns are the forward's when given, else rebuilt from `x`.
   func weightGradient(_ g: Tensor, _ x: Tensor, columns kept: Tensor? = nil) -> Tensor {
-    let k = rowsPerGroup
-    let size = geometry.outChannels * k
-    let tasks = Swift.max(1, Swift.min(ThreadPool.threadCount, batch))
-    let partials = UnsafeMutablePointer<Float>.allocate(capacity: tasks * size)
+    let size = geometry.outChannels * rowsPerGroup
+    let slots = Swift.max(1, Swift.min(ThreadPool.threadCount * Self.weightGradientSlotsPerThread, batch))
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: slots * size)
     defer { partials.deallocate() }
-    partials.initialize(repeating: 0, count: tasks * size)
+    partials.initialize(repeating: 0, count: slots * size)
     let (pg, px) = (g.pointer(Float.self), x.pointer(Float.self))
-    let pk = kept?.pointer(Float.self), sampleColumns = geometry.inChannels * taps * positions
-    let direct = usesDirectKernel, input = directInput, directTaps = input.taps(channels: inPerGroup)
-    ThreadPool.parallelFor(tasks) { task in
-      let scratch = Self.scratch(direct ? input.floats : pk == nil ? sampleColumns : 0)
+    let pk = kept?.pointer(Float.self)
+    let scratchFloats = usesDirectKernel ? directInput.floats : pk == nil ? geometry.inChannels * taps * positions : 0
+    ThreadPool.parallelClaims(slots) { next in
+      guard var slot = next() else { return }
+      let scratch = Self.scratch(scratchFloats)
       defer { scratch.deallocate() }
-      let partial = partials + task * size
-      for sample in Swift.stride(from: task, to: batch, by: tasks) {
-        if direct {
-          directWeightGradient(pg + sample * geometry.outChannels * positions, px + sample * geometry.inChannels * plane,
-                               input, directTaps, prepared: scratch, into: partial)
-          continue
-        }
-        let columns = pk.map { $0 + sample * sampleColumns } ?? scratch
-        if pk == nil { im2col(px + sample * geometry.inChannels * plane, into: columns) }
-        let gradient = pg + sample * geometry.outChannels * positions
-        for group in 0..<geometry.groups {
-          ctk_sgemm(Int64(outPerGroup), Int64(k), Int64(positions), 1,
-                    gradient + group * outPerGroup * positions, Int64(positions), 1,
-                    columns + group * k * positions, 1, Int64(positions),
-                    1, partial + group * outPerGroup * k, Int64(k))
-        }
+      while true {
+        addWeightGradient(of: Swift.stride(from: slot, to: batch, by: slots), pg, px, columns: pk, scratch: scratch,
+                          into: partials + slot * size)
+        guard let claimed = next() else { return }
+        slot = claimed
       }
     }
     let gw = Tensor(uninitialized: [geometry.outChannels, geometry.inChannels / geometry.groups] + window.kernel, dtype: .float32)
     let pw = gw.pointer(Float.self)
     pw.update(from: partials, count: size)
-    for task in 1..<tasks { ctk_axpy_f32(Int64(size), 1, partials + task * size, pw) }
+    for slot in 1..<slots { ctk_axpy_f32(Int64(size), 1, partials + slot * size, pw) }
     return gw
   }
 
-  /// Runs `body(sample, scratch)` for every sample, spread over the pool, each task with its
-  /// own scratch buffer of `count` floats (columns, or padded planes).
+  /// Slots per thread of the weight gradient: enough that a slowed thread's last one is a
+  /// small share of the work.
+  static let weightGradientSlotsPerThread = 4
+
+  /// Adds the weight gradient of `samples` to `partial`, with the direct kernel or with
+  /// columns (the forward's `kept` ones, else rebuilt in `scratch`) and the GEMM.
+  private func addWeightGradient(of samples: StrideTo<Int>, _ pg: UnsafeMutablePointer<Float>, _ px: UnsafeMutablePointer<Float>,
+                                 columns kept: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>,
+                                 into partial: UnsafeMutablePointer<Float>) {
+    let k = rowsPerGroup, sampleColumns = geometry.inChannels * taps * positions
+    let input = directInput, directTaps = input.taps(channels: inPerGroup)
+    for sample in samples {
+      if usesDirectKernel {
+        directWeightGradient(pg + sample * geometry.outChannels * positions, px + sample * geometry.inChannels * plane,
+                             input, directTaps, prepared: scratch, into: partial)
+        continue
+      }
+      let columns = kept.map { $0 + sample * sampleColumns } ?? scratch
+      if kept == nil { im2col(px + sample * geometry.inChannels * plane, into: columns) }
+      let gradient = pg + sample * geometry.outChannels * positions
+      for group in 0..<geometry.groups {
+        ctk_sgemm(Int64(outPerGroup), Int64(k), Int64(positions), 1,
+                  gradient + group * outPerGroup * positions, Int64(positions), 1,
+                  columns + group * k * positions, 1, Int64(positions),
+                  1, partial + group * outPerGroup * k, Int64(k))
+      }
+    }
+  }
+
+  /// Runs `body(sample, scratch)` for every sample, spread over the pool: each thread claims
+  /// samples one at a time (`ThreadPool.parallelClaims`) into its own scratch buffer of `count`
+  /// floats (columns, or padded planes), made at its first claim.
   private func forEachSample(scratch count: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-    ThreadPool.parallelChunks(batch, minimumChunk: 1) { start, length in
+    ThreadPool.parallelClaims(batch) { next in
+      guard var sample = next() else { return }
       let scratch = Self.scratch(count)
       defer { scratch.deallocate() }
-      for sample in start..<(start + length) { body(sample, scratch) }
+      while true {
+        body(sample, scratch)
+        guard let claimed = next() else { return }
+        sample = claimed
+      }
     }
   }
 

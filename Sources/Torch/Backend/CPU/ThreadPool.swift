@@ -71,6 +71,20 @@ enum ThreadPool {
     }
   }
 
+  /// Runs `body` on up to one task per thread, each given `next`, which claims the indices of
+  /// `0..<count` one at a time from a shared counter (nil when none are left): a thread the
+  /// machine slows leaves its share to the others, where fixed chunks left them waiting for its
+  /// last one. For work whose results do not depend on which thread did which index.
+  static func parallelClaims(_ count: Int, _ body: (_ next: () -> Int?) -> Void) {
+    let claimed = Atomic<Int>(0)
+    parallelFor(Swift.min(threadCount, count)) { _ in
+      body {
+        let index = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+        return index < count ? index : nil
+      }
+    }
+  }
+
   /// Whether kernels currently run on the calling thread alone because the machine is busy.
   static var isNarrowed: Bool { pool.isNarrowed }
 

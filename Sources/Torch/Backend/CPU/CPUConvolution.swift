@@ -133,16 +133,9 @@ struct CPUConvolution {
     let (pg, px) = (g.pointer(Float.self), x.pointer(Float.self))
     let pk = kept?.pointer(Float.self)
     let scratchFloats = usesDirectKernel ? directInput.floats : pk == nil ? geometry.inChannels * taps * positions : 0
-    ThreadPool.parallelClaims(slots) { next in
-      guard var slot = next() else { return }
-      let scratch = Self.scratch(scratchFloats)
-      defer { scratch.deallocate() }
-      while true {
-        addWeightGradient(of: Swift.stride(from: slot, to: batch, by: slots), pg, px, columns: pk, scratch: scratch,
-                          into: partials + slot * size)
-        guard let claimed = next() else { return }
-        slot = claimed
-      }
+    forEachClaim(slots, scratch: scratchFloats) { slot, scratch in
+      addWeightGradient(of: Swift.stride(from: slot, to: batch, by: slots), pg, px, columns: pk, scratch: scratch,
+                        into: partials + slot * size)
     }
     let gw = Tensor(uninitialized: [geometry.outChannels, geometry.inChannels / geometry.groups] + window.kernel, dtype: .float32)
     let pw = gw.pointer(Float.self)
@@ -180,18 +173,23 @@ struct CPUConvolution {
     }
   }
 
-  /// Runs `body(sample, scratch)` for every sample, spread over the pool: each thread claims
-  /// samples one at a time (`ThreadPool.parallelClaims`) into its own scratch buffer of `count`
-  /// floats (columns, or padded planes), made at its first claim.
+  /// Runs `body(sample, scratch)` for every sample, spread over the pool (`forEachClaim`).
   private func forEachSample(scratch count: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-    ThreadPool.parallelClaims(batch) { next in
-      guard var sample = next() else { return }
-      let scratch = Self.scratch(count)
+    forEachClaim(batch, scratch: count, body)
+  }
+
+  /// Runs `body(index, scratch)` for every index in `0..<count`: each pool thread claims
+  /// indices one at a time (`ThreadPool.parallelClaims`) into its own scratch buffer of
+  /// `floats` (columns, or padded planes), made at its first claim.
+  private func forEachClaim(_ count: Int, scratch floats: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    ThreadPool.parallelClaims(count) { next in
+      guard var index = next() else { return }
+      let scratch = Self.scratch(floats)
       defer { scratch.deallocate() }
       while true {
-        body(sample, scratch)
+        body(index, scratch)
         guard let claimed = next() else { return }
-        sample = claimed
+        index = claimed
       }
     }
   }

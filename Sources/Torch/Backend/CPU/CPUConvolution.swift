@@ -122,11 +122,12 @@ struct CPUConvolution {
 
   /// ∂L/∂W = Σₙ g[n] · columns(x[n])ᵀ: one partial sum per slot (a fixed set of samples,
   /// summed in sample order), the slots claimed by the pool's threads one at a time and added
-  /// in slot order, so the result does not depend on which thread took which slot. The
-  /// columns are the forward's when given, else rebuilt from `x`.
+  /// in slot order, so the result does not depend on which thread took which slot, nor (up to
+  /// `weightGradientSlots` threads) on how many there are. The columns are the forward's when
+  /// given, else rebuilt from `x`.
   func weightGradient(_ g: Tensor, _ x: Tensor, columns kept: Tensor? = nil) -> Tensor {
     let size = geometry.outChannels * rowsPerGroup
-    let slots = Swift.max(1, Swift.min(ThreadPool.threadCount * Self.weightGradientSlotsPerThread, batch))
+    let slots = Swift.max(1, Swift.min(batch, Swift.max(Self.weightGradientSlots, ThreadPool.threadCount)))
     let partials = UnsafeMutablePointer<Float>.allocate(capacity: slots * size)
     defer { partials.deallocate() }
     partials.initialize(repeating: 0, count: slots * size)
@@ -144,9 +145,10 @@ struct CPUConvolution {
     return gw
   }
 
-  /// Slots per thread of the weight gradient: enough that a slowed thread's last one is a
-  /// small share of the work.
-  static let weightGradientSlotsPerThread = 4
+  /// Slots of the weight gradient (more with more threads than this): enough that a slowed
+  /// thread's last one is a small share of the work on a few cores, and a number that does not
+  /// change with the thread count up to there, so neither do the gradient's bits.
+  static let weightGradientSlots = 8
 
   /// Adds the weight gradient of `samples` to `partial`, with the direct kernel or with
   /// columns (the forward's `kept` ones, else rebuilt in `scratch`) and the GEMM.

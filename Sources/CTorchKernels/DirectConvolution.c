@@ -183,9 +183,8 @@ CTK_AVX2 static void directBandTileAVX2(const float *a, const float *row, ctk_di
 
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
                            int64_t oh, int64_t ow, float *out, int streamOutput) {
-  int64_t offsets[MAX_TAPS];
-  const int64_t K = tapOffsets(taps, offsets);
-  if (K == 0) return;
+  const int64_t K = taps.channels * taps.kernelHeight * taps.kernelWidth;
+  if (K <= 0 || K > MAX_TAPS) return;
   void (*outputRow)(int64_t, const float *, const float *, const int64_t *, const float *, float *, int64_t, int64_t, int64_t,
                     int) = directRowPortable;
 #if CTK_X86
@@ -210,6 +209,8 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
     return;
   }
 #endif
+  int64_t offsets[MAX_TAPS];  // the bands above find their taps without them
+  tapOffsets(taps, offsets);
   for (int64_t oy = 0; oy < oh; oy++)
     for (int64_t c0 = 0; c0 < cout; c0 += MR)
       outputRow(K, packedW + c0 * K, input + oy * taps.rowPitch, offsets, bias ? bias + c0 : 0, out + c0 * plane + oy * ow, plane,

@@ -166,7 +166,7 @@ extension F {
   }
 
   /// Batch norm in evaluation (off the CPU's float32 path, `CPUBatchNorm`): one pass over the
-  /// input with the per-channel factors `scaleAndShift` would use. Its gradients: g·scale for
+  /// input with the per-channel factors of `channelFactors`, as `scaleAndShift` would use. Its gradients: g·scale for
   /// the input, Σ g·(x − mean)·invstd for the weight, Σ g for the bias (under `createGraph`,
   /// those of `formula`).
   private static func evaluationBatchNorm(_ input: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?,
@@ -176,8 +176,7 @@ extension F {
     let (mean, invstd, scale, shift, x): (Tensor, Tensor, Tensor, Tensor, Tensor) = torch.noGrad {
       let mean = runningMean.reshape([channels]).to(dtype)
       let invstd = (runningVar.reshape([channels]).to(wide) + eps).sqrt().reciprocal().to(dtype)
-      let alpha = weight.map { invstd * $0.reshape([channels]) } ?? invstd
-      let beta = (bias?.reshape([channels]) ?? torch.zerosLike(alpha)) - mean * alpha
+      let (alpha, beta) = channelFactors(mean: mean, invstd: invstd, weight: weight?.reshape([channels]), bias: bias?.reshape([channels]))
       return (mean, invstd, alpha.rawContiguous(), beta.rawContiguous(), input.detach().rawContiguous())
     }
     let out = Tensor(uninitialized: input.dims, dtype: dtype, device: input.device)
@@ -198,11 +197,16 @@ extension F {
     }
   }
 
-  /// x·α + β with α = invstd·weight and β = bias − mean·α, as PyTorch's CPU kernels.
+  /// x·α + β with α and β from `channelFactors`, as PyTorch's CPU kernels.
   private static func scaleAndShift(_ x: Tensor, mean: Tensor, invstd: Tensor, weight: Tensor?, bias: Tensor?) -> Tensor {
-    let alpha = weight.map { invstd * $0 } ?? invstd
-    let beta = (bias ?? torch.zerosLike(alpha)) - mean * alpha
+    let (alpha, beta) = channelFactors(mean: mean, invstd: invstd, weight: weight, bias: bias)
     return x * alpha + beta
+  }
+
+  /// Batch norm's per-channel factors: α = invstd·weight and β = bias − mean·α.
+  private static func channelFactors(mean: Tensor, invstd: Tensor, weight: Tensor?, bias: Tensor?) -> (alpha: Tensor, beta: Tensor) {
+    let alpha = weight.map { invstd * $0 } ?? invstd
+    return (alpha, (bias ?? torch.zerosLike(alpha)) - mean * alpha)
   }
 
   /// Zeroes whole channels with probability `p` while training, scaling the rest by 1/(1 − p)

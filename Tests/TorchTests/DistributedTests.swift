@@ -15,8 +15,16 @@ final class DistributedTests: XCTestCase {
       let shuffle, dropLast, truncated: Bool
       let indices: [[Int]]
     }
+    struct BucketCase: Decodable {
+      let elements: [Int]
+      let dtypes: [String]
+      let capMB: Double?
+      let limits: [Int]
+      let buckets: [[Int]]
+    }
     let generatorMD5: String
     let cases: [Case]
+    let buckets: [BucketCase]
   }
 
   func goldens() throws -> Goldens {
@@ -41,6 +49,25 @@ final class DistributedTests: XCTestCase {
       }
       // Without dropLast the ranks cover every sample; with it, no sample twice.
       if c.dropLast { XCTAssertEqual(Set(union).count, union.count) } else { XCTAssertEqual(Set(union), Set(0..<c.count)) }
+    }
+  }
+
+  /// DistributedDataParallel's buckets are PyTorch's (its rebuilt buckets, over the gradient-ready
+  /// order, with its limits for a cap given or not): by default the seed model's first bucket
+  /// holds the last two layers (closing past 1 MB), so only the first layer's 1.6 MB is left
+  /// for the end of backward.
+  func testGradientBucketsArePyTorchs() throws {
+    let goldens = try goldens()
+    XCTAssertEqual(goldens.buckets.count, 8)
+    for c in goldens.buckets {
+      let ready = Array(c.elements.indices.reversed())
+      let dtypes: [DType] = try c.dtypes.map { name in try XCTUnwrap(["float32": DType.float32, "float64": .float64][name]) }
+      let limits = GradientReducer.BucketLimits(capMB: c.capMB)
+      let cap: String = c.capMB.map { "\($0)" } ?? "None"
+      XCTAssertEqual([limits.first, limits.rest], c.limits, "bucket_cap_mb \(cap)")
+      let positions = GradientReducer.bucketAssignment(bytes: ready.map { c.elements[$0] * dtypes[$0].itemSize },
+                                                       kinds: ready.map { .init(dtype: dtypes[$0], device: .cpu) }, limits: limits)
+      XCTAssertEqual(positions.map { $0.map { ready[$0] } }, c.buckets, "\(c.elements), bucket_cap_mb \(cap)")
     }
   }
 

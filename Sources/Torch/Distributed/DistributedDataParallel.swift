@@ -10,9 +10,12 @@ extension nn.parallel {
   ///
   /// As PyTorch's: parameters and buffers are broadcast from rank 0 at construction (and
   /// buffers again before each forward); gradients are all-reduced in buckets of parameters
-  /// in reverse order (the first bucket up to 1 MB, then `bucketCapMB`), each launched as soon
-  /// as its parameters' gradients have been accumulated (post-accumulate-grad hooks), so
-  /// communication overlaps the rest of backward; `noSync { }` accumulates gradients locally;
+  /// in reverse order, assigned as PyTorch's rebuilt buckets are (each closes once it holds
+  /// `bucketCapMB`, default 25, the first already at 1 MB unless a cap was given; PyTorch's
+  /// own first step uses one bucket while it records the order), each launched as soon as its
+  /// parameters' gradients
+  /// have been accumulated (post-accumulate-grad hooks), so communication overlaps the rest
+  /// of backward; `noSync { }` accumulates gradients locally;
   /// the wrapped model is `.module`, so state-dict keys gain the prefix `module.`. Every
   /// parameter that requires a gradient must receive one in each backward.
   public final class DistributedDataParallel: Module {
@@ -26,14 +29,14 @@ extension nn.parallel {
     /// bucket, so averaged gradients need no copy back (and, when the optimizer zeroes them in
     /// place with `zeroGrad(setToNone: false)`, no copy in either). The bucket's memory is
     /// reused each step: a `.grad` kept across steps changes with it.
-    public init(_ module: any Module, bucketCapMB: Double = 25, broadcastBuffers: Bool = true, gradientAsBucketView: Bool = false) {
+    public init(_ module: any Module, bucketCapMB: Double? = nil, broadcastBuffers: Bool = true, gradientAsBucketView: Bool = false) {
       _ = dist.defaultGroup()
       self.module = module
       buffersToBroadcast = broadcastBuffers && dist.getWorldSize() > 1 ? module.buffers() : []
       torch.noGrad {
         for tensor in module.parameters() + module.buffers() { dist.broadcast(tensor.detach(), src: 0) }
       }
-      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), bucketCapBytes: Int(bucketCapMB * 1_048_576),
+      reducer = GradientReducer(module.parameters().filter(\.requiresGrad), limits: .init(capMB: bucketCapMB),
                                 gradientAsBucketView: gradientAsBucketView)
     }
 
@@ -110,10 +113,10 @@ final class GradientReducer {
   private var works: [dist.Work?] = []
   private var handles: [RemovableHandle] = []
 
-  init(_ parameters: [Tensor], bucketCapBytes: Int, gradientAsBucketView: Bool) {
+  init(_ parameters: [Tensor], limits: BucketLimits, gradientAsBucketView: Bool) {
     self.parameters = parameters
     self.gradientAsBucketView = gradientAsBucketView
-    buckets = Self.buckets(parameters, capBytes: bucketCapBytes)
+    buckets = Self.buckets(parameters, limits: limits)
     bucketOfParameter = Array(repeating: 0, count: parameters.count)
     for (b, bucket) in buckets.enumerated() { for p in bucket.parameters { bucketOfParameter[p] = b } }
     for (index, parameter) in parameters.enumerated() {
@@ -124,24 +127,67 @@ final class GradientReducer {
 
   deinit { for handle in handles { handle.remove() } }
 
-  /// Parameters in reverse order, cut into buckets: the first up to 1 MB, then `capBytes`,
-  /// and a new bucket wherever the dtype or device changes (each bucket's buffer lives on its
-  /// parameters' device, so NCCL reduces CUDA gradients in place).
-  private static func buckets(_ parameters: [Tensor], capBytes: Int) -> [Bucket] {
-    var result: [[Int]] = [], current: [Int] = [], bytes = 0
-    for index in parameters.indices.reversed() {
-      let size = parameters[index].numel() * parameters[index].dtype.itemSize
-      let cap = result.isEmpty ? Swift.min(1 << 20, capBytes) : capBytes
-      let (first, next) = (parameters[current.first ?? index], parameters[index])
-      if !current.isEmpty && (bytes + size > cap || first.dtype != next.dtype || first.device != next.device) {
-        result.append(current)
-        (current, bytes) = ([], 0)
-      }
-      current.append(index)
-      bytes += size
+  /// The buckets of `parameters` in launch order: `bucketAssignment` over the parameters in
+  /// reverse.
+  private static func buckets(_ parameters: [Tensor], limits: BucketLimits) -> [Bucket] {
+    let ready = Array(parameters.indices.reversed())
+    let assignment = bucketAssignment(bytes: ready.map { parameters[$0].numel() * parameters[$0].dtype.itemSize },
+                                      kinds: ready.map { BucketKind(dtype: parameters[$0].dtype, device: parameters[$0].device) },
+                                      limits: limits)
+    return assignment.map { positions in
+      let members = positions.map { ready[$0] }
+      return Bucket(parameters: members, buffer: Buffer(members, of: parameters))
     }
-    if !current.isEmpty { result.append(current) }
-    return result.map { Bucket(parameters: $0, buffer: Buffer($0, of: parameters)) }
+  }
+
+  /// How many bytes close a bucket, as PyTorch's `bucket_cap_mb`: 25 MB by default, the
+  /// first bucket already at 1 MB (PyTorch's `_DEFAULT_FIRST_BUCKET_BYTES`) so the last
+  /// layers' gradients go out early; a cap given applies to every bucket, the first included.
+  struct BucketLimits {
+    let first: Int
+    let rest: Int
+
+    init(first: Int, rest: Int) { (self.first, self.rest) = (first, rest) }
+
+    init(capMB: Double?) {
+      let cap = Int((capMB ?? 25) * 1_048_576)
+      self.init(first: capMB == nil ? 1 << 20 : cap, rest: cap)
+    }
+  }
+
+  /// What a bucket holds one of: its buffer lives on its parameters' device, so NCCL reduces
+  /// CUDA gradients in place.
+  struct BucketKind: Hashable {
+    let dtype: DType
+    let device: Device
+  }
+
+  /// PyTorch's bucket assignment (`compute_bucket_assignment_by_size`) for tensors of `bytes`
+  /// and `kinds` in the order backward makes them ready (a model's parameters in reverse): each
+  /// kind keeps one open bucket; a tensor joins its kind's, which closes as soon as it holds at
+  /// least its limit, `limits.first` for a kind's first bucket and `limits.rest` after. With
+  /// the default limits the first bucket launched holds the last layers and the tensor that
+  /// takes it past 1 MB, and the one left for the end of backward is smaller. Buckets still open at the
+  /// end follow, in the order of their first tensor. Returns positions in the given order,
+  /// bucket by bucket.
+  static func bucketAssignment(bytes: [Int], kinds: [BucketKind], limits: BucketLimits) -> [[Int]] {
+    var closed: [[Int]] = []
+    var open: [BucketKind: (members: [Int], bytes: Int)] = [:]
+    var closedBefore: Set<BucketKind> = []
+    for (position, kind) in kinds.enumerated() {
+      var bucket = open[kind] ?? ([], 0)
+      bucket.members.append(position)
+      bucket.bytes += bytes[position]
+      let limit = closedBefore.contains(kind) ? limits.rest : limits.first
+      if bucket.bytes >= limit {
+        closed.append(bucket.members)
+        closedBefore.insert(kind)
+        open[kind] = nil
+      } else {
+        open[kind] = bucket
+      }
+    }
+    return closed + open.values.map(\.members).sorted { $0[0] < $1[0] }
   }
 
   /// Called by each forward: a reduction begun and not finished means a parameter got no

@@ -128,6 +128,53 @@ final class DistributedTests: XCTestCase {
     XCTAssertNotEqual(mpi.sum, mpi.max)
   }
 
+  // MARK: - Running MPI's calls
+
+  /// Asynchronous work runs in the order issued, a synchronous call after everything queued
+  /// before it, and no two pieces of work ever overlap, whichever threads issue them.
+  func testCallSerializerKeepsOrderAndNeverOverlaps() {
+    let calls = CallSerializer(label: "test.calls")
+    let log = Locked<[Int]>([])
+    let running = Locked(0)
+    @Sendable func work(_ index: Int) {
+      running.withLock { count in
+        XCTAssertEqual(count, 0, "work \(index) overlapped another")
+        count += 1
+      }
+      usleep(200)
+      log.withLock { $0.append(index) }
+      running.withLock { $0 -= 1 }
+    }
+    for index in 0..<20 { calls.async { work(index) } }
+    calls.sync { work(20) }
+    XCTAssertEqual(log.withLock { $0 }, Array(0...20), "the synchronous call ran before work queued ahead of it")
+    // Synchronous calls from several threads at once, some with asynchronous work queued.
+    DispatchQueue.concurrentPerform(iterations: 4) { thread in
+      for index in 0..<25 {
+        if index % 5 == 0 { calls.async { work(1000) } }
+        calls.sync { work(100 + thread) }
+      }
+    }
+    calls.sync {}
+    XCTAssertEqual(log.withLock { $0 }.count, 21 + 100 + 20)
+  }
+
+  /// The watchdog sees the call under way, by name and start time, and nothing between calls.
+  func testInFlightCallReportsTheCallUnderWay() throws {
+    let call = InFlightCall()
+    XCTAssertNil(call.current)
+    let before = DispatchTime.now().uptimeNanoseconds
+    call.enter("all_reduce")
+    let current = try XCTUnwrap(call.current)
+    XCTAssertEqual(current.name, "all_reduce")
+    XCTAssertGreaterThanOrEqual(current.since, before)
+    XCTAssertLessThanOrEqual(current.since, DispatchTime.now().uptimeNanoseconds)
+    call.leave()
+    XCTAssertNil(call.current)
+    call.enter("barrier")
+    XCTAssertEqual(call.current?.name, "barrier")
+  }
+
   // MARK: - Under mpirun
 
   /// Runs `dist-check mode` under `mpirun -np 2 --oversubscribe` (alone with `ranks` nil),

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The default process group over Open MPI. Every MPI call runs on one serial queue (MPI is
-/// initialized as MPI_THREAD_SERIALIZED), so collectives issued asynchronously, such as
-/// DistributedDataParallel's during backward, overlap with computation on the caller's
-/// threads. Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes
+/// The default process group over Open MPI. MPI calls run one at a time, in the order issued
+/// (MPI is initialized as MPI_THREAD_SERIALIZED; `CallSerializer`): collectives issued
+/// asynchronously, such as DistributedDataParallel's during backward, run on a queue and
+/// overlap with computation on the caller's threads; synchronous ones run on the caller's. Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes
 /// through a contiguous copy that `Work.wait()` writes back.
 final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   let mpi: MPILibrary
@@ -13,11 +13,11 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   /// `TORCH_DISTRIBUTED_DEBUG=DETAIL`: each collective first checks that every rank called the
   /// same one with the same element count and dtype.
   let checksConsistency: Bool
-  private let queue = DispatchQueue(label: "torch.distributed.mpi")
-  /// The MPI call under way and when it began (uptime in ns), watched by `watchdog`.
-  private let inFlight = Locked<(name: String, since: UInt64)?>(nil)
+  private let calls = CallSerializer(label: "torch.distributed.mpi")
+  /// The MPI call under way, watched by the watchdog.
+  private let inFlight = InFlightCall()
   /// Whether the caller's current collective runs inline: synchronous calls run on the
-  /// caller's thread (through `queue.sync`, still serialized), saving a thread hand-off.
+  /// caller's thread (`calls.sync`, still serialized), saving a thread hand-off.
   private var inline = false
   /// The handle of every call run by `runNow`: finished, nothing to write back.
   private let completed: dist.Work
@@ -27,7 +27,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     self.timeout = timeout
     checksConsistency = ProcessInfo.processInfo.environment["TORCH_DISTRIBUTED_DEBUG"] == "DETAIL"
     let library = mpi
-    let started: Result<(Int, Int), TorchError> = queue.sync {
+    let started: Result<(Int, Int), TorchError> = calls.sync {
       var provided: Int32 = 0, already: Int32 = 0
       _ = library.initialized(&already)
       if already == 0 {
@@ -60,7 +60,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
 
   func finalize() {
     let library = mpi
-    queue.sync { _ = library.finalize() }
+    calls.sync { _ = library.finalize() }
   }
 
   func perform(_ collective: dist.Collective, asyncOp: Bool) -> dist.Work {
@@ -198,21 +198,21 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  /// MPI_Allreduce (sum) called directly on a contiguous tensor, on the communication queue
-  /// and without a work handle: the yardstick `torch-bench --distributed` measures
+  /// MPI_Allreduce (sum) called directly on a contiguous tensor, serialized with the other
+  /// calls and without a work handle: the yardstick `torch-bench --distributed` measures
   /// `allReduce` against.
   func directAllReduce(_ tensor: Tensor) -> Int32 {
     let buffer = Buffer(tensor)
     nonisolated(unsafe) let type = datatype(tensor, "all_reduce")
     let mpi = self.mpi
-    return queue.sync {
+    return calls.sync {
       Self.chunked(buffer.count) { offset, count in
         mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, mpi.sum, mpi.commWorld)
       }
     }
   }
 
-  // MARK: - Running on the queue
+  // MARK: - Running calls
 
   /// Calls `body(offset, count)` over chunks MPI's 32-bit counts can carry; the first
   /// nonzero MPI code, or 0.
@@ -248,14 +248,14 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
 
   /// Runs or queues `body`; the work completes when MPI returns. With
   /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` the ranks first compare what they were asked to do.
-  private func run(_ name: String, _ buffers: [Buffer], finish: @escaping () -> Void,
+  private func run(_ name: StaticString, _ buffers: [Buffer], finish: @escaping () -> Void,
                    _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
-    let work = dist.Work(name, rank: rank, queued: !inline, finish: finish)
+    let work = dist.Work("\(name)", rank: rank, queued: !inline, finish: finish)
     let mpi = self.mpi, rank = self.rank, inFlight = self.inFlight
-    let fingerprint = checksConsistency ? Fingerprint(name: name, buffers: buffers) : nil
+    let fingerprint = checksConsistency ? Fingerprint(name: "\(name)", buffers: buffers) : nil
     let execute: @Sendable () -> Void = {
-      inFlight.withLock { $0 = (name, DispatchTime.now().uptimeNanoseconds) }
-      defer { inFlight.withLock { $0 = nil } }
+      inFlight.enter(name)
+      defer { inFlight.leave() }
       if let fingerprint, let mismatch = fingerprint.mismatch(mpi, rank: rank) {
         work.complete(failure: mismatch)
         return
@@ -263,18 +263,18 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
       let code = body(mpi)
       work.complete(failure: code == 0 ? nil : mpi.message(code))
     }
-    if inline { queue.sync(execute: execute) } else { queue.async(execute: execute) }
+    if inline { calls.sync(execute) } else { calls.async(execute) }
     return work
   }
 
   /// Runs `body` now on the caller's thread (serialized with the queue's calls, watched by
   /// the watchdog) for a synchronous call whose result needs no finishing; a failure stops
   /// the process as `Work.wait()` would.
-  private func runNow(_ name: String, _ body: (MPILibrary) -> Int32) -> dist.Work {
+  private func runNow(_ name: StaticString, _ body: (MPILibrary) -> Int32) -> dist.Work {
     let mpi = self.mpi, inFlight = self.inFlight
-    let code = queue.sync {
-      inFlight.withLock { $0 = (name, DispatchTime.now().uptimeNanoseconds) }
-      defer { inFlight.withLock { $0 = nil } }
+    let code = calls.sync {
+      inFlight.enter(name)
+      defer { inFlight.leave() }
       return body(mpi)
     }
     if code != 0 { torchFail("[rank \(rank)] \(name) failed: \(mpi.message(code))", kind: "DistBackendError") }
@@ -285,7 +285,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   private func startWatchdog() {
     let inFlight = self.inFlight, timeout = self.timeout
     Watchdog.start("torch.distributed.watchdog", rank: rank, timeout: timeout) {
-      guard let (name, since) = inFlight.withLock({ $0 }) else { return .fine }
+      guard let (name, since) = inFlight.current else { return .fine }
       return Watchdog.overdue(name, since: since, timeout: timeout)
     }
   }

@@ -36,10 +36,11 @@ func distributedBenchmark() {
   dist.destroyProcessGroup()
 }
 
-/// The seed model's step: single-process on a per-rank batch of 64, the all-reduce of all its
-/// gradients alone, the DistributedDataParallel step, the same under `noSync` (the wrapper
-/// and its hooks without communication) and with `gradientAsBucketView`, and the
-/// single-process step followed by the all-reduce, medians of rounds after warm-up.
+/// The seed model's step: single-process on a per-rank batch of 64 (rank 0's, and the slower
+/// rank's), the all-reduce of all its gradients alone, the DistributedDataParallel step, the
+/// same under `noSync` (the wrapper and its hooks without communication) and with
+/// `gradientAsBucketView`, and the single-process step followed by the all-reduce, medians of
+/// rounds after warm-up.
 private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> Void) {
   let lossFn = nn.CrossEntropyLoss()
   let x = torch.rand(64, 1, 28, 28), y = torch.randint(0, 10, [64])
@@ -87,6 +88,11 @@ private func dataParallelFigures(rank: Int, _ say: (String, Double, String) -> V
   say("seed_gradient_allreduce", reduce1, "ms (\(gradients.numel() * 4 / 1024) KB)")
   say("seed_step_ddp", ddp1, "ms")
   say("seed_step_ddp_over_single_plus_allreduce", ddp1 / (single1 + reduce1), "x")
+  // Every DDP step waits for the slower rank; on a shared machine one core is often busier.
+  let slowest = torch.tensor([single1], dtype: .float64)
+  dist.allReduce(slowest, op: .max)
+  say("seed_step_single_process_slowest_rank", slowest.item(), "ms")
+  say("seed_step_ddp_over_slowest_single_plus_allreduce", ddp1 / (slowest.item() + reduce1), "x")
   say("seed_step_ddp_nosync", median(times.local), "ms (no communication)")
   // The same two, one after the other in each step: each evicts the other's data from the
   // caches and the ranks meet every step, so this costs more than the sum of the two alone.

@@ -34,7 +34,6 @@ CONFIGS = [
 ]
 
 
-MB = 1 << 20
 SEED_MODEL = [(784 * 512, "float32"), (512, "float32"), (512 * 512, "float32"), (512, "float32"), (512 * 10, "float32"),
               (10, "float32")]
 FASHION_CNN = [(32 * 9, "float32"), (32, "float32"), (32, "float32"), (32, "float32"), (64 * 32 * 9, "float32"), (64, "float32"),

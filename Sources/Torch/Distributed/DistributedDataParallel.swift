@@ -13,9 +13,8 @@ extension nn.parallel {
   /// in reverse order, assigned as PyTorch's rebuilt buckets are (each closes once it holds
   /// `bucketCapMB`, default 25, the first already at 1 MB unless a cap was given; PyTorch's
   /// own first step uses one bucket while it records the order), each launched as soon as its
-  /// parameters' gradients
-  /// have been accumulated (post-accumulate-grad hooks), so communication overlaps the rest
-  /// of backward; `noSync { }` accumulates gradients locally;
+  /// parameters' gradients have been accumulated (post-accumulate-grad hooks), so
+  /// communication overlaps the rest of backward; `noSync { }` accumulates gradients locally;
   /// the wrapped model is `.module`, so state-dict keys gain the prefix `module.`. Every
   /// parameter that requires a gradient must receive one in each backward.
   public final class DistributedDataParallel: Module {
@@ -147,11 +146,9 @@ final class GradientReducer {
     let first: Int
     let rest: Int
 
-    init(first: Int, rest: Int) { (self.first, self.rest) = (first, rest) }
-
     init(capMB: Double?) {
-      let cap = Int((capMB ?? 25) * 1_048_576)
-      self.init(first: capMB == nil ? 1 << 20 : cap, rest: cap)
+      rest = Int((capMB ?? 25) * 1_048_576)
+      first = capMB == nil ? 1 << 20 : rest
     }
   }
 
@@ -167,9 +164,9 @@ final class GradientReducer {
   /// kind keeps one open bucket; a tensor joins its kind's, which closes as soon as it holds at
   /// least its limit, `limits.first` for a kind's first bucket and `limits.rest` after. With
   /// the default limits the first bucket launched holds the last layers and the tensor that
-  /// takes it past 1 MB, and the one left for the end of backward is smaller. Buckets still open at the
-  /// end follow, in the order of their first tensor. Returns positions in the given order,
-  /// bucket by bucket.
+  /// takes it past 1 MB, and the one left for the end of backward is smaller. Buckets still
+  /// open at the end follow, in the order of their first tensor. Returns positions in the
+  /// given order, bucket by bucket.
   static func bucketAssignment(bytes: [Int], kinds: [BucketKind], limits: BucketLimits) -> [[Int]] {
     var closed: [[Int]] = []
     var open: [BucketKind: (members: [Int], bytes: Int)] = [:]

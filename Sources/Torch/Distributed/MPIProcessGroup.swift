@@ -3,8 +3,9 @@ import Foundation
 /// The default process group over Open MPI. MPI calls run one at a time, in the order issued
 /// (MPI is initialized as MPI_THREAD_SERIALIZED; `CallSerializer`): collectives issued
 /// asynchronously, such as DistributedDataParallel's during backward, run on a queue and
-/// overlap with computation on the caller's threads; synchronous ones run on the caller's. Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes
-/// through a contiguous copy that `Work.wait()` writes back.
+/// overlap with computation on the caller's threads; synchronous ones run on the caller's.
+/// Tensors are handed to MPI as contiguous buffers; a non-contiguous tensor goes through a
+/// contiguous copy that `Work.wait()` writes back.
 final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   let mpi: MPILibrary
   let rank: Int

@@ -17,9 +17,6 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
   private let calls = CallSerializer(label: "torch.distributed.mpi")
   /// The MPI call under way, watched by the watchdog.
   private let inFlight = InFlightCall()
-  /// Whether the caller's current collective runs inline: synchronous calls run on the
-  /// caller's thread (`calls.sync`, still serialized), saving a thread hand-off.
-  private var inline = false
   /// The handle of every call run by `runNow`: finished, nothing to write back.
   private let completed: dist.Work
 
@@ -64,26 +61,30 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     calls.sync { _ = library.finalize() }
   }
 
+  /// Runs a collective: synchronous (`asyncOp: false`) on the caller's thread, returning once
+  /// it has finished, else on the communication queue while the caller goes on.
   func perform(_ collective: dist.Collective, asyncOp: Bool) -> dist.Work {
-    call(asyncOp) { group in
-      switch collective {
-      case .allReduce(let tensor, let op): group.allReduce(tensor, op: op)
-      case .broadcast(let tensor, let src): group.broadcast(tensor, src: src)
-      case .reduce(let tensor, let dst, let op): group.reduce(tensor, dst: dst, op: op)
-      case .allGather(let outputs, let tensor): group.allGather(outputs, tensor)
-      case .reduceScatter(let output, let inputs, let op): group.reduceScatter(output, inputs, op: op)
-      case .gather(let tensor, let gatherList, let dst): group.gather(tensor, gatherList: gatherList, dst: dst)
-      case .scatter(let tensor, let scatterList, let src): group.scatter(tensor, scatterList: scatterList, src: src)
-      case .barrier: group.barrier()
-      case .send(let tensor, let dst, let tag): group.send(tensor, dst: dst, tag: tag)
-      case .recv(let tensor, let src, let tag): group.recv(tensor, src: src, tag: tag)
-      }
+    let inline = !asyncOp
+    let work: dist.Work
+    switch collective {
+    case .allReduce(let tensor, let op): work = allReduce(tensor, op: op, inline: inline)
+    case .broadcast(let tensor, let src): work = broadcast(tensor, src: src, inline: inline)
+    case .reduce(let tensor, let dst, let op): work = reduce(tensor, dst: dst, op: op, inline: inline)
+    case .allGather(let outputs, let tensor): work = allGather(outputs, tensor, inline: inline)
+    case .reduceScatter(let output, let inputs, let op): work = reduceScatter(output, inputs, op: op, inline: inline)
+    case .gather(let tensor, let gatherList, let dst): work = gather(tensor, gatherList: gatherList, dst: dst, inline: inline)
+    case .scatter(let tensor, let scatterList, let src): work = scatter(tensor, scatterList: scatterList, src: src, inline: inline)
+    case .barrier: work = barrier(inline: inline)
+    case .send(let tensor, let dst, let tag): work = send(tensor, dst: dst, tag: tag, inline: inline)
+    case .recv(let tensor, let src, let tag): work = recv(tensor, src: src, tag: tag, inline: inline)
     }
+    if !asyncOp { work.wait() }
+    return work
   }
 
   // MARK: - Collectives
 
-  func allReduce(_ tensor: Tensor, op: dist.ReduceOp) -> dist.Work {
+  func allReduce(_ tensor: Tensor, op: dist.ReduceOp, inline: Bool) -> dist.Work {
     _ = checked(tensor, "all_reduce")
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "all_reduce"), reduction(op, tensor, "all_reduce"))
     if inline && tensor.isContiguous && op != .avg && !checksConsistency {
@@ -98,30 +99,30 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
     let buffer = Buffer(tensor)
     let world = worldSize
-    return run("all_reduce", [buffer], finish: { buffer.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
+    return run("all_reduce", inline: inline, [buffer], finish: { buffer.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
       Self.chunked(buffer.count) { offset, count in
         mpi.allreduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, reduction, mpi.commWorld)
       }
     }
   }
 
-  func broadcast(_ tensor: Tensor, src: Int) -> dist.Work {
+  func broadcast(_ tensor: Tensor, src: Int, inline: Bool) -> dist.Work {
     checkRank(src, "broadcast", "src")
     let buffer = Buffer(checked(tensor, "broadcast"))
     nonisolated(unsafe) let type = datatype(tensor, "broadcast")
-    return run("broadcast", [buffer], finish: { buffer.finish() }) { mpi in
+    return run("broadcast", inline: inline, [buffer], finish: { buffer.finish() }) { mpi in
       Self.chunked(buffer.count) { offset, count in
         mpi.bcast(buffer.bytes(at: offset), count, type, Int32(src), mpi.commWorld)
       }
     }
   }
 
-  func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp) -> dist.Work {
+  func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp, inline: Bool) -> dist.Work {
     checkRank(dst, "reduce", "dst")
     let buffer = Buffer(checked(tensor, "reduce"))
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "reduce"), reduction(op, tensor, "reduce"))
     let (root, world) = (rank == dst, worldSize)
-    return run("reduce", [buffer], finish: { if root { buffer.finish(averagingOver: op == .avg ? world : nil) } }) { mpi in
+    return run("reduce", inline: inline, [buffer], finish: { if root { buffer.finish(averagingOver: op == .avg ? world : nil) } }) { mpi in
       Self.chunked(buffer.count) { offset, count in
         root ? mpi.reduce(MPILibrary.inPlace, buffer.bytes(at: offset), count, type, reduction, Int32(dst), mpi.commWorld)
           : mpi.reduce(buffer.bytes(at: offset), nil, count, type, reduction, Int32(dst), mpi.commWorld)
@@ -129,72 +130,72 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func allGather(_ outputs: [Tensor], _ tensor: Tensor) -> dist.Work {
+  func allGather(_ outputs: [Tensor], _ tensor: Tensor, inline: Bool) -> dist.Work {
     checkList(outputs, like: tensor, "all_gather", "tensor_list")
     let input = Buffer(checked(tensor, "all_gather"))
     let gathered = Buffer(stacking: outputs)
     nonisolated(unsafe) let type = datatype(tensor, "all_gather")
     let count = Self.count(input.count, "all_gather")
-    return run("all_gather", [input], finish: { gathered.scatter(into: outputs) }) { mpi in
+    return run("all_gather", inline: inline, [input], finish: { gathered.scatter(into: outputs) }) { mpi in
       mpi.allgather(input.bytes(at: 0), count, type, gathered.bytes(at: 0), count, type, mpi.commWorld)
     }
   }
 
-  func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp) -> dist.Work {
+  func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp, inline: Bool) -> dist.Work {
     checkList(inputs, like: output, "reduce_scatter", "input_list")
     let result = Buffer(checked(output, "reduce_scatter"))
     let stacked = Buffer(stacking: inputs)
     nonisolated(unsafe) let (type, reduction) = (datatype(output, "reduce_scatter"), reduction(op, output, "reduce_scatter"))
     let count = Self.count(result.count, "reduce_scatter"), world = worldSize
-    return run("reduce_scatter", [result], finish: { result.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
+    return run("reduce_scatter", inline: inline, [result], finish: { result.finish(averagingOver: op == .avg ? world : nil) }) { mpi in
       mpi.reduceScatterBlock(stacked.bytes(at: 0), result.bytes(at: 0), count, type, reduction, mpi.commWorld)
     }
   }
 
-  func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int) -> dist.Work {
+  func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int, inline: Bool) -> dist.Work {
     checkRank(dst, "gather", "dst")
     let gathered = rootList(gatherList, root: dst, like: tensor, "gather", "gather_list")
     let input = Buffer(checked(tensor, "gather"))
     nonisolated(unsafe) let type = datatype(tensor, "gather")
     let count = Self.count(input.count, "gather")
-    return run("gather", [input], finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { mpi in
+    return run("gather", inline: inline, [input], finish: { if let gathered { gathered.scatter(into: gatherList!) } }) { mpi in
       mpi.gather(input.bytes(at: 0), count, type, gathered?.bytes(at: 0), count, type, Int32(dst), mpi.commWorld)
     }
   }
 
-  func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int) -> dist.Work {
+  func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int, inline: Bool) -> dist.Work {
     checkRank(src, "scatter", "src")
     let stacked = rootList(scatterList, root: src, like: tensor, "scatter", "scatter_list")
     let output = Buffer(checked(tensor, "scatter"))
     nonisolated(unsafe) let type = datatype(tensor, "scatter")
     let count = Self.count(output.count, "scatter")
-    return run("scatter", [output], finish: { output.finish() }) { mpi in
+    return run("scatter", inline: inline, [output], finish: { output.finish() }) { mpi in
       mpi.scatter(stacked?.bytes(at: 0), count, type, output.bytes(at: 0), count, type, Int32(src), mpi.commWorld)
     }
   }
 
-  func barrier() -> dist.Work {
-    run("barrier", [], finish: {}) { mpi in mpi.barrier(mpi.commWorld) }
+  func barrier(inline: Bool) -> dist.Work {
+    run("barrier", inline: inline, [], finish: {}) { mpi in mpi.barrier(mpi.commWorld) }
   }
 
-  func send(_ tensor: Tensor, dst: Int, tag: Int) -> dist.Work {
+  func send(_ tensor: Tensor, dst: Int, tag: Int, inline: Bool) -> dist.Work {
     checkRank(dst, "send", "dst")
     torchCheck(dst != rank, "[rank \(rank)] send: a rank cannot send to itself", kind: "ValueError")
     let buffer = Buffer(checked(tensor, "send"))
     nonisolated(unsafe) let type = datatype(tensor, "send")
     let count = Self.count(buffer.count, "send")
-    return run("send", [], finish: {}) { mpi in
+    return run("send", inline: inline, [], finish: {}) { mpi in
       mpi.send(buffer.bytes(at: 0), count, type, Int32(dst), Int32(tag), mpi.commWorld)
     }
   }
 
-  func recv(_ tensor: Tensor, src: Int, tag: Int) -> dist.Work {
+  func recv(_ tensor: Tensor, src: Int, tag: Int, inline: Bool) -> dist.Work {
     checkRank(src, "recv", "src")
     torchCheck(src != rank, "[rank \(rank)] recv: a rank cannot receive from itself", kind: "ValueError")
     let buffer = Buffer(checked(tensor, "recv"))
     nonisolated(unsafe) let type = datatype(tensor, "recv")
     let count = Self.count(buffer.count, "recv")
-    return run("recv", [], finish: { buffer.finish() }) { mpi in
+    return run("recv", inline: inline, [], finish: { buffer.finish() }) { mpi in
       mpi.recv(buffer.bytes(at: 0), count, type, Int32(src), Int32(tag), mpi.commWorld, nil)
     }
   }
@@ -234,22 +235,10 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     return Int32(n)
   }
 
-  /// Runs a collective: `body` makes the MPI call, as the work's `finish` leaves its result in
-  /// the tensors. Synchronous (`asyncOp: false`) it runs now on the caller's thread, else on
-  /// the communication queue while the caller goes on.
-  @discardableResult
-  func call(_ asyncOp: Bool, _ collective: (MPIProcessGroup) -> dist.Work) -> dist.Work {
-    let previous = inline
-    inline = !asyncOp
-    defer { inline = previous }
-    let work = collective(self)
-    if !asyncOp { work.wait() }
-    return work
-  }
-
-  /// Runs or queues `body`; the work completes when MPI returns. With
+  /// Runs `body` now on the caller's thread (`inline`, for a synchronous call) or queues it;
+  /// the work completes when MPI returns, `finish` leaving the result in the tensors. With
   /// `TORCH_DISTRIBUTED_DEBUG=DETAIL` the ranks first compare what they were asked to do.
-  private func run(_ name: StaticString, _ buffers: [Buffer], finish: @escaping () -> Void,
+  private func run(_ name: StaticString, inline: Bool, _ buffers: [Buffer], finish: @escaping () -> Void,
                    _ body: @escaping @Sendable (MPILibrary) -> Int32) -> dist.Work {
     let work = dist.Work("\(name)", rank: rank, queued: !inline, finish: finish)
     let mpi = self.mpi, rank = self.rank, inFlight = self.inFlight

@@ -326,7 +326,7 @@ void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_dir
 // MARK: - Unpadded planes
 
 /// The band tile reading unpadded planes [cin, H, W]: tile row s reads input row iy0 + s (rows
-/// outside [0, H) are skipped), columns ix0 + kj + [0, NR) (lanes outside [0, W) load zero).
+/// outside [0, H) are skipped), columns ix0 + kj + [0, NR) (lanes outside [0, W) count as zero).
 /// Sums taps in the padded band tile's order, so both give the same bits.
 CTK_AVX2 static inline __attribute__((always_inline)) void unpaddedBandRows(
     const float *a, const float *input, int64_t cin, int64_t kw, int64_t H, int64_t W, int64_t iy0, int64_t ix0, float *out,

@@ -166,9 +166,9 @@ extension F {
   }
 
   /// Batch norm in evaluation (off the CPU's float32 path, `CPUBatchNorm`): one pass over the
-  /// input with the per-channel factors of `channelFactors`, as `scaleAndShift` would use. Its gradients: g·scale for
-  /// the input, Σ g·(x − mean)·invstd for the weight, Σ g for the bias (under `createGraph`,
-  /// those of `formula`).
+  /// input with the per-channel factors of `channelFactors`, as `scaleAndShift` would use. Its
+  /// gradients: g·scale for the input, Σ g·(x − mean)·invstd for the weight, Σ g for the bias
+  /// (under `createGraph`, those of `formula`).
   private static func evaluationBatchNorm(_ input: Tensor, runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?,
                                           eps: Double, formula: @escaping ([Tensor]) -> Tensor) -> Tensor {
     let (channels, dtype) = (input.dims[1], input.dtype)

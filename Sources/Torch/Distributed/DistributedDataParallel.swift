@@ -242,16 +242,13 @@ final class GradientReducer {
     for b in buckets.indices {
       works[b]!.wait()
       guard !gradientAsBucketView, let buffer = buckets[b].buffer else { continue }
+      let members = buckets[b].parameters
       torch.noGrad {
-        for (p, view) in zip(buckets[b].parameters, buffer.views) {
-          if createdThisStep[p] {
-            parameters[p].grad = view
-            buckets[b].buffer = nil
-          } else {
-            parameters[p].grad!.copy_(view)
-          }
+        for (p, view) in zip(members, buffer.views) {
+          if createdThisStep[p] { parameters[p].grad = view } else { parameters[p].grad!.copy_(view) }
         }
       }
+      if members.contains(where: { createdThisStep[$0] }) { buckets[b].buffer = nil }
     }
   }
 }

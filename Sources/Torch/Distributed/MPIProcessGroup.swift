@@ -84,7 +84,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
 
   // MARK: - Collectives
 
-  func allReduce(_ tensor: Tensor, op: dist.ReduceOp, inline: Bool) -> dist.Work {
+  private func allReduce(_ tensor: Tensor, op: dist.ReduceOp, inline: Bool) -> dist.Work {
     _ = checked(tensor, "all_reduce")
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "all_reduce"), reduction(op, tensor, "all_reduce"))
     if inline && tensor.isContiguous && op != .avg && !checksConsistency {
@@ -106,7 +106,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func broadcast(_ tensor: Tensor, src: Int, inline: Bool) -> dist.Work {
+  private func broadcast(_ tensor: Tensor, src: Int, inline: Bool) -> dist.Work {
     checkRank(src, "broadcast", "src")
     let buffer = Buffer(checked(tensor, "broadcast"))
     nonisolated(unsafe) let type = datatype(tensor, "broadcast")
@@ -117,7 +117,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp, inline: Bool) -> dist.Work {
+  private func reduce(_ tensor: Tensor, dst: Int, op: dist.ReduceOp, inline: Bool) -> dist.Work {
     checkRank(dst, "reduce", "dst")
     let buffer = Buffer(checked(tensor, "reduce"))
     nonisolated(unsafe) let (type, reduction) = (datatype(tensor, "reduce"), reduction(op, tensor, "reduce"))
@@ -130,7 +130,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func allGather(_ outputs: [Tensor], _ tensor: Tensor, inline: Bool) -> dist.Work {
+  private func allGather(_ outputs: [Tensor], _ tensor: Tensor, inline: Bool) -> dist.Work {
     checkList(outputs, like: tensor, "all_gather", "tensor_list")
     let input = Buffer(checked(tensor, "all_gather"))
     let gathered = Buffer(stacking: outputs)
@@ -141,7 +141,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp, inline: Bool) -> dist.Work {
+  private func reduceScatter(_ output: Tensor, _ inputs: [Tensor], op: dist.ReduceOp, inline: Bool) -> dist.Work {
     checkList(inputs, like: output, "reduce_scatter", "input_list")
     let result = Buffer(checked(output, "reduce_scatter"))
     let stacked = Buffer(stacking: inputs)
@@ -152,7 +152,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int, inline: Bool) -> dist.Work {
+  private func gather(_ tensor: Tensor, gatherList: [Tensor]?, dst: Int, inline: Bool) -> dist.Work {
     checkRank(dst, "gather", "dst")
     let gathered = rootList(gatherList, root: dst, like: tensor, "gather", "gather_list")
     let input = Buffer(checked(tensor, "gather"))
@@ -163,7 +163,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int, inline: Bool) -> dist.Work {
+  private func scatter(_ tensor: Tensor, scatterList: [Tensor]?, src: Int, inline: Bool) -> dist.Work {
     checkRank(src, "scatter", "src")
     let stacked = rootList(scatterList, root: src, like: tensor, "scatter", "scatter_list")
     let output = Buffer(checked(tensor, "scatter"))
@@ -174,11 +174,11 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func barrier(inline: Bool) -> dist.Work {
+  private func barrier(inline: Bool) -> dist.Work {
     run("barrier", inline: inline, [], finish: {}) { mpi in mpi.barrier(mpi.commWorld) }
   }
 
-  func send(_ tensor: Tensor, dst: Int, tag: Int, inline: Bool) -> dist.Work {
+  private func send(_ tensor: Tensor, dst: Int, tag: Int, inline: Bool) -> dist.Work {
     checkRank(dst, "send", "dst")
     torchCheck(dst != rank, "[rank \(rank)] send: a rank cannot send to itself", kind: "ValueError")
     let buffer = Buffer(checked(tensor, "send"))
@@ -189,7 +189,7 @@ final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
     }
   }
 
-  func recv(_ tensor: Tensor, src: Int, tag: Int, inline: Bool) -> dist.Work {
+  private func recv(_ tensor: Tensor, src: Int, tag: Int, inline: Bool) -> dist.Work {
     checkRank(src, "recv", "src")
     torchCheck(src != rank, "[rank \(rank)] recv: a rank cannot receive from itself", kind: "ValueError")
     let buffer = Buffer(checked(tensor, "recv"))

@@ -19,12 +19,11 @@ extension F {
     let inputSize = Array(input.dims[2...])
     let outputSize = size?.values(2) ?? inputSize.map { Int((Double($0) * scaleFactor!).rounded(.down)) }
     torchCheck(outputSize.allSatisfy { $0 > 0 }, "Input and output sizes should be greater than 0, but got input (H: \(inputSize[0]), W: \(inputSize[1])) output (H: \(outputSize[0]), W: \(outputSize[1]))")
-    let single = input.dtype == .float32
     let (rows, columns): (ResizePlan.Axis, ResizePlan.Axis)
     switch mode {
     case .nearest:
-      rows = .nearest(nearestSources(inputSize[0], outputSize[0], scaleFactor, single: single), inputSize[0], input)
-      columns = .nearest(nearestSources(inputSize[1], outputSize[1], scaleFactor, single: single), inputSize[1], input)
+      rows = .nearest(nearestSources(inputSize[0], outputSize[0], scaleFactor), inputSize[0], input)
+      columns = .nearest(nearestSources(inputSize[1], outputSize[1], scaleFactor), inputSize[1], input)
     case .bilinear:
       rows = linearSources(inputSize[0], outputSize[0], scaleFactor, alignCorners: alignCorners ?? false, like: input)
       columns = linearSources(inputSize[1], outputSize[1], scaleFactor, alignCorners: alignCorners ?? false, like: input)
@@ -34,22 +33,24 @@ extension F {
       .forward(input, name: mode == .nearest ? "UpsampleNearest2DBackward0" : "UpsampleBilinear2DBackward0")
   }
 
-  /// PyTorch's `nearest_idx`: ⌊i·scale⌋ (float32 arithmetic for float32 tensors), capped.
-  private static func nearestSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, single: Bool) -> [Int64] {
-    let indices = (0..<outputSize).map { i -> Int64 in
+  /// PyTorch's `nearest_idx`: ⌊i·scale⌋ in float32 arithmetic whatever the tensor's dtype,
+  /// capped; the same size and twice the size are exact shortcuts.
+  private static func nearestSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?) -> [Int64] {
+    (0..<outputSize).map { i -> Int64 in
       if outputSize == inputSize { return Int64(i) }
       if outputSize == 2 * inputSize { return Int64(i >> 1) }
-      let scale = scaleFactor.map { 1 / $0 } ?? Double(inputSize) / Double(outputSize)
-      let source = single ? Double((Float(scale) * Float(i)).rounded(.down)) : (scale * Double(i)).rounded(.down)
-      return Int64(Swift.min(Int(source), inputSize - 1))
+      let scale = Float(scaleFactor.map { 1 / $0 } ?? Double(inputSize) / Double(outputSize))
+      return Int64(Swift.min(Int((scale * Float(i)).rounded(.down)), inputSize - 1))
     }
-    return indices
   }
 
   /// PyTorch's `area_pixel_compute_source_index` for linear modes: the two neighbours of each
-  /// output position's source coordinate and their weights.
+  /// output position's source coordinate and their weights. An axis that keeps its size is
+  /// copied, whatever the scale factor (as PyTorch's CPU kernels do: 3 rows scaled by 1.3 stay
+  /// the 3 rows).
   private static func linearSources(_ inputSize: Int, _ outputSize: Int, _ scaleFactor: Double?, alignCorners: Bool,
                                     like input: Tensor) -> ResizePlan.Axis {
+    if outputSize == inputSize { return .nearest((0..<Int64(outputSize)).map { $0 }, inputSize, input) }
     let single = input.dtype == .float32
     var low = [Int64](), high = [Int64](), lambda0 = [Double](), lambda1 = [Double]()
     let scale: Double = alignCorners

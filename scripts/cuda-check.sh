@@ -7,8 +7,9 @@
 # `run` writes its logs under $OUT (or ./gpu-out): (1) every op forward and backward on CUDA
 # against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64; the
 # registry includes convolution, pooling, normalization, padding and interpolation) and CUDA
-# training-step timings, (2) the seed example on cuda, (3) one epoch of fashion-mnist on cuda,
-# with the MLP and with the CNN (im2col, col2im and max-pooling kernels), (4) PyTorch's same
+# training-step timings, then the convolution family's kernels over 370 random configurations
+# against PyTorch's values (torch-bench --cuda-sweep), (2) the seed example on cuda, (3) one
+# epoch of fashion-mnist on cuda, with the MLP and with the CNN (im2col, col2im and max-pooling kernels), (4) PyTorch's same
 # training step on the same GPU, (5) torch.distributed's nccl backend in a world of one
 # (dist-check nccl: every collective and DDP on the GPU through the real libnccl.so.2, from
 # PyTorch's nvidia-nccl wheel), and with mpirun on two ranks where there are two GPUs.
@@ -35,6 +36,7 @@ prepare)
   tar -C .gpu/bin -cf - torch-bench build-model fashion-mnist dist-check | xz -T1 -9 --lzma2=preset=9,dict=64MiB > .gpu/binaries.tar.xz
   rm -rf .gpu/bin
   cp -r .build/release/*FashionMNIST*.resources .gpu/
+  cp Tests/TorchTests/Fixtures/convolution_sweep.json .gpu/
   du -sh .gpu
   ;;
 run)
@@ -48,6 +50,7 @@ run)
   # Line-buffered output and a time limit per step: a hang in one step keeps the others' logs.
   step() { local limit=$1 log=$2; shift 2; timeout "$limit" stdbuf -oL -eL "$@" 2>&1 | tee "$out/$log" || true; }
   step 240 cuda-check.txt /tmp/gpu-bin/torch-bench --cuda-check
+  step 120 cuda-sweep.txt /tmp/gpu-bin/torch-bench --cuda-sweep .gpu/convolution_sweep.json
   step 60 build-model.txt /tmp/gpu-bin/build-model --seed 0
   step 120 fashion-mnist.txt /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
     --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample

@@ -19,6 +19,26 @@ func cudaCheck() -> Int32 {
   return failures == 0 ? 0 : 1
 }
 
+/// `torch-bench --cuda-sweep PATH`: the convolution family's CUDA kernels over the random
+/// configurations of a sweep file (Tests/TorchTests/Fixtures/convolution_sweep.json), against
+/// PyTorch's CPU values (`ConvolutionSweep`).
+func cudaSweep(_ path: String) -> Int32 {
+  guard cudaIsAvailable("cuda_sweep") else { return 1 }
+  let cases: [ConvolutionSweep.Case]
+  do { cases = try ConvolutionSweep.load(path).cases } catch {
+    print("cuda_sweep error \(error)")
+    return 1
+  }
+  var failures = 0
+  for (number, sweepCase) in cases.enumerated() {
+    guard let failure = ConvolutionSweep.check(sweepCase, on: .cuda(0)) else { continue }
+    failures += 1
+    print("cuda_sweep case \(number) \(sweepCase.description): \(failure) FAIL")
+  }
+  print("cuda_sweep_summary \(cases.count) cases, \(failures == 0 ? "all passed" : "\(failures) failed")")
+  return failures == 0 ? 0 : 1
+}
+
 /// `torch-bench --cuda-steps`: only the training-step timings. With a stand-in driver whose
 /// launches return at once (TORCH_CUDA_DRIVER), this measures the host-side cost of a step.
 func cudaSteps() -> Int32 {

@@ -149,6 +149,9 @@ let usage = """
                          (batch 64), for perf stat (all > 0)
     --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
     --cuda-check         CUDA backend checks against the CPU (needs a GPU)
+    --cuda-sweep PATH    the convolution family's CUDA kernels over a sweep file's random
+                         configurations against PyTorch's values (needs a GPU; the file is
+                         Tests/TorchTests/Fixtures/convolution_sweep.json)
     --cuda-steps         CUDA training steps/s (needs a GPU)
     --help               this text
   """
@@ -193,6 +196,9 @@ if let mode = arguments.first {
   case "--interpolate": interpolateBenchmark(); exit(0)
   case "--op-registry": exit(dumpOpRegistry())
   case "--cuda-check": exit(cudaCheck())
+  case "--cuda-sweep":
+    guard arguments.count == 2 else { usageError("--cuda-sweep needs one file") }
+    exit(cudaSweep(arguments.dropFirst().first!))
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)

@@ -49,6 +49,15 @@ final class CUDAEmulatorTests: XCTestCase {
     }
   }
 
+  /// The CUDA kernels of the convolution family over ConvolutionSweepTests' random
+  /// configurations, against PyTorch's CPU values.
+  func testConvolutionSweepMatchesPyTorchOnTheDevice() throws {
+    try withEmulatedDevice { _ in
+      let failures = try ConvolutionSweepTests.failures(on: .cuda(0))
+      XCTAssertEqual(failures.count, 0, failures.prefix(12).joined(separator: "\n"))
+    }
+  }
+
   func testEveryOpMatchesTheCPUInFloat64() throws {
     try withEmulatedDevice { _ in assertParity(DeviceParity.run(on: .cuda(0), dtype: .float64), "float64") }
   }

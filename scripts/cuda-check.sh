@@ -7,7 +7,7 @@
 # `run` writes its logs under $OUT (or ./gpu-out): (1) every op forward and backward on CUDA
 # against the CPU (DeviceParity: relative error under 1e-4 in float32, 1e-10 in float64; the
 # registry includes convolution, pooling, normalization, padding and interpolation) and CUDA
-# training-step timings, then the convolution family's kernels over 370 random configurations
+# training-step timings, then the convolution family's kernels over 420 random configurations
 # against PyTorch's values (torch-bench --cuda-sweep), (2) the seed example on cuda, (3) one
 # epoch of fashion-mnist on cuda, with the MLP and with the CNN (im2col, col2im and max-pooling kernels), (4) PyTorch's same
 # training step on the same GPU, (5) torch.distributed's nccl backend in a world of one

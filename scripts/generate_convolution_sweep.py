@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generates Tests/TorchTests/Fixtures/convolution_sweep.json: the convolution family
 (conv1d, conv2d, conv_transpose2d, max/avg/adaptive pooling, interpolate, pad, unfold, fold,
-batch/group/layer norm) over a seeded sweep of random configurations: strides, paddings
+batch/group/layer norm; nn.Conv2d with each padding mode, nn.ConvTranspose2d with output_size) over a seeded sweep of random configurations: strides, paddings
 ('same' and 'valid' too), dilations, groups (depthwise too), output paddings, ceil modes,
 count_include_pad, divisor_override, scale factors, align_corners, pad widths and modes, some
-inputs non-contiguous (channels-last memory viewed as NCHW) and some float64, plus edge cases
+inputs non-contiguous (channels-last memory viewed as NCHW), some float64, some unbatched
+[C, H, W] images, plus edge cases
 a random draw is unlikely to reach. ConvolutionSweepTests rebuilds each case's inputs from
 its seed (torch.manual_seed, then randn for input, weight, bias and running mean, rand for
 running variance and the output gradient, in this order) and compares the output, the
@@ -60,6 +61,34 @@ def conv2d_medium_case():
     h, w = R.randint(16, 22), R.randint(16, 22)
     return dict(op="conv2d", input=[1, g * ci, h, w], weight=[g * co, ci, k[0], k[1]], bias=R.random() < 0.5,
                 stride=[1, 1], padding=pad, dilation=dil, groups=g)
+
+
+def conv2d_module_case():
+    """nn.Conv2d with a padding mode (the module pads, then convolves without padding)."""
+    while True:
+        mode = R.choice(["zeros", "reflect", "replicate", "circular"])
+        g = R.choice([1, 2]); ci, co = R.randint(1, 2), R.randint(1, 3)
+        k = [R.randint(1, 4), R.randint(1, 4)]; stride = [R.randint(1, 2), R.randint(1, 2)]
+        dil = [R.randint(1, 2), R.randint(1, 2)]
+        n, h, w = R.randint(1, 2), R.randint(3, 9), R.randint(3, 9)
+        pad = [R.randint(0, min(3, h - 1)), R.randint(0, min(3, w - 1))]
+        if (h + 2 * pad[0] - dil[0] * (k[0] - 1) - 1) // stride[0] + 1 < 1: continue
+        if (w + 2 * pad[1] - dil[1] * (k[1] - 1) - 1) // stride[1] + 1 < 1: continue
+        return dict(op="conv2d_module", input=[n, g * ci, h, w], weight=[g * co, ci, k[0], k[1]], bias=R.random() < 0.6,
+                    stride=stride, padding=pad, dilation=dil, groups=g, padding_mode=mode)
+
+
+def conv_transpose2d_output_size_case():
+    """nn.ConvTranspose2d called with output_size: any of the stride sizes the input allows."""
+    case = conv_transpose2d_case()
+    n, c, h, w = case["input"]
+    k, s, p, d = case["weight"][2:], case["stride"], case["padding"], case["dilation"]
+    smallest = [(size - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i, size in enumerate([h, w])]
+    size = [smallest[i] + R.randint(0, s[i] - 1) for i in range(2)]
+    if min(size) < 1:
+        return conv_transpose2d_output_size_case()
+    case.update(op="conv_transpose2d_output_size", output_size=size if R.random() < 0.5 else [n, case["weight"][1] * case["groups"]] + size)
+    return case
 
 
 def conv1d_case():
@@ -179,11 +208,15 @@ def unfold_case():
         return dict(op="fold", input=[n, c * k[0] * k[1], oh * ow], output_size=[h, w], kernel=k, dilation=d, padding=p, stride=s)
 
 
-def with_variant(make, permuted=0.0, double=0.0):
+def with_variant(make, permuted=0.0, double=0.0, unbatched=0.0):
     """A case maker whose input is sometimes a non-contiguous view (channels moved last and
-    permuted back) and sometimes float64."""
+    permuted back), sometimes float64, and sometimes one unbatched image [C, H, W]."""
     def wrapped():
         case = make()
+        if len(case["input"]) == 4 and R.random() < unbatched:
+            case["input"] = case["input"][1:]
+            if "output_size" in case and len(case["output_size"]) == 4:
+                case["output_size"] = case["output_size"][1:]
         case["permuted"] = len(case["input"]) == 4 and R.random() < permuted
         case["dtype"] = "float64" if R.random() < double else "float32"
         return case
@@ -243,7 +276,23 @@ def run(case, seed):
         x = torch.randn(case["input"], dtype=dtype, requires_grad=True)
     op = case["op"]
     extra = []
-    if op in ("conv2d", "conv1d", "conv_transpose2d"):
+    if op in ("conv2d_module", "conv_transpose2d_output_size"):
+        w_shape = case["weight"]
+        if op == "conv2d_module":
+            module = torch.nn.Conv2d(w_shape[1] * case["groups"], w_shape[0], tuple(w_shape[2:]), tuple(case["stride"]), tuple(case["padding"]),
+                                     tuple(case["dilation"]), case["groups"], case["bias"], case["padding_mode"], dtype=dtype)
+        else:
+            module = torch.nn.ConvTranspose2d(w_shape[0], w_shape[1] * case["groups"], tuple(w_shape[2:]), tuple(case["stride"]),
+                                              tuple(case["padding"]), 0, case["groups"], case["bias"], tuple(case["dilation"]), dtype=dtype)
+        # Drawn after the input, as for the functional cases (the module's own init drew before the seed).
+        with torch.no_grad():
+            module.weight.copy_(torch.randn(w_shape, dtype=dtype))
+            if case["bias"]:
+                module.bias.copy_(torch.randn(module.bias.shape, dtype=dtype))
+        extra += [module.weight] + ([module.bias] if case["bias"] else [])
+        y = module(x) if op == "conv2d_module" else module(x, output_size=case["output_size"])
+        outs = [y]
+    elif op in ("conv2d", "conv1d", "conv_transpose2d"):
         wt = torch.randn(case["weight"], dtype=dtype, requires_grad=True); extra.append(wt)
         b = None
         if case["bias"]:
@@ -311,12 +360,15 @@ def run(case, seed):
 
 
 def main():
-    makers = ([with_variant(conv2d_case, 0.2, 0.1)] * 60 + [with_variant(conv2d_medium_case, 0.2)] * 12 + [conv1d_case] * 20
-              + [with_variant(conv_transpose2d_case, 0.2, 0.1)] * 40 + [with_variant(max_pool2d_case, 0.2, 0.1)] * 30
-              + [max_pool1d_case] * 15 + [with_variant(avg_pool2d_case, 0.2, 0.1)] * 30
-              + [lambda: adaptive_case("adaptive_avg_pool2d")] * 15 + [lambda: adaptive_case("adaptive_max_pool2d")] * 15
+    makers = ([with_variant(conv2d_case, 0.2, 0.1, 0.1)] * 60 + [with_variant(conv2d_medium_case, 0.2)] * 12 + [conv1d_case] * 20
+              + [with_variant(conv_transpose2d_case, 0.2, 0.1, 0.1)] * 40 + [with_variant(max_pool2d_case, 0.2, 0.1, 0.1)] * 30
+              + [max_pool1d_case] * 15 + [with_variant(avg_pool2d_case, 0.2, 0.1, 0.1)] * 30
+              + [with_variant(lambda: adaptive_case("adaptive_avg_pool2d"), 0, 0, 0.2)] * 15
+              + [with_variant(lambda: adaptive_case("adaptive_max_pool2d"), 0, 0, 0.2)] * 15
               + [with_variant(interpolate_case, 0.2, 0.1)] * 40 + [pad_case] * 30 + [unfold_case] * 20
-              + [with_variant(norm_case, 0.0, 0.1)] * 40)
+              + [with_variant(norm_case, 0.0, 0.1)] * 40
+              + [with_variant(conv2d_module_case, 0.2, 0.1, 0.1)] * 30
+              + [with_variant(conv_transpose2d_output_size_case, 0.0, 0.1, 0.2)] * 20)
     cases = [run(make(), seed) for seed, make in enumerate(makers)]
     cases += [run(dict(case), len(cases) + i) for i, case in enumerate(EDGE_CASES)]
     with open(__file__, "rb") as f:

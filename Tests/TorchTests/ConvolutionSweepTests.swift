@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Torch
 
-/// The convolution family against PyTorch over 370 random configurations
+/// The convolution family against PyTorch over 420 random configurations
 /// (`ConvolutionSweep`: Fixtures/convolution_sweep.json, from scripts/generate_convolution_sweep.py).
 /// CUDAEmulatorTests runs the same cases on the CUDA kernels.
 final class ConvolutionSweepTests: XCTestCase {

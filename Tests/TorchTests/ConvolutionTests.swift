@@ -316,6 +316,22 @@ final class ConvolutionTests: XCTestCase {
   }
 
   /// An empty batch flows through (shapes as PyTorch gives them), forward and backward.
+  /// `convt(x, output_size=...)` picks among the sizes a strided layer can give back (PyTorch:
+  /// [1, 3, 10, 9] from a [1, 2, 4, 4] input), and the module's hooks run around it.
+  func testTransposedConvolutionTakesAnOutputSize() {
+    let convt = nn.ConvTranspose2d(2, 3, 3, stride: 2, outputPadding: 1)
+    let x = torch.randn(1, 2, 4, 4)
+    var hookCalls = 0
+    convt.registerForwardHook { _, _, _ in hookCalls += 1; return nil }
+    XCTAssertEqual(convt(x, outputSize: [1, 3, 10, 9]).dims, [1, 3, 10, 9])
+    XCTAssertEqual(convt(x, outputSize: [9, 10]).dims, [1, 3, 9, 10])
+    XCTAssertEqual(convt(x[0], outputSize: [3, 9, 9]).dims, [3, 9, 9])
+    XCTAssertEqual(convt(x).dims, [1, 3, 10, 10], "without an output size the module's outputPadding applies")
+    XCTAssertEqual(hookCalls, 4)
+    let expected = F.convTranspose2d(x, convt.weight, convt.bias, stride: 2, outputPadding: [1, 0])
+    XCTAssertEqual(convt(x, outputSize: [10, 9]).toArray(), expected.toArray())
+  }
+
   func testEmptyBatchesKeepTheirShapes() {
     let x = torch.randn([0, 3, 8, 8], requiresGrad: true)
     let conv = nn.Conv2d(3, 4, 3, padding: 1)

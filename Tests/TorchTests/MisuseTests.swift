@@ -73,6 +73,8 @@ final class MisuseTests: XCTestCase {
     "convBias": { _ = F.conv2d(torch.randn(1, 1, 8, 8), torch.randn(6, 1, 3, 3), torch.randn(5)) },
     "convSameStrided": { _ = nn.Conv2d(3, 6, 3, stride: 2, padding: "same") },
     "convTransposeChannels": { _ = F.convTranspose2d(torch.randn(1, 3, 4, 4), torch.randn(2, 2, 3, 3)) },
+    "convTransposeOutputSize": { _ = nn.ConvTranspose2d(2, 3, 3, stride: 2)(torch.randn(1, 2, 4, 4), outputSize: [12, 12]) },
+    "convTransposeOutputSizeCount": { _ = nn.ConvTranspose2d(2, 3, 3, stride: 2)(torch.randn(1, 2, 4, 4), outputSize: [1, 2, 3]) },
     "poolPadding": { _ = F.maxPool2d(torch.randn(1, 1, 8, 8), kernelSize: 3, padding: 2) },
     "poolTooSmall": { _ = F.maxPool2d(torch.randn(1, 1, 2, 2), kernelSize: 3) },
     "batchNormRank": { _ = nn.BatchNorm2d(3)(torch.randn(1, 3)) },
@@ -171,6 +173,9 @@ final class MisuseTests: XCTestCase {
     assertStops("convBias", with: "Given weight of size [6, 1, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size [5] instead")
     assertStops("convSameStrided", with: "ValueError: padding='same' is not supported for strided convolutions")
     assertStops("convTransposeChannels", with: "Given transposed=1, weight of size [2, 2, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead")
+    assertStops("convTransposeOutputSize",
+                with: "ValueError: requested an output size of [12, 12], but valid sizes range from [9, 9] to [10, 10] (for an input of torch.Size([4, 4]))")
+    assertStops("convTransposeOutputSizeCount", with: "ValueError: ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 3)")
     assertStops("poolPadding", with: "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and dilation=1")
     assertStops("poolTooSmall", with: "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small")
     assertStops("batchNormRank", with: "ValueError: expected 4D input (got 2D input)")

@@ -197,9 +197,43 @@ extension nn {
     }
 
     public func resetParameters() { ConvolutionOptions.resetParameters(weight, bias) }
-    public func forward(_ input: Tensor) -> Tensor {
-      F.convTranspose2d(input, weight, bias, stride: options.stride, padding: options.padding!, outputPadding: options.outputPadding,
+    public func forward(_ input: Tensor) -> Tensor { transposedConvolution(input, outputPadding: options.outputPadding) }
+
+    /// `convt(x, output_size=...)`: the output of size `outputSize` ([H, W], or the whole
+    /// shape), one of the `stride` sizes the same input can give (a stride-2 layer maps both 7
+    /// and 8 to 4, so its transpose needs telling which to give back). The module's own
+    /// `outputPadding` is ignored, as in PyTorch.
+    public func forward(_ input: Tensor, outputSize: [Int]) -> Tensor {
+      transposedConvolution(input, outputPadding: outputPadding(input, outputSize: outputSize))
+    }
+
+    /// `convt(x, outputSize: [16, 16])`, with the module's hooks.
+    public func callAsFunction(_ input: Tensor, outputSize: [Int]) -> Tensor {
+      callWithHooks(input) { forward($0, outputSize: outputSize) }
+    }
+
+    private func transposedConvolution(_ input: Tensor, outputPadding: [Int]) -> Tensor {
+      F.convTranspose2d(input, weight, bias, stride: options.stride, padding: options.padding!, outputPadding: outputPadding,
                         groups: options.groups, dilation: options.dilation)
+    }
+
+    /// PyTorch's `_output_padding`: per spatial dimension, how far `outputSize` lies above the
+    /// smallest output, (in − 1)·stride − 2·padding + dilation·(kernel − 1) + 1, which it may
+    /// exceed by at most stride − 1.
+    private func outputPadding(_ input: Tensor, outputSize: [Int]) -> [Int] {
+      let nonSpatial = input.dim() == 4 ? 2 : 1
+      let requested = outputSize.count == nonSpatial + 2 ? Array(outputSize.dropFirst(nonSpatial)) : outputSize
+      torchCheck(requested.count == 2,
+        "ConvTranspose2D: for \(input.dim())D input, output_size must have 2 or \(nonSpatial + 2) elements (got \(requested.count))",
+        kind: "ValueError")
+      let smallest = (0..<2).map { d in
+        (input.dims[nonSpatial + d] - 1) * options.stride[d] - 2 * options.padding![d] + options.dilation[d] * (options.kernelSize[d] - 1) + 1
+      }
+      let largest = (0..<2).map { smallest[$0] + options.stride[$0] - 1 }
+      torchCheck((0..<2).allSatisfy { smallest[$0] <= requested[$0] && requested[$0] <= largest[$0] },
+        "requested an output size of \(requested), but valid sizes range from \(smallest) to \(largest) (for an input of \(Size(Array(input.dims.dropFirst(2)))))",
+        kind: "ValueError")
+      return (0..<2).map { requested[$0] - smallest[$0] }
     }
     public var extraRepr: String { options.repr(transposed: true, hasBias: bias != nil) }
   }

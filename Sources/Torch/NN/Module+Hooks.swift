@@ -66,7 +66,11 @@ extension Module {
   }
 
   /// Runs `forward` with the module's hooks (`model(x)`).
-  public func callAsFunction(_ input: Tensor) -> Tensor {
+  public func callAsFunction(_ input: Tensor) -> Tensor { callWithHooks(input, forward) }
+
+  /// Runs `forward`, or a forward that takes more arguments than the input
+  /// (`convTranspose(x, outputSize: ...)`), with the module's hooks around it.
+  func callWithHooks(_ input: Tensor, _ forward: (Tensor) -> Tensor) -> Tensor {
     guard let hooks = ModuleHooks.hooks(for: self) else { return forward(input) }
     var x = input
     for hook in hooks.forwardPre.hooks { x = hook(self, x) ?? x }

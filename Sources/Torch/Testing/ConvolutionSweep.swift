@@ -3,13 +3,14 @@ import Foundation
 /// The convolution family against PyTorch's values over a seeded sweep of random
 /// configurations (Tests/TorchTests/Fixtures/convolution_sweep.json, written by
 /// scripts/generate_convolution_sweep.py): convolutions, pooling, interpolation, padding,
-/// unfold and fold, and normalization, with strides, paddings, dilations, groups, ceil modes,
-/// output paddings, scale factors and pad widths drawn at random, some inputs non-contiguous or
-/// float64. Each case rebuilds PyTorch's inputs from its seed (`torch.manualSeed`, then drawing
-/// as the generator does, on the CPU) and compares the output, the max-pooling indices, batch
-/// norm's running statistics and every gradient. The tests run it on the CPU and on the CUDA
-/// kernels under the emulator; `torch-bench --cuda-check` on a GPU. Package-internal: a check
-/// of backends, not user API.
+/// unfold and fold, normalization, `nn.Conv2d` with each padding mode and `nn.ConvTranspose2d`
+/// called with an output size; strides, paddings, dilations, groups, ceil modes, output
+/// paddings, scale factors and pad widths drawn at random; some inputs non-contiguous, float64
+/// or unbatched. Each case rebuilds PyTorch's inputs from its seed (`torch.manualSeed`, then
+/// drawing as the generator does, on the CPU) and compares the output, the max-pooling
+/// indices, batch norm's running statistics and every gradient. The tests run it on the CPU
+/// and on the CUDA kernels under the emulator, `torch-bench --cuda-sweep` on a GPU.
+/// Package-internal: a check of backends, not user API.
 package enum ConvolutionSweep {
   /// One generated case: the op's name and arguments, and PyTorch's results.
   package struct Case {
@@ -106,6 +107,8 @@ package enum ConvolutionSweep {
   /// variance (concatenated) where the op has them.
   private static func run(_ c: Case, _ x: Tensor, dtype: DType, _ leaves: inout [Tensor]) throws -> (Tensor, Tensor?) {
     switch try c.string("op") {
+    case let op where ["conv2d_module", "conv_transpose2d_output_size"].contains(op):
+      return (try runModule(op, c, x, dtype: dtype, &leaves), nil)
     case let op where ["conv2d", "conv1d", "conv_transpose2d"].contains(op):
       let weightShape = try c.ints("weight"), groups = try c.int("groups")
       let weight = leaf(torch.randn(weightShape, dtype: dtype), like: x)
@@ -173,6 +176,34 @@ package enum ConvolutionSweep {
     default:
       throw Malformed(field: "op")
     }
+  }
+}
+
+extension ConvolutionSweep {
+  /// `nn.Conv2d` with a padding mode, or `nn.ConvTranspose2d` called with an output size, with
+  /// the weight and bias drawn after the input (the module's own initialization is replaced).
+  private static func runModule(_ op: String, _ c: Case, _ x: Tensor, dtype: DType, _ leaves: inout [Tensor]) throws -> Tensor {
+    let shape = try c.ints("weight"), groups = try c.int("groups"), hasBias = try c.bool("bias")
+    let kernel = Array(shape.dropFirst(2)), stride = try c.ints("stride"), padding = try c.ints("padding"), dilation = try c.ints("dilation")
+    let module: any Module
+    let parameters: (weight: Tensor, bias: Tensor?)
+    if op == "conv2d_module" {
+      guard let mode = nn.PaddingMode(rawValue: try c.string("padding_mode")) else { throw Malformed(field: "padding_mode") }
+      let conv = nn.Conv2d(shape[1] * groups, shape[0], kernelSize: kernel, stride: stride, padding: padding, dilation: dilation,
+                           groups: groups, bias: hasBias, paddingMode: mode, dtype: dtype).to(x.device)
+      (module, parameters) = (conv, (conv.weight, conv.bias))
+    } else {
+      let conv = nn.ConvTranspose2d(shape[0], shape[1] * groups, kernelSize: kernel, stride: stride, padding: padding, groups: groups,
+                                    bias: hasBias, dilation: dilation, dtype: dtype).to(x.device)
+      (module, parameters) = (conv, (conv.weight, conv.bias))
+    }
+    torch.noGrad {
+      parameters.weight.copy_(torch.randn(shape, dtype: dtype))
+      if let bias = parameters.bias { bias.copy_(torch.randn(bias.dims, dtype: dtype)) }
+    }
+    leaves += [parameters.weight] + (parameters.bias.map { [$0] } ?? [])
+    if let transposed = module as? nn.ConvTranspose2d { return transposed(x, outputSize: try c.ints("output_size")) }
+    return module(x)
   }
 }
 

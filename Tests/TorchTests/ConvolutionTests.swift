@@ -299,6 +299,12 @@ final class ConvolutionTests: XCTestCase {
       (F.pad(x, [1, 1, 1, 1], mode: .replicate), "ReplicationPad2DBackward0"),
       (F.interpolate(x, scaleFactor: 2), "UpsampleNearest2DBackward0"),
       (F.interpolate(x, scaleFactor: 2, mode: .bilinear), "UpsampleBilinear2DBackward0"),
+      // Spatial losses (PyTorch's nll_loss2d; 'none' over (N, C, L) ends in nll_loss_nd's view).
+      (F.crossEntropy(x.expand([1, 3, 4, 4]), torch.zeros([1, 4, 4], dtype: .int64)), "NllLoss2DBackward0"),
+      (F.crossEntropy(x.expand([1, 3, 4, 4]), torch.zeros([1, 4, 4], dtype: .int64), reduction: .none), "NllLoss2DBackward0"),
+      (F.nllLoss(x[0].expand([2, 4, 4]), torch.zeros([2, 4], dtype: .int64), reduction: .none), "ViewBackward0"),
+      (F.nllLoss(x[0].expand([2, 4, 4]), torch.zeros([2, 4], dtype: .int64)), "NllLoss2DBackward0"),
+      (F.crossEntropy(x.expand([1, 3, 4, 4]), torch.zeros([1, 4, 4], dtype: .int64), labelSmoothing: 0.1), "AddBackward0"),
     ]
     for (tensor, name) in names { XCTAssertEqual(tensor.gradFn?.name, name) }
   }

@@ -73,6 +73,10 @@ final class MisuseTests: XCTestCase {
     "convBias": { _ = F.conv2d(torch.randn(1, 1, 8, 8), torch.randn(6, 1, 3, 3), torch.randn(5)) },
     "convSameStrided": { _ = nn.Conv2d(3, 6, 3, stride: 2, padding: "same") },
     "convTransposeChannels": { _ = F.convTranspose2d(torch.randn(1, 3, 4, 4), torch.randn(2, 2, 3, 3)) },
+    "spatialTargetBatch": { _ = F.crossEntropy(torch.randn(2, 3, 4, 5), torch.zeros([3, 4], dtype: .int64)) },
+    "spatialTargetRank": { _ = F.crossEntropy(torch.randn(2, 3, 4, 5), torch.zeros([2, 4, 5, 1], dtype: .int64)) },
+    "spatialTargetSize": { _ = F.crossEntropy(torch.randn(2, 3, 4, 5), torch.zeros([2, 4, 6], dtype: .int64)) },
+    "sequenceTargetSize": { _ = F.nllLoss(torch.randn(2, 3, 4), torch.zeros([2, 5], dtype: .int64)) },
     "convTransposeOutputSize": { _ = nn.ConvTranspose2d(2, 3, 3, stride: 2)(torch.randn(1, 2, 4, 4), outputSize: [12, 12]) },
     "convTransposeOutputSizeCount": { _ = nn.ConvTranspose2d(2, 3, 3, stride: 2)(torch.randn(1, 2, 4, 4), outputSize: [1, 2, 3]) },
     "poolPadding": { _ = F.maxPool2d(torch.randn(1, 1, 8, 8), kernelSize: 3, padding: 2) },
@@ -173,6 +177,10 @@ final class MisuseTests: XCTestCase {
     assertStops("convBias", with: "Given weight of size [6, 1, 3, 3], expected bias to be 1-dimensional with 6 elements, but got bias of size [5] instead")
     assertStops("convSameStrided", with: "ValueError: padding='same' is not supported for strided convolutions")
     assertStops("convTransposeChannels", with: "Given transposed=1, weight of size [2, 2, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead")
+    assertStops("spatialTargetBatch", with: "ValueError: Expected input batch_size (2) to match target batch_size (3).")
+    assertStops("spatialTargetRank", with: "only batches of spatial targets supported (3D tensors) but got targets of dimension: 4")
+    assertStops("spatialTargetSize", with: "size mismatch (got input: [2, 3, 4, 5] , target: [2, 4, 6]")
+    assertStops("sequenceTargetSize", with: "Expected target size [2, 4], got [2, 5]")
     assertStops("convTransposeOutputSize",
                 with: "ValueError: requested an output size of [12, 12], but valid sizes range from [9, 9] to [10, 10] (for an input of torch.Size([4, 4]))")
     assertStops("convTransposeOutputSizeCount", with: "ValueError: ConvTranspose2D: for 4D input, output_size must have 2 or 4 elements (got 3)")

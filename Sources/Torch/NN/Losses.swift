@@ -4,11 +4,12 @@ public enum Reduction: String, Sendable {
 }
 
 extension F {
-  /// Cross entropy between logits `(N, C)` (or `(C)`) and class indices or class
-  /// probabilities (`F.cross_entropy`). Class-index targets without label smoothing take a
-  /// fused path: one node (`NllLossBackward0`, the name PyTorch's graph shows on top) whose
-  /// gradient is softmax − onehot. Everything goes through a stable log-softmax, so large
-  /// logits give no nan or inf.
+  /// Cross entropy between logits `(N, C)`, `(C)` or `(N, C, d1, ...)` (a class score per
+  /// position, as a segmentation's) and class indices or class probabilities
+  /// (`F.cross_entropy`). Class-index targets without label smoothing take a fused path: one
+  /// node (`NllLossBackward0`, or `NllLoss2DBackward0` for spatial scores: the name PyTorch's
+  /// graph shows on top) whose gradient is softmax − onehot. Everything goes through a stable
+  /// log-softmax, so large logits give no nan or inf.
   public static func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                   ignoreIndex: Int = -100, reduction: Reduction = .mean,
                                   labelSmoothing: Double = 0) -> Tensor {
@@ -20,15 +21,22 @@ extension F {
       var probabilities = target
       if labelSmoothing > 0 { probabilities = target * (1 - labelSmoothing) + labelSmoothing / classes }
       var terms = input.logSoftmax(dim: classDim) * probabilities
-      if let weight { terms = terms * (input.dim() == 1 ? weight : weight.unsqueeze(0)) }
+      if let weight { terms = terms * weight.reshape([-1] + Array(repeating: 1, count: input.dim() - classDim - 1)) }
       let perSample = -terms.sum(dim: classDim)
       switch reduction {
       case .none: return perSample
       case .sum: return perSample.sum()
-      case .mean: return perSample.sum().divided(byScalar: Double(input.dim() == 1 ? 1 : input.dims[0]))
+      case .mean: return perSample.sum().divided(byScalar: Double(Swift.max(perSample.numel(), 1)))
       }
     }
     if labelSmoothing == 0 { return fusedCrossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
+    if input.dim() > 2 {
+      // Smoothing mixes whole rows of log-probabilities: on spatial scores, one row per position.
+      let layout = ClassRows(input, target)
+      let loss = crossEntropy(layout.rows(input), layout.targets(target), weight: weight, ignoreIndex: ignoreIndex,
+                              reduction: reduction, labelSmoothing: labelSmoothing)
+      return reduction == .none ? loss.reshape(layout.lossShape) : loss
+    }
     let logProbs = input.logSoftmax(dim: classDim)
     let loss = nllLoss(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
     // Label smoothing mixes in the mean negative log-probability over classes.
@@ -53,39 +61,93 @@ extension F {
   /// gradient, so no log-probability tensor is kept for a second node.
   private static func fusedCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
                                         reduction: Reduction) -> Tensor {
-    let logProbs = GradMode.with(enabled: false) { input.logSoftmax(dim: input.dim() == 1 ? 0 : 1) }
-    let parts = negativeLogLikelihood(logProbs, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
-    let inputShape = input.dims, saved = logProbs.detach()
-    return parts.result.recording("NllLossBackward0", [input]) { g in
+    let layout = ClassRows(input, target)
+    let logProbs = GradMode.with(enabled: false) { layout.rows(input).logSoftmax(dim: 1) }
+    let parts = negativeLogLikelihood(logProbs, layout.targets(target), weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    let saved = logProbs.detach()
+    return layout.record(parts, reduction: reduction, of: input) { g in
       let scale = parts.rowScale(g)
       if GradMode.isEnabled {
         // createGraph: (softmax − onehot) · scale in differentiable ops.
-        let probabilities = input.reshape([parts.rows, parts.classes]).softmax(dim: 1)
+        let probabilities = layout.rows(input).softmax(dim: 1)
         let onehot = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device).scatterAdd(1, parts.safeTargets, scale)
-        return [(probabilities * scale - onehot).reshape(inputShape)]
+        return layout.scores(fromRows: probabilities * scale - onehot)
       }
-      let grad = (saved.reshape([parts.rows, parts.classes]).exp() * scale).contiguous()
+      let grad = (saved.exp() * scale).contiguous()
       Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-scale).contiguous())
-      return [grad.reshape(inputShape)]
+      return layout.scores(fromRows: grad)
     }
   }
 
-  /// Negative log-likelihood of log-probabilities `(N, C)` at class indices (`F.nll_loss`,
-  /// node `NllLossBackward0`). 'mean' divides by the total weight of non-ignored targets.
+  /// Negative log-likelihood of log-probabilities `(N, C)`, `(C)` or `(N, C, d1, ...)` at class
+  /// indices (`F.nll_loss`, node `NllLossBackward0`, or `NllLoss2DBackward0` for spatial
+  /// scores). 'mean' divides by the total weight of non-ignored targets.
   public static func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                              ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
-    let parts = negativeLogLikelihood(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
-    let inputShape = input.dims
-    return parts.result.recording("NllLossBackward0", [input]) { g in
+    let layout = ClassRows(input, target)
+    let rows = GradMode.with(enabled: false) { layout.rows(input) }
+    let parts = negativeLogLikelihood(rows, layout.targets(target), weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    return layout.record(parts, reduction: reduction, of: input) { g in
       let grad = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device)
-      if GradMode.isEnabled { return [grad.scatterAdd(1, parts.safeTargets, -parts.rowScale(g)).reshape(inputShape)] }
+      if GradMode.isEnabled { return layout.scores(fromRows: grad.scatterAdd(1, parts.safeTargets, -parts.rowScale(g))) }
       Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-parts.rowScale(g)).contiguous())
-      return [grad.reshape(inputShape)]
+      return layout.scores(fromRows: grad)
     }
   }
 
-  /// The untracked part of nll_loss shared by `nllLoss` and the fused cross entropy: the
-  /// reduced loss, the targets with ignored ones made safe to index, and each row's share of
+  /// Class scores as nll_loss sees them: `(C)`, `(N, C)` or spatial `(N, C, d1, ...)` (PyTorch's
+  /// nll_loss2d and nll_loss_nd), as rows of C, one per sample and position, with the target's
+  /// shape checked as PyTorch checks it.
+  struct ClassRows {
+    let inputShape: [Int]
+    var isSpatial: Bool { inputShape.count > 2 }
+    /// The shape of 'none' losses: the target's.
+    var lossShape: [Int] { inputShape.count == 1 ? [] : [inputShape[0]] + inputShape.dropFirst(2) }
+
+    init(_ input: Tensor, _ target: Tensor) {
+      inputShape = input.dims
+      guard isSpatial else { return }
+      torchCheck(target.dim() >= 1 && target.dims[0] == inputShape[0],
+        "Expected input batch_size (\(inputShape[0])) to match target batch_size (\(target.dim() == 0 ? 1 : target.dims[0])).", kind: "ValueError")
+      if inputShape.count == 4 {
+        torchCheck(target.dim() == 3, "only batches of spatial targets supported (3D tensors) but got targets of dimension: \(target.dim())")
+        torchCheck(target.dims == lossShape, "size mismatch (got input: \(inputShape) , target: \(target.dims)")
+      } else {
+        torchCheck(target.dims == lossShape, "Expected target size \(lossShape), got \(target.dims)")
+      }
+    }
+
+    /// [rows, C]: a 1-D input as one row, spatial positions as rows (C moved last).
+    func rows(_ scores: Tensor) -> Tensor {
+      if inputShape.count == 1 { return scores.unsqueezedView(0) }
+      guard isSpatial else { return scores }
+      return scores.permute([0] + Array(2..<inputShape.count) + [1]).reshape([-1, inputShape[1]])
+    }
+
+    /// [rows] class indices (a 1-D input's scalar target as one; any other shape is left for
+    /// the batch-size check to reject).
+    func targets(_ target: Tensor) -> Tensor { isSpatial || target.dim() == 0 ? target.reshape([-1]) : target }
+
+    /// A [rows, C] gradient in the input's shape.
+    func scores(fromRows grad: Tensor) -> Tensor {
+      guard isSpatial else { return grad.reshape(inputShape) }
+      let last = inputShape.count - 1
+      return grad.reshape([inputShape[0]] + inputShape.dropFirst(2) + [inputShape[1]]).permute([0, last] + Array(1..<last))
+    }
+
+    /// Records the loss node under PyTorch's name, its 'none' losses in the target's shape:
+    /// straight from the node for (N, C) and (N, C, H, W) scores, through a view otherwise (as
+    /// PyTorch's nll_loss_nd, whose graph shows ViewBackward0 on top).
+    func record(_ parts: NLLParts, reduction: Reduction, of input: Tensor, _ backward: @escaping (Tensor) -> Tensor) -> Tensor {
+      let viewed = reduction == .none && isSpatial && inputShape.count != 4
+      let result = reduction == .none && !viewed ? parts.result.reshape(lossShape) : parts.result
+      let loss = result.recording(isSpatial ? "NllLoss2DBackward0" : "NllLossBackward0", [input]) { g in [backward(g)] }
+      return viewed ? loss.view(lossShape) : loss
+    }
+  }
+
+  /// The untracked part of nll_loss shared by `nllLoss` and the fused cross entropy, on
+  /// [rows, C] log-probabilities and [rows] targets: the reduced loss ('none': one per row), the targets with ignored ones made safe to index, and each row's share of
   /// an incoming gradient (its class weight over the reduction's divisor, 0 when ignored).
   struct NLLParts {
     let result: Tensor
@@ -99,9 +161,7 @@ extension F {
                                     reduction: Reduction) -> NLLParts {
     torchCheck(target.dtype == .int64 || target.dtype == .uint8,
       "expected target dtype to be Long or Byte, but got \(target.dtype == .float32 ? "Float" : "\(target.dtype)")")
-    let batched = input.dim() == 1 ? input.unsqueezedView(0) : input
-    let targets = target.dim() == 0 ? target.reshape([1]) : target
-    torchCheck(batched.dim() == 2, "nll_loss: expected input of 1 or 2 dimensions, got \(input.dim())")
+    let (batched, targets) = (input, target)
     torchCheck(targets.dims == [batched.dims[0]],
       "Expected input batch_size (\(batched.dims[0])) to match target batch_size (\(targets.numel())).", kind: "ValueError")
     let rows = batched.dims[0], classes = batched.dims[1]
@@ -118,7 +178,7 @@ extension F {
       let total = weights.sum()
       let result: Tensor
       switch reduction {
-      case .none: result = input.dim() == 1 ? losses.reshape([]) : losses
+      case .none: result = losses
       case .sum: result = losses.sum()
       case .mean: result = losses.sum() / total
       }

@@ -221,6 +221,23 @@ package enum OpRegistry {
     OpInfo("nll_loss_none", [.x(4, 5)], "F.nll_loss(x[0], torch.tensor([1, 0, 4, 2]), reduction='none')") { x, device in
       F.nllLoss(x[0], torch.tensor([1, 0, 4, 2]).to(device), reduction: .none)
     },
+    // Spatial class scores (N, C, H, W) and (N, C, L): a class per position, as segmentation has.
+    OpInfo("cross_entropy_spatial", [.x(2, 3, 2, 3, low: -2, high: 2)],
+           "F.cross_entropy(x[0], torch.tensor([[[0, 2, 1], [1, -100, 0]], [[2, 2, 0], [1, 0, 1]]]), weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))") { x, device in
+      F.crossEntropy(x[0], torch.tensor([0, 2, 1, 1, -100, 0, 2, 2, 0, 1, 0, 1] as [Int64]).view(2, 2, 3).to(device),
+                     weight: torch.tensor([1.0, 2.0, 0.5]).to(x[0].dtype).to(device))
+    },
+    OpInfo("cross_entropy_spatial_none_smoothing", [.x(2, 3, 4, low: -2, high: 2)],
+           "F.cross_entropy(x[0], torch.tensor([[0, 2, 1, 1], [2, 0, 0, 1]]), reduction='none', label_smoothing=0.2)") { x, device in
+      F.crossEntropy(x[0], torch.tensor([0, 2, 1, 1, 2, 0, 0, 1] as [Int64]).view(2, 4).to(device), reduction: .none, labelSmoothing: 0.2)
+    },
+    OpInfo("cross_entropy_spatial_probabilities", [.x(2, 3, 2, 2, low: -2, high: 2), .x(2, 3, 2, 2, low: 0, high: 1)],
+           "F.cross_entropy(x[0], x[1].softmax(1), weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))") { x, device in
+      F.crossEntropy(x[0], x[1].softmax(dim: 1), weight: torch.tensor([1.0, 2.0, 0.5]).to(x[0].dtype).to(device))
+    },
+    OpInfo("nll_loss_spatial_none", [.x(2, 3, 2, 2)], "F.nll_loss(x[0], torch.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]]), reduction='none')") { x, device in
+      F.nllLoss(x[0], torch.tensor([0, 2, 1, 1, 2, 0, 0, 1] as [Int64]).view(2, 2, 2).to(device), reduction: .none)
+    },
     OpInfo("mse_loss", [.x(3, 4), .x(3, 4)], "F.mse_loss(x[0], x[1])") { x, _ in F.mseLoss(x[0], x[1]) },
     OpInfo("l1_loss", [.x(3, 4), .x(3, 4)], "F.l1_loss(x[0], x[1], reduction='sum')") { x, _ in F.l1Loss(x[0], x[1], reduction: .sum) },
     OpInfo("bce_with_logits", [.x(3, 4, low: -3, high: 3), .x(3, 4, low: 0, high: 1)], "F.binary_cross_entropy_with_logits(x[0], x[1])") { x, _ in

@@ -61,11 +61,22 @@ enum Erf: FloatUnaryKernel {
 }
 
 /// `v ** p0` (squares and square roots exactly, as PyTorch special-cases them).
-enum PowScalar: FloatUnaryKernel {
+enum PowScalar: IntegerUnaryKernel {
   static let name = "pow"
   static let cuda = "p0 == 2 ? v * v : (p0 == 0.5 ? sqrt(v) : pow(v, (T)p0))"
+  /// Integer tensors to a whole power ≥ 0 stay integers, wrapping as PyTorch's do.
+  static let cudaInteger = "integerPow(v, (i64)p0)"
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T {
     p0 == 2 ? v * v : (p0 == 0.5 ? v.squareRoot() : T.pow(v, p0))
+  }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _: Double) -> T {
+    var (result, base, exponent): (T, T, Int64) = (1, v, Int64(p0))
+    while exponent > 0 {
+      if exponent & 1 == 1 { result = result &* base }
+      base = base &* base
+      exponent >>= 1
+    }
+    return result
   }
 }
 

@@ -186,8 +186,13 @@ extension Tensor {
   public func div(_ other: Tensor) -> Tensor { self / other }
   public func neg() -> Tensor { -self }
 
-  /// `self ** exponent` (node `PowBackward0`).
+  /// `self ** exponent` (node `PowBackward0`). An integer tensor to a whole power stays an
+  /// integer tensor (wrapping on overflow), as in PyTorch; to a fractional one it becomes float32.
   public func pow(_ exponent: Double) -> Tensor {
+    if (dtype == .int64 || dtype == .uint8) && exponent == exponent.rounded() {
+      torchCheck(exponent >= 0, "Integers to negative integer powers are not allowed.")
+      return unaryResult(UnaryOp(PowScalar.self, exponent), floatOnly: false)
+    }
     let saved = detach()
     return unaryResult(UnaryOp(PowScalar.self, exponent)).recording("PowBackward0", [self], saved: [saved]) { g in
       if exponent == 0 { return [torch.zerosLike(g)] }

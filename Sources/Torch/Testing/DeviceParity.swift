@@ -121,6 +121,10 @@ package enum DeviceParity {
     Case(name: "clamp_pow_maximum", shapes: [[6], [6]]) { x, _ in
       x[0].clamp(min: -0.3, max: 0.4) + (x[0].abs() + 0.5).pow(1.5) + x[0].maximum(x[1]) + x[0].minimum(x[1]) * 0.5
     },
+    Case(name: "integer_pow", shapes: [[12]]) { x, _ in
+      let integers = (x[0] * 40.0).to(.int64)
+      return integers.pow(3) + integers.pow(0) + (integers.to(.uint8).pow(5).to(.int64) * 1000)
+    },
     Case(name: "pow_tensor_reciprocal_sign", shapes: [[5], [5]]) { x, _ in
       (x[0].abs() + 0.5).pow(x[1]) + (x[1].abs() + 1.0).reciprocal() + x[0].sign().detach() * x[1]
     },

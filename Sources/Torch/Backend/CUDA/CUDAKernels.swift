@@ -37,6 +37,11 @@ enum CUDAKernels {
       for (int o = 16; o > 0; o >>= 1) { T w = __shfl_down_sync(0xffffffffu, v, o); v = (v != v || w <= v) ? v : w; }
       return __shfl_sync(0xffffffffu, v, 0);
     }
+    template <typename T> __device__ __forceinline__ T integerPow(T v, i64 e) {
+      T r = 1;
+      for (; e > 0; e >>= 1) { if (e & 1) r = (T)(r * v); v = (T)(v * v); }
+      return r;
+    }
     #define SUM_OP(a, b) ((a) + (b))
     #define PROD_OP(a, b) ((a) * (b))
     #define MAX_OP(a, b) (((a) != (a)) ? (a) : (((b) > (a) || (b) != (b)) ? (b) : (a)))

@@ -332,6 +332,7 @@ enum PointwiseKernels {
     + activations.map { $0 as any UnaryKernel.Type }
   static let binary: [any BinaryKernel.Type] =
     [Add.self, Sub.self, Mul.self, Div.self, Pow.self, Maximum.self, Minimum.self, AddScaled.self,
+     Remainder.self, Fmod.self, FloorDivide.self, TruncDivide.self,
      Equal.self, NotEqual.self, Less.self, LessEqual.self, Greater.self, GreaterEqual.self]
     + activations.map { $0.derivativeKernel }
 }

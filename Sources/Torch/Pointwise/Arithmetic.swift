@@ -132,6 +132,64 @@ enum Div: FloatBinaryKernel {
   static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x / y }
 }
 
+// MARK: - Rounded division and remainders (PyTorch's CPU formulas)
+
+/// Python's modulo (`torch.remainder`, `%`): the result takes the divisor's sign.
+enum Remainder: IntegerBinaryKernel {
+  static let name = "remainder"
+  static let cuda = "remainderOf(x, y)"
+  static let cudaInteger = "y == 0 ? (T)0 : (T)(((x % y) != 0 && ((x % y) < 0) != (y < 0)) ? (x % y) + y : (x % y))"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T {
+    let m = x.truncatingRemainder(dividingBy: y)
+    return m != 0 && (m < 0) != (y < 0) ? m + y : m
+  }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T {
+    let m = x.remainderReportingOverflow(dividingBy: y).partialValue
+    return m != 0 && (m < 0) != (y < 0) ? m &+ y : m
+  }
+}
+
+/// C's fmod (`torch.fmod`): the result takes the dividend's sign.
+enum Fmod: IntegerBinaryKernel {
+  static let name = "fmod"
+  static let cuda = "fmod(x, y)"
+  static let cudaInteger = "y == 0 ? (T)0 : (T)(x % y)"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x.truncatingRemainder(dividingBy: y) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T {
+    x.remainderReportingOverflow(dividingBy: y).partialValue
+  }
+}
+
+/// Division rounded down (`torch.div(rounding_mode="floor")`, `torch.floor_divide`), for floats
+/// by PyTorch's (and Python's) formula from fmod, exact where ⌊x / y⌋ of the rounded quotient is not.
+enum FloorDivide: IntegerBinaryKernel {
+  static let name = "floor_divide"
+  static let cuda = "floorDivideOf(x, y)"
+  static let cudaInteger = "y == 0 ? (T)0 : (T)((x / y) - (((x % y) != 0 && ((x < 0) != (y < 0))) ? 1 : 0))"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T {
+    if y == 0 { return x / y }
+    let m = x.truncatingRemainder(dividingBy: y)
+    var quotient = (x - m) / y
+    if m != 0 && (y < 0) != (m < 0) { quotient -= 1 }
+    guard quotient != 0 else { return T(signOf: x / y, magnitudeOf: 0) }
+    let floored = quotient.rounded(.down)
+    return quotient - floored > 0.5 ? floored + 1 : floored
+  }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T {
+    let q = x.dividedReportingOverflow(by: y).partialValue
+    return x.remainderReportingOverflow(dividingBy: y).partialValue != 0 && (x < 0) != (y < 0) ? q &- 1 : q
+  }
+}
+
+/// Division rounded toward zero (`torch.div(rounding_mode="trunc")`).
+enum TruncDivide: IntegerBinaryKernel {
+  static let name = "trunc_divide"
+  static let cuda = "trunc(x / y)"
+  static let cudaInteger = "y == 0 ? (T)0 : (T)(x / y)"
+  static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { (x / y).rounded(.towardZero) }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x.dividedReportingOverflow(by: y).partialValue }
+}
+
 enum Pow: FloatBinaryKernel {
   static let name = "pow"
   static let cuda = "pow(x, y)"

@@ -125,6 +125,13 @@ package enum DeviceParity {
       let integers = (x[0] * 40.0).to(.int64)
       return integers.pow(3) + integers.pow(0) + (integers.to(.uint8).pow(5).to(.int64) * 1000)
     },
+    Case(name: "integer_division", shapes: [[16], [16]]) { x, _ in
+      let (a, b) = ((x[0] * 40.0).to(.int64), (x[1] * 6.0).to(.int64).abs() + 1)
+      let signed = b * (x[1].gt(0.0).to(.int64) * 2 - 1)
+      return a % signed + torch.fmod(a, signed) * 100 + a.div(signed, roundingMode: .floor) * 10_000
+        + a.div(signed, roundingMode: .trunc) * 1_000_000 + (~a) * 100_000_000
+        + (a.abs().to(.uint8) % b.to(.uint8)).to(.int64) * 10_000_000_000
+    },
     Case(name: "pow_tensor_reciprocal_sign", shapes: [[5], [5]]) { x, _ in
       (x[0].abs() + 0.5).pow(x[1]) + (x[1].abs() + 1.0).reciprocal() + x[0].sign().detach() * x[1]
     },

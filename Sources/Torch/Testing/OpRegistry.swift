@@ -98,6 +98,21 @@ package enum OpRegistry {
     OpInfo("pow_tensor", [.positive(3, 4), .x(4)], "x[0].pow(x[1])") { x, _ in x[0].pow(x[1]) },
     OpInfo("maximum", [.x(3, 4), .x(3, 4)], "torch.maximum(x[0], x[1])") { x, _ in x[0].maximum(x[1]) },
     OpInfo("minimum", [.x(3, 4), .x(3, 4)], "torch.minimum(x[0], x[1])") { x, _ in x[0].minimum(x[1]) },
+    // Quotients kept inside (0.05, 0.75) or (−0.75, −0.05), away from the whole numbers where
+    // the rounded quotient jumps, so finite differences see the derivative.
+    OpInfo("remainder", [.x(3, 4, low: 0.1, high: 0.9), .x(3, 4, low: 1.2, high: 2)],
+           "torch.remainder(x[0], x[1]) + torch.remainder(-x[0], x[1])") { x, _ in
+      torch.remainder(x[0], x[1]) + torch.remainder(-x[0], x[1])
+    },
+    OpInfo("fmod_scalar", [.x(3, 4, low: 0.1, high: 0.9)],
+           "torch.fmod(x[0] * 1.5 + 0.1, 1.5) + torch.fmod(-(x[0] * 1.5 + 0.1), 1.5) + (-(x[0] * 1.5 + 0.1)) % 1.5") { x, _ in
+      let v = x[0] * 1.5 + 0.1
+      return v.fmod(1.5) + (-v).fmod(1.5) + (-v) % 1.5
+    },
+    OpInfo("div_rounded", [.x(3, 4, low: 0.1, high: 0.9), .x(3, 4, low: 1.2, high: 2)],
+           "torch.div(x[0], x[1], rounding_mode='floor') * x[0] + torch.div(-x[0], x[1], rounding_mode='floor') * x[0] + torch.div(-x[0], x[1], rounding_mode='trunc')") { x, _ in
+      x[0].div(x[1], roundingMode: .floor) * x[0] + (-x[0]).div(x[1], roundingMode: .floor) * x[0] + (-x[0]).div(x[1], roundingMode: .trunc)
+    },
     OpInfo("where", [.x(3, 4), .x(3, 4)], "torch.where(x[0] > x[1], x[0] * x[1], x[1])") { x, _ in
       torch.where(x[0].gt(x[1]), x[0] * x[1], x[1])
     },

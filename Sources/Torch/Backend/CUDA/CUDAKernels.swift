@@ -42,6 +42,18 @@ enum CUDAKernels {
       for (; e > 0; e >>= 1) { if (e & 1) r = (T)(r * v); v = (T)(v * v); }
       return r;
     }
+    template <typename T> __device__ __forceinline__ T remainderOf(T x, T y) {
+      T m = fmod(x, y);
+      return (m != 0 && (m < 0) != (y < 0)) ? m + y : m;
+    }
+    template <typename T> __device__ __forceinline__ T floorDivideOf(T x, T y) {
+      if (y == 0) return x / y;
+      T m = fmod(x, y), q = (x - m) / y;
+      if (m != 0 && (y < 0) != (m < 0)) q -= 1;
+      if (q == 0) return copysign((T)0, x / y);
+      T f = floor(q);
+      return q - f > (T)0.5 ? f + 1 : f;
+    }
     #define SUM_OP(a, b) ((a) + (b))
     #define PROD_OP(a, b) ((a) * (b))
     #define MAX_OP(a, b) (((a) != (a)) ? (a) : (((b) > (a) || (b) != (b)) ? (b) : (a)))

@@ -58,6 +58,12 @@ final class CUDAEmulatorTests: XCTestCase {
     }
   }
 
+  /// Every kernel reads strided inputs as the CPU does (the device's inputs are every other
+  /// element of a wider buffer).
+  func testEveryOpMatchesTheCPUOnStridedInputs() throws {
+    try withEmulatedDevice { _ in assertParity(DeviceParity.run(on: .cuda(0), dtype: .float32, stridedInputs: true), "strided float32") }
+  }
+
   func testEveryOpMatchesTheCPUInFloat64() throws {
     try withEmulatedDevice { _ in assertParity(DeviceParity.run(on: .cuda(0), dtype: .float64), "float64") }
   }

@@ -20,24 +20,33 @@ package enum DeviceParity {
 
   /// Runs every registry op (`OpRegistry`) and every case with `dtype` inputs on `device` and on
   /// the CPU. Float results must agree to 1e-4 (float32) or 1e-10 (float64) relative error;
-  /// integer and bool results exactly.
-  package static func run(on device: Device, dtype: DType = .float32) -> [Outcome] {
+  /// integer and bool results exactly. `stridedInputs`: the device's inputs are strided views
+  /// (every other element of a wider buffer), so its kernels' stride handling is checked too.
+  package static func run(on device: Device, dtype: DType = .float32, stridedInputs: Bool = false) -> [Outcome] {
     let tolerance = dtype == .float64 ? 1e-10 : 1e-4
     var outcomes = OpRegistry.ops.map { op in
-      check(op.name, inputs: op.sampleInputs(dtype: dtype), op.body, on: device, tolerance: tolerance)
+      check(op.name, inputs: op.sampleInputs(dtype: dtype), op.body, on: device, strided: stridedInputs, tolerance: tolerance)
     }
     outcomes += cases.map { c in
       torch.manualSeed(1)
       let inputs = c.shapes.map { torch.randn($0, dtype: dtype).requiresGrad_() }
-      return check(c.name, inputs: inputs, c.body, on: device, tolerance: tolerance)
+      return check(c.name, inputs: inputs, c.body, on: device, strided: stridedInputs, tolerance: tolerance)
     }
-    outcomes.append(trainingSteps(on: device, dtype: dtype, tolerance: tolerance))
+    if !stridedInputs { outcomes.append(trainingSteps(on: device, dtype: dtype, tolerance: tolerance)) }
     return outcomes
   }
 
+  /// `x` on `device` as a leaf, contiguous or every other element of a buffer twice as wide.
+  private static func deviceLeaf(_ x: Tensor, on device: Device, strided: Bool) -> Tensor {
+    guard strided else { return x.detach().to(device).requiresGrad_() }
+    let wide = torch.zeros(x.dims + [2], dtype: x.dtype, device: device)
+    wide.select(-1, 0).copy_(x.detach().to(device))
+    return wide.select(-1, 0).detach().requiresGrad_()
+  }
+
   private static func check(_ name: String, inputs cpuInputs: [Tensor], _ body: ([Tensor], Device) -> Tensor,
-                            on device: Device, tolerance: Double) -> Outcome {
-    let deviceInputs = cpuInputs.map { $0.detach().to(device).requiresGrad_() }
+                            on device: Device, strided: Bool, tolerance: Double) -> Outcome {
+    let deviceInputs = cpuInputs.map { deviceLeaf($0, on: device, strided: strided) }
     let expected = body(cpuInputs, .cpu)
     let actual = body(deviceInputs, device)
     torchCheck(actual.device == device, "\(name) ran on \(actual.device), not \(device)")

@@ -1,4 +1,4 @@
-// Indexing with Swift ranges (`x[0]`, `p[..<2]`, `x[1..., 3]`), index tensors, gather.
+// Indexing with Swift ranges (`x[0]`, `p[..<2]`, `x[1..., 3]`, `x[(0...).by(2)]`), index tensors, gather.
 
 /// Anything that can index one dimension: an `Int` selects (dropping the dim), a range
 /// slices, an int64 tensor picks rows.
@@ -29,6 +29,38 @@ extension PartialRangeThrough<Int>: TensorIndex {
   public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
     (x.slice(dim, end: upperBound == -1 ? nil : upperBound + 1), true)
   }
+}
+/// A slice with a step, Python's `start:end:step` (`x[::2]` is `x[(0...).by(2)]`, `x[1:7:3]`
+/// is `x[(1..<7).by(3)]`); bounds are clamped as Python's are, the step must be positive.
+public struct StridedSlice: TensorIndex, Sendable {
+  public let start: Int?
+  public let end: Int?
+  public let step: Int
+
+  public init(start: Int? = nil, end: Int? = nil, step: Int) {
+    (self.start, self.end, self.step) = (start, end, step)
+  }
+
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
+    (x.slice(dim, start: start, end: end, step: step), true)
+  }
+}
+
+extension Range<Int> {
+  /// `start:end:step`.
+  public func by(_ step: Int) -> StridedSlice { StridedSlice(start: lowerBound, end: upperBound, step: step) }
+}
+extension ClosedRange<Int> {
+  /// `start:end + 1:step`.
+  public func by(_ step: Int) -> StridedSlice { StridedSlice(start: lowerBound, end: upperBound == -1 ? nil : upperBound + 1, step: step) }
+}
+extension PartialRangeFrom<Int> {
+  /// `start::step` (`(0...).by(2)` is `::2`).
+  public func by(_ step: Int) -> StridedSlice { StridedSlice(start: lowerBound, step: step) }
+}
+extension PartialRangeUpTo<Int> {
+  /// `:end:step`.
+  public func by(_ step: Int) -> StridedSlice { StridedSlice(end: upperBound, step: step) }
 }
 extension Tensor: TensorIndex {
   /// An int64 tensor indexes rows (`x[idx]`, node `IndexBackward0`); a bool mask of the

@@ -21,6 +21,10 @@ protocol Backend: Sendable {
   func reduce(_ op: ReduceOp, _ x: Tensor, dims: [Int], into out: Tensor)
   /// Max or min along one dim, with the index of the first extreme value.
   func argReduce(max: Bool, _ x: Tensor, dim: Int, values: Tensor?, indices: Tensor)
+  /// Sorts `x` along `dim` into `values` and `indices`, contiguous [rows, length] with `dim`'s
+  /// elements last: ascending or descending, NaN above every number, equal values in their
+  /// original order (stable).
+  func sort(_ x: Tensor, dim: Int, descending: Bool, values: Tensor, indices: Tensor)
   func softmax(_ x: Tensor, dim: Int, log: Bool, into out: Tensor)
   func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor)
   /// out = alpha * a @ b + beta * out for 2-D operands of any strides; batched by the caller.

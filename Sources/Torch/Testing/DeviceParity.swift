@@ -134,6 +134,11 @@ package enum DeviceParity {
       let integers = (x[0] * 40.0).to(.int64)
       return integers.pow(3) + integers.pow(0) + (integers.to(.uint8).pow(5).to(.int64) * 1000)
     },
+    Case(name: "argsort_ties_and_nan", shapes: [[5, 9]]) { x, _ in
+      // Quantized values tie often; a log of negatives is NaN: the order must match exactly.
+      (x[0] * 2.0).to(.int64).argsort(dim: 1) * 100 + x[0].log().argsort(dim: 0, descending: true)
+        + x[0].topk(3, dim: 1).indices.sum(dim: 1, keepdim: true) * 10_000
+    },
     Case(name: "integer_division", shapes: [[16], [16]]) { x, _ in
       let (a, b) = ((x[0] * 40.0).to(.int64), (x[1] * 6.0).to(.int64).abs() + 1)
       let signed = b * (x[1].gt(0.0).to(.int64) * 2 - 1)

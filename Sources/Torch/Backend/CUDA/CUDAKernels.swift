@@ -64,7 +64,7 @@ enum CUDAKernels {
   /// The macro templates of every kernel family (CUDAKernels+<Family>.swift), in source order.
   static let templates = [
     elementwiseTemplates, reductionTemplates, softmaxTemplates, gemmTemplates, indexingTemplates, lossTemplates, optimizerTemplates,
-    convolutionTemplates, normalizationTemplates,
+    convolutionTemplates, normalizationTemplates, sortingTemplates,
   ]
     .joined()
 
@@ -115,6 +115,7 @@ enum CUDAKernels {
     add("reduce_min_u8", "REDUCE(min, u8, (u8)255, MIN_OP)")
     add("argreduce_max_u8", "ARGREDUCE(max, u8, v > best)")
     add("argreduce_min_u8", "ARGREDUCE(min, u8, v < best)")
+    for t in ["f32", "f64", "i64", "u8"] { add("sort_rank_\(t)", "SORT_RANK(\(t))") }
     add("gemm_i64", "GEMM(i64)")
     for t in allTypes { add("index_select_\(t)", "INDEX_SELECT(\(t))") }
     for t in floatTypes {

@@ -230,6 +230,18 @@ extension Tensor {
       }
   }
 
+  /// The elements in reverse order along each of `dims` (`torch.flip`, node `FlipBackward0`): a
+  /// copy, as PyTorch's (strides cannot be negative).
+  public func flip(dims flipped: [Int]) -> Tensor {
+    let wrapped = flipped.map { wrapDim($0, Swift.max(dims.count, 1)) }
+    torchCheck(Set(wrapped).count == wrapped.count, "dims has duplicates, original flip dims size=\(flipped.count), but unique flip dims size=\(Set(wrapped).count)")
+    guard !dims.isEmpty else { return clone().recording("FlipBackward0", [self]) { g in [g] } }
+    let reversed = GradMode.with(enabled: false) {
+      wrapped.reduce(detach()) { x, d in x.indexSelect(d, torch.arange(x.dims[d] - 1, -1, -1, device: device)) }
+    }
+    return reversed.recording("FlipBackward0", [self]) { g in [g.flip(dims: wrapped)] }
+  }
+
   /// Elements `start..<end` by `step` along `dim`, clamped as Python slices are (`SliceBackward0`).
   public func slice(_ dim: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) -> Tensor {
     let d = wrapDim(dim, dims.count)

@@ -135,6 +135,21 @@ extension Tensor {
     return (v, i)
   }
 
+  /// Running sums along `dim` (`torch.cumsum`, node `CumsumBackward0`, whose gradient is the
+  /// running sum of the gradient from the other end). Integer and bool tensors sum in int64;
+  /// float32 sums accumulate in float64 on the CPU, as PyTorch's do.
+  public func cumsum(dim: Int) -> Tensor {
+    let source = dims.isEmpty ? reshape([1]) : self
+    let d = wrapDim(dim, source.dims.count)
+    let input = dtype.isFloatingPoint ? source : source.to(.int64)
+    let out = Tensor(uninitialized: source.dims, dtype: input.dtype, device: device)
+    if numel() > 0 { Backends.backend(for: device).cumsum(input, dim: d, into: out) }
+    let result = dims.isEmpty ? out.reshape([]) : out
+    return result.recording("CumsumBackward0", [self]) { g in
+      [g.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim])]
+    }
+  }
+
   /// Index of the largest element, flattened (`argmax()`), int64.
   public func argmax() -> Tensor { flatten().detach().max(dim: 0).indices }
   /// Index of the largest element along `dim` (`argmax(dim)`), int64.

@@ -129,6 +129,8 @@ package enum OpRegistry {
     OpInfo("max_dim", [.x(3, 4, 2)], "x[0].max(1).values") { x, _ in x[0].max(dim: 1).values },
     OpInfo("min_dim_keepdim", [.x(3, 4, 2)], "x[0].min(2, keepdim=True).values") { x, _ in x[0].min(dim: 2, keepdim: true).values },
     OpInfo("amax", [.x(3, 4, 2)], "x[0].amax(1)") { x, _ in x[0].amax(dims: [1]) },
+    OpInfo("cumsum", [.x(3, 4, 2)], "x[0].cumsum(1)") { x, _ in x[0].cumsum(dim: 1) },
+    OpInfo("flip", [.x(3, 4, 2)], "x[0].flip([0, 2]) * x[0]") { x, _ in x[0].flip(dims: [0, 2]) * x[0] },
     OpInfo("sort", [.x(3, 4, 2)], "x[0].sort(1, descending=True).values") { x, _ in x[0].sort(dim: 1, descending: true).values },
     OpInfo("topk", [.x(4, 3, 2)], "x[0].topk(2, dim=0, largest=False).values") { x, _ in x[0].topk(2, dim: 0, largest: false).values },
     OpInfo("var", [.x(3, 4)], "x[0].var()") { x, _ in x[0].var() },

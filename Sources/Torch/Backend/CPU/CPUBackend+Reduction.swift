@@ -118,3 +118,40 @@ extension NumericElement {
     if Self.self == Int64.self { self = Int64.max as! Self } else { self = UInt8.max as! Self }
   }
 }
+
+/// Running sums along one dim, row by row (float sums in float64, as PyTorch's CPU kernel).
+extension CPUBackend {
+  func cumsum(_ x: Tensor, dim: Int, into out: Tensor) {
+    switch x.dtype {
+    case .float32: cumsumRows(x, dim, out, Float.self) { Double($0) } _: { Float($0) } _: { $0 + $1 }
+    case .float64: cumsumRows(x, dim, out, Double.self) { $0 } _: { $0 } _: { $0 + $1 }
+    case .int64: cumsumRows(x, dim, out, Int64.self) { $0 } _: { $0 } _: { $0 &+ $1 }
+    default: torchFail("\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
+    }
+  }
+
+  private func cumsumRows<T: NumericElement, Accumulator: Numeric>(
+    _ x: Tensor, _ dim: Int, _ out: Tensor, _: T.Type, _ widen: (T) -> Accumulator, _ narrow: (Accumulator) -> T,
+    _ add: (Accumulator, Accumulator) -> Accumulator
+  ) {
+    let length = x.dims[dim], xStep = x.elementStrides[dim], outStep = out.elementStrides[dim]
+    var outer = x.dims, xStrides = x.elementStrides, outStrides = out.elementStrides
+    outer.remove(at: dim)
+    xStrides.remove(at: dim)
+    outStrides.remove(at: dim)
+    let px = x.pointer(T.self), po = out.pointer(T.self)
+    for row in 0..<outer.reduce(1, *) {
+      var (xOffset, outOffset, rest) = (0, 0, row)
+      for d in outer.indices.reversed() {
+        xOffset += (rest % outer[d]) * xStrides[d]
+        outOffset += (rest % outer[d]) * outStrides[d]
+        rest /= outer[d]
+      }
+      var total: Accumulator = 0
+      for k in 0..<length {
+        total = add(total, widen(px[xOffset + k * xStep]))
+        po[outOffset + k * outStep] = narrow(total)
+      }
+    }
+  }
+}

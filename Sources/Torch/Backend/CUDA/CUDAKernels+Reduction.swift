@@ -1,5 +1,6 @@
 extension CUDAKernels {
-  /// Reductions over the trailing (permuted) dims, one block per output; arg-reductions one thread per row.
+  /// Reductions over the trailing (permuted) dims, one block per output; arg-reductions and
+  /// running sums one thread per row.
   static let reductionTemplates = """
     #define REDUCE(NAME, T, INIT, OP) extern "C" __global__ void reduce_##NAME##_##T(const T* x, Info xi, T* out, i64 outer, i64 inner) { \\
       __shared__ T partial[32]; \\
@@ -15,6 +16,9 @@ extension CUDAKernels {
       GRID { T best = x[offsetOf(xi, i * len)]; i64 at = 0; \\
         if (best == best) for (i64 k = 1; k < len; ++k) { T v = x[offsetOf(xi, i * len + k)]; if (v != v) { best = v; at = k; break; } if (BETTER) { best = v; at = k; } } \\
         indices[i] = at; if (writeValues) values[i] = best; } }
+    // Running sums, one thread per row.
+    #define CUMSUM(T, ACC) extern "C" __global__ void cumsum_##T(const T* x, Info xi, T* out, Info oi, i64 n, i64 len) { \\
+      GRID { ACC total = 0; for (i64 k = 0; k < len; ++k) { total += (ACC)x[offsetOf(xi, i * len + k)]; out[offsetOf(oi, i * len + k)] = (T)total; } } }
 
     """
 }

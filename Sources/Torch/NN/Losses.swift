@@ -132,7 +132,7 @@ extension F {
     func scores(fromRows grad: Tensor) -> Tensor {
       guard isSpatial else { return grad.reshape(inputShape) }
       let last = inputShape.count - 1
-      return grad.reshape([inputShape[0]] + inputShape.dropFirst(2) + [inputShape[1]]).permute([0, last] + Array(1..<last))
+      return grad.reshape([inputShape[0]] + inputShape.dropFirst(2) + [inputShape[1]]).permute([0, last] + Array(1..<last)).contiguous()
     }
 
     /// Records the loss node under PyTorch's name, its 'none' losses in the target's shape:

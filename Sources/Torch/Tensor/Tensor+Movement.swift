@@ -234,7 +234,9 @@ extension Tensor {
   /// copy, as PyTorch's (strides cannot be negative).
   public func flip(dims flipped: [Int]) -> Tensor {
     let wrapped = flipped.map { wrapDim($0, Swift.max(dims.count, 1)) }
-    torchCheck(Set(wrapped).count == wrapped.count, "dims has duplicates, original flip dims size=\(flipped.count), but unique flip dims size=\(Set(wrapped).count)")
+    if let repeated = wrapped.enumerated().first(where: { wrapped[..<$0.offset].contains($0.element) }) {
+      torchFail("dim \(repeated.element) appears multiple times in the list of dims")
+    }
     guard !dims.isEmpty else { return clone().recording("FlipBackward0", [self]) { g in [g] } }
     let reversed = GradMode.with(enabled: false) {
       wrapped.reduce(detach()) { x, d in x.indexSelect(d, torch.arange(x.dims[d] - 1, -1, -1, device: device)) }

@@ -141,12 +141,8 @@ extension CPUBackend {
     outStrides.remove(at: dim)
     let px = x.pointer(T.self), po = out.pointer(T.self)
     for row in 0..<outer.reduce(1, *) {
-      var (xOffset, outOffset, rest) = (0, 0, row)
-      for d in outer.indices.reversed() {
-        xOffset += (rest % outer[d]) * xStrides[d]
-        outOffset += (rest % outer[d]) * outStrides[d]
-        rest /= outer[d]
-      }
+      let xOffset = StridedLoop.offset(ofRow: row, shape: outer, strides: xStrides)
+      let outOffset = StridedLoop.offset(ofRow: row, shape: outer, strides: outStrides)
       var total: Accumulator = 0
       for k in 0..<length {
         total = add(total, widen(px[xOffset + k * xStep]))

@@ -19,12 +19,7 @@ extension CPUBackend {
     let px = x.pointer(T.self), pv = values.pointer(T.self), pi = indices.pointer(Int64.self)
     var order = [Int](repeating: 0, count: length), keys = [T](repeating: 0, count: length)
     for row in 0..<outer.reduce(1, *) {
-      // The row's first element: `row` unravelled over the other dims, in row-major order.
-      var offset = 0, rest = row
-      for d in outer.indices.reversed() {
-        offset += (rest % outer[d]) * strides[d]
-        rest /= outer[d]
-      }
+      let offset = StridedLoop.offset(ofRow: row, shape: outer, strides: strides)
       for k in 0..<length { keys[k] = px[offset + k * step]; order[k] = k }
       order.sort { a, b in Self.precedes(keys[a], a, keys[b], b, descending: descending) }
       for (k, source) in order.enumerated() {

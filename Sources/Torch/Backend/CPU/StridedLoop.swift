@@ -84,4 +84,16 @@ struct StridedLoop {
       }
     }
   }
+
+  /// Where row `row` (row-major over `shape`, the dims other than the one a row runs along)
+  /// starts, for an operand with `strides`.
+  @inline(__always)
+  static func offset(ofRow row: Int, shape: [Int], strides: [Int]) -> Int {
+    var (offset, rest) = (0, row)
+    for d in shape.indices.reversed() {
+      offset += (rest % shape[d]) * strides[d]
+      rest /= shape[d]
+    }
+    return offset
+  }
 }

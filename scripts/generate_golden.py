@@ -98,6 +98,100 @@ def reprs():
     return cases
 
 
+def op_reprs():
+    """name -> tensor for the op tests outside PrintingTests (each Swift test builds its own)."""
+    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs()}
+
+
+def integer_power_reprs():
+    """Integer tensors to whole powers stay integers and wrap (WrappedNumberTests)."""
+    return {
+        "powInt": torch.tensor([4, 7, -3]) ** 2,
+        "powUint8": torch.tensor([250, 3, 7], dtype=torch.uint8) ** 3,
+        "powWrap": torch.tensor([3, -2]) ** 41,
+        "powFraction": torch.tensor([4, 7]) ** 2.5,
+        "powZero": torch.tensor([2, 3]) ** 0,
+    }
+
+
+def division_reprs():
+    """%, fmod, rounded division and ~ (DivisionTests)."""
+    x, y = torch.tensor([7, -7, 7, -7]), torch.tensor([2, 2, -2, -2])
+    f = torch.tensor([5.5, -5.5, 0.0, -0.0, 3.0, 7.0])
+    g = torch.tensor([2.0, 2.0, -2.0, 2.0, 0.0, float("inf")])
+    a = torch.tensor([5.5], requires_grad=True)
+    return {
+        "remainderInt": x % y, "fmodInt": torch.fmod(x, y), "floorDivideInt": torch.floor_divide(x, y),
+        "truncDivideInt": torch.div(x, y, rounding_mode="trunc"), "remainderIntByFloat": torch.tensor([7, -7]) % 2.5,
+        "scalarRemainderInt": 7 % torch.tensor([2, -2]),
+        "remainderFloat": f % g, "fmodFloat": torch.fmod(f, g), "floorDivideFloat": torch.div(f, g, rounding_mode="floor"),
+        "invertBool": ~torch.tensor([True, False]), "invertUint8": ~torch.tensor([5, 0], dtype=torch.uint8),
+        "remainderGrad": a % 2, "floorDivideGrad": torch.floor_divide(a, torch.tensor([2.0])), "scalarRemainderGrad": 2 % a,
+    }
+
+
+def sorting_reprs():
+    """sort, argsort and topk (SortingTests)."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 4)
+    nan = float("nan")
+    t = torch.tensor([3., nan, 1., 3., -2., nan, 1.])
+    ints = torch.tensor([5, 1, 5, 0, 1])
+    low = x.topk(2, dim=0, largest=False)
+    small = torch.tensor([[3, 1, 2]], dtype=torch.uint8).sort(descending=True)
+    y = torch.randn(3, 5, requires_grad=True)
+    values = y.topk(2).values
+    (values * torch.tensor([[1., 2.], [3., 4.], [5., 6.]])).sum().backward()
+    return {
+        "sortDim1Values": x.sort(dim=1).values, "sortDim1Indices": x.sort(dim=1).indices,
+        "sortDescendingIndices": x.sort(descending=True).indices,
+        "topkSmallestValues": low.values, "topkSmallestIndices": low.indices,
+        "sortNaNValues": t.sort().values, "sortNaNIndices": t.sort().indices,
+        "sortNaNDescendingValues": t.sort(descending=True).values, "sortNaNDescendingIndices": t.sort(descending=True).indices,
+        "argsortInt": ints.argsort(), "topkIntValues": ints.topk(3).values,
+        "sortUint8Values": small.values, "sortUint8Indices": small.indices,
+        "sortScalar": torch.tensor(2.5).sort().values,
+        "topkValues": values, "topkGradient": y.grad,
+    }
+
+
+def cumsum_flip_reprs():
+    """cumsum and flip (CumsumFlipTests)."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 4, requires_grad=True)
+    c = x.cumsum(1)
+    (c * torch.arange(24.).view(2, 3, 4)).sum().backward()
+    grid = torch.arange(6).view(2, 3)
+    return {
+        "cumsum": c, "cumsumGradient": x.grad,
+        "cumsumUint8": torch.tensor([1, 2, 3], dtype=torch.uint8).cumsum(0), "cumsumBool": torch.tensor([True, False, True]).cumsum(0),
+        "flip0": grid.flip(0), "flip01": grid.flip([0, 1]),
+        "flipGrad": torch.arange(6.).view(2, 3).requires_grad_().flip(-1),
+    }
+
+
+def scheduler_rates():
+    """get_last_lr() before and after each of 8 steps, SGD at lr 0.5 (OptimizerTests)."""
+    from torch.optim import lr_scheduler as schedulers
+
+    def run(make):
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+        scheduler = make(optimizer)
+        rates = [scheduler.get_last_lr()[0]]
+        for _ in range(8):
+            optimizer.step()
+            scheduler.step()
+            rates.append(scheduler.get_last_lr()[0])
+        return rates
+
+    return {
+        "exponential": run(lambda o: schedulers.ExponentialLR(o, gamma=0.7)),
+        "multiStep": run(lambda o: schedulers.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.3)),
+        "linear": run(lambda o: schedulers.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=4)),
+        "lambda": run(lambda o: schedulers.LambdaLR(o, lambda e: 0.95 ** e + e / 10)),
+    }
+
+
 def grad_fn_names():
     x = torch.rand(3, 4, requires_grad=True)
     w = torch.rand(5, 4, requires_grad=True)
@@ -340,6 +434,12 @@ def main():
         print(f"  {swift_string(name)}: {swift_string(repr(tensor))},")
     print("]")
     print()
+    print("/// PyTorch's `repr` of the op tests' cases (see op_reprs).")
+    print("let pytorchOpReprs: [String: String] = [")
+    for name, tensor in op_reprs().items():
+        print(f"  {swift_string(name)}: {swift_string(repr(tensor))},")
+    print("]")
+    print()
     print("/// `type(t.grad_fn).__name__` for each named expression.")
     print("let pytorchGradFnNames: [String: String] = [")
     for name, value in grad_fn_names().items():
@@ -379,6 +479,12 @@ def main():
     print("/// Linear(3, 2) weight then bias after 3 optimizer steps (see optimizer_trajectories).")
     print("let pytorchOptimizerTrajectories: [String: [Double]] = [")
     for name, values in optimizer_trajectories().items():
+        print(f"  {swift_string(name)}: [" + ", ".join(repr(v) for v in values) + "],")
+    print("]")
+    print()
+    print("/// Learning rates of the schedulers in scheduler_rates, before and after each step.")
+    print("let pytorchSchedulerRates: [String: [Double]] = [")
+    for name, values in scheduler_rates().items():
         print(f"  {swift_string(name)}: [" + ", ".join(repr(v) for v in values) + "],")
     print("]")
     print()

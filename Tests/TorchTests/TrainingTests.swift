@@ -109,6 +109,22 @@ final class OptimizerTests: XCTestCase {
     assertClose(cosines, expected, rtol: 0, atol: 1e-12)
   }
 
+  /// Learning rates over eight epochs, bit for bit as PyTorch's `get_last_lr()` lists them (SGD
+  /// at lr 0.5; each list starts before the first step; scripts/generate_golden.py, `scheduler_rates`).
+  func testMoreSchedulersGivePyTorchsRates() {
+    func rates(_ make: (optim.Optimizer) -> (step: () -> Void, last: () -> [Double])) -> [Double] {
+      let scheduler = make(optim.SGD([torch.zeros([1], requiresGrad: true)], lr: 0.5))
+      return [scheduler.last()[0]] + (0..<8).map { _ in scheduler.step(); return scheduler.last()[0] }
+    }
+    XCTAssertEqual(rates { let s = optim.ExponentialLR($0, gamma: 0.7); return (s.step, s.getLastLr) }, pytorchSchedulerRates["exponential"])
+    XCTAssertEqual(rates { let s = optim.MultiStepLR($0, milestones: [2, 5, 5], gamma: 0.3); return (s.step, s.getLastLr) },
+                   pytorchSchedulerRates["multiStep"])
+    XCTAssertEqual(rates { let s = optim.LinearLR($0, startFactor: 0.25, endFactor: 0.9, totalIters: 4); return (s.step, s.getLastLr) },
+                   pytorchSchedulerRates["linear"])
+    XCTAssertEqual(rates { let s = optim.LambdaLR($0) { Foundation.pow(0.95, Double($0)) + Double($0) / 10 }; return (s.step, s.getLastLr) },
+                   pytorchSchedulerRates["lambda"])
+  }
+
   func testCrossEntropyIsStableForLargeLogits() {
     let logits = torch.tensor([[1e4, -1e4, 0], [0, 0, 5e4]], requiresGrad: true)
     let loss = F.crossEntropy(logits, torch.tensor([1, 2]))

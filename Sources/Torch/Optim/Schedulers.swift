@@ -63,7 +63,109 @@ extension optim.lr_scheduler {
   }
 }
 
+extension optim.lr_scheduler {
+  /// Multiplies each group's learning rate by `gamma` every epoch (`ExponentialLR`).
+  public final class ExponentialLR {
+    public let optimizer: optim.Optimizer
+    public let gamma: Double
+    public private(set) var lastEpoch = 0
+
+    public init(_ optimizer: optim.Optimizer, gamma: Double) {
+      self.optimizer = optimizer
+      self.gamma = gamma
+    }
+
+    public func step() {
+      lastEpoch += 1
+      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= gamma }
+    }
+
+    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+  }
+
+  /// Multiplies each group's learning rate by `gamma` at each epoch in `milestones`, by
+  /// `gamma`ⁿ at one listed n times (`MultiStepLR`).
+  public final class MultiStepLR {
+    public let optimizer: optim.Optimizer
+    public let milestones: [Int]
+    public let gamma: Double
+    public private(set) var lastEpoch = 0
+
+    public init(_ optimizer: optim.Optimizer, milestones: [Int], gamma: Double = 0.1) {
+      self.optimizer = optimizer
+      self.milestones = milestones.sorted()
+      self.gamma = gamma
+    }
+
+    public func step() {
+      lastEpoch += 1
+      let count = milestones.filter { $0 == lastEpoch }.count
+      guard count > 0 else { return }
+      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= Foundation.pow(gamma, Double(count)) }
+    }
+
+    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+  }
+
+  /// Warm-up (or cool-down): each group's rate scaled by `startFactor` at once, then linearly
+  /// to `endFactor` over `totalIters` epochs, with PyTorch's recursive update (`LinearLR`).
+  public final class LinearLR {
+    public let optimizer: optim.Optimizer
+    public let startFactor: Double
+    public let endFactor: Double
+    public let totalIters: Int
+    public private(set) var lastEpoch = 0
+
+    public init(_ optimizer: optim.Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1, totalIters: Int = 5) {
+      torchCheck(startFactor > 0 && startFactor <= 1,
+        "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.", kind: "ValueError")
+      torchCheck(endFactor >= 0 && endFactor <= 1, "Ending multiplicative factor expected to be between 0 and 1.", kind: "ValueError")
+      (self.optimizer, self.startFactor, self.endFactor, self.totalIters) = (optimizer, startFactor, endFactor, totalIters)
+      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= startFactor }
+    }
+
+    public func step() {
+      lastEpoch += 1
+      guard lastEpoch <= totalIters else { return }
+      let change = endFactor - startFactor
+      let factor = 1 + change / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * change)
+      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= factor }
+    }
+
+    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+  }
+
+  /// Each group's rate is its initial rate times `lrLambda(epoch)`, from epoch 0 on (`LambdaLR`).
+  public final class LambdaLR {
+    public let optimizer: optim.Optimizer
+    public private(set) var lastEpoch = 0
+    private let lrLambda: (Int) -> Double
+    private let baseLrs: [Double]
+
+    public init(_ optimizer: optim.Optimizer, lrLambda: @escaping (Int) -> Double) {
+      (self.optimizer, self.lrLambda) = (optimizer, lrLambda)
+      baseLrs = optimizer.paramGroups.map { $0.lr ?? 0 }
+      apply()
+    }
+
+    public func step() {
+      lastEpoch += 1
+      apply()
+    }
+
+    private func apply() {
+      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr = baseLrs[g] * lrLambda(lastEpoch) }
+    }
+
+    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+  }
+}
+
 extension optim {
   public typealias StepLR = lr_scheduler.StepLR
   public typealias CosineAnnealingLR = lr_scheduler.CosineAnnealingLR
+  public typealias ExponentialLR = lr_scheduler.ExponentialLR
+  public typealias MultiStepLR = lr_scheduler.MultiStepLR
+  public typealias LinearLR = lr_scheduler.LinearLR
+  public typealias LambdaLR = lr_scheduler.LambdaLR
 }

@@ -100,7 +100,20 @@ def reprs():
 
 def op_reprs():
     """name -> tensor for the op tests outside PrintingTests (each Swift test builds its own)."""
-    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs()}
+    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **embedding_reprs()}
+
+
+def embedding_reprs():
+    """nn.Embedding's seeded table, a lookup and its gradient; F.normalize (EmbeddingTests)."""
+    torch.manual_seed(0)
+    table = nn.Embedding(10, 3, padding_idx=2)
+    out = table(torch.tensor([[1, 2, 4], [4, 3, 2]]))
+    (out * torch.arange(18.).view(2, 3, 3)).sum().backward()
+    x = torch.tensor([[3., 4.], [0., 0.]], requires_grad=True)
+    return {
+        "embeddingWeight": table.weight, "embeddingOutput": out, "embeddingGradient": table.weight.grad,
+        "normalize": F.normalize(x, dim=1), "normalizeL1": F.normalize(torch.tensor([[1., 2., 2.]]), p=1, dim=1),
+    }
 
 
 def integer_power_reprs():
@@ -362,6 +375,8 @@ def module_reprs():
         "ce": repr(nn.CrossEntropyLoss()),
         "mse": repr(nn.MSELoss()),
         "custom2": repr(Custom2()),
+        "embedding": repr(nn.Embedding(10, 3, padding_idx=2)),
+        "embeddingPlain": repr(nn.Embedding(5, 4)),
     }
 
 

@@ -74,6 +74,8 @@ final class MisuseTests: XCTestCase {
     "convSameStrided": { _ = nn.Conv2d(3, 6, 3, stride: 2, padding: "same") },
     "convTransposeChannels": { _ = F.convTranspose2d(torch.randn(1, 3, 4, 4), torch.randn(2, 2, 3, 3)) },
     "linearLRStart": { _ = optim.LinearLR(optim.SGD([torch.zeros([1], requiresGrad: true)], lr: 1), startFactor: 0) },
+    "embeddingIndex": { _ = nn.Embedding(10, 3)(torch.tensor([10] as [Int64])) },
+    "embeddingFloatIndex": { _ = nn.Embedding(10, 3)(torch.tensor([1.0])) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -185,6 +187,9 @@ final class MisuseTests: XCTestCase {
     assertStops("convSameStrided", with: "ValueError: padding='same' is not supported for strided convolutions")
     assertStops("convTransposeChannels", with: "Given transposed=1, weight of size [2, 2, 3, 3], expected input[1, 3, 4, 4] to have 2 channels, but got 3 channels instead")
     assertStops("linearLRStart", with: "ValueError: Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+    assertStops("embeddingIndex", with: "IndexError: index out of range in self")
+    assertStops("embeddingFloatIndex",
+                with: "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

@@ -258,6 +258,14 @@ package enum OpRegistry {
       F.nllLoss(x[0], torch.tensor([0, 2, 1, 1, 2, 0, 0, 1] as [Int64]).view(2, 2, 2).to(device), reduction: .none)
     },
     OpInfo("mse_loss", [.x(3, 4), .x(3, 4)], "F.mse_loss(x[0], x[1])") { x, _ in F.mseLoss(x[0], x[1]) },
+    // Without padding_idx: by definition the padding row gets no gradient, which finite
+    // differences of a non-zero row would contradict (EmbeddingTests checks it against PyTorch).
+    OpInfo("embedding", [.x(5, 3)], "F.embedding(torch.tensor([[1, 2, 4], [4, 3, 2]]), x[0]) * x[0][0]") { x, device in
+      F.embedding(torch.tensor([1, 2, 4, 4, 3, 2] as [Int64]).view(2, 3).to(device), x[0]) * x[0][0]
+    },
+    OpInfo("normalize", [.x(3, 4)], "F.normalize(x[0], dim=1) + F.normalize(x[0], p=1, dim=0)") { x, _ in
+      F.normalize(x[0], dim: 1) + F.normalize(x[0], p: 1, dim: 0)
+    },
     OpInfo("l1_loss", [.x(3, 4), .x(3, 4)], "F.l1_loss(x[0], x[1], reduction='sum')") { x, _ in F.l1Loss(x[0], x[1], reduction: .sum) },
     OpInfo("bce_with_logits", [.x(3, 4, low: -3, high: 3), .x(3, 4, low: 0, high: 1)], "F.binary_cross_entropy_with_logits(x[0], x[1])") { x, _ in
       F.binaryCrossEntropyWithLogits(x[0], x[1])

@@ -159,6 +159,8 @@ final class CUDAEmulatorTests: XCTestCase {
     assertStops("cudaHostPointer", with: "host pointer requested for cuda:0 memory", environment: environment)
     assertStops("cudaMissingKernel", with: "NotImplementedError: \"gather_b8\" is not implemented on cuda:0", environment: environment)
     assertStops("crossDeviceLinear", with: "Expected all tensors to be on the same device, but found at least two devices, cpu and cuda:0!", environment: environment)
+    // A device kernel cannot stop on a bad index, so indices bound for it are checked first.
+    assertStops("cudaEmbeddingIndex", with: "IndexError: index out of range in self", environment: environment)
   }
 
   func testUsingCUDAWithoutADeviceStopsWithTheReason() throws {

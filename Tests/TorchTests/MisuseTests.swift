@@ -58,6 +58,7 @@ final class MisuseTests: XCTestCase {
     "indexSelectNegative": { _ = torch.arange(6).indexSelect(0, torch.tensor([-1])) },
     "splitNegative": { _ = torch.arange(6).split([-2, 8]) },
     "cudaHostPointer": { _ = torch.ones(2).cuda().storage.data },
+    "cudaEmbeddingIndex": { _ = nn.Embedding(10, 3).to(.cuda(0))(torch.tensor([3, 10] as [Int64]).cuda()) },
     "cudaMissingKernel": { _ = torch.tensor([true, false]).cuda().gather(0, torch.tensor([1]).cuda()) },
     "intDivInPlace": { torch.tensor([1, 2]).div_(2) },
     "gradOfUnusedInput": {

@@ -162,7 +162,9 @@ extension Tensor {
   /// checks each index; device kernels cannot stop, so indices bound for them are checked first.
   public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor {
     if device != .cpu, index.numel() > 0, index.dtype == .int64 {
-      torchCheck(index.detach().min().item() >= 0, "index out of range in self", kind: "IndexError")
+      let indices = index.detach()
+      torchCheck(indices.min().item() >= 0 && indices.max().item() < Double(dims.isEmpty ? 1 : size(dim)),
+        "index out of range in self", kind: "IndexError")
     }
     return indexSelect(dim, index, name: "IndexSelectBackward0")
   }

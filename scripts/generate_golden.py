@@ -100,7 +100,31 @@ def reprs():
 
 def op_reprs():
     """name -> tensor for the op tests outside PrintingTests (each Swift test builds its own)."""
-    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **embedding_reprs()}
+    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **embedding_reprs(),
+            **loss_reprs()}
+
+
+def loss_reprs():
+    """Binary cross entropy (both gradients, the clamp at 100), smooth L1 and Huber (LossTests)."""
+    torch.manual_seed(0)
+    x = torch.rand(6, requires_grad=True)
+    y = torch.rand(6, requires_grad=True)
+    w = torch.rand(6)
+    bce = F.binary_cross_entropy(x, y, weight=w)
+    bce.backward()
+    d = torch.tensor([-2., -0.5, 0., 0.3, 1.0, 3.], requires_grad=True)
+    smooth = F.smooth_l1_loss(d, torch.zeros(6), beta=0.7)
+    smooth.backward()
+    smooth_grad = d.grad.clone()
+    d.grad = None
+    huber = F.huber_loss(d, torch.zeros(6), delta=0.7, reduction="sum")
+    huber.backward()
+    return {
+        "bce": bce, "bceInputGradient": x.grad, "bceTargetGradient": y.grad,
+        "bceSaturated": F.binary_cross_entropy(torch.tensor([0., 1., 0.5]), torch.tensor([1., 0., 1.]), reduction="none"),
+        "smoothL1": smooth, "smoothL1Gradient": smooth_grad, "huber": huber, "huberGradient": d.grad,
+        "smoothL1Beta0": F.smooth_l1_loss(d, torch.zeros(6), beta=0.0),
+    }
 
 
 def embedding_reprs():
@@ -377,6 +401,9 @@ def module_reprs():
         "custom2": repr(Custom2()),
         "embedding": repr(nn.Embedding(10, 3, padding_idx=2)),
         "embeddingPlain": repr(nn.Embedding(5, 4)),
+        "bceLoss": repr(nn.BCELoss()),
+        "smoothL1Loss": repr(nn.SmoothL1Loss()),
+        "huberLoss": repr(nn.HuberLoss()),
     }
 
 

@@ -77,6 +77,8 @@ final class MisuseTests: XCTestCase {
     "linearLRStart": { _ = optim.LinearLR(optim.SGD([torch.zeros([1], requiresGrad: true)], lr: 1), startFactor: 0) },
     "embeddingIndex": { _ = nn.Embedding(10, 3)(torch.tensor([10] as [Int64])) },
     "embeddingFloatIndex": { _ = nn.Embedding(10, 3)(torch.tensor([1.0])) },
+    "bceRange": { _ = F.binaryCrossEntropy(torch.tensor([1.5]), torch.tensor([1.0])) },
+    "bceSize": { _ = F.binaryCrossEntropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0])) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -191,6 +193,9 @@ final class MisuseTests: XCTestCase {
     assertStops("embeddingIndex", with: "IndexError: index out of range in self")
     assertStops("embeddingFloatIndex",
                 with: "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)")
+    assertStops("bceRange", with: "all elements of input should be between 0 and 1")
+    assertStops("bceSize",
+                with: "ValueError: Using a target size (torch.Size([1])) that is different to the input size (torch.Size([2])) is deprecated. Please ensure they have the same size.")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

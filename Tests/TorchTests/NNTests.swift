@@ -79,6 +79,7 @@ final class NNTests: XCTestCase {
       "unflatten": nn.Unflatten(dim: 1, unflattenedSize: [2, 5]), "noBias": nn.Linear(3, 2, bias: false),
       "emptySequential": nn.Sequential([]), "identity": nn.Identity(), "ce": nn.CrossEntropyLoss(),
       "mse": nn.MSELoss(), "custom2": Custom2(), "embedding": nn.Embedding(10, 3, paddingIdx: 2), "embeddingPlain": nn.Embedding(5, 4),
+      "bceLoss": nn.BCELoss(), "smoothL1Loss": nn.SmoothL1Loss(), "huberLoss": nn.HuberLoss(),
     ]
     XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))
     for (name, module) in modules { XCTAssertEqual(module.description, pytorchModuleReprs[name], name) }

@@ -207,6 +207,55 @@ extension F {
     reduce((input - target).abs(), reduction)
   }
 
+  /// Binary cross entropy of probabilities `input` in [0, 1] against `target`
+  /// (`F.binary_cross_entropy`, node `BinaryCrossEntropyBackward0`), in PyTorch's form:
+  /// (y − 1)·max(log1p(−x), −100) − y·max(log x, −100), so 0 and 1 cost at most 100; the gradient
+  /// divides by max(x(1 − x), 1e-12).
+  public static func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    torchCheck(input.dims == target.dims,
+      "Using a target size (\(target.shape)) that is different to the input size (\(input.shape)) is deprecated. Please ensure they have the same size.",
+      kind: "ValueError")
+    torchCheck(!(weight?.requiresGrad ?? false),
+      "The function 'binary_cross_entropy' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.")
+    let (x, y, w) = (input.detach(), target.detach(), weight?.detach())
+    torchCheck(GradMode.with(enabled: false) { x.ge(0.0).all() && x.le(1.0).all() }, "all elements of input should be between 0 and 1")
+    func clampedLogs(_ x: Tensor) -> (log: Tensor, log1m: Tensor) { (x.log().clamp(min: -100), (-x).log1p().clamp(min: -100)) }
+    let result: Tensor = GradMode.with(enabled: false) {
+      let (log, log1m) = clampedLogs(x)
+      let loss = (y - 1.0) * log1m - y * log
+      return reduce(w.map { loss * $0 } ?? loss, reduction)
+    }
+    let count = Double(input.numel())
+    return result.recording("BinaryCrossEntropyBackward0", [input, target], saved: [x, y]) { g in
+      let (p, q) = GradMode.isEnabled ? (input, target) : (x, y)
+      var scale = reduction == .mean ? g / count : g
+      if let w { scale = scale * w }
+      let gradInput = input.requiresGrad ? scale * (p - q) / ((1.0 - p) * p).clamp(min: 1e-12) : nil
+      let gradTarget: Tensor? = target.requiresGrad ? { let (log, log1m) = clampedLogs(p); return scale * (log1m - log) }() : nil
+      return [gradInput, gradTarget]
+    }
+  }
+
+  /// Smooth L1 (`F.smooth_l1_loss`, node `SmoothL1LossBackward0`): 0.5·d²/β where |d| < β, else
+  /// |d| − 0.5·β; β = 0 is the L1 loss, as in PyTorch.
+  public static func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, beta: Double = 1) -> Tensor {
+    torchCheck(beta >= 0, "smooth_l1_loss does not support negative values for beta.")
+    if beta == 0 { return l1Loss(input, target, reduction: reduction) }
+    return elementwiseLoss(input, target, reduction, "SmoothL1LossBackward0", value: { d in
+      let z = d.abs()
+      return torch.where(z.lt(beta), 0.5 * z * z / beta, z - 0.5 * beta)
+    }, derivative: { d in d.clamp(min: -beta, max: beta) / beta })
+  }
+
+  /// Huber (`F.huber_loss`, node `HuberLossBackward0`): 0.5·d² where |d| < δ, else δ(|d| − 0.5·δ).
+  public static func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, delta: Double = 1) -> Tensor {
+    torchCheck(delta > 0, "huber_loss does not support non-positive values for delta.")
+    return elementwiseLoss(input, target, reduction, "HuberLossBackward0", value: { d in
+      let z = d.abs()
+      return torch.where(z.lt(delta), 0.5 * z * z, delta * (z - 0.5 * delta))
+    }, derivative: { d in d.clamp(min: -delta, max: delta) })
+  }
+
   /// Binary cross entropy on logits, in the stable form max(x,0) − x·y + log(1 + e^−|x|)
   /// (`F.binary_cross_entropy_with_logits`).
   public static func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
@@ -291,6 +340,35 @@ extension nn {
     public let reduction: Reduction
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.mseLoss(input, target, reduction: reduction) }
+  }
+
+  /// `torch.nn.BCELoss`: binary cross entropy of probabilities.
+  public final class BCELoss: Module {
+    public let weight: Tensor?
+    public let reduction: Reduction
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean) {
+      self.weight = weight.map(nn.Buffer)
+      self.reduction = reduction
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+      F.binaryCrossEntropy(input, target, weight: weight, reduction: reduction)
+    }
+  }
+
+  /// `torch.nn.SmoothL1Loss`.
+  public final class SmoothL1Loss: Module {
+    public let reduction: Reduction
+    public let beta: Double
+    public init(reduction: Reduction = .mean, beta: Double = 1) { (self.reduction, self.beta) = (reduction, beta) }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.smoothL1Loss(input, target, reduction: reduction, beta: beta) }
+  }
+
+  /// `torch.nn.HuberLoss`.
+  public final class HuberLoss: Module {
+    public let reduction: Reduction
+    public let delta: Double
+    public init(reduction: Reduction = .mean, delta: Double = 1) { (self.reduction, self.delta) = (reduction, delta) }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.huberLoss(input, target, reduction: reduction, delta: delta) }
   }
 
   /// `torch.nn.L1Loss`.

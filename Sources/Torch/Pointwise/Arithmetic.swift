@@ -24,6 +24,12 @@ enum Log: FloatUnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log(v) }
 }
 
+enum Log1p: FloatUnaryKernel {
+  static let name = "log1p"
+  static let cuda = "log1p(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log1p(v) }
+}
+
 enum Sqrt: FloatUnaryKernel {
   static let name = "sqrt"
   static let cuda = "sqrt(v)"

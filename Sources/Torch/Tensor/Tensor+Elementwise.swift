@@ -227,6 +227,12 @@ extension Tensor {
     return unaryResult(UnaryOp(Log.self)).recording("LogBackward0", [self], saved: [saved]) { g in [g / self.live(saved)] }
   }
 
+  /// log(1 + x), exact for small x (`torch.log1p`, node `Log1PBackward0`).
+  public func log1p() -> Tensor {
+    let saved = detach()
+    return unaryResult(UnaryOp(Log1p.self)).recording("Log1PBackward0", [self], saved: [saved]) { g in [g / (self.live(saved) + 1.0)] }
+  }
+
   public func sqrt() -> Tensor {
     let y = unaryResult(UnaryOp(Sqrt.self)), saved = y.detach()
     return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / ((GradMode.isEnabled ? self.sqrt() : saved) * 2.0)] }

@@ -258,6 +258,21 @@ package enum OpRegistry {
       F.nllLoss(x[0], torch.tensor([0, 2, 1, 1, 2, 0, 0, 1] as [Int64]).view(2, 2, 2).to(device), reduction: .none)
     },
     OpInfo("mse_loss", [.x(3, 4), .x(3, 4)], "F.mse_loss(x[0], x[1])") { x, _ in F.mseLoss(x[0], x[1]) },
+    // A constant target: PyTorch's second derivatives shift x and 1 − x by 1e-12 (its double
+    // backward), which the cross terms with a target's gradient amplify past 1e-9; the target's
+    // gradient is checked against PyTorch in LossTests.
+    OpInfo("binary_cross_entropy", [.x(3, 4, low: 0.1, high: 0.9)],
+           "F.binary_cross_entropy(x[0], torch.linspace(0, 1, 12, dtype=torch.float64).view(3, 4), weight=torch.tensor([0.5, 1.0, 1.5, 2.0], dtype=torch.float64)) + F.binary_cross_entropy(x[0], torch.linspace(0, 1, 12, dtype=torch.float64).view(3, 4), reduction='sum')") { x, device in
+      let target = torch.linspace(0, 1, steps: 12, dtype: x[0].dtype).view(3, 4).to(device)
+      return F.binaryCrossEntropy(x[0], target, weight: torch.tensor([0.5, 1.0, 1.5, 2.0]).to(x[0].dtype).to(device))
+        + F.binaryCrossEntropy(x[0], target, reduction: .sum)
+    },
+    // Differences 3·x[0] − x[1] keep away from the kinks at ±beta and ±delta (finite differences).
+    OpInfo("smooth_l1_huber", [.x(3, 4), .x(3, 4)],
+           "F.smooth_l1_loss(x[0] * 3, x[1], beta=0.6) + F.huber_loss(x[0] * 3, x[1], delta=0.8, reduction='sum')") { x, _ in
+      F.smoothL1Loss(x[0] * 3.0, x[1], beta: 0.6) + F.huberLoss(x[0] * 3.0, x[1], reduction: .sum, delta: 0.8)
+    },
+    OpInfo("log1p", [.positive(3, 4)], "x[0].log1p()") { x, _ in x[0].log1p() },
     // Without padding_idx: by definition the padding row gets no gradient, which finite
     // differences of a non-zero row would contradict (EmbeddingTests checks it against PyTorch).
     OpInfo("embedding", [.x(5, 3)], "F.embedding(torch.tensor([[1, 2, 4], [4, 3, 2]]), x[0]) * x[0][0]") { x, device in

@@ -14,13 +14,19 @@ final class EmbeddingTests: XCTestCase {
     XCTAssertEqual("\(table.weight.grad!)", pytorchOpReprs["embeddingGradient"])
   }
 
-  func testPretrainedTablesAreCopiesFrozenByDefault() {
+  /// As PyTorch's: the table shares the pretrained tensor's memory, is frozen by default, and
+  /// draws nothing (the generator continues as if no table had been made).
+  func testPretrainedTablesShareMemoryFreezeAndDrawNothing() {
     let pretrained = torch.eye(3)
+    torch.manualSeed(0)
+    let firstDraw = torch.rand(1).item()
+    torch.manualSeed(0)
     let frozen = nn.Embedding.fromPretrained(pretrained)
+    XCTAssertEqual(torch.rand(1).item(), firstDraw)
     XCTAssertFalse(frozen.weight.requiresGrad)
     XCTAssertEqual(frozen(torch.tensor([2, 0] as [Int64])).toArray(), [0, 0, 1, 1, 0, 0])
     pretrained[0, 0] = 5
-    XCTAssertEqual(frozen.weight[0, 0].item(), 1, "a copy, not a view of the pretrained tensor")
+    XCTAssertEqual(frozen.weight[0, 0].item(), 5, "the same memory, as PyTorch's Parameter(embeddings)")
     XCTAssertTrue(nn.Embedding.fromPretrained(pretrained, freeze: false).weight.requiresGrad)
   }
 

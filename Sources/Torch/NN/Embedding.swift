@@ -17,14 +17,19 @@ extension nn {
       resetParameters()
     }
 
+    /// A table that is `weight` itself (PyTorch's `_weight`): nothing drawn.
+    private init(weight: Tensor, paddingIdx: Int?, requiresGrad: Bool) {
+      (numEmbeddings, embeddingDim) = (weight.dims[0], weight.dims[1])
+      self.paddingIdx = paddingIdx.map { Embedding.checkedPaddingIndex($0, weight.dims[0]) }
+      self.weight = nn.Parameter(weight, requiresGrad: requiresGrad)
+    }
+
     /// `nn.Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None)`: the table is
-    /// (a copy of) `embeddings`, trained unless frozen.
+    /// `embeddings` itself (its memory, as PyTorch's parameter shares it; nothing is drawn from
+    /// the generator), trained unless frozen.
     public static func fromPretrained(_ embeddings: Tensor, freeze: Bool = true, paddingIdx: Int? = nil) -> Embedding {
       torchCheck(embeddings.dim() == 2, "Embeddings parameter is expected to be 2-dimensional", kind: "AssertionError")
-      let embedding = Embedding(embeddings.dims[0], embeddings.dims[1], paddingIdx: paddingIdx, dtype: embeddings.dtype)
-      torch.noGrad { _ = embedding.weight.copy_(embeddings) }
-      embedding.weight.requiresGrad = !freeze
-      return embedding
+      return Embedding(weight: embeddings, paddingIdx: paddingIdx, requiresGrad: !freeze)
     }
 
     /// Draws fresh rows from N(0, 1) and zeroes the padding row (`reset_parameters`).

@@ -5,9 +5,28 @@ extension optim {
   public enum lr_scheduler {}
 }
 
+/// What every learning-rate scheduler shares (PyTorch's `LRScheduler`): the optimizer whose
+/// groups' rates it sets, the epoch count, `step()` after each epoch's optimizer steps, and
+/// `getLastLr()`, the rates it last set.
+public protocol LRScheduler: AnyObject {
+  var optimizer: optim.Optimizer { get }
+  var lastEpoch: Int { get }
+  /// Advances one epoch; call after the epoch's optimizer steps.
+  func step()
+}
+
+extension LRScheduler {
+  public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+
+  /// Multiplies every group's rate by `factor` (the schedulers' recursive updates).
+  func scaleRates(by factor: Double) {
+    for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= factor }
+  }
+}
+
 extension optim.lr_scheduler {
   /// Multiplies each group's learning rate by `gamma` every `stepSize` epochs (`StepLR`).
-  public final class StepLR {
+  public final class StepLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public let stepSize: Int
     public let gamma: Double
@@ -19,19 +38,16 @@ extension optim.lr_scheduler {
       self.gamma = gamma
     }
 
-    /// Advances one epoch; call after the epoch's optimizer steps.
     public func step() {
       lastEpoch += 1
       guard lastEpoch % stepSize == 0 else { return }
-      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= gamma }
+      scaleRates(by: gamma)
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 
   /// Cosine annealing from each group's initial rate to `etaMin` over `tMax` epochs
   /// (`CosineAnnealingLR`), with PyTorch's recursive update.
-  public final class CosineAnnealingLR {
+  public final class CosineAnnealingLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public let tMax: Int
     public let etaMin: Double
@@ -58,14 +74,12 @@ extension optim.lr_scheduler {
         }
       }
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 }
 
 extension optim.lr_scheduler {
   /// Multiplies each group's learning rate by `gamma` every epoch (`ExponentialLR`).
-  public final class ExponentialLR {
+  public final class ExponentialLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public let gamma: Double
     public private(set) var lastEpoch = 0
@@ -77,15 +91,13 @@ extension optim.lr_scheduler {
 
     public func step() {
       lastEpoch += 1
-      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= gamma }
+      scaleRates(by: gamma)
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 
   /// Multiplies each group's learning rate by `gamma` at each epoch in `milestones`, by
   /// `gamma`ⁿ at one listed n times (`MultiStepLR`).
-  public final class MultiStepLR {
+  public final class MultiStepLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public let milestones: [Int]
     public let gamma: Double
@@ -101,15 +113,13 @@ extension optim.lr_scheduler {
       lastEpoch += 1
       let count = milestones.filter { $0 == lastEpoch }.count
       guard count > 0 else { return }
-      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= Foundation.pow(gamma, Double(count)) }
+      scaleRates(by: Foundation.pow(gamma, Double(count)))
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 
   /// Warm-up (or cool-down): each group's rate scaled by `startFactor` at once, then linearly
   /// to `endFactor` over `totalIters` epochs, with PyTorch's recursive update (`LinearLR`).
-  public final class LinearLR {
+  public final class LinearLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public let startFactor: Double
     public let endFactor: Double
@@ -121,7 +131,7 @@ extension optim.lr_scheduler {
         "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.", kind: "ValueError")
       torchCheck(endFactor >= 0 && endFactor <= 1, "Ending multiplicative factor expected to be between 0 and 1.", kind: "ValueError")
       (self.optimizer, self.startFactor, self.endFactor, self.totalIters) = (optimizer, startFactor, endFactor, totalIters)
-      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= startFactor }
+      scaleRates(by: startFactor)
     }
 
     public func step() {
@@ -129,14 +139,12 @@ extension optim.lr_scheduler {
       guard lastEpoch <= totalIters else { return }
       let change = endFactor - startFactor
       let factor = 1 + change / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * change)
-      for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr! *= factor }
+      scaleRates(by: factor)
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 
   /// Each group's rate is its initial rate times `lrLambda(epoch)`, from epoch 0 on (`LambdaLR`).
-  public final class LambdaLR {
+  public final class LambdaLR: LRScheduler {
     public let optimizer: optim.Optimizer
     public private(set) var lastEpoch = 0
     private let lrLambda: (Int) -> Double
@@ -156,8 +164,6 @@ extension optim.lr_scheduler {
     private func apply() {
       for g in optimizer.paramGroups.indices { optimizer.paramGroups[g].lr = baseLrs[g] * lrLambda(lastEpoch) }
     }
-
-    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
   }
 }
 

@@ -15,9 +15,7 @@ extension Range<Int>: TensorIndex {
   }
 }
 extension ClosedRange<Int>: TensorIndex {
-  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) {
-    (x.slice(dim, start: lowerBound, end: upperBound == -1 ? nil : upperBound + 1), true)
-  }
+  public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) { by(1).apply(to: x, dim: dim) }
 }
 extension PartialRangeFrom<Int>: TensorIndex {
   public func apply(to x: Tensor, dim: Int) -> (result: Tensor, keepsDim: Bool) { (x.slice(dim, start: lowerBound), true) }
@@ -158,21 +156,22 @@ extension Tensor {
   }
 
   /// Rows of `index` along `dim` (`index_select`, node `IndexSelectBackward0`).
-  /// Unlike `x[index]`, negative indices are out of range here, as in PyTorch. The CPU kernel
-  /// checks each index; device kernels cannot stop, so indices bound for them are checked first.
+  /// Unlike `x[index]`, negative indices are out of range here, as in PyTorch.
   public func indexSelect(_ dim: Int, _ index: Tensor) -> Tensor {
-    if device != .cpu, index.numel() > 0, index.dtype == .int64 {
-      let indices = index.detach()
-      torchCheck(indices.min().item() >= 0 && indices.max().item() < Double(dims.isEmpty ? 1 : size(dim)),
-        "index out of range in self", kind: "IndexError")
-    }
-    return indexSelect(dim, index, name: "IndexSelectBackward0")
+    indexSelect(dim, index, name: "IndexSelectBackward0")
   }
 
+  /// The CPU kernel checks each index; device kernels cannot stop, so indices bound for them
+  /// are checked here first (`index_select`, `x[idx]` and embeddings all come through).
   func indexSelect(_ dim: Int, _ index: Tensor, name: String) -> Tensor {
     let d = wrapDim(dim, dims.count)
     torchCheck(index.dim() <= 1, "index_select(): Index is supposed to be a vector")
     torchCheck(index.dtype == .int64, "index_select(): Expected dtype int64 for index")
+    if device != .cpu, index.numel() > 0 {
+      let indices = index.detach()
+      torchCheck(indices.min().item() >= 0 && indices.max().item() < Double(dims.isEmpty ? 1 : dims[d]),
+        "index out of range in self", kind: "IndexError")
+    }
     var shape = dims
     if !shape.isEmpty { shape[d] = index.numel() }
     let out = Tensor(uninitialized: shape, dtype: dtype, device: device)

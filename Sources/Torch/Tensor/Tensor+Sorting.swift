@@ -6,12 +6,12 @@ extension Tensor {
   /// their order (as PyTorch's `stable=True`, which its CPU sort gives anyway).
   public func sort(dim: Int = -1, descending: Bool = false) -> (values: Tensor, indices: Tensor) {
     let (values, indices) = sorted(dim: dim, descending: descending)
-    return (placingGradient(of: values, at: indices, dim: dim, node: "SortBackward0"), indices)
+    return (placingGradient(of: values.contiguous(), at: indices.contiguous(), dim: dim, node: "SortBackward0"), indices.contiguous())
   }
 
   /// The indices that sort `dim` (`torch.argsort`): `sort(dim:descending:).indices`.
   public func argsort(dim: Int = -1, descending: Bool = false) -> Tensor {
-    GradMode.with(enabled: false) { sorted(dim: dim, descending: descending).indices }
+    GradMode.with(enabled: false) { sorted(dim: dim, descending: descending).indices.contiguous() }
   }
 
   /// The `k` largest (or smallest) elements along `dim`, largest (smallest) first, with their
@@ -27,7 +27,7 @@ extension Tensor {
   }
 
   /// Values and indices sorted along `dim`, without history, shaped as `self` (a 0-dim tensor
-  /// sorts as one element).
+  /// sorts as one element): views of the backend's rows, so topk copies only the k it keeps.
   private func sorted(dim: Int, descending: Bool) -> (values: Tensor, indices: Tensor) {
     guard !dims.isEmpty else { return (detach().clone(), torch.zeros([], dtype: .int64, device: device)) }
     let d = wrapDim(dim, dims.count)
@@ -37,7 +37,7 @@ extension Tensor {
     let indices = Tensor(uninitialized: rowsShape, dtype: .int64, device: device)
     if numel() > 0 { Backends.backend(for: device).sort(self, dim: d, descending: descending, values: values, indices: indices) }
     let back = Array(0..<d) + [dims.count - 1] + Array(d..<(dims.count - 1))
-    return (values.permute(back).contiguous(), indices.permute(back).contiguous())
+    return (values.permute(back), indices.permute(back))
   }
 
   /// `values` (picked from `self` at `indices` along `dim`) recorded as `node`, whose gradient

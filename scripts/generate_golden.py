@@ -229,6 +229,30 @@ def scheduler_rates():
     }
 
 
+def clipping_values():
+    """The total norm, then the weight's and the bias's gradients, after each clip of a seeded
+    Linear(4, 3)'s gradients (ClipGradTests); a frozen third parameter has no gradient."""
+    def run(clip):
+        torch.manual_seed(0)
+        layer = nn.Linear(4, 3)
+        frozen = torch.zeros(2, requires_grad=True)
+        (layer(torch.randn(5, 4)) ** 2).sum().backward()
+        total = clip([layer.weight, frozen, layer.bias])
+        return [float(total)] + layer.weight.grad.flatten().tolist() + layer.bias.grad.tolist()
+
+    def clip_value(params):
+        nn.utils.clip_grad_value_(params, 0.3)
+        return 0.0
+
+    return {
+        "norm2": run(lambda ps: nn.utils.clip_grad_norm_(ps, 0.5)),
+        "normInf": run(lambda ps: nn.utils.clip_grad_norm_(ps, 0.5, norm_type=float("inf"))),
+        "norm1Unclipped": run(lambda ps: nn.utils.clip_grad_norm_(ps, 1e3, norm_type=1)),
+        "norm3": run(lambda ps: nn.utils.clip_grad_norm_(ps, 2.0, norm_type=3)),
+        "value": run(clip_value),
+    }
+
+
 def grad_fn_names():
     x = torch.rand(3, 4, requires_grad=True)
     w = torch.rand(5, 4, requires_grad=True)
@@ -499,6 +523,8 @@ def main():
                     "let pytorchOptimizerTrajectories: [String: [Double]]", optimizer_trajectories(), lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
     emit_dictionary("/// Learning rates of the schedulers in scheduler_rates, before and after each step.",
                     "let pytorchSchedulerRates: [String: [Double]]", scheduler_rates(), lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
+    emit_dictionary("/// Total norm, weight and bias gradients after each clip in clipping_values.",
+                    "let pytorchClippingValues: [String: [Double]]", clipping_values(), lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
     emit_dictionary("/// Optimizer reprs.", "let pytorchOptimizerReprs: [String: String]", optimizer_reprs(), swift_string)
     print("/// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.")
     print("let pytorchLinearFixture: [Double] = [" + ", ".join(repr(v) for v in write_fixtures()) + "]")

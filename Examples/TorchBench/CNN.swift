@@ -19,9 +19,9 @@ func cnnTrainingStepsPerSecond() -> Double {
   return stepsPerSecond(model, optim.Adam(model.parameters(), lr: 1e-3), batches: 8, steps: 30)
 }
 
-/// Forward, backward (input and weight gradient) and weight-gradient-only (all a network's
-/// first layer computes) GFLOP/s of one convolution shape, and each as a fraction of our 512³
-/// sgemm. The three are timed in turn, round after round, and
+/// Forward, backward (input and weight gradient), weight-gradient-only (all a network's
+/// first layer computes) and input-gradient-only GFLOP/s of one convolution shape, and each as a fraction of our 512³
+/// sgemm. They are timed in turn, round after round, and
 /// each keeps its fastest round: on a shared machine the slowest rounds measure the
 /// neighbours, and interleaving puts every figure through the same moments. Beside them, the
 /// forward's memory bound: its FLOPs over the time the threads take only to write its output
@@ -37,14 +37,15 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   let yFromData = F.conv2d(x.detach(), w, padding: 1)
   let output = OutputWrite(floats: y.numel())
   defer { output.deallocate() }
-  var best = [Double](repeating: .infinity, count: 5)  // sgemm, forward, backward, weight gradient, write
+  var best = [Double](repeating: .infinity, count: 6)  // sgemm, forward, backward, weight gradient, write, input gradient
   let jobsBefore = torch.threadPoolJobCounts()
   for round in 0..<15 {
     let times = [seconds { _ = a.mm(b) },
                  seconds { torch.noGrad { _ = F.conv2d(x, w, padding: 1) } },
                  seconds { _ = torch.autograd.grad([y], [x, w], gradOutputs: [g], retainGraph: true) },
                  seconds { _ = torch.autograd.grad([yFromData], [w], gradOutputs: [g], retainGraph: true) },
-                 seconds { output.run() }]
+                 seconds { output.run() },
+                 seconds { _ = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true) }]
     if round >= 2 { best = zip(best, times).map { min($0, $1) } }
   }
   let sgemm = 2.0 * 512 * 512 * 512 / best[0] / 1e9
@@ -52,6 +53,7 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_forward", forward, "GFLOP/s")
   report("\(name)_backward", backward, "GFLOP/s")
   report("\(name)_weight_gradient", weightGradient, "GFLOP/s")
+  report("\(name)_input_gradient", flops / best[5] / 1e9, "GFLOP/s")
   report("\(name)_forward_over_sgemm", forward / sgemm, "x")
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
   report("\(name)_weight_gradient_over_sgemm", weightGradient / sgemm, "x")

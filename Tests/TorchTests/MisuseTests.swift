@@ -79,6 +79,11 @@ final class MisuseTests: XCTestCase {
     "embeddingFloatIndex": { _ = nn.Embedding(10, 3)(torch.tensor([1.0])) },
     "bceRange": { _ = F.binaryCrossEntropy(torch.tensor([1.5]), torch.tensor([1.0])) },
     "bceSize": { _ = F.binaryCrossEntropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0])) },
+    "clipNonFinite": {
+      let p = torch.zeros([2], requiresGrad: true)
+      p.grad = torch.tensor([1, .nan])
+      nn.utils.clipGradNorm_([p], maxNorm: 1, errorIfNonfinite: true)
+    },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -196,6 +201,7 @@ final class MisuseTests: XCTestCase {
     assertStops("bceRange", with: "all elements of input should be between 0 and 1")
     assertStops("bceSize",
                 with: "ValueError: Using a target size (torch.Size([1])) that is different to the input size (torch.Size([2])) is deprecated. Please ensure they have the same size.")
+    assertStops("clipNonFinite", with: "The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be clipped.")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

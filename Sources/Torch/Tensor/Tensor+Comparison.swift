@@ -50,6 +50,13 @@ extension Tensor {
   public static func .< (a: Tensor, b: Double) -> Tensor { a.lt(b) }
   public static func .> (a: Tensor, b: Double) -> Tensor { a.gt(b) }
 
+  /// True where an element is NaN (`torch.isnan`); all false for integer tensors.
+  public func isnan() -> Tensor { dtype.isFloatingPoint ? ne(self) : torch.zeros(dims, dtype: .bool, device: device) }
+  /// True where an element is +∞ or −∞ (`torch.isinf`).
+  public func isinf() -> Tensor { dtype.isFloatingPoint ? abs().eq(.infinity) : torch.zeros(dims, dtype: .bool, device: device) }
+  /// True where an element is neither NaN nor infinite (`torch.isfinite`).
+  public func isfinite() -> Tensor { dtype.isFloatingPoint ? abs().lt(.infinity) : torch.ones(dims, dtype: .bool, device: device) }
+
   /// True when every element is equal and the shapes match (`torch.equal`).
   public func equal(_ other: Tensor) -> Bool {
     dims == other.dims && (numel() == 0 || eq(other).all())

@@ -450,4 +450,52 @@ final class AutogradTests: XCTestCase {
       weight.grad = nil
     }
   }
+
+  /// Views' gradients (select, unbind, slices, chunks) are added into one buffer per input by
+  /// the engine; the sums must equal the hand-computed gradient, beside other uses of the input.
+  func testGradientsOfManyViewsOfOneTensorAddUp() {
+    torch.manualSeed(0)
+    let leaf = torch.randn([6, 4], requiresGrad: true)
+    let x = leaf * 3  // a computed tensor: its views' gradients reach a node, then the leaf
+    var total = x.sum() * 0.5
+    for (i, row) in x.unbind(0).enumerated() { total = total + row.pow(2).sum() * Double(i) }
+    let slices: [Tensor] = [x[1...3].sum(), x.select(1, 2).sum() * 4, x.chunk(2, dim: 1)[1].sum(), x[(0...).by(2)].sum()]
+    total = slices.reduce(total, +)
+    // Directly on the leaf too.
+    total = total + leaf.unbind(1)[0].sum() * 7
+    total.backward()
+    let v = (leaf.detach() * 3).toArray(Double.self)
+    var expected = [Double](repeating: 0, count: 24)
+    for i in 0..<6 {
+      for j in 0..<4 {
+        var dx = 0.5 + 2 * v[i * 4 + j] * Double(i)
+        if (1...3).contains(i) { dx += 1 }
+        if j == 2 { dx += 4 }
+        if j >= 2 { dx += 1 }
+        if i % 2 == 0 { dx += 1 }
+        expected[i * 4 + j] = dx * 3 + (j == 0 ? 7 : 0)
+      }
+    }
+    assertClose(leaf.grad!, Tensor(expected, shape: [6, 4]).float(), rtol: 1e-5, atol: 1e-5, "leaf gradient")
+  }
+
+  func testViewGradientsUnderAutogradGradAndCreateGraph() throws {
+    let x = torch.tensor([1.0, 2, 3], dtype: .float64).requiresGrad_()
+    let y = x.unbind(0).enumerated().map { i, v in v.pow(3) * Double(i + 1) }.reduce(x.sum(), +)
+    let first = try XCTUnwrap(torch.autograd.grad([y], [x], createGraph: true)[0])
+    XCTAssertEqual(first.toArray(Double.self), [4, 25, 82])  // 1 + 3(i + 1)x²
+    let second = try XCTUnwrap(torch.autograd.grad([first.sum()], [x])[0])
+    XCTAssertEqual(second.toArray(Double.self), [6, 24, 54])  // 6(i + 1)x
+    XCTAssertNil(x.grad)
+  }
+
+  func testUnbindGivesViewsWithPyTorchsNode() {
+    let x = torch.arange(6.0).view(2, 3).requiresGrad_()
+    let rows = x.unbind(0), columns = x.unbind(-1)
+    XCTAssertEqual(rows.count, 2)
+    XCTAssertEqual(columns.count, 3)
+    XCTAssertEqual(columns[2].toArray(Double.self), [2, 5])
+    XCTAssertEqual(rows[1].gradFn?.name, "UnbindBackward0")
+    XCTAssertTrue(rows[1].storage === x.storage)
+  }
 }

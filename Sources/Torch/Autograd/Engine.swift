@@ -71,6 +71,9 @@ enum Engine {
     /// In capture mode, the requested leaves (other leaves get nothing).
     var requestedLeaves: Set<ObjectIdentifier>? = nil
     var results: [ObjectIdentifier: Tensor] = [:]
+    /// Nodes and leaves whose waiting gradient this pass allocated (a sum or a buffer of slices),
+    /// so that a view's gradient may be added into it in place.
+    var owned = Set<ObjectIdentifier>()
 
     init(mode: Mode, createGraph: Bool) {
       self.mode = mode
@@ -83,7 +86,37 @@ enum Engine {
 
     mutating func add(_ gradient: Tensor, toNode node: Node) {
       let key = ObjectIdentifier(node)
-      pending[key] = pending[key].map { $0 + gradient } ?? gradient
+      pending[key] = sum(pending[key], gradient, key: key)
+    }
+
+    /// `existing + gradient`, or `gradient` when it is the first.
+    private mutating func sum(_ existing: Tensor?, _ gradient: Tensor, key: ObjectIdentifier) -> Tensor {
+      guard let existing else {
+        owned.remove(key)
+        return gradient
+      }
+      owned.insert(key)
+      return existing + gradient
+    }
+
+    /// Adds a view's gradient where the view was taken from its input, into the input's waiting
+    /// gradient: in place when this pass allocated it, else in a new buffer (zeros, or a copy).
+    private mutating func placing(_ gradient: Tensor, _ slice: SliceOfInput, into existing: Tensor?, key: ObjectIdentifier) -> Tensor {
+      var buffer: Tensor
+      if let existing, owned.contains(key) {
+        buffer = existing
+      } else {
+        buffer = existing.map { $0.rawCopy() } ?? torch.zeros(slice.shape, dtype: gradient.dtype, device: gradient.device)
+        owned.insert(key)
+      }
+      if buffer.dtype != gradient.dtype { buffer = buffer.to(DType.promote(buffer.dtype, gradient.dtype)) }
+      slice.add(gradient, into: buffer)
+      return buffer
+    }
+
+    mutating func addSlice(_ gradient: Tensor, _ slice: SliceOfInput, toNode node: Node) {
+      let key = ObjectIdentifier(node)
+      pending[key] = placing(gradient, slice, into: pending[key], key: key)
     }
 
     func receives(_ leaf: Tensor) -> Bool { requestedLeaves?.contains(ObjectIdentifier(leaf)) ?? leaf.leafRequiresGrad }
@@ -91,11 +124,20 @@ enum Engine {
     mutating func add(_ gradient: Tensor, toLeaf leaf: Tensor) {
       let key = ObjectIdentifier(leaf)
       if let entry = leaves[key] {
-        leaves[key]!.gradient = entry.gradient.map { $0 + gradient } ?? gradient
+        leaves[key]!.gradient = sum(entry.gradient, gradient, key: key)
       } else {
         leaves[key] = (leaf, gradient, 0)
         leafOrder.append(key)
       }
+    }
+
+    mutating func addSlice(_ gradient: Tensor, _ slice: SliceOfInput, toLeaf leaf: Tensor) {
+      let key = ObjectIdentifier(leaf)
+      if leaves[key] == nil {
+        leaves[key] = (leaf, nil, 0)
+        leafOrder.append(key)
+      }
+      leaves[key]!.gradient = placing(gradient, slice, into: leaves[key]!.gradient, key: key)
     }
 
     /// Counts the edges into each leaf and, for `autograd.grad`, marks the nodes that lead to
@@ -141,21 +183,28 @@ enum Engine {
 
     mutating func execute(_ node: Node) {
       let key = ObjectIdentifier(node)
+      owned.remove(key)
       let gradient = pending.removeValue(forKey: key).map { node.runTensorHooks($0) }
       if let gradient {
         if requestedNodes.contains(key) { results[key] = gradient }
         if case .accumulate = mode { node.storeRetainedGradients(gradient, createGraph: createGraph) }
       }
       guard isNeeded(node) else { return }
-      let inputGradients = gradient.map { g in BackwardContext.$neededInputs.withValue(neededInputs(of: node)) { node.apply(g) } } ?? []
+      // A view's gradient goes straight into its input's buffer (see Node.sliceOfInput).
+      let slice = createGraph || node.isReleased ? nil : node.sliceOfInput
+      let inputGradients = slice != nil ? [] : gradient.map { g in
+        BackwardContext.$neededInputs.withValue(neededInputs(of: node)) { node.apply(g) }
+      } ?? []
       for (index, edge) in node.edges.enumerated() {
         let inputGradient = index < inputGradients.count ? inputGradients[index] : nil
         switch edge {
         case nil: continue
         case .node(let next)?:
+          if let slice, let gradient { addSlice(gradient, slice, toNode: next) }
           if let inputGradient { add(inputGradient, toNode: next) }
         case .leaf(let input)?:
           guard receives(input) else { continue }
+          if let slice, let gradient { addSlice(gradient, slice, toLeaf: input) }
           if let inputGradient { add(inputGradient, toLeaf: input) }
           let leafKey = ObjectIdentifier(input)
           leaves[leafKey]!.edgesLeft -= 1
@@ -172,6 +221,7 @@ enum Engine {
     mutating func deliver(_ key: ObjectIdentifier) {
       guard let entry = leaves[key], let raw = entry.gradient else { return }
       leaves[key]!.gradient = nil
+      owned.remove(key)
       let gradient = entry.leaf.runTensorHooks(raw)
       switch mode {
       case .capture:

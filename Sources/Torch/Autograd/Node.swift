@@ -26,6 +26,11 @@ public final class Node: CustomStringConvertible, PrintsNoneWhenAbsent {
   var tensorHooks: HookList<(Tensor) -> Tensor?>?
   /// Output tensors that called `retainGrad()`, held weakly.
   var retainedOutputs: [WeakTensor] = []
+  /// For a view node (select, slice, split, unbind): where its gradient lands in its input, so
+  /// that the engine adds it into one buffer per input instead of running `backward`, which
+  /// builds a whole input of zeros per view (a loop over a sequence's steps would cost
+  /// O(steps²)). Used when the pass builds no graph.
+  var sliceOfInput: SliceOfInput?
 
   init(name: String, inputs: [Tensor?], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
     self.name = name
@@ -84,6 +89,22 @@ public final class Node: CustomStringConvertible, PrintsNoneWhenAbsent {
   }
 }
 
+/// The elements `start..<end` by `step` along `dim` of an input of `shape`, as a view took
+/// them; `dropsDim` when the view removed `dim` (select, unbind).
+struct SliceOfInput {
+  let shape: [Int]
+  let dim: Int
+  let start: Int
+  let end: Int
+  let step: Int
+  let dropsDim: Bool
+
+  /// Adds a view's gradient `g` into `buffer` (the input's shape) where the view was taken.
+  func add(_ g: Tensor, into buffer: Tensor) {
+    buffer.slice(dim, start: start, end: end, step: step).add_(dropsDim ? g.unsqueeze(dim) : g)
+  }
+}
+
 extension Tensor {
   /// Attaches an autograd node to `self` (a fresh op result) when grad mode is on and any
   /// input requires grad. `saved` are tensors the backward reads, checked for in-place writes.
@@ -95,5 +116,11 @@ extension Tensor {
                   saved: saved, backward: backward)
     return self
   }
-}
 
+  /// `recording` for a view of `input` that is `slice` of it (see `Node.sliceOfInput`).
+  func recordingSlice(_ name: String, of input: Tensor, _ slice: SliceOfInput, _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    let view = recording(name, [input], backward)
+    view.gradFn?.sliceOfInput = slice
+    return view
+  }
+}

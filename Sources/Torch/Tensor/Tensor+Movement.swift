@@ -216,16 +216,29 @@ extension Tensor {
     let size = dims[d]
     torchCheck(index >= -size && index < size,
       "index \(index) is out of bounds for dimension \(d) with size \(size)", kind: "IndexError")
-    let i = index < 0 ? index + size : index
+    return selecting(d, index < 0 ? index + size : index, node: "SelectBackward0")
+  }
+
+  /// The sub-tensors along `dim`, each one dim fewer (`unbind`, `UnbindBackward0`): views, as
+  /// `select` gives them.
+  public func unbind(_ dim: Int = 0) -> [Tensor] {
+    torchCheck(!dims.isEmpty, "Dimension specified as \(dim) but tensor has no dimensions", kind: "IndexError")
+    let d = wrapDim(dim, dims.count)
+    return (0..<dims[d]).map { selecting(d, $0, node: "UnbindBackward0") }
+  }
+
+  /// Index `i` (in range) along dim `d` as a view.
+  private func selecting(_ d: Int, _ i: Int, node: String) -> Tensor {
     var shape = dims, strides = elementStrides
     shape.remove(at: d)
     strides.remove(at: d)
     let original = dims, type = dtype
+    let slice = SliceOfInput(shape: original, dim: d, start: i, end: i + 1, step: 1, dropsDim: true)
     return aliased(shape: shape, strides: strides, offset: storageOffset + i * elementStrides[d])
-      .recording("SelectBackward0", [self]) { g in
+      .recordingSlice(node, of: self, slice) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
         if GradMode.isEnabled { return [grad.placing(g.unsqueeze(d), along: d, at: [i])] }
-        grad.select(d, i).copy_(g)
+        slice.add(g, into: grad)
         return [grad]
       }
   }
@@ -255,11 +268,12 @@ extension Tensor {
     shape[d] = (upper - lower + step - 1) / step
     strides[d] *= step
     let original = dims, type = dtype
+    let slice = SliceOfInput(shape: original, dim: d, start: lower, end: upper, step: step, dropsDim: false)
     return aliased(shape: shape, strides: strides, offset: storageOffset + lower * elementStrides[d])
-      .recording("SliceBackward0", [self]) { g in
+      .recordingSlice("SliceBackward0", of: self, slice) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
         if GradMode.isEnabled { return [grad.placing(g, along: d, at: Array(Swift.stride(from: lower, to: upper, by: step)))] }
-        grad.slice(d, start: lower, end: upper, step: step).copy_(g)
+        slice.add(g, into: grad)
         return [grad]
       }
   }
@@ -304,11 +318,12 @@ extension Tensor {
     var shape = dims
     shape[d] = length
     let original = dims, type = dtype
+    let slice = SliceOfInput(shape: original, dim: d, start: start, end: start + length, step: 1, dropsDim: false)
     return aliased(shape: shape, strides: elementStrides, offset: storageOffset + start * elementStrides[d])
-      .recording("SplitBackward0", [self]) { g in
+      .recordingSlice("SplitBackward0", of: self, slice) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
         if GradMode.isEnabled { return [grad.placing(g, along: d, at: Array(start..<(start + length)))] }
-        grad.narrow(d, start: start, length: length).copy_(g)
+        slice.add(g, into: grad)
         return [grad]
       }
   }

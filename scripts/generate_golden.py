@@ -253,6 +253,45 @@ def clipping_values():
     }
 
 
+def recurrent_values():
+    """Seeded recurrent layers and cells (RecurrentTests): the output, the final states, the
+    input's gradient and every parameter's gradient (named_parameters order), flattened, for a
+    loss that weighs every output and state element differently."""
+    def weighted(t):
+        return (t * (torch.arange(t.numel(), dtype=t.dtype).reshape(t.shape) % 7 - 3)).sum()
+
+    def run(make, input_shape, states=None, dtype=torch.float32, train=False):
+        torch.manual_seed(0)
+        module = make()
+        module.train(train)
+        x = torch.randn(*input_shape, dtype=dtype, requires_grad=True)
+        given = None if states is None else tuple(torch.randn(*shape, dtype=dtype) for shape in states)
+        if given is not None and not isinstance(module, (nn.LSTM, nn.LSTMCell)):
+            given = given[0]
+        result = module(x) if given is None else module(x, given)
+        tensors = [result] if isinstance(result, torch.Tensor) else (
+            [result[0]] + (list(result[1]) if isinstance(result[1], tuple) else [result[1]]) if isinstance(module, nn.RNNBase)
+            else list(result))
+        sum(weighted(t) for t in tensors).backward()
+        values = [v for t in tensors + [x.grad] + [p.grad for _, p in module.named_parameters()] for v in t.flatten().tolist()]
+        nodes = [type(t.grad_fn).__name__ for t in tensors]
+        return values, nodes
+
+    cases = {
+        "rnn": run(lambda: nn.RNN(3, 5, num_layers=2), (4, 2, 3)),
+        "rnnReluUnbatched": run(lambda: nn.RNN(3, 5, nonlinearity="relu"), (4, 3), states=[(1, 5)]),
+        "lstmBidirectional": run(lambda: nn.LSTM(3, 5, bidirectional=True), (4, 2, 3), states=[(2, 2, 5), (2, 2, 5)]),
+        "lstmProjection64": run(lambda: nn.LSTM(3, 5, num_layers=2, proj_size=2, dtype=torch.float64), (4, 2, 3), dtype=torch.float64),
+        "gruBatchFirst": run(lambda: nn.GRU(3, 5, num_layers=2, batch_first=True), (2, 4, 3)),
+        "gruDropoutTraining": run(lambda: nn.GRU(3, 5, num_layers=3, dropout=0.3), (4, 2, 3), train=True),
+        "gruNoBias64": run(lambda: nn.GRU(3, 4, bias=False, bidirectional=True, dtype=torch.float64), (5, 3), dtype=torch.float64),
+        "rnnCell": run(lambda: nn.RNNCell(3, 5), (2, 3), states=[(2, 5)]),
+        "lstmCell": run(lambda: nn.LSTMCell(3, 5), (2, 3)),
+        "gruCellUnbatched": run(lambda: nn.GRUCell(3, 5), (3,), states=[(5,)]),
+    }
+    return {name: values for name, (values, _) in cases.items()}, {name: ",".join(nodes) for name, (_, nodes) in cases.items()}
+
+
 def grad_fn_names():
     x = torch.rand(3, 4, requires_grad=True)
     w = torch.rand(5, 4, requires_grad=True)
@@ -428,6 +467,12 @@ def module_reprs():
         "bceLoss": repr(nn.BCELoss()),
         "smoothL1Loss": repr(nn.SmoothL1Loss()),
         "huberLoss": repr(nn.HuberLoss()),
+        "rnn": repr(nn.RNN(10, 20, num_layers=2, nonlinearity="relu", dropout=0.5)),
+        "lstm": repr(nn.LSTM(10, 20, bias=False, batch_first=True, bidirectional=True, proj_size=5)),
+        "gru": repr(nn.GRU(10, 20)),
+        "rnnCell": repr(nn.RNNCell(10, 20, nonlinearity="relu")),
+        "lstmCell": repr(nn.LSTMCell(10, 20, bias=False)),
+        "gruCell": repr(nn.GRUCell(10, 20)),
     }
 
 
@@ -525,6 +570,11 @@ def main():
                     "let pytorchSchedulerRates: [String: [Double]]", scheduler_rates(), lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
     emit_dictionary("/// Total norm, weight and bias gradients after each clip in clipping_values.",
                     "let pytorchClippingValues: [String: [Double]]", clipping_values(), lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
+    values, nodes = recurrent_values()
+    emit_dictionary("/// Outputs, states and gradients of the recurrent cases in recurrent_values.",
+                    "let pytorchRecurrentValues: [String: [Double]]", values, lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
+    emit_dictionary("/// The grad_fn names of each recurrent case's output and states, comma-separated.",
+                    "let pytorchRecurrentNodes: [String: String]", nodes, swift_string)
     emit_dictionary("/// Optimizer reprs.", "let pytorchOptimizerReprs: [String: String]", optimizer_reprs(), swift_string)
     print("/// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.")
     print("let pytorchLinearFixture: [Double] = [" + ", ".join(repr(v) for v in write_fixtures()) + "]")

@@ -84,6 +84,12 @@ final class MisuseTests: XCTestCase {
       p.grad = torch.tensor([1, .nan])
       nn.utils.clipGradNorm_([p], maxNorm: 1, errorIfNonfinite: true)
     },
+    "recurrentOneResult": { let out: Tensor = nn.GRU(3, 4)(torch.randn(5, 2, 3)); _ = out },
+    "recurrentInputSize": { let (_, _) = nn.LSTM(3, 4)(torch.randn(5, 2, 5)) },
+    "recurrentHiddenSize": { let (_, _) = nn.GRU(3, 4)(torch.randn(5, 2, 3), torch.randn(1, 3, 4)) },
+    "recurrentDtype": { let (_, _) = nn.RNN(3, 4)(torch.randn([5, 2, 3], dtype: .float64)) },
+    "recurrentEmpty": { let (_, _) = nn.GRU(3, 4)(torch.randn(0, 2, 3)) },
+    "cellInputSize": { _ = nn.GRUCell(3, 4)(torch.randn(2, 5)) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -202,6 +208,12 @@ final class MisuseTests: XCTestCase {
     assertStops("bceSize",
                 with: "ValueError: Using a target size (torch.Size([1])) that is different to the input size (torch.Size([2])) is deprecated. Please ensure they have the same size.")
     assertStops("clipNonFinite", with: "The total norm of order 2.0 for gradients from `parameters` is non-finite, so it cannot be clipped.")
+    assertStops("recurrentOneResult", with: "GRU returns the output and the final state: call it as `let (output, state) = gru(input)`")
+    assertStops("recurrentInputSize", with: "input.size(-1) must be equal to input_size. Expected 3, got 5")
+    assertStops("recurrentHiddenSize", with: "Expected hidden size (1, 2, 4), got [1, 3, 4]")
+    assertStops("recurrentDtype", with: "ValueError: RNN input dtype (torch.float64) does not match weight dtype (torch.float32). Convert input: input.to(torch.float32), or convert model: model.to(torch.float64)")
+    assertStops("recurrentEmpty", with: "Expected sequence length to be larger than 0 in RNN")
+    assertStops("cellInputSize", with: "input has inconsistent input_size: got 5 expected 3")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

@@ -80,6 +80,9 @@ final class NNTests: XCTestCase {
       "emptySequential": nn.Sequential([]), "identity": nn.Identity(), "ce": nn.CrossEntropyLoss(),
       "mse": nn.MSELoss(), "custom2": Custom2(), "embedding": nn.Embedding(10, 3, paddingIdx: 2), "embeddingPlain": nn.Embedding(5, 4),
       "bceLoss": nn.BCELoss(), "smoothL1Loss": nn.SmoothL1Loss(), "huberLoss": nn.HuberLoss(),
+      "rnn": nn.RNN(10, 20, numLayers: 2, nonlinearity: "relu", dropout: 0.5),
+      "lstm": nn.LSTM(10, 20, bias: false, batchFirst: true, bidirectional: true, projSize: 5), "gru": nn.GRU(10, 20),
+      "rnnCell": nn.RNNCell(10, 20, nonlinearity: "relu"), "lstmCell": nn.LSTMCell(10, 20, bias: false), "gruCell": nn.GRUCell(10, 20),
     ]
     XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))
     for (name, module) in modules { XCTAssertEqual(module.description, pytorchModuleReprs[name], name) }

@@ -143,6 +143,12 @@ extension Tensor {
     swapped(dim0, dim1).recording("TransposeBackward0", [self]) { g in [g.transpose(dim0, dim1)] }
   }
 
+  /// `transpose` recorded as PyTorch's in-place `transpose_` records it (`TransposeBackward1`),
+  /// for results PyTorch transposes in place before returning them (a batch-first RNN's output).
+  func transposedInPlaceStyle(_ dim0: Int, _ dim1: Int) -> Tensor {
+    swapped(dim0, dim1).recording("TransposeBackward1", [self]) { g in [g.transpose(dim0, dim1)] }
+  }
+
   private func swapped(_ dim0: Int, _ dim1: Int) -> Tensor {
     let a = wrapDim(dim0, dims.count), b = wrapDim(dim1, dims.count)
     var shape = dims, strides = elementStrides

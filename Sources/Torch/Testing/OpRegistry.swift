@@ -51,6 +51,7 @@ extension OpInfo.Input {
 
 package enum OpRegistry {
   package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution + normalization
+    + recurrent
 
   private typealias I = OpInfo.Input
 
@@ -290,6 +291,41 @@ package enum OpRegistry {
       F.binaryCrossEntropyWithLogits(x[0], x[1], posWeight: torch.full([4], 2.0, dtype: x[0].dtype).to(device))
     },
   ]
+
+  /// The recurrences through PyTorch's functional forms (`torch.lstm(input, hx, params,
+  /// has_biases, num_layers, dropout, train, bidirectional, batch_first)`); every output and
+  /// final state concatenated, so each is checked.
+  static let recurrent: [OpInfo] = [
+    OpInfo("rnn_tanh_two_layers", [.x(3, 2, 2), .x(2, 2, 3), .x(3, 2), .x(3, 3), .x(3), .x(3), .x(3, 3), .x(3, 3), .x(3), .x(3)],
+           "(lambda r: torch.cat([r[0].flatten(), r[1].flatten()]))(torch.rnn_tanh(x[0], x[1], x[2:], True, 2, 0.0, False, False, False))") { x, _ in
+      recurrence(.rnnTanh, x[0], state: [x[1]], flat: Array(x[2...]), layers: 2)
+    },
+    OpInfo("rnn_relu_reverse", [.x(3, 2, 2), .x(2, 2, 3), .x(3, 2), .x(3, 3), .x(3, 2), .x(3, 3)],
+           "(lambda r: torch.cat([r[0].flatten(), r[1].flatten()]))(torch.rnn_relu(x[0], x[1], x[2:], False, 1, 0.0, False, True, False))") { x, _ in
+      recurrence(.rnnRelu, x[0], state: [x[1]], flat: Array(x[2...]), hasBiases: false, bidirectional: true)
+    },
+    OpInfo("lstm", [.x(3, 2, 2), .x(1, 2, 3), .x(1, 2, 3), .x(12, 2), .x(12, 3), .x(12), .x(12)],
+           "(lambda r: torch.cat([r[0].flatten(), r[1].flatten(), r[2].flatten()]))(torch.lstm(x[0], (x[1], x[2]), x[3:], True, 1, 0.0, False, False, False))") { x, _ in
+      recurrence(.lstm, x[0], state: [x[1], x[2]], flat: Array(x[3...]))
+    },
+    OpInfo("lstm_projection", [.x(3, 2, 2), .x(1, 2, 2), .x(1, 2, 3), .x(12, 2), .x(12, 2), .x(12), .x(12), .x(2, 3)],
+           "(lambda r: torch.cat([r[0].flatten(), r[1].flatten(), r[2].flatten()]))(torch.lstm(x[0], (x[1], x[2]), x[3:], True, 1, 0.0, False, False, False))") { x, _ in
+      recurrence(.lstm, x[0], state: [x[1], x[2]], flat: Array(x[3...]), hasProjection: true)
+    },
+    OpInfo("gru", [.x(3, 2, 2), .x(1, 2, 3), .x(9, 2), .x(9, 3), .x(9), .x(9)],
+           "(lambda r: torch.cat([r[0].flatten(), r[1].flatten()]))(torch.gru(x[0], x[1], x[2:], True, 1, 0.0, False, False, False))") { x, _ in
+      recurrence(.gru, x[0], state: [x[1]], flat: Array(x[2...]))
+    },
+  ]
+
+  /// `Recurrence.run` over flat weights, its output and final states concatenated.
+  private static func recurrence(_ kind: RecurrentKind, _ input: Tensor, state: [Tensor], flat: [Tensor], layers: Int = 1,
+                                 hasBiases: Bool = true, hasProjection: Bool = false, bidirectional: Bool = false) -> Tensor {
+    let weights = RecurrentWeights.grouped(flat, hasBiases: hasBiases, hasProjection: hasProjection)
+    let (output, finals) = Recurrence.run(kind, input, state: state, weights: weights, layers: layers, bidirectional: bidirectional,
+                                          dropout: 0, training: false)
+    return torch.cat(([output] + finals).map { $0.flatten() })
+  }
 
   static let convolution: [OpInfo] = [
     OpInfo("conv2d", [.x(2, 3, 6, 5), .x(4, 3, 3, 2), .x(4)], "F.conv2d(x[0], x[1], x[2])") { x, _ in F.conv2d(x[0], x[1], x[2]) },

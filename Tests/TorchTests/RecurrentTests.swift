@@ -1,0 +1,134 @@
+import XCTest
+@testable import Torch
+
+/// nn.RNN, nn.LSTM, nn.GRU and their cells against PyTorch (scripts/generate_golden.py,
+/// `recurrent_values`): seeded weights, outputs, final states, the input's and every
+/// parameter's gradient, and the nodes the results carry. Float32 LSTMs run on oneDNN in
+/// PyTorch (another summation order), so float32 cases compare to 2e-5; float64 to 1e-12.
+final class RecurrentTests: XCTestCase {
+  /// Builds the case as the generator does: seed 0, the module, the input, the given states;
+  /// then the same weighted loss and backward.
+  private func check(_ name: String, input shape: [Int], states: [[Int]]? = nil, dtype: DType = .float32, train: Bool = false,
+                     tolerance: Double = 2e-5, _ make: () -> any Module,
+                     _ call: (any Module, Tensor, [Tensor]?) -> [Tensor], file: StaticString = #filePath, line: UInt = #line) {
+    torch.manualSeed(0)
+    let module = make()
+    module.train(train)
+    let x = torch.randn(shape, dtype: dtype, requiresGrad: true)
+    let given = states.map { $0.map { torch.randn($0, dtype: dtype) } }
+    let results = call(module, x, given)
+    results.map(weighted).reduce(torch.zeros([], dtype: dtype), +).backward()
+    let ours = (results + [x.grad!] + module.parameters().map { $0.grad! }).flatMap { $0.flatten().toArray(Double.self) }
+    let theirs = pytorchRecurrentValues[name]!
+    XCTAssertEqual(ours.count, theirs.count, "\(name) element count", file: file, line: line)
+    let worst = zip(ours, theirs).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+    XCTAssertLessThanOrEqual(worst, tolerance, "\(name): largest difference from PyTorch", file: file, line: line)
+    XCTAssertEqual(results.map { $0.gradFn?.name ?? "None" }.joined(separator: ","), pytorchRecurrentNodes[name], name, file: file, line: line)
+  }
+
+  /// Σ t ⊙ ((i mod 7) − 3), as the generator's loss weighs each element.
+  private func weighted(_ t: Tensor) -> Tensor {
+    (t * (torch.arange(t.numel(), dtype: t.dtype).reshape(t.dims) % 7 - 3)).sum()
+  }
+
+  func testRNNMatchesPyTorch() {
+    check("rnn", input: [4, 2, 3], { nn.RNN(3, 5, numLayers: 2) }) { m, x, _ in
+      let (output, h) = (m as! nn.RNN)(x)
+      return [output, h]
+    }
+    check("rnnReluUnbatched", input: [4, 3], states: [[1, 5]], { nn.RNN(3, 5, nonlinearity: "relu") }) { m, x, s in
+      let (output, h) = (m as! nn.RNN)(x, s![0])
+      return [output, h]
+    }
+  }
+
+  func testLSTMMatchesPyTorch() {
+    check("lstmBidirectional", input: [4, 2, 3], states: [[2, 2, 5], [2, 2, 5]], { nn.LSTM(3, 5, bidirectional: true) }) { m, x, s in
+      let (output, (h, c)) = (m as! nn.LSTM)(x, (s![0], s![1]))
+      return [output, h, c]
+    }
+    check("lstmProjection64", input: [4, 2, 3], dtype: .float64, tolerance: 1e-12,
+          { nn.LSTM(3, 5, numLayers: 2, projSize: 2, dtype: .float64) }) { m, x, _ in
+      let (output, (h, c)) = (m as! nn.LSTM)(x)
+      return [output, h, c]
+    }
+  }
+
+  func testGRUMatchesPyTorch() {
+    check("gruBatchFirst", input: [2, 4, 3], { nn.GRU(3, 5, numLayers: 2, batchFirst: true) }) { m, x, _ in
+      let (output, h) = (m as! nn.GRU)(x)
+      return [output, h]
+    }
+    check("gruNoBias64", input: [5, 3], dtype: .float64, tolerance: 1e-12,
+          { nn.GRU(3, 4, bias: false, bidirectional: true, dtype: .float64) }) { m, x, _ in
+      let (output, h) = (m as! nn.GRU)(x)
+      return [output, h]
+    }
+  }
+
+  func testDropoutBetweenLayersDrawsAsPyTorch() {
+    check("gruDropoutTraining", input: [4, 2, 3], train: true, { nn.GRU(3, 5, numLayers: 3, dropout: 0.3) }) { m, x, _ in
+      let (output, h) = (m as! nn.GRU)(x)
+      return [output, h]
+    }
+  }
+
+  func testCellsMatchPyTorch() {
+    check("rnnCell", input: [2, 3], states: [[2, 5]], { nn.RNNCell(3, 5) }) { m, x, s in [(m as! nn.RNNCell)(x, s![0])] }
+    check("lstmCell", input: [2, 3], { nn.LSTMCell(3, 5) }) { m, x, _ in
+      let (h, c) = (m as! nn.LSTMCell)(x)
+      return [h, c]
+    }
+    check("gruCellUnbatched", input: [3], states: [[5]], { nn.GRUCell(3, 5) }) { m, x, s in [(m as! nn.GRUCell)(x, s![0])] }
+  }
+
+  func testACellCalledWithTheInputAloneStartsFromZeros() {
+    torch.manualSeed(0)
+    let gru = nn.GRUCell(3, 4), rnn = nn.RNNCell(3, 4), lstm = nn.LSTMCell(3, 4)
+    let x = torch.randn(2, 3)
+    XCTAssertTrue(gru(x).equal(gru(x, torch.zeros(2, 4))))
+    XCTAssertTrue(rnn(x).equal(rnn(x, torch.zeros(2, 4))))
+    let (h, c) = lstm(x)
+    let (h0, c0) = lstm(x, (torch.zeros(2, 4), torch.zeros(2, 4)))
+    XCTAssertTrue(h.equal(h0) && c.equal(c0))
+  }
+
+  func testParametersAreNamedAndShapedAsPyTorchs() {
+    let lstm = nn.LSTM(3, 5, numLayers: 2, bidirectional: true, projSize: 2)
+    let names = lstm.namedParameters().map(\.0)
+    XCTAssertEqual(names.prefix(6), ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0", "weight_ih_l0_reverse"])
+    XCTAssertEqual(names.count, 20)
+    let shapes = Dictionary(uniqueKeysWithValues: lstm.namedParameters().map { ($0.0, $0.1.dims) })
+    XCTAssertEqual(shapes["weight_ih_l1_reverse"], [20, 4])  // the layer below's two directions of 2
+    XCTAssertEqual(shapes["weight_hh_l1"], [20, 2])
+    XCTAssertEqual(shapes["weight_hr_l1"], [2, 5])
+    XCTAssertEqual(Set(lstm.stateDict().keys), Set(names))
+  }
+
+  func testAStateDictRoundTripsIntoAFreshModule() throws {
+    torch.manualSeed(3)
+    let trained = nn.GRU(4, 6, numLayers: 2)
+    let fresh = nn.GRU(4, 6, numLayers: 2)
+    _ = try fresh.loadStateDict(trained.stateDict())
+    let x = torch.randn(5, 3, 4)
+    XCTAssertTrue(trained(x).0.equal(fresh(x).0))
+  }
+
+  /// Backpropagation through time over many steps: the hidden state's gradient flows back
+  /// through every step. Finite differences on one input element of an early step agree.
+  func testGradientReachesEarlyStepsOfALongSequence() {
+    torch.manualSeed(1)
+    let rnn = nn.RNN(2, 3, dtype: .float64)
+    let x = torch.randn([60, 1, 2], dtype: .float64, requiresGrad: true)
+    let loss = { (input: Tensor) -> Tensor in rnn(input).0[59].sum() }
+    loss(x).backward()
+    let h = 1e-6
+    let bumped = x.detach().clone()
+    bumped[50, 0, 1] = bumped[50, 0, 1] + h
+    let lowered = x.detach().clone()
+    lowered[50, 0, 1] = lowered[50, 0, 1] - h
+    let numeric = torch.noGrad { (loss(bumped) - loss(lowered)).item() / (2 * h) }
+    XCTAssertEqual(x.grad![50, 0, 1].item(), numeric, accuracy: 1e-7)
+    XCTAssertNotEqual(numeric, 0)
+  }
+}

@@ -48,3 +48,8 @@ func profileConvolution(inChannels: Int, outChannels: Int, size: Int, steps: Int
     _ = torch.autograd.grad([y], [w], gradOutputs: [g])
   }
 }
+
+/// `torch-bench --profile-rnn N`: N Adam steps of the LSTM sequence classifier at 35 steps (for perf).
+func profileRecurrent(_ steps: Int) {
+  _ = sequenceStepsPerSecond(lstm: true, length: 35, steps: steps)
+}

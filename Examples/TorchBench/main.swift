@@ -133,6 +133,8 @@ let usage = """
     (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
     --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
                          PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
+    --rnn                LSTM and GRU sequence classifiers: training steps/s at 35 and 140 steps,
+                         beside PyTorch's, and how a step's time grows with the length
     --distributed        under mpirun -np N: all-reduce GB/s beside Open MPI's MPI_Allreduce
                          (1 KB to 64 MB) and the seed model's DistributedDataParallel step
     --checkpoint MB      save and load a float32 state dict of MB megabytes (PyTorch's format and
@@ -144,6 +146,7 @@ let usage = """
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
+    --profile-rnn STEPS  STEPS Adam training steps of the LSTM classifier (--rnn), for perf
     --profile-conv CIN COUT SIZE STEPS
                          STEPS forward and weight-gradient passes of a 3x3 convolution
                          (batch 64), for perf stat (all > 0)
@@ -181,13 +184,14 @@ func positiveValues(_ arguments: ArraySlice<String>, _ flag: String, count: Int)
 
 let arguments = CommandLine.arguments.dropFirst()
 if let mode = arguments.first {
-  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--rnn", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
     usageError("unexpected argument \(arguments.dropFirst().first!)")
   }
   switch mode {
   case "--help", "-h": print(usage); exit(0)
   case "--profile-sgd": profileSGD(positiveValue(arguments, mode)); exit(0)
   case "--profile-cnn": profileCNN(positiveValue(arguments, mode)); exit(0)
+  case "--profile-rnn": profileRecurrent(positiveValue(arguments, mode)); exit(0)
   case "--profile-conv":
     let values = positiveValues(arguments, mode, count: 4)
     profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3])
@@ -202,6 +206,7 @@ if let mode = arguments.first {
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)
+  case "--rnn": recurrentBenchmark(); exit(0)
   case "--distributed": distributedBenchmark(); exit(0)
   case "--checkpoint": checkpointBenchmark(megabytes: positiveValue(arguments, mode)); exit(0)
   default: usageError("unknown mode \(mode)")

@@ -16,3 +16,8 @@ CTK_DEFINE(relu_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0); })
 CTK_DEFINE(relu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0; })
+// PyTorch's formulas, each product rounded on its own (no FMA), as the Swift forms compute them.
+CTK_DEFINE(tanh_backward_f32, (int64_t n, const float *g, const float *y, float *out), (n, g, y, out),
+           { _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i] * y[i]); })
+CTK_DEFINE(sigmoid_backward_f32, (int64_t n, const float *g, const float *y, float *out), (n, g, y, out),
+           { _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i]) * y[i]; })

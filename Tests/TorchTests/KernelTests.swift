@@ -106,6 +106,24 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// tanh's and sigmoid's derivative kernels round each product on its own, as PyTorch's
+  /// formulas and the float64 form: no fused multiply-add, on either path.
+  func testActivationDerivativeKernelsMatchTheirFormulas() {
+    for path in paths {
+      ctk_force_portable(path)
+      let g = torch.randn(1027), y = torch.rand(1027) * 2 - 1
+      let gs = g.toArray(), ys = y.toArray()
+      let tanh = zip(gs, ys).map { $0 * (1 - $1 * $1) }, sigmoid = zip(gs, ys).map { $0 * (1 - $1) * $1 }
+      let fused = zip(gs, ys).map { $0 * Float(1).addingProduct(-$1, $1) }
+      XCTAssertNotEqual(tanh, fused, "the check must discriminate a fused 1 − y²")
+      var out = [Float](repeating: 0, count: 1027)
+      ctk_tanh_backward_f32(1027, gs, ys, &out)
+      XCTAssertEqual(out, tanh)
+      ctk_sigmoid_backward_f32(1027, gs, ys, &out)
+      XCTAssertEqual(out, sigmoid)
+    }
+  }
+
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
   /// do not depend on it.
   func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {

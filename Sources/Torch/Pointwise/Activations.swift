@@ -62,6 +62,7 @@ enum Tanh: Activation {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.tanh(v) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y * y)"
+  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_tanh_backward_f32 }
   static func derivative<T: FloatElement>(_ g: T, _ y: T, _: T, _: T) -> T { g * (1 - y * y) }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor { 1.0 - x.tanh().pow(2) }
 }
@@ -74,6 +75,7 @@ enum Sigmoid: Activation {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / (1 + T.exp(-v)) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y) * y"
+  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sigmoid_backward_f32 }
   static func derivative<T: FloatElement>(_ g: T, _ y: T, _: T, _: T) -> T { g * (1 - y) * y }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor {
     let s = x.sigmoid()

@@ -100,7 +100,7 @@ def reprs():
 
 def op_reprs():
     """name -> tensor for the op tests outside PrintingTests (each Swift test builds its own)."""
-    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **embedding_reprs(),
+    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **triangular_reprs(), **embedding_reprs(),
             **loss_reprs()}
 
 
@@ -189,6 +189,18 @@ def sorting_reprs():
         "sortUint8Values": small.values, "sortUint8Indices": small.indices,
         "sortScalar": torch.tensor(2.5).sort().values,
         "topkValues": values, "topkGradient": y.grad,
+    }
+
+
+def triangular_reprs():
+    """tril, triu and repeat (TriangularTests)."""
+    x = torch.arange(12.).view(3, 4).requires_grad_()
+    r = x.repeat(2, 1, 2)
+    (r * torch.arange(48.).view(2, 3, 8)).sum().backward()
+    return {
+        "tril": torch.arange(12.).view(3, 4).requires_grad_().tril(), "trilBelow": torch.arange(12).view(3, 4).tril(-1),
+        "triuAbove": torch.arange(12.).view(3, 4).triu(1), "triuBatched": torch.ones(2, 3, 3, dtype=torch.int64).triu(),
+        "repeat": torch.tensor([1, 2]).repeat(2, 2), "repeatShape": torch.tensor(list(r.shape)), "repeatGradient": x.grad,
     }
 
 

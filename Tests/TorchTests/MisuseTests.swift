@@ -90,6 +90,8 @@ final class MisuseTests: XCTestCase {
     "recurrentDtype": { let (_, _) = nn.RNN(3, 4)(torch.randn([5, 2, 3], dtype: .float64)) },
     "recurrentEmpty": { let (_, _) = nn.GRU(3, 4)(torch.randn(0, 2, 3)) },
     "cellInputSize": { _ = nn.GRUCell(3, 4)(torch.randn(2, 5)) },
+    "trilVector": { _ = torch.arange(3.0).tril() },
+    "repeatTooFew": { _ = torch.ones(2, 3).repeat(2) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -214,6 +216,8 @@ final class MisuseTests: XCTestCase {
     assertStops("recurrentDtype", with: "ValueError: RNN input dtype (torch.float64) does not match weight dtype (torch.float32). Convert input: input.to(torch.float32), or convert model: model.to(torch.float64)")
     assertStops("recurrentEmpty", with: "Expected sequence length to be larger than 0 in RNN")
     assertStops("cellInputSize", with: "input has inconsistent input_size: got 5 expected 3")
+    assertStops("trilVector", with: "tril: input tensor must have at least 2 dimensions")
+    assertStops("repeatTooFew", with: "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

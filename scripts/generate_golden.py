@@ -304,6 +304,80 @@ def recurrent_values():
     return {name: values for name, (values, _) in cases.items()}, {name: ",".join(nodes) for name, (_, nodes) in cases.items()}
 
 
+def attention_values():
+    """Seeded attention cases (AttentionTests): each result, then the gradients of the inputs
+    that require one and of every parameter, flattened, for a loss that weighs every result
+    element differently; and the results' grad_fn names."""
+    def weighted(t):
+        return (t * (torch.arange(t.numel(), dtype=t.dtype).reshape(t.shape) % 7 - 3)).sum()
+
+    def run(build):
+        torch.manual_seed(0)
+        module, inputs, call = build()
+        results = [r for r in call() if r is not None]
+        sum(weighted(r) for r in results).backward()
+        tensors = results + [x.grad for x in inputs] + ([p.grad for _, p in module.named_parameters()] if module else [])
+        return [v for t in tensors for v in t.flatten().tolist()], ",".join(type(r.grad_fn).__name__ for r in results)
+
+    def self_attention():
+        m = nn.MultiheadAttention(8, 2)
+        x = torch.randn(4, 3, 8, requires_grad=True)
+        return m, [x], lambda: m(x, x, x)
+
+    def cross_attention_masks():
+        m = nn.MultiheadAttention(8, 4, batch_first=True)
+        q = torch.randn(2, 3, 8, requires_grad=True)
+        kv = torch.randn(2, 5, 8, requires_grad=True)
+        padding = torch.tensor([[False, False, False, True, True], [False] * 5])
+        blocked = torch.tensor([[False, True, False, False, False], [False] * 5, [True, False, False, False, False]])
+        return m, [q, kv], lambda: m(q, kv, kv, key_padding_mask=padding, attn_mask=blocked, average_attn_weights=False)
+
+    def without_weights():
+        m = nn.MultiheadAttention(8, 2)
+        x = torch.randn(4, 3, 8, requires_grad=True)
+        mask = torch.randn(4, 4)
+        return m, [x], lambda: m(x, x, x, need_weights=False, attn_mask=mask)
+
+    def unbatched():
+        m = nn.MultiheadAttention(6, 3, bias=False)
+        q = torch.randn(4, 6, requires_grad=True)
+        k = torch.randn(5, 6, requires_grad=True)
+        v = torch.randn(5, 6, requires_grad=True)
+        return m, [q, k, v], lambda: m(q, k, v)
+
+    def dropout_training():
+        m = nn.MultiheadAttention(8, 2, dropout=0.5)
+        x = torch.randn(4, 3, 8, requires_grad=True)
+        return m, [x], lambda: m(x, x, x)
+
+    def sdpa():
+        q = torch.randn(2, 3, 4, 8, requires_grad=True)
+        k = torch.randn(2, 3, 5, 8, requires_grad=True)
+        v = torch.randn(2, 3, 5, 6, requires_grad=True)
+        return None, [q, k, v], lambda: [F.scaled_dot_product_attention(q, k, v, scale=0.3)]
+
+    def sdpa_causal():
+        q = torch.randn(2, 4, 8, requires_grad=True)
+        k = torch.randn(2, 4, 8, requires_grad=True)
+        v = torch.randn(2, 4, 8, requires_grad=True)
+        return None, [q, k, v], lambda: [F.scaled_dot_product_attention(q, k, v, is_causal=True)]
+
+    def sdpa_masks():
+        q = torch.randn(3, 4, 8, requires_grad=True)
+        k = torch.randn(3, 5, 8, requires_grad=True)
+        v = torch.randn(3, 5, 8, requires_grad=True)
+        keep = torch.tensor([[True, True, False, True, False]] * 4)
+        bias = torch.randn(3, 4, 5)
+        return None, [q, k, v], lambda: [F.scaled_dot_product_attention(q, k, v, attn_mask=keep),
+                                         F.scaled_dot_product_attention(q, k, v, attn_mask=bias)]
+
+    cases = {"selfAttention": self_attention, "crossAttentionMasks": cross_attention_masks, "withoutWeights": without_weights,
+             "unbatched": unbatched, "dropoutTraining": dropout_training, "sdpa": sdpa, "sdpaCausal": sdpa_causal,
+             "sdpaMasks": sdpa_masks}
+    results = {name: run(build) for name, build in cases.items()}
+    return {n: r[0] for n, r in results.items()}, {n: r[1] for n, r in results.items()}
+
+
 def grad_fn_names():
     x = torch.rand(3, 4, requires_grad=True)
     w = torch.rand(5, 4, requires_grad=True)
@@ -485,6 +559,7 @@ def module_reprs():
         "rnnCell": repr(nn.RNNCell(10, 20, nonlinearity="relu")),
         "lstmCell": repr(nn.LSTMCell(10, 20, bias=False)),
         "gruCell": repr(nn.GRUCell(10, 20)),
+        "multiheadAttention": repr(nn.MultiheadAttention(8, 2, bias=False, dropout=0.1)),
     }
 
 
@@ -587,6 +662,11 @@ def main():
                     "let pytorchRecurrentValues: [String: [Double]]", values, lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
     emit_dictionary("/// The grad_fn names of each recurrent case's output and states, comma-separated.",
                     "let pytorchRecurrentNodes: [String: String]", nodes, swift_string)
+    values, nodes = attention_values()
+    emit_dictionary("/// Results and gradients of the attention cases in attention_values.",
+                    "let pytorchAttentionValues: [String: [Double]]", values, lambda values: "[" + ", ".join(repr(v) for v in values) + "]")
+    emit_dictionary("/// The grad_fn names of each attention case's results, comma-separated.",
+                    "let pytorchAttentionNodes: [String: String]", nodes, swift_string)
     emit_dictionary("/// Optimizer reprs.", "let pytorchOptimizerReprs: [String: String]", optimizer_reprs(), swift_string)
     print("/// Weight then bias of the Linear(4, 3) in Fixtures/pytorch_linear.safetensors.")
     print("let pytorchLinearFixture: [Double] = [" + ", ".join(repr(v) for v in write_fixtures()) + "]")

@@ -83,6 +83,7 @@ final class NNTests: XCTestCase {
       "rnn": nn.RNN(10, 20, numLayers: 2, nonlinearity: "relu", dropout: 0.5),
       "lstm": nn.LSTM(10, 20, bias: false, batchFirst: true, bidirectional: true, projSize: 5), "gru": nn.GRU(10, 20),
       "rnnCell": nn.RNNCell(10, 20, nonlinearity: "relu"), "lstmCell": nn.LSTMCell(10, 20, bias: false), "gruCell": nn.GRUCell(10, 20),
+      "multiheadAttention": nn.MultiheadAttention(8, 2, dropout: 0.1, bias: false),
     ]
     XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))
     for (name, module) in modules { XCTAssertEqual(module.description, pytorchModuleReprs[name], name) }

@@ -4,7 +4,7 @@ extension nn {
   /// y = x Wᵀ + b (`torch.nn.Linear`). The weight is `(outFeatures, inFeatures)`;
   /// initialization is PyTorch's: Kaiming uniform with a = √5 for the weight, then the
   /// bias uniform in ±1/√fan_in, drawn from the default generator in that order.
-  public final class Linear: Module {
+  public class Linear: Module {
     public let inFeatures: Int
     public let outFeatures: Int
     public let weight: Tensor
@@ -39,6 +39,10 @@ extension nn {
       "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(pythonRepr(bias != nil))"
     }
   }
+
+  /// The Linear that `MultiheadAttention` keeps as `out_proj`: a Linear under PyTorch's name
+  /// for it (which its repr shows).
+  public final class NonDynamicallyQuantizableLinear: Linear {}
 
   /// Returns its input unchanged (`torch.nn.Identity`).
   public final class Identity: Module {

@@ -51,7 +51,7 @@ extension OpInfo.Input {
 
 package enum OpRegistry {
   package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution + normalization
-    + recurrent
+    + recurrent + attention
 
   private typealias I = OpInfo.Input
 
@@ -318,6 +318,20 @@ package enum OpRegistry {
     OpInfo("gru", [.x(3, 2, 2), .x(1, 2, 3), .x(9, 2), .x(9, 3), .x(9), .x(9)],
            "(lambda r: torch.cat([r[0].flatten(), r[1].flatten()]))(torch.gru(x[0], x[1], x[2:], True, 1, 0.0, False, False, False))") { x, _ in
       recurrence(.gru, x[0], state: [x[1]], flat: Array(x[2...]))
+    },
+  ]
+
+  static let attention: [OpInfo] = [
+    OpInfo("scaled_dot_product_attention", [.x(2, 3, 4), .x(2, 5, 4), .x(2, 5, 3)], "F.scaled_dot_product_attention(x[0], x[1], x[2])") { x, _ in
+      F.scaledDotProductAttention(x[0], x[1], x[2])
+    },
+    OpInfo("scaled_dot_product_attention_causal", [.x(1, 2, 3, 4), .x(1, 2, 3, 4), .x(1, 2, 3, 4)],
+           "F.scaled_dot_product_attention(x[0], x[1], x[2], is_causal=True, scale=0.7)") { x, _ in
+      F.scaledDotProductAttention(x[0], x[1], x[2], isCausal: true, scale: 0.7)
+    },
+    OpInfo("scaled_dot_product_attention_mask", [.x(1, 3, 4), .x(1, 5, 4), .x(1, 5, 4)],
+           "F.scaled_dot_product_attention(x[0], x[1], x[2], attn_mask=torch.tensor([True, False, True, True, False]))") { x, device in
+      F.scaledDotProductAttention(x[0], x[1], x[2], attnMask: torch.tensor([true, false, true, true, false]).to(device))
     },
   ]
 

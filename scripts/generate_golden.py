@@ -371,9 +371,29 @@ def attention_values():
         return None, [q, k, v], lambda: [F.scaled_dot_product_attention(q, k, v, attn_mask=keep),
                                          F.scaled_dot_product_attention(q, k, v, attn_mask=bias)]
 
+    def encoder_layer_training():
+        layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
+        x = torch.randn(5, 3, 8, requires_grad=True)
+        padding = torch.tensor([[False] * 5, [False, False, False, False, True], [False, False, True, True, True]])
+        return layer, [x], lambda: [layer(x, src_key_padding_mask=padding)]
+
+    def encoder_layer_norm_first_eval():
+        layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, activation="gelu", norm_first=True, batch_first=True)
+        layer.eval()
+        x = torch.randn(3, 5, 8, requires_grad=True)
+        causal = torch.ones(5, 5, dtype=torch.bool).triu(1)
+        return layer, [x], lambda: [layer(x, src_mask=causal, is_causal=True)]
+
+    def encoder_stack():
+        encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0), 2,
+                                        norm=nn.LayerNorm(8), enable_nested_tensor=False)
+        x = torch.randn(5, 2, 8, requires_grad=True)
+        return encoder, [x], lambda: [encoder(x)]
+
     cases = {"selfAttention": self_attention, "crossAttentionMasks": cross_attention_masks, "withoutWeights": without_weights,
              "unbatched": unbatched, "dropoutTraining": dropout_training, "sdpa": sdpa, "sdpaCausal": sdpa_causal,
-             "sdpaMasks": sdpa_masks}
+             "sdpaMasks": sdpa_masks, "encoderLayerTraining": encoder_layer_training,
+             "encoderLayerNormFirstEval": encoder_layer_norm_first_eval, "encoderStack": encoder_stack}
     results = {name: run(build) for name, build in cases.items()}
     return {n: r[0] for n, r in results.items()}, {n: r[1] for n, r in results.items()}
 
@@ -560,6 +580,8 @@ def module_reprs():
         "lstmCell": repr(nn.LSTMCell(10, 20, bias=False)),
         "gruCell": repr(nn.GRUCell(10, 20)),
         "multiheadAttention": repr(nn.MultiheadAttention(8, 2, bias=False, dropout=0.1)),
+        "transformerEncoder": repr(nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2,
+                                                         enable_nested_tensor=False)),
     }
 
 

@@ -83,6 +83,37 @@ final class AttentionTests: XCTestCase {
     }
   }
 
+  func testTransformerEncoderLayerTrainsAsPyTorch() {
+    check("encoderLayerTraining") {
+      let layer = nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16)
+      let x = torch.randn([5, 3, 8], requiresGrad: true)
+      let padding = torch.tensor([[false, false, false, false, false], [false, false, false, false, true],
+                                  [false, false, true, true, true]])
+      return (layer, [x], { [layer(x, srcKeyPaddingMask: padding)] })
+    }
+  }
+
+  func testNormFirstGeluEncoderLayerWithACausalMask() {
+    check("encoderLayerNormFirstEval") {
+      let layer = nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16, activation: "gelu", batchFirst: true, normFirst: true)
+      layer.eval()
+      let x = torch.randn([3, 5, 8], requiresGrad: true)
+      let causal = torch.ones([5, 5], dtype: .bool).triu(1)
+      return (layer, [x], { [layer(x, srcMask: causal, isCausal: true)] })
+    }
+  }
+
+  func testTransformerEncoderStacksCopiesOfItsLayer() {
+    check("encoderStack") {
+      let encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16, dropout: 0), numLayers: 2, norm: nn.LayerNorm(8))
+      let x = torch.randn([5, 2, 8], requiresGrad: true)
+      return (encoder, [x], { [encoder(x)] })
+    }
+    let encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16), numLayers: 2)
+    XCTAssertTrue(encoder.layers[0].linear1.weight.equal(encoder.layers[1].linear1.weight))
+    XCTAssertFalse(encoder.layers[0].linear1.weight === encoder.layers[1].linear1.weight)
+  }
+
   func testParametersAreNamedAndDrawnAsPyTorchs() {
     let m = nn.MultiheadAttention(8, 2)
     XCTAssertEqual(m.namedParameters().map(\.0), ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"])

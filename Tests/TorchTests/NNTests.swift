@@ -84,6 +84,7 @@ final class NNTests: XCTestCase {
       "lstm": nn.LSTM(10, 20, bias: false, batchFirst: true, bidirectional: true, projSize: 5), "gru": nn.GRU(10, 20),
       "rnnCell": nn.RNNCell(10, 20, nonlinearity: "relu"), "lstmCell": nn.LSTMCell(10, 20, bias: false), "gruCell": nn.GRUCell(10, 20),
       "multiheadAttention": nn.MultiheadAttention(8, 2, dropout: 0.1, bias: false),
+      "transformerEncoder": nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16), numLayers: 2),
     ]
     XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))
     for (name, module) in modules { XCTAssertEqual(module.description, pytorchModuleReprs[name], name) }

@@ -1,0 +1,107 @@
+extension nn {
+  /// One Transformer encoder block (`torch.nn.TransformerEncoderLayer`): self-attention, then a
+  /// feed-forward network (Linear → activation → dropout → Linear), each with dropout, a
+  /// residual connection and LayerNorm (after it, or before it with `normFirst`). Submodules
+  /// are drawn in PyTorch's order, so a seeded layer starts with PyTorch's weights.
+  public final class TransformerEncoderLayer: Module {
+    public let self_attn: MultiheadAttention
+    public let linear1: Linear
+    public let dropout: Dropout
+    public let linear2: Linear
+    public let norm1: LayerNorm
+    public let norm2: LayerNorm
+    public let dropout1: Dropout
+    public let dropout2: Dropout
+    public let normFirst: Bool
+    /// "relu" or "gelu".
+    public let activation: String
+    let configuration: (dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, eps: Double, batchFirst: Bool, bias: Bool, dtype: DType)
+
+    public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1, activation: String = "relu",
+                layerNormEps: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+                dtype: DType = .float32) {
+      torchCheck(activation == "relu" || activation == "gelu", "activation should be relu/gelu, not \(activation)")
+      configuration = (dModel, nhead, dimFeedforward, dropout, layerNormEps, batchFirst, bias, dtype)
+      self_attn = MultiheadAttention(dModel, nhead, dropout: dropout, bias: bias, batchFirst: batchFirst, dtype: dtype)
+      linear1 = Linear(dModel, dimFeedforward, bias: bias, dtype: dtype)
+      self.dropout = Dropout(p: dropout)
+      linear2 = Linear(dimFeedforward, dModel, bias: bias, dtype: dtype)
+      norm1 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
+      norm2 = LayerNorm(dModel, eps: layerNormEps, bias: bias, dtype: dtype)
+      (dropout1, dropout2) = (Dropout(p: dropout), Dropout(p: dropout))
+      (self.normFirst, self.activation) = (normFirst, activation)
+    }
+
+    /// `TransformerEncoderLayer(d_model=8, nhead=2)`.
+    public convenience init(_ dModel: Int, _ nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
+                            activation: String = "relu", batchFirst: Bool = false, normFirst: Bool = false) {
+      self.init(dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
+                batchFirst: batchFirst, normFirst: normFirst)
+    }
+
+    public func forward(_ input: Tensor) -> Tensor { callAsFunction(input, srcMask: nil) }
+
+    /// The block over `src` [S, N, E] (or [N, S, E] with `batchFirst`, or [S, E]).
+    /// `srcMask` [S, S] and `srcKeyPaddingMask` [N, S] are MultiheadAttention's masks (true:
+    /// not attended, or a float added to the scores); `isCausal` says `srcMask` is causal.
+    public func callAsFunction(_ src: Tensor, srcMask: Tensor? = nil, srcKeyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
+      var x = src
+      if normFirst {
+        x = x + selfAttentionBlock(norm1(x), srcMask, srcKeyPaddingMask, isCausal)
+        x = x + feedForwardBlock(norm2(x))
+      } else {
+        x = norm1(x + selfAttentionBlock(x, srcMask, srcKeyPaddingMask, isCausal))
+        x = norm2(x + feedForwardBlock(x))
+      }
+      return x
+    }
+
+    private func selfAttentionBlock(_ x: Tensor, _ mask: Tensor?, _ padding: Tensor?, _ isCausal: Bool) -> Tensor {
+      let (attended, _) = self_attn(x, x, x, keyPaddingMask: padding, needWeights: false, attnMask: mask, isCausal: isCausal)
+      return dropout1(attended)
+    }
+
+    private func feedForwardBlock(_ x: Tensor) -> Tensor {
+      let hidden = linear1(x)
+      return dropout2(linear2(dropout(activation == "relu" ? hidden.relu() : hidden.gelu())))
+    }
+
+    /// A new layer of the same configuration holding a copy of these weights (`copy.deepcopy`),
+    /// drawing nothing from the generator.
+    public func copy() -> TransformerEncoderLayer {
+      let state = torch.getRngState()
+      let c = configuration
+      let layer = TransformerEncoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward, dropout: c.dropout,
+                                          activation: activation, layerNormEps: c.eps, batchFirst: c.batchFirst, normFirst: normFirst,
+                                          bias: c.bias, dtype: c.dtype)
+      torch.setRngState(state)
+      torch.noGrad {
+        for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }
+      }
+      layer.train(isTraining)
+      return layer
+    }
+  }
+
+  /// A stack of `numLayers` copies of `encoderLayer` (`torch.nn.TransformerEncoder`: the copies
+  /// start with the given layer's weights, as PyTorch's deep copies do), then `norm` if given.
+  public final class TransformerEncoder: Module {
+    public let layers: [TransformerEncoderLayer]
+    public let numLayers: Int
+    public let norm: LayerNorm?
+
+    public init(_ encoderLayer: TransformerEncoderLayer, numLayers: Int, norm: LayerNorm? = nil) {
+      layers = (0..<numLayers).map { _ in encoderLayer.copy() }
+      self.numLayers = numLayers
+      self.norm = norm
+    }
+
+    public func forward(_ input: Tensor) -> Tensor { callAsFunction(input, mask: nil) }
+
+    /// Every layer in turn with the same masks, then `norm`.
+    public func callAsFunction(_ src: Tensor, mask: Tensor? = nil, srcKeyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
+      let output = layers.reduce(src) { x, layer in layer(x, srcMask: mask, srcKeyPaddingMask: srcKeyPaddingMask, isCausal: isCausal) }
+      return norm.map { $0(output) } ?? output
+    }
+  }
+}

@@ -219,9 +219,22 @@ def cumsum_flip_reprs():
     }
 
 
+PLATEAU_METRICS = [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.8, 0.795, 0.8, 0.8, 0.85, 0.7, 0.7, 0.71, 0.72, 0.9, 0.92, 0.93]
+
+
 def scheduler_rates():
-    """get_last_lr() before and after each of 8 steps, SGD at lr 0.5 (OptimizerTests)."""
+    """get_last_lr() before and after each of 8 steps, SGD at lr 0.5 (OptimizerTests);
+    ReduceLROnPlateau's after each of PLATEAU_METRICS."""
     from torch.optim import lr_scheduler as schedulers
+
+    def plateau(options):
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+        scheduler = schedulers.ReduceLROnPlateau(optimizer, **options)
+        rates = [scheduler.get_last_lr()[0]]
+        for metric in PLATEAU_METRICS:
+            scheduler.step(metric)
+            rates.append(scheduler.get_last_lr()[0])
+        return rates
 
     def run(make):
         optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
@@ -238,6 +251,8 @@ def scheduler_rates():
         "multiStep": run(lambda o: schedulers.MultiStepLR(o, milestones=[2, 5, 5], gamma=0.3)),
         "linear": run(lambda o: schedulers.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=4)),
         "lambda": run(lambda o: schedulers.LambdaLR(o, lambda e: 0.95 ** e + e / 10)),
+        "plateauMin": plateau(dict(factor=0.5, patience=1, cooldown=1, threshold=0.01, min_lr=0.1)),
+        "plateauMaxAbs": plateau(dict(mode="max", factor=0.3, patience=2, threshold=0.05, threshold_mode="abs")),
     }
 
 

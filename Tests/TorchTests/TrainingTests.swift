@@ -125,6 +125,20 @@ final class OptimizerTests: XCTestCase {
                    pytorchSchedulerRates["lambda"])
   }
 
+  /// ReduceLROnPlateau over a fixed metric sequence (the generator's PLATEAU_METRICS):
+  /// patience, cooldown, relative and absolute thresholds, the floor, against PyTorch's rates.
+  func testReduceLROnPlateauMatchesPyTorch() {
+    let metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.8, 0.795, 0.8, 0.8, 0.85, 0.7, 0.7, 0.71, 0.72, 0.9, 0.92, 0.93]
+    func rates(_ make: (optim.Optimizer) -> optim.ReduceLROnPlateau) -> [Double] {
+      let scheduler = make(optim.SGD([torch.zeros([1], requiresGrad: true)], lr: 0.5))
+      return [scheduler.getLastLr()[0]] + metrics.map { scheduler.step($0); return scheduler.getLastLr()[0] }
+    }
+    XCTAssertEqual(rates { optim.ReduceLROnPlateau($0, factor: 0.5, patience: 1, threshold: 0.01, cooldown: 1, minLr: 0.1) },
+                   pytorchSchedulerRates["plateauMin"])
+    XCTAssertEqual(rates { optim.ReduceLROnPlateau($0, mode: "max", factor: 0.3, patience: 2, threshold: 0.05, thresholdMode: "abs") },
+                   pytorchSchedulerRates["plateauMaxAbs"])
+  }
+
   func testCrossEntropyIsStableForLargeLogits() {
     let logits = torch.tensor([[1e4, -1e4, 0], [0, 0, 5e4]], requiresGrad: true)
     let loss = F.crossEntropy(logits, torch.tensor([1, 2]))

@@ -167,7 +167,93 @@ extension optim.lr_scheduler {
   }
 }
 
+extension optim.lr_scheduler {
+  /// Divides the rates by 1/`factor` once a metric has stopped improving for `patience` epochs
+  /// (`ReduceLROnPlateau`): `step(validationLoss)` after each epoch. "Improving" is beating the
+  /// best so far by `threshold` (relative, or absolute with `thresholdMode: "abs"`); after a
+  /// reduction `cooldown` epochs pass before bad epochs count again; rates stop at `minLr`
+  /// and change only by more than `eps`.
+  public final class ReduceLROnPlateau {
+    public let optimizer: optim.Optimizer
+    public let mode: String
+    public let factor: Double
+    public let patience: Int
+    public let threshold: Double
+    public let thresholdMode: String
+    public let cooldown: Int
+    public let minLrs: [Double]
+    public let eps: Double
+    public private(set) var lastEpoch = 0
+    public private(set) var best: Double
+    public private(set) var numBadEpochs = 0
+    public private(set) var cooldownCounter = 0
+
+    public init(_ optimizer: optim.Optimizer, mode: String = "min", factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+                thresholdMode: String = "rel", cooldown: Int = 0, minLr: [Double]? = nil, eps: Double = 1e-8) {
+      torchCheck(factor < 1, "Factor should be < 1.0.", kind: "ValueError")
+      torchCheck(mode == "min" || mode == "max", "mode \(mode) is unknown!", kind: "ValueError")
+      torchCheck(thresholdMode == "rel" || thresholdMode == "abs", "threshold mode \(thresholdMode) is unknown!", kind: "ValueError")
+      let groups = optimizer.paramGroups.count
+      torchCheck(minLr == nil || minLr!.count == 1 || minLr!.count == groups, "expected \(groups) min_lrs, got \(minLr?.count ?? 0)", kind: "ValueError")
+      (self.optimizer, self.mode, self.factor, self.patience) = (optimizer, mode, factor, patience)
+      (self.threshold, self.thresholdMode, self.cooldown, self.eps) = (threshold, thresholdMode, cooldown, eps)
+      minLrs = minLr.map { $0.count == 1 ? Array(repeating: $0[0], count: groups) : $0 } ?? Array(repeating: 0, count: groups)
+      best = mode == "min" ? .infinity : -.infinity
+    }
+
+    /// `ReduceLROnPlateau(opt, min_lr=1e-5)`: one floor for every group.
+    public convenience init(_ optimizer: optim.Optimizer, mode: String = "min", factor: Double = 0.1, patience: Int = 10,
+                            threshold: Double = 1e-4, thresholdMode: String = "rel", cooldown: Int = 0, minLr: Double, eps: Double = 1e-8) {
+      self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold, thresholdMode: thresholdMode,
+                cooldown: cooldown, minLr: [minLr], eps: eps)
+    }
+
+    /// One epoch's metric (a validation loss in "min" mode, an accuracy in "max" mode).
+    public func step(_ metrics: Double) {
+      lastEpoch += 1
+      if isBetter(metrics) {
+        best = metrics
+        numBadEpochs = 0
+      } else {
+        numBadEpochs += 1
+      }
+      if cooldownCounter > 0 {
+        cooldownCounter -= 1
+        numBadEpochs = 0
+      }
+      if numBadEpochs > patience {
+        reduceRates()
+        cooldownCounter = cooldown
+        numBadEpochs = 0
+      }
+    }
+
+    /// `scheduler.step(val_loss)` with a one-element tensor.
+    public func step(_ metrics: Tensor) { step(metrics.item()) }
+
+    public func getLastLr() -> [Double] { optimizer.paramGroups.map { $0.lr ?? 0 } }
+
+    private func isBetter(_ value: Double) -> Bool {
+      switch (mode, thresholdMode) {
+      case ("min", "rel"): value < best * (1 - threshold)
+      case ("min", _): value < best - threshold
+      case (_, "rel"): value > best * (threshold + 1)
+      default: value > best + threshold
+      }
+    }
+
+    private func reduceRates() {
+      for g in optimizer.paramGroups.indices {
+        let old = optimizer.paramGroups[g].lr ?? 0
+        let new = Swift.max(old * factor, minLrs[g])
+        if old - new > eps { optimizer.paramGroups[g].lr = new }
+      }
+    }
+  }
+}
+
 extension optim {
+  public typealias ReduceLROnPlateau = lr_scheduler.ReduceLROnPlateau
   public typealias StepLR = lr_scheduler.StepLR
   public typealias CosineAnnealingLR = lr_scheduler.CosineAnnealingLR
   public typealias ExponentialLR = lr_scheduler.ExponentialLR

@@ -246,3 +246,15 @@ for (name, shape) in [("add_4x4", [4, 4]), ("add_64x512", [64, 512])] {
   let time = median(repeats: 5) { for _ in 0..<iterations { _ = a + b } }
   report(name + "_latency", time / Double(iterations) * 1e6, "us")
 }
+
+// The backward of activations on a hidden layer's [64, 512]: each runs its derivative kernel once.
+for (name, activation) in [("relu", { (x: Tensor) in x.relu() }), ("tanh", { $0.tanh() }), ("gelu", { $0.gelu() }),
+                           ("silu", { F.silu($0) }), ("leaky_relu", { F.leakyRelu($0) })] {
+  let x = torch.randn([64, 512], requiresGrad: true)
+  let y = activation(x), g = torch.randLike(y)
+  let iterations = 2_000
+  let time = median(repeats: 5) {
+    for _ in 0..<iterations { _ = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true) }
+  }
+  report(name + "_backward_64x512", time / Double(iterations) * 1e6, "us")
+}

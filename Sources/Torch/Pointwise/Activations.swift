@@ -22,11 +22,32 @@ protocol Activation: FloatUnaryKernel {
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
   /// f'(input) in differentiable ops.
   static func derivative(at input: Tensor, _ p0: Double, _ p1: Double) -> Tensor
+  /// `g · f'` on the CPU. A requirement, so that each activation's conformance compiles its
+  /// own copy with `derivative` inlined: reached through the generic `ActivationDerivative<A>`
+  /// the loop ran unspecialized, a witness call per element (GELU's backward of 32K elements
+  /// took 3.5 ms).
+  static func runDerivativeCPU(_ g: Tensor, _ saved: Tensor, into out: Tensor, _ p0: Double, _ p1: Double)
 }
 
 extension Activation {
   static var derivativeReadsOutput: Bool { false }
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+
+  static func runDerivativeCPU(_ g: Tensor, _ saved: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
+    switch g.dtype {
+    case .float32:
+      if let dense = denseDerivativeFloat32, g.isContiguous, saved.isContiguous, g.dims == saved.dims {
+        dense(Int64(out.numel()), g.pointer(Float.self), saved.pointer(Float.self), out.pointer(Float.self))
+        return
+      }
+      let (c, d) = (Float(p0), Float(p1))
+      CPULoops.zip(g, saved, into: out) { (x: Float, y: Float) in derivative(x, y, c, d) }
+    case .float64:
+      CPULoops.zip(g, saved, into: out) { (x: Double, y: Double) in derivative(x, y, p0, p1) }
+    default:
+      torchFail("\"\(name)_backward\" not implemented for '\(g.dtype.scalarTypeName)'")
+    }
+  }
 }
 
 /// The derivative kernel `g · f'` of an activation, derived from its declaration.
@@ -35,6 +56,7 @@ enum ActivationDerivative<A: Activation>: FloatBinaryKernel {
   static var cuda: String { A.derivativeCUDA }
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { A.denseDerivativeFloat32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _ p0: T, _ p1: T) -> T { A.derivative(x, y, p0, p1) }
+  static func runCPU(_ a: Tensor, _ b: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) { A.runDerivativeCPU(a, b, into: out, p0, p1) }
 }
 
 /// max(x, 0); relu'(0) = 0.

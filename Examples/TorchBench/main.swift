@@ -240,8 +240,8 @@ do {
   report("inference_10k_images", time, "s")
 }
 
-for (name, shape) in [("add_4x4", [4, 4]), ("add_64x512", [64, 512])] {
-  let a = torch.rand(shape), b = torch.rand(shape)
+for (name, shape, other) in [("add_4x4", [4, 4], [4, 4]), ("add_64x512", [64, 512], [64, 512]), ("add_broadcast_64x512", [64, 512], [512])] {
+  let a = torch.rand(shape), b = torch.rand(other)
   let iterations = 20_000
   let time = median(repeats: 5) { for _ in 0..<iterations { _ = a + b } }
   report(name + "_latency", time / Double(iterations) * 1e6, "us")

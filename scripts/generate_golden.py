@@ -477,6 +477,11 @@ def grad_fn_names():
         "where": torch.where(x > 0.5, x, x),
         "var": x.var(),
         "std": x.std(),
+        "rsqrt": x.rsqrt(),
+        "rmsNorm": F.rms_norm(x, [4]),
+        "klDivBatchmean": F.kl_div(x, x.detach(), reduction="batchmean"),
+        "klDivNone": F.kl_div(x, x.detach(), reduction="none"),
+        "cosineSimilarity": F.cosine_similarity(x, x.detach()),
     }
     return {k: type(v.grad_fn).__name__ for k, v in names.items()}
 
@@ -595,6 +600,10 @@ def module_reprs():
         "lstmCell": repr(nn.LSTMCell(10, 20, bias=False)),
         "gruCell": repr(nn.GRUCell(10, 20)),
         "multiheadAttention": repr(nn.MultiheadAttention(8, 2, bias=False, dropout=0.1)),
+        "rmsNorm": repr(nn.RMSNorm([3, 4], eps=1e-6, elementwise_affine=False)),
+        "rmsNormDefault": repr(nn.RMSNorm(4)),
+        "klDivLoss": repr(nn.KLDivLoss(reduction="batchmean")),
+        "cosineSimilarity": repr(nn.CosineSimilarity(dim=0)),
         "transformerEncoder": repr(nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2,
                                                          enable_nested_tensor=False)),
     }

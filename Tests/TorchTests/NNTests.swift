@@ -84,6 +84,8 @@ final class NNTests: XCTestCase {
       "lstm": nn.LSTM(10, 20, bias: false, batchFirst: true, bidirectional: true, projSize: 5), "gru": nn.GRU(10, 20),
       "rnnCell": nn.RNNCell(10, 20, nonlinearity: "relu"), "lstmCell": nn.LSTMCell(10, 20, bias: false), "gruCell": nn.GRUCell(10, 20),
       "multiheadAttention": nn.MultiheadAttention(8, 2, dropout: 0.1, bias: false),
+      "rmsNorm": nn.RMSNorm([3, 4], eps: 1e-6, elementwiseAffine: false), "rmsNormDefault": nn.RMSNorm(4),
+      "klDivLoss": nn.KLDivLoss(reduction: .batchmean), "cosineSimilarity": nn.CosineSimilarity(dim: 0),
       "transformerEncoder": nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dimFeedforward: 16), numLayers: 2),
     ]
     XCTAssertEqual(Set(modules.keys), Set(pytorchModuleReprs.keys))

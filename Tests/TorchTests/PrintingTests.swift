@@ -176,6 +176,11 @@ final class GradFnNameTests: XCTestCase {
       "where": torch.where(x.gt(0.5), x, x),
       "var": x.var(),
       "std": x.std(),
+      "rsqrt": x.rsqrt(),
+      "rmsNorm": F.rmsNorm(x, [4]),
+      "klDivBatchmean": F.klDiv(x, x.detach(), reduction: .batchmean),
+      "klDivNone": F.klDiv(x, x.detach(), reduction: .none),
+      "cosineSimilarity": F.cosineSimilarity(x, x.detach()),
     ]
     XCTAssertEqual(Set(cases.keys), Set(pytorchGradFnNames.keys))
     for (name, tensor) in cases {

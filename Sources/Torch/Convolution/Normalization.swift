@@ -80,6 +80,18 @@ extension F {
   }
 
   /// Normalizes over the last dims given by `normalizedShape` (`F.layer_norm`).
+  /// Root-mean-square normalization over the last `normalizedShape` dims (`F.rms_norm`), as
+  /// PyTorch composes it: x · rsqrt(mean(x²) + ε) · weight; ε defaults to the dtype's epsilon.
+  public static func rmsNorm(_ input: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, eps: Double? = nil) -> Tensor {
+    let k = normalizedShape.count
+    torchCheck(k > 0 && input.dim() >= k && Array(input.dims.suffix(k)) == normalizedShape,
+      "Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(input.shape.dims)")
+    let epsilon = eps ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+    let dims = Array((input.dim() - k)..<input.dim())
+    let normalized = input * (input.pow(2).mean(dims: dims, keepdim: true) + epsilon).rsqrt()
+    return weight.map { normalized * $0 } ?? normalized
+  }
+
   public static func layerNorm(_ input: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
     let k = normalizedShape.count
     torchCheck(k > 0 && input.dim() >= k && Array(input.dims.suffix(k)) == normalizedShape,

@@ -68,6 +68,15 @@ extension F {
     }
   }
 
+  /// The cosine of the angle between `x1` and `x2` along `dim` (`F.cosine_similarity`), as
+  /// PyTorch computes it: Σ (x1/max(‖x1‖, eps)) · (x2/max(‖x2‖, eps)); inputs broadcast.
+  public static func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Double = 1e-8) -> Tensor {
+    let shape = broadcastShapes(x1.dims, x2.dims)
+    let (a, b) = (x1.expand(shape), x2.expand(shape))
+    func unit(_ x: Tensor) -> Tensor { x / x.norm(2, dim: dim, keepdim: true).clamp(min: eps) }
+    return (unit(a) * unit(b)).sum(dim: dim)
+  }
+
   /// `x / max(‖x‖ₚ, eps)` along `dim` (`F.normalize`): unit vectors, zero vectors left zero.
   public static func normalize(_ input: Tensor, p: Double = 2, dim: Int = 1, eps: Double = 1e-12) -> Tensor {
     input / input.norm(p, dim: dim, keepdim: true).clamp(min: eps).expandAs(input)

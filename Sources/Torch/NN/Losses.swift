@@ -3,6 +3,35 @@ public enum Reduction: String, Sendable {
   case mean, sum, none
 }
 
+/// KL divergence's reductions: PyTorch's, and `batchmean`, the sum over the batch size (the
+/// divergence's definition; `mean` divides by every element).
+public enum KLDivReduction: String, Sendable {
+  case mean, batchmean, sum, none
+}
+
+extension F {
+  /// KL(target ‖ input) elementwise, `input` holding log-probabilities (`F.kl_div`), as
+  /// PyTorch composes it: xlogy(t, t) − t·input, or eᵗ(t − input) with `logTarget`.
+  public static func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLDivReduction = .mean, logTarget: Bool = false) -> Tensor {
+    let loss: Tensor
+    if logTarget {
+      loss = target.exp() * (target - input)
+    } else {
+      // xlogy(t, t): t·log t, 0 where t is 0 (log of 1 there keeps the gradient finite).
+      let zero = target.eq(0.0)
+      let one = torch.ones([], dtype: target.dtype, device: target.device)
+      let xlogy = torch.where(zero, torch.zeros([], dtype: target.dtype, device: target.device), target * torch.where(zero, one, target).log())
+      loss = xlogy - target * input
+    }
+    switch reduction {
+    case .none: return loss
+    case .sum: return loss.sum()
+    case .mean: return loss.mean()
+    case .batchmean: return input.dim() == 0 ? loss.sum() : loss.sum() / Double(input.dims[0])
+    }
+  }
+}
+
 extension F {
   /// Cross entropy between logits `(N, C)`, `(C)` or `(N, C, d1, ...)` (a class score per
   /// position, as a segmentation's) and class indices or class probabilities
@@ -336,6 +365,22 @@ extension nn {
   }
 
   /// `torch.nn.MSELoss`.
+  /// `torch.nn.KLDivLoss`: KL divergence of log-probabilities from a target distribution.
+  public final class KLDivLoss: Module {
+    public let reduction: KLDivReduction
+    public let logTarget: Bool
+    public init(reduction: KLDivReduction = .mean, logTarget: Bool = false) { (self.reduction, self.logTarget) = (reduction, logTarget) }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { F.klDiv(input, target, reduction: reduction, logTarget: logTarget) }
+  }
+
+  /// `torch.nn.CosineSimilarity`: `F.cosineSimilarity` along `dim`.
+  public final class CosineSimilarity: Module {
+    public let dim: Int
+    public let eps: Double
+    public init(dim: Int = 1, eps: Double = 1e-8) { (self.dim, self.eps) = (dim, eps) }
+    public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor { F.cosineSimilarity(x1, x2, dim: dim, eps: eps) }
+  }
+
   public final class MSELoss: Module {
     public let reduction: Reduction
     public init(reduction: Reduction = .mean) { self.reduction = reduction }

@@ -114,6 +114,26 @@ extension nn {
     }
   }
 
+  /// Root-mean-square normalization over the last dims (`torch.nn.RMSNorm`): x / √(mean(x²) + ε)
+  /// times a weight of ones; ε nil is the dtype's machine epsilon, as in PyTorch.
+  public final class RMSNorm: Module {
+    public let normalizedShape: [Int]
+    public let eps: Double?
+    public let elementwiseAffine: Bool
+    public let weight: Tensor?
+
+    public init(_ normalizedShape: any IntOrTuple, eps: Double? = nil, elementwiseAffine: Bool = true, dtype: DType = .float32) {
+      let shape = (normalizedShape as? Int).map { [$0] } ?? (normalizedShape as! [Int])
+      (self.normalizedShape, self.eps, self.elementwiseAffine) = (shape, eps, elementwiseAffine)
+      weight = elementwiseAffine ? nn.Parameter(torch.ones(shape, dtype: dtype)) : nil
+    }
+
+    public func forward(_ input: Tensor) -> Tensor { F.rmsNorm(input, normalizedShape, weight: weight, eps: eps) }
+    public var extraRepr: String {
+      "\(pythonTuple(normalizedShape)), eps=\(eps.map(pythonRepr) ?? "None"), elementwise_affine=\(pythonRepr(elementwiseAffine))"
+    }
+  }
+
   /// Normalization over groups of channels (`torch.nn.GroupNorm`).
   public final class GroupNorm: Module {
     public let numGroups: Int

@@ -36,6 +36,13 @@ enum Sqrt: FloatUnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.squareRoot() }
 }
 
+/// 1/√x, two roundings as PyTorch's CPU kernel (not the approximate instruction).
+enum Rsqrt: FloatUnaryKernel {
+  static let name = "rsqrt"
+  static let cuda = "(T)1 / sqrt(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v.squareRoot() }
+}
+
 enum Abs: IntegerUnaryKernel {
   static let name = "abs"
   static let cuda = "fabs(v)"

@@ -238,6 +238,12 @@ extension Tensor {
     return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / ((GradMode.isEnabled ? self.sqrt() : saved) * 2.0)] }
   }
 
+  /// 1/√x (`torch.rsqrt`, node `RsqrtBackward0`: −½ g y³).
+  public func rsqrt() -> Tensor {
+    let y = unaryResult(UnaryOp(Rsqrt.self)), saved = y.detach()
+    return y.recording("RsqrtBackward0", [self], saved: [saved]) { g in [g * -0.5 * (GradMode.isEnabled ? self.rsqrt() : saved).pow(3)] }
+  }
+
   /// |x|, with PyTorch's subgradient 0 at 0.
   public func abs() -> Tensor {
     let saved = detach()

@@ -51,7 +51,7 @@ extension OpInfo.Input {
 
 package enum OpRegistry {
   package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution + normalization
-    + recurrent + attention
+    + recurrent + attention + similarity
 
   private typealias I = OpInfo.Input
 
@@ -319,6 +319,19 @@ package enum OpRegistry {
            "(lambda r: torch.cat([r[0].flatten(), r[1].flatten()]))(torch.gru(x[0], x[1], x[2:], True, 1, 0.0, False, False, False))") { x, _ in
       recurrence(.gru, x[0], state: [x[1]], flat: Array(x[2...]))
     },
+  ]
+
+  static let similarity: [OpInfo] = [
+    OpInfo("rsqrt", [.positive(3, 4)], "x[0].rsqrt()") { x, _ in x[0].rsqrt() },
+    OpInfo("rms_norm", [.x(2, 3, 4), .x(4)], "F.rms_norm(x[0], [4], x[1], eps=1e-6)") { x, _ in F.rmsNorm(x[0], [4], weight: x[1], eps: 1e-6) },
+    OpInfo("rms_norm_default_eps", [.x(3, 4)], "F.rms_norm(x[0], [3, 4])") { x, _ in F.rmsNorm(x[0], [3, 4]) },
+    OpInfo("kl_div_batchmean", [.x(3, 4), .positive(3, 4)], "F.kl_div(x[0], x[1], reduction='batchmean')") { x, _ in
+      F.klDiv(x[0], x[1], reduction: .batchmean)
+    },
+    OpInfo("kl_div_log_target", [.x(3, 4), .x(3, 4)], "F.kl_div(x[0], x[1], reduction='sum', log_target=True)") { x, _ in
+      F.klDiv(x[0], x[1], reduction: .sum, logTarget: true)
+    },
+    OpInfo("cosine_similarity", [.x(3, 5), .x(1, 5)], "F.cosine_similarity(x[0], x[1])") { x, _ in F.cosineSimilarity(x[0], x[1]) },
   ]
 
   static let attention: [OpInfo] = [

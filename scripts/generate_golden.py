@@ -100,7 +100,7 @@ def reprs():
 
 def op_reprs():
     """name -> tensor for the op tests outside PrintingTests (each Swift test builds its own)."""
-    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **triangular_reprs(), **embedding_reprs(),
+    return {**integer_power_reprs(), **division_reprs(), **sorting_reprs(), **cumsum_flip_reprs(), **triangular_reprs(), **einsum_reprs(), **embedding_reprs(),
             **loss_reprs()}
 
 
@@ -201,6 +201,18 @@ def triangular_reprs():
         "tril": torch.arange(12.).view(3, 4).requires_grad_().tril(), "trilBelow": torch.arange(12).view(3, 4).tril(-1),
         "triuAbove": torch.arange(12.).view(3, 4).triu(1), "triuBatched": torch.ones(2, 3, 3, dtype=torch.int64).triu(),
         "repeat": torch.tensor([1, 2]).repeat(2, 2), "repeatShape": torch.tensor(list(r.shape)), "repeatGradient": x.grad,
+    }
+
+
+def einsum_reprs():
+    """torch.einsum's values and result nodes (EinsumTests)."""
+    a, b = torch.arange(6.).view(2, 3).requires_grad_(), torch.arange(12.).view(3, 4)
+    return {
+        "einsumMatmul": torch.einsum("ij,jk->ik", a, b),
+        "einsumBatched": torch.einsum("bij,bjk->bik", torch.arange(12.).view(2, 2, 3).requires_grad_(), torch.arange(24.).view(2, 3, 4)),
+        "einsumTrace": torch.einsum("ii", torch.arange(9.).view(3, 3).requires_grad_()),
+        "einsumImplicit": torch.einsum("ba,a", torch.arange(6).view(2, 3), torch.tensor([1, 10, 100])),
+        "einsumOuter": torch.einsum("i,j->ji", torch.tensor([1., 2.]), torch.tensor([1., 10., 100.])),
     }
 
 

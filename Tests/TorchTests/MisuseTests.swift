@@ -92,6 +92,13 @@ final class MisuseTests: XCTestCase {
     "cellInputSize": { _ = nn.GRUCell(3, 4)(torch.randn(2, 5)) },
     "trilVector": { _ = torch.arange(3.0).tril() },
     "repeatTooFew": { _ = torch.ones(2, 3).repeat(2) },
+    "einsumRank": { _ = torch.einsum("ij,jk->ik", torch.randn(2, 3, 4), torch.randn(3, 4)) },
+    "einsumOperands": { _ = torch.einsum("ij->ij", torch.randn(2, 3), torch.randn(3, 4)) },
+    "einsumOutputTwice": { _ = torch.einsum("ij->ii", torch.randn(2, 3)) },
+    "einsumOutputUnknown": { _ = torch.einsum("ij->k", torch.randn(2, 3)) },
+    "einsumSubscript": { _ = torch.einsum("i1->i", torch.randn(2, 3)) },
+    "einsumBroadcast": { _ = torch.einsum("ij,jk->ik", torch.randn(2, 3), torch.randn(4, 5)) },
+    "einsumDiagonal": { _ = torch.einsum("ii->i", torch.randn(2, 3)) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -218,6 +225,13 @@ final class MisuseTests: XCTestCase {
     assertStops("cellInputSize", with: "input has inconsistent input_size: got 5 expected 3")
     assertStops("trilVector", with: "tril: input tensor must have at least 2 dimensions")
     assertStops("repeatTooFew", with: "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    assertStops("einsumRank", with: "einsum(): the number of subscripts in the equation (2) does not match the number of dimensions (3) for operand 0 and no ellipsis was given")
+    assertStops("einsumOperands", with: "einsum(): more operands were provided than specified in the equation")
+    assertStops("einsumOutputTwice", with: "einsum(): output subscript i appears more than once in the output")
+    assertStops("einsumOutputUnknown", with: "einsum(): output subscript k does not appear in the equation for any input operand")
+    assertStops("einsumSubscript", with: "einsum(): invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]")
+    assertStops("einsumBroadcast", with: "einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3")
+    assertStops("einsumDiagonal", with: "einsum(): subscript i is repeated for operand 0 but the sizes don't match, 3 != 2")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

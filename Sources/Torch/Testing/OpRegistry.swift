@@ -51,7 +51,7 @@ extension OpInfo.Input {
 
 package enum OpRegistry {
   package static let ops: [OpInfo] = pointwise + binary + reductions + views + indexing + products + losses + convolution + normalization
-    + recurrent + attention + similarity
+    + recurrent + attention + similarity + einsum
 
   private typealias I = OpInfo.Input
 
@@ -332,6 +332,24 @@ package enum OpRegistry {
       F.klDiv(x[0], x[1], reduction: .sum, logTarget: true)
     },
     OpInfo("cosine_similarity", [.x(3, 5), .x(1, 5)], "F.cosine_similarity(x[0], x[1])") { x, _ in F.cosineSimilarity(x[0], x[1]) },
+  ]
+
+  static let einsum: [OpInfo] = [
+    OpInfo("einsum_batched_matmul", [.x(2, 3, 4), .x(2, 4, 5)], "torch.einsum('bij,bjk->bik', x[0], x[1])") { x, _ in
+      torch.einsum("bij,bjk->bik", x[0], x[1])
+    },
+    OpInfo("einsum_implicit_output", [.x(3, 4), .x(5, 4)], "torch.einsum('ij,kj', x[0], x[1])") { x, _ in torch.einsum("ij,kj", x[0], x[1]) },
+    OpInfo("einsum_ellipsis_broadcast", [.x(2, 1, 3, 4), .x(5, 4)], "torch.einsum('...ij,kj->...ik', x[0], x[1])") { x, _ in
+      torch.einsum("...ij,kj->...ik", x[0], x[1])
+    },
+    OpInfo("einsum_diagonal_and_sum", [.x(3, 3, 2)], "torch.einsum('iij->j', x[0])") { x, _ in torch.einsum("iij->j", x[0]) },
+    OpInfo("einsum_three_operands", [.x(2, 3), .x(3, 4), .x(4)], "torch.einsum('ij,jk,k->i', x[0], x[1], x[2])") { x, _ in
+      torch.einsum("ij,jk,k->i", x[0], x[1], x[2])
+    },
+    OpInfo("einsum_outer_transpose", [.x(3), .x(2, 4)], "torch.einsum('i,jk->kij', x[0], x[1])") { x, _ in torch.einsum("i,jk->kij", x[0], x[1]) },
+    OpInfo("einsum_attention_heads", [.x(2, 3, 2, 4), .x(2, 5, 2, 4)], "torch.einsum('bqhd,bkhd->bhqk', x[0], x[1])") { x, _ in
+      torch.einsum("bqhd,bkhd->bhqk", x[0], x[1])
+    },
   ]
 
   static let attention: [OpInfo] = [

@@ -207,6 +207,7 @@ if let mode = arguments.first {
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)
   case "--rnn": recurrentBenchmark(); exit(0)
+  case "--op-sweep": opSweep(); exit(0)
   case "--distributed": distributedBenchmark(); exit(0)
   case "--checkpoint": checkpointBenchmark(megabytes: positiveValue(arguments, mode)); exit(0)
   default: usageError("unknown mode \(mode)")

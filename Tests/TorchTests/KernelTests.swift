@@ -1,3 +1,4 @@
+import Foundation
 import CTorchKernels
 import XCTest
 @testable import Torch
@@ -122,6 +123,21 @@ final class KernelTests: XCTestCase {
       ctk_sigmoid_backward_f32(1027, gs, ys, &out)
       XCTAssertEqual(out, sigmoid)
     }
+  }
+
+  /// pow's special exponents are PyTorch's products and quotients (x³ is (x·x)·x, x⁻² is
+  /// 1/(x·x)), not `pow`, whose correctly rounded x³ differs in the last bit for some x.
+  func testPowerSpecialCasesRoundAsPyTorch() {
+    let x = torch.rand(4096) * 4 + 0.25
+    let xs = x.toArray()
+    let cubes = xs.map { $0 * $0 * $0 }
+    XCTAssertEqual(x.pow(3).toArray(), cubes)
+    XCTAssertNotEqual(cubes, xs.map { Foundation.pow($0, 3) }, "the check must discriminate")
+    XCTAssertEqual(x.pow(-2).toArray(), xs.map { 1 / ($0 * $0) })
+    XCTAssertEqual(x.pow(-1).toArray(), xs.map { 1 / $0 })
+    XCTAssertEqual(x.pow(-0.5).toArray(), xs.map { 1 / $0.squareRoot() })
+    XCTAssertEqual(x.pow(1).toArray(), xs)
+    XCTAssertEqual(torch.tensor([Float.nan]).pow(0).item(), 1)
   }
 
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results

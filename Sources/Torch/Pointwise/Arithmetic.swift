@@ -76,11 +76,25 @@ enum Erf: FloatUnaryKernel {
 /// `v ** p0` (squares and square roots exactly, as PyTorch special-cases them).
 enum PowScalar: IntegerUnaryKernel {
   static let name = "pow"
-  static let cuda = "p0 == 2 ? v * v : (p0 == 0.5 ? sqrt(v) : pow(v, (T)p0))"
+  static let cuda = """
+    p0 == 1 ? v : p0 == 2 ? v * v : p0 == 3 ? v * v * v : p0 == 0.5 ? sqrt(v) : p0 == -0.5 ? (T)1 / sqrt(v) : \
+    p0 == -1 ? (T)1 / v : p0 == -2 ? (T)1 / (v * v) : pow(v, (T)p0)
+    """
   /// Integer tensors to a whole power ≥ 0 stay integers, wrapping as PyTorch's do.
   static let cudaInteger = "integerPow(v, (i64)p0)"
+  /// PyTorch's special cases, products and quotients rather than `pow` (faster, and PyTorch's
+  /// roundings: x³ is (x·x)·x).
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T {
-    p0 == 2 ? v * v : (p0 == 0.5 ? v.squareRoot() : T.pow(v, p0))
+    switch p0 {
+    case 1: v
+    case 2: v * v
+    case 3: v * v * v
+    case 0.5: v.squareRoot()
+    case -0.5: 1 / v.squareRoot()
+    case -1: 1 / v
+    case -2: 1 / (v * v)
+    default: T.pow(v, p0)
+    }
   }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _: Double) -> T {
     var (result, base, exponent): (T, T, Int64) = (1, v, Int64(p0))

@@ -1,3 +1,6 @@
+// torch-bench --op-sweep: each op's forward, and forward plus backward, on one hidden layer's
+// [64, 512] float32 activations; an op far slower per element than its neighbours is a path
+// that lost its specialization or its vector kernel (GELU's backward took 3.5 ms so).
 import Foundation
 import Torch
 

@@ -143,6 +143,8 @@ let usage = """
                          default thread count and with one thread (and the same on a quiet machine)
     --interpolate        F.interpolate 2x (nearest, bilinear) and reflect padding, forward +
                          backward ms, beside PyTorch's
+    --op-sweep           forward and forward+backward microseconds of 36 common ops on [64, 512]
+                         float32 (to find an op far slower than its neighbours)
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
@@ -184,7 +186,7 @@ func positiveValues(_ arguments: ArraySlice<String>, _ flag: String, count: Int)
 
 let arguments = CommandLine.arguments.dropFirst()
 if let mode = arguments.first {
-  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--rnn", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--rnn", "--op-sweep", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
     usageError("unexpected argument \(arguments.dropFirst().first!)")
   }
   switch mode {

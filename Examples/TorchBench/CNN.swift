@@ -86,17 +86,25 @@ struct OutputWrite {
   func deallocate() { buffer.deallocate() }
 }
 
+/// The start of a side-by-side PyTorch script: imports, PyTorch on our thread count, and
+/// `median(f, reps, warm)`, the median seconds of `reps` calls after `warm` untimed ones.
+func pytorchTimingPrelude() -> String {
+  """
+  import time, torch, torch.nn as nn, torch.nn.functional as F
+  torch.set_num_threads(\(torch.getNumThreads()))
+  def median(f, reps=5, warm=1):
+      for _ in range(warm): f()
+      ts = []
+      for _ in range(reps):
+          t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+      return sorted(ts)[len(ts) // 2]
+
+  """
+}
+
 /// PyTorch's figures for the same model and shapes, or nil without a Python that has torch.
 func pytorchCNNFigures() -> [String: Double]? {
-  let script = """
-    import time, torch, torch.nn as nn, torch.nn.functional as F
-    torch.set_num_threads(\(torch.getNumThreads()))
-    def median(f, reps=5, warm=1):
-        for _ in range(warm): f()
-        ts = []
-        for _ in range(reps):
-            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
-        return sorted(ts)[len(ts) // 2]
+  let script = pytorchTimingPrelude() + """
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),

@@ -43,15 +43,7 @@ func sequenceStepsPerSecond(lstm: Bool, length: Int, steps: Int) -> Double {
 
 /// PyTorch's figures for the same models, or nil without a Python that has torch.
 func pytorchRecurrentFigures() -> [String: Double]? {
-  let script = """
-    import time, torch, torch.nn as nn
-    torch.set_num_threads(\(torch.getNumThreads()))
-    def median(f, reps=5, warm=1):
-        for _ in range(warm): f()
-        ts = []
-        for _ in range(reps):
-            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
-        return sorted(ts)[len(ts) // 2]
+  let script = pytorchTimingPrelude() + """
     class Classifier(nn.Module):
         def __init__(self, cell):
             super().__init__(); self.rnn = cell(64, 128); self.head = nn.Linear(128, 10)

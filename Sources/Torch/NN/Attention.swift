@@ -49,11 +49,11 @@ extension F {
                        torch.full([], -Double.infinity, dtype: query.dtype, device: query.device))
   }
 
-  /// Dropout's scaled keep-mask (kept: 1/(1 − p), dropped: 0), drawn as F.dropout draws it.
-  static func dropoutMask(_ shape: [Int], p: Double, like x: Tensor) -> Tensor {
+  /// Dropout's scaled keep-mask (kept: 1/(1 − p), dropped: 0), as `F.dropout` draws it.
+  static func dropoutMask(_ shape: [Int], p: Double, like x: Tensor, generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
     if p == 1 { return torch.zeros(shape, dtype: x.dtype, device: x.device) }
-    let noise = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device).bernoulli_(1 - p)
+    let noise = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device).bernoulli_(1 - p, generator: generator)
     return torch.noGrad { noise.div_(1 - p) }
   }
 }

@@ -39,8 +39,7 @@ extension F {
     torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
     guard training && p > 0 && input.numel() > 0 else { return input }
     if p == 1 { return inplace ? input.mul_(0.0) : input * 0.0 }
-    let noise = Tensor(uninitialized: input.dims, dtype: input.dtype, device: input.device).bernoulli_(1 - p, generator: generator)
-    noise.div_(1 - p)
+    let noise = dropoutMask(input.dims, p: p, like: input, generator: generator)
     return inplace ? input.mul_(noise) : input * noise
   }
 }

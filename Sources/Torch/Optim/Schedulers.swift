@@ -168,8 +168,8 @@ extension optim.lr_scheduler {
 }
 
 extension optim.lr_scheduler {
-  /// Divides the rates by 1/`factor` once a metric has stopped improving for `patience` epochs
-  /// (`ReduceLROnPlateau`): `step(validationLoss)` after each epoch. "Improving" is beating the
+  /// Multiplies the rates by `factor` once a metric has stopped improving for more than
+  /// `patience` epochs (`ReduceLROnPlateau`): `step(validationLoss)` after each epoch. "Improving" is beating the
   /// best so far by `threshold` (relative, or absolute with `thresholdMode: "abs"`); after a
   /// reduction `cooldown` epochs pass before bad epochs count again; rates stop at `minLr`
   /// and change only by more than `eps`.

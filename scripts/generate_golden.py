@@ -631,6 +631,8 @@ def optimizer_trajectories():
         "adam": lambda p: torch.optim.Adam(p, lr=0.01),
         "adamAmsgrad": lambda p: torch.optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.1),
         "adamW": lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.99)),
+        "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.01),
+        "rmspropCentered": lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.1, centered=True),
     }
     x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
     y = torch.tensor([1, 0])
@@ -655,6 +657,7 @@ def optimizer_reprs():
         "adam": repr(torch.optim.Adam(p)),
         "adamW": repr(torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.99))),
         "sgdNesterov": repr(torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True)),
+        "rmsprop": repr(torch.optim.RMSprop(p, momentum=0.5, centered=True)),
     }
 
 

@@ -99,6 +99,7 @@ final class MisuseTests: XCTestCase {
     "einsumSubscript": { _ = torch.einsum("i1->i", torch.randn(2, 3)) },
     "einsumBroadcast": { _ = torch.einsum("ij,jk->ik", torch.randn(2, 3), torch.randn(4, 5)) },
     "einsumDiagonal": { _ = torch.einsum("ii->i", torch.randn(2, 3)) },
+    "rmspropAlpha": { _ = optim.RMSprop([torch.zeros([1], requiresGrad: true)], alpha: -1) },
     "flipTwice": { _ = torch.arange(6).view(2, 3).flip(dims: [0, -2]) },
     "topkTooMany": { _ = torch.randn(3).topk(5) },
     "integerRemainderByZero": { _ = torch.tensor([7] as [Int64]) % torch.tensor([0] as [Int64]) },
@@ -232,6 +233,7 @@ final class MisuseTests: XCTestCase {
     assertStops("einsumSubscript", with: "einsum(): invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]")
     assertStops("einsumBroadcast", with: "einsum(): subscript j has size 4 for operand 1 which does not broadcast with previously seen size 3")
     assertStops("einsumDiagonal", with: "einsum(): subscript i is repeated for operand 0 but the sizes don't match, 3 != 2")
+    assertStops("rmspropAlpha", with: "ValueError: Invalid alpha value: -1")
     assertStops("flipTwice", with: "dim 0 appears multiple times in the list of dims")
     assertStops("topkTooMany", with: "selected index k out of range")
     assertStops("integerRemainderByZero", with: "RuntimeError: ZeroDivisionError")

@@ -34,6 +34,8 @@ final class OptimizerTests: XCTestCase {
       "adam": { optim.Adam($0, lr: 0.01) },
       "adamAmsgrad": { optim.Adam($0, lr: 0.01, weightDecay: 0.1, amsgrad: true) },
       "adamW": { optim.AdamW($0, lr: 0.01, betas: (0.8, 0.99)) },
+      "rmsprop": { optim.RMSprop($0, lr: 0.01) },
+      "rmspropCentered": { optim.RMSprop($0, lr: 0.01, alpha: 0.9, weightDecay: 0.1, momentum: 0.5, centered: true) },
     ]
     XCTAssertEqual(Set(configurations.keys), Set(pytorchOptimizerTrajectories.keys))
     for (name, make) in configurations {
@@ -63,6 +65,7 @@ final class OptimizerTests: XCTestCase {
     let reprs: [String: optim.Optimizer] = [
       "adam": optim.Adam([a]), "adamW": optim.AdamW([a], lr: 0.01, betas: (0.8, 0.99)),
       "sgdNesterov": optim.SGD([a], lr: 0.1, momentum: 0.9, nesterov: true),
+      "rmsprop": optim.RMSprop([a], momentum: 0.5, centered: true),
     ]
     XCTAssertEqual(Set(reprs.keys), Set(pytorchOptimizerReprs.keys))
     for (name, optimizer) in reprs { XCTAssertEqual(optimizer.description, pytorchOptimizerReprs[name], name) }
@@ -84,6 +87,30 @@ final class OptimizerTests: XCTestCase {
         if step == resumeAt {
           let saved = optimizer.stateDict()
           optimizer = optim.Adam([p], lr: 0.1, amsgrad: true)
+          try optimizer.loadStateDict(saved)
+        }
+        optimizer.zeroGrad()
+        (p * p * Double(step + 1)).sum().backward()
+        optimizer.step()
+      }
+      return p.toArray()
+    }
+    XCTAssertEqual(try run(6, resumeAt: nil), try run(6, resumeAt: 3))
+  }
+
+  /// RMSprop's state (square and gradient averages, momentum buffer, step) survives a state
+  /// dict round trip: a resumed run continues bit for bit.
+  func testRMSpropStateDictResumesExactly() throws {
+    func make(_ p: Tensor) -> optim.RMSprop { optim.RMSprop([p], lr: 0.05, momentum: 0.5, centered: true) }
+    func run(_ steps: Int, resumeAt: Int?) throws -> [Float] {
+      let p = torch.tensor([1.0, -2.0, 3.0], requiresGrad: true)
+      var optimizer = make(p)
+      for step in 0..<steps {
+        if step == resumeAt {
+          let saved = optimizer.stateDict()
+          XCTAssertEqual(Set(saved.keys.filter { $0.hasPrefix("state.0.") }),
+                         ["state.0.step", "state.0.square_avg", "state.0.momentum_buffer", "state.0.grad_avg"])
+          optimizer = make(p)
           try optimizer.loadStateDict(saved)
         }
         optimizer.zeroGrad()

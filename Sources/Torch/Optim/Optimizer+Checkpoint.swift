@@ -97,9 +97,9 @@ extension optim.Optimizer {
       let integral = [.momentum, .dampening, .weightDecay].contains(key) && value == value.rounded() && Swift.abs(value) < 1e15
       return integral ? .int(Int(value)) : .double(value)
     }
-    for key in [optim.HyperParameter.momentum, .dampening] { if let v = number(key) { result.append((key.rawValue, v)) } }
+    for key in [optim.HyperParameter.momentum, .dampening, .alpha] { if let v = number(key) { result.append((key.rawValue, v)) } }
     if let beta1 = group.options[.beta1], let beta2 = group.options[.beta2] { result.append(("betas", .tuple([.double(beta1), .double(beta2)]))) }
-    for key in [optim.HyperParameter.eps, .weightDecay, .nesterov, .amsgrad, .maximize] { if let v = number(key) { result.append((key.rawValue, v)) } }
+    for key in [optim.HyperParameter.eps, .centered, .weightDecay, .nesterov, .amsgrad, .maximize] { if let v = number(key) { result.append((key.rawValue, v)) } }
     return result + implementationFlags
   }
 }

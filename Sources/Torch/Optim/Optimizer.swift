@@ -3,11 +3,12 @@ import Foundation
 extension optim {
   /// An optimizer option, named as PyTorch's `param_groups` name it (the raw value): a typed
   /// key, so a misspelled option is a compile error rather than an option silently ignored.
-  /// Booleans (nesterov, maximize, amsgrad) are stored as 0 or 1.
+  /// Booleans (nesterov, maximize, amsgrad, centered) are stored as 0 or 1.
   public enum HyperParameter: String, CaseIterable, Sendable, Comparable {
     case lr, momentum, dampening, nesterov, maximize, eps, amsgrad
     case weightDecay = "weight_decay"
     case beta1, beta2
+    case alpha, centered
 
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
   }
@@ -154,7 +155,7 @@ extension optim {
     }
 
     /// Options stored as 0/1 that PyTorch holds (and prints) as booleans.
-    static let booleanOptions: Set<HyperParameter> = [.nesterov, .maximize, .amsgrad]
+    static let booleanOptions: Set<HyperParameter> = [.nesterov, .maximize, .amsgrad, .centered]
 
     /// A group's options as PyTorch prints them, including those that do not affect this
     /// implementation (foreach, fused, differentiable).

@@ -79,47 +79,39 @@ final class OptimizerTests: XCTestCase {
     XCTAssertNil(a.grad)
   }
 
-  func testStateDictResumesExactly() throws {
-    func run(_ steps: Int, resumeAt: Int?) throws -> [Float] {
-      let p = torch.tensor([1.0, -2.0, 3.0], requiresGrad: true)
-      var optimizer = optim.Adam([p], lr: 0.1, amsgrad: true)
-      for step in 0..<steps {
-        if step == resumeAt {
-          let saved = optimizer.stateDict()
-          optimizer = optim.Adam([p], lr: 0.1, amsgrad: true)
-          try optimizer.loadStateDict(saved)
-        }
-        optimizer.zeroGrad()
-        (p * p * Double(step + 1)).sum().backward()
-        optimizer.step()
+  /// Six steps of `p·p·(step + 1)` from [1, −2, 3], the optimizer rebuilt from its state dict
+  /// before step `resumeAt` (`check` sees that state dict).
+  private func trained(_ make: (Tensor) -> optim.Optimizer, resumeAt: Int?, check: (StateDict) -> Void = { _ in }) throws -> [Float] {
+    let p = torch.tensor([1.0, -2.0, 3.0], requiresGrad: true)
+    var optimizer = make(p)
+    for step in 0..<6 {
+      if step == resumeAt {
+        let saved = optimizer.stateDict()
+        check(saved)
+        optimizer = make(p)
+        try optimizer.loadStateDict(saved)
       }
-      return p.toArray()
+      optimizer.zeroGrad()
+      (p * p * Double(step + 1)).sum().backward()
+      optimizer.step()
     }
-    XCTAssertEqual(try run(6, resumeAt: nil), try run(6, resumeAt: 3))
+    return p.toArray()
+  }
+
+  func testStateDictResumesExactly() throws {
+    let make = { (p: Tensor) in optim.Adam([p], lr: 0.1, amsgrad: true) }
+    XCTAssertEqual(try trained(make, resumeAt: nil), try trained(make, resumeAt: 3))
   }
 
   /// RMSprop's state (square and gradient averages, momentum buffer, step) survives a state
   /// dict round trip: a resumed run continues bit for bit.
   func testRMSpropStateDictResumesExactly() throws {
-    func make(_ p: Tensor) -> optim.RMSprop { optim.RMSprop([p], lr: 0.05, momentum: 0.5, centered: true) }
-    func run(_ steps: Int, resumeAt: Int?) throws -> [Float] {
-      let p = torch.tensor([1.0, -2.0, 3.0], requiresGrad: true)
-      var optimizer = make(p)
-      for step in 0..<steps {
-        if step == resumeAt {
-          let saved = optimizer.stateDict()
-          XCTAssertEqual(Set(saved.keys.filter { $0.hasPrefix("state.0.") }),
-                         ["state.0.step", "state.0.square_avg", "state.0.momentum_buffer", "state.0.grad_avg"])
-          optimizer = make(p)
-          try optimizer.loadStateDict(saved)
-        }
-        optimizer.zeroGrad()
-        (p * p * Double(step + 1)).sum().backward()
-        optimizer.step()
-      }
-      return p.toArray()
+    let make = { (p: Tensor) in optim.RMSprop([p], lr: 0.05, momentum: 0.5, centered: true) }
+    let resumed = try trained(make, resumeAt: 3) { saved in
+      XCTAssertEqual(Set(saved.keys.filter { $0.hasPrefix("state.0.") }),
+                     ["state.0.step", "state.0.square_avg", "state.0.momentum_buffer", "state.0.grad_avg"])
     }
-    XCTAssertEqual(try run(6, resumeAt: nil), try run(6, resumeAt: 3))
+    XCTAssertEqual(try trained(make, resumeAt: nil), resumed)
   }
 
   func testSchedulers() {

@@ -15,13 +15,11 @@ extension nn {
     public let normFirst: Bool
     /// "relu" or "gelu".
     public let activation: String
-    let configuration: (dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, eps: Double, batchFirst: Bool, bias: Bool, dtype: DType)
 
     public init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1, activation: String = "relu",
                 layerNormEps: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
                 dtype: DType = .float32) {
       torchCheck(activation == "relu" || activation == "gelu", "activation should be relu/gelu, not \(activation)")
-      configuration = (dModel, nhead, dimFeedforward, dropout, layerNormEps, batchFirst, bias, dtype)
       self_attn = MultiheadAttention(dModel, nhead, dropout: dropout, bias: bias, batchFirst: batchFirst, dtype: dtype)
       linear1 = Linear(dModel, dimFeedforward, bias: bias, dtype: dtype)
       self.dropout = Dropout(p: dropout)
@@ -70,10 +68,10 @@ extension nn {
     /// drawing nothing from the generator.
     public func copy() -> TransformerEncoderLayer {
       let state = torch.getRngState()
-      let c = configuration
-      let layer = TransformerEncoderLayer(dModel: c.dModel, nhead: c.nhead, dimFeedforward: c.dimFeedforward, dropout: c.dropout,
-                                          activation: activation, layerNormEps: c.eps, batchFirst: c.batchFirst, normFirst: normFirst,
-                                          bias: c.bias, dtype: c.dtype)
+      let layer = TransformerEncoderLayer(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures,
+                                          dropout: dropout.p, activation: activation, layerNormEps: norm1.eps,
+                                          batchFirst: self_attn.batchFirst, normFirst: normFirst, bias: linear1.bias != nil,
+                                          dtype: linear1.weight.dtype)
       torch.setRngState(state)
       torch.noGrad {
         for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }

@@ -33,13 +33,7 @@ extension optim {
       ])
     }
 
-    public override func step() {
-      torch.noGrad {
-        for group in paramGroups {
-          for p in group.params where p.grad != nil { update(p, p.grad!, group) }
-        }
-      }
-    }
+    public override func step() { forEachGradient(update) }
 
     private func update(_ p: Tensor, _ grad: Tensor, _ group: ParamGroup) {
       let lr = group.lr ?? 0, beta1 = option(group, .beta1), beta2 = option(group, .beta2)

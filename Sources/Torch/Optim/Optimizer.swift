@@ -174,6 +174,16 @@ extension optim {
 
     func option(_ group: ParamGroup, _ key: HyperParameter) -> Double { group.options[key] ?? defaults[key] ?? 0 }
 
+    /// Calls `update(parameter, gradient, group)` for every parameter that has a gradient,
+    /// without recording: the loop of optimizers that update one parameter at a time.
+    func forEachGradient(_ update: (Tensor, Tensor, ParamGroup) -> Void) {
+      torch.noGrad {
+        for group in paramGroups {
+          for p in group.params { if let grad = p.grad { update(p, grad, group) } }
+        }
+      }
+    }
+
     /// This parameter's state, created on first use.
     func stateFor(_ p: Tensor, _ make: () -> [String: Tensor]) -> [String: Tensor] {
       if let existing = state[ObjectIdentifier(p)] { return existing }

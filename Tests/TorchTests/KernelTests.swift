@@ -270,6 +270,40 @@ final class KernelTests: XCTestCase {
     for (index, (a, b)) in zip(exact[0], exact[1]).enumerated() { XCTAssertTrue(a == b, "result \(index) differs between the paths") }
     for (a, b) in zip(convolutions[0], convolutions[1]) { assertClose(a, b, rtol: 1e-5, atol: 1e-5) }
   }
+
+  /// The fused LSTM cell's own exp-based sigmoid and tanh (read from its workspace: σ of the
+  /// input gate, tanh of the cell gate) against float64 libm, rounded to float32, over
+  /// [−30, 30] in steps of 1/512 and the edges: within 2 ulp (or 1e-37 where σ underflows),
+  /// NaN kept, ±∞ and huge inputs saturating, on both paths.
+  func testFusedLSTMCellActivationsAreWithinTwoUlps() {
+    var inputs = stride(from: -30.0, through: 30.0, by: 1.0 / 512).map { Float($0) }
+    inputs += [0, -0.0, 1e-30, -1e-30, 0.4, -0.4, 0.39999998, 9.01, 9.1, -9.1, 88, -88, 89, -89, 100, -100, 1e30, -1e30, .infinity, -.infinity]
+    let n = inputs.count
+    var workspace = [Float](repeating: 0, count: 5 * n), h = [Float](repeating: 0, count: n), c = h
+    let hiddenGates = inputs + [Float](repeating: 0, count: n) + inputs + [Float](repeating: 0, count: n), zeros = [Float](repeating: 0, count: 4 * n)
+    func ulps(_ value: Float, _ reference: Double) -> Float {
+      let expected = Float(reference)
+      if value == expected { return 0 }
+      return abs(value - expected) / expected.ulp
+    }
+    for path in paths {
+      ctk_force_portable(path)
+      let kernel = String(cString: ctk_kernel_path())
+      ctk_lstm_cell_f32(1, Int64(n), hiddenGates, zeros, [Float](repeating: 0, count: n), &h, &c, &workspace)
+      var worst: (sigmoid: Float, tanh: Float) = (0, 0)
+      for (k, x) in inputs.enumerated() {
+        let sigmoid = workspace[k], tanh = workspace[2 * n + k]
+        let (sigmoidReference, tanhReference) = (1 / (1 + Foundation.exp(-Double(x))), Foundation.tanh(Double(x)))
+        if abs(Double(sigmoid) - sigmoidReference) > 1e-37 { worst.sigmoid = max(worst.sigmoid, ulps(sigmoid, sigmoidReference)) }
+        worst.tanh = max(worst.tanh, ulps(tanh, tanhReference))
+      }
+      XCTAssertLessThanOrEqual(worst.sigmoid, 2, "\(kernel): sigmoid's largest error in ulp")
+      XCTAssertLessThanOrEqual(worst.tanh, 2, "\(kernel): tanh's largest error in ulp")
+      let nan = [Float.nan, 0, .nan, 0]
+      ctk_lstm_cell_f32(1, 1, nan, [0, 0, 0, 0], [0], &h, &c, &workspace)
+      XCTAssertTrue(workspace[0].isNaN && workspace[2].isNaN && c[0].isNaN, "\(kernel): NaN gates give NaN")
+    }
+  }
 }
 
 private extension Tensor {

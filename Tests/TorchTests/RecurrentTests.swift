@@ -131,4 +131,65 @@ final class RecurrentTests: XCTestCase {
     XCTAssertEqual(x.grad![50, 0, 1].item(), numeric, accuracy: 1e-7)
     XCTAssertNotEqual(numeric, 0)
   }
+
+  /// The fused LSTM cell against the cell written out in float64 tensor ops (an independent
+  /// form: libm's exp and tanh, one op per term): h', c' and the gradients of both gate parts
+  /// and of c, for a weighted loss on h' and c'. Float64 within 1e-12; float32 within 1e-6 of
+  /// the float64 reference, on non-contiguous inputs too; saturated gates included.
+  func testFusedLSTMCellMatchesTheCellWrittenOut() {
+    torch.manualSeed(5)
+    let (rows, hidden) = (3, 4)
+    let hiddenGates = torch.randn([rows, 4 * hidden], dtype: .float64) * 3
+    hiddenGates[0, 0] = 40
+    hiddenGates[1, 5] = -40
+    let inputGates = torch.randn([4 * hidden, rows], dtype: .float64).t()
+    let cell = torch.randn([rows, hidden], dtype: .float64)
+    func reference() -> [[Double]] {
+      let (a, b, c) = (hiddenGates.clone().requiresGrad_(), inputGates.clone().requiresGrad_(), cell.clone().requiresGrad_())
+      let gates = a + b
+      func gate(_ k: Int) -> Tensor { gates.narrow(1, start: k * hidden, length: hidden) }
+      let i = 1.0 / ((-gate(0)).exp() + 1.0), f = 1.0 / ((-gate(1)).exp() + 1.0), o = 1.0 / ((-gate(3)).exp() + 1.0)
+      let g = gate(2).tanh()
+      let newCell = f * c + i * g
+      let newHidden = o * newCell.tanh()
+      (weighted(newHidden) + weighted(newCell)).backward()
+      return [newHidden, newCell, a.grad!, b.grad!, c.grad!].map { $0.detach().flatten().toArray(Double.self) }
+    }
+    func fused(_ dtype: DType) -> [[Double]] {
+      let leaves = [hiddenGates, inputGates, cell].map { $0.detach().to(dtype).requiresGrad_() }
+      let (a, b, c) = (leaves[0], leaves[1], leaves[2])
+      XCTAssertTrue(Recurrence.fusedLSTMCellApplies(a, b, c))
+      let (newHidden, newCell) = Recurrence.fusedLSTMCell(hiddenGates: a, inputGates: b, cell: c)
+      XCTAssertEqual(newHidden.gradFn?.nextFunctions.first??.name, "ThnnFusedLstmCellBackward0")
+      (weighted(newHidden) + weighted(newCell)).backward()
+      return [newHidden, newCell, a.grad!, b.grad!, c.grad!].map { $0.detach().flatten().toArray(Double.self) }
+    }
+    let expected = reference()
+    for (dtype, tolerance) in [(DType.float64, 1e-12), (.float32, 1e-6)] {
+      for (name, (ours, theirs)) in zip(["h'", "c'", "hidden gates' gradient", "input gates' gradient", "c's gradient"], zip(fused(dtype), expected)) {
+        XCTAssertEqual(ours.count, theirs.count)
+        let worst = zip(ours, theirs).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+        XCTAssertLessThanOrEqual(worst, tolerance, "\(dtype) \(name)")
+      }
+    }
+  }
+
+  /// nn.LSTM's layers run the fused cell on the CPU; nn.LSTMCell keeps PyTorch's composed graph
+  /// (its output's node is MulBackward0, pinned by the PyTorch goldens).
+  func testLSTMLayersTakeTheFusedCell() {
+    torch.manualSeed(0)
+    let (output, _) = nn.LSTM(3, 5)(torch.randn([4, 2, 3], requiresGrad: true))
+    var names: [String: Int] = [:]
+    var stack = [output.gradFn!]
+    var seen = Set<ObjectIdentifier>()
+    while let node = stack.popLast() {
+      guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+      names[node.name, default: 0] += 1
+      stack += node.nextFunctions.compactMap { $0 }
+    }
+    XCTAssertEqual(names["ThnnFusedLstmCellBackward0"], 4, "one fused cell per step")
+    XCTAssertNil(names["SigmoidBackward0"], "no composed gates")
+    let (h, _) = nn.LSTMCell(3, 5)(torch.randn([2, 3], requiresGrad: true))
+    XCTAssertEqual(h.gradFn?.name, "MulBackward0")
+  }
 }

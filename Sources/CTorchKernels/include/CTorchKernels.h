@@ -60,6 +60,16 @@ void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *
 void ctk_tanh_backward_f32(int64_t n, const float *grad, const float *y, float *out);
 /// out = grad · (1 − y) · y, y = sigmoid(x)
 void ctk_sigmoid_backward_f32(int64_t n, const float *grad, const float *y, float *out);
+/// The LSTM cell's pointwise part for `rows` of `hidden` units: gates = hiddenGates + inputGates
+/// (rows × 4·hidden: input, forget, cell, output), c' = σ(f)·cx + σ(i)·tanh(g), h' = σ(o)·tanh(c');
+/// writes h' to hy and c' to cy (rows × hidden each) and σ(i), σ(f), tanh(g), σ(o), tanh(c') to
+/// workspace (rows × 5·hidden).
+void ctk_lstm_cell_f32(int64_t rows, int64_t hidden, const float *hiddenGates, const float *inputGates, const float *cx,
+                       float *hy, float *cy, float *workspace);
+/// The gradients of the gate pre-activations (rows × 4·hidden) and of cx from those of h' and c'
+/// (rows × hidden each) and the forward's workspace.
+void ctk_lstm_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy, const float *gradCy, const float *cx,
+                                const float *workspace, float *gradGates, float *gradCx);
 /// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
 float ctk_sum_f32(int64_t n, const float *x);
 /// out[i] = exp(x[i] - shift); returns the sum of out (for softmax rows).

@@ -39,12 +39,16 @@ struct RecurrentWeights {
 
 enum Recurrence {
   /// One step from `projected` = x·W_ihᵀ + b_ih and the state ([h], or [h, c] for the LSTM):
-  /// the new state.
-  static func step(_ kind: RecurrentKind, projected: Tensor, state: [Tensor], _ w: RecurrentWeights) -> [Tensor] {
+  /// the new state. `fused`: the LSTM's pointwise part as one op where it applies
+  /// (`fusedLSTMCell`; the layers take it, the cells keep PyTorch's composed graph).
+  static func step(_ kind: RecurrentKind, projected: Tensor, state: [Tensor], _ w: RecurrentWeights, fused: Bool = false) -> [Tensor] {
     let hidden = F.linear(state[0], w.hiddenHidden, w.hiddenBias)
     switch kind {
     case .rnnTanh: return [(hidden + projected).tanh()]
     case .rnnRelu: return [(hidden + projected).relu()]
+    case .lstm where fused && fusedLSTMCellApplies(hidden, projected, state[1]):
+      let (h, c) = fusedLSTMCell(hiddenGates: hidden, inputGates: projected, cell: state[1])
+      return [w.projection.map { h.matmul($0.t()) } ?? h, c]
     case .lstm:
       let gates = (hidden + projected).chunk(4, dim: 1)
       let (input, forget, cell, output) = (gates[0].sigmoid(), gates[1].sigmoid(), gates[2].tanh(), gates[3].sigmoid())
@@ -69,7 +73,7 @@ enum Recurrence {
     var outputs: [Tensor] = []
     outputs.reserveCapacity(steps.count)
     for projected in reverse ? steps.reversed() : steps {
-      state = step(kind, projected: projected, state: state, w)
+      state = step(kind, projected: projected, state: state, w, fused: true)
       outputs.append(state[0])
     }
     if reverse { outputs.reverse() }

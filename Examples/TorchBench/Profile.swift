@@ -49,7 +49,8 @@ func profileConvolution(inChannels: Int, outChannels: Int, size: Int, steps: Int
   }
 }
 
-/// `torch-bench --profile-rnn N`: N Adam steps of the LSTM sequence classifier at 35 steps (for perf).
-func profileRecurrent(_ steps: Int) {
-  _ = sequenceStepsPerSecond(lstm: true, length: 35, steps: steps)
+/// `torch-bench --profile-rnn N` / `--profile-gru N`: N Adam steps of the LSTM or GRU sequence
+/// classifier at 35 steps (for perf).
+func profileRecurrent(_ steps: Int, lstm: Bool) {
+  _ = sequenceStepsPerSecond(lstm: lstm, length: 35, steps: steps)
 }

@@ -149,6 +149,7 @@ let usage = """
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
     --profile-rnn STEPS  STEPS Adam training steps of the LSTM classifier (--rnn), for perf
+    --profile-gru STEPS  the same with the GRU classifier
     --profile-conv CIN COUT SIZE STEPS
                          STEPS forward and weight-gradient passes of a 3x3 convolution
                          (batch 64), for perf stat (all > 0)
@@ -193,7 +194,8 @@ if let mode = arguments.first {
   case "--help", "-h": print(usage); exit(0)
   case "--profile-sgd": profileSGD(positiveValue(arguments, mode)); exit(0)
   case "--profile-cnn": profileCNN(positiveValue(arguments, mode)); exit(0)
-  case "--profile-rnn": profileRecurrent(positiveValue(arguments, mode)); exit(0)
+  case "--profile-rnn": profileRecurrent(positiveValue(arguments, mode), lstm: true); exit(0)
+  case "--profile-gru": profileRecurrent(positiveValue(arguments, mode), lstm: false); exit(0)
   case "--profile-conv":
     let values = positiveValues(arguments, mode, count: 4)
     profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3])

@@ -134,62 +134,94 @@ final class RecurrentTests: XCTestCase {
 
   /// The fused LSTM cell against the cell written out in float64 tensor ops (an independent
   /// form: libm's exp and tanh, one op per term): h', c' and the gradients of both gate parts
-  /// and of c, for a weighted loss on h' and c'. Float64 within 1e-12; float32 within 1e-6 of
-  /// the float64 reference, on non-contiguous inputs too; saturated gates included.
+  /// and of c, for a weighted loss on h' and c'.
   func testFusedLSTMCellMatchesTheCellWrittenOut() {
+    checkFusedCell(gates: 4, written: { input, hidden, c, units in
+      let gates = input + hidden
+      func gate(_ k: Int) -> Tensor { gates.narrow(1, start: k * units, length: units) }
+      let i = 1.0 / ((-gate(0)).exp() + 1.0), f = 1.0 / ((-gate(1)).exp() + 1.0), o = 1.0 / ((-gate(3)).exp() + 1.0)
+      let newCell = f * c + i * gate(2).tanh()
+      return [o * newCell.tanh(), newCell]
+    }, fused: { input, hidden, c in
+      let (h, newCell) = Recurrence.fusedLSTMCell(inputGates: input, hiddenGates: hidden, cell: c)
+      XCTAssertEqual(h.gradFn?.nextFunctions.first??.name, "ThnnFusedLstmCellBackward0")
+      return [h, newCell]
+    })
+  }
+
+  /// The fused GRU cell against the cell written out the same way: h' and the gradients of
+  /// both gate parts (which differ in the new gate) and of h.
+  func testFusedGRUCellMatchesTheCellWrittenOut() {
+    checkFusedCell(gates: 3, written: { input, hidden, h, units in
+      func part(_ t: Tensor, _ k: Int) -> Tensor { t.narrow(1, start: k * units, length: units) }
+      let reset = 1.0 / ((-(part(input, 0) + part(hidden, 0))).exp() + 1.0)
+      let update = 1.0 / ((-(part(input, 1) + part(hidden, 1))).exp() + 1.0)
+      let candidate = (part(input, 2) + reset * part(hidden, 2)).tanh()
+      return [update * h + (1.0 - update) * candidate]
+    }, fused: { input, hidden, h in
+      let newHidden = Recurrence.fusedGRUCell(inputGates: input, hiddenGates: hidden, hidden: h)
+      XCTAssertEqual(newHidden.gradFn?.name, "ThnnFusedGruCellBackward0")
+      return [newHidden]
+    })
+  }
+
+  /// Runs a fused cell and its written-out form on the same gate parts ([3, gates·4], the input
+  /// part non-contiguous, two gates saturated) and state ([3, 4]): results and the gradients of
+  /// the gate parts and the state for a weighted loss. Float64 within 1e-12; float32 within
+  /// 1e-6 of the float64 reference.
+  private func checkFusedCell(gates: Int, written: (Tensor, Tensor, Tensor, Int) -> [Tensor], fused: (Tensor, Tensor, Tensor) -> [Tensor],
+                              file: StaticString = #filePath, line: UInt = #line) {
     torch.manualSeed(5)
-    let (rows, hidden) = (3, 4)
-    let hiddenGates = torch.randn([rows, 4 * hidden], dtype: .float64) * 3
+    let (rows, units) = (3, 4)
+    let inputGates = torch.randn([gates * units, rows], dtype: .float64).t()
+    let hiddenGates = torch.randn([rows, gates * units], dtype: .float64) * 3
     hiddenGates[0, 0] = 40
     hiddenGates[1, 5] = -40
-    let inputGates = torch.randn([4 * hidden, rows], dtype: .float64).t()
-    let cell = torch.randn([rows, hidden], dtype: .float64)
-    func reference() -> [[Double]] {
-      let (a, b, c) = (hiddenGates.clone().requiresGrad_(), inputGates.clone().requiresGrad_(), cell.clone().requiresGrad_())
-      let gates = a + b
-      func gate(_ k: Int) -> Tensor { gates.narrow(1, start: k * hidden, length: hidden) }
-      let i = 1.0 / ((-gate(0)).exp() + 1.0), f = 1.0 / ((-gate(1)).exp() + 1.0), o = 1.0 / ((-gate(3)).exp() + 1.0)
-      let g = gate(2).tanh()
-      let newCell = f * c + i * g
-      let newHidden = o * newCell.tanh()
-      (weighted(newHidden) + weighted(newCell)).backward()
-      return [newHidden, newCell, a.grad!, b.grad!, c.grad!].map { $0.detach().flatten().toArray(Double.self) }
+    let state = torch.randn([rows, units], dtype: .float64)
+    func run(_ dtype: DType?, _ cell: ([Tensor]) -> [Tensor]) -> [[Double]] {
+      let leaves = [inputGates, hiddenGates, state].map { dtype.map($0.detach().to) ?? $0.clone() }.map { $0.requiresGrad_() }
+      let results = cell(leaves)
+      results.map(weighted).reduce(torch.zeros([], dtype: results[0].dtype), +).backward()
+      return (results + leaves.map { $0.grad! }).map { $0.detach().flatten().toArray(Double.self) }
     }
-    func fused(_ dtype: DType) -> [[Double]] {
-      let leaves = [hiddenGates, inputGates, cell].map { $0.detach().to(dtype).requiresGrad_() }
-      let (a, b, c) = (leaves[0], leaves[1], leaves[2])
-      XCTAssertTrue(Recurrence.fusedLSTMCellApplies(a, b, c))
-      let (newHidden, newCell) = Recurrence.fusedLSTMCell(hiddenGates: a, inputGates: b, cell: c)
-      XCTAssertEqual(newHidden.gradFn?.nextFunctions.first??.name, "ThnnFusedLstmCellBackward0")
-      (weighted(newHidden) + weighted(newCell)).backward()
-      return [newHidden, newCell, a.grad!, b.grad!, c.grad!].map { $0.detach().flatten().toArray(Double.self) }
-    }
-    let expected = reference()
+    let expected = run(nil) { written($0[0], $0[1], $0[2], units) }
     for (dtype, tolerance) in [(DType.float64, 1e-12), (.float32, 1e-6)] {
-      for (name, (ours, theirs)) in zip(["h'", "c'", "hidden gates' gradient", "input gates' gradient", "c's gradient"], zip(fused(dtype), expected)) {
-        XCTAssertEqual(ours.count, theirs.count)
-        let worst = zip(ours, theirs).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
-        XCTAssertLessThanOrEqual(worst, tolerance, "\(dtype) \(name)")
+      let ours = run(dtype) { leaves in
+        XCTAssertTrue(Recurrence.fusedCellApplies(gates: gates, leaves[0], leaves[1], leaves[2]), file: file, line: line)
+        return fused(leaves[0], leaves[1], leaves[2])
+      }
+      XCTAssertEqual(ours.count, expected.count, file: file, line: line)
+      for (index, (a, b)) in zip(ours, expected).enumerated() {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+        XCTAssertLessThanOrEqual(worst, tolerance, "\(dtype) result \(index) (results, then the gradients of the input gates, hidden gates, state)",
+                                 file: file, line: line)
       }
     }
   }
 
-  /// nn.LSTM's layers run the fused cell on the CPU; nn.LSTMCell keeps PyTorch's composed graph
-  /// (its output's node is MulBackward0, pinned by the PyTorch goldens).
-  func testLSTMLayersTakeTheFusedCell() {
+  /// nn.LSTM's and nn.GRU's layers run the fused cells on the CPU, one per step; nn.LSTMCell and
+  /// nn.GRUCell keep PyTorch's composed graphs (their nodes are pinned by the PyTorch goldens).
+  func testRecurrentLayersTakeTheFusedCells() {
     torch.manualSeed(0)
-    let (output, _) = nn.LSTM(3, 5)(torch.randn([4, 2, 3], requiresGrad: true))
-    var names: [String: Int] = [:]
-    var stack = [output.gradFn!]
-    var seen = Set<ObjectIdentifier>()
-    while let node = stack.popLast() {
-      guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
-      names[node.name, default: 0] += 1
-      stack += node.nextFunctions.compactMap { $0 }
+    func nodeCounts(_ output: Tensor) -> [String: Int] {
+      var names: [String: Int] = [:]
+      var stack = [output.gradFn!]
+      var seen = Set<ObjectIdentifier>()
+      while let node = stack.popLast() {
+        guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+        names[node.name, default: 0] += 1
+        stack += node.nextFunctions.compactMap { $0 }
+      }
+      return names
     }
-    XCTAssertEqual(names["ThnnFusedLstmCellBackward0"], 4, "one fused cell per step")
-    XCTAssertNil(names["SigmoidBackward0"], "no composed gates")
+    let x = torch.randn([4, 2, 3], requiresGrad: true)
+    let lstm = nodeCounts(nn.LSTM(3, 5)(x).0), gru = nodeCounts(nn.GRU(3, 5)(x).0)
+    XCTAssertEqual(lstm["ThnnFusedLstmCellBackward0"], 4, "one fused LSTM cell per step")
+    XCTAssertEqual(gru["ThnnFusedGruCellBackward0"], 4, "one fused GRU cell per step")
+    XCTAssertNil(lstm["SigmoidBackward0"] ?? gru["SigmoidBackward0"], "no composed gates")
     let (h, _) = nn.LSTMCell(3, 5)(torch.randn([2, 3], requiresGrad: true))
     XCTAssertEqual(h.gradFn?.name, "MulBackward0")
+    XCTAssertEqual(nn.GRUCell(3, 5)(torch.randn([2, 3], requiresGrad: true)).gradFn?.name, "AddBackward0")
   }
 }

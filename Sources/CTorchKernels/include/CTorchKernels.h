@@ -70,6 +70,15 @@ void ctk_lstm_cell_f32(int64_t rows, int64_t hidden, const float *hiddenGates, c
 /// (rows × hidden each) and the forward's workspace.
 void ctk_lstm_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy, const float *gradCy, const float *cx,
                                 const float *workspace, float *gradGates, float *gradCx);
+/// The GRU cell's pointwise part for `rows` of `hidden` units from the gates' input and hidden
+/// parts (rows × 3·hidden: reset, update, new): h' = (hx − n)·z + n with r = σ, z = σ,
+/// n = tanh(i_n + r·h_n); writes h' to hy and r, z, n, h_n to workspace (rows × 4·hidden).
+void ctk_gru_cell_f32(int64_t rows, int64_t hidden, const float *inputGates, const float *hiddenGates, const float *hx,
+                      float *hy, float *workspace);
+/// The gradients of the gates' input and hidden parts (rows × 3·hidden each) and of hx from
+/// that of h' and the forward's workspace.
+void ctk_gru_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy, const float *hx, const float *workspace,
+                               float *gradInputGates, float *gradHiddenGates, float *gradHx);
 /// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
 float ctk_sum_f32(int64_t n, const float *x);
 /// out[i] = exp(x[i] - shift); returns the sum of out (for softmax rows).

@@ -39,15 +39,16 @@ struct RecurrentWeights {
 
 enum Recurrence {
   /// One step from `projected` = x·W_ihᵀ + b_ih and the state ([h], or [h, c] for the LSTM):
-  /// the new state. `fused`: the LSTM's pointwise part as one op where it applies
-  /// (`fusedLSTMCell`; the layers take it, the cells keep PyTorch's composed graph).
+  /// the new state. `fused`: the LSTM's or GRU's pointwise part as one op where it applies
+  /// (FusedRecurrentCells.swift; the layers take it, the cells keep PyTorch's composed graph).
   static func step(_ kind: RecurrentKind, projected: Tensor, state: [Tensor], _ w: RecurrentWeights, fused: Bool = false) -> [Tensor] {
     let hidden = F.linear(state[0], w.hiddenHidden, w.hiddenBias)
+    let fused = fused && fusedCellApplies(gates: kind.gates, projected, hidden, state[kind == .lstm ? 1 : 0])
     switch kind {
     case .rnnTanh: return [(hidden + projected).tanh()]
     case .rnnRelu: return [(hidden + projected).relu()]
-    case .lstm where fused && fusedLSTMCellApplies(hidden, projected, state[1]):
-      let (h, c) = fusedLSTMCell(hiddenGates: hidden, inputGates: projected, cell: state[1])
+    case .lstm where fused:
+      let (h, c) = fusedLSTMCell(inputGates: projected, hiddenGates: hidden, cell: state[1])
       return [w.projection.map { h.matmul($0.t()) } ?? h, c]
     case .lstm:
       let gates = (hidden + projected).chunk(4, dim: 1)
@@ -55,6 +56,8 @@ enum Recurrence {
       let c = forget * state[1] + input * cell
       let h = output * c.tanh()
       return [w.projection.map { h.matmul($0.t()) } ?? h, c]
+    case .gru where fused:
+      return [fusedGRUCell(inputGates: projected, hiddenGates: hidden, hidden: state[0])]
     case .gru:
       let (i, h) = (projected.chunk(3, dim: 1), hidden.chunk(3, dim: 1))
       let reset = (h[0] + i[0]).sigmoid()

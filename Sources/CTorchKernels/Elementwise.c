@@ -1,5 +1,6 @@
 // Dense float32 elementwise kernels (the SIMD forms of some pointwise ops).
 #include "Internal.h"
+#include "Transcendental.h"
 
 CTK_DEFINE(add_f32, (int64_t n, const float *x, const float *y, float *out), (n, x, y, out),
            { for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i]; })
@@ -21,3 +22,8 @@ CTK_DEFINE(tanh_backward_f32, (int64_t n, const float *g, const float *y, float 
            { _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i] * y[i]); })
 CTK_DEFINE(sigmoid_backward_f32, (int64_t n, const float *g, const float *y, float *out), (n, g, y, out),
            { _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = g[i] * (1 - y[i]) * y[i]; })
+// Within 2 ulp (Transcendental.h), where libm's tanhf ran a scalar call per element.
+CTK_DEFINE(tanh_f32, (int64_t n, const float *x, float *out), (n, x, out),
+           { for (int64_t i = 0; i < n; i++) out[i] = ctk_vtanh(x[i]); })
+CTK_DEFINE(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out),
+           { for (int64_t i = 0; i < n; i++) out[i] = ctk_vsigmoid(x[i]); })

@@ -1,63 +1,12 @@
 // The LSTM's and the GRU's cell, their pointwise part, forward and backward, as one pass each
 // (what PyTorch's CUDA `_thnn_fused_lstm_cell` and `_thnn_fused_gru_cell` fuse): the gates'
-// activations, the new state, and their derivatives. The transcendental functions are
-// branch-free and the pointers `restrict` (without it the vectorized loops' run-time overlap
-// checks failed and the scalar loop ran, 6.5x slower), so each loop vectorizes (8 lanes under
-// AVX2, 4 portably).
+// activations, the new state, and their derivatives. The sigmoid and tanh are Transcendental.h's
+// branch-free ones and the pointers `restrict` (without it the vectorized loops' run-time
+// overlap checks failed and the scalar loop ran, 6.5x slower), so each loop vectorizes (8
+// lanes under AVX2, 4 portably).
 #include "Internal.h"
+#include "Transcendental.h"
 
-static inline float ctk_bits_to_float(uint32_t bits) {
-  float value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-/// e^x within 2 ulp for x in [-87.3, 88.3] (2^n · p(r), r = x − n·ln 2 in [−ln2/2, ln2/2], p
-/// the degree-7 Taylor polynomial, truncation below 1e-8); 0 below, +inf above, NaN kept.
-/// Enough for the sigmoid and tanh below, whose results stay within a few ulp.
-static inline float ctk_recurrent_exp(float x) {
-  const float high = 88.3762626647949f, low = -87.3365447505531f;
-  float clamped = x > high ? high : (x < low ? low : x);
-  // Round to nearest by the 1.5·2^23 trick (exact for |v| < 2^22), without a libm call.
-  float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  float r = (clamped - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = (float)(1.0 / 5040);
-  p = p * r + (float)(1.0 / 720);
-  p = p * r + (float)(1.0 / 120);
-  p = p * r + (float)(1.0 / 24);
-  p = p * r + (float)(1.0 / 6);
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  float scale = ctk_bits_to_float((uint32_t)((int32_t)n + 127) << 23);
-  float value = p * scale;
-  value = x > high ? INFINITY : value;
-  value = x < low ? 0.0f : value;
-  return x != x ? x : value;
-}
-
-static inline float ctk_recurrent_sigmoid(float x) { return 1.0f / (1.0f + ctk_recurrent_exp(-x)); }
-
-/// tanh: below |x| = 0.4 its odd Taylor series to x^15 (truncation below 1e-8 relative), above
-/// it 1 − 2/(e^{2|x|} + 1) with |x| capped at 9.1 (from about 9.01 on, tanh rounds to 1), the
-/// sign restored.
-static inline float ctk_recurrent_tanh(float x) {
-  float a = x < 0 ? -x : x;
-  float s = a * a;
-  float q = (float)(-929569.0 / 638512875);
-  q = q * s + (float)(21844.0 / 6081075);
-  q = q * s + (float)(-1382.0 / 155925);
-  q = q * s + (float)(62.0 / 2835);
-  q = q * s + (float)(-17.0 / 315);
-  q = q * s + (float)(2.0 / 15);
-  q = q * s + (float)(-1.0 / 3);
-  float series = a + a * s * q;
-  float capped = a > 9.1f ? 9.1f : a;
-  float large = 1.0f - 2.0f / (ctk_recurrent_exp(2.0f * capped) + 1.0f);
-  float t = a < 0.4f ? series : large;
-  t = x < 0 ? -t : t;
-  return x != x ? x : t;
-}
 
 // Per row of `hidden` units: gates = hiddenGates + inputGates ([4·hidden]: input, forget,
 // cell, output), i = σ, f = σ, g = tanh, o = σ; c' = f·c + i·g, h' = o·tanh(c'). Writes h', c'
@@ -70,12 +19,12 @@ CTK_DEFINE(lstm_cell_f32,
     const float *restrict hg = hiddenGates + r * 4 * hidden, *restrict ig = inputGates + r * 4 * hidden;
     float *restrict w = workspace + r * 5 * hidden, *restrict h = hy + r * hidden, *restrict c = cy + r * hidden;
     for (int64_t j = 0; j < hidden; j++) {
-      float i = ctk_recurrent_sigmoid(hg[j] + ig[j]);
-      float f = ctk_recurrent_sigmoid(hg[hidden + j] + ig[hidden + j]);
-      float g = ctk_recurrent_tanh(hg[2 * hidden + j] + ig[2 * hidden + j]);
-      float o = ctk_recurrent_sigmoid(hg[3 * hidden + j] + ig[3 * hidden + j]);
+      float i = ctk_vsigmoid(hg[j] + ig[j]);
+      float f = ctk_vsigmoid(hg[hidden + j] + ig[hidden + j]);
+      float g = ctk_vtanh(hg[2 * hidden + j] + ig[2 * hidden + j]);
+      float o = ctk_vsigmoid(hg[3 * hidden + j] + ig[3 * hidden + j]);
       float cell = f * cx[r * hidden + j] + i * g;
-      float tc = ctk_recurrent_tanh(cell);
+      float tc = ctk_vtanh(cell);
       c[j] = cell;
       h[j] = o * tc;
       w[j] = i;
@@ -121,10 +70,10 @@ CTK_DEFINE(gru_cell_f32,
     const float *restrict h = hx + r * hidden;
     float *restrict w = workspace + r * 4 * hidden, *restrict out = hy + r * hidden;
     for (int64_t j = 0; j < hidden; j++) {
-      float reset = ctk_recurrent_sigmoid(ig[j] + hg[j]);
-      float update = ctk_recurrent_sigmoid(ig[hidden + j] + hg[hidden + j]);
+      float reset = ctk_vsigmoid(ig[j] + hg[j]);
+      float update = ctk_vsigmoid(ig[hidden + j] + hg[hidden + j]);
       float hiddenNew = hg[2 * hidden + j];
-      float candidate = ctk_recurrent_tanh(ig[2 * hidden + j] + hiddenNew * reset);
+      float candidate = ctk_vtanh(ig[2 * hidden + j] + hiddenNew * reset);
       out[j] = (h[j] - candidate) * update + candidate;
       w[j] = reset;
       w[hidden + j] = update;

@@ -56,6 +56,10 @@ void ctk_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 void ctk_relu_f32(int64_t n, const float *x, float *out);
 /// out = x > 0 ? grad : 0 (PyTorch's subgradient: relu'(0) = 0)
 void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
+/// out = tanh(x), within 2 ulp of the correctly rounded value (vectorized; no libm call)
+void ctk_tanh_f32(int64_t n, const float *x, float *out);
+/// out = 1 / (1 + e^(−x)), within 2 ulp of the correctly rounded value
+void ctk_sigmoid_f32(int64_t n, const float *x, float *out);
 /// out = grad · (1 − y²), y = tanh(x) (tanh's derivative from its output)
 void ctk_tanh_backward_f32(int64_t n, const float *grad, const float *y, float *out);
 /// out = grad · (1 − y) · y, y = sigmoid(x)

@@ -81,6 +81,7 @@ enum Tanh: Activation {
   static let node = "TanhBackward0"
   static let backwardNode: String? = "TanhBackwardBackward0"
   static let cuda = "tanh(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_tanh_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.tanh(v) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y * y)"
@@ -94,6 +95,7 @@ enum Sigmoid: Activation {
   static let node = "SigmoidBackward0"
   static let backwardNode: String? = "SigmoidBackwardBackward0"
   static let cuda = "(T)1 / ((T)1 + exp(-v))"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sigmoid_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / (1 + T.exp(-v)) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y) * y"

@@ -47,8 +47,12 @@ extension FloatUnaryKernel {
   static func runCPU(_ x: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
     switch x.dtype {
     case .float32:
-      if let dense = denseFloat32, x.isContiguous {
-        dense(Int64(x.numel()), x.pointer(Float.self), out.pointer(Float.self))
+      if let dense = denseFloat32 {
+        // Every layout goes through the dense kernel (a strided one through contiguous copies),
+        // so that a view gets the same bits as its contiguous copy.
+        let (source, target) = (x.contiguous(), out.isContiguous ? out : Tensor(uninitialized: out.dims, dtype: .float32))
+        dense(Int64(x.numel()), source.pointer(Float.self), target.pointer(Float.self))
+        if target !== out { Backends.cpu.copy(target, into: out) }
         return
       }
       let (a, b) = (Float(p0), Float(p1))

@@ -27,3 +27,11 @@ CTK_DEFINE(tanh_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = ctk_vtanh(x[i]); })
 CTK_DEFINE(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = ctk_vsigmoid(x[i]); })
+CTK_DEFINE(silu_f32, (int64_t n, const float *x, float *out), (n, x, out),
+           { for (int64_t i = 0; i < n; i++) out[i] = x[i] / (1.0f + ctk_vexp(-x[i])); })
+CTK_DEFINE(silu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out), {
+  for (int64_t i = 0; i < n; i++) {
+    float s = ctk_vsigmoid(x[i]);
+    out[i] = g[i] * s * (1 + x[i] * (1 - s));
+  }
+})

@@ -14,11 +14,12 @@ static inline float ctk_bits_to_float(uint32_t bits) {
   return value;
 }
 
-/// e^x for x in [-87.3, 88.3] as 2^n · p(r), r = x − n·ln 2 in [−ln2/2, ln2/2], p the degree-7
-/// Taylor polynomial (truncation below 1e-8); 0 below, +inf above, NaN kept. The sigmoid and
-/// tanh built on it are within 2 ulp of the correctly rounded values (KernelTests).
+/// e^x as 2^n · p(r), r = x − n·ln 2 in [−ln2/2, ln2/2], p the degree-7 Taylor polynomial
+/// (truncation below 1e-8), 2^n applied as two normal factors so results near overflow and in
+/// the subnormal range round once; +inf above ln(FLT_MAX), 0 below −104, NaN kept. The sigmoid
+/// and tanh built on it are within 2 ulp of the correctly rounded values (KernelTests).
 static inline float ctk_vexp(float x) {
-  const float high = 88.3762626647949f, low = -87.3365447505531f;
+  const float high = 88.72283935546875f, low = -104.0f;
   float clamped = x > high ? high : (x < low ? low : x);
   // Round to nearest by the 1.5·2^23 trick (exact for |v| < 2^22), without a libm call.
   float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
@@ -31,8 +32,8 @@ static inline float ctk_vexp(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  float scale = ctk_bits_to_float((uint32_t)((int32_t)n + 127) << 23);
-  float value = p * scale;
+  int32_t k = (int32_t)n, half = k / 2;
+  float value = p * ctk_bits_to_float((uint32_t)(half + 127) << 23) * ctk_bits_to_float((uint32_t)(k - half + 127) << 23);
   value = x > high ? INFINITY : value;
   value = x < low ? 0.0f : value;
   return x != x ? x : value;

@@ -273,14 +273,16 @@ final class KernelTests: XCTestCase {
 
   /// The float32 sigmoid and tanh kernels (Transcendental.h's exp-based forms) against float64
   /// libm, rounded to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp (or
-  /// 1e-37 where σ underflows), NaN kept, ±∞ and huge inputs saturating, on both paths. The
+  /// 1e-37 where σ underflows), NaN kept, ±∞ and huge inputs saturating, on both paths; SiLU
+  /// within 3 ulp and its slope within 2.4e-7·(1 + |x|). The
   /// fused LSTM cell's activations (its workspace: σ of the input gate, tanh of the cell gate)
   /// are the same bits.
-  func testFloat32SigmoidAndTanhAreWithinTwoUlps() {
+  func testFloat32SigmoidTanhAndSiLUAreWithinAFewUlps() {
     var inputs = stride(from: -30.0, through: 30.0, by: 1.0 / 512).map { Float($0) }
     inputs += [0, -0.0, 1e-30, -1e-30, 0.4, -0.4, 0.39999998, 9.01, 9.1, -9.1, 88, -88, 89, -89, 100, -100, 1e30, -1e30, .infinity, -.infinity, .nan]
     let n = inputs.count
-    var sigmoid = [Float](repeating: 0, count: n), tanh = sigmoid, workspace = [Float](repeating: 0, count: 5 * n), h = sigmoid, c = sigmoid
+    var sigmoid = [Float](repeating: 0, count: n), tanh = sigmoid, silu = sigmoid, siluSlope = sigmoid
+    var workspace = [Float](repeating: 0, count: 5 * n), h = sigmoid, c = sigmoid
     let hiddenGates = inputs + [Float](repeating: 0, count: n) + inputs + [Float](repeating: 0, count: n)
     func ulps(_ value: Float, _ reference: Double) -> Float {
       let expected = Float(reference)
@@ -292,28 +294,45 @@ final class KernelTests: XCTestCase {
       let kernel = String(cString: ctk_kernel_path())
       ctk_sigmoid_f32(Int64(n), inputs, &sigmoid)
       ctk_tanh_f32(Int64(n), inputs, &tanh)
-      var worst: (sigmoid: Float, tanh: Float) = (0, 0)
+      ctk_silu_f32(Int64(n), inputs, &silu)
+      ctk_silu_backward_f32(Int64(n), [Float](repeating: 1, count: n), inputs, &siluSlope)
+      var worst: (sigmoid: Float, tanh: Float, silu: Float, siluSlope: Float) = (0, 0, 0, 0)
       for (k, x) in inputs.enumerated() {
-        let (sigmoidReference, tanhReference) = (1 / (1 + Foundation.exp(-Double(x))), Foundation.tanh(Double(x)))
-        if !(abs(Double(sigmoid[k]) - sigmoidReference) <= 1e-37) { worst.sigmoid = max(worst.sigmoid, ulps(sigmoid[k], sigmoidReference)) }
-        worst.tanh = max(worst.tanh, ulps(tanh[k], tanhReference))
+        let s = 1 / (1 + Foundation.exp(-Double(x)))
+        let (siluReference, slopeReference) = (Double(x) * s, s * (1 + Double(x) * (1 - s)))
+        if !(abs(Double(sigmoid[k]) - s) <= 1e-37) { worst.sigmoid = max(worst.sigmoid, ulps(sigmoid[k], s)) }
+        worst.tanh = max(worst.tanh, ulps(tanh[k], Foundation.tanh(Double(x))))
+        // x / (1 + e^(−x)) is 0 once e^(−x) overflows float32 (x < −88.72), as in PyTorch.
+        let siluExpected = x < -88.73 ? 0 : siluReference
+        if !(abs(Double(silu[k]) - siluExpected) <= 1e-37) { worst.silu = max(worst.silu, ulps(silu[k], siluExpected)) }
+        // The slope's x·(1 − σ) carries σ's rounding times x: 2 ulp of 1, times 1 + |x|.
+        let slopeAgrees = abs(Double(siluSlope[k]) - slopeReference) <= 2.4e-7 * (1 + abs(Double(x))) || (siluSlope[k].isNaN && slopeReference.isNaN)
+        if !slopeAgrees { worst.siluSlope = .infinity }
       }
       XCTAssertLessThanOrEqual(worst.sigmoid, 2, "\(kernel): sigmoid's largest error in ulp")
       XCTAssertLessThanOrEqual(worst.tanh, 2, "\(kernel): tanh's largest error in ulp")
+      XCTAssertLessThanOrEqual(worst.silu, 3, "\(kernel): SiLU's largest error in ulp")
+      XCTAssertEqual(worst.siluSlope, 0, "\(kernel): SiLU's slope more than 2.4e-7·(1 + |x|) off")
       ctk_lstm_cell_f32(1, Int64(n), hiddenGates, [Float](repeating: 0, count: 4 * n), [Float](repeating: 0, count: n), &h, &c, &workspace)
       XCTAssertEqual(Array(workspace[0..<n]).map(\.bitPattern), sigmoid.map(\.bitPattern), "\(kernel): the fused cell's sigmoid")
       XCTAssertEqual(Array(workspace[2 * n ..< 3 * n]).map(\.bitPattern), tanh.map(\.bitPattern), "\(kernel): the fused cell's tanh")
     }
   }
 
-  /// tanh and sigmoid on a strided view give the bits of the same values laid out contiguously
-  /// (the strided path goes through the dense kernel too); relu_ on a view writes through it.
-  func testSigmoidAndTanhOfAViewEqualThoseOfItsCopy() {
+  /// tanh, sigmoid and SiLU (and SiLU's backward) on a strided view give the bits of the same
+  /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
+  /// on a view writes through it.
+  func testActivationsOfAViewEqualThoseOfItsCopy() {
     torch.manualSeed(2)
     let x = torch.randn(37, 29) * 4
     let view = x.t()
     XCTAssertTrue(view.tanh().equal(view.contiguous().tanh()))
     XCTAssertTrue(view.sigmoid().equal(view.contiguous().sigmoid()))
+    XCTAssertTrue(view.silu().equal(view.contiguous().silu()))
+    let (a, b) = (view.detach().requiresGrad_(), view.contiguous().requiresGrad_())
+    a.silu().backward(torch.ones(a.dims).t().contiguous().t())
+    b.silu().backward(torch.ones(b.dims))
+    XCTAssertTrue(a.grad!.equal(b.grad!), "SiLU's backward on a view")
     let inPlace = x.clone()
     inPlace.t().relu_()
     XCTAssertTrue(inPlace.equal(x.relu()))

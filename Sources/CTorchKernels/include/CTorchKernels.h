@@ -60,6 +60,10 @@ void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *
 void ctk_tanh_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + e^(−x)), within 2 ulp of the correctly rounded value
 void ctk_sigmoid_f32(int64_t n, const float *x, float *out);
+/// out = x / (1 + e^(−x)) (SiLU), on Transcendental.h's exp
+void ctk_silu_f32(int64_t n, const float *x, float *out);
+/// out = grad · σ(x) · (1 + x · (1 − σ(x))), SiLU's derivative
+void ctk_silu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = grad · (1 − y²), y = tanh(x) (tanh's derivative from its output)
 void ctk_tanh_backward_f32(int64_t n, const float *grad, const float *y, float *out);
 /// out = grad · (1 − y) · y, y = sigmoid(x)

@@ -36,8 +36,9 @@ extension Activation {
   static func runDerivativeCPU(_ g: Tensor, _ saved: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
     switch g.dtype {
     case .float32:
-      if let dense = denseDerivativeFloat32, g.isContiguous, saved.isContiguous, g.dims == saved.dims {
-        dense(Int64(out.numel()), g.pointer(Float.self), saved.pointer(Float.self), out.pointer(Float.self))
+      if let dense = denseDerivativeFloat32, g.dims == saved.dims {
+        let (gradient, input) = (g.contiguous(), saved.contiguous())
+        CPULoops.intoContiguous(out) { dense(Int64(out.numel()), gradient.pointer(Float.self), input.pointer(Float.self), $0.pointer(Float.self)) }
         return
       }
       let (c, d) = (Float(p0), Float(p1))
@@ -133,6 +134,8 @@ enum Silu: Activation {
   static let node = "SiluBackward0"
   static let backwardNode: String? = nil
   static let cuda = "v / ((T)1 + exp(-v))"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_f32 }
+  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v / (1 + T.exp(-v)) }
   static let derivativeCUDA = "x * ((T)1 / ((T)1 + exp(-y))) * ((T)1 + y * ((T)1 - (T)1 / ((T)1 + exp(-y))))"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T {

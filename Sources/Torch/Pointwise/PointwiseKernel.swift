@@ -48,11 +48,8 @@ extension FloatUnaryKernel {
     switch x.dtype {
     case .float32:
       if let dense = denseFloat32 {
-        // Every layout goes through the dense kernel (a strided one through contiguous copies),
-        // so that a view gets the same bits as its contiguous copy.
-        let (source, target) = (x.contiguous(), out.isContiguous ? out : Tensor(uninitialized: out.dims, dtype: .float32))
-        dense(Int64(x.numel()), source.pointer(Float.self), target.pointer(Float.self))
-        if target !== out { Backends.cpu.copy(target, into: out) }
+        let source = x.contiguous()
+        CPULoops.intoContiguous(out) { dense(Int64(x.numel()), source.pointer(Float.self), $0.pointer(Float.self)) }
         return
       }
       let (a, b) = (Float(p0), Float(p1))

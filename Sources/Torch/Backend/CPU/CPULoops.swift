@@ -1,6 +1,15 @@
 /// The CPU's pointwise loops over raw pointers, for any strides (`StridedLoop` walks the outer
 /// dims; the innermost run is a plain loop the compiler vectorizes where strides are 1).
 enum CPULoops {
+  /// Calls `body` with `out` when it is contiguous, else with a contiguous temporary then
+  /// copied into `out`: how a dense kernel serves every layout (a view then gets the bits of
+  /// its contiguous copy, where a strided loop with libm's functions would round differently).
+  static func intoContiguous(_ out: Tensor, _ body: (Tensor) -> Void) {
+    let target = out.isContiguous ? out : Tensor(uninitialized: out.dims, dtype: out.dtype)
+    body(target)
+    if target !== out { Backends.cpu.copy(target, into: out) }
+  }
+
   /// out[i] = f(x[i]).
   @inline(__always)
   static func map<T, R>(_ x: Tensor, into out: Tensor, _ f: (T) -> R) {

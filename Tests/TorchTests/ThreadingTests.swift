@@ -59,6 +59,31 @@ final class ThreadingTests: XCTestCase {
     }
   }
 
+  /// Kernels that split rows over the pool (softmax and log-softmax with their backward, the
+  /// fused recurrent cells) give the bits of one thread, whatever the thread count.
+  func testRowParallelKernelsGiveSingleThreadedBits() {
+    torch.manualSeed(12)
+    let x = torch.randn(96, 700) * 3, g = torch.randn(96, 700)
+    let lstm = nn.LSTM(16, 256), input = torch.randn(3, 160, 16)
+    func run() -> [[Float]] {
+      var results: [Tensor] = []
+      for log in [false, true] {
+        let leaf = x.clone().requiresGrad_()
+        let y = log ? leaf.logSoftmax(dim: 1) : leaf.softmax(dim: 1)
+        y.backward(g)
+        results += [y, leaf.grad!]
+      }
+      let (output, _) = lstm(input)
+      return (results + [output]).map { $0.detach().flatten().toArray(Float.self) }
+    }
+    let saved = torch.getNumThreads()
+    defer { torch.setNumThreads(saved) }
+    torch.setNumThreads(1)
+    let single = run()
+    torch.setNumThreads(max(saved, 2))
+    XCTAssertEqual(run().map { $0.map(\.bitPattern) }, single.map { $0.map(\.bitPattern) })
+  }
+
   /// cgroup `cpu.max` (v2) and `cfs_quota_us period` (v1) lines.
   func testCPUQuotaParsing() {
     XCTAssertEqual(ThreadPool.cpuQuota(cpuMax: "150000 100000\n"), 1.5)

@@ -15,12 +15,13 @@ extension CPUBackend {
     }
   }
 
-  /// Softmax over the last dim of a dense float32 tensor, one C pass per row:
-  /// max, exp(x − max) with its sum, then the normalization.
+  /// Softmax over the last dim of a dense float32 tensor, one C pass per row: max,
+  /// exp(x − max) with its sum, then the normalization. Rows run in parallel (each row's
+  /// arithmetic is the same on any thread).
   private func denseSoftmaxRows(_ x: Tensor, log: Bool, into out: Tensor) {
     let length = x.dims.last ?? 1, rows = x.numel() / Swift.max(length, 1)
     let px = x.pointer(Float.self), po = out.pointer(Float.self)
-    for r in 0..<rows {
+    Self.forEachRowChunk(rows: rows, length: length) { r in
       let row = px + r * length, dst = po + r * length
       var peak = ctk_max_f32(Int64(length), row)
       if peak == -.infinity { peak = 0 }
@@ -31,6 +32,14 @@ extension CPUBackend {
       } else {
         for k in 0..<length { dst[k] /= sum }
       }
+    }
+  }
+
+  /// Calls `body(row)` for each of `rows` rows of `length`, in parallel chunks of at least 16K
+  /// elements.
+  private static func forEachRowChunk(rows: Int, length: Int, _ body: (Int) -> Void) {
+    ThreadPool.parallelChunks(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(length, 1))) { start, count in
+      for r in start ..< start + count { body(r) }
     }
   }
 
@@ -84,7 +93,7 @@ extension CPUBackend {
     let y = y.isContiguous ? y : y.contiguous()
     let length = y.dims[dim], step = y.elementStrides[dim]
     let pg = g.pointer(T.self), py = y.pointer(T.self), po = out.pointer(T.self)
-    forEachRow(y, out, dim: dim) { base, _ in
+    let rowBackward = { (base: Int) in
       var dot: T = 0
       if log {
         for k in 0..<length { dot += pg[base + k * step] }
@@ -99,6 +108,11 @@ extension CPUBackend {
           po[i] = py[i] * (pg[i] - dot)
         }
       }
+    }
+    if dim == y.dim() - 1 && out.isContiguous {
+      Self.forEachRowChunk(rows: y.numel() / Swift.max(length, 1), length: length) { r in rowBackward(r * length) }
+    } else {
+      forEachRow(y, out, dim: dim) { base, _ in rowBackward(base) }
     }
   }
 }

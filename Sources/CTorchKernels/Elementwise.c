@@ -25,13 +25,88 @@ CTK_DEFINE(sigmoid_backward_f32, (int64_t n, const float *g, const float *y, flo
 // Within 2 ulp (Transcendental.h), where libm's tanhf ran a scalar call per element.
 CTK_DEFINE(tanh_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = ctk_vtanh(x[i]); })
-CTK_DEFINE(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = ctk_vsigmoid(x[i]); })
-CTK_DEFINE(silu_f32, (int64_t n, const float *x, float *out), (n, x, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] / (1.0f + ctk_vexp(-x[i])); })
-CTK_DEFINE(silu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out), {
+
+// exp and the ops built on it, with libm's expf: the portable loops call it; the AVX2 loops
+// compute it eight lanes at a time (ctk_expf8, the same bits) and leave the tail to the
+// portable loop. Each formula rounds as the Swift form it replaced (no FMA contraction).
+
+static void exp_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = expf(x[i]);
+}
+
+static void sigmoid_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+static void silu_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] / (1.0f + expf(-x[i]));
+}
+
+static void silu_backward_f32_portable(int64_t n, const float *g, const float *x, float *out) {
   for (int64_t i = 0; i < n; i++) {
-    float s = ctk_vsigmoid(x[i]);
+    float s = 1.0f / (1.0f + expf(-x[i]));
     out[i] = g[i] * s * (1 + x[i] * (1 - s));
   }
-})
+}
+
+#if CTK_X86
+CTK_AVX2 static void exp_f32_avx2(int64_t n, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_loadu_ps(x + i)));
+  exp_f32_portable(n - i, x + i, out + i);
+}
+
+/// 1 / (1 + e^(−x)) of eight lanes.
+CTK_AVX2 static inline __m256 ctk_sigmoid8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  return _mm256_div_ps(one, _mm256_add_ps(one, ctk_expf8(_mm256_xor_ps(x, _mm256_set1_ps(-0.0f)))));
+}
+
+CTK_AVX2 static void sigmoid_f32_avx2(int64_t n, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_sigmoid8(_mm256_loadu_ps(x + i)));
+  sigmoid_f32_portable(n - i, x + i, out + i);
+}
+
+CTK_AVX2 static void silu_f32_avx2(int64_t n, const float *x, float *out) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i);
+    __m256 e = ctk_expf8(_mm256_xor_ps(v, _mm256_set1_ps(-0.0f)));
+    _mm256_storeu_ps(out + i, _mm256_div_ps(v, _mm256_add_ps(one, e)));
+  }
+  silu_f32_portable(n - i, x + i, out + i);
+}
+
+CTK_AVX2 static void silu_backward_f32_avx2(int64_t n, const float *g, const float *x, float *out) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i), s = ctk_sigmoid8(v);
+    __m256 slope = _mm256_add_ps(one, _mm256_mul_ps(v, _mm256_sub_ps(one, s)));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(g + i), s), slope));
+  }
+  silu_backward_f32_portable(n - i, g + i, x + i, out + i);
+}
+#endif
+
+void ctk_exp_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(exp_f32, (n, x, out))
+  exp_f32_portable(n, x, out);
+}
+
+void ctk_sigmoid_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(sigmoid_f32, (n, x, out))
+  sigmoid_f32_portable(n, x, out);
+}
+
+void ctk_silu_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(silu_f32, (n, x, out))
+  silu_f32_portable(n, x, out);
+}
+
+void ctk_silu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
+  CTK_AVX2_CALL(silu_backward_f32, (n, g, x, out))
+  silu_backward_f32_portable(n, g, x, out);
+}

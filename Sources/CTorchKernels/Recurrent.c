@@ -1,36 +1,36 @@
 // The LSTM's and the GRU's cell, their pointwise part, forward and backward, as one pass each
 // (what PyTorch's CUDA `_thnn_fused_lstm_cell` and `_thnn_fused_gru_cell` fuse): the gates'
-// activations, the new state, and their derivatives. The sigmoid and tanh are Transcendental.h's
-// branch-free ones and the pointers `restrict` (without it the vectorized loops' run-time
-// overlap checks failed and the scalar loop ran, 6.5x slower), so each loop vectorizes (8
-// lanes under AVX2, 4 portably).
+// activations, the new state, and their derivatives. σ is the tensor op's kernel and tanh
+// Transcendental.h's branch-free one, and the pointers are `restrict` (without it the
+// vectorized loops' run-time overlap checks failed and the scalar loop ran, 6.5x slower), so
+// each loop vectorizes (8 lanes under AVX2, 4 portably).
 #include "Internal.h"
 #include "Transcendental.h"
 
 
 // Per row of `hidden` units: gates = hiddenGates + inputGates ([4·hidden]: input, forget,
 // cell, output), i = σ, f = σ, g = tanh, o = σ; c' = f·c + i·g, h' = o·tanh(c'). Writes h', c'
-// ([rows, hidden] each) and i, f, g, o, tanh(c') to `workspace` ([rows, 5·hidden]).
+// ([rows, hidden] each) and i, f, g, o, tanh(c') to `workspace` ([rows, 5·hidden]). The sums
+// and σ go through the workspace in place (σ is ctk_sigmoid_f32, libm's expf): every value
+// has the bits the composed ops give.
 CTK_DEFINE(lstm_cell_f32,
            (int64_t rows, int64_t hidden, const float *restrict hiddenGates, const float *restrict inputGates,
             const float *restrict cx, float *restrict hy, float *restrict cy, float *restrict workspace),
            (rows, hidden, hiddenGates, inputGates, cx, hy, cy, workspace), {
   for (int64_t r = 0; r < rows; r++) {
     const float *restrict hg = hiddenGates + r * 4 * hidden, *restrict ig = inputGates + r * 4 * hidden;
+    const float *restrict c0 = cx + r * hidden;
     float *restrict w = workspace + r * 5 * hidden, *restrict h = hy + r * hidden, *restrict c = cy + r * hidden;
+    for (int64_t j = 0; j < 4 * hidden; j++) w[j] = hg[j] + ig[j];
+    ctk_sigmoid_f32(2 * hidden, w, w);
+    ctk_sigmoid_f32(hidden, w + 3 * hidden, w + 3 * hidden);
     for (int64_t j = 0; j < hidden; j++) {
-      float i = ctk_vsigmoid(hg[j] + ig[j]);
-      float f = ctk_vsigmoid(hg[hidden + j] + ig[hidden + j]);
-      float g = ctk_vtanh(hg[2 * hidden + j] + ig[2 * hidden + j]);
-      float o = ctk_vsigmoid(hg[3 * hidden + j] + ig[3 * hidden + j]);
-      float cell = f * cx[r * hidden + j] + i * g;
+      float i = w[j], f = w[hidden + j], g = ctk_vtanh(w[2 * hidden + j]), o = w[3 * hidden + j];
+      float cell = f * c0[j] + i * g;
       float tc = ctk_vtanh(cell);
       c[j] = cell;
       h[j] = o * tc;
-      w[j] = i;
-      w[hidden + j] = f;
       w[2 * hidden + j] = g;
-      w[3 * hidden + j] = o;
       w[4 * hidden + j] = tc;
     }
   }
@@ -60,7 +60,7 @@ CTK_DEFINE(lstm_cell_backward_f32,
 // Per row of `hidden` units, the GRU's gates from the input's and the hidden state's parts
 // ([3·hidden] each: reset, update, new): r = σ(i_r + h_r), z = σ(i_z + h_z),
 // n = tanh(i_n + r·h_n), h' = (h − n)·z + n. Writes h' ([rows, hidden]) and r, z, n, h_n to
-// `workspace` ([rows, 4·hidden]).
+// `workspace` ([rows, 4·hidden]), with the composed ops' bits (σ in place, as the LSTM's).
 CTK_DEFINE(gru_cell_f32,
            (int64_t rows, int64_t hidden, const float *restrict inputGates, const float *restrict hiddenGates,
             const float *restrict hx, float *restrict hy, float *restrict workspace),
@@ -69,14 +69,12 @@ CTK_DEFINE(gru_cell_f32,
     const float *restrict ig = inputGates + r * 3 * hidden, *restrict hg = hiddenGates + r * 3 * hidden;
     const float *restrict h = hx + r * hidden;
     float *restrict w = workspace + r * 4 * hidden, *restrict out = hy + r * hidden;
+    for (int64_t j = 0; j < 2 * hidden; j++) w[j] = ig[j] + hg[j];
+    ctk_sigmoid_f32(2 * hidden, w, w);
     for (int64_t j = 0; j < hidden; j++) {
-      float reset = ctk_vsigmoid(ig[j] + hg[j]);
-      float update = ctk_vsigmoid(ig[hidden + j] + hg[hidden + j]);
-      float hiddenNew = hg[2 * hidden + j];
+      float reset = w[j], update = w[hidden + j], hiddenNew = hg[2 * hidden + j];
       float candidate = ctk_vtanh(ig[2 * hidden + j] + hiddenNew * reset);
       out[j] = (h[j] - candidate) * update + candidate;
-      w[j] = reset;
-      w[hidden + j] = update;
       w[2 * hidden + j] = candidate;
       w[3 * hidden + j] = hiddenNew;
     }

@@ -1,6 +1,12 @@
-// Float32 exp, sigmoid and tanh written without branches or libm calls, so that a loop calling
-// them vectorizes. The float32 sigmoid and tanh kernels (Elementwise.c) and the fused recurrent
-// cells (Recurrent.c) share them, so a tensor op and a fused cell give the same bits.
+// Float32 exp and tanh for vector loops.
+//
+// `ctk_expf8`: glibc's expf (2.36, its FMA variant) eight lanes at a time, bit for bit: the
+// same double-precision steps (k = round(x·32/ln2), r = x·32/ln2 − k, 2^(k/32) from a 32-entry
+// table, a cubic in r), so exp, softmax, sigmoid and SiLU keep the results libm's scalar calls
+// gave. Lanes outside its fast range (|x| ≥ 88, NaN, ±∞) take libm's expf itself.
+//
+// `ctk_vexp` / `ctk_vtanh`: branch-free float forms (within 2 ulp) for loops the compiler
+// vectorizes: tanh (where libm's tanhf was a scalar call) and the fused recurrent cells.
 #ifndef CTK_TRANSCENDENTAL_H
 #define CTK_TRANSCENDENTAL_H
 
@@ -16,8 +22,8 @@ static inline float ctk_bits_to_float(uint32_t bits) {
 
 /// e^x as 2^n · p(r), r = x − n·ln 2 in [−ln2/2, ln2/2], p the degree-7 Taylor polynomial
 /// (truncation below 1e-8), 2^n applied as two normal factors so results near overflow and in
-/// the subnormal range round once; +inf above ln(FLT_MAX), 0 below −104, NaN kept. The sigmoid
-/// and tanh built on it are within 2 ulp of the correctly rounded values (KernelTests).
+/// the subnormal range round once; +inf above ln(FLT_MAX), 0 below −104, NaN kept. The tanh
+/// built on it is within 2 ulp of the correctly rounded values (KernelTests).
 static inline float ctk_vexp(float x) {
   const float high = 88.72283935546875f, low = -104.0f;
   float clamped = x > high ? high : (x < low ? low : x);
@@ -39,8 +45,6 @@ static inline float ctk_vexp(float x) {
   return x != x ? x : value;
 }
 
-static inline float ctk_vsigmoid(float x) { return 1.0f / (1.0f + ctk_vexp(-x)); }
-
 /// tanh: below |x| = 0.4 its odd Taylor series to x^15 (truncation below 1e-8 relative), above
 /// it 1 − 2/(e^{2|x|} + 1) with |x| capped at 9.1 (from about 9.01 on, tanh rounds to 1), the
 /// sign restored.
@@ -61,5 +65,55 @@ static inline float ctk_vtanh(float x) {
   t = x < 0 ? -t : t;
   return x != x ? x : t;
 }
+
+#if CTK_X86
+#include <immintrin.h>
+
+/// 2^(i/32) for i in 0..<32 as bits, less i << 47 (so adding k << 47 for k ≡ i mod 32 gives
+/// 2^(k/32)): the correctly rounded powers, the table glibc's expf reads.
+static const uint64_t ctk_exp2_32ths[32] = {
+  0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51, 0x3fef72b83c7d517b, 0x3fef54873168b9aa,
+  0x3fef387a6e756238, 0x3fef1e9df51fdee1, 0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+  0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585, 0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74,
+  0x3feea11473eb0187, 0x3feea589994cce13, 0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+  0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069, 0x3fef5818dcfba487, 0x3fef7c97337b9b5f,
+  0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
+};
+
+/// glibc's fast path on four doubles (x already converted from float): the result before
+/// its rounding to float.
+CTK_AVX2 static inline __m256d ctk_exp4_double(__m256d x) {
+  const __m256d invLn2N = _mm256_castsi256_pd(_mm256_set1_epi64x(0x40471547652b82fe));  // 32/ln 2
+  const __m256d shift = _mm256_castsi256_pd(_mm256_set1_epi64x(0x4338000000000000));    // 1.5·2^52
+  const __m256d c0 = _mm256_castsi256_pd(_mm256_set1_epi64x(0x3ebc6af84b912394));       // ≈ (ln2/32)³/6
+  const __m256d c1 = _mm256_castsi256_pd(_mm256_set1_epi64x(0x3f2ebfce50fac4f3));       // ≈ (ln2/32)²/2
+  const __m256d c2 = _mm256_castsi256_pd(_mm256_set1_epi64x(0x3f962e42ff0c52d6));       // ≈ ln2/32
+  __m256d kd = _mm256_fmadd_pd(invLn2N, x, shift);
+  __m256i ki = _mm256_castpd_si256(kd);
+  kd = _mm256_sub_pd(kd, shift);
+  __m256d r = _mm256_fmsub_pd(invLn2N, x, kd);
+  __m256i t = _mm256_i64gather_epi64((const long long *)ctk_exp2_32ths, _mm256_and_si256(ki, _mm256_set1_epi64x(31)), 8);
+  __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(t, _mm256_slli_epi64(ki, 47)));
+  __m256d z = _mm256_fmadd_pd(r, c0, c1);
+  __m256d r2 = _mm256_mul_pd(r, r);
+  __m256d y = _mm256_fmadd_pd(r, c2, _mm256_set1_pd(1.0));
+  y = _mm256_fmadd_pd(z, r2, y);
+  return _mm256_mul_pd(y, s);
+}
+
+/// expf of eight floats, bit for bit glibc's (see above).
+CTK_AVX2 static inline __m256 ctk_expf8(__m256 x) {
+  __m256i top = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 20), _mm256_set1_epi32(0x7ff));
+  if (!_mm256_testz_si256(_mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a)), _mm256_set1_epi32(-1))) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, x);
+    for (int i = 0; i < 8; i++) lanes[i] = expf(lanes[i]);
+    return _mm256_loadu_ps(lanes);
+  }
+  __m128 low = _mm256_cvtpd_ps(ctk_exp4_double(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+  __m128 high = _mm256_cvtpd_ps(ctk_exp4_double(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+}
+#endif
 
 #endif

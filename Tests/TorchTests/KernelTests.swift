@@ -271,55 +271,67 @@ final class KernelTests: XCTestCase {
     for (a, b) in zip(convolutions[0], convolutions[1]) { assertClose(a, b, rtol: 1e-5, atol: 1e-5) }
   }
 
-  /// The float32 sigmoid and tanh kernels (Transcendental.h's exp-based forms) against float64
-  /// libm, rounded to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp (or
-  /// 1e-37 where σ underflows), NaN kept, ±∞ and huge inputs saturating, on both paths; SiLU
-  /// within 3 ulp and its slope within 2.4e-7·(1 + |x|). The
-  /// fused LSTM cell's activations (its workspace: σ of the input gate, tanh of the cell gate)
-  /// are the same bits.
-  func testFloat32SigmoidTanhAndSiLUAreWithinAFewUlps() {
-    var inputs = stride(from: -30.0, through: 30.0, by: 1.0 / 512).map { Float($0) }
-    inputs += [0, -0.0, 1e-30, -1e-30, 0.4, -0.4, 0.39999998, 9.01, 9.1, -9.1, 88, -88, 89, -89, 100, -100, 1e30, -1e30, .infinity, -.infinity, .nan]
+  /// The float32 exp kernel gives libm's expf bit for bit on both paths (the AVX2 path
+  /// computes glibc's steps eight lanes at a time), over 2M floats spread across [−110, 110]
+  /// and the edges (NaN, ±∞, overflow, subnormal results); sigmoid, SiLU and SiLU's slope
+  /// give their formulas over libm's expf, bit for bit.
+  func testFloat32ExpFamilyGivesLibmsBits() {
+    var inputs = (0..<2_000_000).map { Float(-110 + 220 * Double($0) / 2_000_000) }
+    inputs += [0, -0.0, 1e-30, -1e-30, 87.99, 88, 88.7, 88.73, 89, -87.3, -88, -100, -103.9, -104, -150, 1e30, -1e30, .infinity, -.infinity, .nan]
+    inputs += (0..<1000).map { Float(bitPattern: 0x42AF_FF00 + UInt32($0)) }  // around 88, where glibc's fast path ends
     let n = inputs.count
-    var sigmoid = [Float](repeating: 0, count: n), tanh = sigmoid, silu = sigmoid, siluSlope = sigmoid
-    var workspace = [Float](repeating: 0, count: 5 * n), h = sigmoid, c = sigmoid
-    let hiddenGates = inputs + [Float](repeating: 0, count: n) + inputs + [Float](repeating: 0, count: n)
-    func ulps(_ value: Float, _ reference: Double) -> Float {
-      let expected = Float(reference)
-      if value == expected || (value.isNaN && expected.isNaN) { return 0 }
-      return abs(value - expected) / expected.ulp
-    }
+    var exp = [Float](repeating: 0, count: n), sigmoid = exp, silu = exp, slope = exp
     for path in paths {
       ctk_force_portable(path)
       let kernel = String(cString: ctk_kernel_path())
+      ctk_exp_f32(Int64(n), inputs, &exp)
       ctk_sigmoid_f32(Int64(n), inputs, &sigmoid)
-      ctk_tanh_f32(Int64(n), inputs, &tanh)
       ctk_silu_f32(Int64(n), inputs, &silu)
-      ctk_silu_backward_f32(Int64(n), [Float](repeating: 1, count: n), inputs, &siluSlope)
-      var worst: (sigmoid: Float, tanh: Float, silu: Float, siluSlope: Float) = (0, 0, 0, 0)
+      ctk_silu_backward_f32(Int64(n), [Float](repeating: 1.5, count: n), inputs, &slope)
+      var mismatches = (exp: 0, sigmoid: 0, silu: 0, slope: 0)
       for (k, x) in inputs.enumerated() {
-        let s = 1 / (1 + Foundation.exp(-Double(x)))
-        let (siluReference, slopeReference) = (Double(x) * s, s * (1 + Double(x) * (1 - s)))
-        if !(abs(Double(sigmoid[k]) - s) <= 1e-37) { worst.sigmoid = max(worst.sigmoid, ulps(sigmoid[k], s)) }
-        worst.tanh = max(worst.tanh, ulps(tanh[k], Foundation.tanh(Double(x))))
-        // x / (1 + e^(−x)) is 0 once e^(−x) overflows float32 (x < −88.72), as in PyTorch.
-        let siluExpected = x < -88.73 ? 0 : siluReference
-        if !(abs(Double(silu[k]) - siluExpected) <= 1e-37) { worst.silu = max(worst.silu, ulps(silu[k], siluExpected)) }
-        // The slope's x·(1 − σ) carries σ's rounding times x: 2 ulp of 1, times 1 + |x|.
-        let slopeAgrees = abs(Double(siluSlope[k]) - slopeReference) <= 2.4e-7 * (1 + abs(Double(x))) || (siluSlope[k].isNaN && slopeReference.isNaN)
-        if !slopeAgrees { worst.siluSlope = .infinity }
+        let e = Foundation.expf(x), s = 1 / (1 + Foundation.expf(-x))
+        if exp[k].bitPattern != e.bitPattern { mismatches.exp += 1 }
+        if sigmoid[k].bitPattern != s.bitPattern { mismatches.sigmoid += 1 }
+        if silu[k].bitPattern != (x / (1 + Foundation.expf(-x))).bitPattern { mismatches.silu += 1 }
+        let expectedSlope: Float = 1.5 * s * (1 + x * (1 - s))
+        if slope[k].bitPattern != expectedSlope.bitPattern { mismatches.slope += 1 }
       }
-      XCTAssertLessThanOrEqual(worst.sigmoid, 2, "\(kernel): sigmoid's largest error in ulp")
-      XCTAssertLessThanOrEqual(worst.tanh, 2, "\(kernel): tanh's largest error in ulp")
-      XCTAssertLessThanOrEqual(worst.silu, 3, "\(kernel): SiLU's largest error in ulp")
-      XCTAssertEqual(worst.siluSlope, 0, "\(kernel): SiLU's slope more than 2.4e-7·(1 + |x|) off")
+      XCTAssertEqual(mismatches.exp, 0, "\(kernel): exp results differing from expf")
+      XCTAssertEqual(mismatches.sigmoid, 0, "\(kernel): sigmoid results differing from 1 / (1 + expf(-x))")
+      XCTAssertEqual(mismatches.silu, 0, "\(kernel): SiLU results differing from x / (1 + expf(-x))")
+      XCTAssertEqual(mismatches.slope, 0, "\(kernel): SiLU slopes differing from their formula")
+    }
+  }
+
+  /// The float32 tanh kernel (Transcendental.h's exp-based form) against float64 libm, rounded
+  /// to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp, NaN kept, ±∞
+  /// and huge inputs saturating, on both paths. The fused LSTM cell's activations (its
+  /// workspace: σ of the input gate, tanh of the cell gate) are the kernels' bits.
+  func testFloat32TanhIsWithinTwoUlps() {
+    var inputs = stride(from: -30.0, through: 30.0, by: 1.0 / 512).map { Float($0) }
+    inputs += [0, -0.0, 1e-30, -1e-30, 0.4, -0.4, 0.39999998, 9.01, 9.1, -9.1, 88, -88, 89, -89, 100, -100, 1e30, -1e30, .infinity, -.infinity, .nan]
+    let n = inputs.count
+    var sigmoid = [Float](repeating: 0, count: n), tanh = sigmoid, workspace = [Float](repeating: 0, count: 5 * n), h = sigmoid, c = sigmoid
+    let hiddenGates = inputs + [Float](repeating: 0, count: n) + inputs + [Float](repeating: 0, count: n)
+    for path in paths {
+      ctk_force_portable(path)
+      let kernel = String(cString: ctk_kernel_path())
+      ctk_tanh_f32(Int64(n), inputs, &tanh)
+      var worst: Float = 0
+      for (k, x) in inputs.enumerated() {
+        let expected = Float(Foundation.tanh(Double(x)))
+        if tanh[k] != expected && !(tanh[k].isNaN && expected.isNaN) { worst = max(worst, abs(tanh[k] - expected) / expected.ulp) }
+      }
+      XCTAssertLessThanOrEqual(worst, 2, "\(kernel): tanh's largest error in ulp")
+      ctk_sigmoid_f32(Int64(n), inputs, &sigmoid)
       ctk_lstm_cell_f32(1, Int64(n), hiddenGates, [Float](repeating: 0, count: 4 * n), [Float](repeating: 0, count: n), &h, &c, &workspace)
       XCTAssertEqual(Array(workspace[0..<n]).map(\.bitPattern), sigmoid.map(\.bitPattern), "\(kernel): the fused cell's sigmoid")
       XCTAssertEqual(Array(workspace[2 * n ..< 3 * n]).map(\.bitPattern), tanh.map(\.bitPattern), "\(kernel): the fused cell's tanh")
     }
   }
 
-  /// tanh, sigmoid and SiLU (and SiLU's backward) on a strided view give the bits of the same
+  /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
   /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
   /// on a view writes through it.
   func testActivationsOfAViewEqualThoseOfItsCopy() {
@@ -329,6 +341,7 @@ final class KernelTests: XCTestCase {
     XCTAssertTrue(view.tanh().equal(view.contiguous().tanh()))
     XCTAssertTrue(view.sigmoid().equal(view.contiguous().sigmoid()))
     XCTAssertTrue(view.silu().equal(view.contiguous().silu()))
+    XCTAssertTrue(view.exp().equal(view.contiguous().exp()))
     let (a, b) = (view.detach().requiresGrad_(), view.contiguous().requiresGrad_())
     a.silu().backward(torch.ones(a.dims).t().contiguous().t())
     b.silu().backward(torch.ones(b.dims))

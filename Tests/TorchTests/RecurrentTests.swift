@@ -200,6 +200,27 @@ final class RecurrentTests: XCTestCase {
     }
   }
 
+  /// The fused cells' forward gives the composed step's bits in float32 (the same sums, the
+  /// same sigmoid and tanh kernels, the same products in the same order), for the LSTM and the
+  /// GRU, with and without biases.
+  func testFusedStepsGiveTheComposedStepsBits() {
+    torch.manualSeed(8)
+    for (kind, bias) in [(RecurrentKind.lstm, true), (.lstm, false), (.gru, true), (.gru, false)] {
+      let (batch, input, hidden) = (5, 7, 33)
+      let weights = RecurrentWeights(inputHidden: torch.randn(kind.gates * hidden, input), hiddenHidden: torch.randn(kind.gates * hidden, hidden),
+                                     inputBias: bias ? torch.randn(kind.gates * hidden) : nil, hiddenBias: bias ? torch.randn(kind.gates * hidden) : nil,
+                                     projection: nil)
+      let projected = F.linear(torch.randn(batch, input) * 2, weights.inputHidden, weights.inputBias)
+      let state = (0..<(kind == .lstm ? 2 : 1)).map { _ in torch.randn(batch, hidden) }
+      let fused = Recurrence.step(kind, projected: projected, state: state, weights, fused: true)
+      let composed = Recurrence.step(kind, projected: projected, state: state, weights, fused: false)
+      XCTAssertEqual(fused.count, composed.count)
+      for (a, b) in zip(fused, composed) {
+        XCTAssertEqual(a.flatten().toArray(Float.self).map(\.bitPattern), b.flatten().toArray(Float.self).map(\.bitPattern), "\(kind) bias \(bias)")
+      }
+    }
+  }
+
   /// nn.LSTM's and nn.GRU's layers run the fused cells on the CPU, one per step; nn.LSTMCell and
   /// nn.GRUCell keep PyTorch's composed graphs (their nodes are pinned by the PyTorch goldens).
   func testRecurrentLayersTakeTheFusedCells() {

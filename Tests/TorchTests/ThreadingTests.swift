@@ -59,9 +59,10 @@ final class ThreadingTests: XCTestCase {
     }
   }
 
-  /// Kernels that split rows over the pool (softmax and log-softmax with their backward, the
-  /// fused recurrent cells) give the bits of one thread, whatever the thread count.
-  func testRowParallelKernelsGiveSingleThreadedBits() {
+  /// Kernels that split their work over the pool (softmax and log-softmax with their backward,
+  /// the fused recurrent cells, exp, sigmoid, tanh and SiLU with their backward) give the bits
+  /// of one thread, whatever the thread count.
+  func testKernelsSplitOverThePoolGiveSingleThreadedBits() {
     torch.manualSeed(12)
     let x = torch.randn(96, 700) * 3, g = torch.randn(96, 700)
     let lstm = nn.LSTM(16, 256), input = torch.randn(3, 160, 16)
@@ -74,7 +75,10 @@ final class ThreadingTests: XCTestCase {
         results += [y, leaf.grad!]
       }
       let (output, _) = lstm(input)
-      return (results + [output]).map { $0.detach().flatten().toArray(Float.self) }
+      let activated = x.clone().requiresGrad_()
+      let pointwise = [activated.exp(), activated.sigmoid(), activated.tanh(), activated.silu()]
+      pointwise.reduce(torch.zeros([]), { $0 + $1.sum() }).backward()
+      return (results + [output] + pointwise + [activated.grad!]).map { $0.detach().flatten().toArray(Float.self) }
     }
     let saved = torch.getNumThreads()
     defer { torch.setNumThreads(saved) }

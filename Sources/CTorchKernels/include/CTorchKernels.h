@@ -58,9 +58,11 @@ void ctk_relu_f32(int64_t n, const float *x, float *out);
 void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = tanh(x), within 2 ulp of the correctly rounded value (vectorized; no libm call)
 void ctk_tanh_f32(int64_t n, const float *x, float *out);
-/// out = 1 / (1 + e^(−x)), within 2 ulp of the correctly rounded value
+/// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
+void ctk_exp_f32(int64_t n, const float *x, float *out);
+/// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)
 void ctk_sigmoid_f32(int64_t n, const float *x, float *out);
-/// out = x / (1 + e^(−x)) (SiLU), on Transcendental.h's exp
+/// out = x / (1 + expf(−x)) (SiLU)
 void ctk_silu_f32(int64_t n, const float *x, float *out);
 /// out = grad · σ(x) · (1 + x · (1 − σ(x))), SiLU's derivative
 void ctk_silu_backward_f32(int64_t n, const float *grad, const float *x, float *out);

@@ -38,7 +38,12 @@ extension Activation {
     case .float32:
       if let dense = denseDerivativeFloat32, g.dims == saved.dims {
         let (gradient, input) = (g.contiguous(), saved.contiguous())
-        CPULoops.intoContiguous(out) { dense(Int64(out.numel()), gradient.pointer(Float.self), input.pointer(Float.self), $0.pointer(Float.self)) }
+        CPULoops.intoContiguous(out) { target in
+          withExtendedLifetime((gradient, input)) {
+            let (a, b, to) = (gradient.pointer(Float.self), input.pointer(Float.self), target.pointer(Float.self))
+            ThreadPool.parallelChunks(out.numel(), minimumChunk: denseGrain) { start, count in dense(Int64(count), a + start, b + start, to + start) }
+          }
+        }
         return
       }
       let (c, d) = (Float(p0), Float(p1))
@@ -78,6 +83,7 @@ enum Relu: IntegerUnaryKernel, Activation {
 }
 
 enum Tanh: Activation {
+  static let denseGrain = transcendentalGrain
   static let name = "tanh"
   static let node = "TanhBackward0"
   static let backwardNode: String? = "TanhBackwardBackward0"
@@ -92,6 +98,7 @@ enum Tanh: Activation {
 }
 
 enum Sigmoid: Activation {
+  static let denseGrain = transcendentalGrain
   static let name = "sigmoid"
   static let node = "SigmoidBackward0"
   static let backwardNode: String? = "SigmoidBackwardBackward0"
@@ -130,6 +137,7 @@ enum Gelu: Activation {
 
 /// x σ(x).
 enum Silu: Activation {
+  static let denseGrain = transcendentalGrain
   static let name = "silu"
   static let node = "SiluBackward0"
   static let backwardNode: String? = nil

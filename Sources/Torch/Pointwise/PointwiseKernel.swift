@@ -36,12 +36,19 @@ protocol FloatUnaryKernel: UnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T
   /// A SIMD kernel in `CTorchKernels` for dense float32 input, where one exists.
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  /// The fewest elements worth a thread for `denseFloat32` (its chunks run on the pool):
+  /// `Int.max`, one thread, for kernels bound by memory.
+  static var denseGrain: Int { get }
   /// Integer and bool input (refused unless the kernel is an `IntegerUnaryKernel`).
   static func runInteger(_ x: Tensor, into out: Tensor, _ p0: Double, _ p1: Double)
 }
 
+/// `FloatUnaryKernel.denseGrain` of the kernels that compute an exponential per element.
+let transcendentalGrain = 8192
+
 extension FloatUnaryKernel {
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseGrain: Int { .max }
   static var cudaForms: [(type: String, expression: String)] { CUDAKernels.floatTypes.map { ($0, cuda) } }
 
   static func runCPU(_ x: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
@@ -49,7 +56,12 @@ extension FloatUnaryKernel {
     case .float32:
       if let dense = denseFloat32 {
         let source = x.contiguous()
-        CPULoops.intoContiguous(out) { dense(Int64(x.numel()), source.pointer(Float.self), $0.pointer(Float.self)) }
+        CPULoops.intoContiguous(out) { target in
+          withExtendedLifetime(source) {
+            let (from, to) = (source.pointer(Float.self), target.pointer(Float.self))
+            ThreadPool.parallelChunks(x.numel(), minimumChunk: denseGrain) { start, count in dense(Int64(count), from + start, to + start) }
+          }
+        }
         return
       }
       let (a, b) = (Float(p0), Float(p1))

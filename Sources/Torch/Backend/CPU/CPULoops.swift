@@ -6,7 +6,7 @@ enum CPULoops {
   /// its contiguous copy, where a strided loop with libm's functions would round differently).
   static func intoContiguous(_ out: Tensor, _ body: (Tensor) -> Void) {
     let target = out.isContiguous ? out : Tensor(uninitialized: out.dims, dtype: out.dtype)
-    body(target)
+    withExtendedLifetime(target) { body(target) }
     if target !== out { Backends.cpu.copy(target, into: out) }
   }
 

@@ -336,6 +336,27 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Log-softmax's backward over dense float32 rows is g − expf(y)·Σg, each row's sum in
+  /// order, bit for bit (the exponentials now eight at a time), on both paths.
+  func testLogSoftmaxBackwardGivesItsFormulasBits() {
+    torch.manualSeed(4)
+    let x = torch.randn(6, 131) * 3, g = torch.randn(6, 131)
+    for path in paths {
+      ctk_force_portable(path)
+      let leaf = x.clone().requiresGrad_()
+      let y = leaf.logSoftmax(dim: 1)
+      y.backward(g)
+      let (ys, gs, ours) = (y.detach().toArray(Float.self), g.toArray(Float.self), leaf.grad!.toArray(Float.self))
+      var expected = [Float](repeating: 0, count: ys.count)
+      for r in 0..<6 {
+        var dot: Float = 0
+        for k in 0..<131 { dot += gs[r * 131 + k] }
+        for k in 0..<131 { expected[r * 131 + k] = gs[r * 131 + k] - Foundation.expf(ys[r * 131 + k]) * dot }
+      }
+      XCTAssertEqual(ours.map(\.bitPattern), expected.map(\.bitPattern), String(cString: ctk_kernel_path()))
+    }
+  }
+
   /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
   /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
   /// on a view writes through it.

@@ -80,9 +80,26 @@ extension CPUBackend {
 
   func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor) {
     switch output.dtype {
+    case .float32 where log && dim == output.dim() - 1 && output.isContiguous && grad.isContiguous && out.isContiguous:
+      denseLogSoftmaxBackwardRows(grad, output, into: out)
     case .float32: softmaxBackward(grad, output, dim, log, out, Float.self)
     case .float64: softmaxBackward(grad, output, dim, log, out, Double.self)
     default: torchFail("softmax backward needs a floating point tensor")
+    }
+  }
+
+  /// Log-softmax's backward over the last dim of dense float32 rows, g − exp(y)·Σg: the
+  /// exponentials eight at a time (`ctk_exp_f32`, libm's bits) into the result, then the rest
+  /// in place, in the generic loop's order; rows split over the pool.
+  private func denseLogSoftmaxBackwardRows(_ grad: Tensor, _ y: Tensor, into out: Tensor) {
+    let length = y.dims.last ?? 1, rows = y.numel() / Swift.max(length, 1)
+    let pg = grad.pointer(Float.self), py = y.pointer(Float.self), po = out.pointer(Float.self)
+    Self.forEachRowChunk(rows: rows, length: length) { r in
+      let (g, dst) = (pg + r * length, po + r * length)
+      var dot: Float = 0
+      for k in 0..<length { dot += g[k] }
+      ctk_exp_f32(Int64(length), py + r * length, dst)
+      for k in 0..<length { dst[k] = g[k] - dst[k] * dot }
     }
   }
 

@@ -5,8 +5,10 @@ import CTorchKernels
 // computes the gates' activations and the new state, and backward one pass their
 // derivatives, where the composed form runs about twenty kernels a step. The layers (nn.LSTM,
 // nn.GRU) take them on the CPU; the cells (nn.LSTMCell, nn.GRUCell, whose graphs PyTorch builds
-// from the composed ops) and other devices keep the composed form. With `createGraph`,
-// backward records the derivatives in tensor ops, so they differentiate again.
+// from the composed ops) and other devices keep the composed form. The float32 forward gives
+// the composed step's bits (the same sums, sigmoid and tanh kernels, products in the same
+// order). With `createGraph`, backward records the derivatives in tensor ops, so they
+// differentiate again.
 
 extension Recurrence {
   /// Whether the fused cells take these tensors: on the CPU, one dtype (float32 or float64),
@@ -108,9 +110,9 @@ extension Recurrence {
     }
   }
 
-  /// Rows in parallel chunks of at least 16K units (a step of a small layer runs on one thread).
+  /// Rows split over the pool (a step of a small layer runs on one thread).
   private static func forEachRowChunk(rows: Int, hidden: Int, _ body: (Int, Int) -> Void) {
-    ThreadPool.parallelChunks(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(hidden, 1)), body)
+    ThreadPool.parallelRows(rows, length: hidden, body)
   }
 
   // MARK: - Derivatives in tensor ops (createGraph)

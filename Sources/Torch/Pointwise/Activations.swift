@@ -83,12 +83,12 @@ enum Relu: IntegerUnaryKernel, Activation {
 }
 
 enum Tanh: Activation {
-  static let denseGrain = transcendentalGrain
   static let name = "tanh"
   static let node = "TanhBackward0"
   static let backwardNode: String? = "TanhBackwardBackward0"
   static let cuda = "tanh(v)"
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_tanh_f32 }
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.tanh(v) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y * y)"
@@ -98,12 +98,12 @@ enum Tanh: Activation {
 }
 
 enum Sigmoid: Activation {
-  static let denseGrain = transcendentalGrain
   static let name = "sigmoid"
   static let node = "SigmoidBackward0"
   static let backwardNode: String? = "SigmoidBackwardBackward0"
   static let cuda = "(T)1 / ((T)1 + exp(-v))"
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sigmoid_f32 }
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / (1 + T.exp(-v)) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y) * y"
@@ -137,12 +137,12 @@ enum Gelu: Activation {
 
 /// x σ(x).
 enum Silu: Activation {
-  static let denseGrain = transcendentalGrain
   static let name = "silu"
   static let node = "SiluBackward0"
   static let backwardNode: String? = nil
   static let cuda = "v / ((T)1 + exp(-v))"
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_f32 }
+  static let denseGrain = transcendentalGrain
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v / (1 + T.exp(-v)) }
   static let derivativeCUDA = "x * ((T)1 / ((T)1 + exp(-y))) * ((T)1 + y * ((T)1 - (T)1 / ((T)1 + exp(-y))))"

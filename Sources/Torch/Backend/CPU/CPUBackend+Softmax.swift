@@ -35,10 +35,9 @@ extension CPUBackend {
     }
   }
 
-  /// Calls `body(row)` for each of `rows` rows of `length`, in parallel chunks of at least 16K
-  /// elements.
+  /// Calls `body(row)` for each of `rows` rows of `length`, split over the pool.
   private static func forEachRowChunk(rows: Int, length: Int, _ body: (Int) -> Void) {
-    ThreadPool.parallelChunks(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(length, 1))) { start, count in
+    ThreadPool.parallelRows(rows, length: length) { start, count in
       for r in start ..< start + count { body(r) }
     }
   }

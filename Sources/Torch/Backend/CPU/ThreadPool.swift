@@ -71,6 +71,13 @@ enum ThreadPool {
     }
   }
 
+  /// Calls `body(start, count)` over `rows` rows of `length` elements in parallel chunks of at
+  /// least 16K elements (smaller work stays on the calling thread): for row kernels whose rows
+  /// are independent, so any split gives the same bits.
+  static func parallelRows(_ rows: Int, length: Int, _ body: (Int, Int) -> Void) {
+    parallelChunks(rows, minimumChunk: Swift.max(1, 16_384 / Swift.max(length, 1)), body)
+  }
+
   /// Runs `body` on up to one task per thread, each given `next`, which claims the indices of
   /// `0..<count` one at a time from a shared counter (nil when none are left): a thread the
   /// machine slows leaves its share to the others, where fixed chunks left them waiting for its

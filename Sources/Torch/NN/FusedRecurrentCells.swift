@@ -29,7 +29,7 @@ extension Recurrence {
     let (ig, hg, cx) = (inputGates.detach().contiguous(), hiddenGates.detach().contiguous(), cell.detach().contiguous())
     let state = Tensor(uninitialized: [2, rows, hidden], dtype: cell.dtype)
     let workspace = Tensor(uninitialized: [rows, 5 * hidden], dtype: cell.dtype)
-    forEachRowChunk(rows: rows, hidden: hidden) { start, count in
+    ThreadPool.parallelRows(rows, length: hidden) { start, count in
       let (gates, unit) = (start * 4 * hidden, start * hidden)
       if cell.dtype == .float32 {
         ctk_lstm_cell_f32(Int64(count), Int64(hidden), hg.pointer(Float.self) + gates, ig.pointer(Float.self) + gates,
@@ -49,7 +49,7 @@ extension Recurrence {
       let g = grad.contiguous()
       let gradGates = Tensor(uninitialized: [rows, 4 * hidden], dtype: cell.dtype)
       let gradCell = Tensor(uninitialized: [rows, hidden], dtype: cell.dtype)
-      forEachRowChunk(rows: rows, hidden: hidden) { start, count in
+      ThreadPool.parallelRows(rows, length: hidden) { start, count in
         let (gates, unit) = (start * 4 * hidden, start * hidden)
         if cell.dtype == .float32 {
           ctk_lstm_cell_backward_f32(Int64(count), Int64(hidden), g.pointer(Float.self) + unit,
@@ -75,7 +75,7 @@ extension Recurrence {
     let (ig, hg, hx) = (inputGates.detach().contiguous(), hiddenGates.detach().contiguous(), state.detach().contiguous())
     let output = Tensor(uninitialized: [rows, hidden], dtype: state.dtype)
     let workspace = Tensor(uninitialized: [rows, 4 * hidden], dtype: state.dtype)
-    forEachRowChunk(rows: rows, hidden: hidden) { start, count in
+    ThreadPool.parallelRows(rows, length: hidden) { start, count in
       let (gates, unit) = (start * 3 * hidden, start * hidden)
       if state.dtype == .float32 {
         ctk_gru_cell_f32(Int64(count), Int64(hidden), ig.pointer(Float.self) + gates, hg.pointer(Float.self) + gates,
@@ -94,7 +94,7 @@ extension Recurrence {
       let gradInput = Tensor(uninitialized: [rows, 3 * hidden], dtype: state.dtype)
       let gradHidden = Tensor(uninitialized: [rows, 3 * hidden], dtype: state.dtype)
       let gradState = Tensor(uninitialized: [rows, hidden], dtype: state.dtype)
-      forEachRowChunk(rows: rows, hidden: hidden) { start, count in
+      ThreadPool.parallelRows(rows, length: hidden) { start, count in
         let (gates, unit) = (start * 3 * hidden, start * hidden)
         if state.dtype == .float32 {
           ctk_gru_cell_backward_f32(Int64(count), Int64(hidden), g.pointer(Float.self) + unit, hx.pointer(Float.self) + unit,
@@ -108,11 +108,6 @@ extension Recurrence {
       }
       return [gradInput, gradHidden, gradState]
     }
-  }
-
-  /// Rows split over the pool (a step of a small layer runs on one thread).
-  private static func forEachRowChunk(rows: Int, hidden: Int, _ body: (Int, Int) -> Void) {
-    ThreadPool.parallelRows(rows, length: hidden, body)
   }
 
   // MARK: - Derivatives in tensor ops (createGraph)

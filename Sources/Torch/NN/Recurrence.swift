@@ -43,7 +43,7 @@ enum Recurrence {
   /// (FusedRecurrentCells.swift; the layers take it, the cells keep PyTorch's composed graph).
   static func step(_ kind: RecurrentKind, projected: Tensor, state: [Tensor], _ w: RecurrentWeights, fused: Bool = false) -> [Tensor] {
     let hidden = F.linear(state[0], w.hiddenHidden, w.hiddenBias)
-    let fused = fused && fusedCellApplies(gates: kind.gates, projected, hidden, state[kind == .lstm ? 1 : 0])
+    let fused = fused && (kind == .lstm || kind == .gru) && fusedCellApplies(gates: kind.gates, projected, hidden, state.last!)
     switch kind {
     case .rnnTanh: return [(hidden + projected).tanh()]
     case .rnnRelu: return [(hidden + projected).relu()]

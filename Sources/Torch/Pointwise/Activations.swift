@@ -37,12 +37,8 @@ extension Activation {
     switch g.dtype {
     case .float32:
       if let dense = denseDerivativeFloat32, g.dims == saved.dims {
-        let (gradient, input) = (g.contiguous(), saved.contiguous())
-        CPULoops.intoContiguous(out) { target in
-          withExtendedLifetime((gradient, input)) {
-            let (a, b, to) = (gradient.pointer(Float.self), input.pointer(Float.self), target.pointer(Float.self))
-            ThreadPool.parallelChunks(out.numel(), minimumChunk: denseGrain) { start, count in dense(Int64(count), a + start, b + start, to + start) }
-          }
+        CPULoops.dense(g, saved, into: out, grain: denseGrain) { start, count, x, out in
+          dense(Int64(count), x[0] + start, x[1] + start, out + start)
         }
         return
       }

@@ -55,13 +55,7 @@ extension FloatUnaryKernel {
     switch x.dtype {
     case .float32:
       if let dense = denseFloat32 {
-        let source = x.contiguous()
-        CPULoops.intoContiguous(out) { target in
-          withExtendedLifetime(source) {
-            let (from, to) = (source.pointer(Float.self), target.pointer(Float.self))
-            ThreadPool.parallelChunks(x.numel(), minimumChunk: denseGrain) { start, count in dense(Int64(count), from + start, to + start) }
-          }
-        }
+        CPULoops.dense(x, into: out, grain: denseGrain) { start, count, x, out in dense(Int64(count), x[0] + start, out + start) }
         return
       }
       let (a, b) = (Float(p0), Float(p1))

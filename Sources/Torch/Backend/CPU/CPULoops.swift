@@ -1,12 +1,19 @@
 /// The CPU's pointwise loops over raw pointers, for any strides (`StridedLoop` walks the outer
 /// dims; the innermost run is a plain loop the compiler vectorizes where strides are 1).
 enum CPULoops {
-  /// Calls `body` with `out` when it is contiguous, else with a contiguous temporary then
-  /// copied into `out`: how a dense kernel serves every layout (a view then gets the bits of
-  /// its contiguous copy, where a strided loop with libm's functions would round differently).
-  static func intoContiguous(_ out: Tensor, _ body: (Tensor) -> Void) {
+  /// Runs a dense float32 kernel over tensors of any layout: `kernel(start, count, sources,
+  /// target)` on contiguous copies of `inputs` (the tensors themselves when contiguous) and on
+  /// `out` or a contiguous temporary then copied into it, in chunks of at least `grain`
+  /// elements split over the pool (`Int.max`: one call). A view so gets the bits of its
+  /// contiguous copy, where a strided loop with libm's functions would round differently.
+  static func dense(_ inputs: Tensor..., into out: Tensor, grain: Int,
+                    _ kernel: (_ start: Int, _ count: Int, _ sources: [UnsafePointer<Float>], _ target: UnsafeMutablePointer<Float>) -> Void) {
+    let sources = inputs.map { $0.contiguous() }
     let target = out.isContiguous ? out : Tensor(uninitialized: out.dims, dtype: out.dtype)
-    withExtendedLifetime(target) { body(target) }
+    withExtendedLifetime((sources, target)) {
+      let pointers = sources.map { UnsafePointer($0.pointer(Float.self)) }, destination = target.pointer(Float.self)
+      ThreadPool.parallelChunks(out.numel(), minimumChunk: grain) { start, count in kernel(start, count, pointers, destination) }
+    }
     if target !== out { Backends.cpu.copy(target, into: out) }
   }
 

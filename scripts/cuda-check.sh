@@ -47,19 +47,24 @@ run)
   chmod +x /tmp/gpu-bin/*
   cp -r .gpu/*.resources /tmp/gpu-bin/
   nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
-  # Line-buffered output and a time limit per step: a hang in one step keeps the others' logs.
-  step() { local limit=$1 log=$2; shift 2; timeout "$limit" stdbuf -oL -eL "$@" 2>&1 | tee "$out/$log" || true; }
-  step 240 cuda-check.txt /tmp/gpu-bin/torch-bench --cuda-check
-  step 120 cuda-sweep.txt /tmp/gpu-bin/torch-bench --cuda-sweep .gpu/convolution_sweep.json
-  step 60 build-model.txt /tmp/gpu-bin/build-model --seed 0
-  step 120 fashion-mnist.txt /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
+  # Line-buffered output and a time limit per step (the limits add up to 450 s, inside the
+  # device tool's 10-minute command): a hang in one step keeps the others' logs.
+  step() {
+    local limit=$1 log=$2 start=$SECONDS; shift 2
+    timeout "$limit" stdbuf -oL -eL "$@" 2>&1 | tee "$out/$log" || true
+    echo "step $log: $((SECONDS - start)) s (limit $limit s)" | tee -a "$out/$log"
+  }
+  step 150 cuda-check.txt /tmp/gpu-bin/torch-bench --cuda-check
+  step 60 cuda-sweep.txt /tmp/gpu-bin/torch-bench --cuda-sweep .gpu/convolution_sweep.json
+  step 30 build-model.txt /tmp/gpu-bin/build-model --seed 0
+  step 45 fashion-mnist.txt /tmp/gpu-bin/fashion-mnist --device cuda --epochs 1 \
     --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
-  step 120 fashion-mnist-cnn.txt /tmp/gpu-bin/fashion-mnist --device cuda --model cnn --epochs 1 \
+  step 60 fashion-mnist-cnn.txt /tmp/gpu-bin/fashion-mnist --device cuda --model cnn --epochs 1 \
     --data /tmp/gpu-bin/swift-torch_FashionMNIST.resources/sample
-  step 120 pytorch.txt python3 -u scripts/pytorch_cuda_step.py
-  step 120 nccl.txt /tmp/gpu-bin/dist-check nccl
+  step 60 pytorch.txt python3 -u scripts/pytorch_cuda_step.py
+  step 45 nccl.txt /tmp/gpu-bin/dist-check nccl
   if command -v mpirun >/dev/null && [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -ge 2 ]; then
-    step 120 nccl-2.txt mpirun --allow-run-as-root -np 2 /tmp/gpu-bin/dist-check nccl
+    step 60 nccl-2.txt mpirun --allow-run-as-root -np 2 /tmp/gpu-bin/dist-check nccl
   fi
   ;;
 *)

@@ -49,7 +49,62 @@ static void silu_backward_f32_portable(int64_t n, const float *g, const float *x
   }
 }
 
+// erf and the exact GELU: the portable loops call libm's erff; the AVX2 loops take erf eight
+// lanes at a time (ctk_erff8, within 1 ulp; usually erff's bits) and otherwise round as the
+// portable formulas, which are the Swift forms they replaced.
+
+static void erf_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = erff(x[i]);
+}
+
+static void gelu_f32_portable(int64_t n, const float *x, float *out) {
+  _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1 + erff(x[i] * 0.70710677f));
+}
+
+static void gelu_backward_f32_portable(int64_t n, const float *g, const float *x, float *out) {
+  _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) {
+    float cdf = 0.5f * (1 + erff(x[i] * 0.70710677f));
+    float pdf = expf(-0.5f * x[i] * x[i]) * 0.398942280f;
+    out[i] = g[i] * (cdf + x[i] * pdf);
+  }
+}
+
 #if CTK_X86
+CTK_AVX2 static void erf_f32_avx2(int64_t n, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_erff8(_mm256_loadu_ps(x + i)));
+  erf_f32_portable(n - i, x + i, out + i);
+}
+
+/// Φ(x) = 0.5 · (1 + erf(x/√2)) of eight lanes, rounded as the portable form.
+CTK_AVX2 static inline __m256 ctk_normal_cdf8(__m256 x) {
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  return _mm256_mul_ps(half, _mm256_add_ps(one, ctk_erff8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710677f)))));
+}
+
+CTK_AVX2 static void gelu_f32_avx2(int64_t n, const float *x, float *out) {
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i);
+    __m256 e = ctk_erff8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710677f)));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(v, half), _mm256_add_ps(one, e)));
+  }
+  gelu_f32_portable(n - i, x + i, out + i);
+}
+
+CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i);
+    __m256 square = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v);
+    __m256 pdf = _mm256_mul_ps(ctk_expf8(square), _mm256_set1_ps(0.398942280f));
+    __m256 slope = _mm256_add_ps(ctk_normal_cdf8(v), _mm256_mul_ps(v, pdf));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), slope));
+  }
+  gelu_backward_f32_portable(n - i, g + i, x + i, out + i);
+}
+
 CTK_AVX2 static void exp_f32_avx2(int64_t n, const float *x, float *out) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_loadu_ps(x + i)));
@@ -90,6 +145,21 @@ CTK_AVX2 static void silu_backward_f32_avx2(int64_t n, const float *g, const flo
   silu_backward_f32_portable(n - i, g + i, x + i, out + i);
 }
 #endif
+
+void ctk_erf_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(erf_f32, (n, x, out))
+  erf_f32_portable(n, x, out);
+}
+
+void ctk_gelu_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(gelu_f32, (n, x, out))
+  gelu_f32_portable(n, x, out);
+}
+
+void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
+  CTK_AVX2_CALL(gelu_backward_f32, (n, g, x, out))
+  gelu_backward_f32_portable(n, g, x, out);
+}
 
 void ctk_exp_f32(int64_t n, const float *x, float *out) {
   CTK_AVX2_CALL(exp_f32, (n, x, out))

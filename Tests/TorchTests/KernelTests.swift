@@ -336,6 +336,45 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// erf is within 1 ulp of the correctly rounded value on both paths (the AVX2 one evaluates
+  /// it in doubles, the portable one calls libm's erff), across both polynomial pieces, their
+  /// seams, the saturated tails and the special values; GELU and its derivative are their
+  /// float formulas over that erf, bit for bit.
+  func testFloat32ErfIsWithinAnUlpAndGeluIsItsFormula() {
+    var inputs = stride(from: -6.0, through: 6.0, by: 1.0 / 1024).map { Float($0) }
+    inputs += [0, -0.0, 1e-30, -1e-30, 1e-5, 0.99999994, 1, 1.0000001, -1, 3.92, 3.9999998, 4, -4, 10, -10, 1e30, -1e30]
+    inputs += [.infinity, -.infinity, .nan]
+    let n = inputs.count
+    let halves = inputs.map { $0 * Float(0.5.squareRoot()) }
+    let gradients = inputs.indices.map { Float($0 % 7) - 3 }
+    var erfs = [Float](repeating: 0, count: n), erfsOfHalves = erfs, gelu = erfs, slope = erfs
+    for path in paths {
+      ctk_force_portable(path)
+      let kernel = String(cString: ctk_kernel_path())
+      ctk_erf_f32(Int64(n), inputs, &erfs)
+      var worst: Float = 0
+      for (k, x) in inputs.enumerated() {
+        let expected = Float(Foundation.erf(Double(x)))
+        if erfs[k] != expected && !(erfs[k].isNaN && expected.isNaN) { worst = max(worst, abs(erfs[k] - expected) / expected.ulp) }
+      }
+      XCTAssertLessThanOrEqual(worst, 1, "\(kernel): erf's largest error in ulp")
+      ctk_erf_f32(Int64(n), halves, &erfsOfHalves)
+      ctk_gelu_f32(Int64(n), inputs, &gelu)
+      ctk_gelu_backward_f32(Int64(n), gradients, inputs, &slope)
+      var expectedGelu = [Float](repeating: 0, count: n), expectedSlope = expectedGelu
+      for k in 0..<n {
+        let x = inputs[k], cdf = Float(0.5) * (1 + erfsOfHalves[k])
+        expectedGelu[k] = x * Float(0.5) * (1 + erfsOfHalves[k])
+        let pdf = Foundation.expf(-Float(0.5) * x * x) * Float(1 / (2 * Double.pi).squareRoot())
+        expectedSlope[k] = gradients[k] * (cdf + x * pdf)
+      }
+      for (name, ours, expected) in [("GELU", gelu, expectedGelu), ("GELU's derivative", slope, expectedSlope)] {
+        let differing = (0..<n).filter { ours[$0].bitPattern != expected[$0].bitPattern && !(ours[$0].isNaN && expected[$0].isNaN) }
+        XCTAssertEqual(differing.count, 0, "\(kernel): \(name) differs from its formula, first at x = \(differing.first.map { inputs[$0] } ?? 0)")
+      }
+    }
+  }
+
   /// Log-softmax's backward over dense float32 rows is g − expf(y)·Σg, each row's sum in
   /// order, bit for bit (the exponentials now eight at a time), on both paths.
   func testLogSoftmaxBackwardGivesItsFormulasBits() {

@@ -58,6 +58,13 @@ void ctk_relu_f32(int64_t n, const float *x, float *out);
 void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = tanh(x), within 2 ulp of the correctly rounded value (vectorized; no libm call)
 void ctk_tanh_f32(int64_t n, const float *x, float *out);
+/// out = erf(x): libm's erff, or under AVX2 eight lanes at a time within 1 ulp of the correctly
+/// rounded value (evaluated in doubles)
+void ctk_erf_f32(int64_t n, const float *x, float *out);
+/// out = x · 0.5 · (1 + erf(x · 0.70710677)), the exact GELU, with the erf above
+void ctk_gelu_f32(int64_t n, const float *x, float *out);
+/// out = grad · (Φ(x) + x · e^(−x²/2) / √(2π)), GELU's derivative (Φ as in ctk_gelu_f32)
+void ctk_gelu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)

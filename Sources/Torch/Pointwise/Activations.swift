@@ -117,6 +117,9 @@ enum Gelu: Activation {
   static let node = "GeluBackward0"
   static let backwardNode: String? = "GeluBackwardBackward0"
   static let cuda = "v * (T)0.5 * ((T)1 + erf(v * (T)0.70710678118654752))"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_gelu_f32 }
+  static let denseGrain = transcendentalGrain
+  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_gelu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v * T(0.5) * (1 + T.erf(v * T(0.5.squareRoot()))) }
   static let derivativeCUDA = "x * ((T)0.5 * ((T)1 + erf(y * (T)0.70710678118654752)) + y * exp((T)-0.5 * y * y) * (T)0.39894228040143268)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T {

@@ -73,6 +73,8 @@ enum Reciprocal: FloatUnaryKernel {
 enum Erf: FloatUnaryKernel {
   static let name = "erf"
   static let cuda = "erf(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_erf_f32 }
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.erf(v) }
 }
 

@@ -375,6 +375,36 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Layer norm with and without each affine parameter (each combination runs its own loop in
+  /// the C kernels): float32 outputs and gradients agree with the formula written in float64
+  /// tensor ops, (x − mean) / √(var + ε) · w + b, and its autograd gradients.
+  func testLayerNormWithEitherOrNeitherParameterMatchesItsFormula() {
+    torch.manualSeed(11)
+    let x = torch.randn(6, 37) * 3 + 1, weight = torch.randn(37), bias = torch.randn(37), g = torch.randn(6, 37)
+    for (useWeight, useBias) in [(false, false), (true, false), (false, true), (true, true)] {
+      var results: [[Tensor]] = []
+      for written in [false, true] {
+        let dtype: DType = written ? .float64 : .float32
+        let input = x.to(dtype).detach().requiresGrad_()
+        let w = useWeight ? weight.to(dtype).detach().requiresGrad_() : nil, b = useBias ? bias.to(dtype).detach().requiresGrad_() : nil
+        var y: Tensor
+        if written {
+          let centered = input - input.mean(dim: 1, keepdim: true)
+          y = centered / ((centered * centered).mean(dim: 1, keepdim: true) + 1e-5).sqrt()
+          if let w { y = y * w }
+          if let b { y = y + b }
+        } else {
+          y = F.layerNorm(input, [37], weight: w, bias: b)
+        }
+        results.append([y] + torch.autograd.grad([y], [input] + [w, b].compactMap { $0 }, gradOutputs: [g.to(dtype)]))
+      }
+      for (kernel, formula) in zip(results[0], results[1]) {
+        let difference = (kernel.to(.float64) - formula).abs().max().item()
+        XCTAssertLessThan(difference, 2e-5, "weight \(useWeight), bias \(useBias)")
+      }
+    }
+  }
+
   /// Log-softmax's backward over dense float32 rows is g − expf(y)·Σg, each row's sum in
   /// order, bit for bit (the exponentials now eight at a time), on both paths.
   func testLogSoftmaxBackwardGivesItsFormulasBits() {

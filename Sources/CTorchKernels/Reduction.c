@@ -76,3 +76,32 @@ float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out) 
 #endif
   return expShiftSum_portable(n, x, shift, out);
 }
+
+// Running sums of [outer, length, inner] blocks along `length` (from its end with `reverse`),
+// floats accumulating in double as PyTorch's CPU kernel does. Where inner > 1 the sums run down
+// columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is contiguous.
+enum { CUMSUM_BLOCK = 256 };
+#define CUMSUM(S, T, ACC)                                                                                            \
+  void ctk_cumsum_##S(int64_t outer, int64_t length, int64_t inner, const T *x, T *out, int reverse) {               \
+    const int64_t first = reverse ? length - 1 : 0, step = reverse ? -1 : 1;                                         \
+    for (int64_t o = 0; o < outer; o++) {                                                                            \
+      const T *xs = x + o * length * inner;                                                                          \
+      T *outs = out + o * length * inner;                                                                            \
+      for (int64_t j0 = 0; j0 < inner; j0 += CUMSUM_BLOCK) {                                                         \
+        const int64_t width = inner - j0 < CUMSUM_BLOCK ? inner - j0 : CUMSUM_BLOCK;                               \
+        ACC total[CUMSUM_BLOCK];                                                                                     \
+        for (int64_t j = 0; j < width; j++) total[j] = 0;                                                           \
+        for (int64_t k = 0, at = first; k < length; k++, at += step) {                                               \
+          const T *row = xs + at * inner + j0;                                                                       \
+          T *target = outs + at * inner + j0;                                                                        \
+          for (int64_t j = 0; j < width; j++) {                                                                      \
+            total[j] += (ACC)row[j];                                                                                 \
+            target[j] = (T)total[j];                                                                                 \
+          }                                                                                                          \
+        }                                                                                                            \
+      }                                                                                                              \
+    }                                                                                                                \
+  }
+CUMSUM(f32, float, double)
+CUMSUM(f64, double, double)
+CUMSUM(i64, int64_t, uint64_t)

@@ -102,6 +102,11 @@ float ctk_sum_f32(int64_t n, const float *x);
 float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out);
 /// max over a contiguous row.
 float ctk_max_f32(int64_t n, const float *x);
+/// Running sums of contiguous [outer, length, inner] blocks along `length`, from its end with
+/// `reverse` nonzero (cumsum's gradient); float32 accumulates in double, int64 wraps.
+void ctk_cumsum_f32(int64_t outer, int64_t length, int64_t inner, const float *x, float *out, int reverse);
+void ctk_cumsum_f64(int64_t outer, int64_t length, int64_t inner, const double *x, double *out, int reverse);
+void ctk_cumsum_i64(int64_t outer, int64_t length, int64_t inner, const int64_t *x, int64_t *out, int reverse);
 
 /// PyTorch's 16-wide Box-Muller transform for float32 normal samples, in place on 16
 /// uniforms: data[j], data[j+8] <- radius * (cos, sin)(theta) * std + mean, with the same

@@ -27,7 +27,9 @@ protocol Backend: Sendable {
   func sort(_ x: Tensor, dim: Int, descending: Bool, values: Tensor, indices: Tensor)
   /// Running sums of float or int64 `x` along `dim` into `out` (same shape and dtype); float
   /// sums accumulate in float64, as PyTorch's CPU kernel does.
-  func cumsum(_ x: Tensor, dim: Int, into out: Tensor)
+  /// Running sums of `x` along `dim` into the contiguous `out`, from the dim's end with
+  /// `reverse` (cumsum's gradient, without flipping twice).
+  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor)
   func softmax(_ x: Tensor, dim: Int, log: Bool, into out: Tensor)
   func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor)
   /// out = alpha * a @ b + beta * out for 2-D operands of any strides; batched by the caller.

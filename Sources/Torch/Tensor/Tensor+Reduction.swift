@@ -143,10 +143,15 @@ extension Tensor {
     let d = wrapDim(dim, source.dims.count)
     let input = dtype.isFloatingPoint ? source : source.to(.int64)
     let out = Tensor(uninitialized: source.dims, dtype: input.dtype, device: device)
-    if numel() > 0 { Backends.backend(for: device).cumsum(input, dim: d, into: out) }
+    if numel() > 0 { Backends.backend(for: device).cumsum(input, dim: d, reverse: false, into: out) }
     let result = dims.isEmpty ? out.reshape([]) : out
     return result.recording("CumsumBackward0", [self]) { g in
-      [g.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim])]
+      // PyTorch's formula when the gradient is itself recorded; else the same sums in one pass.
+      if GradMode.isEnabled { return [g.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim])] }
+      let rows = g.dims.isEmpty ? g.reshape([1]) : g
+      let sums = Tensor(uninitialized: rows.dims, dtype: rows.dtype, device: rows.device)
+      if rows.numel() > 0 { Backends.backend(for: rows.device).cumsum(rows, dim: d, reverse: true, into: sums) }
+      return [g.dims.isEmpty ? sums.reshape([]) : sums]
     }
   }
 

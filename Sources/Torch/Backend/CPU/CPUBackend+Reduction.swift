@@ -119,35 +119,24 @@ extension NumericElement {
   }
 }
 
-/// Running sums along one dim, row by row (float sums in float64, as PyTorch's CPU kernel).
+/// Running sums along one dim (float32 in float64, as PyTorch's CPU kernel), through a
+/// contiguous copy when the input is strided, the [outer, length, inner] blocks over the pool.
 extension CPUBackend {
-  func cumsum(_ x: Tensor, dim: Int, into out: Tensor) {
-    switch x.dtype {
-    case .float32: cumsumRows(x, dim, out, Float.self) { Double($0) } _: { Float($0) } _: { $0 + $1 }
-    case .float64: cumsumRows(x, dim, out, Double.self) { $0 } _: { $0 } _: { $0 + $1 }
-    case .int64: cumsumRows(x, dim, out, Int64.self) { $0 } _: { $0 } _: { $0 &+ $1 }
-    default: torchFail("\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
-    }
-  }
-
-  private func cumsumRows<T: NumericElement, Accumulator: Numeric>(
-    _ x: Tensor, _ dim: Int, _ out: Tensor, _: T.Type, _ widen: (T) -> Accumulator, _ narrow: (Accumulator) -> T,
-    _ add: (Accumulator, Accumulator) -> Accumulator
-  ) {
-    let length = x.dims[dim], xStep = x.elementStrides[dim], outStep = out.elementStrides[dim]
-    var outer = x.dims, xStrides = x.elementStrides, outStrides = out.elementStrides
-    outer.remove(at: dim)
-    xStrides.remove(at: dim)
-    outStrides.remove(at: dim)
-    let px = x.pointer(T.self), po = out.pointer(T.self)
-    for row in 0..<outer.reduce(1, *) {
-      let xOffset = StridedLoop.offset(ofRow: row, shape: outer, strides: xStrides)
-      let outOffset = StridedLoop.offset(ofRow: row, shape: outer, strides: outStrides)
-      var total: Accumulator = 0
-      for k in 0..<length {
-        total = add(total, widen(px[xOffset + k * xStep]))
-        po[outOffset + k * outStep] = narrow(total)
+  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
+    let source = x.rawContiguous()
+    let length = x.dims[dim], inner = x.dims[(dim + 1)...].reduce(1, *), outer = x.dims[..<dim].reduce(1, *)
+    let block = length * inner, direction: Int32 = reverse ? 1 : 0
+    func run<T: Element>(_: T.Type, _ kernel: @escaping (Int64, Int64, Int64, UnsafePointer<T>?, UnsafeMutablePointer<T>?, Int32) -> Void) {
+      let (px, po) = (source.pointer(T.self), out.pointer(T.self))
+      ThreadPool.parallelChunks(outer, minimumChunk: Swift.max(1, 16384 / Swift.max(block, 1))) { start, count in
+        kernel(Int64(count), Int64(length), Int64(inner), px + start * block, po + start * block, direction)
       }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self, ctk_cumsum_f32)
+    case .float64: run(Double.self, ctk_cumsum_f64)
+    case .int64: run(Int64.self, ctk_cumsum_i64)
+    default: torchFail("\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
     }
   }
 }

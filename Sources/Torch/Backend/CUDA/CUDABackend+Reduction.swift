@@ -25,14 +25,15 @@ extension CUDABackend {
   }
 }
 
-/// Running sums: one thread per row, accumulating floats in double as the CPU does.
+/// Running sums: one thread per row (from its end with `reverse`), accumulating floats in double
+/// as the CPU does.
 extension CUDABackend {
-  func cumsum(_ x: Tensor, dim: Int, into out: Tensor) {
+  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
     torchCheck(x.dtype != .bool && x.dtype != .uint8, "\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
     let length = x.dims[dim], rows = x.numel() / Swift.max(length, 1)
     launch("cumsum_\(t(x))", count: rows, [
       .pointer(address(x)), .info(Self.permuted(x, last: [dim])), .pointer(address(out)), .info(Self.permuted(out, last: [dim])),
-      .int64(Int64(rows)), .int64(Int64(length)),
+      .int64(Int64(rows)), .int64(Int64(length)), .int32(reverse ? 1 : 0),
     ])
   }
 }

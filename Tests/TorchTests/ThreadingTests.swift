@@ -60,8 +60,8 @@ final class ThreadingTests: XCTestCase {
   }
 
   /// Kernels that split their work over the pool (softmax and log-softmax with their backward,
-  /// the fused recurrent cells, exp, sigmoid, tanh and SiLU with their backward) give the bits
-  /// of one thread, whatever the thread count.
+  /// the fused recurrent cells, exp, sigmoid, tanh, SiLU, GELU, erf, log, log1p, softplus, ELU
+  /// and Mish with their backward) give the bits of one thread, whatever the thread count.
   func testKernelsSplitOverThePoolGiveSingleThreadedBits() {
     torch.manualSeed(12)
     let x = torch.randn(96, 700) * 3, g = torch.randn(96, 700)
@@ -76,7 +76,8 @@ final class ThreadingTests: XCTestCase {
       }
       let (output, _) = lstm(input)
       let activated = x.clone().requiresGrad_()
-      let pointwise = [activated.exp(), activated.sigmoid(), activated.tanh(), activated.silu()]
+      let pointwise = [activated.exp(), activated.sigmoid(), activated.tanh(), activated.silu(), activated.abs().log(),
+                       activated.abs().log1p(), F.softplus(activated), F.elu(activated), F.gelu(activated), activated.erf(), F.mish(activated)]
       pointwise.reduce(torch.zeros([]), { $0 + $1.sum() }).backward()
       return (results + [output] + pointwise + [activated.grad!]).map { $0.detach().flatten().toArray(Float.self) }
     }

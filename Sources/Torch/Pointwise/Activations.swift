@@ -43,9 +43,9 @@ extension Activation {
         return
       }
       let (c, d) = (Float(p0), Float(p1))
-      CPULoops.zip(g, saved, into: out) { (x: Float, y: Float) in derivative(x, y, c, d) }
+      CPULoops.zip(g, saved, into: out, grain: denseGrain) { (x: Float, y: Float) in derivative(x, y, c, d) }
     case .float64:
-      CPULoops.zip(g, saved, into: out) { (x: Double, y: Double) in derivative(x, y, p0, p1) }
+      CPULoops.zip(g, saved, into: out, grain: denseGrain) { (x: Double, y: Double) in derivative(x, y, p0, p1) }
     default:
       torchFail("\"\(name)_backward\" not implemented for '\(g.dtype.scalarTypeName)'")
     }
@@ -173,6 +173,7 @@ enum Elu: Activation {
   static let node = "EluBackward0"
   static let backwardNode: String? = "EluBackwardBackward0"
   static let cuda = "v > 0 ? v : (T)p0 * (exp(v) - (T)1)"
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T { v > 0 ? v : p0 * (T.exp(v) - 1) }
   static let derivativeCUDA = "y > 0 ? x : x * (T)p0 * exp(y)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _: T) -> T { x > 0 ? g : g * p0 * T.exp(x) }
@@ -205,6 +206,7 @@ enum Softplus: Activation {
   static let node = "SoftplusBackward0"
   static let backwardNode: String? = "SoftplusBackwardBackward0"
   static let cuda = "v * (T)p0 > (T)p1 ? v : log1p(exp(v * (T)p0)) / (T)p0"
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v * p0 > p1 ? v : T.log1p(T.exp(v * p0)) / p0 }
   static let derivativeCUDA = "y * (T)p0 > (T)p1 ? x : x * exp(y * (T)p0) / (exp(y * (T)p0) + (T)1)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T {
@@ -224,6 +226,7 @@ enum Mish: Activation {
   static let node = "MishBackward0"
   static let backwardNode: String? = nil
   static let cuda = "v * tanh(log1p(exp(v)))"
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v * T.tanh(T.log1p(T.exp(v))) }
   static let derivativeCUDA = "x * (tanh(log1p(exp(y))) + y * ((T)1 / ((T)1 + exp(-y))) * ((T)1 - tanh(log1p(exp(y))) * tanh(log1p(exp(y)))))"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T {

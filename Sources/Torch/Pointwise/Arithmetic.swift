@@ -24,12 +24,14 @@ enum Exp: FloatUnaryKernel {
 enum Log: FloatUnaryKernel {
   static let name = "log"
   static let cuda = "log(v)"
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log(v) }
 }
 
 enum Log1p: FloatUnaryKernel {
   static let name = "log1p"
   static let cuda = "log1p(v)"
+  static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log1p(v) }
 }
 

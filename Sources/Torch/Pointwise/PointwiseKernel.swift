@@ -36,8 +36,9 @@ protocol FloatUnaryKernel: UnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T
   /// A SIMD kernel in `CTorchKernels` for dense float32 input, where one exists.
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
-  /// The fewest elements worth a thread for `denseFloat32` (its chunks run on the pool):
-  /// `Int.max`, one thread, for kernels bound by memory.
+  /// The fewest elements worth a thread (the chunks run on the pool) for `denseFloat32`, or
+  /// without one for contiguous loops of `apply`: `Int.max`, one thread, for kernels bound by
+  /// memory.
   static var denseGrain: Int { get }
   /// Integer and bool input (refused unless the kernel is an `IntegerUnaryKernel`).
   static func runInteger(_ x: Tensor, into out: Tensor, _ p0: Double, _ p1: Double)
@@ -59,9 +60,9 @@ extension FloatUnaryKernel {
         return
       }
       let (a, b) = (Float(p0), Float(p1))
-      CPULoops.map(x, into: out) { (v: Float) in apply(v, a, b) }
+      CPULoops.map(x, into: out, grain: denseGrain) { (v: Float) in apply(v, a, b) }
     case .float64:
-      CPULoops.map(x, into: out) { (v: Double) in apply(v, p0, p1) }
+      CPULoops.map(x, into: out, grain: denseGrain) { (v: Double) in apply(v, p0, p1) }
     default:
       runInteger(x, into: out, p0, p1)
     }

@@ -17,6 +17,18 @@ enum CPULoops {
     if target !== out { Backends.cpu.copy(target, into: out) }
   }
 
+  /// out[i] = f(x[i]), contiguous chunks of at least `grain` elements on the pool's threads
+  /// where both are contiguous (f costly enough per element to be worth it), else `map`.
+  @inline(__always)
+  static func map<T, R>(_ x: Tensor, into out: Tensor, grain: Int, _ f: (T) -> R) {
+    guard grain < out.numel(), x.isContiguous, out.isContiguous else { return map(x, into: out, f) }
+    let source = UnsafeMutableRawPointer(x.storage.data).assumingMemoryBound(to: T.self) + x.storageOffset
+    let target = UnsafeMutableRawPointer(out.storage.data).assumingMemoryBound(to: R.self) + out.storageOffset
+    ThreadPool.parallelChunks(out.numel(), minimumChunk: grain) { start, count in
+      for i in start..<(start + count) { target[i] = f(source[i]) }
+    }
+  }
+
   /// out[i] = f(x[i]).
   @inline(__always)
   static func map<T, R>(_ x: Tensor, into out: Tensor, _ f: (T) -> R) {
@@ -31,6 +43,20 @@ enum CPULoops {
       } else {
         for i in 0..<n { o[oo + i * so] = f(p[ox + i * sx]) }
       }
+    }
+  }
+
+  /// out[i] = f(a[i], b[i]), split over the pool as `map(_:into:grain:_:)`.
+  @inline(__always)
+  static func zip<T, R>(_ a: Tensor, _ b: Tensor, into out: Tensor, grain: Int, _ f: (T, T) -> R) {
+    guard grain < out.numel(), a.isContiguous, b.isContiguous, out.isContiguous, a.dims == out.dims, b.dims == out.dims else {
+      return zip(a, b, into: out, f)
+    }
+    let first = UnsafeMutableRawPointer(a.storage.data).assumingMemoryBound(to: T.self) + a.storageOffset
+    let second = UnsafeMutableRawPointer(b.storage.data).assumingMemoryBound(to: T.self) + b.storageOffset
+    let target = UnsafeMutableRawPointer(out.storage.data).assumingMemoryBound(to: R.self) + out.storageOffset
+    ThreadPool.parallelChunks(out.numel(), minimumChunk: grain) { start, count in
+      for i in start..<(start + count) { target[i] = f(first[i], second[i]) }
     }
   }
 

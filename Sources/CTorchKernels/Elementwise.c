@@ -26,9 +26,13 @@ CTK_DEFINE(sigmoid_backward_f32, (int64_t n, const float *g, const float *y, flo
 CTK_DEFINE(tanh_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = ctk_vtanh(x[i]); })
 
-// exp and the ops built on it, with libm's expf: the portable loops call it; the AVX2 loops
-// compute it eight lanes at a time (ctk_expf8, the same bits) and leave the tail to the
-// portable loop. Each formula rounds as the Swift form it replaced (no FMA contraction).
+// exp and the ops built on it, with libm's expf, and log with libm's logf: the portable loops
+// call them; the AVX2 loops compute them eight lanes at a time (ctk_expf8, ctk_logf8, the same
+// bits) and leave the tail to the portable loop. Each formula rounds as the Swift form it replaced (no FMA contraction).
+
+static void log_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = logf(x[i]);
+}
 
 static void exp_f32_portable(int64_t n, const float *x, float *out) {
   for (int64_t i = 0; i < n; i++) out[i] = expf(x[i]);
@@ -105,6 +109,12 @@ CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const flo
   gelu_backward_f32_portable(n - i, g + i, x + i, out + i);
 }
 
+CTK_AVX2 static void log_f32_avx2(int64_t n, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_logf8(_mm256_loadu_ps(x + i)));
+  log_f32_portable(n - i, x + i, out + i);
+}
+
 CTK_AVX2 static void exp_f32_avx2(int64_t n, const float *x, float *out) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_loadu_ps(x + i)));
@@ -159,6 +169,11 @@ void ctk_gelu_f32(int64_t n, const float *x, float *out) {
 void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
   CTK_AVX2_CALL(gelu_backward_f32, (n, g, x, out))
   gelu_backward_f32_portable(n, g, x, out);
+}
+
+void ctk_log_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(log_f32, (n, x, out))
+  log_f32_portable(n, x, out);
 }
 
 void ctk_exp_f32(int64_t n, const float *x, float *out) {

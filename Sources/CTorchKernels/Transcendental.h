@@ -8,6 +8,11 @@
 // `ctk_vexp` / `ctk_vtanh`: branch-free float forms (within 2 ulp) for loops the compiler
 // vectorizes: tanh (where libm's tanhf was a scalar call) and the fused recurrent cells.
 //
+// `ctk_logf8`: glibc's logf (2.36, its FMA variant) eight lanes at a time, bit for bit: the same
+// double-precision steps (x = 2^k·z with z near a 16-entry table's c, log(x) = k·ln2 + log c +
+// log1p(z/c − 1) by a cubic), its table and constants read from libm's disassembly and data;
+// lanes outside its fast path (zero, subnormal, negative, ±∞, NaN) take libm's logf itself.
+//
 // `ctk_erff8`: erf of eight floats, evaluated in doubles (two polynomial pieces and the exp
 // above) and rounded once: within 1 ulp of the correctly rounded value, where libm's erff was a
 // scalar call per element (GELU's cost).
@@ -141,6 +146,55 @@ CTK_AVX2 static inline __m256d ctk_erf4_double(__m256d u) {
 CTK_AVX2 static inline __m256 ctk_erff8(__m256 x) {
   __m128 low = _mm256_cvtpd_ps(ctk_erf4_double(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
   __m128 high = _mm256_cvtpd_ps(ctk_erf4_double(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+}
+
+/// glibc's logf table: 1/c and log(c) for each of 16 subintervals of [0x3f330000, 2·that) in
+/// float bits, interleaved, as its data holds them.
+static const uint64_t ctk_logf_table[32] = {
+  0x3ff661ec79f8f3be, 0xbfd57bf7808caade, 0x3ff571ed4aaf883d, 0xbfd2bef0a7c06ddb, 0x3ff49539f0f010b0, 0xbfd01eae7f513a67,
+  0x3ff3c995b0b80385, 0xbfcb31d8a68224e9, 0x3ff30d190c8864a5, 0xbfc6574f0ac07758, 0x3ff25e227b0b8ea0, 0xbfc1aa2bc79c8100,
+  0x3ff1bb4a4a1a343f, 0xbfba4e76ce8c0e5e, 0x3ff12358f08ae5ba, 0xbfb1973c5a611ccc, 0x3ff0953f419900a7, 0xbfa252f438e10c1e,
+  0x3ff0000000000000, 0x0000000000000000, 0x3fee608cfd9a47ac, 0x3faaa5aa5df25984, 0x3feca4b31f026aa0, 0x3fbc5e53aa362eb4,
+  0x3feb2036576afce6, 0x3fc526e57720db08, 0x3fe9c2d163a1aa2d, 0x3fcbc2860d224770, 0x3fe886e6037841ed, 0x3fd1058bc8a07ee1,
+  0x3fe767dcf5534862, 0x3fd4043057b6ee09,
+};
+
+/// glibc's fast path on four lanes: z (as float bits widened), k and the table index i.
+CTK_AVX2 static inline __m256d ctk_log4_double(__m128 z, __m128i k, __m128i i) {
+  const double *table = (const double *)ctk_logf_table;
+  const __m256d ln2 = _mm256_castsi256_pd(_mm256_set1_epi64x(0x3fe62e42fefa39ef));
+  const __m256d a0 = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)0xbfd00ea348b88334ull));
+  const __m256d a1 = _mm256_castsi256_pd(_mm256_set1_epi64x(0x3fd5575b0be00b6a));
+  const __m256d a2 = _mm256_castsi256_pd(_mm256_set1_epi64x((long long)0xbfdffffef20a4123ull));
+  __m128i twice = _mm_slli_epi32(i, 1);
+  __m256d invc = _mm256_i32gather_pd(table, twice, 8), logc = _mm256_i32gather_pd(table + 1, twice, 8);
+  __m256d r = _mm256_fmadd_pd(_mm256_cvtps_pd(z), invc, _mm256_set1_pd(-1.0));
+  __m256d y0 = _mm256_fmadd_pd(_mm256_cvtepi32_pd(k), ln2, logc);
+  __m256d y = _mm256_fmadd_pd(r, a1, a2), r2 = _mm256_mul_pd(r, r);
+  y = _mm256_fmadd_pd(r2, a0, y);
+  return _mm256_fmadd_pd(r2, y, _mm256_add_pd(r, y0));
+}
+
+/// logf of eight floats, bit for bit glibc's (see above).
+CTK_AVX2 static inline __m256 ctk_logf8(__m256 x) {
+  __m256i ix = _mm256_castps_si256(x);
+  // Positive normal floats (glibc's `ix − 0x00800000 < 0x7f800000 − 0x00800000`, unsigned).
+  __m256i offset = _mm256_sub_epi32(ix, _mm256_set1_epi32(0x00800000));
+  __m256i outside = _mm256_cmpgt_epi32(_mm256_xor_si256(offset, _mm256_set1_epi32((int)0x80000000)),
+                                       _mm256_set1_epi32((int)(0x7effffff ^ 0x80000000)));
+  if (!_mm256_testz_si256(outside, outside)) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, x);
+    for (int l = 0; l < 8; l++) lanes[l] = logf(lanes[l]);
+    return _mm256_loadu_ps(lanes);
+  }
+  __m256i tmp = _mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f330000));
+  __m256i i = _mm256_and_si256(_mm256_srli_epi32(tmp, 19), _mm256_set1_epi32(15));
+  __m256i k = _mm256_srai_epi32(tmp, 23);
+  __m256 z = _mm256_castsi256_ps(_mm256_sub_epi32(ix, _mm256_and_si256(tmp, _mm256_set1_epi32((int)0xff800000))));
+  __m128 low = _mm256_cvtpd_ps(ctk_log4_double(_mm256_castps256_ps128(z), _mm256_castsi256_si128(k), _mm256_castsi256_si128(i)));
+  __m128 high = _mm256_cvtpd_ps(ctk_log4_double(_mm256_extractf128_ps(z, 1), _mm256_extracti128_si256(k, 1), _mm256_extracti128_si256(i, 1)));
   return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
 }
 

@@ -24,6 +24,7 @@ enum Exp: FloatUnaryKernel {
 enum Log: FloatUnaryKernel {
   static let name = "log"
   static let cuda = "log(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_log_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log(v) }
 }

@@ -34,6 +34,10 @@ static void log_f32_portable(int64_t n, const float *x, float *out) {
   for (int64_t i = 0; i < n; i++) out[i] = logf(x[i]);
 }
 
+static void log1p_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = log1pf(x[i]);
+}
+
 static void exp_f32_portable(int64_t n, const float *x, float *out) {
   for (int64_t i = 0; i < n; i++) out[i] = expf(x[i]);
 }
@@ -115,6 +119,12 @@ CTK_AVX2 static void log_f32_avx2(int64_t n, const float *x, float *out) {
   log_f32_portable(n - i, x + i, out + i);
 }
 
+CTK_AVX2 static void log1p_f32_avx2(int64_t n, const float *x, float *out) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_log1pf8(_mm256_loadu_ps(x + i)));
+  log1p_f32_portable(n - i, x + i, out + i);
+}
+
 CTK_AVX2 static void exp_f32_avx2(int64_t n, const float *x, float *out) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_loadu_ps(x + i)));
@@ -174,6 +184,11 @@ void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out
 void ctk_log_f32(int64_t n, const float *x, float *out) {
   CTK_AVX2_CALL(log_f32, (n, x, out))
   log_f32_portable(n, x, out);
+}
+
+void ctk_log1p_f32(int64_t n, const float *x, float *out) {
+  CTK_AVX2_CALL(log1p_f32, (n, x, out))
+  log1p_f32_portable(n, x, out);
 }
 
 void ctk_exp_f32(int64_t n, const float *x, float *out) {

@@ -331,6 +331,32 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// log1p is within 1 ulp of the correctly rounded value on both paths: across its two forms
+  /// and their seams (1 + x = √½ and √2), tiny inputs (where it is x), near −1, large values,
+  /// and the special values libm's log1pf takes (−1, below −1, ±∞, NaN; −0 stays −0).
+  func testFloat32Log1pIsWithinAnUlp() {
+    var inputs = stride(from: -0.999, through: 8.0, by: 1.0 / 4096).map { Float($0) }
+    inputs += (-60...60).map { Float(bitPattern: 0x3E95_F61A &+ UInt32(bitPattern: Int32($0))) }  // around −0.29289 as magnitude
+    inputs += (-60...60).map { -Float(bitPattern: 0x3E95_F61A &+ UInt32(bitPattern: Int32($0))) }
+    inputs += (-60...60).map { Float(bitPattern: 0x3ED4_13CD &+ UInt32(bitPattern: Int32($0))) }  // around 0.41421
+    inputs += (0..<200).map { Float(bitPattern: 0x0080_0000 + UInt32($0) * 5_000_000) }  // tiny to huge
+    inputs += [0, -0.0, 1e-30, -1e-30, .leastNonzeroMagnitude, -0.99999994, -1, -1.5, 1e30, .greatestFiniteMagnitude, .infinity, -.infinity, .nan]
+    let n = inputs.count
+    var log1p = [Float](repeating: 0, count: n)
+    for path in paths {
+      ctk_force_portable(path)
+      ctk_log1p_f32(Int64(n), inputs, &log1p)
+      var worst: Float = 0
+      for (k, x) in inputs.enumerated() {
+        let expected = Float(Foundation.log1p(Double(x)))
+        if log1p[k].bitPattern != expected.bitPattern && !(log1p[k].isNaN && expected.isNaN) {
+          worst = max(worst, expected.isFinite ? abs(log1p[k] - expected) / expected.ulp : .infinity)
+        }
+      }
+      XCTAssertLessThanOrEqual(worst, 1, "\(String(cString: ctk_kernel_path())): log1p's largest error in ulp")
+    }
+  }
+
   /// The float32 tanh kernel (Transcendental.h's exp-based form) against float64 libm, rounded
   /// to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp, NaN kept, ±∞
   /// and huge inputs saturating, on both paths. The fused LSTM cell's activations (its

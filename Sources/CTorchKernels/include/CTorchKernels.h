@@ -67,6 +67,9 @@ void ctk_gelu_f32(int64_t n, const float *x, float *out);
 void ctk_gelu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = log(x) with libm's logf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_log_f32(int64_t n, const float *x, float *out);
+/// out = log(1 + x): libm's log1pf, or under AVX2 eight lanes at a time within 1 ulp of the
+/// correctly rounded value (evaluated in doubles)
+void ctk_log1p_f32(int64_t n, const float *x, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)

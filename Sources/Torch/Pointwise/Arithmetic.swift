@@ -32,6 +32,7 @@ enum Log: FloatUnaryKernel {
 enum Log1p: FloatUnaryKernel {
   static let name = "log1p"
   static let cuda = "log1p(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_log1p_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log1p(v) }
 }

@@ -26,21 +26,9 @@ CTK_DEFINE(sigmoid_backward_f32, (int64_t n, const float *g, const float *y, flo
 CTK_DEFINE(tanh_f32, (int64_t n, const float *x, float *out), (n, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = ctk_vtanh(x[i]); })
 
-// exp and the ops built on it, with libm's expf, and log with libm's logf: the portable loops
-// call them; the AVX2 loops compute them eight lanes at a time (ctk_expf8, ctk_logf8, the same
-// bits) and leave the tail to the portable loop. Each formula rounds as the Swift form it replaced (no FMA contraction).
-
-static void log_f32_portable(int64_t n, const float *x, float *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = logf(x[i]);
-}
-
-static void log1p_f32_portable(int64_t n, const float *x, float *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = log1pf(x[i]);
-}
-
-static void exp_f32_portable(int64_t n, const float *x, float *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = expf(x[i]);
-}
+// sigmoid and SiLU over libm's expf: the portable loops call it; the AVX2 loops compute it
+// eight lanes at a time (ctk_expf8, the same bits) and leave the tail to the portable loop.
+// Each formula rounds as the Swift form it replaced (no FMA contraction).
 
 static void sigmoid_f32_portable(int64_t n, const float *x, float *out) {
   for (int64_t i = 0; i < n; i++) out[i] = 1.0f / (1.0f + expf(-x[i]));
@@ -57,13 +45,31 @@ static void silu_backward_f32_portable(int64_t n, const float *g, const float *x
   }
 }
 
+// out[i] = scalar(x[i]): libm's `scalar` on the portable path, `lanes8` eight lanes at a time
+// under AVX2 (the portable loop takes the tail). exp and log give libm's bits (ctk_expf8,
+// ctk_logf8), erf and log1p are within 1 ulp (Transcendental.h).
+#define CTK_DEFINE_LANES(name, scalar, lanes8)                                            \
+  static void name##_portable(int64_t n, const float *x, float *out) {                    \
+    for (int64_t i = 0; i < n; i++) out[i] = scalar(x[i]);                                \
+  }                                                                                       \
+  CTK_AVX2_DEF(name, (int64_t n, const float *x, float *out), {                           \
+    int64_t i = 0;                                                                        \
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, lanes8(_mm256_loadu_ps(x + i))); \
+    name##_portable(n - i, x + i, out + i);                                               \
+  })                                                                                      \
+  void ctk_##name(int64_t n, const float *x, float *out) {                                \
+    CTK_AVX2_CALL(name, (n, x, out))                                                      \
+    name##_portable(n, x, out);                                                           \
+  }
+
+CTK_DEFINE_LANES(erf_f32, erff, ctk_erff8)
+CTK_DEFINE_LANES(log_f32, logf, ctk_logf8)
+CTK_DEFINE_LANES(log1p_f32, log1pf, ctk_log1pf8)
+CTK_DEFINE_LANES(exp_f32, expf, ctk_expf8)
+
 // erf and the exact GELU: the portable loops call libm's erff; the AVX2 loops take erf eight
 // lanes at a time (ctk_erff8, within 1 ulp; usually erff's bits) and otherwise round as the
 // portable formulas, which are the Swift forms they replaced.
-
-static void erf_f32_portable(int64_t n, const float *x, float *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = erff(x[i]);
-}
 
 static void gelu_f32_portable(int64_t n, const float *x, float *out) {
   _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1 + erff(x[i] * 0.70710677f));
@@ -78,12 +84,6 @@ static void gelu_backward_f32_portable(int64_t n, const float *g, const float *x
 }
 
 #if CTK_X86
-CTK_AVX2 static void erf_f32_avx2(int64_t n, const float *x, float *out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_erff8(_mm256_loadu_ps(x + i)));
-  erf_f32_portable(n - i, x + i, out + i);
-}
-
 /// Φ(x) = 0.5 · (1 + erf(x/√2)) of eight lanes, rounded as the portable form.
 CTK_AVX2 static inline __m256 ctk_normal_cdf8(__m256 x) {
   const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
@@ -111,24 +111,6 @@ CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const flo
     _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), slope));
   }
   gelu_backward_f32_portable(n - i, g + i, x + i, out + i);
-}
-
-CTK_AVX2 static void log_f32_avx2(int64_t n, const float *x, float *out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_logf8(_mm256_loadu_ps(x + i)));
-  log_f32_portable(n - i, x + i, out + i);
-}
-
-CTK_AVX2 static void log1p_f32_avx2(int64_t n, const float *x, float *out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_log1pf8(_mm256_loadu_ps(x + i)));
-  log1p_f32_portable(n - i, x + i, out + i);
-}
-
-CTK_AVX2 static void exp_f32_avx2(int64_t n, const float *x, float *out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_loadu_ps(x + i)));
-  exp_f32_portable(n - i, x + i, out + i);
 }
 
 /// 1 / (1 + e^(−x)) of eight lanes.
@@ -166,11 +148,6 @@ CTK_AVX2 static void silu_backward_f32_avx2(int64_t n, const float *g, const flo
 }
 #endif
 
-void ctk_erf_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(erf_f32, (n, x, out))
-  erf_f32_portable(n, x, out);
-}
-
 void ctk_gelu_f32(int64_t n, const float *x, float *out) {
   CTK_AVX2_CALL(gelu_f32, (n, x, out))
   gelu_f32_portable(n, x, out);
@@ -179,21 +156,6 @@ void ctk_gelu_f32(int64_t n, const float *x, float *out) {
 void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
   CTK_AVX2_CALL(gelu_backward_f32, (n, g, x, out))
   gelu_backward_f32_portable(n, g, x, out);
-}
-
-void ctk_log_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(log_f32, (n, x, out))
-  log_f32_portable(n, x, out);
-}
-
-void ctk_log1p_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(log1p_f32, (n, x, out))
-  log1p_f32_portable(n, x, out);
-}
-
-void ctk_exp_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(exp_f32, (n, x, out))
-  exp_f32_portable(n, x, out);
 }
 
 void ctk_sigmoid_f32(int64_t n, const float *x, float *out) {

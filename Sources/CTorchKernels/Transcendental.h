@@ -83,6 +83,21 @@ static inline float ctk_vtanh(float x) {
 #if CTK_X86
 #include <immintrin.h>
 
+/// `f` of each of eight lanes through libm: the lanes a vector form leaves to it.
+CTK_AVX2 static inline __attribute__((always_inline)) __m256 ctk_each_lane(__m256 x, float (*f)(float)) {
+  float lanes[8];
+  _mm256_storeu_ps(lanes, x);
+  for (int l = 0; l < 8; l++) lanes[l] = f(lanes[l]);
+  return _mm256_loadu_ps(lanes);
+}
+
+/// `f4`, a function of four doubles, over eight floats: widened, then each result rounded once.
+CTK_AVX2 static inline __attribute__((always_inline)) __m256 ctk_in_doubles(__m256 x, __m256d (*f4)(__m256d)) {
+  __m128 low = _mm256_cvtpd_ps(f4(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
+  __m128 high = _mm256_cvtpd_ps(f4(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+}
+
 /// 2^(i/32) for i in 0..<32 as bits, less i << 47 (so adding k << 47 for k ≡ i mod 32 gives
 /// 2^(k/32)): the correctly rounded powers, the table glibc's expf reads.
 static const uint64_t ctk_exp2_32ths[32] = {
@@ -148,11 +163,7 @@ CTK_AVX2 static inline __m256d ctk_erf4_double(__m256d u) {
 }
 
 /// erf of eight floats (see above).
-CTK_AVX2 static inline __m256 ctk_erff8(__m256 x) {
-  __m128 low = _mm256_cvtpd_ps(ctk_erf4_double(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
-  __m128 high = _mm256_cvtpd_ps(ctk_erf4_double(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
-  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
-}
+CTK_AVX2 static inline __m256 ctk_erff8(__m256 x) { return ctk_in_doubles(x, ctk_erf4_double); }
 
 /// glibc's logf table: 1/c and log(c) for each of 16 subintervals of [0x3f330000, 2·that) in
 /// float bits, interleaved, as its data holds them.
@@ -188,12 +199,7 @@ CTK_AVX2 static inline __m256 ctk_logf8(__m256 x) {
   __m256i offset = _mm256_sub_epi32(ix, _mm256_set1_epi32(0x00800000));
   __m256i outside = _mm256_cmpgt_epi32(_mm256_xor_si256(offset, _mm256_set1_epi32((int)0x80000000)),
                                        _mm256_set1_epi32((int)(0x7effffff ^ 0x80000000)));
-  if (!_mm256_testz_si256(outside, outside)) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, x);
-    for (int l = 0; l < 8; l++) lanes[l] = logf(lanes[l]);
-    return _mm256_loadu_ps(lanes);
-  }
+  if (!_mm256_testz_si256(outside, outside)) return ctk_each_lane(x, logf);
   __m256i tmp = _mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f330000));
   __m256i i = _mm256_and_si256(_mm256_srli_epi32(tmp, 19), _mm256_set1_epi32(15));
   __m256i k = _mm256_srai_epi32(tmp, 23);
@@ -238,32 +244,17 @@ CTK_AVX2 static inline __m256d ctk_log1p4_double(__m256d x) {
 
 /// log1pf of eight floats (see above).
 CTK_AVX2 static inline __m256 ctk_log1pf8(__m256 x) {
-  // Lanes above −1 and finite: not (x <= −1 or |x| = ∞ or NaN).
+  // Lanes at or below −1, ±∞ or NaN (not above −1, or equal to ∞) go to log1pf.
   __m256 outside = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-1.0f), _CMP_NGT_UQ),
                                 _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
-  if (!_mm256_testz_ps(outside, outside)) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, x);
-    for (int l = 0; l < 8; l++) lanes[l] = log1pf(lanes[l]);
-    return _mm256_loadu_ps(lanes);
-  }
-  __m128 low = _mm256_cvtpd_ps(ctk_log1p4_double(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
-  __m128 high = _mm256_cvtpd_ps(ctk_log1p4_double(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
-  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+  return _mm256_testz_ps(outside, outside) ? ctk_in_doubles(x, ctk_log1p4_double) : ctk_each_lane(x, log1pf);
 }
 
 /// expf of eight floats, bit for bit glibc's (see above).
 CTK_AVX2 static inline __m256 ctk_expf8(__m256 x) {
   __m256i top = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 20), _mm256_set1_epi32(0x7ff));
-  if (!_mm256_testz_si256(_mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a)), _mm256_set1_epi32(-1))) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, x);
-    for (int i = 0; i < 8; i++) lanes[i] = expf(lanes[i]);
-    return _mm256_loadu_ps(lanes);
-  }
-  __m128 low = _mm256_cvtpd_ps(ctk_exp4_double(_mm256_cvtps_pd(_mm256_castps256_ps128(x))));
-  __m128 high = _mm256_cvtpd_ps(ctk_exp4_double(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1))));
-  return _mm256_insertf128_ps(_mm256_castps128_ps256(low), high, 1);
+  __m256i outside = _mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a));
+  return _mm256_testz_si256(outside, outside) ? ctk_in_doubles(x, ctk_exp4_double) : ctk_each_lane(x, expf);
 }
 #endif
 

@@ -83,6 +83,28 @@ static void gelu_backward_f32_portable(int64_t n, const float *g, const float *x
   }
 }
 
+// softplus: x where βx > threshold, else log1p(e^(βx))/β, over expf (libm's bits) and the log1p
+// above; its derivative g·z/(z + 1), z = e^(βx), rounded as the Swift forms.
+
+static void softplus_f32_portable(int64_t n, const float *x, float beta, float threshold, float *out) {
+  for (int64_t i = 0; i < n; i++) {
+    float z = x[i] * beta;
+    out[i] = z > threshold ? x[i] : log1pf(expf(z)) / beta;
+  }
+}
+
+static void softplus_backward_f32_portable(int64_t n, const float *g, const float *x, float beta, float threshold, float *out) {
+  for (int64_t i = 0; i < n; i++) {
+    float z = x[i] * beta;
+    if (z > threshold) {
+      out[i] = g[i];
+    } else {
+      float e = expf(z);
+      out[i] = g[i] * e / (e + 1);
+    }
+  }
+}
+
 #if CTK_X86
 /// Φ(x) = 0.5 · (1 + erf(x/√2)) of eight lanes, rounded as the portable form.
 CTK_AVX2 static inline __m256 ctk_normal_cdf8(__m256 x) {
@@ -111,6 +133,28 @@ CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const flo
     _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), slope));
   }
   gelu_backward_f32_portable(n - i, g + i, x + i, out + i);
+}
+
+CTK_AVX2 static void softplus_f32_avx2(int64_t n, const float *x, float beta, float threshold, float *out) {
+  const __m256 b = _mm256_set1_ps(beta), t = _mm256_set1_ps(threshold);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i), z = _mm256_mul_ps(v, b);
+    __m256 soft = _mm256_div_ps(ctk_log1pf8(ctk_expf8(z)), b);
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(soft, v, _mm256_cmp_ps(z, t, _CMP_GT_OQ)));
+  }
+  softplus_f32_portable(n - i, x + i, beta, threshold, out + i);
+}
+
+CTK_AVX2 static void softplus_backward_f32_avx2(int64_t n, const float *g, const float *x, float beta, float threshold, float *out) {
+  const __m256 b = _mm256_set1_ps(beta), t = _mm256_set1_ps(threshold), one = _mm256_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 gv = _mm256_loadu_ps(g + i), z = _mm256_mul_ps(_mm256_loadu_ps(x + i), b), e = ctk_expf8(z);
+    __m256 scaled = _mm256_div_ps(_mm256_mul_ps(gv, e), _mm256_add_ps(e, one));
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(scaled, gv, _mm256_cmp_ps(z, t, _CMP_GT_OQ)));
+  }
+  softplus_backward_f32_portable(n - i, g + i, x + i, beta, threshold, out + i);
 }
 
 /// 1 / (1 + e^(−x)) of eight lanes.
@@ -156,6 +200,16 @@ void ctk_gelu_f32(int64_t n, const float *x, float *out) {
 void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
   CTK_AVX2_CALL(gelu_backward_f32, (n, g, x, out))
   gelu_backward_f32_portable(n, g, x, out);
+}
+
+void ctk_softplus_f32(int64_t n, const float *x, float beta, float threshold, float *out) {
+  CTK_AVX2_CALL(softplus_f32, (n, x, beta, threshold, out))
+  softplus_f32_portable(n, x, beta, threshold, out);
+}
+
+void ctk_softplus_backward_f32(int64_t n, const float *g, const float *x, float beta, float threshold, float *out) {
+  CTK_AVX2_CALL(softplus_backward_f32, (n, g, x, beta, threshold, out))
+  softplus_backward_f32_portable(n, g, x, beta, threshold, out);
 }
 
 void ctk_sigmoid_f32(int64_t n, const float *x, float *out) {

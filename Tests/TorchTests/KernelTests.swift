@@ -357,6 +357,43 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// softplus and its derivative on dense float32 are their formulas over expf and the log1p
+  /// kernel, bit for bit, on both paths, with β and a threshold other than the defaults too;
+  /// `F.softplus` and its gradient run them.
+  func testFloat32SoftplusIsItsFormula() {
+    let inputs = stride(from: -120.0, through: 120.0, by: 1.0 / 64).map { Float($0) } + [0, -0.0, .infinity, -.infinity, .nan]
+    let n = inputs.count, gradients = inputs.indices.map { Float($0 % 5) - 2 }
+    for path in paths {
+      ctk_force_portable(path)
+      for (beta, threshold) in [(Float(1), Float(20)), (Float(2.5), Float(7))] {
+        let scaled = inputs.map { $0 * beta }
+        let exponentials = scaled.map { Foundation.expf($0) }
+        var logs = exponentials
+        ctk_log1p_f32(Int64(n), exponentials, &logs)
+        var soft = [Float](repeating: 0, count: n), slope = soft
+        ctk_softplus_f32(Int64(n), inputs, beta, threshold, &soft)
+        ctk_softplus_backward_f32(Int64(n), gradients, inputs, beta, threshold, &slope)
+        var differing = (forward: 0, backward: 0)
+        for k in 0..<n {
+          let expected = scaled[k] > threshold ? inputs[k] : logs[k] / beta
+          let e = exponentials[k], expectedSlope = scaled[k] > threshold ? gradients[k] : gradients[k] * e / (e + 1)
+          if soft[k].bitPattern != expected.bitPattern && !(soft[k].isNaN && expected.isNaN) { differing.forward += 1 }
+          if slope[k].bitPattern != expectedSlope.bitPattern && !(slope[k].isNaN && expectedSlope.isNaN) { differing.backward += 1 }
+        }
+        XCTAssertEqual(differing.forward, 0, "\(String(cString: ctk_kernel_path())): softplus, beta \(beta)")
+        XCTAssertEqual(differing.backward, 0, "\(String(cString: ctk_kernel_path())): softplus's derivative, beta \(beta)")
+      }
+    }
+    torch.manualSeed(2)
+    let x = (torch.randn(40, 300) * 8).requiresGrad_(), g = torch.randn(40, 300)
+    let y = F.softplus(x, beta: 2.5, threshold: 7)
+    let written = torch.where((x * 2.5).gt(7.0), x, (x * 2.5).exp().log1p() / 2.5)
+    XCTAssertEqual(y.detach().toArray(Float.self).map(\.bitPattern), written.detach().toArray(Float.self).map(\.bitPattern))
+    let gradient = torch.autograd.grad([y], [x], gradOutputs: [g])[0], z = (x.detach() * 2.5).exp()
+    let writtenGradient = torch.where((x.detach() * 2.5).gt(7.0), g, g * z / (z + 1))
+    XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), writtenGradient.toArray(Float.self).map(\.bitPattern))
+  }
+
   /// The float32 tanh kernel (Transcendental.h's exp-based form) against float64 libm, rounded
   /// to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp, NaN kept, ±∞
   /// and huge inputs saturating, on both paths. The fused LSTM cell's activations (its

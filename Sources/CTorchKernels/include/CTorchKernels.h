@@ -70,6 +70,11 @@ void ctk_log_f32(int64_t n, const float *x, float *out);
 /// out = log(1 + x): libm's log1pf, or under AVX2 eight lanes at a time within 1 ulp of the
 /// correctly rounded value (evaluated in doubles)
 void ctk_log1p_f32(int64_t n, const float *x, float *out);
+/// out = x where x·beta > threshold, else log1p(e^(x·beta)) / beta (softplus), with expf and
+/// ctk_log1p_f32's log1p
+void ctk_softplus_f32(int64_t n, const float *x, float beta, float threshold, float *out);
+/// out = grad where x·beta > threshold, else grad · z / (z + 1), z = e^(x·beta) (softplus's derivative)
+void ctk_softplus_backward_f32(int64_t n, const float *grad, const float *x, float beta, float threshold, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)

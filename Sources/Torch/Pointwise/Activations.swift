@@ -20,6 +20,8 @@ protocol Activation: FloatUnaryKernel {
   static var derivativeCUDA: String { get }
   static func derivative<T: FloatElement>(_ g: T, _ saved: T, _ p0: T, _ p1: T) -> T
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  /// The same for a derivative that takes the op's two parameters (as floats).
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
   /// f'(input) in differentiable ops.
   static func derivative(at input: Tensor, _ p0: Double, _ p1: Double) -> Tensor
   /// `g · f'` on the CPU. A requirement, so that each activation's conformance compiles its
@@ -32,6 +34,7 @@ protocol Activation: FloatUnaryKernel {
 extension Activation {
   static var derivativeReadsOutput: Bool { false }
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { nil }
 
   static func runDerivativeCPU(_ g: Tensor, _ saved: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
     switch g.dtype {
@@ -43,6 +46,12 @@ extension Activation {
         return
       }
       let (c, d) = (Float(p0), Float(p1))
+      if let dense = denseDerivativeFloat32WithParameters, g.dims == saved.dims {
+        CPULoops.dense(g, saved, into: out, grain: denseGrain) { start, count, x, out in
+          dense(Int64(count), x[0] + start, x[1] + start, c, d, out + start)
+        }
+        return
+      }
       CPULoops.zip(g, saved, into: out, grain: denseGrain) { (x: Float, y: Float) in derivative(x, y, c, d) }
     case .float64:
       CPULoops.zip(g, saved, into: out, grain: denseGrain) { (x: Double, y: Double) in derivative(x, y, p0, p1) }
@@ -207,6 +216,10 @@ enum Softplus: Activation {
   static let backwardNode: String? = "SoftplusBackwardBackward0"
   static let cuda = "v * (T)p0 > (T)p1 ? v : log1p(exp(v * (T)p0)) / (T)p0"
   static let denseGrain = transcendentalGrain
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_softplus_f32 }
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    ctk_softplus_backward_f32
+  }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v * p0 > p1 ? v : T.log1p(T.exp(v * p0)) / p0 }
   static let derivativeCUDA = "y * (T)p0 > (T)p1 ? x : x * exp(y * (T)p0) / (exp(y * (T)p0) + (T)1)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T {

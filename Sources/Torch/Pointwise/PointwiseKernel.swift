@@ -36,6 +36,8 @@ protocol FloatUnaryKernel: UnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T
   /// A SIMD kernel in `CTorchKernels` for dense float32 input, where one exists.
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  /// The same for a kernel that takes the op's two parameters (as floats), where one exists.
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
   /// The fewest elements worth a thread (the chunks run on the pool) for `denseFloat32`, or
   /// without one for contiguous loops of `apply`: `Int.max`, one thread, for kernels bound by
   /// memory.
@@ -49,6 +51,7 @@ let transcendentalGrain = 8192
 
 extension FloatUnaryKernel {
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { nil }
   static var denseGrain: Int { .max }
   static var cudaForms: [(type: String, expression: String)] { CUDAKernels.floatTypes.map { ($0, cuda) } }
 
@@ -60,6 +63,10 @@ extension FloatUnaryKernel {
         return
       }
       let (a, b) = (Float(p0), Float(p1))
+      if let dense = denseFloat32WithParameters {
+        CPULoops.dense(x, into: out, grain: denseGrain) { start, count, x, out in dense(Int64(count), x[0] + start, a, b, out + start) }
+        return
+      }
       CPULoops.map(x, into: out, grain: denseGrain) { (v: Float) in apply(v, a, b) }
     case .float64:
       CPULoops.map(x, into: out, grain: denseGrain) { (v: Double) in apply(v, p0, p1) }

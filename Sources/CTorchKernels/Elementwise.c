@@ -57,10 +57,7 @@ static void silu_backward_f32_portable(int64_t n, const float *g, const float *x
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, lanes8(_mm256_loadu_ps(x + i))); \
     name##_portable(n - i, x + i, out + i);                                               \
   })                                                                                      \
-  void ctk_##name(int64_t n, const float *x, float *out) {                                \
-    CTK_AVX2_CALL(name, (n, x, out))                                                      \
-    name##_portable(n, x, out);                                                           \
-  }
+  CTK_DISPATCH(name, (int64_t n, const float *x, float *out), (n, x, out))
 
 CTK_DEFINE_LANES(erf_f32, erff, ctk_erff8)
 CTK_DEFINE_LANES(log_f32, logf, ctk_logf8)
@@ -192,37 +189,12 @@ CTK_AVX2 static void silu_backward_f32_avx2(int64_t n, const float *g, const flo
 }
 #endif
 
-void ctk_gelu_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(gelu_f32, (n, x, out))
-  gelu_f32_portable(n, x, out);
-}
-
-void ctk_gelu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
-  CTK_AVX2_CALL(gelu_backward_f32, (n, g, x, out))
-  gelu_backward_f32_portable(n, g, x, out);
-}
-
-void ctk_softplus_f32(int64_t n, const float *x, float beta, float threshold, float *out) {
-  CTK_AVX2_CALL(softplus_f32, (n, x, beta, threshold, out))
-  softplus_f32_portable(n, x, beta, threshold, out);
-}
-
-void ctk_softplus_backward_f32(int64_t n, const float *g, const float *x, float beta, float threshold, float *out) {
-  CTK_AVX2_CALL(softplus_backward_f32, (n, g, x, beta, threshold, out))
-  softplus_backward_f32_portable(n, g, x, beta, threshold, out);
-}
-
-void ctk_sigmoid_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(sigmoid_f32, (n, x, out))
-  sigmoid_f32_portable(n, x, out);
-}
-
-void ctk_silu_f32(int64_t n, const float *x, float *out) {
-  CTK_AVX2_CALL(silu_f32, (n, x, out))
-  silu_f32_portable(n, x, out);
-}
-
-void ctk_silu_backward_f32(int64_t n, const float *g, const float *x, float *out) {
-  CTK_AVX2_CALL(silu_backward_f32, (n, g, x, out))
-  silu_backward_f32_portable(n, g, x, out);
-}
+CTK_DISPATCH(gelu_f32, (int64_t n, const float *x, float *out), (n, x, out))
+CTK_DISPATCH(gelu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out))
+CTK_DISPATCH(softplus_f32, (int64_t n, const float *x, float beta, float threshold, float *out),
+             (n, x, beta, threshold, out))
+CTK_DISPATCH(softplus_backward_f32, (int64_t n, const float *g, const float *x, float beta, float threshold, float *out),
+             (n, g, x, beta, threshold, out))
+CTK_DISPATCH(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out))
+CTK_DISPATCH(silu_f32, (int64_t n, const float *x, float *out), (n, x, out))
+CTK_DISPATCH(silu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out))

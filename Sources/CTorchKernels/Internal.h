@@ -24,15 +24,19 @@
 /// Whether to take the AVX2+FMA paths: the CPU has them and the portable path is not forced.
 int ctk_use_avx2(void);
 
+// The exported `ctk_<name>`: `<name>_avx2` where the CPU has AVX2+FMA, else `<name>_portable`.
+#define CTK_DISPATCH(name, params, args)                           \
+  void ctk_##name params {                                         \
+    CTK_AVX2_CALL(name, args)                                      \
+    name##_portable args;                                          \
+  }
+
 // A kernel written once as a macro body and instantiated twice: for AVX2+FMA (the compiler
 // vectorizes the loop 8-wide under the target attribute) and portably.
 #define CTK_DEFINE(name, params, args, ...)                        \
   static void name##_portable params __VA_ARGS__                   \
   CTK_AVX2_DEF(name, params, __VA_ARGS__)                          \
-  void ctk_##name params {                                         \
-    CTK_AVX2_CALL(name, args)                                      \
-    name##_portable args;                                          \
-  }
+  CTK_DISPATCH(name, params, args)
 
 #if CTK_X86
 #define CTK_AVX2_DEF(name, params, ...) CTK_AVX2 static void name##_avx2 params __VA_ARGS__

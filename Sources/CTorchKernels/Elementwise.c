@@ -102,6 +102,18 @@ static void softplus_backward_f32_portable(int64_t n, const float *g, const floa
   }
 }
 
+// ELU: x where x > 0, else α(e^x − 1); its derivative g where x > 0, else g·α·e^x; over expf.
+
+static void elu_f32_portable(int64_t n, const float *x, float alpha, float unused, float *out) {
+  (void)unused;
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : alpha * (expf(x[i]) - 1);
+}
+
+static void elu_backward_f32_portable(int64_t n, const float *g, const float *x, float alpha, float unused, float *out) {
+  (void)unused;
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : g[i] * alpha * expf(x[i]);
+}
+
 #if CTK_X86
 /// Φ(x) = 0.5 · (1 + erf(x/√2)) of eight lanes, rounded as the portable form.
 CTK_AVX2 static inline __m256 ctk_normal_cdf8(__m256 x) {
@@ -154,6 +166,27 @@ CTK_AVX2 static void softplus_backward_f32_avx2(int64_t n, const float *g, const
   softplus_backward_f32_portable(n - i, g + i, x + i, beta, threshold, out + i);
 }
 
+CTK_AVX2 static void elu_f32_avx2(int64_t n, const float *x, float alpha, float unused, float *out) {
+  const __m256 a = _mm256_set1_ps(alpha), one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i), negative = _mm256_mul_ps(a, _mm256_sub_ps(ctk_expf8(v), one));
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(negative, v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+  }
+  elu_f32_portable(n - i, x + i, alpha, unused, out + i);
+}
+
+CTK_AVX2 static void elu_backward_f32_avx2(int64_t n, const float *g, const float *x, float alpha, float unused, float *out) {
+  const __m256 a = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 v = _mm256_loadu_ps(x + i), gv = _mm256_loadu_ps(g + i);
+    __m256 negative = _mm256_mul_ps(_mm256_mul_ps(gv, a), ctk_expf8(v));
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(negative, gv, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+  }
+  elu_backward_f32_portable(n - i, g + i, x + i, alpha, unused, out + i);
+}
+
 /// 1 / (1 + e^(−x)) of eight lanes.
 CTK_AVX2 static inline __m256 ctk_sigmoid8(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
@@ -195,6 +228,9 @@ CTK_DISPATCH(softplus_f32, (int64_t n, const float *x, float beta, float thresho
              (n, x, beta, threshold, out))
 CTK_DISPATCH(softplus_backward_f32, (int64_t n, const float *g, const float *x, float beta, float threshold, float *out),
              (n, g, x, beta, threshold, out))
+CTK_DISPATCH(elu_f32, (int64_t n, const float *x, float alpha, float unused, float *out), (n, x, alpha, unused, out))
+CTK_DISPATCH(elu_backward_f32, (int64_t n, const float *g, const float *x, float alpha, float unused, float *out),
+             (n, g, x, alpha, unused, out))
 CTK_DISPATCH(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(silu_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(silu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out))

@@ -394,6 +394,28 @@ final class KernelTests: XCTestCase {
     XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), writtenGradient.toArray(Float.self).map(\.bitPattern))
   }
 
+  /// ELU and its derivative on dense float32 are their formulas over expf, bit for bit, on both
+  /// paths and for two values of α.
+  func testFloat32EluIsItsFormula() {
+    let inputs = stride(from: -110.0, through: 20.0, by: 1.0 / 64).map { Float($0) } + [0, -0.0, .infinity, -.infinity, .nan]
+    let n = inputs.count, gradients = inputs.indices.map { Float($0 % 5) - 2 }
+    for path in paths {
+      ctk_force_portable(path)
+      for alpha in [Float(1), Float(0.3)] {
+        var elu = [Float](repeating: 0, count: n), slope = elu
+        ctk_elu_f32(Int64(n), inputs, alpha, 0, &elu)
+        ctk_elu_backward_f32(Int64(n), gradients, inputs, alpha, 0, &slope)
+        let differing = (0..<n).filter { k in
+          let x = inputs[k], expected = x > 0 ? x : alpha * (Foundation.expf(x) - 1)
+          let expectedSlope = x > 0 ? gradients[k] : gradients[k] * alpha * Foundation.expf(x)
+          let forwardDiffers = elu[k].bitPattern != expected.bitPattern && !(elu[k].isNaN && expected.isNaN)
+          return forwardDiffers || (slope[k].bitPattern != expectedSlope.bitPattern && !(slope[k].isNaN && expectedSlope.isNaN))
+        }
+        XCTAssertEqual(differing.count, 0, "\(String(cString: ctk_kernel_path())): ELU, alpha \(alpha), first at \(differing.first.map { inputs[$0] } ?? 0)")
+      }
+    }
+  }
+
   /// The float32 tanh kernel (Transcendental.h's exp-based form) against float64 libm, rounded
   /// to float32, over [−30, 30] in steps of 1/512 and the edges: within 2 ulp, NaN kept, ±∞
   /// and huge inputs saturating, on both paths. The fused LSTM cell's activations (its

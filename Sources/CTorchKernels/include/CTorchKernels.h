@@ -75,6 +75,10 @@ void ctk_log1p_f32(int64_t n, const float *x, float *out);
 void ctk_softplus_f32(int64_t n, const float *x, float beta, float threshold, float *out);
 /// out = grad where x·beta > threshold, else grad · z / (z + 1), z = e^(x·beta) (softplus's derivative)
 void ctk_softplus_backward_f32(int64_t n, const float *grad, const float *x, float beta, float threshold, float *out);
+/// out = x where x > 0, else alpha · (expf(x) − 1) (ELU; `unused` keeps the two-parameter form)
+void ctk_elu_f32(int64_t n, const float *x, float alpha, float unused, float *out);
+/// out = grad where x > 0, else grad · alpha · expf(x) (ELU's derivative)
+void ctk_elu_backward_f32(int64_t n, const float *grad, const float *x, float alpha, float unused, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)

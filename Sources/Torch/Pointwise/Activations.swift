@@ -183,6 +183,10 @@ enum Elu: Activation {
   static let backwardNode: String? = "EluBackwardBackward0"
   static let cuda = "v > 0 ? v : (T)p0 * (exp(v) - (T)1)"
   static let denseGrain = transcendentalGrain
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_elu_f32 }
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    ctk_elu_backward_f32
+  }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T { v > 0 ? v : p0 * (T.exp(v) - 1) }
   static let derivativeCUDA = "y > 0 ? x : x * (T)p0 * exp(y)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _: T) -> T { x > 0 ? g : g * p0 * T.exp(x) }

@@ -9,6 +9,20 @@ final class KernelTests: XCTestCase {
   /// The dispatch paths to exercise: "portable" always, "avx2+fma" when the CPU has it.
   var paths: [Int32] { ctk_cpu_has_avx2_fma() != 0 ? [1, 0] : [1] }
 
+  /// Indices where `ours` and `expected` differ in bits (two NaNs count as equal).
+  func differingBits(_ ours: [Float], _ expected: [Float]) -> [Int] {
+    ours.indices.filter { ours[$0].bitPattern != expected[$0].bitPattern && !(ours[$0].isNaN && expected[$0].isNaN) }
+  }
+
+  /// The largest distance of `results` from `reference` of each input rounded to float, in ulp
+  /// of that rounded value (missing an infinite one is infinitely far; NaN matches NaN).
+  func largestUlpError(_ results: [Float], _ inputs: [Float], _ reference: (Double) -> Double) -> Float {
+    let expected = inputs.map { Float(reference(Double($0))) }
+    return differingBits(results, expected).map { k in
+      expected[k].isFinite ? abs(results[k] - expected[k]) / expected[k].ulp : .infinity
+    }.max() ?? 0
+  }
+
   override func tearDown() { ctk_force_portable(0) }
 
   /// C = A·B in float64 loops, as the reference.
@@ -322,7 +336,7 @@ final class KernelTests: XCTestCase {
     for path in paths {
       ctk_force_portable(path)
       ctk_log_f32(Int64(n), inputs, &log)
-      let differing = (0..<n).filter { log[$0].bitPattern != Foundation.logf(inputs[$0]).bitPattern && !(log[$0].isNaN && Foundation.logf(inputs[$0]).isNaN) }
+      let differing = differingBits(log, inputs.map { Foundation.logf($0) })
       #if !os(Linux)
       // The AVX2 path computes glibc's logf; another libm rounds differently in rare cases.
       if path == 0 { continue }
@@ -346,14 +360,7 @@ final class KernelTests: XCTestCase {
     for path in paths {
       ctk_force_portable(path)
       ctk_log1p_f32(Int64(n), inputs, &log1p)
-      var worst: Float = 0
-      for (k, x) in inputs.enumerated() {
-        let expected = Float(Foundation.log1p(Double(x)))
-        if log1p[k].bitPattern != expected.bitPattern && !(log1p[k].isNaN && expected.isNaN) {
-          worst = max(worst, expected.isFinite ? abs(log1p[k] - expected) / expected.ulp : .infinity)
-        }
-      }
-      XCTAssertLessThanOrEqual(worst, 1, "\(String(cString: ctk_kernel_path())): log1p's largest error in ulp")
+      XCTAssertLessThanOrEqual(largestUlpError(log1p, inputs, Foundation.log1p), 1, "\(String(cString: ctk_kernel_path())): log1p's largest error in ulp")
     }
   }
 
@@ -373,13 +380,12 @@ final class KernelTests: XCTestCase {
         var soft = [Float](repeating: 0, count: n), slope = soft
         ctk_softplus_f32(Int64(n), inputs, beta, threshold, &soft)
         ctk_softplus_backward_f32(Int64(n), gradients, inputs, beta, threshold, &slope)
-        var differing = (forward: 0, backward: 0)
-        for k in 0..<n {
-          let expected = scaled[k] > threshold ? inputs[k] : logs[k] / beta
-          let e = exponentials[k], expectedSlope = scaled[k] > threshold ? gradients[k] : gradients[k] * e / (e + 1)
-          if soft[k].bitPattern != expected.bitPattern && !(soft[k].isNaN && expected.isNaN) { differing.forward += 1 }
-          if slope[k].bitPattern != expectedSlope.bitPattern && !(slope[k].isNaN && expectedSlope.isNaN) { differing.backward += 1 }
+        let expected = (0..<n).map { k -> Float in scaled[k] > threshold ? inputs[k] : logs[k] / beta }
+        let expectedSlope = (0..<n).map { k -> Float in
+          let (e, g) = (exponentials[k], gradients[k])
+          return scaled[k] > threshold ? g : g * e / (e + 1)
         }
+        let differing = (forward: differingBits(soft, expected).count, backward: differingBits(slope, expectedSlope).count)
         XCTAssertEqual(differing.forward, 0, "\(String(cString: ctk_kernel_path())): softplus, beta \(beta)")
         XCTAssertEqual(differing.backward, 0, "\(String(cString: ctk_kernel_path())): softplus's derivative, beta \(beta)")
       }
@@ -405,12 +411,9 @@ final class KernelTests: XCTestCase {
         var elu = [Float](repeating: 0, count: n), slope = elu
         ctk_elu_f32(Int64(n), inputs, alpha, 0, &elu)
         ctk_elu_backward_f32(Int64(n), gradients, inputs, alpha, 0, &slope)
-        let differing = (0..<n).filter { k in
-          let x = inputs[k], expected = x > 0 ? x : alpha * (Foundation.expf(x) - 1)
-          let expectedSlope = x > 0 ? gradients[k] : gradients[k] * alpha * Foundation.expf(x)
-          let forwardDiffers = elu[k].bitPattern != expected.bitPattern && !(elu[k].isNaN && expected.isNaN)
-          return forwardDiffers || (slope[k].bitPattern != expectedSlope.bitPattern && !(slope[k].isNaN && expectedSlope.isNaN))
-        }
+        let expected = inputs.map { x in x > 0 ? x : alpha * (Foundation.expf(x) - 1) }
+        let expectedSlope = (0..<n).map { k -> Float in inputs[k] > 0 ? gradients[k] : gradients[k] * alpha * Foundation.expf(inputs[k]) }
+        let differing = differingBits(elu, expected) + differingBits(slope, expectedSlope)
         XCTAssertEqual(differing.count, 0, "\(String(cString: ctk_kernel_path())): ELU, alpha \(alpha), first at \(differing.first.map { inputs[$0] } ?? 0)")
       }
     }
@@ -430,12 +433,7 @@ final class KernelTests: XCTestCase {
       ctk_force_portable(path)
       let kernel = String(cString: ctk_kernel_path())
       ctk_tanh_f32(Int64(n), inputs, &tanh)
-      var worst: Float = 0
-      for (k, x) in inputs.enumerated() {
-        let expected = Float(Foundation.tanh(Double(x)))
-        if tanh[k] != expected && !(tanh[k].isNaN && expected.isNaN) { worst = max(worst, abs(tanh[k] - expected) / expected.ulp) }
-      }
-      XCTAssertLessThanOrEqual(worst, 2, "\(kernel): tanh's largest error in ulp")
+      XCTAssertLessThanOrEqual(largestUlpError(tanh, inputs, Foundation.tanh), 2, "\(kernel): tanh's largest error in ulp")
       ctk_sigmoid_f32(Int64(n), inputs, &sigmoid)
       ctk_lstm_cell_f32(1, Int64(n), hiddenGates, [Float](repeating: 0, count: 4 * n), [Float](repeating: 0, count: n), &h, &c, &workspace)
       XCTAssertEqual(Array(workspace[0..<n]).map(\.bitPattern), sigmoid.map(\.bitPattern), "\(kernel): the fused cell's sigmoid")
@@ -459,12 +457,7 @@ final class KernelTests: XCTestCase {
       ctk_force_portable(path)
       let kernel = String(cString: ctk_kernel_path())
       ctk_erf_f32(Int64(n), inputs, &erfs)
-      var worst: Float = 0
-      for (k, x) in inputs.enumerated() {
-        let expected = Float(Foundation.erf(Double(x)))
-        if erfs[k] != expected && !(erfs[k].isNaN && expected.isNaN) { worst = max(worst, abs(erfs[k] - expected) / expected.ulp) }
-      }
-      XCTAssertLessThanOrEqual(worst, 1, "\(kernel): erf's largest error in ulp")
+      XCTAssertLessThanOrEqual(largestUlpError(erfs, inputs, Foundation.erf), 1, "\(kernel): erf's largest error in ulp")
       ctk_erf_f32(Int64(n), halves, &erfsOfHalves)
       ctk_gelu_f32(Int64(n), inputs, &gelu)
       ctk_gelu_backward_f32(Int64(n), gradients, inputs, &slope)
@@ -476,7 +469,7 @@ final class KernelTests: XCTestCase {
         expectedSlope[k] = gradients[k] * (cdf + x * pdf)
       }
       for (name, ours, expected) in [("GELU", gelu, expectedGelu), ("GELU's derivative", slope, expectedSlope)] {
-        let differing = (0..<n).filter { ours[$0].bitPattern != expected[$0].bitPattern && !(ours[$0].isNaN && expected[$0].isNaN) }
+        let differing = differingBits(ours, expected)
         XCTAssertEqual(differing.count, 0, "\(kernel): \(name) differs from its formula, first at x = \(differing.first.map { inputs[$0] } ?? 0)")
       }
     }

@@ -20,7 +20,8 @@ protocol Activation: FloatUnaryKernel {
   static var derivativeCUDA: String { get }
   static func derivative<T: FloatElement>(_ g: T, _ saved: T, _ p0: T, _ p1: T) -> T
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
-  /// The same for a derivative that takes the op's two parameters (as floats).
+  /// The same for a derivative that takes the op's two parameters (as floats); by default
+  /// `denseDerivativeFloat32`, which ignores them. The CPU runs this one.
   static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
   /// f'(input) in differentiable ops.
   static func derivative(at input: Tensor, _ p0: Double, _ p1: Double) -> Tensor
@@ -34,17 +35,13 @@ protocol Activation: FloatUnaryKernel {
 extension Activation {
   static var derivativeReadsOutput: Bool { false }
   static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    denseDerivativeFloat32.map { dense in { count, g, x, _, _, out in dense(count, g, x, out) } }
+  }
 
   static func runDerivativeCPU(_ g: Tensor, _ saved: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
     switch g.dtype {
     case .float32:
-      if let dense = denseDerivativeFloat32, g.dims == saved.dims {
-        CPULoops.dense(g, saved, into: out, grain: denseGrain) { start, count, x, out in
-          dense(Int64(count), x[0] + start, x[1] + start, out + start)
-        }
-        return
-      }
       let (c, d) = (Float(p0), Float(p1))
       if let dense = denseDerivativeFloat32WithParameters, g.dims == saved.dims {
         CPULoops.dense(g, saved, into: out, grain: denseGrain) { start, count, x, out in

@@ -36,7 +36,8 @@ protocol FloatUnaryKernel: UnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T
   /// A SIMD kernel in `CTorchKernels` for dense float32 input, where one exists.
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
-  /// The same for a kernel that takes the op's two parameters (as floats), where one exists.
+  /// The same for a kernel that takes the op's two parameters (as floats); by default
+  /// `denseFloat32`, which ignores them. The CPU runs this one.
   static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
   /// The fewest elements worth a thread (the chunks run on the pool) for `denseFloat32`, or
   /// without one for contiguous loops of `apply`: `Int.max`, one thread, for kernels bound by
@@ -51,17 +52,15 @@ let transcendentalGrain = 8192
 
 extension FloatUnaryKernel {
   static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    denseFloat32.map { dense in { count, x, _, _, out in dense(count, x, out) } }
+  }
   static var denseGrain: Int { .max }
   static var cudaForms: [(type: String, expression: String)] { CUDAKernels.floatTypes.map { ($0, cuda) } }
 
   static func runCPU(_ x: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) {
     switch x.dtype {
     case .float32:
-      if let dense = denseFloat32 {
-        CPULoops.dense(x, into: out, grain: denseGrain) { start, count, x, out in dense(Int64(count), x[0] + start, out + start) }
-        return
-      }
       let (a, b) = (Float(p0), Float(p1))
       if let dense = denseFloat32WithParameters {
         CPULoops.dense(x, into: out, grain: denseGrain) { start, count, x, out in dense(Int64(count), x[0] + start, a, b, out + start) }

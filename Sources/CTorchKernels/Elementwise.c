@@ -234,3 +234,77 @@ CTK_DISPATCH(elu_backward_f32, (int64_t n, const float *g, const float *x, float
 CTK_DISPATCH(sigmoid_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(silu_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(silu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out))
+
+// x^p as PyTorch's CPU kernel computes it: its special exponents as products, quotients and
+// square roots (x³ is (x·x)·x, x^−½ is 1/√x, each step rounded), any other through powf. The
+// form is chosen once per call, so the special cases are vector loops.
+typedef enum { POW_IDENTITY, POW_SQUARE, POW_CUBE, POW_SQRT, POW_RSQRT, POW_RECIPROCAL, POW_RECIPROCAL_SQUARE, POW_LIBM } ctk_pow_form;
+
+static ctk_pow_form powForm(float p) {
+  return p == 1 ? POW_IDENTITY : p == 2 ? POW_SQUARE : p == 3 ? POW_CUBE : p == 0.5f ? POW_SQRT : p == -0.5f ? POW_RSQRT
+       : p == -1 ? POW_RECIPROCAL : p == -2 ? POW_RECIPROCAL_SQUARE : POW_LIBM;
+}
+
+static inline float powOne(ctk_pow_form form, float v, float p) {
+  switch (form) {
+  case POW_IDENTITY: return v;
+  case POW_SQUARE: return v * v;
+  case POW_CUBE: return v * v * v;
+  case POW_SQRT: return sqrtf(v);
+  case POW_RSQRT: return 1.0f / sqrtf(v);
+  case POW_RECIPROCAL: return 1.0f / v;
+  case POW_RECIPROCAL_SQUARE: return 1.0f / (v * v);
+  default: return powf(v, p);
+  }
+}
+
+static void powForm_portable(ctk_pow_form form, int64_t n, const float *x, float p, float *out) {
+  switch (form) {  // one loop per form, so each is a plain (vectorizable) loop
+#define POW_LOOP(f) case f: for (int64_t i = 0; i < n; i++) out[i] = powOne(f, x[i], p); break;
+    POW_LOOP(POW_IDENTITY) POW_LOOP(POW_SQUARE) POW_LOOP(POW_CUBE) POW_LOOP(POW_SQRT) POW_LOOP(POW_RSQRT)
+    POW_LOOP(POW_RECIPROCAL) POW_LOOP(POW_RECIPROCAL_SQUARE) POW_LOOP(POW_LIBM)
+#undef POW_LOOP
+  }
+}
+
+#if CTK_X86
+CTK_AVX2 static inline __attribute__((always_inline)) __m256 powEight(ctk_pow_form form, __m256 v) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  switch (form) {
+  case POW_SQUARE: return _mm256_mul_ps(v, v);
+  case POW_CUBE: return _mm256_mul_ps(_mm256_mul_ps(v, v), v);
+  case POW_SQRT: return _mm256_sqrt_ps(v);
+  case POW_RSQRT: return _mm256_div_ps(one, _mm256_sqrt_ps(v));
+  case POW_RECIPROCAL: return _mm256_div_ps(one, v);
+  case POW_RECIPROCAL_SQUARE: return _mm256_div_ps(one, _mm256_mul_ps(v, v));
+  default: return v;
+  }
+}
+
+CTK_AVX2 static void powForm_avx2(ctk_pow_form form, int64_t n, const float *x, float p, float *out) {
+  int64_t i = 0;
+  switch (form) {
+#define POW_LANES(f) case f: for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, powEight(f, _mm256_loadu_ps(x + i))); break;
+    POW_LANES(POW_IDENTITY) POW_LANES(POW_SQUARE) POW_LANES(POW_CUBE) POW_LANES(POW_SQRT) POW_LANES(POW_RSQRT)
+    POW_LANES(POW_RECIPROCAL) POW_LANES(POW_RECIPROCAL_SQUARE)
+#undef POW_LANES
+  default: break;  // powf per element
+  }
+  powForm_portable(form, n - i, x + i, p, out + i);
+}
+#endif
+
+static void powForm_dispatch(ctk_pow_form form, int64_t n, const float *x, float p, float *out) {
+#if CTK_X86
+  if (ctk_use_avx2()) { powForm_avx2(form, n, x, p, out); return; }
+#endif
+  powForm_portable(form, n, x, p, out);
+}
+
+void ctk_pow_scalar_f32(int64_t n, const float *x, float p, float unused, float *out) {
+  (void)unused;
+  powForm_dispatch(powForm(p), n, x, p, out);
+}
+void ctk_sqrt_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_SQRT, n, x, 0.5f, out); }
+void ctk_rsqrt_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_RSQRT, n, x, -0.5f, out); }
+void ctk_reciprocal_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_RECIPROCAL, n, x, -1, out); }

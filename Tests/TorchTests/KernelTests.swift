@@ -154,6 +154,42 @@ final class KernelTests: XCTestCase {
     XCTAssertEqual(torch.tensor([Float.nan]).pow(0).item(), 1)
   }
 
+  /// The dense power kernels on both paths, bit for bit PyTorch's formulas for the special
+  /// exponents and powf for others, over signs, zeros, subnormals, infinities and NaN, at
+  /// lengths that leave a tail after the vector loop; sqrt, rsqrt and reciprocal are the same
+  /// loops.
+  func testPowerKernelsAreTheirFormulasOnBothPaths() {
+    let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNormalMagnitude, .greatestFiniteMagnitude]
+    let inputs = stride(from: -9.0, through: 9.0, by: 1.0 / 256).map { Float($0) * 1.0001 } + specials
+    let formulas: [(Float, (Float) -> Float)] = [
+      (1, { $0 }), (2, { $0 * $0 }), (3, { $0 * $0 * $0 }), (0.5, { $0.squareRoot() }), (-0.5, { 1 / $0.squareRoot() }),
+      (-1, { 1 / $0 }), (-2, { 1 / ($0 * $0) }), (1.7, { Foundation.powf($0, 1.7) }), (-3, { Foundation.powf($0, -3) }),
+    ]
+    let unary: [(String, (Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void, (Float) -> Float)] = [
+      ("sqrt", ctk_sqrt_f32, { $0.squareRoot() }), ("rsqrt", ctk_rsqrt_f32, { 1 / $0.squareRoot() }), ("reciprocal", ctk_reciprocal_f32, { 1 / $0 }),
+    ]
+    for path in paths {
+      ctk_force_portable(path)
+      let where_ = String(cString: ctk_kernel_path())
+      for count in [inputs.count, 13] {
+        let x = Array(inputs.prefix(count))
+        for (p, formula) in formulas {
+          var out = [Float](repeating: 0, count: count)
+          ctk_pow_scalar_f32(Int64(count), x, p, 0, &out)
+          let differing = differingBits(out, x.map(formula))
+          XCTAssertEqual(differing.count, 0, "\(where_): x^\(p), first at \(differing.first.map { x[$0] } ?? 0)")
+        }
+        for (name, kernel, formula) in unary {
+          var out = [Float](repeating: 0, count: count)
+          kernel(Int64(count), x, &out)
+          XCTAssertEqual(differingBits(out, x.map(formula)).count, 0, "\(where_): \(name)")
+        }
+      }
+    }
+    XCTAssertNotEqual(differingBits(inputs.map { $0 * $0 * $0 }, inputs.map { Foundation.powf($0, 3) }).count, 0,
+                      "x·x·x and powf(x, 3) differ somewhere, so the cube's check discriminates")
+  }
+
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
   /// do not depend on it.
   func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {

@@ -81,6 +81,14 @@ void ctk_elu_f32(int64_t n, const float *x, float alpha, float unused, float *ou
 void ctk_elu_backward_f32(int64_t n, const float *grad, const float *x, float alpha, float unused, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
+/// out = x^p rounded as PyTorch's CPU kernel: p of 1, 2, 3, ½, −½, −1, −2 as products,
+/// quotients and square roots (x³ = (x·x)·x, x^−½ = 1/√x), vector loops under AVX2; any other p
+/// through powf per element. `unused` keeps the two-parameter kernel form.
+void ctk_pow_scalar_f32(int64_t n, const float *x, float p, float unused, float *out);
+/// out = √x, 1/√x (two roundings, not the approximate instruction) and 1/x: the same loops
+void ctk_sqrt_f32(int64_t n, const float *x, float *out);
+void ctk_rsqrt_f32(int64_t n, const float *x, float *out);
+void ctk_reciprocal_f32(int64_t n, const float *x, float *out);
 /// out = 1 / (1 + expf(−x)) (the same expf; x and out may be the same array)
 void ctk_sigmoid_f32(int64_t n, const float *x, float *out);
 /// out = x / (1 + expf(−x)) (SiLU)

@@ -40,6 +40,7 @@ enum Log1p: FloatUnaryKernel {
 enum Sqrt: FloatUnaryKernel {
   static let name = "sqrt"
   static let cuda = "sqrt(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sqrt_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.squareRoot() }
 }
 
@@ -47,6 +48,7 @@ enum Sqrt: FloatUnaryKernel {
 enum Rsqrt: FloatUnaryKernel {
   static let name = "rsqrt"
   static let cuda = "(T)1 / sqrt(v)"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_rsqrt_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v.squareRoot() }
 }
 
@@ -71,6 +73,7 @@ enum Sign: IntegerUnaryKernel {
 enum Reciprocal: FloatUnaryKernel {
   static let name = "reciprocal"
   static let cuda = "(T)1 / v"
+  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_reciprocal_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v }
 }
 
@@ -91,6 +94,12 @@ enum PowScalar: IntegerUnaryKernel {
     """
   /// Integer tensors to a whole power ≥ 0 stay integers, wrapping as PyTorch's do.
   static let cudaInteger = "integerPow(v, (i64)p0)"
+  /// The special cases as vector loops, chosen once per call; other exponents call powf per
+  /// element, so the chunks go to the pool as a transcendental's do.
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    ctk_pow_scalar_f32
+  }
+  static let denseGrain = transcendentalGrain
   /// PyTorch's special cases, products and quotients rather than `pow` (faster, and PyTorch's
   /// roundings: x³ is (x·x)·x).
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T {

@@ -14,11 +14,12 @@ private struct SweptOp {
   let ours: (Tensor) -> Tensor
 }
 
-func opSweep() {
+/// The sweep's input (`x`, which requires grad) and its ops.
+private func sweptOps() -> (x: Tensor, ops: [SweptOp]) {
   let x = torch.randn([64, 512], requiresGrad: true), y = torch.randn([64, 512])
   let idx = torch.randint(0, 64, [32])
   let target = torch.randint(0, 512, [64])
-  let ops = [
+  return (x, [
     SweptOp(name: "exp", python: "x.exp()") { $0.exp() },
     SweptOp(name: "log", python: "x.abs().log()") { $0.abs().log() },
     SweptOp(name: "sigmoid", python: "x.sigmoid()") { $0.sigmoid() },
@@ -55,7 +56,23 @@ func opSweep() {
     SweptOp(name: "elu", python: "F.elu(x)") { F.elu($0) },
     SweptOp(name: "softplus", python: "F.softplus(x)") { F.softplus($0) },
     SweptOp(name: "hardswish", python: "F.hardswish(x)") { F.hardswish($0) },
-  ]
+  ])
+}
+
+/// `torch-bench --profile-op NAME N`: N forward and backward calls of one of the sweep's ops
+/// and nothing else (for perf).
+func profileOp(_ name: String, _ calls: Int) {
+  let (x, ops) = sweptOps()
+  guard let op = ops.first(where: { $0.name == name }) else {
+    print("no op \(name) in the sweep: \(ops.map(\.name).joined(separator: ", "))")
+    exit(2)
+  }
+  let g = torch.onesLike(op.ours(x))
+  for _ in 0..<calls { _ = torch.autograd.grad([op.ours(x)], [x], gradOutputs: [g]) }
+}
+
+func opSweep() {
+  let (x, ops) = sweptOps()
   let iterations = 200
   let pytorch = pytorchOpSweep(ops, iterations: iterations)
   if pytorch == nil { print("# pytorch missing: set TORCH_BENCH_PYTHON to a python3 with torch for its columns") }

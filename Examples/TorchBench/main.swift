@@ -144,7 +144,8 @@ let usage = """
     --interpolate        F.interpolate 2x (nearest, bilinear) and reflect padding, forward +
                          backward ms, beside PyTorch's
     --op-sweep           forward and forward+backward microseconds of 36 common ops on [64, 512]
-                         float32 (to find an op far slower than its neighbours)
+                         float32 (to find an op far slower than its neighbours), beside PyTorch's
+    --profile-op NAME N  N forward+backward calls of one --op-sweep op, for perf (N > 0)
     --gemm N             N x N x N sgemm in a loop, for perf/callgrind (N > 0)
     --profile-sgd STEPS  STEPS SGD training steps, for perf/callgrind (STEPS > 0)
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
@@ -196,6 +197,10 @@ if let mode = arguments.first {
   case "--profile-cnn": profileCNN(positiveValue(arguments, mode)); exit(0)
   case "--profile-rnn": profileRecurrent(positiveValue(arguments, mode), lstm: true); exit(0)
   case "--profile-gru": profileRecurrent(positiveValue(arguments, mode), lstm: false); exit(0)
+  case "--profile-op":
+    guard arguments.count == 3, let calls = Int(arguments.last!), calls > 0 else { usageError("--profile-op needs an op's name and a positive count") }
+    profileOp(arguments.dropFirst().first!, calls)
+    exit(0)
   case "--profile-conv":
     let values = positiveValues(arguments, mode, count: 4)
     profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3])

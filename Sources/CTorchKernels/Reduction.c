@@ -1,6 +1,5 @@
-// Row reductions: sum, max, and the shifted exponential sum of softmax.
+// Row reductions: sum and running sums.
 #include "Internal.h"
-#include "Transcendental.h"
 
 static float sum_portable(int64_t n, const float *x) {
   float acc[8] = {0};
@@ -37,44 +36,6 @@ float ctk_sum_f32(int64_t n, const float *x) {
   if (ctk_use_avx2()) return sum_avx2(n, x);
 #endif
   return sum_portable(n, x);
-}
-
-static float max_portable(int64_t n, const float *x) {
-  float m = -INFINITY;
-  for (int64_t i = 0; i < n; i++) {
-    if (x[i] != x[i]) return x[i];
-    m = x[i] > m ? x[i] : m;
-  }
-  return m;
-}
-
-float ctk_max_f32(int64_t n, const float *x) { return max_portable(n, x); }
-
-// The sum runs in order, one element at a time, on every path: softmax's results keep their
-// bits. Under AVX2 the exponentials come eight at a time (ctk_expf8: libm's expf, bit for bit).
-static float expShiftSum_portable(int64_t n, const float *x, float shift, float *out) {
-  float s = 0;
-  for (int64_t i = 0; i < n; i++) { out[i] = expf(x[i] - shift); s += out[i]; }
-  return s;
-}
-
-#if CTK_X86
-CTK_AVX2 static float expShiftSum_avx2(int64_t n, const float *x, float shift, float *out) {
-  const __m256 shifts = _mm256_set1_ps(shift);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, ctk_expf8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shifts)));
-  for (int64_t k = i; k < n; k++) out[k] = expf(x[k] - shift);
-  float s = 0;
-  for (int64_t k = 0; k < n; k++) s += out[k];
-  return s;
-}
-#endif
-
-float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out) {
-#if CTK_X86
-  if (ctk_use_avx2()) return expShiftSum_avx2(n, x, shift, out);
-#endif
-  return expShiftSum_portable(n, x, shift, out);
 }
 
 // Running sums of [outer, length, inner] blocks along `length` (from its end with `reverse`),

@@ -120,10 +120,12 @@ void ctk_gru_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy
                                float *gradInputGates, float *gradHiddenGates, float *gradHx);
 /// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
 float ctk_sum_f32(int64_t n, const float *x);
-/// out[i] = exp(x[i] - shift); returns the sum of out (for softmax rows).
-float ctk_exp_shift_sum_f32(int64_t n, const float *x, float shift, float *out);
-/// max over a contiguous row.
-float ctk_max_f32(int64_t n, const float *x);
+/// Softmax (log-softmax with `log` nonzero) of `rows` dense rows of `length`: e = expf(x − m),
+/// m the row's peak (its first NaN, 0 for an all −∞ row), out = e / Σe, or (x − m) − logf(Σe).
+/// Sums run in eight lanes then a fixed tree, the same bits on every path.
+void ctk_softmax_rows_f32(int64_t rows, int64_t length, const float *x, float *out, int log);
+/// Their gradients from the output y: y·(g − Σ g·y), or with `log`, g − expf(y)·Σg.
+void ctk_softmax_backward_rows_f32(int64_t rows, int64_t length, const float *g, const float *y, float *out, int log);
 /// Running sums of contiguous [outer, length, inner] blocks along `length`, from its end with
 /// `reverse` nonzero (cumsum's gradient); float32 accumulates in double, int64 wraps.
 void ctk_cumsum_f32(int64_t outer, int64_t length, int64_t inner, const float *x, float *out, int reverse);

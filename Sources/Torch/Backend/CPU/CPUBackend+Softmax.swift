@@ -15,23 +15,14 @@ extension CPUBackend {
     }
   }
 
-  /// Softmax over the last dim of a dense float32 tensor, one C pass per row: max,
-  /// exp(x − max) with its sum, then the normalization. Rows run in parallel (each row's
+  /// Softmax over the last dim of a dense float32 tensor (`ctk_softmax_rows_f32`: peak,
+  /// exponentials and their sum in lanes, normalization), rows split over the pool (each row's
   /// arithmetic is the same on any thread).
   private func denseSoftmaxRows(_ x: Tensor, log: Bool, into out: Tensor) {
     let length = x.dims.last ?? 1, rows = x.numel() / Swift.max(length, 1)
     let px = x.pointer(Float.self), po = out.pointer(Float.self)
-    Self.forEachRowChunk(rows: rows, length: length) { r in
-      let row = px + r * length, dst = po + r * length
-      var peak = ctk_max_f32(Int64(length), row)
-      if peak == -.infinity { peak = 0 }
-      let sum = ctk_exp_shift_sum_f32(Int64(length), row, peak, dst)
-      if log {
-        let logSum = Foundation.logf(sum)
-        for k in 0..<length { dst[k] = row[k] - peak - logSum }
-      } else {
-        for k in 0..<length { dst[k] /= sum }
-      }
+    ThreadPool.parallelRows(rows, length: length) { start, count in
+      ctk_softmax_rows_f32(Int64(count), Int64(length), px + start * length, po + start * length, log ? 1 : 0)
     }
   }
 
@@ -79,26 +70,22 @@ extension CPUBackend {
 
   func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor) {
     switch output.dtype {
-    case .float32 where log && dim == output.dim() - 1 && output.isContiguous && grad.isContiguous && out.isContiguous:
-      denseLogSoftmaxBackwardRows(grad, output, into: out)
+    case .float32 where dim == output.dim() - 1 && output.isContiguous && grad.isContiguous && out.isContiguous:
+      denseSoftmaxBackwardRows(grad, output, log: log, into: out)
     case .float32: softmaxBackward(grad, output, dim, log, out, Float.self)
     case .float64: softmaxBackward(grad, output, dim, log, out, Double.self)
     default: torchFail("softmax backward needs a floating point tensor")
     }
   }
 
-  /// Log-softmax's backward over the last dim of dense float32 rows, g − exp(y)·Σg: the
-  /// exponentials eight at a time (`ctk_exp_f32`, libm's bits) into the result, then the rest
-  /// in place, in the generic loop's order; rows split over the pool.
-  private func denseLogSoftmaxBackwardRows(_ grad: Tensor, _ y: Tensor, into out: Tensor) {
+  /// Softmax's and log-softmax's backward over the last dim of dense float32 rows
+  /// (`ctk_softmax_backward_rows_f32`), rows split over the pool.
+  private func denseSoftmaxBackwardRows(_ grad: Tensor, _ y: Tensor, log: Bool, into out: Tensor) {
     let length = y.dims.last ?? 1, rows = y.numel() / Swift.max(length, 1)
     let pg = grad.pointer(Float.self), py = y.pointer(Float.self), po = out.pointer(Float.self)
-    Self.forEachRowChunk(rows: rows, length: length) { r in
-      let (g, dst) = (pg + r * length, po + r * length)
-      var dot: Float = 0
-      for k in 0..<length { dot += g[k] }
-      ctk_exp_f32(Int64(length), py + r * length, dst)
-      for k in 0..<length { dst[k] = g[k] - dst[k] * dot }
+    ThreadPool.parallelRows(rows, length: length) { start, count in
+      let offset = start * length
+      ctk_softmax_backward_rows_f32(Int64(count), Int64(length), pg + offset, py + offset, po + offset, log ? 1 : 0)
     }
   }
 

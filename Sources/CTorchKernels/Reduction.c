@@ -38,6 +38,53 @@ float ctk_sum_f32(int64_t n, const float *x) {
   return sum_portable(n, x);
 }
 
+// A row's max (min): the first element equal to it, as a scan that replaces its value only
+// with a strictly larger (smaller) one gives, and the first NaN where the row has one. Lanes
+// find the value; a NaN, or a zero (whose sign the first equal element decides), sends the
+// row to the scan.
+static float extremum_portable(int64_t n, const float *x, int largest) {
+  float m = largest ? -INFINITY : INFINITY;
+  for (int64_t i = 0; i < n; i++) {
+    if (x[i] != x[i]) return x[i];
+    if (largest ? x[i] > m : x[i] < m) m = x[i];
+  }
+  return m;
+}
+
+#if CTK_X86
+CTK_AVX2 static float extremum_avx2(int64_t n, const float *x, int largest) {
+  __m256 m = _mm256_set1_ps(largest ? -INFINITY : INFINITY), unordered = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    m = largest ? _mm256_max_ps(m, v) : _mm256_min_ps(m, v);
+  }
+  if (_mm256_movemask_ps(unordered)) return extremum_portable(n, x, largest);
+  float lanes[8];
+  _mm256_storeu_ps(lanes, m);
+  float result = extremum_portable(n - i, x + i, largest);
+  if (result != result) return result;
+  for (int j = 0; j < 8; j++)
+    if (largest ? lanes[j] > result : lanes[j] < result) result = lanes[j];
+  return result == 0 ? extremum_portable(n, x, largest) : result;
+}
+#endif
+
+float ctk_max_f32(int64_t n, const float *x) {
+#if CTK_X86
+  if (ctk_use_avx2()) return extremum_avx2(n, x, 1);
+#endif
+  return extremum_portable(n, x, 1);
+}
+
+float ctk_min_f32(int64_t n, const float *x) {
+#if CTK_X86
+  if (ctk_use_avx2()) return extremum_avx2(n, x, 0);
+#endif
+  return extremum_portable(n, x, 0);
+}
+
 // Running sums of [outer, length, inner] blocks along `length` (from its end with `reverse`),
 // floats accumulating in double as PyTorch's CPU kernel does. Where inner > 1 the sums run down
 // columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is contiguous.

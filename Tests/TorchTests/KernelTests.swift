@@ -190,6 +190,38 @@ final class KernelTests: XCTestCase {
                       "x·x·x and powf(x, 3) differ somewhere, so the cube's check discriminates")
   }
 
+  /// The dense float32 reductions give the strided loop's bits: max, min and amax over
+  /// trailing dims (the first NaN, else the first element equal to the extremum, so a tie of
+  /// +0 and −0 keeps the first) and sums over leading dims (each output element in row order),
+  /// on both paths, with NaN, ±0 ties and ±∞ in some rows and a tail after the lanes.
+  func testDenseReductionsGiveTheStridedLoopsBits() {
+    torch.manualSeed(5)
+    var values = (torch.randn(7, 37) * 4).toArray(Float.self)
+    for (row, column, value) in [(1, 20, Float.nan), (1, 3, 1e30), (2, 0, -0.0), (3, 36, .infinity), (4, 9, -.infinity), (5, 35, .nan)] {
+      values[row * 37 + column] = value
+    }
+    for k in 0..<37 { values[6 * 37 + k] = k == 0 ? -0.0 : 0.0 }  // all zeros: the first, −0, is the extremum's sign
+    let dense = torch.tensor(values).view(7, 37)
+    let strided = dense.t().contiguous().t()
+    XCTAssertFalse(strided.isContiguous)
+    for path in paths {
+      ctk_force_portable(path)
+      let name = String(cString: ctk_kernel_path())
+      let pairs: [(String, (Tensor) -> Tensor)] = [
+        ("amax", { $0.amax(dims: [1]) }), ("amax all", { $0.amax(dims: [0, 1]) }), ("max", { $0.max() }),
+        ("min", { $0.min() }), ("sum0", { $0.sum(dim: 0) }), ("mean0", { $0.mean(dim: 0) }),
+        ("min of a row of zeros", { $0.narrow(0, start: 6, length: 1).min() }),
+      ]
+      for (op, reduce) in pairs {
+        let ours = reduce(dense).toArray(Float.self), expected = reduce(strided).toArray(Float.self)
+        XCTAssertEqual(differingBits(ours, expected).count, 0, "\(name) \(op): \(ours) against \(expected)")
+      }
+      XCTAssertEqual(dense.amax(dims: [1]).toArray(Float.self)[6].bitPattern, (-0.0 as Float).bitPattern, name)
+      XCTAssertTrue(dense.amax(dims: [1]).toArray(Float.self)[1].isNaN, name)
+      XCTAssertEqual(torch.tensor([Float(0), -0.0, -1]).amax(dims: [0]).item(Float.self).bitPattern, Float(0).bitPattern, name)
+    }
+  }
+
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
   /// do not depend on it.
   func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {

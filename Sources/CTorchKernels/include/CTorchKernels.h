@@ -120,6 +120,11 @@ void ctk_gru_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy
                                float *gradInputGates, float *gradHiddenGates, float *gradHx);
 /// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
 float ctk_sum_f32(int64_t n, const float *x);
+/// A row's max (min): its first NaN where it has one, else its first element equal to the
+/// extremum (so the sign of a zero is the first zero's), as an in-order scan keeping strictly
+/// larger (smaller) values gives; vector lanes under AVX2, the same results.
+float ctk_max_f32(int64_t n, const float *x);
+float ctk_min_f32(int64_t n, const float *x);
 /// Softmax (log-softmax with `log` nonzero) of `rows` dense rows of `length`: e = expf(x − m),
 /// m the row's peak (its first NaN, 0 for an all −∞ row), out = e / Σe, or (x − m) − logf(Σe).
 /// Sums run in eight lanes then a fixed tree, the same bits on every path.

@@ -16,16 +16,7 @@ extension CPUBackend {
   }
 
   private func reduce<T: NumericElement>(_ op: ReduceOp, _ x: Tensor, _ dims: [Int], _ out: Tensor, _: T.Type) {
-    // Dense float32 sum over trailing dims: one vectorized row sum per output element.
-    if T.self == Float.self, case .sum = op, x.isContiguous,
-      dims.sorted() == Array((x.dim() - dims.count)..<x.dim())
-    {
-      let rowLength = dims.reduce(1) { $0 * x.dims[$1] }
-      let rows = x.numel() / max(rowLength, 1)
-      let src = x.pointer(Float.self), dst = out.pointer(Float.self)
-      for r in 0..<rows { dst[r] = ctk_sum_f32(Int64(rowLength), src + r * rowLength) }
-      return
-    }
+    if T.self == Float.self, x.isContiguous, out.isContiguous, denseFloatReduce(op, x, dims.sorted(), into: out) { return }
     var outStrides = out.elementStrides
     for d in dims { outStrides[d] = 0 }
     let initial: T
@@ -67,6 +58,34 @@ extension CPUBackend {
         }
       }
     }
+  }
+
+  /// Dense float32 reductions with C row kernels, where they apply (else false): a sum, max or
+  /// min over trailing dims is one vectorized row reduction per output element (`ctk_sum_f32`,
+  /// `ctk_max_f32`, `ctk_min_f32`); a sum over leading dims adds the rows into the output one
+  /// after another (`ctk_axpy_f32` with 1, an exact add), columns split over the pool, so each
+  /// output element sums in row order, as the strided loop does.
+  private func denseFloatReduce(_ op: ReduceOp, _ x: Tensor, _ dims: [Int], into out: Tensor) -> Bool {
+    let span = dims.reduce(1) { $0 * x.dims[$1] }
+    let (src, dst) = (x.pointer(Float.self), out.pointer(Float.self))
+    if dims == Array((x.dim() - dims.count)..<x.dim()) {
+      let row: (Int64, UnsafePointer<Float>?) -> Float
+      switch op {
+      case .sum: row = ctk_sum_f32
+      case .max, .amax: row = ctk_max_f32
+      case .min, .amin: row = ctk_min_f32
+      case .prod: return false
+      }
+      for r in 0..<out.numel() { dst[r] = row(Int64(span), src + r * span) }
+      return true
+    }
+    guard case .sum = op, dims == Array(0..<dims.count) else { return false }
+    let width = out.numel()
+    ThreadPool.parallelChunks(width, minimumChunk: Swift.max(64, 16_384 / Swift.max(span, 1))) { start, count in
+      (dst + start).update(repeating: 0, count: count)
+      for r in 0..<span { ctk_axpy_f32(Int64(count), 1, src + r * width + start, dst + start) }
+    }
+    return true
   }
 
   func argReduce(max: Bool, _ x: Tensor, dim: Int, values: Tensor?, indices: Tensor) {

@@ -363,6 +363,39 @@ final class AutogradTests: XCTestCase {
     XCTAssertEqual(c.grad?.toArray(), [1])
   }
 
+  /// The 2-norm's gradient is PyTorch's (x / ‖x‖)·g, bit for bit its float32 formula (the norm
+  /// the square root of the squares summed in order), and +0 (even for −0 elements) along a
+  /// slice whose norm is zero, with or without such a slice in the same call; the 3-norm's is
+  /// within float rounding of its formula, and zero there. PyTorch 2.15 gives [[0.6, 0.8, 0],
+  /// [0, 0, 0], [0.0336, -2.3541, 0.8408]] for the first case.
+  func testNormGradientIsPyTorchsFormulaAndZeroAtAZeroNorm() {
+    let rows: [[Float]] = [[3, 4, 0], [0, -0.0, 0], [0.1, -7, 2.5]]
+    for (p, withZeroRow) in [(2.0, true), (2.0, false), (3.0, true)] {
+      let values = withZeroRow ? rows : [rows[0], rows[2]]
+      let x = torch.tensor(values.flatMap { $0 }).view(values.count, 3).requiresGrad_()
+      let g = torch.tensor([Float](repeating: 1, count: values.count - 1) + [Float(2.5)])
+      x.norm(p, dim: 1).backward(g)
+      let grads = x.grad!.toArray(Float.self), gs = g.toArray(Float.self)
+      for (r, row) in values.enumerated() {
+        let norm = (row.map { Double(Swift.abs($0)) }.map { Foundation.pow($0, p) }.reduce(0, +))
+        let floatNorm = row.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        for (k, v) in row.enumerated() {
+          let got = grads[r * 3 + k]
+          if norm == 0 {
+            XCTAssertEqual(got, 0, "p \(p): zero where the norm is")
+            if p == 2 { XCTAssertEqual(got.bitPattern, Float(0).bitPattern, "p 2: +0 where the norm is zero") }
+          } else if p == 2 {
+            XCTAssertEqual(got.bitPattern, ((v / floatNorm) * gs[r]).bitPattern, "p 2: (x / norm) * g")
+          } else {
+            let expected = Double(v).sign == .minus ? -1.0 : 1.0
+            XCTAssertEqual(Double(got), expected * Foundation.pow(Swift.abs(Double(v)) / Foundation.pow(norm, 1 / p), p - 1) * Double(gs[r]),
+                           accuracy: 1e-5, "p 3")
+          }
+        }
+      }
+    }
+  }
+
   func testTrainingLoopMemoryStaysFlat() {
     let w = torch.randn([256, 256], requiresGrad: true)
     let x = torch.randn(32, 256)

@@ -245,12 +245,18 @@ extension Tensor {
     let value = result.detach()
     return result.recording("LinalgVectorNormBackward0", [self], saved: [saved]) { g in
       let x = self.live(saved)
-      let norm = Tensor.expandReduced(GradMode.isEnabled ? x.norm(p, dims: axes, keepdim: keepdim) : value, to: shape, dims: axes, keepdim: keepdim)
+      let reducedNorm = GradMode.isEnabled ? x.norm(p, dims: axes, keepdim: keepdim) : value
       let grad = Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim)
-      // d‖x‖/dx = sign(x)|x|^(p−1) / ‖x‖^(p−1); 0 where the norm is 0.
-      let safe = torch.where(norm.eq(0.0), torch.onesLike(norm), norm)
+      // d‖x‖/dx = sign(x)|x|^(p−1) / ‖x‖^(p−1); 0 where the norm is 0. Without a zero norm
+      // (found on the reduced norms) the masks would select the product everywhere.
+      let zeroNorms = reducedNorm.eq(0.0)
+      let hasZeroNorm = zeroNorms.any()
+      let safe = Tensor.expandReduced(hasZeroNorm ? torch.where(zeroNorms, torch.onesLike(reducedNorm), reducedNorm) : reducedNorm,
+                                      to: shape, dims: axes, keepdim: keepdim)
       let direction = p == 2 ? x / safe : x.sign() * (x.abs() / safe).pow(p - 1)
-      return [torch.where(norm.eq(0.0), torch.zerosLike(direction), direction * grad)]
+      guard hasZeroNorm else { return [direction * grad] }
+      let zeroed = Tensor.expandReduced(zeroNorms, to: shape, dims: axes, keepdim: keepdim)
+      return [torch.where(zeroed, torch.zerosLike(direction), direction * grad)]
     }
   }
 

@@ -222,6 +222,36 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Transposed matrices (`t()`, a batch's last two dims swapped, a narrowed source with a
+  /// longer leading dimension and an offset) copy into row-major order element for element,
+  /// for 4- and 8-byte dtypes, on both paths, at sizes with and without full 8x8 tiles.
+  func testTransposedCopiesMoveEveryElement() {
+    for path in paths {
+      ctk_force_portable(path)
+      let name = String(cString: ctk_kernel_path())
+      for (rows, cols) in [(2, 3), (8, 8), (7, 9), (37, 61), (512, 64), (9, 300)] {
+        let source = torch.arange(0, Double(rows * cols)).view(cols, rows)  // int-valued float32 bits
+        for dtype in [DType.float32, .int64, .float64] {
+          let values = source.to(dtype).t().contiguous().toArray(Double.self)
+          let expected = (0..<rows).flatMap { r -> [Double] in (0..<cols).map { c -> Double in Double(c * rows + r) } }
+          XCTAssertEqual(values, expected, "\(name) \(dtype) \(rows)x\(cols)")
+        }
+        let wide = torch.arange(0, Double(cols * (rows + 5))).view(cols, rows + 5).narrow(1, start: 2, length: rows)
+        XCTAssertEqual(wide.t().contiguous().toArray(Double.self),
+                       (0..<rows).flatMap { r -> [Double] in (0..<cols).map { c -> Double in Double(c * (rows + 5) + r + 2) } },
+                       "\(name) narrowed \(rows)x\(cols)")
+      }
+      let batch = torch.arange(0, Double(3 * 13 * 21)).view(3, 13, 21)  // [B, C, R]
+      var batchExpected: [Double] = []
+      for b in 0..<3 {
+        for r in 0..<21 {
+          for c in 0..<13 { batchExpected.append(Double(b * 273 + c * 21 + r)) }
+        }
+      }
+      XCTAssertEqual(batch.transpose(1, 2).contiguous().toArray(Double.self), batchExpected, name)
+    }
+  }
+
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
   /// do not depend on it.
   func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {

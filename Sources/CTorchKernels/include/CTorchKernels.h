@@ -118,6 +118,11 @@ void ctk_gru_cell_f32(int64_t rows, int64_t hidden, const float *inputGates, con
 /// that of h' and the forward's workspace.
 void ctk_gru_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy, const float *hx, const float *workspace,
                                float *gradInputGates, float *gradHiddenGates, float *gradHx);
+/// dst[r·cols + c] = src[c·ld + r] for a rows x cols dst (a transposed matrix copied into
+/// row-major order), elements moved as 4-byte or 8-byte bit patterns; tiled, and under AVX2 in
+/// 8x8 register transposes for 4-byte elements.
+void ctk_transpose_32(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst);
+void ctk_transpose_64(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst);
 /// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
 float ctk_sum_f32(int64_t n, const float *x);
 /// A row's max (min): its first NaN where it has one, else its first element equal to the

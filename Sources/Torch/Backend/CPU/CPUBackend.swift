@@ -19,6 +19,10 @@ struct CPUBackend: Backend {
         (dst.storage.data + dst.storageOffset * size).copyMemory(from: src.storage.data + src.storageOffset * size, byteCount: src.numel() * size)
         return
       }
+      if dst.isContiguous, let matrices = TransposedMatrices(src) {
+        matrices.copy(src, into: dst)
+        return
+      }
       switch src.dtype.itemSize {
       case 1: CPULoops.map(src, into: dst) { (x: UInt8) in x }
       case 4: CPULoops.map(src, into: dst) { (x: UInt32) in x }
@@ -116,5 +120,45 @@ struct CPUBackend: Backend {
     precondition(dst.isContiguous && bytes.count == dst.numel() * dst.dtype.itemSize)
     guard let base = bytes.baseAddress, bytes.count > 0 else { return }
     (dst.storage.data + dst.storageOffset * dst.dtype.itemSize).copyMemory(from: base, byteCount: bytes.count)
+  }
+}
+
+/// A tensor whose last two dims are a transposed matrix (`x.t()`, `x.transpose(-2, -1)` of a
+/// batch): element strides (…, 1, ld) with ld at least the rows, and at most one batch dim
+/// before them, of 4- or 8-byte elements. Copying it walks the destination in order, which
+/// reads the source one element per cache line; `ctk_transpose_32/64` copy it in tiles.
+struct TransposedMatrices {
+  let batch: Int, rows: Int, cols: Int, batchStride: Int, ld: Int
+
+  init?(_ x: Tensor) {
+    let (dims, strides) = (x.dims, x.elementStrides)
+    guard dims.count == 2 || dims.count == 3, [4, 8].contains(x.dtype.itemSize) else { return nil }
+    let (r, c) = (dims[dims.count - 2], dims[dims.count - 1])
+    guard r > 1, c > 1, strides[dims.count - 2] == 1, strides[dims.count - 1] >= r else { return nil }
+    (batch, rows, cols, ld) = (dims.count == 3 ? dims[0] : 1, r, c, strides[dims.count - 1])
+    batchStride = dims.count == 3 ? strides[0] : 0
+  }
+
+  /// Copies `src` (whose layout this describes) into the contiguous `dst`, the batch's
+  /// matrices split over the pool when there are several, else the rows in bands.
+  func copy(_ src: Tensor, into dst: Tensor) {
+    let size = src.dtype.itemSize
+    let from = UnsafeRawPointer(src.storage.data + src.storageOffset * size), to = dst.storage.data + dst.storageOffset * size
+    let kernel = size == 4 ? ctk_transpose_32 : ctk_transpose_64
+    let (rows, cols, ld, batchStride) = (self.rows, self.cols, self.ld, self.batchStride)
+    if batch > 1 {
+      ThreadPool.parallelChunks(batch, minimumChunk: Swift.max(1, 65_536 / (rows * cols))) { start, count in
+        for b in start ..< start + count {
+          kernel(Int64(rows), Int64(cols), from + b * batchStride * size, Int64(ld), to + b * rows * cols * size)
+        }
+      }
+      return
+    }
+    let bands = rows / 8  // of eight rows, the last taking the rows left over
+    guard bands > 1 else { return kernel(Int64(rows), Int64(cols), from, Int64(ld), to) }
+    ThreadPool.parallelChunks(bands, minimumChunk: Swift.max(1, 65_536 / (8 * cols))) { start, count in
+      let first = start * 8, last = start + count == bands ? rows : (start + count) * 8
+      kernel(Int64(last - first), Int64(cols), from + first * size, Int64(ld), to + first * cols * size)
+    }
   }
 }

@@ -35,6 +35,26 @@ final class SortingTests: XCTestCase {
     XCTAssertEqual("\(torch.tensor(2.5).sort().values)", pytorchOpReprs["sortScalar"])
   }
 
+  /// float32 rows sort as integer keys: the same indices as the comparator's order (float64,
+  /// the generic path) along either dim and direction, with repeated values, ±0 (equal: index
+  /// order), ±∞ and NaNs of both signs and other payloads (above every number), and the values
+  /// the source's own bits.
+  func testFloat32SortKeysGiveTheComparatorsOrder() {
+    torch.manualSeed(3)
+    var values = (torch.randint(-20, 20, [5, 600]).to(.float32) / 4).toArray(Float.self)
+    let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, Float(bitPattern: 0x7fc0_1234), .leastNonzeroMagnitude]
+    for (k, v) in specials.enumerated() { values[k * 97 % values.count] = v; values[(k * 331 + 5) % values.count] = v }
+    let x = torch.tensor(values).view(5, 600)
+    for dim in [0, 1] {
+      for descending in [false, true] {
+        let ours = x.sort(dim: dim, descending: descending), reference = x.double().sort(dim: dim, descending: descending)
+        XCTAssertEqual(ours.indices.toArray(Int64.self), reference.indices.toArray(Int64.self), "dim \(dim), descending \(descending)")
+        let gathered = x.gather(dim, ours.indices).toArray(Float.self).map(\.bitPattern)
+        XCTAssertEqual(ours.values.toArray(Float.self).map(\.bitPattern), gathered, "the source's bits")
+      }
+    }
+  }
+
   func testTopkGradientGoesBackToTheChosenElements() {
     torch.manualSeed(0)
     _ = torch.randn(2, 3, 4)

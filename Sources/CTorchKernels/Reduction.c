@@ -87,12 +87,23 @@ float ctk_min_f32(int64_t n, const float *x) {
 
 // Running sums of [outer, length, inner] blocks along `length` (from its end with `reverse`),
 // floats accumulating in double as PyTorch's CPU kernel does. Where inner > 1 the sums run down
-// columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is contiguous.
-enum { CUMSUM_BLOCK = 256 };
+// columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is contiguous;
+// where inner is 1, CUMSUM_ROWS rows at a time, so their chains of dependent adds overlap
+// (one row's chain alone waits an add's latency per element).
+enum { CUMSUM_BLOCK = 256, CUMSUM_ROWS = 8 };
 #define CUMSUM(S, T, ACC)                                                                                            \
   void ctk_cumsum_##S(int64_t outer, int64_t length, int64_t inner, const T *x, T *out, int reverse) {               \
     const int64_t first = reverse ? length - 1 : 0, step = reverse ? -1 : 1;                                         \
-    for (int64_t o = 0; o < outer; o++) {                                                                            \
+    int64_t o = 0;                                                                                                   \
+    for (; inner == 1 && o + CUMSUM_ROWS <= outer; o += CUMSUM_ROWS) {                                              \
+      ACC total[CUMSUM_ROWS] = {0};                                                                                  \
+      for (int64_t k = 0, at = first; k < length; k++, at += step)                                                  \
+        for (int r = 0; r < CUMSUM_ROWS; r++) {                                                                      \
+          total[r] += (ACC)x[(o + r) * length + at];                                                                 \
+          out[(o + r) * length + at] = (T)total[r];                                                                  \
+        }                                                                                                            \
+    }                                                                                                                \
+    for (; o < outer; o++) {                                                                                         \
       const T *xs = x + o * length * inner;                                                                          \
       T *outs = out + o * length * inner;                                                                            \
       for (int64_t j0 = 0; j0 < inner; j0 += CUMSUM_BLOCK) {                                                         \

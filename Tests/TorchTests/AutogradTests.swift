@@ -363,36 +363,56 @@ final class AutogradTests: XCTestCase {
     XCTAssertEqual(c.grad?.toArray(), [1])
   }
 
-  /// The 2-norm's gradient is PyTorch's (x / ‖x‖)·g, bit for bit its float32 formula (the norm
-  /// the square root of the squares summed in order), and +0 (even for −0 elements) along a
-  /// slice whose norm is zero, with or without such a slice in the same call; the 3-norm's is
-  /// within float rounding of its formula, and zero there. PyTorch 2.15 gives [[0.6, 0.8, 0],
-  /// [0, 0, 0], [0.0336, -2.3541, 0.8408]] for the first case.
+  /// The norm's gradient follows PyTorch's float32 formulas bit for bit (PyTorch 2.15's
+  /// gradients of 64x512 random rows equal them, given its norms, in every element): for p = 2, (x / ‖x‖)·g and +0 along
+  /// a slice whose norm is zero; for p = 3, x·|x|·(g / ‖x‖²) and for p = 1.5, sign(x)·|x|^½·
+  /// (g / ‖x‖^½), that scale 0 along a zero-norm slice (so a −0 element keeps −0 at p = 3, as in
+  /// PyTorch). With and without a zero-norm slice in the call. PyTorch prints
+  /// [[0.6, 0.8, 0], [0, 0, 0], [0.0336, -2.3541, 0.8408]] for p = 2 and
+  /// [[4.4485e-01, 7.9085e-01, 0], [0, -0, 0], [4.9527e-04, -2.4268e+00, 3.0955e-01]] for p = 3.
   func testNormGradientIsPyTorchsFormulaAndZeroAtAZeroNorm() {
     let rows: [[Float]] = [[3, 4, 0], [0, -0.0, 0], [0.1, -7, 2.5]]
-    for (p, withZeroRow) in [(2.0, true), (2.0, false), (3.0, true)] {
+    func norm(_ row: [Float], _ p: Double) -> Float {
+      switch p {
+      case 2: return row.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+      case 3: return Foundation.powf(row.reduce(Float(0)) { $0 + Swift.abs($1) * Swift.abs($1) * Swift.abs($1) }, Float(1 / p))
+      default: return Foundation.powf(row.reduce(Float(0)) { $0 + Foundation.powf(Swift.abs($1), Float(p)) }, Float(1 / p))
+      }
+    }
+    func expected(_ v: Float, _ n: Float, _ g: Float, _ p: Double) -> Float {
+      switch p {
+      case 2: return n == 0 ? 0 : (v / n) * g
+      case 3: return (v * Swift.abs(v)) * (n == 0 ? 0 : g / (n * n))
+      default:
+        let sign: Float = v > 0 ? 1 : v < 0 ? -1 : 0
+        return (sign * Swift.abs(v).squareRoot()) * (n == 0 ? 0 : g / n.squareRoot())
+      }
+    }
+    for (p, withZeroRow) in [(2.0, true), (2.0, false), (3.0, true), (3.0, false), (1.5, true)] {
       let values = withZeroRow ? rows : [rows[0], rows[2]]
       let x = torch.tensor(values.flatMap { $0 }).view(values.count, 3).requiresGrad_()
       let g = torch.tensor([Float](repeating: 1, count: values.count - 1) + [Float(2.5)])
       x.norm(p, dim: 1).backward(g)
       let grads = x.grad!.toArray(Float.self), gs = g.toArray(Float.self)
       for (r, row) in values.enumerated() {
-        let norm = (row.map { Double(Swift.abs($0)) }.map { Foundation.pow($0, p) }.reduce(0, +))
-        let floatNorm = row.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        let n = norm(row, p)
         for (k, v) in row.enumerated() {
-          let got = grads[r * 3 + k]
-          if norm == 0 {
-            XCTAssertEqual(got, 0, "p \(p): zero where the norm is")
-            if p == 2 { XCTAssertEqual(got.bitPattern, Float(0).bitPattern, "p 2: +0 where the norm is zero") }
-          } else if p == 2 {
-            XCTAssertEqual(got.bitPattern, ((v / floatNorm) * gs[r]).bitPattern, "p 2: (x / norm) * g")
-          } else {
-            let expected = Double(v).sign == .minus ? -1.0 : 1.0
-            XCTAssertEqual(Double(got), expected * Foundation.pow(Swift.abs(Double(v)) / Foundation.pow(norm, 1 / p), p - 1) * Double(gs[r]),
-                           accuracy: 1e-5, "p 3")
-          }
+          XCTAssertEqual(grads[r * 3 + k].bitPattern, expected(v, n, gs[r], p).bitPattern, "p \(p), row \(row), element \(k)")
         }
       }
+    }
+    let cube = torch.tensor(rows.flatMap { $0 }).view(3, 3).requiresGrad_()
+    cube.norm(3, dim: 1).backward(torch.tensor([Float(1), 1, 2.5]))
+    XCTAssertEqual(cube.grad!.toArray(Float.self)[4].bitPattern, (-0.0 as Float).bitPattern, "PyTorch keeps −0 there")
+    XCTAssertEqual(Double(cube.grad!.toArray(Float.self)[7]), -2.4268, accuracy: 1e-4)
+  }
+
+  /// sign is (x > 0) − (x < 0), as PyTorch's: +0 for −0 and 0 for NaN (PyTorch 2.15 prints
+  /// tensor([0., 0., 0., -1., 1.]) for [-0, +0, nan, -2, 3]), on float32 and float64.
+  func testSignOfZerosAndNaNIsZero() {
+    for dtype in [DType.float32, .float64] {
+      let signs = torch.tensor([-0.0, 0.0, .nan, -2, 3]).to(dtype).sign().toArray(Double.self)
+      XCTAssertEqual(signs.map(\.bitPattern), [0, 0, 0, -1, 1].map { (x: Double) in x.bitPattern }, "\(dtype)")
     }
   }
 

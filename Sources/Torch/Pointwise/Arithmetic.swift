@@ -60,11 +60,12 @@ enum Abs: IntegerUnaryKernel {
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { v < 0 ? 0 &- v : v }
 }
 
+/// (v > 0) − (v < 0), as PyTorch's: +0 for −0, and 0 for NaN.
 enum Sign: IntegerUnaryKernel {
   static let name = "sign"
-  static let cuda = "v > 0 ? (T)1 : (v < 0 ? (T)-1 : v)"
+  static let cuda = "(T)(v > 0) - (T)(v < 0)"
   static let cudaInteger = "(T)(v > 0) - (T)(v < 0)"
-  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v > 0 ? 1 : (v < 0 ? -1 : v) }
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v > 0 ? 1 : (v < 0 ? -1 : 0) }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T {
     v > 0 ? 1 : (v < 0 ? 0 &- 1 : 0)
   }

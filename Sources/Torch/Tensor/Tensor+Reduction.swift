@@ -246,14 +246,23 @@ extension Tensor {
     return result.recording("LinalgVectorNormBackward0", [self], saved: [saved]) { g in
       let x = self.live(saved)
       let reducedNorm = GradMode.isEnabled ? x.norm(p, dims: axes, keepdim: keepdim) : value
-      let grad = Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim)
-      // d‖x‖/dx = sign(x)|x|^(p−1) / ‖x‖^(p−1); 0 where the norm is 0. Without a zero norm
-      // (found on the reduced norms) the masks would select the product everywhere.
+      // Zero norms are found on the reduced norms: where there are none (the usual case) no
+      // mask is applied over the whole input.
       let zeroNorms = reducedNorm.eq(0.0)
       let hasZeroNorm = zeroNorms.any()
+      guard p == 2 else {
+        // PyTorch's: scale = g / ‖x‖^(p−1), 0 where the norm is 0, then x·|x|^(p−2)·scale for
+        // p > 2 and sign(x)·|x|^(p−1)·scale below (its roundings, −0 kept where x is −0).
+        let quotient = g / reducedNorm.pow(p - 1)
+        let scale = hasZeroNorm ? torch.where(zeroNorms, torch.zerosLike(quotient), quotient) : quotient
+        let direction = p > 2 ? x * x.abs().pow(p - 2) : x.sign() * x.abs().pow(p - 1)
+        return [direction * Tensor.expandReduced(scale, to: shape, dims: axes, keepdim: keepdim)]
+      }
+      // PyTorch's (x / ‖x‖)·g, and +0 where the norm is 0.
+      let grad = Tensor.expandReduced(g, to: shape, dims: axes, keepdim: keepdim)
       let safe = Tensor.expandReduced(hasZeroNorm ? torch.where(zeroNorms, torch.onesLike(reducedNorm), reducedNorm) : reducedNorm,
                                       to: shape, dims: axes, keepdim: keepdim)
-      let direction = p == 2 ? x / safe : x.sign() * (x.abs() / safe).pow(p - 1)
+      let direction = x / safe
       guard hasZeroNorm else { return [direction * grad] }
       let zeroed = Tensor.expandReduced(zeroNorms, to: shape, dims: axes, keepdim: keepdim)
       return [torch.where(zeroed, torch.zerosLike(direction), direction * grad)]

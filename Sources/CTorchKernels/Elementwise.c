@@ -308,3 +308,46 @@ void ctk_pow_scalar_f32(int64_t n, const float *x, float p, float unused, float 
 void ctk_sqrt_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_SQRT, n, x, 0.5f, out); }
 void ctk_rsqrt_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_RSQRT, n, x, -0.5f, out); }
 void ctk_reciprocal_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_RECIPROCAL, n, x, -1, out); }
+
+// clamp as the Swift form it replaced, Swift.min(Swift.max(v, lo), hi) with NaN kept:
+// max(v, lo) is lo where lo >= v, min(m, hi) is hi where hi < m (so a NaN bound leaves the
+// value alone, ties take the bound); its derivative passes g where lo <= x <= hi, else +0.
+static void clamp_f32_portable(int64_t n, const float *x, float lo, float hi, float *out) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i], m = lo >= v ? lo : v;
+    out[i] = v != v ? v : (hi < m ? hi : m);
+  }
+}
+
+static void clamp_backward_f32_portable(int64_t n, const float *g, const float *x, float lo, float hi, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0;
+}
+
+#if CTK_X86
+CTK_AVX2 static void clamp_f32_avx2(int64_t n, const float *x, float lo, float hi, float *out) {
+  const __m256 los = _mm256_set1_ps(lo), his = _mm256_set1_ps(hi);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    // MAXPS would give lo for a NaN lo; MINPS(hi, m) is exactly hi < m ? hi : m.
+    const __m256 m = _mm256_blendv_ps(v, los, _mm256_cmp_ps(los, v, _CMP_GE_OQ));
+    const __m256 c = _mm256_min_ps(his, m);
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(c, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+  }
+  clamp_f32_portable(n - i, x + i, lo, hi, out + i);
+}
+
+CTK_AVX2 static void clamp_backward_f32_avx2(int64_t n, const float *g, const float *x, float lo, float hi, float *out) {
+  const __m256 los = _mm256_set1_ps(lo), his = _mm256_set1_ps(hi);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, los, _CMP_GE_OQ), _mm256_cmp_ps(v, his, _CMP_LE_OQ));
+    _mm256_storeu_ps(out + i, _mm256_and_ps(_mm256_loadu_ps(g + i), inside));
+  }
+  clamp_backward_f32_portable(n - i, g + i, x + i, lo, hi, out + i);
+}
+#endif
+
+CTK_DISPATCH(clamp_f32, (int64_t n, const float *x, float lo, float hi, float *out), (n, x, lo, hi, out))
+CTK_DISPATCH(clamp_backward_f32, (int64_t n, const float *g, const float *x, float lo, float hi, float *out), (n, g, x, lo, hi, out))

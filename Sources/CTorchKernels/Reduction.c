@@ -1,14 +1,23 @@
 // Row reductions: sum and running sums.
 #include "Internal.h"
 
+// A float32 sum in one order on every path: four groups of eight lanes over blocks of 32
+// (group j, lane l takes element 32b + 8j + l), blocks of 8 left over into group 0, the groups
+// added lane by lane as (0 + 1) + (2 + 3), the lanes as ((0+4)+(1+5))+((2+6)+(3+7)), then the
+// tail after them in order.
 static float sum_portable(int64_t n, const float *x) {
-  float acc[8] = {0};
+  float acc[4][8] = {{0}};
   int64_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int j = 0; j < 4; j++)
+      for (int l = 0; l < 8; l++) acc[j][l] += x[i + 8 * j + l];
   for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++) acc[j] += x[i + j];
+    for (int l = 0; l < 8; l++) acc[0][l] += x[i + l];
+  float v[8];
+  for (int l = 0; l < 8; l++) v[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
   float s = 0;
   for (; i < n; i++) s += x[i];
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + s;
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])) + s;
 }
 
 #if CTK_X86

@@ -98,7 +98,7 @@ final class KernelTests: XCTestCase {
   func testVectorKernelsMatchReferenceLoops() {
     for path in paths {
       ctk_force_portable(path)
-      for n in [1, 7, 8, 31, 1000, 1027] {
+      for n in [1, 7, 8, 31, 40, 1000, 1027] {
         let x = torch.randn(n), y = torch.randn(n)
         let xs = x.toArray(), ys = y.toArray()
         XCTAssertEqual((x + y).toArray(), zip(xs, ys).map { $0 + $1 })
@@ -107,6 +107,10 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual((x / y).toArray(), zip(xs, ys).map { $0 / $1 })
         XCTAssertEqual(x.relu().toArray(), xs.map { Swift.max($0, 0) })
         XCTAssertEqual(x.sum().item(), xs.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-3)
+        ctk_force_portable(1)
+        let portableSum = x.sum().item(Float.self)
+        ctk_force_portable(path)
+        XCTAssertEqual(x.sum().item(Float.self).bitPattern, portableSum.bitPattern, "the sum's bits do not depend on the path")
         // add(alpha:) is one FMA, as PyTorch's kernel: with alpha 0.1 (not a float) the fused
         // and unfused results differ in some elements, so this tells them apart.
         let alpha: Float = 0.1
@@ -249,6 +253,28 @@ final class KernelTests: XCTestCase {
         }
       }
       XCTAssertEqual(batch.transpose(1, 2).contiguous().toArray(Double.self), batchExpected, name)
+    }
+  }
+
+  /// clamp and its derivative on dense float32 are the Swift forms bit for bit on both paths:
+  /// min(max(x, lo), hi) with NaN kept, ties and ±0 as Swift's min and max leave them, and g
+  /// where lo <= x <= hi (else +0), for bounds that are finite, infinite, equal or NaN.
+  func testClampKernelsAreTheirFormulas() {
+    let inputs = stride(from: -3.0, through: 3.0, by: 1.0 / 16).map { Float($0) } + [0, -0.0, .infinity, -.infinity, .nan, 0.5, -0.5]
+    let gradients = inputs.indices.map { Float($0 % 7) - 3 }
+    let bounds: [(Float, Float)] = [(-0.5, 0.5), (0, .infinity), (-.infinity, -0.0), (0, 0), (.nan, 1), (-1, .nan)]
+    for path in paths {
+      ctk_force_portable(path)
+      for (lo, hi) in bounds {
+        var clamped = [Float](repeating: 0, count: inputs.count), slope = clamped
+        ctk_clamp_f32(Int64(inputs.count), inputs, lo, hi, &clamped)
+        ctk_clamp_backward_f32(Int64(inputs.count), gradients, inputs, lo, hi, &slope)
+        let expected = inputs.map { v in v.isNaN ? v : Swift.min(Swift.max(v, lo), hi) }
+        let expectedSlope = inputs.indices.map { k -> Float in inputs[k] >= lo && inputs[k] <= hi ? gradients[k] : 0 }
+        let name = "\(String(cString: ctk_kernel_path())) [\(lo), \(hi)]"
+        XCTAssertEqual(differingBits(clamped, expected).count, 0, name)
+        XCTAssertEqual(differingBits(slope, expectedSlope).count, 0, name + " backward")
+      }
     }
   }
 

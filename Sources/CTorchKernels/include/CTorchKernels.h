@@ -85,6 +85,10 @@ void ctk_exp_f32(int64_t n, const float *x, float *out);
 /// quotients and square roots (x³ = (x·x)·x, x^−½ = 1/√x), vector loops under AVX2; any other p
 /// through powf per element. `unused` keeps the two-parameter kernel form.
 void ctk_pow_scalar_f32(int64_t n, const float *x, float p, float unused, float *out);
+/// out = x clamped to [lo, hi] as min(max(x, lo), hi) with Swift's min/max (a NaN x stays NaN,
+/// a NaN bound leaves x alone); the backward passes grad where lo <= x <= hi, else +0
+void ctk_clamp_f32(int64_t n, const float *x, float lo, float hi, float *out);
+void ctk_clamp_backward_f32(int64_t n, const float *grad, const float *x, float lo, float hi, float *out);
 /// out = √x, 1/√x (two roundings, not the approximate instruction) and 1/x: the same loops
 void ctk_sqrt_f32(int64_t n, const float *x, float *out);
 void ctk_rsqrt_f32(int64_t n, const float *x, float *out);
@@ -123,7 +127,8 @@ void ctk_gru_cell_backward_f32(int64_t rows, int64_t hidden, const float *gradHy
 /// 8x8 register transposes for 4-byte elements.
 void ctk_transpose_32(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst);
 void ctk_transpose_64(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst);
-/// Sum with eight-way partial sums (float accumulators, as PyTorch's vectorized sum).
+/// Sum with partial sums in lanes (float accumulators, as PyTorch's vectorized sum), in one
+/// order on every path, so the bits do not depend on the CPU.
 float ctk_sum_f32(int64_t n, const float *x);
 /// A row's max (min): its first NaN where it has one, else its first element equal to the
 /// extremum (so the sign of a zero is the first zero's), as an in-order scan keeping strictly

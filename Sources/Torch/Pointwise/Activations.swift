@@ -199,6 +199,10 @@ enum Clamp: IntegerUnaryKernel, Activation {
   static let backwardNode: String? = nil
   static let cuda = "v != v ? v : fmin(fmax(v, (T)p0), (T)p1)"
   static let cudaInteger = "(T)fmin(fmax((double)v, p0), p1)"
+  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_clamp_f32 }
+  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+    ctk_clamp_backward_f32
+  }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v.isNaN ? v : Swift.min(Swift.max(v, p0), p1) }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _ p1: Double) -> T {
     Swift.min(Swift.max(v, T(saturating: p0)), T(saturating: p1))

@@ -278,6 +278,37 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// torch.where and masked_fill over dense operands pick each element's bits from the right
+  /// side, for float32 (the vector path), float64 and int64, at lengths with a tail, with NaN
+  /// payloads and −0 carried through, on both paths; a strided condition takes the general loop
+  /// and agrees.
+  func testDenseWherePicksEachElementsBits() {
+    torch.manualSeed(6)
+    for path in paths {
+      ctk_force_portable(path)
+      for n in [1, 8, 13, 1027] {
+        let condition = torch.rand(n).gt(0.5)
+        let picks = condition.toArray(Bool.self)
+        for dtype in [DType.float32, .float64, .int64] {
+          var first = (torch.randn(n) * 100).to(dtype), second = (torch.randn(n) * 100).to(dtype)
+          if dtype == .float32 {
+            first = torch.tensor((0..<n).map { $0 % 3 == 0 ? Float(bitPattern: 0x7fc0_0042) : Float($0) })
+            second = torch.tensor((0..<n).map { $0 % 2 == 0 ? -0.0 : -Float($0) })
+          }
+          let result = torch.where(condition, first, second).toArray(Double.self)
+          let (xs, ys) = (first.toArray(Double.self), second.toArray(Double.self))
+          let expected = (0..<n).map { picks[$0] ? xs[$0] : ys[$0] }
+          XCTAssertEqual(result.map { $0.bitPattern }, expected.map { $0.bitPattern }, "\(String(cString: ctk_kernel_path())) \(dtype) \(n)")
+        }
+        let x = torch.randn(n)
+        XCTAssertEqual(x.maskedFill(condition, -1).toArray(Float.self), zip(picks, x.toArray(Float.self)).map { $0 ? -1 : $1 })
+      }
+      let strided = torch.rand(7, 5).gt(0.5).t()
+      let (a, b) = (torch.randn(5, 7), torch.randn(5, 7))
+      XCTAssertEqual(torch.where(strided, a, b).toArray(Float.self), torch.where(strided.contiguous(), a, b).toArray(Float.self))
+    }
+  }
+
   /// TORCH_NUM_THREADS (then OMP_NUM_THREADS) sizes the pool; setNumThreads changes it; results
   /// do not depend on it.
   func testThreadCountComesFromTheEnvironmentAndSetNumThreads() {

@@ -89,6 +89,10 @@ void ctk_pow_scalar_f32(int64_t n, const float *x, float p, float unused, float 
 /// a NaN bound leaves x alone); the backward passes grad where lo <= x <= hi, else +0
 void ctk_clamp_f32(int64_t n, const float *x, float lo, float hi, float *out);
 void ctk_clamp_backward_f32(int64_t n, const float *grad, const float *x, float lo, float hi, float *out);
+/// out[i] = c[i] ? a[i] : b[i] over dense operands (c: bools as bytes), elements moved as 4- or
+/// 8-byte bit patterns, without a branch per element
+void ctk_where_32(int64_t n, const uint8_t *c, const void *a, const void *b, void *out);
+void ctk_where_64(int64_t n, const uint8_t *c, const void *a, const void *b, void *out);
 /// out = √x, 1/√x (two roundings, not the approximate instruction) and 1/x: the same loops
 void ctk_sqrt_f32(int64_t n, const float *x, float *out);
 void ctk_rsqrt_f32(int64_t n, const float *x, float *out);

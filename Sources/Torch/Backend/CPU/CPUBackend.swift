@@ -70,6 +70,10 @@ struct CPUBackend: Backend {
   }
 
   func fill<T: Element>(_ dst: Tensor, _ value: T) {
+    if dst.isContiguous {
+      dst.pointer(T.self).update(repeating: value, count: dst.numel())
+      return
+    }
     let loop = StridedLoop(shape: dst.dims, strides: [dst.elementStrides])
     let p = dst.pointer(T.self), n = loop.innerCount, s = loop.innerStride(0)
     loop.forEachRun1 { o in for i in 0..<n { p[o + i * s] = value } }
@@ -96,6 +100,12 @@ struct CPUBackend: Backend {
   }
 
   private func select<T: Element>(_ c: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor, _: T.Type) {
+    if [4, 8].contains(MemoryLayout<T>.size), [c, a, b, out].allSatisfy({ $0.isContiguous && $0.dims == out.dims }) {
+      let kernel = MemoryLayout<T>.size == 4 ? ctk_where_32 : ctk_where_64
+      let pc = UnsafeRawPointer(c.pointer(Bool.self)).assumingMemoryBound(to: UInt8.self)
+      kernel(Int64(out.numel()), pc, a.pointer(T.self), b.pointer(T.self), out.pointer(T.self))
+      return
+    }
     let loop = StridedLoop(
       shape: out.dims,
       strides: [out.elementStrides, c.elementStrides, a.elementStrides, b.elementStrides])

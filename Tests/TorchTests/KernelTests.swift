@@ -194,7 +194,7 @@ final class KernelTests: XCTestCase {
                       "x·x·x and powf(x, 3) differ somewhere, so the cube's check discriminates")
   }
 
-  /// The dense float32 reductions give the strided loop's bits: max, min and amax over
+  /// The dense float32 reductions give the strided loop's bits: max, min, amax and amin over
   /// trailing dims (the first NaN, else the first element equal to the extremum, so a tie of
   /// +0 and −0 keeps the first) and sums over leading dims (each output element in row order),
   /// on both paths, with NaN, ±0 ties and ±∞ in some rows and a tail after the lanes.
@@ -212,7 +212,7 @@ final class KernelTests: XCTestCase {
       ctk_force_portable(path)
       let name = String(cString: ctk_kernel_path())
       let pairs: [(String, (Tensor) -> Tensor)] = [
-        ("amax", { $0.amax(dims: [1]) }), ("amax all", { $0.amax(dims: [0, 1]) }), ("max", { $0.max() }),
+        ("amax", { $0.amax(dims: [1]) }), ("amin", { $0.amin(dims: [1]) }), ("amax all", { $0.amax(dims: [0, 1]) }), ("max", { $0.max() }),
         ("min", { $0.min() }), ("sum0", { $0.sum(dim: 0) }), ("mean0", { $0.mean(dim: 0) }),
         ("min of a row of zeros", { $0.narrow(0, start: 6, length: 1).min() }),
       ]

@@ -170,11 +170,17 @@ extension Tensor {
   }
 
   /// Max over several dims, gradient split among ties (`amax`).
-  public func amax(dims: [Int], keepdim: Bool = false) -> Tensor {
+  public func amax(dims: [Int], keepdim: Bool = false) -> Tensor { extremes(.amax, dims: dims, keepdim: keepdim) }
+  /// Min over several dims, gradient split among ties (`amin`).
+  public func amin(dims: [Int], keepdim: Bool = false) -> Tensor { extremes(.amin, dims: dims, keepdim: keepdim) }
+
+  /// `amax` or `amin`: the gradient goes to every element equal to its slice's extreme, split
+  /// evenly among them (`AmaxBackward0`, `AminBackward0`).
+  private func extremes(_ op: ReduceOp, dims: [Int], keepdim: Bool) -> Tensor {
     let axes = reductionDims(dims), shape = self.dims
-    let value = reduced(.amax, axes, keepdim: keepdim)
+    let value = reduced(op, axes, keepdim: keepdim)
     let saved = detach(), result = value.detach()
-    return value.recording("AmaxBackward0", [self], saved: [saved]) { g in
+    return value.recording(op == .amax ? "AmaxBackward0" : "AminBackward0", [self], saved: [saved]) { g in
       let expandedResult = Tensor.expandReduced(result, to: shape, dims: axes, keepdim: keepdim)
       let mask = saved.eq(expandedResult).to(g.dtype)
       let count = mask.sum(dims: axes, keepdim: true)

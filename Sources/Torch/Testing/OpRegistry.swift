@@ -130,6 +130,7 @@ package enum OpRegistry {
     OpInfo("max_dim", [.x(3, 4, 2)], "x[0].max(1).values") { x, _ in x[0].max(dim: 1).values },
     OpInfo("min_dim_keepdim", [.x(3, 4, 2)], "x[0].min(2, keepdim=True).values") { x, _ in x[0].min(dim: 2, keepdim: true).values },
     OpInfo("amax", [.x(3, 4, 2)], "x[0].amax(1)") { x, _ in x[0].amax(dims: [1]) },
+    OpInfo("amin", [.x(3, 4, 2)], "x[0].amin((0, 2))") { x, _ in x[0].amin(dims: [0, 2]) },
     OpInfo("cumsum", [.x(3, 4, 2)], "x[0].cumsum(1)") { x, _ in x[0].cumsum(dim: 1) },
     OpInfo("flip", [.x(3, 4, 2)], "x[0].flip([0, 2]) * x[0]") { x, _ in x[0].flip(dims: [0, 2]) * x[0] },
     OpInfo("tril", [.x(2, 3, 4)], "x[0].tril(-1) * x[0]") { x, _ in x[0].tril(-1) * x[0] },

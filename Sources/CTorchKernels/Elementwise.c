@@ -354,32 +354,29 @@ CTK_DISPATCH(clamp_backward_f32, (int64_t n, const float *g, const float *x, flo
 
 // torch.where over dense operands, elements as 4- or 8-byte bit patterns, without a branch
 // per element (a random condition mispredicted half of them).
-static void where_32_portable(int64_t n, const uint8_t *c, const uint32_t *a, const uint32_t *b, uint32_t *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = c[i] ? a[i] : b[i];
+static void where_32_portable(int64_t n, const uint8_t *c, const void *a, const void *b, void *out) {
+  const uint32_t *x = a, *y = b;
+  uint32_t *o = out;
+  for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
 }
 
 #if CTK_X86
-CTK_AVX2 static void where_32_avx2(int64_t n, const uint8_t *c, const uint32_t *a, const uint32_t *b, uint32_t *out) {
+CTK_AVX2 static void where_32_avx2(int64_t n, const uint8_t *c, const void *a, const void *b, void *out) {
+  const float *x = a, *y = b;
+  float *o = out;
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256i picks = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(c + i)));
     const __m256 mask = _mm256_castsi256_ps(_mm256_cmpgt_epi32(picks, _mm256_setzero_si256()));
-    const __m256 chosen = _mm256_blendv_ps(_mm256_loadu_ps((const float *)(b + i)), _mm256_loadu_ps((const float *)(a + i)), mask);
-    _mm256_storeu_ps((float *)(out + i), chosen);
+    _mm256_storeu_ps(o + i, _mm256_blendv_ps(_mm256_loadu_ps(y + i), _mm256_loadu_ps(x + i), mask));
   }
-  where_32_portable(n - i, c + i, a + i, b + i, out + i);
+  where_32_portable(n - i, c + i, x + i, y + i, o + i);
 }
 #endif
 
-void ctk_where_32(int64_t n, const uint8_t *c, const void *a, const void *b, void *out) {
-#if CTK_X86
-  if (ctk_use_avx2()) { where_32_avx2(n, c, a, b, out); return; }
-#endif
-  where_32_portable(n, c, a, b, out);
-}
-
-void ctk_where_64(int64_t n, const uint8_t *c, const void *a, const void *b, void *out) {
+CTK_DISPATCH(where_32, (int64_t n, const uint8_t *c, const void *a, const void *b, void *out), (n, c, a, b, out))
+CTK_DEFINE(where_64, (int64_t n, const uint8_t *c, const void *a, const void *b, void *out), (n, c, a, b, out), {
   const uint64_t *x = a, *y = b;
   uint64_t *o = out;
   for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];
-}
+})

@@ -19,10 +19,10 @@ protocol Activation: FloatUnaryKernel {
   /// CUDA C of `g · f'` in `x` (the incoming gradient), `y` (the saved input or output), `p0`, `p1`.
   static var derivativeCUDA: String { get }
   static func derivative<T: FloatElement>(_ g: T, _ saved: T, _ p0: T, _ p1: T) -> T
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { get }
   /// The same for a derivative that takes the op's two parameters (as floats); by default
   /// `denseDerivativeFloat32`, which ignores them. The CPU runs this one.
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { get }
   /// f'(input) in differentiable ops.
   static func derivative(at input: Tensor, _ p0: Double, _ p1: Double) -> Tensor
   /// `g · f'` on the CPU. A requirement, so that each activation's conformance compiles its
@@ -34,8 +34,8 @@ protocol Activation: FloatUnaryKernel {
 
 extension Activation {
   static var derivativeReadsOutput: Bool { false }
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+  static var denseDerivativeFloat32: DenseFloat32Zip? { nil }
+  static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? {
     denseDerivativeFloat32.map { dense in { count, g, x, _, _, out in dense(count, g, x, out) } }
   }
 
@@ -62,7 +62,7 @@ extension Activation {
 enum ActivationDerivative<A: Activation>: FloatBinaryKernel {
   static var name: String { A.name + "_backward" }
   static var cuda: String { A.derivativeCUDA }
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { A.denseDerivativeFloat32 }
+  static var denseFloat32: DenseFloat32Zip? { A.denseDerivativeFloat32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _ p0: T, _ p1: T) -> T { A.derivative(x, y, p0, p1) }
   static func runCPU(_ a: Tensor, _ b: Tensor, into out: Tensor, _ p0: Double, _ p1: Double) { A.runDerivativeCPU(a, b, into: out, p0, p1) }
 }
@@ -74,12 +74,12 @@ enum Relu: IntegerUnaryKernel, Activation {
   static let backwardNode: String? = "ThresholdBackwardBackward0"
   static let cuda = "(v > 0 || v != v) ? v : (T)0"
   static let cudaInteger = "v > 0 ? v : (T)0"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_relu_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_relu_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v > 0 || v.isNaN ? v : 0 }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { v > 0 ? v : 0 }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "y > 0 ? x : (T)0"
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_relu_backward_f32 }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_relu_backward_f32 }
   static func derivative<T: FloatElement>(_ g: T, _ y: T, _: T, _: T) -> T { y > 0 ? g : 0 }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor { x.gt(0.0).to(x.dtype) }
 }
@@ -89,12 +89,12 @@ enum Tanh: Activation {
   static let node = "TanhBackward0"
   static let backwardNode: String? = "TanhBackwardBackward0"
   static let cuda = "tanh(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_tanh_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_tanh_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.tanh(v) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y * y)"
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_tanh_backward_f32 }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_tanh_backward_f32 }
   static func derivative<T: FloatElement>(_ g: T, _ y: T, _: T, _: T) -> T { g * (1 - y * y) }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor { 1.0 - x.tanh().pow(2) }
 }
@@ -104,12 +104,12 @@ enum Sigmoid: Activation {
   static let node = "SigmoidBackward0"
   static let backwardNode: String? = "SigmoidBackwardBackward0"
   static let cuda = "(T)1 / ((T)1 + exp(-v))"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sigmoid_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_sigmoid_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / (1 + T.exp(-v)) }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "x * ((T)1 - y) * y"
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sigmoid_backward_f32 }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_sigmoid_backward_f32 }
   static func derivative<T: FloatElement>(_ g: T, _ y: T, _: T, _: T) -> T { g * (1 - y) * y }
   static func derivative(at x: Tensor, _: Double, _: Double) -> Tensor {
     let s = x.sigmoid()
@@ -123,9 +123,9 @@ enum Gelu: Activation {
   static let node = "GeluBackward0"
   static let backwardNode: String? = "GeluBackwardBackward0"
   static let cuda = "v * (T)0.5 * ((T)1 + erf(v * (T)0.70710678118654752))"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_gelu_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_gelu_f32 }
   static let denseGrain = transcendentalGrain
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_gelu_backward_f32 }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_gelu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v * T(0.5) * (1 + T.erf(v * T(0.5.squareRoot()))) }
   static let derivativeCUDA = "x * ((T)0.5 * ((T)1 + erf(y * (T)0.70710678118654752)) + y * exp((T)-0.5 * y * y) * (T)0.39894228040143268)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T {
@@ -146,9 +146,9 @@ enum Silu: Activation {
   static let node = "SiluBackward0"
   static let backwardNode: String? = nil
   static let cuda = "v / ((T)1 + exp(-v))"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_silu_f32 }
   static let denseGrain = transcendentalGrain
-  static var denseDerivativeFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_silu_backward_f32 }
+  static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_silu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v / (1 + T.exp(-v)) }
   static let derivativeCUDA = "x * ((T)1 / ((T)1 + exp(-y))) * ((T)1 + y * ((T)1 - (T)1 / ((T)1 + exp(-y))))"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _: T, _: T) -> T {
@@ -180,10 +180,8 @@ enum Elu: Activation {
   static let backwardNode: String? = "EluBackwardBackward0"
   static let cuda = "v > 0 ? v : (T)p0 * (exp(v) - (T)1)"
   static let denseGrain = transcendentalGrain
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_elu_f32 }
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
-    ctk_elu_backward_f32
-  }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_elu_f32 }
+  static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_elu_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T { v > 0 ? v : p0 * (T.exp(v) - 1) }
   static let derivativeCUDA = "y > 0 ? x : x * (T)p0 * exp(y)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _: T) -> T { x > 0 ? g : g * p0 * T.exp(x) }
@@ -199,10 +197,8 @@ enum Clamp: IntegerUnaryKernel, Activation {
   static let backwardNode: String? = nil
   static let cuda = "v != v ? v : fmin(fmax(v, (T)p0), (T)p1)"
   static let cudaInteger = "(T)fmin(fmax((double)v, p0), p1)"
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_clamp_f32 }
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
-    ctk_clamp_backward_f32
-  }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_clamp_f32 }
+  static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_clamp_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v.isNaN ? v : Swift.min(Swift.max(v, p0), p1) }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _ p1: Double) -> T {
     Swift.min(Swift.max(v, T(saturating: p0)), T(saturating: p1))
@@ -221,10 +217,8 @@ enum Softplus: Activation {
   static let backwardNode: String? = "SoftplusBackwardBackward0"
   static let cuda = "v * (T)p0 > (T)p1 ? v : log1p(exp(v * (T)p0)) / (T)p0"
   static let denseGrain = transcendentalGrain
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { ctk_softplus_f32 }
-  static var denseDerivativeFloat32WithParameters: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
-    ctk_softplus_backward_f32
-  }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_softplus_f32 }
+  static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_softplus_backward_f32 }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v * p0 > p1 ? v : T.log1p(T.exp(v * p0)) / p0 }
   static let derivativeCUDA = "y * (T)p0 > (T)p1 ? x : x * exp(y * (T)p0) / (exp(y * (T)p0) + (T)1)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T {

@@ -16,7 +16,7 @@ enum Exp: FloatUnaryKernel {
   static let name = "exp"
   static let cuda = "exp(v)"
   /// libm's expf, eight lanes at a time under AVX2 (the same bits).
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_exp_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_exp_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.exp(v) }
 }
@@ -24,7 +24,7 @@ enum Exp: FloatUnaryKernel {
 enum Log: FloatUnaryKernel {
   static let name = "log"
   static let cuda = "log(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_log_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_log_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log(v) }
 }
@@ -32,7 +32,7 @@ enum Log: FloatUnaryKernel {
 enum Log1p: FloatUnaryKernel {
   static let name = "log1p"
   static let cuda = "log1p(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_log1p_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_log1p_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log1p(v) }
 }
@@ -40,7 +40,7 @@ enum Log1p: FloatUnaryKernel {
 enum Sqrt: FloatUnaryKernel {
   static let name = "sqrt"
   static let cuda = "sqrt(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sqrt_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_sqrt_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.squareRoot() }
 }
 
@@ -48,7 +48,7 @@ enum Sqrt: FloatUnaryKernel {
 enum Rsqrt: FloatUnaryKernel {
   static let name = "rsqrt"
   static let cuda = "(T)1 / sqrt(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_rsqrt_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_rsqrt_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v.squareRoot() }
 }
 
@@ -74,14 +74,14 @@ enum Sign: IntegerUnaryKernel {
 enum Reciprocal: FloatUnaryKernel {
   static let name = "reciprocal"
   static let cuda = "(T)1 / v"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_reciprocal_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_reciprocal_f32 }
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { 1 / v }
 }
 
 enum Erf: FloatUnaryKernel {
   static let name = "erf"
   static let cuda = "erf(v)"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_erf_f32 }
+  static var denseFloat32: DenseFloat32Map? { ctk_erf_f32 }
   static let denseGrain = transcendentalGrain
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.erf(v) }
 }
@@ -97,9 +97,7 @@ enum PowScalar: IntegerUnaryKernel {
   static let cudaInteger = "integerPow(v, (i64)p0)"
   /// The special cases as vector loops, chosen once per call; other exponents call powf per
   /// element, so the chunks go to the pool as a transcendental's do.
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
-    ctk_pow_scalar_f32
-  }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_pow_scalar_f32 }
   static let denseGrain = transcendentalGrain
   /// PyTorch's special cases, products and quotients rather than `pow` (faster, and PyTorch's
   /// roundings: x³ is (x·x)·x).
@@ -145,7 +143,7 @@ enum Add: IntegerBinaryKernel {
   static let cuda = "x + y"
   static let cudaInteger = "x + y"
   static let cudaBool: String? = "x || y"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_add_f32 }
+  static var denseFloat32: DenseFloat32Zip? { ctk_add_f32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x + y }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &+ y }
   static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x || y }
@@ -155,7 +153,7 @@ enum Sub: IntegerBinaryKernel {
   static let name = "sub"
   static let cuda = "x - y"
   static let cudaInteger = "x - y"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_sub_f32 }
+  static var denseFloat32: DenseFloat32Zip? { ctk_sub_f32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x - y }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &- y }
 }
@@ -165,7 +163,7 @@ enum Mul: IntegerBinaryKernel {
   static let cuda = "x * y"
   static let cudaInteger = "x * y"
   static let cudaBool: String? = "x && y"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_mul_f32 }
+  static var denseFloat32: DenseFloat32Zip? { ctk_mul_f32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x * y }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ x: T, _ y: T) -> T { x &* y }
   static func applyBool(_ x: Bool, _ y: Bool) -> Bool { x && y }
@@ -174,7 +172,7 @@ enum Mul: IntegerBinaryKernel {
 enum Div: FloatBinaryKernel {
   static let name = "div"
   static let cuda = "x / y"
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { ctk_div_f32 }
+  static var denseFloat32: DenseFloat32Zip? { ctk_div_f32 }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _: T, _: T) -> T { x / y }
 }
 

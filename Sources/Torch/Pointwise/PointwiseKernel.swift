@@ -2,6 +2,15 @@
 // its CUDA C expression. The CPU loops, the CUDA source and the tests' op lists all derive
 // from these declarations, so an op is written in one place.
 
+/// A dense float32 C kernel over `count` elements: out = f(x) (`Map`) or f(x, y) (`Zip`: a
+/// binary op's operands, or an activation's gradient and saved input), and the same taking the
+/// op's two parameters as floats.
+typealias DenseFloat32Map = (_ count: Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+typealias DenseFloat32Zip = (_ count: Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void
+typealias DenseFloat32MapWithParameters = (_ count: Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void
+typealias DenseFloat32ZipWithParameters =
+  (_ count: Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void
+
 /// A pointwise function of one tensor (`unary_<name>_<dtype>` on CUDA).
 protocol UnaryKernel: SendableMetatype {
   /// The kernel's name, unique among unary kernels: CUDA's entry point is `unary_<name>_<dtype>`.
@@ -35,10 +44,10 @@ protocol FloatUnaryKernel: UnaryKernel {
   static var cuda: String { get }
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T
   /// A SIMD kernel in `CTorchKernels` for dense float32 input, where one exists.
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  static var denseFloat32: DenseFloat32Map? { get }
   /// The same for a kernel that takes the op's two parameters (as floats); by default
   /// `denseFloat32`, which ignores them. The CPU runs this one.
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { get }
   /// The fewest elements worth a thread (the chunks run on the pool) for `denseFloat32`, or
   /// without one for contiguous loops of `apply`: `Int.max`, one thread, for kernels bound by
   /// memory.
@@ -51,8 +60,8 @@ protocol FloatUnaryKernel: UnaryKernel {
 let transcendentalGrain = 8192
 
 extension FloatUnaryKernel {
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
-  static var denseFloat32WithParameters: ((Int64, UnsafePointer<Float>?, Float, Float, UnsafeMutablePointer<Float>?) -> Void)? {
+  static var denseFloat32: DenseFloat32Map? { nil }
+  static var denseFloat32WithParameters: DenseFloat32MapWithParameters? {
     denseFloat32.map { dense in { count, x, _, _, out in dense(count, x, out) } }
   }
   static var denseGrain: Int { .max }
@@ -103,13 +112,13 @@ extension IntegerUnaryKernel {
 protocol FloatBinaryKernel: BinaryKernel {
   static var cuda: String { get }
   static func apply<T: FloatElement>(_ x: T, _ y: T, _ p0: T, _ p1: T) -> T
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { get }
+  static var denseFloat32: DenseFloat32Zip? { get }
   /// Integer and bool input (refused unless the kernel is an `IntegerBinaryKernel`).
   static func runInteger(_ a: Tensor, _ b: Tensor, into out: Tensor, _ p0: Double, _ p1: Double)
 }
 
 extension FloatBinaryKernel {
-  static var denseFloat32: ((Int64, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?) -> Void)? { nil }
+  static var denseFloat32: DenseFloat32Zip? { nil }
   static var cudaForms: [(type: String, result: String, expression: String)] {
     CUDAKernels.floatTypes.map { ($0, $0, cuda) }
   }

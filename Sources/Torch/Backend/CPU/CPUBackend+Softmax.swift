@@ -1,5 +1,4 @@
 import CTorchKernels
-import Foundation
 
 /// Softmax and log-softmax along a dim, forward and backward.
 extension CPUBackend {

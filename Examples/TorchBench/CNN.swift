@@ -1,6 +1,7 @@
 // torch-bench --cnn: the FashionMNIST CNN's training speed and the convolution layers' GFLOP/s
 // against our own sgemm, with PyTorch's CPU figures for the same model in the same run
 // (TORCH_BENCH_PYTHON, default python3, when it has torch).
+import CTorchKernels
 import Foundation
 @_spi(Benchmarks) import Torch
 
@@ -24,8 +25,9 @@ func cnnTrainingStepsPerSecond() -> Double {
 /// sgemm. They are timed in turn, round after round, and
 /// each keeps its fastest round: on a shared machine the slowest rounds measure the
 /// neighbours, and interleaving puts every figure through the same moments. Beside them, the
-/// forward's memory bound: its FLOPs over the time the threads take only to write its output
-/// (a shallow layer's forward can go no faster).
+/// forward's memory bounds: its FLOPs over the time the threads take only to write its output,
+/// with plain stores and with the non-temporal stores the direct kernel streams a large output
+/// with (a shallow layer's forward can go no faster than the second).
 func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: Int, size: Int) {
   let x = torch.rand([batch, inChannels, size, size], requiresGrad: true)
   let w = torch.rand([outChannels, inChannels, 3, 3], requiresGrad: true)
@@ -37,7 +39,8 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   let yFromData = F.conv2d(x.detach(), w, padding: 1)
   let output = OutputWrite(floats: y.numel())
   defer { output.deallocate() }
-  var best = [Double](repeating: .infinity, count: 6)  // sgemm, forward, backward, weight gradient, write, input gradient
+  // sgemm, forward, backward, weight gradient, write, input gradient, streamed write
+  var best = [Double](repeating: .infinity, count: 7)
   let jobsBefore = torch.threadPoolJobCounts()
   for round in 0..<15 {
     let times = [seconds { _ = a.mm(b) },
@@ -45,7 +48,8 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
                  seconds { _ = torch.autograd.grad([y], [x, w], gradOutputs: [g], retainGraph: true) },
                  seconds { _ = torch.autograd.grad([yFromData], [w], gradOutputs: [g], retainGraph: true) },
                  seconds { output.run() },
-                 seconds { _ = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true) }]
+                 seconds { _ = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true) },
+                 seconds { output.run(streaming: true) }]
     if round >= 2 { best = zip(best, times).map { min($0, $1) } }
   }
   let sgemm = 2.0 * 512 * 512 * 512 / best[0] / 1e9
@@ -58,6 +62,7 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
   report("\(name)_weight_gradient_over_sgemm", weightGradient / sgemm, "x")
   report("\(name)_forward_output_bound", flops / best[4] / 1e9, "GFLOP/s")
+  report("\(name)_forward_streamed_output_bound", flops / best[6] / 1e9, "GFLOP/s")
   report("\(name)_inline_jobs", inlinePercent(threadPoolJobs(since: jobsBefore)), "%")
 }
 
@@ -73,13 +78,15 @@ struct OutputWrite {
     buffer.initialize(repeating: 0, count: floats)
   }
 
-  func run() {
+  /// With `streaming`, through non-temporal stores (`ctk_stream_fill_f32`), else plain ones.
+  func run(streaming: Bool = false) {
     let (floats, threads) = (self.floats, torch.getNumThreads())
     let chunk = (floats + threads - 1) / threads
     nonisolated(unsafe) let target = buffer
     DispatchQueue.concurrentPerform(iterations: threads) { t in
       let start = t * chunk, count = Swift.min(chunk, floats - start)
-      if count > 0 { (target + start).update(repeating: 1, count: count) }
+      guard count > 0 else { return }
+      if streaming { ctk_stream_fill_f32(target + start, Int64(count), 1) } else { (target + start).update(repeating: 1, count: count) }
     }
   }
 

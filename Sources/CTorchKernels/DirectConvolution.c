@@ -220,6 +220,23 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
 #endif
 }
 
+static void stream_fill_f32_portable(float *out, int64_t n, float value) {
+  for (int64_t i = 0; i < n; i++) out[i] = value;
+}
+
+#if CTK_X86
+CTK_AVX2 static void stream_fill_f32_avx2(float *out, int64_t n, float value) {
+  int64_t i = 0;
+  for (; i < n && ((uintptr_t)(out + i) & 31); i++) out[i] = value;
+  const __m256 v = _mm256_set1_ps(value);
+  for (; i + 8 <= n; i += 8) _mm256_stream_ps(out + i, v);
+  _mm_sfence();
+  for (; i < n; i++) out[i] = value;
+}
+#endif
+
+CTK_DISPATCH(stream_fill_f32, (float *out, int64_t n, float value), (out, n, value))
+
 // MARK: - Weight gradient
 
 /// gradW[c][k] += sum over positions of g[c] * tap k, for up to MAX_BLOCK taps of `channels`

@@ -722,6 +722,26 @@ final class KernelTests: XCTestCase {
   /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
   /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
   /// on a view writes through it.
+  /// The benchmark's streamed-output bound writes exactly its range on both paths, from any
+  /// alignment (an unaligned head before the streamed body) and with a tail after it.
+  func testStreamFillWritesExactlyItsRange() {
+    let capacity = 200
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+    defer { buffer.deallocate() }
+    for path in paths {
+      ctk_force_portable(path)
+      for start in [0, 1, 3, 7, 8] {
+        for count in [0, 1, 7, 8, 9, 31, 64, 101] {
+          buffer.initialize(repeating: -1, count: capacity)
+          ctk_stream_fill_f32(buffer + start, Int64(count), 2.5)
+          let written = (0..<capacity).filter { buffer[$0] != -1 }
+          XCTAssertEqual(written, Array(start..<(start + count)), "path \(path) start \(start) count \(count)")
+          XCTAssertTrue(written.allSatisfy { buffer[$0] == 2.5 }, "path \(path) start \(start) count \(count)")
+        }
+      }
+    }
+  }
+
   func testActivationsOfAViewEqualThoseOfItsCopy() {
     torch.manualSeed(2)
     let x = torch.randn(37, 29) * 4

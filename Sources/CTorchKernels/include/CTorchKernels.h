@@ -196,6 +196,10 @@ typedef struct {
 /// caches): for an output too large to stay cached until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
                            int64_t oh, int64_t ow, float *out, int streamOutput);
+/// Writes `value` to out[0, n) as the direct convolution's streamed output is written (with
+/// non-temporal stores where it streams, else plain ones): that output's cost alone, for
+/// torch-bench's bound on a shallow layer's forward.
+void ctk_stream_fill_f32(float *out, int64_t n, float value);
 /// The same with dilation 1 for one or two output channels (a first layer's input gradient),
 /// reading unpadded planes `input` [cin, H, W] as if padded by padTop rows and padLeft columns
 /// of zeros, so no padded copy is made: `packedW` [cout, cin*kh*kw] as above, no bias, output

@@ -23,13 +23,23 @@ static float rowPeak_portable(int64_t n, const float *x) {
   return m;
 }
 
-/// out[k] = expf(x[k] − shift); returns their sum in lanes.
-static float expLanes_portable(int64_t n, const float *x, float shift, float *out) {
+/// Σ expf(x[k] − shift) in lanes, each exponential also stored in out[k] when `store` (a
+/// constant at each call: log-softmax needs only the sum).
+static inline __attribute__((always_inline)) float expLanes_portable(int64_t n, const float *x, float shift, float *out,
+                                                                     const int store) {
   float lanes[LANES] = {0}, tail = 0;
   int64_t i = 0;
   for (; i + LANES <= n; i += LANES)
-    for (int j = 0; j < LANES; j++) lanes[j] += out[i + j] = expf(x[i + j] - shift);
-  for (; i < n; i++) tail += out[i] = expf(x[i] - shift);
+    for (int j = 0; j < LANES; j++) {
+      const float e = expf(x[i + j] - shift);
+      if (store) out[i + j] = e;
+      lanes[j] += e;
+    }
+  for (; i < n; i++) {
+    const float e = expf(x[i] - shift);
+    if (store) out[i] = e;
+    tail += e;
+  }
   return laneTree(lanes) + tail;
 }
 
@@ -50,7 +60,7 @@ static inline float shiftOf(float peak) { return peak == -INFINITY ? 0.0f : peak
 static void softmax_rows_f32_portable(int64_t rows, int64_t n, const float *x, float *out, int log) {
   for (int64_t r = 0; r < rows; r++, x += n, out += n) {
     const float shift = shiftOf(rowPeak_portable(n, x));
-    const float sum = expLanes_portable(n, x, shift, out);
+    const float sum = log ? expLanes_portable(n, x, shift, out, 0) : expLanes_portable(n, x, shift, out, 1);
     if (log) {
       const float logSum = logf(sum);
       for (int64_t k = 0; k < n; k++) out[k] = (x[k] - shift) - logSum;
@@ -69,6 +79,11 @@ static void softmax_backward_rows_f32_portable(int64_t rows, int64_t n, const fl
       for (int64_t k = 0; k < n; k++) out[k] = y[k] * (g[k] - dot);
     }
   }
+}
+
+static void scaled_exp_rows_f32_portable(int64_t rows, int64_t n, const float *logProbs, const float *scales, float *out) {
+  for (int64_t r = 0; r < rows; r++, logProbs += n, out += n)
+    for (int64_t k = 0; k < n; k++) out[k] = expf(logProbs[k]) * scales[r];
 }
 
 #if CTK_X86
@@ -95,17 +110,22 @@ CTK_AVX2 static float rowPeak_avx2(int64_t n, const float *x) {
   return rest > peak ? rest : peak;
 }
 
-CTK_AVX2 static float expLanes_avx2(int64_t n, const float *x, float shift, float *out) {
+CTK_AVX2 static inline __attribute__((always_inline)) float expLanes_avx2(int64_t n, const float *x, float shift, float *out,
+                                                                          const int store) {
   const __m256 shifts = _mm256_set1_ps(shift);
   __m256 lanes = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + LANES <= n; i += LANES) {
     const __m256 e = ctk_expf8(_mm256_sub_ps(_mm256_loadu_ps(x + i), shifts));
-    _mm256_storeu_ps(out + i, e);
+    if (store) _mm256_storeu_ps(out + i, e);
     lanes = _mm256_add_ps(lanes, e);
   }
   float tail = 0;
-  for (; i < n; i++) tail += out[i] = expf(x[i] - shift);
+  for (; i < n; i++) {
+    const float e = expf(x[i] - shift);
+    if (store) out[i] = e;
+    tail += e;
+  }
   return laneTreeOf(lanes, tail);
 }
 
@@ -124,7 +144,7 @@ CTK_AVX2 static float dotLanes_avx2(int64_t n, const float *g, const float *y) {
 CTK_AVX2 static void softmax_rows_f32_avx2(int64_t rows, int64_t n, const float *x, float *out, int log) {
   for (int64_t r = 0; r < rows; r++, x += n, out += n) {
     const float shift = shiftOf(rowPeak_avx2(n, x));
-    const float sum = expLanes_avx2(n, x, shift, out);
+    const float sum = log ? expLanes_avx2(n, x, shift, out, 0) : expLanes_avx2(n, x, shift, out, 1);
     int64_t k = 0;
     if (log) {
       const float logSum = logf(sum);
@@ -160,8 +180,19 @@ CTK_AVX2 static void softmax_backward_rows_f32_avx2(int64_t rows, int64_t n, con
     }
   }
 }
+
+CTK_AVX2 static void scaled_exp_rows_f32_avx2(int64_t rows, int64_t n, const float *logProbs, const float *scales, float *out) {
+  for (int64_t r = 0; r < rows; r++, logProbs += n, out += n) {
+    const __m256 scale = _mm256_set1_ps(scales[r]);
+    int64_t k = 0;
+    for (; k + LANES <= n; k += LANES) _mm256_storeu_ps(out + k, _mm256_mul_ps(ctk_expf8(_mm256_loadu_ps(logProbs + k)), scale));
+    for (; k < n; k++) out[k] = expf(logProbs[k]) * scales[r];
+  }
+}
 #endif
 
 CTK_DISPATCH(softmax_rows_f32, (int64_t rows, int64_t length, const float *x, float *out, int log), (rows, length, x, out, log))
 CTK_DISPATCH(softmax_backward_rows_f32, (int64_t rows, int64_t length, const float *g, const float *y, float *out, int log),
              (rows, length, g, y, out, log))
+CTK_DISPATCH(scaled_exp_rows_f32, (int64_t rows, int64_t length, const float *logProbs, const float *scales, float *out),
+             (rows, length, logProbs, scales, out))

@@ -719,6 +719,55 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Cross entropy's gradient through the fused kernel (`ctk_scaled_exp_rows_f32`, both paths) is
+  /// bit for bit its formula on the log-probabilities: expf(lp)·s, then −s added at the target,
+  /// s = the incoming gradient (over the total weight for 'mean') times the target's class
+  /// weight (0 where the target is ignored), for each reduction, with and without weights, on
+  /// rows with a tail past the last eight lanes; float64 takes the composed form.
+  func testCrossEntropyGradientIsItsFormulasBits() {
+    torch.manualSeed(5)
+    let (rows, classes) = (9, 131)
+    let x = torch.randn(rows, classes) * 3
+    let targetValues = (0..<rows).map { $0 == 4 ? -100 : ($0 * 37) % classes }
+    let target = torch.tensor(targetValues.map(Int64.init))
+    // Quarter weights: every total is exact, whatever order it is summed in.
+    let weightValues = (0..<classes).map { Float(1 + $0 % 4) / 4 }
+    let lp = x.logSoftmax(dim: 1).toArray(Float.self)
+    for path in paths {
+      ctk_force_portable(path)
+      for reduction in [Reduction.mean, .sum, .none] {
+        for weighted in [false, true] {
+          let leaf = x.clone().requiresGrad_()
+          let loss = F.crossEntropy(leaf, target, weight: weighted ? torch.tensor(weightValues) : nil, reduction: reduction)
+          let incoming = reduction == .none ? torch.randn(rows) : torch.ones([])
+          loss.backward(incoming)
+          let gs = incoming.toArray(Float.self)
+          let weightOf = { (r: Int) -> Float in targetValues[r] == -100 ? 0 : (weighted ? weightValues[targetValues[r]] : 1) }
+          let total = (0..<rows).map(weightOf).reduce(0, +)
+          var expected = [Float](repeating: 0, count: rows * classes)
+          for r in 0..<rows {
+            let perRow: Float = reduction == .none ? gs[r] : (reduction == .sum ? gs[0] : gs[0] / total)
+            let scale = perRow * weightOf(r)
+            for k in 0..<classes { expected[r * classes + k] = Foundation.expf(lp[r * classes + k]) * scale }
+            let t = targetValues[r] == -100 ? 0 : targetValues[r]
+            expected[r * classes + t] = expected[r * classes + t] + -scale
+          }
+          let wrong = differingBits(leaf.grad!.toArray(Float.self), expected)
+          XCTAssertEqual(wrong.count, 0, "\(String(cString: ctk_kernel_path())) \(reduction) weighted \(weighted): first at \(wrong.first ?? -1)")
+        }
+      }
+    }
+    // float64: the composed exp and product.
+    let leaf = x.to(.float64).requiresGrad_()
+    F.crossEntropy(leaf, target).backward()
+    let lp64 = x.to(.float64).logSoftmax(dim: 1).toArray(Double.self), valid = Double(rows - 1)
+    for r in 0..<rows where targetValues[r] != -100 {
+      let k = (r * 5) % classes
+      let expectedValue = Foundation.exp(lp64[r * classes + k]) * (1 / valid) - (k == targetValues[r] ? 1 / valid : 0)
+      XCTAssertEqual(leaf.grad!.toArray(Double.self)[r * classes + k], expectedValue, accuracy: 1e-15)
+    }
+  }
+
   /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
   /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
   /// on a view writes through it.

@@ -145,6 +145,10 @@ float ctk_min_f32(int64_t n, const float *x);
 void ctk_softmax_rows_f32(int64_t rows, int64_t length, const float *x, float *out, int log);
 /// Their gradients from the output y: y·(g − Σ g·y), or with `log`, g − expf(y)·Σg.
 void ctk_softmax_backward_rows_f32(int64_t rows, int64_t length, const float *g, const float *y, float *out, int log);
+/// out[r][k] = expf(logProbs[r][k]) · scales[r] over dense rows: the softmax part of cross
+/// entropy's gradient from its log-probabilities, each row scaled by its share of the incoming
+/// gradient (the bits of libm's expf, then one product).
+void ctk_scaled_exp_rows_f32(int64_t rows, int64_t length, const float *logProbs, const float *scales, float *out);
 /// Running sums of contiguous [outer, length, inner] blocks along `length`, from its end with
 /// `reverse` nonzero (cumsum's gradient); float32 accumulates in double, int64 wraps.
 void ctk_cumsum_f32(int64_t outer, int64_t length, int64_t inner, const float *x, float *out, int reverse);

@@ -87,6 +87,10 @@ protocol Backend: Sendable {
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)
+  /// out = exp(logProbs) · scales for [rows, C] log-probabilities and [rows, 1] scales: the
+  /// softmax part of cross entropy's gradient. The default composes exp and a product
+  /// (LossKernels.swift).
+  func scaledSoftmax(logProbs: Tensor, scales: Tensor, into out: Tensor)
   /// One fused Adam/AdamW update of a parameter and its moments, in place (all of one device
   /// and dtype). The default runs the composed ops (OptimizerKernels.swift).
   func adamStep(_ step: AdamStep, param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?)

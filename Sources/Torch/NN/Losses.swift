@@ -102,8 +102,10 @@ extension F {
         let onehot = torch.zeros([parts.rows, parts.classes], dtype: g.dtype, device: g.device).scatterAdd(1, parts.safeTargets, scale)
         return layout.scores(fromRows: probabilities * scale - onehot)
       }
-      let grad = (saved.exp() * scale).contiguous()
-      Backends.backend(for: g.device).scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-scale).contiguous())
+      let backend = Backends.backend(for: g.device)
+      let grad = Tensor(uninitialized: saved.dims, dtype: saved.dtype, device: saved.device)
+      backend.scaledSoftmax(logProbs: saved, scales: scale.contiguous(), into: grad)
+      backend.scatterAdd(grad, dim: 1, index: parts.safeTargets, source: (-scale).contiguous())
       return layout.scores(fromRows: grad)
     }
   }

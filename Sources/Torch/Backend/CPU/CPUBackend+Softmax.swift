@@ -1,6 +1,6 @@
 import CTorchKernels
 
-/// Softmax and log-softmax along a dim, forward and backward.
+/// Softmax and log-softmax along a dim, forward and backward, and cross entropy's scaled softmax.
 extension CPUBackend {
   // MARK: - Softmax
 
@@ -85,6 +85,20 @@ extension CPUBackend {
     ThreadPool.parallelRows(rows, length: length) { start, count in
       let offset = start * length
       ctk_softmax_backward_rows_f32(Int64(count), Int64(length), pg + offset, py + offset, po + offset, log ? 1 : 0)
+    }
+  }
+
+  /// Dense float32 rows through `ctk_scaled_exp_rows_f32` (one pass, rows over the pool),
+  /// others composed.
+  func scaledSoftmax(logProbs: Tensor, scales: Tensor, into out: Tensor) {
+    guard logProbs.dtype == .float32, scales.dtype == .float32, logProbs.dim() == 2, logProbs.isContiguous,
+          scales.isContiguous, scales.numel() == logProbs.dims[0] else {
+      return composedScaledSoftmax(logProbs: logProbs, scales: scales, into: out)
+    }
+    let (rows, length) = (logProbs.dims[0], logProbs.dims[1])
+    let pl = logProbs.pointer(Float.self), ps = scales.pointer(Float.self), po = out.pointer(Float.self)
+    ThreadPool.parallelRows(rows, length: length) { start, count in
+      ctk_scaled_exp_rows_f32(Int64(count), Int64(length), pl + start * length, ps + start, po + start * length)
     }
   }
 

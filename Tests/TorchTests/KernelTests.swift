@@ -768,9 +768,6 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
-  /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
-  /// on a view writes through it.
   /// The benchmark's streamed-output bound writes exactly its range on both paths, from any
   /// alignment (an unaligned head before the streamed body) and with a tail after it.
   func testStreamFillWritesExactlyItsRange() {
@@ -791,6 +788,9 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
+  /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
+  /// on a view writes through it.
   func testActivationsOfAViewEqualThoseOfItsCopy() {
     torch.manualSeed(2)
     let x = torch.randn(37, 29) * 4

@@ -59,14 +59,18 @@ static void silu_backward_f32_portable(int64_t n, const float *g, const float *x
   })                                                                                      \
   CTK_DISPATCH(name, (int64_t n, const float *x, float *out), (n, x, out))
 
-CTK_DEFINE_LANES(erf_f32, erff, ctk_erff8)
 CTK_DEFINE_LANES(log_f32, logf, ctk_logf8)
 CTK_DEFINE_LANES(log1p_f32, log1pf, ctk_log1pf8)
 CTK_DEFINE_LANES(exp_f32, expf, ctk_expf8)
 
-// erf and the exact GELU: the portable loops call libm's erff; the AVX2 loops take erf eight
-// lanes at a time (ctk_erff8, within 1 ulp; usually erff's bits) and otherwise round as the
-// portable formulas, which are the Swift forms they replaced.
+// erf and the exact GELU: the portable loops call libm's erff; the AVX2 loops take erf in
+// blocks of eight (ctk_erf_blocks: ctk_erff8's bits, within 1 ulp, usually erff's, computing only
+// the first piece for lanes below |u| = 1) and otherwise round as the portable formulas, which
+// are the Swift forms they replaced.
+
+static void erf_f32_portable(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = erff(x[i]);
+}
 
 static void gelu_f32_portable(int64_t n, const float *x, float *out) {
   _Pragma("clang fp contract(off)") for (int64_t i = 0; i < n; i++) out[i] = x[i] * 0.5f * (1 + erff(x[i] * 0.70710677f));
@@ -115,33 +119,53 @@ static void elu_backward_f32_portable(int64_t n, const float *g, const float *x,
 }
 
 #if CTK_X86
-/// Φ(x) = 0.5 · (1 + erf(x/√2)) of eight lanes, rounded as the portable form.
-CTK_AVX2 static inline __m256 ctk_normal_cdf8(__m256 x) {
-  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-  return _mm256_mul_ps(half, _mm256_add_ps(one, ctk_erff8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710677f)))));
+/// The full blocks of eight, chunk by chunk, through ctk_erf_blocks; the tail as the portable loop.
+CTK_AVX2 static void erf_f32_avx2(int64_t n, const float *x, float *out) {
+  const int64_t full = n / 8 * 8;
+  for (int64_t i = 0; i < full; i += CTK_ERF_CHUNK)
+    ctk_erf_blocks(full - i < CTK_ERF_CHUNK ? full - i : CTK_ERF_CHUNK, x + i, out + i);
+  erf_f32_portable(n - full, x + full, out + full);
+}
+
+/// erf(x/√2) of a chunk of `count` floats (a multiple of 8) into `erfs`.
+CTK_AVX2 static inline void erfOfHalves(int64_t count, const float *x, float *erfs) {
+  float halves[CTK_ERF_CHUNK];
+  for (int64_t i = 0; i < count; i += 8)
+    _mm256_storeu_ps(halves + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(0.70710677f)));
+  ctk_erf_blocks(count, halves, erfs);
 }
 
 CTK_AVX2 static void gelu_f32_avx2(int64_t n, const float *x, float *out) {
   const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 v = _mm256_loadu_ps(x + i);
-    __m256 e = ctk_erff8(_mm256_mul_ps(v, _mm256_set1_ps(0.70710677f)));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(v, half), _mm256_add_ps(one, e)));
+  const int64_t full = n / 8 * 8;
+  float erfs[CTK_ERF_CHUNK];
+  for (int64_t start = 0; start < full; start += CTK_ERF_CHUNK) {
+    const int64_t count = full - start < CTK_ERF_CHUNK ? full - start : CTK_ERF_CHUNK;
+    erfOfHalves(count, x + start, erfs);
+    for (int64_t i = 0; i < count; i += 8) {
+      const __m256 v = _mm256_loadu_ps(x + start + i);
+      _mm256_storeu_ps(out + start + i, _mm256_mul_ps(_mm256_mul_ps(v, half), _mm256_add_ps(one, _mm256_loadu_ps(erfs + i))));
+    }
   }
-  gelu_f32_portable(n - i, x + i, out + i);
+  gelu_f32_portable(n - full, x + full, out + full);
 }
 
 CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const float *x, float *out) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m256 v = _mm256_loadu_ps(x + i);
-    __m256 square = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v);
-    __m256 pdf = _mm256_mul_ps(ctk_expf8(square), _mm256_set1_ps(0.398942280f));
-    __m256 slope = _mm256_add_ps(ctk_normal_cdf8(v), _mm256_mul_ps(v, pdf));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), slope));
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  const int64_t full = n / 8 * 8;
+  float erfs[CTK_ERF_CHUNK];
+  for (int64_t start = 0; start < full; start += CTK_ERF_CHUNK) {
+    const int64_t count = full - start < CTK_ERF_CHUNK ? full - start : CTK_ERF_CHUNK;
+    erfOfHalves(count, x + start, erfs);
+    for (int64_t i = 0; i < count; i += 8) {
+      const __m256 v = _mm256_loadu_ps(x + start + i);
+      const __m256 square = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v);
+      const __m256 pdf = _mm256_mul_ps(ctk_expf8(square), _mm256_set1_ps(0.398942280f));
+      const __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, _mm256_loadu_ps(erfs + i)));
+      _mm256_storeu_ps(out + start + i, _mm256_mul_ps(_mm256_loadu_ps(g + start + i), _mm256_add_ps(cdf, _mm256_mul_ps(v, pdf))));
+    }
   }
-  gelu_backward_f32_portable(n - i, g + i, x + i, out + i);
+  gelu_backward_f32_portable(n - full, g + full, x + full, out + full);
 }
 
 CTK_AVX2 static void softplus_f32_avx2(int64_t n, const float *x, float beta, float threshold, float *out) {
@@ -222,6 +246,7 @@ CTK_AVX2 static void silu_backward_f32_avx2(int64_t n, const float *g, const flo
 }
 #endif
 
+CTK_DISPATCH(erf_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(gelu_f32, (int64_t n, const float *x, float *out), (n, x, out))
 CTK_DISPATCH(gelu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out))
 CTK_DISPATCH(softplus_f32, (int64_t n, const float *x, float beta, float threshold, float *out),

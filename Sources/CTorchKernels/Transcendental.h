@@ -147,11 +147,16 @@ CTK_AVX2 static inline __m256d ctk_horner4(const double *c, int count, __m256d x
   return p;
 }
 
+/// erf's first piece, u·P(u²), on four doubles: erf itself where |u| < 1.
+CTK_AVX2 static inline __m256d ctk_erf_small4_double(__m256d u) {
+  return _mm256_mul_pd(u, ctk_horner4(ctk_erf_small, 8, _mm256_mul_pd(u, u)));
+}
+
 /// erf of four doubles: u·P(u²) below |u| = 1, ±(1 − e^(−u²)·Q(w)) below 4, ±1 above; NaN kept.
 CTK_AVX2 static inline __m256d ctk_erf4_double(__m256d u) {
   const __m256d sign = _mm256_set1_pd(-0.0), one = _mm256_set1_pd(1.0), four = _mm256_set1_pd(4.0);
   __m256d a = _mm256_andnot_pd(sign, u), t = _mm256_mul_pd(u, u);
-  __m256d small = _mm256_mul_pd(u, ctk_horner4(ctk_erf_small, 8, t));
+  __m256d small = ctk_erf_small4_double(u);
   __m256d w = _mm256_fmsub_pd(a, _mm256_set1_pd(2.0 / 3), _mm256_set1_pd(5.0 / 3));
   // e^(−u²) with u² capped at 16: lanes past 4 take ±1 below, and the cap keeps exp's exponent sane.
   __m256d decay = ctk_exp4_double(_mm256_xor_pd(_mm256_min_pd(t, _mm256_set1_pd(16.0)), sign));
@@ -164,6 +169,38 @@ CTK_AVX2 static inline __m256d ctk_erf4_double(__m256d u) {
 
 /// erf of eight floats (see above).
 CTK_AVX2 static inline __m256 ctk_erff8(__m256 x) { return ctk_in_doubles(x, ctk_erf4_double); }
+
+/// Floats at a time `ctk_erf_blocks` takes.
+enum { CTK_ERF_CHUNK = 256 };
+
+/// erf of `n8` floats (a multiple of 8, at most CTK_ERF_CHUNK), each lane exactly as ctk_erff8
+/// computes it, without computing both pieces for every lane: a block of eight whose lanes are
+/// mostly at or past |u| = 1 (or NaN) takes ctk_erff8; any other block takes the first piece,
+/// all that its lanes below 1 need, and its other lanes are then computed whole four at a time,
+/// gathered by index. On inputs mostly below 1 (GELU's x/√2 for |x| < √2) that is a fraction
+/// of the work; on inputs mostly past it, about the same.
+CTK_AVX2 static inline void ctk_erf_blocks(int64_t n8, const float *u, float *out) {
+  int32_t whole[CTK_ERF_CHUNK];
+  int count = 0;
+  const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+  for (int64_t i = 0; i < n8; i += 8) {
+    const __m256 v = _mm256_loadu_ps(u + i);
+    unsigned past = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, v), one, _CMP_NLT_UQ));
+    if (__builtin_popcount(past) > 4) {
+      _mm256_storeu_ps(out + i, ctk_erff8(v));
+      continue;
+    }
+    _mm256_storeu_ps(out + i, ctk_in_doubles(v, ctk_erf_small4_double));
+    for (; past; past &= past - 1) whole[count++] = (int32_t)i + __builtin_ctz(past);
+  }
+  for (int k = 0; k < count; k += 4) {
+    int32_t lane[4];
+    for (int j = 0; j < 4; j++) lane[j] = whole[k + j < count ? k + j : count - 1];
+    float results[4];
+    _mm_storeu_ps(results, _mm256_cvtpd_ps(ctk_erf4_double(_mm256_setr_pd(u[lane[0]], u[lane[1]], u[lane[2]], u[lane[3]]))));
+    for (int j = 0; j < 4 && k + j < count; j++) out[lane[j]] = results[j];
+  }
+}
 
 /// glibc's logf table: 1/c and log(c) for each of 16 subintervals of [0x3f330000, 2·that) in
 /// float bits, interleaved, as its data holds them.

@@ -630,6 +630,49 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Under AVX2 erf takes blocks of eight lanes whose mix decides the work (lanes below |u| = 1
+  /// need only the first piece; the others are computed whole, gathered four at a time), so a
+  /// lane's bits must not depend on its neighbours: erf of values mixed at random (small,
+  /// large, past 4, ±0, ±∞, NaN), over several chunks and a tail, equals erf of each value in a
+  /// block of eight copies of it, and GELU and its derivative on the same values stay their
+  /// formulas over it.
+  func testErfLanesDoNotDependOnTheirNeighbours() {
+    torch.manualSeed(21)
+    let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, 0.99999994, 1, -1, 1.0000001, 3.9999998, 4, 10, 1e-30]
+    for n in [8, 64, 1003, 2051] {
+      let kinds = torch.randint(0, 4, [n]).toArray(Int64.self), uniform = torch.rand(n).toArray(Float.self)
+      let values: [Float] = (0..<n).map { k in
+        switch kinds[k] {
+        case 0: return uniform[k] * 2 - 1
+        case 1: return (uniform[k] * 2 - 1) * 4.5
+        case 2: return specials[k % specials.count]
+        default: return (uniform[k] * 2 - 1) * 0.9
+        }
+      }
+      var mixed = [Float](repeating: 0, count: n)
+      ctk_erf_f32(Int64(n), values, &mixed)
+      let full = n / 8 * 8
+      for k in 0..<full {
+        var alone = [Float](repeating: 0, count: 8)
+        ctk_erf_f32(8, [Float](repeating: values[k], count: 8), &alone)
+        XCTAssertEqual(mixed[k].bitPattern, alone[0].bitPattern, "erf(\(values[k])) at \(k) of \(n): \(mixed[k]) mixed, \(alone[0]) alone")
+      }
+      let halves = values.map { $0 * Float(0.5.squareRoot()) }
+      var erfsOfHalves = [Float](repeating: 0, count: n), gelu = erfsOfHalves, slope = erfsOfHalves
+      ctk_erf_f32(Int64(n), halves, &erfsOfHalves)
+      ctk_gelu_f32(Int64(n), values, &gelu)
+      let gradients = (0..<n).map { Float($0 % 5) - 2 }
+      ctk_gelu_backward_f32(Int64(n), gradients, values, &slope)
+      for k in 0..<full {
+        let x = values[k], cdf = Float(0.5) * (1 + erfsOfHalves[k])
+        let expectedGelu = x * Float(0.5) * (1 + erfsOfHalves[k])
+        let pdf = Foundation.expf(-Float(0.5) * x * x) * Float(1 / (2 * Double.pi).squareRoot())
+        XCTAssertEqual(gelu[k].bitPattern, expectedGelu.bitPattern, "GELU(\(x))")
+        XCTAssertEqual(slope[k].bitPattern, (gradients[k] * (cdf + x * pdf)).bitPattern, "GELU's derivative at \(x)")
+      }
+    }
+  }
+
   /// Layer norm with and without each affine parameter (each combination runs its own loop in
   /// the C kernels): float32 outputs and gradients agree with the formula written in float64
   /// tensor ops, (x − mean) / √(var + ε) · w + b, and its autograd gradients.

@@ -135,7 +135,10 @@ CTK_AVX2 static inline void erfOfHalves(int64_t count, const float *x, float *er
   ctk_erf_blocks(count, halves, erfs);
 }
 
-CTK_AVX2 static void gelu_f32_avx2(int64_t n, const float *x, float *out) {
+/// GELU (g NULL) or g times its derivative over the full blocks of eight of x, chunk by chunk:
+/// erf(x/√2) for the chunk, then the formula; returns how many elements it took.
+CTK_AVX2 static inline __attribute__((always_inline)) int64_t geluBlocks(int64_t n, const float *g, const float *x, float *out,
+                                                                         const int derivative) {
   const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
   const int64_t full = n / 8 * 8;
   float erfs[CTK_ERF_CHUNK];
@@ -143,29 +146,28 @@ CTK_AVX2 static void gelu_f32_avx2(int64_t n, const float *x, float *out) {
     const int64_t count = full - start < CTK_ERF_CHUNK ? full - start : CTK_ERF_CHUNK;
     erfOfHalves(count, x + start, erfs);
     for (int64_t i = 0; i < count; i += 8) {
-      const __m256 v = _mm256_loadu_ps(x + start + i);
-      _mm256_storeu_ps(out + start + i, _mm256_mul_ps(_mm256_mul_ps(v, half), _mm256_add_ps(one, _mm256_loadu_ps(erfs + i))));
-    }
-  }
-  gelu_f32_portable(n - full, x + full, out + full);
-}
-
-CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const float *x, float *out) {
-  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-  const int64_t full = n / 8 * 8;
-  float erfs[CTK_ERF_CHUNK];
-  for (int64_t start = 0; start < full; start += CTK_ERF_CHUNK) {
-    const int64_t count = full - start < CTK_ERF_CHUNK ? full - start : CTK_ERF_CHUNK;
-    erfOfHalves(count, x + start, erfs);
-    for (int64_t i = 0; i < count; i += 8) {
-      const __m256 v = _mm256_loadu_ps(x + start + i);
+      const __m256 v = _mm256_loadu_ps(x + start + i), e = _mm256_loadu_ps(erfs + i);
+      if (!derivative) {
+        _mm256_storeu_ps(out + start + i, _mm256_mul_ps(_mm256_mul_ps(v, half), _mm256_add_ps(one, e)));
+        continue;
+      }
       const __m256 square = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v);
       const __m256 pdf = _mm256_mul_ps(ctk_expf8(square), _mm256_set1_ps(0.398942280f));
-      const __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, _mm256_loadu_ps(erfs + i)));
+      const __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(one, e));
       _mm256_storeu_ps(out + start + i, _mm256_mul_ps(_mm256_loadu_ps(g + start + i), _mm256_add_ps(cdf, _mm256_mul_ps(v, pdf))));
     }
   }
-  gelu_backward_f32_portable(n - full, g + full, x + full, out + full);
+  return full;
+}
+
+CTK_AVX2 static void gelu_f32_avx2(int64_t n, const float *x, float *out) {
+  const int64_t done = geluBlocks(n, NULL, x, out, 0);
+  gelu_f32_portable(n - done, x + done, out + done);
+}
+
+CTK_AVX2 static void gelu_backward_f32_avx2(int64_t n, const float *g, const float *x, float *out) {
+  const int64_t done = geluBlocks(n, g, x, out, 1);
+  gelu_backward_f32_portable(n - done, g + done, x + done, out + done);
 }
 
 CTK_AVX2 static void softplus_f32_avx2(int64_t n, const float *x, float beta, float threshold, float *out) {

@@ -811,6 +811,28 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// Byte targets (a segmentation's, ignoring 255) and strided long targets give cross entropy
+  /// the loss and gradient bits of the same contiguous long targets ignoring −100: the safe
+  /// indices the gradient scatters at are read through the targets' dtype and stride.
+  func testCrossEntropyTargetsOfEitherDtypeAndAnyStrideGiveTheSameBits() {
+    torch.manualSeed(6)
+    let x = torch.randn(7, 5)
+    let classes: [Int64] = [3, 255, 0, 4, 255, 1, 2]
+    let long = torch.tensor(classes.map { $0 == 255 ? -100 : $0 })
+    let byte = torch.tensor(classes.map(Double.init)).to(.uint8)
+    let strided = torch.stack([long, torch.zerosLike(long)], dim: 1).select(1, 0)
+    XCTAssertFalse(strided.isContiguous)
+    func lossAndGradient(_ target: Tensor, ignoring ignoreIndex: Int) -> [UInt32] {
+      let leaf = x.clone().requiresGrad_()
+      let loss = F.crossEntropy(leaf, target, ignoreIndex: ignoreIndex)
+      loss.backward()
+      return ([loss.item(Float.self)] + leaf.grad!.toArray(Float.self)).map(\.bitPattern)
+    }
+    let reference = lossAndGradient(long, ignoring: -100)
+    XCTAssertEqual(lossAndGradient(byte, ignoring: 255), reference, "byte targets ignoring 255")
+    XCTAssertEqual(lossAndGradient(strided, ignoring: -100), reference, "strided long targets")
+  }
+
   /// The benchmark's streamed-output bound writes exactly its range on both paths, from any
   /// alignment (an unaligned head before the streamed body) and with a tail after it.
   func testStreamFillWritesExactlyItsRange() {

@@ -56,11 +56,6 @@ CTK_AVX2 static void transpose_32_avx2(int64_t rows, int64_t cols, const uint32_
 }
 #endif
 
-void ctk_transpose_32(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst) {
-#if CTK_X86
-  if (ctk_use_avx2()) { transpose_32_avx2(rows, cols, src, ld, dst); return; }
-#endif
-  transpose_32_portable(rows, cols, src, ld, dst);
-}
+CTK_DISPATCH(transpose_32, (int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst), (rows, cols, src, ld, dst))
 
 void ctk_transpose_64(int64_t rows, int64_t cols, const void *src, int64_t ld, void *dst) { transpose_64(rows, cols, src, ld, dst); }

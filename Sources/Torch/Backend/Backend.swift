@@ -87,6 +87,10 @@ protocol Backend: Sendable {
   /// Cross entropy of log-probabilities against class targets: per-sample losses and weights.
   func nllLoss(logProbs: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int,
                losses: Tensor, weights: Tensor)
+  /// Class-index targets (int64 or uint8, 1-D) into the int64 [rows, 1] `out`, ignored ones
+  /// made 0, so gathers and scatters may use every row. The default composes tensor ops
+  /// (LossKernels.swift).
+  func safeClassIndices(_ target: Tensor, ignoreIndex: Int, into out: Tensor)
   /// out = exp(logProbs) · scales for [rows, C] log-probabilities and [rows, 1] scales: the
   /// softmax part of cross entropy's gradient. The default composes exp and a product
   /// (LossKernels.swift).

@@ -213,7 +213,8 @@ extension F {
       case .sum: result = losses.sum()
       case .mean: result = losses.sum() / total
       }
-      let safeTargets = safeIndices(targets, ignoreIndex: ignoreIndex)
+      let safeTargets = Tensor(uninitialized: [rows, 1], dtype: .int64, device: targets.device)
+      Backends.backend(for: targets.device).safeClassIndices(targets, ignoreIndex: ignoreIndex, into: safeTargets)
       let rowScale: (Tensor) -> Tensor = { g in
         let perRow: Tensor
         switch reduction {
@@ -225,26 +226,6 @@ extension F {
       }
       return NLLParts(result: result, safeTargets: safeTargets, rows: rows, classes: classes, rowScale: rowScale)
     }
-  }
-
-  /// Class-index targets as an int64 [rows, 1] index with ignored ones made 0, so gathers and
-  /// scatters may use every row: one pass on the CPU (four small ops cost more than the loss's
-  /// own loop), tensor ops on other devices.
-  private static func safeIndices(_ targets: Tensor, ignoreIndex: Int) -> Tensor {
-    let rows = targets.numel()
-    guard targets.device == .cpu else {
-      return torch.where(targets.eq(Double(ignoreIndex)), torch.zerosLike(targets), targets).to(.int64).reshape([rows, 1])
-    }
-    let safe = Tensor(uninitialized: [rows, 1], dtype: .int64)
-    let out = safe.pointer(Int64.self), stride = targets.elementStrides.first ?? 0, ignored = Int64(ignoreIndex)
-    if targets.dtype == .uint8 {
-      let bytes = targets.pointer(UInt8.self)
-      for n in 0..<rows { out[n] = Int64(bytes[n * stride]) == ignored ? 0 : Int64(bytes[n * stride]) }
-    } else {
-      let values = targets.pointer(Int64.self)
-      for n in 0..<rows { out[n] = values[n * stride] == ignored ? 0 : values[n * stride] }
-    }
-    return safe
   }
 
   /// Mean squared error (`F.mse_loss`, node `MseLossBackward0`).

@@ -1,7 +1,7 @@
 import CTorchKernels
 import Foundation
 
-/// The gathered part of the negative log-likelihood.
+/// The gathered part of the negative log-likelihood, and its targets as safe indices.
 extension CPUBackend {
   // MARK: - Losses
 
@@ -20,10 +20,9 @@ extension CPUBackend {
     let p = lp.pointer(T.self), (rs, cs) = (lp.elementStrides[0], lp.elementStrides[1])
     let pw = weight?.pointer(T.self), ws = weight?.elementStrides[0] ?? 0
     let pl = losses.pointer(T.self), pwo = weights.pointer(T.self)
+    let targets = ClassTargets(target)
     for n in 0..<rows {
-      let t = target.dtype == .uint8
-        ? Int(target.pointer(UInt8.self)[n * target.elementStrides[0]])
-        : Int(target.pointer(Int64.self)[n * (target.elementStrides.first ?? 0)])
+      let t = Int(targets[n])
       if t == ignore {
         pl[n] = 0
         pwo[n] = 0
@@ -35,4 +34,28 @@ extension CPUBackend {
       pwo[n] = w
     }
   }
+
+  /// The targets as an int64 [rows, 1] index with ignored ones made 0, in one pass.
+  func safeClassIndices(_ target: Tensor, ignoreIndex: Int, into out: Tensor) {
+    let targets = ClassTargets(target), po = out.pointer(Int64.self), ignored = Int64(ignoreIndex)
+    for n in 0..<target.numel() {
+      let t = targets[n]
+      po[n] = t == ignored ? 0 : t
+    }
+  }
+}
+
+/// A 1-D int64 or uint8 tensor of class indices, read through its dtype and stride.
+private struct ClassTargets {
+  private let longs: UnsafeMutablePointer<Int64>?
+  private let bytes: UnsafeMutablePointer<UInt8>?
+  private let stride: Int
+
+  init(_ target: Tensor) {
+    let isByte = target.dtype == .uint8
+    (longs, bytes) = isByte ? (nil, target.pointer(UInt8.self)) : (target.pointer(Int64.self), nil)
+    stride = target.elementStrides.first ?? 0
+  }
+
+  subscript(n: Int) -> Int64 { longs.map { $0[n * stride] } ?? Int64(bytes![n * stride]) }
 }

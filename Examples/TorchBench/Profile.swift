@@ -36,15 +36,16 @@ func profileCNN(_ steps: Int) {
   trainSteps(model, optim.Adam(model.parameters(), lr: 1e-3), steps)
 }
 
-/// `torch-bench --profile-conv CIN COUT SIZE STEPS`: STEPS forward and weight-gradient passes
-/// of a 3×3 convolution over a batch of 64 (input without gradient, as a first layer's), for
-/// `perf stat` cycle counts, steadier than wall time on a shared machine.
-func profileConvolution(inChannels: Int, outChannels: Int, size: Int, steps: Int) {
+/// `torch-bench --profile-conv CIN COUT SIZE STEPS [KERNEL]`: STEPS forward and weight-gradient
+/// passes of a KERNEL×KERNEL convolution with "same" padding over a batch of 64 (input without
+/// gradient, as a first layer's), for `perf stat` cycle counts, steadier than wall time on a
+/// shared machine.
+func profileConvolution(inChannels: Int, outChannels: Int, size: Int, steps: Int, kernel: Int = 3) {
   let x = torch.rand(64, inChannels, size, size)
-  let w = torch.rand([outChannels, inChannels, 3, 3], requiresGrad: true)
+  let w = torch.rand([outChannels, inChannels, kernel, kernel], requiresGrad: true)
   let g = torch.rand(64, outChannels, size, size)
   for _ in 0..<steps {
-    let y = F.conv2d(x, w, padding: 1)
+    let y = F.conv2d(x, w, padding: "same")
     _ = torch.autograd.grad([y], [w], gradOutputs: [g])
   }
 }

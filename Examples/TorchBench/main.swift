@@ -151,9 +151,10 @@ let usage = """
     --profile-cnn STEPS  STEPS Adam training steps of the CNN, for perf (STEPS > 0)
     --profile-rnn STEPS  STEPS Adam training steps of the LSTM classifier (--rnn), for perf
     --profile-gru STEPS  the same with the GRU classifier
-    --profile-conv CIN COUT SIZE STEPS
-                         STEPS forward and weight-gradient passes of a 3x3 convolution
-                         (batch 64), for perf stat (all > 0)
+    --profile-conv CIN COUT SIZE STEPS [KERNEL]
+                         STEPS forward and weight-gradient passes of a KERNELxKERNEL
+                         convolution (default 3, "same" padding; batch 64), for perf stat
+                         (all > 0)
     --op-registry        the op registry as JSON (input of scripts/generate_op_goldens.py)
     --cuda-check         CUDA backend checks against the CPU (needs a GPU)
     --cuda-sweep PATH    the convolution family's CUDA kernels over a sweep file's random
@@ -202,8 +203,9 @@ if let mode = arguments.first {
     profileOp(arguments.dropFirst().first!, calls)
     exit(0)
   case "--profile-conv":
-    let values = positiveValues(arguments, mode, count: 4)
-    profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3])
+    let values = positiveValues(arguments, mode, count: arguments.count == 6 ? 5 : 4)
+    profileConvolution(inChannels: values[0], outChannels: values[1], size: values[2], steps: values[3],
+                       kernel: values.count == 5 ? values[4] : 3)
     exit(0)
   case "--gemm": profileGemm(positiveValue(arguments, mode)); exit(0)
   case "--interpolate": interpolateBenchmark(); exit(0)

@@ -11,6 +11,9 @@ enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 512, MAX_BLOCK = 12 };
 /// row it is a tap of. The MR-channel tile would keep only 2·cout accumulators, too few to hide
 /// the FMA latency, and load an input vector per FMA.
 enum { BAND_CHANNELS = 2, BAND = 4, MAX_BAND_HEIGHT = 5, MAX_BAND_WIDTH = 8 };
+/// Deeper weight gradients whose output is one row run the packed GEMM with the taps as B's
+/// columns (ctk_sgemm_gathered_columns): the tap sums keep a pass over g per block of taps.
+enum { GATHERED_GEMM_DEPTH = 64 };
 _Static_assert(MR == 6, "directRowAVX2 has a case per row count up to 6");
 
 /// Each tap's offset from an output position's address; returns K, or 0 when K is out of range.
@@ -321,6 +324,11 @@ void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_dir
   int64_t offsets[MAX_TAPS];
   const int64_t K = tapOffsets(taps, offsets);
   if (K == 0) return;
+  if (oh == 1 && K > GATHERED_GEMM_DEPTH) {
+    // One row (the whole plane): each tap is a contiguous run, a column of B read in place.
+    ctk_sgemm_gathered_columns(cout, K, ow, 1, g, ow, 1, input, offsets, 1, gradW, K);
+    return;
+  }
   void (*sums)(const float *, int64_t, int64_t, int64_t, int64_t, const float *, int64_t, const int64_t *, int64_t, float *,
                int64_t) = tapSumsPortable;
   int64_t pair = 1;

@@ -91,25 +91,36 @@ CTK_AVX2 static inline void transpose8(__m256 r[8]) {
   r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/// Transposes 8 rows of 8 floats (rows at `src + r * stride`) into dst[k * NR + r].
-CTK_AVX2 static inline void transpose8x8(const float *src, int64_t stride, float *dst) {
+/// Transposes eight columns' floats k..k+7 (`columns[i] + k`) into dst[k' * NR + i].
+CTK_AVX2 static inline void transposeColumns8(const float *const *columns, int64_t k, float *dst) {
   __m256 r[8];
-  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * stride);
+  for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(columns[i] + k);
   transpose8(r);
-  for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + k * NR, r[k]);
-}
-
-/// Packs one full NR-wide panel of a transposed B (row j of the source is column j of B).
-CTK_AVX2 static void packTransposedPanelAVX2(int64_t kc, const float *B, int64_t csB, float *dst) {
-  int64_t k = 0;
-  for (; k + 8 <= kc; k += 8) {
-    transpose8x8(B + k, csB, dst + k * NR);
-    transpose8x8(B + 8 * csB + k, csB, dst + k * NR + 8);
-  }
-  for (; k < kc; k++)
-    for (int64_t jj = 0; jj < NR; jj++) dst[k * NR + jj] = B[jj * csB + k];
+  for (int j = 0; j < 8; j++) _mm256_storeu_ps(dst + j * NR, r[j]);
 }
 #endif
+
+/// Packs one NR-wide panel of B whose `nr` columns are contiguous runs of `kc` floats at
+/// `columns[j]` (a transposed row-major B, or taps read in place), zero-padding the rest.
+static void packColumnsPanel(int64_t kc, int64_t nr, const float *const *columns, float *dst) {
+  int64_t first = 0;
+#if CTK_X86
+  if (nr >= 8 && ctk_use_avx2()) {
+    // Eight columns (sixteen in a full panel) at a time through the register transpose.
+    const int64_t transposed = nr == NR ? NR : 8;
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8)
+      for (int64_t j = 0; j < transposed; j += 8) transposeColumns8(columns + j, k, dst + k * NR + j);
+    for (; k < kc; k++)
+      for (int64_t jj = 0; jj < transposed; jj++) dst[k * NR + jj] = columns[jj][k];
+    first = transposed;
+  }
+#endif
+  for (int64_t jj = first; jj < nr; jj++)
+    for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = columns[jj][k];
+  for (int64_t k = 0; k < kc; k++)
+    for (int64_t jj = nr; jj < NR; jj++) dst[k * NR + jj] = 0;
+}
 
 #if CTK_X86
 /// Packs one full MR-tall sliver of a row-major A: eight k at a time, the six rows are
@@ -130,36 +141,17 @@ CTK_AVX2 static void packRowMajorSliverAVX2(int64_t kc, const float *A, int64_t 
 }
 #endif
 
-/// Packs B[k0:k0+kc, j0:j0+nc] into NR-wide column panels, zero-padding the last one.
-static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t csB, float *dst) {
+/// Packs B[k0:k0+kc, j0:j0+nc] into NR-wide column panels, zero-padding the last one. With
+/// `columnOffsets`, column j is the contiguous run at B + columnOffsets[j] (rsB, csB unused).
+static void packB(int64_t kc, int64_t nc, const float *B, int64_t rsB, int64_t csB, const int64_t *columnOffsets,
+                  float *dst) {
   for (int64_t j = 0; j < nc; j += NR) {
     int64_t nr = nc - j < NR ? nc - j : NR;
-    if (rsB == 1 && csB != 1) {
-      // B is a transposed row-major matrix: read each of its rows contiguously.
-#if CTK_X86
-      if (nr == NR && ctk_use_avx2()) {
-        packTransposedPanelAVX2(kc, B + j * csB, csB, dst);
-        dst += kc * NR;
-        continue;
-      }
-#endif
-      int64_t first = 0;
-#if CTK_X86
-      if (nr >= 8 && ctk_use_avx2()) {
-        // The first eight columns through the register transpose, the rest one by one.
-        int64_t k = 0;
-        for (; k + 8 <= kc; k += 8) transpose8x8(B + j * csB + k, csB, dst + k * NR);
-        for (; k < kc; k++)
-          for (int64_t jj = 0; jj < 8; jj++) dst[k * NR + jj] = B[(j + jj) * csB + k];
-        first = 8;
-      }
-#endif
-      for (int64_t jj = first; jj < nr; jj++) {
-        const float *src = B + (j + jj) * csB;
-        for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = src[k];
-      }
-      for (int64_t k = 0; k < kc; k++)
-        for (int64_t jj = nr; jj < NR; jj++) dst[k * NR + jj] = 0;
+    if (columnOffsets || (rsB == 1 && csB != 1)) {
+      // Columns contiguous in k (a transposed row-major B, or gathered ones): read each in turn.
+      const float *columns[NR];
+      for (int64_t jj = 0; jj < nr; jj++) columns[jj] = B + (columnOffsets ? columnOffsets[j + jj] : (j + jj) * csB);
+      packColumnsPanel(kc, nr, columns, dst);
       dst += kc * NR;
       continue;
     }
@@ -230,10 +222,9 @@ static void multiplyPacked(Microkernel kernel, int64_t mc, int64_t nc, int64_t k
   }
 }
 
-void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
-               const float *A, int64_t rsA, int64_t csA,
-               const float *B, int64_t rsB, int64_t csB,
-               float beta, float *C, int64_t rsC) {
+/// The blocked product behind ctk_sgemm and ctk_sgemm_gathered_columns (see packB).
+static void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA, const float *B,
+                  int64_t rsB, int64_t csB, const int64_t *columnOffsets, float beta, float *C, int64_t rsC) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) { scaleC(M, N, beta, C, rsC); return; }
   Microkernel kernel = pickMicrokernel();
@@ -245,7 +236,10 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
     for (int64_t pc = 0; pc < K; pc += KC) {
       int64_t kc = K - pc < KC ? K - pc : KC;
       float betaNow = pc == 0 ? beta : 1.0f;
-      packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, bufB);
+      if (columnOffsets)
+        packB(kc, nc, B + pc, 1, 0, columnOffsets + jc, bufB);
+      else
+        packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, NULL, bufB);
       for (int64_t ic = 0; ic < M; ic += MC) {
         int64_t mc = M - ic < MC ? M - ic : MC;
         packA(mc, kc, A + ic * rsA + pc * csA, rsA, csA, bufA);
@@ -253,6 +247,18 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
       }
     }
   }
+}
+
+void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t rsA, int64_t csA,
+               const float *B, int64_t rsB, int64_t csB,
+               float beta, float *C, int64_t rsC) {
+  sgemm(M, N, K, alpha, A, rsA, csA, B, rsB, csB, NULL, beta, C, rsC);
+}
+
+void ctk_sgemm_gathered_columns(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                                const float *B, const int64_t *columnOffsets, float beta, float *C, int64_t rsC) {
+  sgemm(M, N, K, alpha, A, rsA, csA, B, 1, 0, columnOffsets, beta, C, rsC);
 }
 
 // MARK: - Prepacked A
@@ -291,7 +297,7 @@ void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
     const float *a = packedA;
     for (int64_t pc = 0; pc < K; pc += depth) {
       int64_t kc = K - pc < depth ? K - pc : depth;
-      packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, bufB);
+      packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, NULL, bufB);
       multiplyPacked(kernel, M, nc, kc, a, bufB, 1, pc == 0 ? beta : 1.0f, C + jc, rsC);
       a += roundedRows(M) * kc;
     }

@@ -362,11 +362,13 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// Shallow stride-1 convolutions take the direct kernel (no columns); its output and weight
-  /// gradient match float64 convolutions (the generic columns path) on both dispatch paths:
-  /// rows narrower and wider than the 16-wide tile (the overlapping last tile), 1 and 3 input
-  /// channels, groups, dilation, no padding, and no bias; and two outputs large enough to be
-  /// written with streaming stores (the CNN's first layer, and one walked row by row).
+  /// Shallow stride-1 convolutions take the direct kernel (no columns), and so do deeper ones
+  /// that keep their width (the last five cases: the weight gradient then runs the GEMM on the
+  /// taps in place); output and weight gradient match float64 convolutions (the generic columns
+  /// path) on both dispatch paths: rows narrower and wider than the 16-wide tile (the
+  /// overlapping last tile), 1 to 56 input channels, channel counts off the 6-row tile, groups,
+  /// dilation, 1×1 and 5×5 kernels, no padding, and no bias; and two outputs large enough to
+  /// be written with streaming stores (the CNN's first layer, and one walked row by row).
   func testDirectConvolutionMatchesFloat64Columns() {
     struct Case { let n, cin, cout, h, w, k: Int; let padding: [Int]; let dilation, groups: Int; let bias: Bool }
     // Layers that keep their width (2·pw = dw·(kw − 1)) read kw shifted planes per channel as one
@@ -380,14 +382,23 @@ final class KernelTests: XCTestCase {
                  Case(n: 1, cin: 1, cout: 1, h: 16, w: 16, k: 1, padding: [0, 0], dilation: 1, groups: 1, bias: false),
                  Case(n: 1, cin: 1, cout: 3, h: 4, w: 3, k: 3, padding: [1, 3], dilation: 1, groups: 1, bias: true),
                  Case(n: 64, cin: 1, cout: 32, h: 28, w: 28, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
-                 Case(n: 4, cin: 1, cout: 64, h: 66, w: 66, k: 3, padding: [0, 0], dilation: 1, groups: 1, bias: true)]
-    let streamed = cases.suffix(2).map { $0.n * $0.cout * ($0.h + 2 * $0.padding[0] - 2) * ($0.w + 2 * $0.padding[1] - 2) * 4 }
+                 Case(n: 4, cin: 1, cout: 64, h: 66, w: 66, k: 3, padding: [0, 0], dilation: 1, groups: 1, bias: true),
+                 Case(n: 3, cin: 32, cout: 64, h: 14, w: 14, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 10, cout: 13, h: 9, w: 7, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: false),
+                 Case(n: 2, cin: 24, cout: 10, h: 11, w: 13, k: 3, padding: [2, 2], dilation: 2, groups: 2, bias: true),
+                 Case(n: 2, cin: 56, cout: 7, h: 6, w: 5, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 100, cout: 20, h: 5, w: 9, k: 1, padding: [0, 0], dilation: 1, groups: 1, bias: false),
+                 Case(n: 1, cin: 4, cout: 9, h: 12, w: 10, k: 5, padding: [2, 2], dilation: 1, groups: 1, bias: true)]
+    let streamed = cases.prefix(10).suffix(2).map { $0.n * $0.cout * ($0.h + 2 * $0.padding[0] - 2) * ($0.w + 2 * $0.padding[1] - 2) * 4 }
     XCTAssertTrue(streamed.allSatisfy { $0 >= CPUConvolution.streamedOutputBytes }, "\(streamed)")
     for path in paths {
       ctk_force_portable(path)
       torch.manualSeed(3)
       for c in cases {
-        XCTAssertLessThanOrEqual(c.cin / c.groups * c.k * c.k, CPUConvolution.directDepthLimit)
+        let window = SlidingWindow(inputSize: [c.h, c.w], kernel: [c.k, c.k], padding: c.padding, stride: [1, 1],
+                                   dilation: [c.dilation, c.dilation])
+        let geometry = ConvolutionGeometry(window: window, groups: c.groups, inChannels: c.cin, outChannels: c.cout)
+        XCTAssertTrue(CPUConvolution(geometry: geometry, batch: c.n).usesDirectKernel, "\(c)")
         let x = torch.randn(c.n, c.cin, c.h, c.w)
         let w = torch.randn([c.cout, c.cin / c.groups, c.k, c.k], requiresGrad: true)
         let b = c.bias ? torch.randn(c.cout) : nil

@@ -34,6 +34,11 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                const float *B, int64_t rsB, int64_t csB,
                float beta, float *C, int64_t rsC);
 
+/// ctk_sgemm with B's column j the contiguous run of K floats at B + columnOffsets[j]: a
+/// convolution's weight gradient reads its taps in place this way instead of building columns.
+void ctk_sgemm_gathered_columns(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,
+                                const float *B, const int64_t *columnOffsets, float beta, float *C, int64_t rsC);
+
 /// A packed once for many products with the same left operand (a convolution's weight, used
 /// for every sample): floats `ctk_sgemm_packed_a_floats(M, K)` to hold it, filled by
 /// `ctk_sgemm_pack_a`. K up to 512 is one depth block, so C is written once per product.
@@ -191,8 +196,8 @@ typedef struct {
 } ctk_direct_taps;
 
 /// Direct convolution of one sample with stride 1, for few input channels, where building
-/// columns costs more than the product (or few output channels, as that layer's input
-/// gradient): out[co, oy, ox] = bias[co] + sum over taps k of
+/// columns costs more than the product, or any depth up to 512 on a plane walked as one row
+/// (or few output channels, as that layer's input gradient): out[co, oy, ox] = bias[co] + sum over taps k of
 /// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from ctk_sgemm_pack_a
 /// (K = cin*kh*kw <= 512); `input` is followed by 16 readable floats past its last tap;
 /// `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
@@ -213,7 +218,8 @@ int ctk_conv2d_direct_unpadded_applies(int64_t cout, int64_t kh, int64_t kw, int
 void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
                                     int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out);
 /// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
-/// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K].
+/// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K]: tap sums, or for K > 64 on
+/// one row (oh 1, the shifted planes' layout) the packed GEMM reading the taps in place.
 void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,
                                            int64_t ow, float *gradW);
 

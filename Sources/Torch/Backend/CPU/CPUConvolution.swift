@@ -18,12 +18,21 @@ struct CPUConvolution {
 
   /// Products this shallow (C_in/g · kh·kw, e.g. a first layer's 1·3·3) run the direct kernel
   /// at stride 1: building their columns would cost more than the product itself.
-  static let directDepthLimit = 64
+  static let shallowDepthLimit = 64
+  /// Deeper products, up to the direct kernel's 512 taps, run it too where the layer keeps its
+  /// width (3×3 with padding 1): in the shifted planes every tap is one contiguous run over the
+  /// output plane, read in place by the forward's tiles and, as B's columns, by the weight
+  /// gradient's GEMM (ctk_sgemm_gathered_columns), so no columns are built or kept.
+  static let directDepthLimit = 512
   /// Outputs at least this large are written past the caches by the direct kernel (more than
   /// the cores' L2 caches hold: they would reach L3 or memory before being read anyway, and
   /// streaming saves each line's read for ownership).
   static let streamedOutputBytes = 4 << 20
-  private var usesDirectKernel: Bool { window.stride == [1, 1] && rowsPerGroup <= Self.directDepthLimit }
+  /// Whether the forward runs the direct kernel (and the weight gradient reads the same planes).
+  var usesDirectKernel: Bool {
+    guard window.stride == [1, 1] else { return false }
+    return rowsPerGroup <= Self.shallowDepthLimit || (rowsPerGroup <= Self.directDepthLimit && directInput.keepsWidth)
+  }
   private var inPerGroup: Int { geometry.inChannels / geometry.groups }
   private var directInput: DirectInput { DirectInput(window: window, channels: geometry.inChannels) }
 
@@ -101,7 +110,7 @@ struct CPUConvolution {
   /// gradient has only C_in/g · kh·kw rows (9 for a first layer's 3×3), too few for the packed
   /// kernel. Nil where the padding would be negative or the transposed depth too large.
   private var transposedWindow: SlidingWindow? {
-    guard usesDirectKernel else { return nil }
+    guard usesDirectKernel && rowsPerGroup <= Self.shallowDepthLimit else { return nil }
     let padding = (0..<2).map { window.dilation[$0] * (window.kernel[$0] - 1) - window.padding[$0] }
     guard padding.allSatisfy({ $0 >= 0 }), outPerGroup * taps <= Self.directTransposedDepthLimit else { return nil }
     return SlidingWindow(inputSize: window.outputSize, kernel: window.kernel, padding: padding, stride: [1, 1],
@@ -340,7 +349,8 @@ struct DirectInput {
   /// planes walked row by row.
   var shiftsColumns = true
 
-  private var keepsWidth: Bool { shiftsColumns && 2 * window.padding[1] == window.dilation[1] * (window.kernel[1] - 1) }
+  /// Whether the layer keeps its width and gets the shifted planes (see above).
+  var keepsWidth: Bool { shiftsColumns && 2 * window.padding[1] == window.dilation[1] * (window.kernel[1] - 1) }
   private var paddedHeight: Int { window.inputSize[0] + 2 * window.padding[0] }
   private var rowLength: Int { keepsWidth ? window.inputSize[1] : window.inputSize[1] + 2 * window.padding[1] }
   /// Floats per input channel, and in all (with 16 the kernel's last full-width loads may read).

@@ -133,6 +133,7 @@ let usage = """
     (none)               GEMM GFLOP/s against NumPy, training steps/s, inference, op latency
     --cnn                the FashionMNIST CNN: training steps/s and convolution GFLOP/s, beside
                          PyTorch's (TORCH_BENCH_PYTHON names a python3 with torch; default python3)
+    --conv CIN COUT SIZE one 3x3 convolution's figures as --cnn prints them (batch 64, padding 1)
     --rnn                LSTM and GRU sequence classifiers: training steps/s at 35 and 140 steps,
                          beside PyTorch's, and how a step's time grows with the length
     --distributed        under mpirun -np N: all-reduce GB/s beside Open MPI's MPI_Allreduce
@@ -217,6 +218,11 @@ if let mode = arguments.first {
   case "--cuda-steps": exit(cudaSteps())
   case "--contend": contend(); exit(0)
   case "--cnn": cnnBenchmark(); exit(0)
+  case "--conv":
+    let values = positiveValues(arguments, mode, count: 3)
+    print("threads \(torch.getNumThreads()) count")
+    convolutionFigures(name: "conv_64x\(values[0])x\(values[2])", batch: 64, inChannels: values[0], outChannels: values[1], size: values[2])
+    exit(0)
   case "--rnn": recurrentBenchmark(); exit(0)
   case "--op-sweep": opSweep(); exit(0)
   case "--distributed": distributedBenchmark(); exit(0)

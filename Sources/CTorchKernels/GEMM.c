@@ -282,6 +282,10 @@ void ctk_sgemm_pack_a(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t
   }
 }
 
+void ctk_direct_pack_weight(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t csA, float *packed) {
+  if (M > 0 && K > 0) packA(M, K, A, rsA, csA, packed);
+}
+
 void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
                          const float *B, int64_t rsB, int64_t csB,
                          float beta, float *C, int64_t rsC) {

@@ -183,12 +183,13 @@ final class ConvolutionTests: XCTestCase {
     for (leaf, reference) in zip([x, w, b], leaves64) { assertClose(leaf.grad!.to(.float64), reference.grad!, rtol: 1e-4, atol: 1e-4) }
   }
 
-  /// Shallow stride-1 layers take their input gradient through the direct kernel (a convolution
-  /// of g by the flipped, transposed weight): row bands over g in place for one or two input
-  /// channels per group, the channel tile over a padded copy otherwise (three channels, dilation,
-  /// a 7-row kernel, planes narrower than a tile), and the GEMM where the transposed padding
-  /// would be negative. Each matches float64,
-  /// and computing the weight gradient beside it changes no bit.
+  /// Stride-1 layers on the direct forward take their input gradient through the direct kernel
+  /// (a convolution of g by the flipped, transposed weight): row bands over g in place for one
+  /// or two input channels per group, the channel tile over a padded copy otherwise (three
+  /// channels, dilation, a 7-row kernel, planes narrower than a tile) or over shifted planes
+  /// (deeper layers that keep their width, up to 576 transposed taps), and the GEMM where the
+  /// transposed padding would be negative or the depth larger. Each matches float64, and
+  /// computing the weight gradient beside it changes no bit.
   func testDirectInputGradientsMatchFloat64() {
     torch.manualSeed(5)
     let cases: [(x: [Int], w: [Int], padding: [Int], dilation: Int, groups: Int)] = [
@@ -201,6 +202,9 @@ final class ConvolutionTests: XCTestCase {
       ([2, 1, 5, 6], [6, 1, 3, 3], [1, 1], 1, 1),     // narrower than a tile
       ([2, 1, 20, 17], [6, 1, 3, 2], [1, 0], 1, 1),   // a 3x2 kernel
       ([2, 1, 9, 9], [4, 1, 1, 1], [1, 1], 1, 1),     // transposed padding -1: the GEMM
+      ([2, 32, 14, 14], [64, 32, 3, 3], [1, 1], 1, 1),  // deep: shifted planes, 576 transposed taps
+      ([2, 20, 9, 11], [14, 10, 3, 3], [2, 2], 2, 2),   // deep, groups and dilation
+      ([2, 8, 7, 6], [65, 8, 3, 3], [1, 1], 1, 1),      // 585 transposed taps: the GEMM
     ]
     for (index, c) in cases.enumerated() {
       let x = torch.randn(c.x, requiresGrad: true), w = torch.randn(c.w, requiresGrad: true)

@@ -363,12 +363,14 @@ final class KernelTests: XCTestCase {
   }
 
   /// Shallow stride-1 convolutions take the direct kernel (no columns), and so do deeper ones
-  /// that keep their width (the last five cases: the weight gradient then runs the GEMM on the
-  /// taps in place); output and weight gradient match float64 convolutions (the generic columns
-  /// path) on both dispatch paths: rows narrower and wider than the 16-wide tile (the
-  /// overlapping last tile), 1 to 56 input channels, channel counts off the 6-row tile, groups,
-  /// dilation, 1×1 and 5×5 kernels, no padding, and no bias; and two outputs large enough to
-  /// be written with streaming stores (the CNN's first layer, and one walked row by row).
+  /// that keep their width, up to 4608 taps (the last eight cases: the weight gradient then
+  /// runs the GEMM on the taps in place); output and weight gradient match float64
+  /// convolutions (the generic columns path) on both dispatch paths: rows narrower and wider
+  /// than the 16-wide tile (the overlapping last tile), 1 to 512 input channels, channel counts
+  /// off the 6-row tile, groups, dilation, 1×1 and 5×5 kernels, no padding, and no bias; two
+  /// outputs large enough to be written with streaming stores (the CNN's first layer, and one
+  /// walked row by row); and planes of several 256-position blocks (the last block taking a
+  /// tail shorter than a tile, or not).
   func testDirectConvolutionMatchesFloat64Columns() {
     struct Case { let n, cin, cout, h, w, k: Int; let padding: [Int]; let dilation, groups: Int; let bias: Bool }
     // Layers that keep their width (2·pw = dw·(kw − 1)) read kw shifted planes per channel as one
@@ -388,9 +390,17 @@ final class KernelTests: XCTestCase {
                  Case(n: 2, cin: 24, cout: 10, h: 11, w: 13, k: 3, padding: [2, 2], dilation: 2, groups: 2, bias: true),
                  Case(n: 2, cin: 56, cout: 7, h: 6, w: 5, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
                  Case(n: 2, cin: 100, cout: 20, h: 5, w: 9, k: 1, padding: [0, 0], dilation: 1, groups: 1, bias: false),
-                 Case(n: 1, cin: 4, cout: 9, h: 12, w: 10, k: 5, padding: [2, 2], dilation: 1, groups: 1, bias: true)]
+                 Case(n: 1, cin: 4, cout: 9, h: 12, w: 10, k: 5, padding: [2, 2], dilation: 1, groups: 1, bias: true),
+                 Case(n: 2, cin: 70, cout: 8, h: 5, w: 6, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 1, cin: 512, cout: 7, h: 3, w: 3, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: false),
+                 Case(n: 1, cin: 3, cout: 7, h: 23, w: 23, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true),
+                 Case(n: 1, cin: 2, cout: 5, h: 30, w: 26, k: 3, padding: [1, 1], dilation: 1, groups: 1, bias: true)]
     let streamed = cases.prefix(10).suffix(2).map { $0.n * $0.cout * ($0.h + 2 * $0.padding[0] - 2) * ($0.w + 2 * $0.padding[1] - 2) * 4 }
     XCTAssertTrue(streamed.allSatisfy { $0 >= CPUConvolution.streamedOutputBytes }, "\(streamed)")
+    // One channel more than 512 of 3×3 is past the direct kernel's 4608 taps: columns.
+    let deepest = SlidingWindow(inputSize: [3, 3], kernel: [3, 3], padding: [1, 1], stride: [1, 1], dilation: [1, 1])
+    XCTAssertFalse(CPUConvolution(geometry: ConvolutionGeometry(window: deepest, groups: 1, inChannels: 513, outChannels: 4),
+                                  batch: 1).usesDirectKernel)
     for path in paths {
       ctk_force_portable(path)
       torch.manualSeed(3)

@@ -44,6 +44,9 @@ void ctk_sgemm_gathered_columns(int64_t M, int64_t N, int64_t K, float alpha, co
 /// `ctk_sgemm_pack_a`. K up to 512 is one depth block, so C is written once per product.
 size_t ctk_sgemm_packed_a_floats(int64_t M, int64_t K);
 void ctk_sgemm_pack_a(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t csA, float *packed);
+/// Packs [M, K] as ctk_sgemm_pack_a does but as one depth block whatever K: the direct
+/// convolution's weight (its tiles sum every tap at once).
+void ctk_direct_pack_weight(int64_t M, int64_t K, const float *A, int64_t rsA, int64_t csA, float *packed);
 /// C[M,N] = packedA * B[K,N] + beta * C, single-threaded, with A packed by `ctk_sgemm_pack_a`.
 void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
                          const float *B, int64_t rsB, int64_t csB,
@@ -196,10 +199,10 @@ typedef struct {
 } ctk_direct_taps;
 
 /// Direct convolution of one sample with stride 1, for few input channels, where building
-/// columns costs more than the product, or any depth up to 512 on a plane walked as one row
+/// columns costs more than the product, or any depth up to 4608 on a plane walked as one row
 /// (or few output channels, as that layer's input gradient): out[co, oy, ox] = bias[co] + sum over taps k of
-/// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from ctk_sgemm_pack_a
-/// (K = cin*kh*kw <= 512); `input` is followed by 16 readable floats past its last tap;
+/// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from
+/// ctk_direct_pack_weight (K = cin*kh*kw <= 4608); `input` is followed by 16 readable floats past its last tap;
 /// `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
 /// rows are written with non-temporal stores (no read for ownership; the lines leave the
 /// caches): for an output too large to stay cached until it is read.

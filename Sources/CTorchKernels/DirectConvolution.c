@@ -8,7 +8,7 @@
 /// A row is computed POSITION_BLOCK positions at a time, every channel sliver of a block before
 /// the next, so a long row's taps are reread from L2 rather than memory (a 32-channel 224x224
 /// layer's forward and weight gradient: 4.3-5.1 -> 3.1-3.2 s on one thread).
-enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = 4608, MAX_BLOCK = 12, POSITION_BLOCK = 256 };
+enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = CTK_DIRECT_MAX_TAPS, MAX_BLOCK = 12, POSITION_BLOCK = 256 };
 /// A layer with at most BAND_CHANNELS output channels (a first layer's input gradient) whose
 /// kernel rows are consecutive input rows (dilation 1, at most MAX_BAND_HEIGHT of them) runs each
 /// channel in bands of BAND output rows by NR columns: every input row loaded feeds each output

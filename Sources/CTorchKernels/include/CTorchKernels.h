@@ -198,12 +198,15 @@ typedef struct {
   int64_t channelStep, rowStep, columnStep, rowPitch;
 } ctk_direct_taps;
 
+/// The most taps (cin*kh*kw) the direct convolution kernels take.
+#define CTK_DIRECT_MAX_TAPS 4608
+
 /// Direct convolution of one sample with stride 1, for few input channels, where building
-/// columns costs more than the product, or any depth up to 4608 on a plane walked as one row
-/// (or few output channels, as that layer's input gradient): out[co, oy, ox] = bias[co] + sum over taps k of
-/// W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from
-/// ctk_direct_pack_weight (K = cin*kh*kw <= 4608); `input` is followed by 16 readable floats past its last tap;
-/// `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
+/// columns costs more than the product, or any depth on a plane walked as one row (or few
+/// output channels, as that layer's input gradient): out[co, oy, ox] = bias[co] + sum over
+/// taps k of W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from
+/// ctk_direct_pack_weight (K = cin*kh*kw <= CTK_DIRECT_MAX_TAPS); `input` is followed by 16
+/// readable floats past its last tap; `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
 /// rows are written with non-temporal stores (no read for ownership; the lines leave the
 /// caches): for an output too large to stay cached until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,

@@ -2,8 +2,10 @@ import CTorchKernels
 
 /// float32 convolution on the CPU, one sample per task: each task builds its sample's columns
 /// (im2col) in a buffer that stays in cache and runs the single-threaded packed GEMM on them,
-/// writing straight into the NCHW output. Gradients work the same way; the weight gradient
-/// sums per-task partial products in a fixed order, so results do not depend on timing.
+/// writing straight into the NCHW output, or, for a stride-1 layer that is shallow or keeps its
+/// width, copies the sample into prepared planes that the direct kernel reads in place.
+/// Gradients work the same way; the weight gradient sums per-task partial products in a fixed
+/// order, so results do not depend on timing.
 struct CPUConvolution {
   let geometry: ConvolutionGeometry
   let batch: Int
@@ -19,12 +21,12 @@ struct CPUConvolution {
   /// Products this shallow (C_in/g · kh·kw, e.g. a first layer's 1·3·3) run the direct kernel
   /// at stride 1: building their columns would cost more than the product itself.
   static let shallowDepthLimit = 64
-  /// Deeper products, up to the direct kernel's 4608 taps (512 channels of 3×3), run it too
-  /// where the layer keeps its width (3×3 with padding 1, 1×1): in the shifted planes every
-  /// tap is one contiguous run over the output plane, read in place by the forward's tiles
-  /// and, as B's columns, by the weight gradient's GEMM (ctk_sgemm_gathered_columns), so no
-  /// columns are built or kept.
-  static let directDepthLimit = 4608
+  /// Deeper products, up to the direct kernel's CTK_DIRECT_MAX_TAPS (4608: 512 channels of
+  /// 3×3), run it too where the layer keeps its width (3×3 with padding 1, 1×1): in the shifted
+  /// planes every tap is one contiguous run over the output plane, read in place by the
+  /// forward's tiles and, as B's columns, by the weight gradient's GEMM
+  /// (ctk_sgemm_gathered_columns), so no columns are built or kept.
+  static let directDepthLimit = Int(CTK_DIRECT_MAX_TAPS)
   /// Outputs at least this large are written past the caches by the direct kernel (more than
   /// the cores' L2 caches hold: they would reach L3 or memory before being read anyway, and
   /// streaming saves each line's read for ownership).

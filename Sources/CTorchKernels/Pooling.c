@@ -69,21 +69,30 @@ CTK_AVX2 static inline __m256 maxpoolTakes(__m256 v, __m256 value) {
   return _mm256_or_ps(_mm256_cmp_ps(v, value, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
 }
 
-/// Floats 2i (`*even`) and 2i + 1 (`*odd`) of row[0, 16), i = 0..7.
-CTK_AVX2 static inline void deinterleave(const float *row, __m256 *even, __m256 *odd) {
-  const __m256 a = _mm256_loadu_ps(row), b = _mm256_loadu_ps(row + 8);
+/// Floats 2i (`*even`) and 2i + 1 (`*odd`) of row[0, 2n), i = 0..7 (lanes from n on read as
+/// zero when n < 8).
+CTK_AVX2 static inline void deinterleave(const float *row, int64_t n, __m256 *even, __m256 *odd) {
+  __m256 a, b;
+  if (n == 8) {
+    a = _mm256_loadu_ps(row), b = _mm256_loadu_ps(row + 8);
+  } else {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    a = _mm256_maskload_ps(row, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(2 * n)), lanes));
+    b = _mm256_maskload_ps(row + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(2 * n - 8)), lanes));
+  }
   *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), 0xD8));
   *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), 0xD8));
 }
 
-/// Outputs ox ..< ox + 8 of row oy of the 2x2, stride-2 window, compared in the scalar scan's
-/// order (so the same values and indices).
-CTK_AVX2 static inline void maxpool2x2Block(const float *r0, const float *r1, int64_t W, int64_t oy, int64_t ox, float *o,
-                                            int64_t *ix) {
+/// Outputs ox ..< ox + n (n <= 8; fewer than 8 through masked loads and stores, for rows
+/// narrower than a block) of row oy of the 2x2, stride-2 window, compared in the scalar
+/// scan's order (so the same values and indices).
+CTK_AVX2 static inline void maxpool2x2Block(const float *r0, const float *r1, int64_t W, int64_t oy, int64_t ox, int64_t n,
+                                            float *o, int64_t *ix) {
   const __m256i columns = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
   __m256 value, right, below, belowRight;
-  deinterleave(r0 + 2 * ox, &value, &right);
-  deinterleave(r1 + 2 * ox, &below, &belowRight);
+  deinterleave(r0 + 2 * ox, n, &value, &right);
+  deinterleave(r1 + 2 * ox, n, &below, &belowRight);
   __m256 offset = _mm256_setzero_ps();  // int32 lanes: 0, 1, W or W + 1
   __m256 take = maxpoolTakes(right, value);
   value = _mm256_blendv_ps(value, right, take);
@@ -94,25 +103,38 @@ CTK_AVX2 static inline void maxpool2x2Block(const float *r0, const float *r1, in
   take = maxpoolTakes(belowRight, value);
   value = _mm256_blendv_ps(value, belowRight, take);
   offset = _mm256_blendv_ps(offset, _mm256_castsi256_ps(_mm256_set1_epi32((int)W + 1)), take);
-  _mm256_storeu_ps(o + ox, value);
   const __m256i within = _mm256_add_epi32(_mm256_castps_si256(offset), columns);
   const __m256i base = _mm256_set1_epi64x(2 * oy * W + 2 * ox);
-  _mm256_storeu_si256((__m256i *)(ix + ox), _mm256_add_epi64(base, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(within))));
-  _mm256_storeu_si256((__m256i *)(ix + ox + 4), _mm256_add_epi64(base, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(within, 1))));
+  const __m256i low = _mm256_add_epi64(base, _mm256_cvtepi32_epi64(_mm256_castsi256_si128(within)));
+  const __m256i high = _mm256_add_epi64(base, _mm256_cvtepi32_epi64(_mm256_extracti128_si256(within, 1)));
+  if (n == 8) {
+    _mm256_storeu_ps(o + ox, value);
+    _mm256_storeu_si256((__m256i *)(ix + ox), low);
+    _mm256_storeu_si256((__m256i *)(ix + ox + 4), high);
+    return;
+  }
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), wide = _mm256_setr_epi64x(0, 1, 2, 3);
+  _mm256_maskstore_ps(o + ox, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes), value);
+  _mm256_maskstore_epi64((long long *)(ix + ox), _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), wide), low);
+  _mm256_maskstore_epi64((long long *)(ix + ox + 4), _mm256_cmpgt_epi64(_mm256_set1_epi64x(n - 4), wide), high);
 }
 
 /// The 2x2, stride-2 window eight outputs at a time, a row's last block overlapping the one
-/// before it (recomputing a few outputs identically): a scalar tail after the vector stores
-/// ran 4.6x slower on the CNN's first pool (6.4 MB input) than this.
+/// before it (recomputing a few outputs identically; a scalar tail after the vector stores
+/// ran 4.6x slower on the CNN's first pool, 6.4 MB in), a row narrower than a block masked.
 CTK_AVX2 static void maxpool2d_f32_avx2(const float *plane, POOL_PARAMS, float *out, int64_t *indices) {
-  if (!IS_2X2_WINDOW || ow < 8 || W > INT32_MAX - 16) {
+  if (!IS_2X2_WINDOW || W > INT32_MAX - 16) {
     maxpool2d_f32_portable(plane, POOL_ARGS, out, indices);
     return;
   }
   for (int64_t oy = 0; oy < oh; oy++) {
     const float *r0 = plane + 2 * oy * W, *r1 = r0 + W;
+    if (ow < 8) {
+      maxpool2x2Block(r0, r1, W, oy, 0, ow, out + oy * ow, indices + oy * ow);
+      continue;
+    }
     for (int64_t ox = 0; ox < ow; ox += 8)
-      maxpool2x2Block(r0, r1, W, oy, ox + 8 <= ow ? ox : ow - 8, out + oy * ow, indices + oy * ow);
+      maxpool2x2Block(r0, r1, W, oy, ox + 8 <= ow ? ox : ow - 8, 8, out + oy * ow, indices + oy * ow);
   }
 }
 #endif

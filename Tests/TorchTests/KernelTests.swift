@@ -461,38 +461,43 @@ final class KernelTests: XCTestCase {
     for (a, b) in zip(convolutions[0], convolutions[1]) { assertClose(a, b, rtol: 1e-5, atol: 1e-5) }
   }
 
-  /// The 2×2, stride-2 max pool (a loop of its own, without bounds) gives, on both paths, each
-  /// window's maximum and its flat position by the scan rule, computed here independently: the first maximum in scan order, replaced by any later NaN (PyTorch's
-  /// CPU rule). Small integers make ties common; NaNs, −∞ and −0 are sprinkled in; rows 37
-  /// wide give 18 outputs (two blocks of eight and a tail) and leave the last column unread.
+  /// The 2×2, stride-2 max pool (eight outputs at a time on the AVX2 path) gives, on both
+  /// paths, each window's maximum and its flat position by the scan rule, computed here
+  /// independently: the first maximum in scan order, replaced by any later NaN (PyTorch's CPU
+  /// rule). Small integers make ties common; NaNs, −∞ and −0 are sprinkled in; rows 37 wide
+  /// give 18 outputs (two blocks of eight and an overlapping last one) and leave the last
+  /// column unread, rows 13 wide give 6 (one masked block).
   func testMaxPool2x2MatchesTheScanRuleOnBothPaths() {
     torch.manualSeed(11)
-    var flat = torch.rand(2 * 3 * 10 * 37).toArray(Float.self).map { ($0 * 4).rounded(.down) - 2 }
-    for (index, special) in [(5, Float.nan), (40, .nan), (41, .nan), (77, -.infinity), (78, -0.0), (300, .nan), (1111, .nan)] {
-      flat[index] = special
-    }
-    let x = torch.tensor(flat).reshape(2, 3, 10, 37)
-    var expectedValues: [UInt32] = [], expectedIndices: [Int64] = []
-    for plane in 0..<6 {
-      for oy in 0..<5 {
-        for ox in 0..<18 {
-          var best = 2 * oy * 37 + 2 * ox, maximum = flat[plane * 370 + best]
-          for position in [best + 1, best + 37, best + 38] {
-            let v = flat[plane * 370 + position]
-            if v > maximum || v.isNaN { (maximum, best) = (v, position) }
+    for width in [37, 13] {
+      let (planes, height, outWidth) = (6, 10, width / 2)
+      var flat = torch.rand(planes * height * width).toArray(Float.self).map { ($0 * 4).rounded(.down) - 2 }
+      for (index, special) in [(5, Float.nan), (40, .nan), (41, .nan), (77, -.infinity), (78, -0.0), (300, .nan), (711, .nan)] {
+        flat[index] = special
+      }
+      let x = torch.tensor(flat).reshape(2, 3, height, width)
+      var expectedValues: [UInt32] = [], expectedIndices: [Int64] = []
+      for plane in 0..<planes {
+        for oy in 0..<height / 2 {
+          for ox in 0..<outWidth {
+            var best = 2 * oy * width + 2 * ox, maximum = flat[plane * height * width + best]
+            for position in [best + 1, best + width, best + width + 1] {
+              let v = flat[plane * height * width + position]
+              if v > maximum || v.isNaN { (maximum, best) = (v, position) }
+            }
+            expectedValues.append(maximum.bitPattern)
+            expectedIndices.append(Int64(best))
           }
-          expectedValues.append(maximum.bitPattern)
-          expectedIndices.append(Int64(best))
         }
       }
-    }
-    for path in paths {
-      ctk_force_portable(path)
-      let (pooled, indices) = F.maxPool2dWithIndices(x, kernelSize: 2)
-      let label = String(cString: ctk_kernel_path())
-      XCTAssertEqual(pooled.shape.dims, [2, 3, 5, 18])
-      XCTAssertEqual(pooled.flatten().toArray(Float.self).map(\.bitPattern), expectedValues, label)
-      XCTAssertEqual(indices.flatten().toArray(Int64.self), expectedIndices, label)
+      for path in paths {
+        ctk_force_portable(path)
+        let (pooled, indices) = F.maxPool2dWithIndices(x, kernelSize: 2)
+        let label = "width \(width) on \(String(cString: ctk_kernel_path()))"
+        XCTAssertEqual(pooled.shape.dims, [2, 3, height / 2, outWidth])
+        XCTAssertEqual(pooled.flatten().toArray(Float.self).map(\.bitPattern), expectedValues, label)
+        XCTAssertEqual(indices.flatten().toArray(Int64.self), expectedIndices, label)
+      }
     }
   }
 

@@ -18,30 +18,27 @@
     index = best_;                                                                        \
   }
 
-// Output ox of row oy of the 2x2, stride-2 window (rows r0 and r1 of the plane): no bounds,
-// the window's first element starts the scan.
-#define MAXPOOL_2X2(T, r0, r1, oy, ox, o, ix)                                             \
-  {                                                                                       \
-    const int64_t base = 2 * (oy) * W + 2 * (ox);                                         \
-    T value = r0[2 * (ox)], v;                                                            \
-    int64_t best = base;                                                                  \
-    v = r0[2 * (ox) + 1]; if (v > value || v != v) { value = v; best = base + 1; }        \
-    v = r1[2 * (ox)];     if (v > value || v != v) { value = v; best = base + W; }        \
-    v = r1[2 * (ox) + 1]; if (v > value || v != v) { value = v; best = base + W + 1; }    \
-    o[ox] = value;                                                                        \
-    ix[ox] = best;                                                                        \
-  }
 #define IS_2X2_WINDOW (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1)
 
 // Each output is the maximum over its window and the flat input position of that maximum.
 #define MAXPOOL_BODY(T)                                                                   \
   {                                                                                       \
     if (IS_2X2_WINDOW) {                                                                  \
+      /* The common 2x2 window: no bounds, the window's first element starts the scan. */ \
       for (int64_t oy = 0; oy < oh; oy++) {                                               \
         const T *r0 = plane + 2 * oy * W, *r1 = r0 + W;                                   \
         T *o = out + oy * ow;                                                             \
         int64_t *ix = indices + oy * ow;                                                  \
-        for (int64_t ox = 0; ox < ow; ox++) MAXPOOL_2X2(T, r0, r1, oy, ox, o, ix)         \
+        for (int64_t ox = 0; ox < ow; ox++) {                                             \
+          const int64_t base = 2 * oy * W + 2 * ox;                                       \
+          T value = r0[2 * ox], v;                                                        \
+          int64_t best = base;                                                            \
+          v = r0[2 * ox + 1]; if (v > value || v != v) { value = v; best = base + 1; }    \
+          v = r1[2 * ox];     if (v > value || v != v) { value = v; best = base + W; }    \
+          v = r1[2 * ox + 1]; if (v > value || v != v) { value = v; best = base + W + 1; } \
+          o[ox] = value;                                                                  \
+          ix[ox] = best;                                                                  \
+        }                                                                                 \
       }                                                                                   \
       return;                                                                             \
     }                                                                                     \

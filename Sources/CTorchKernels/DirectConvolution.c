@@ -15,9 +15,6 @@ enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = CTK_DIRECT_MAX_TAPS, MAX_BLOCK = 12
 /// row it is a tap of. The MR-channel tile would keep only 2·cout accumulators, too few to hide
 /// the FMA latency, and load an input vector per FMA.
 enum { BAND_CHANNELS = 2, BAND = 4, MAX_BAND_HEIGHT = 5, MAX_BAND_WIDTH = 8 };
-/// Deeper weight gradients whose output is one row run the packed GEMM with the taps as B's
-/// columns (ctk_sgemm_gathered_columns): the tap sums keep a pass over g per block of taps.
-enum { GATHERED_GEMM_DEPTH = 64 };
 _Static_assert(MR == 6, "directRowAVX2 has a case per row count up to 6");
 
 /// Each tap's offset from an output position's address; returns K, or 0 when K is out of range.
@@ -219,13 +216,12 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
   int64_t offsets[MAX_TAPS];  // the bands above find their taps without them
   tapOffsets(taps, offsets);
   for (int64_t oy = 0; oy < oh; oy++)
-    for (int64_t x0 = 0; x0 < ow; x0 += POSITION_BLOCK) {
+    for (int64_t x0 = 0, n; x0 < ow; x0 += n) {
       // The last block takes the row's end, so none is narrower than a tile unless the row is.
-      const int64_t block = POSITION_BLOCK, n = ow - x0 < block + NR ? ow - x0 : block;
+      n = ow - x0 < POSITION_BLOCK + NR ? ow - x0 : POSITION_BLOCK;
       for (int64_t c0 = 0; c0 < cout; c0 += MR)
         outputRow(K, packedW + c0 * K, input + oy * taps.rowPitch + x0, offsets, bias ? bias + c0 : 0,
                   out + c0 * plane + oy * ow + x0, plane, cout - c0 < MR ? cout - c0 : MR, n, streams);
-      if (n != block) break;
     }
 #if CTK_X86
   if (streams) _mm_sfence();  // the streamed lines are visible before anyone reads the output
@@ -333,8 +329,9 @@ void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_dir
   int64_t offsets[MAX_TAPS];
   const int64_t K = tapOffsets(taps, offsets);
   if (K == 0) return;
-  if (oh == 1 && K > GATHERED_GEMM_DEPTH) {
-    // One row (the whole plane): each tap is a contiguous run, a column of B read in place.
+  if (oh == 1 && K > CTK_DIRECT_SHALLOW_TAPS) {
+    // A deeper layer's one row (the whole plane): each tap is a contiguous run, a column of B
+    // read in place by the packed GEMM; the tap sums would take a pass over g per block of taps.
     ctk_sgemm_gathered_columns(cout, K, ow, 1, g, ow, 1, input, offsets, 1, gradW, K);
     return;
   }

@@ -200,15 +200,19 @@ typedef struct {
 
 /// The most taps (cin*kh*kw) the direct convolution kernels take.
 #define CTK_DIRECT_MAX_TAPS 4608
+/// Taps up to which a layer is shallow: its forward takes the direct kernel whatever its
+/// layout, and its weight gradient the tap sums rather than the GEMM.
+#define CTK_DIRECT_SHALLOW_TAPS 64
 
 /// Direct convolution of one sample with stride 1, for few input channels, where building
 /// columns costs more than the product, or any depth on a plane walked as one row (or few
 /// output channels, as that layer's input gradient): out[co, oy, ox] = bias[co] + sum over
 /// taps k of W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from
 /// ctk_direct_pack_weight (K = cin*kh*kw <= CTK_DIRECT_MAX_TAPS); `input` is followed by 16
-/// readable floats past its last tap; `bias` may be NULL. Output [cout, oh, ow]. With `streamOutput` nonzero, full aligned tile
-/// rows are written with non-temporal stores (no read for ownership; the lines leave the
-/// caches): for an output too large to stay cached until it is read.
+/// readable floats past its last tap; `bias` may be NULL. Output [cout, oh, ow]. With
+/// `streamOutput` nonzero, full aligned tile rows are written with non-temporal stores (no
+/// read for ownership; the lines leave the caches): for an output too large to stay cached
+/// until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
                            int64_t oh, int64_t ow, float *out, int streamOutput);
 /// Writes `value` to out[0, n) as the direct convolution's streamed output is written (with
@@ -224,8 +228,9 @@ int ctk_conv2d_direct_unpadded_applies(int64_t cout, int64_t kh, int64_t kw, int
 void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
                                     int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out);
 /// The weight gradient of the same: gradW[co, k] += sum over (oy, ox) of g[co, oy, ox] *
-/// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K]: tap sums, or for K > 64 on
-/// one row (oh 1, the shifted planes' layout) the packed GEMM reading the taps in place.
+/// (tap k of (oy, ox)), for g [cout, oh, ow] and gradW [cout, K]: tap sums, or for K past
+/// CTK_DIRECT_SHALLOW_TAPS on one row (oh 1, the shifted planes' layout) the packed GEMM
+/// reading the taps in place.
 void ctk_conv2d_direct_weight_gradient_f32(const float *g, int64_t cout, ctk_direct_taps taps, const float *input, int64_t oh,
                                            int64_t ow, float *gradW);
 

@@ -20,7 +20,7 @@ struct CPUConvolution {
 
   /// Products this shallow (C_in/g · kh·kw, e.g. a first layer's 1·3·3) run the direct kernel
   /// at stride 1: building their columns would cost more than the product itself.
-  static let shallowDepthLimit = 64
+  static let shallowDepthLimit = Int(CTK_DIRECT_SHALLOW_TAPS)
   /// Deeper products, up to the direct kernel's CTK_DIRECT_MAX_TAPS (4608: 512 channels of
   /// 3×3), run it too where the layer keeps its width (3×3 with padding 1, 1×1): in the shifted
   /// planes every tap is one contiguous run over the output plane, read in place by the

@@ -9,6 +9,13 @@
 /// the next, so a long row's taps are reread from L2 rather than memory (a 32-channel 224x224
 /// layer's forward and weight gradient: 4.3-5.1 -> 3.1-3.2 s on one thread).
 enum { MR = CTK_GEMM_MR, NR = 16, MAX_TAPS = CTK_DIRECT_MAX_TAPS, MAX_BLOCK = 12, POSITION_BLOCK = 256 };
+/// A streamed output goes out STREAMED_SLIVERS of every SLIVER_CYCLE channel slivers with
+/// non-temporal stores and the rest with plain ones: the two take separate paths to memory (the
+/// write-combining buffers; the caches' reads for ownership and write-backs), and on a shared
+/// host either alone can be the one that holds the kernel back. The CNN's first layer (6.4 MB
+/// out, 2 threads), in two states of this VM: all streamed 0.160 / 0.226 ms, all plain 0.254 /
+/// 0.165 ms, two thirds streamed 0.165 / 0.165 ms (the products alone, output in L2: 0.162 ms).
+enum { SLIVER_CYCLE = 3, STREAMED_SLIVERS = 2 };
 /// A layer with at most BAND_CHANNELS output channels (a first layer's input gradient) whose
 /// kernel rows are consecutive input rows (dilation 1, at most MAX_BAND_HEIGHT of them) runs each
 /// channel in bands of BAND output rows by NR columns: every input row loaded feeds each output
@@ -221,7 +228,8 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
       n = ow - x0 < POSITION_BLOCK + NR ? ow - x0 : POSITION_BLOCK;
       for (int64_t c0 = 0; c0 < cout; c0 += MR)
         outputRow(K, packedW + c0 * K, input + oy * taps.rowPitch + x0, offsets, bias ? bias + c0 : 0,
-                  out + c0 * plane + oy * ow + x0, plane, cout - c0 < MR ? cout - c0 : MR, n, streams);
+                  out + c0 * plane + oy * ow + x0, plane, cout - c0 < MR ? cout - c0 : MR, n,
+                  streams && c0 / MR % SLIVER_CYCLE < STREAMED_SLIVERS);
     }
 #if CTK_X86
   if (streams) _mm_sfence();  // the streamed lines are visible before anyone reads the output

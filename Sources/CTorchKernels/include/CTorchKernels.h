@@ -210,9 +210,9 @@ typedef struct {
 /// taps k of W[co, k] * (tap k of (oy, ox)). `packedW` holds the [cout, K] weight from
 /// ctk_direct_pack_weight (K = cin*kh*kw <= CTK_DIRECT_MAX_TAPS); `input` is followed by 16
 /// readable floats past its last tap; `bias` may be NULL. Output [cout, oh, ow]. With
-/// `streamOutput` nonzero, full aligned tile rows are written with non-temporal stores (no
-/// read for ownership; the lines leave the caches): for an output too large to stay cached
-/// until it is read.
+/// `streamOutput` nonzero, the full aligned tile rows of two channel slivers in three are
+/// written with non-temporal stores (no read for ownership; the lines leave the caches), the
+/// rest with plain ones: for an output too large to stay cached until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
                            int64_t oh, int64_t ow, float *out, int streamOutput);
 /// Writes `value` to out[0, n) as the direct convolution's streamed output is written (with

@@ -215,9 +215,9 @@ typedef struct {
 /// rest with plain ones: for an output too large to stay cached until it is read.
 void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout, ctk_direct_taps taps, const float *input,
                            int64_t oh, int64_t ow, float *out, int streamOutput);
-/// Writes `value` to out[0, n) as the direct convolution's streamed output is written (with
-/// non-temporal stores where it streams, else plain ones): that output's cost alone, for
-/// torch-bench's bound on a shallow layer's forward.
+/// Writes `value` to out[0, n) with the non-temporal stores the direct convolution streams
+/// with (plain ones where it cannot stream): for torch-bench's memory bounds on a shallow
+/// layer's forward.
 void ctk_stream_fill_f32(float *out, int64_t n, float value);
 /// The same with dilation 1 for one or two output channels (a first layer's input gradient),
 /// reading unpadded planes `input` [cin, H, W] as if padded by padTop rows and padLeft columns

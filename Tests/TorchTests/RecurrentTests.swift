@@ -221,6 +221,55 @@ final class RecurrentTests: XCTestCase {
     }
   }
 
+  /// A float32 LSTM layer runs as one node (`MkldnnRnnLayerBackward0`, which computes W_hh's
+  /// gradient in one product over all steps): its output, final states and every gradient (the
+  /// input's, both initial states', all parameters') agree with the same weights in float64,
+  /// which run the layer step by step, forward and reverse, with and without biases, over one
+  /// step and several, on two layers; and so do the gradients of gradients (createGraph, where
+  /// the node differentiates the per-step form), and a loss on the final states alone.
+  func testFusedLSTMLayerMatchesTheStepByStepLayerInFloat64() {
+    for (bias, bidirectional, layers, length, onStatesAlone) in [(true, false, 1, 6, false), (false, true, 2, 5, false),
+                                                               (true, false, 1, 1, false), (true, true, 1, 4, true)] {
+      torch.manualSeed(11)
+      let directions = bidirectional ? 2 : 1
+      let fused = nn.LSTM(3, 4, numLayers: layers, bias: bias, bidirectional: bidirectional)
+      let stepwise = nn.LSTM(3, 4, numLayers: layers, bias: bias, bidirectional: bidirectional, dtype: .float64)
+      torch.noGrad {
+        for ((_, a), (_, b)) in zip(fused.namedParameters(), stepwise.namedParameters()) { b.copy_(a) }
+      }
+      let inputs = [torch.randn(length, 2, 3), torch.randn(layers * directions, 2, 4), torch.randn(layers * directions, 2, 4)]
+      func run(_ module: nn.LSTM, _ dtype: DType) -> (values: [[Double]], secondOrder: [[Double]], nodes: [String]) {
+        let leaves = inputs.map { $0.to(dtype).detach().requiresGrad_() } + module.parameters()
+        let (x, h0, c0) = (leaves[0], leaves[1], leaves[2])
+        let (output, (h, c)) = module(x, (h0, c0))
+        let loss = (onStatesAlone ? [h, c] : [output, h, c]).map(weighted).reduce(torch.zeros([], dtype: dtype), +)
+        var nodes: [String] = [], stack = [output.gradFn!], seen = Set<ObjectIdentifier>()
+        while let node = stack.popLast() {
+          guard seen.insert(ObjectIdentifier(node)).inserted else { continue }
+          nodes.append(node.name)
+          stack += node.nextFunctions.compactMap { $0 }
+        }
+        let gradients = torch.autograd.grad([loss], leaves, createGraph: true)
+        gradients.map { ($0 * $0).sum() }.reduce(torch.zeros([], dtype: dtype), +).backward()
+        return ([output, h, c].map { $0.detach().flatten().toArray(Double.self) } + gradients.map { $0.detach().flatten().toArray(Double.self) },
+                leaves.map { $0.grad?.flatten().toArray(Double.self) ?? [.nan] }, nodes)
+      }
+      let (ours, reference) = (run(fused, .float32), run(stepwise, .float64))
+      let label = "bias \(bias), \(directions) directions, \(layers) layers, \(length) steps"
+      XCTAssertEqual(ours.nodes.filter { $0 == "MkldnnRnnLayerBackward0" }.count, layers * directions, label)
+      XCTAssertFalse(ours.nodes.contains("ThnnFusedLstmCellBackward0"), label)
+      XCTAssertFalse(reference.nodes.contains("MkldnnRnnLayerBackward0"), label)
+      for (order, (a, b), tolerance) in [("first", (ours.values, reference.values), 1e-5), ("second", (ours.secondOrder, reference.secondOrder), 1e-4)] {
+        XCTAssertEqual(a.count, b.count, label)
+        for (index, (x, y)) in zip(a, b).enumerated() {
+          XCTAssertEqual(x.count, y.count, label)
+          let worst = zip(x, y).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+          XCTAssertLessThanOrEqual(worst, tolerance, "\(label): \(order)-order result \(index)")
+        }
+      }
+    }
+  }
+
   /// nn.LSTM's and nn.GRU's layers run the fused cells on the CPU, one per step; nn.LSTMCell and
   /// nn.GRUCell keep PyTorch's composed graphs (their nodes are pinned by the PyTorch goldens).
   func testRecurrentLayersTakeTheFusedCells() {
@@ -238,9 +287,13 @@ final class RecurrentTests: XCTestCase {
     }
     let x = torch.randn([4, 2, 3], requiresGrad: true)
     let lstm = nodeCounts(nn.LSTM(3, 5)(x).0), gru = nodeCounts(nn.GRU(3, 5)(x).0)
-    XCTAssertEqual(lstm["ThnnFusedLstmCellBackward0"], 4, "one fused LSTM cell per step")
+    XCTAssertEqual(lstm["MkldnnRnnLayerBackward0"], 1, "a float32 LSTM layer is one node")
+    XCTAssertNil(lstm["ThnnFusedLstmCellBackward0"], "no node per step")
     XCTAssertEqual(gru["ThnnFusedGruCellBackward0"], 4, "one fused GRU cell per step")
     XCTAssertNil(lstm["SigmoidBackward0"] ?? gru["SigmoidBackward0"], "no composed gates")
+    let lstm64 = nodeCounts(nn.LSTM(3, 5, dtype: .float64)(x.double()).0)
+    XCTAssertEqual(lstm64["ThnnFusedLstmCellBackward0"], 4, "float64 (no oneDNN in PyTorch either): one fused cell per step")
+    XCTAssertNil(lstm64["MkldnnRnnLayerBackward0"])
     let (h, _) = nn.LSTMCell(3, 5)(torch.randn([2, 3], requiresGrad: true))
     XCTAssertEqual(h.gradFn?.name, "MulBackward0")
     XCTAssertEqual(nn.GRUCell(3, 5)(torch.randn([2, 3], requiresGrad: true)).gradFn?.name, "AddBackward0")

@@ -71,7 +71,11 @@ enum Recurrence {
   /// order also when running in reverse) and the final state.
   static func layer(_ kind: RecurrentKind, _ input: Tensor, state: [Tensor], _ w: RecurrentWeights, reverse: Bool) -> (Tensor, [Tensor]) {
     torchCheck(input.dims[0] > 0, "Expected sequence length to be larger than 0 in RNN")
-    let steps = F.linear(input, w.inputHidden, w.inputBias).unbind(0)
+    let projected = F.linear(input, w.inputHidden, w.inputBias)
+    if kind == .lstm && lstmLayerApplies(projected, state: state, w) {
+      return fusedLSTMLayer(projected: projected, state: state, w, reverse: reverse)
+    }
+    let steps = projected.unbind(0)
     var state = state
     var outputs: [Tensor] = []
     outputs.reserveCapacity(steps.count)

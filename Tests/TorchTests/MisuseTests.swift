@@ -134,6 +134,12 @@ final class MisuseTests: XCTestCase {
       output.mul_(2)
       output.sum().backward()
     },
+    "lstmWeightModified": {  // and W_hh, which its backward multiplies by
+      let lstm = nn.LSTM(3, 4)
+      let (output, _) = lstm(torch.randn([3, 2, 3]))
+      torch.noGrad { _ = lstm.parameters()[1].add_(1.0) }
+      output.sum().backward()
+    },
     "modifiedSaved": {
       let x = torch.rand([2], requiresGrad: true)
       let y = x.exp()
@@ -269,6 +275,7 @@ final class MisuseTests: XCTestCase {
     assertStops("maxPoolIndicesForward", with: "TypeError: MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
     assertStops("lstmOutputModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 1; expected version 0 instead")
+    assertStops("lstmWeightModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 2; expected version 1 instead")
   }
 
   /// A stop prints the message, the op and the caller's frame, not a crash report; with

@@ -47,7 +47,7 @@ extension Recurrence {
     }
     let outputs = result.detach()
     let inputs = [projected, state[0], state[1], w.hiddenHidden] + [w.hiddenBias].compactMap { $0 }
-    result.recording("MkldnnRnnLayerBackward0", inputs, saved: [outputs, cells, workspace, h0, c0]) { grad in
+    result.recording("MkldnnRnnLayerBackward0", inputs, saved: [outputs, cells, workspace, h0, c0, hh]) { grad in
       if GradMode.isEnabled {
         return Tensor.formulaGradients({ perStepLSTMLayer($0, w, reverse: reverse) }, inputs, grad)
       }

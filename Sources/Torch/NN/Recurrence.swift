@@ -1,7 +1,10 @@
 // The recurrences behind nn.RNN, nn.LSTM, nn.GRU and their cells, computed as PyTorch's CPU
 // path computes them (aten/src/ATen/native/RNN.cpp): the input's projection for the whole
 // sequence in one product, then one cell per step, the hidden projection added to it. Written
-// in tensor ops, so gradients, gradients of gradients and every device come with them.
+// in tensor ops, so gradients, gradients of gradients and every device come with them. On the
+// CPU the LSTM's and GRU's cells run as fused ops (FusedRecurrentCells.swift), and a float32
+// LSTM layer that records a graph as one node (FusedLSTMLayer.swift); under createGraph both
+// differentiate these tensor ops.
 
 /// Which recurrence a layer runs.
 enum RecurrentKind: Sendable {

@@ -270,6 +270,39 @@ final class RecurrentTests: XCTestCase {
     }
   }
 
+  /// The fused float32 LSTM layer's gradients against central finite differences of its loss
+  /// (no autograd in the reference): elements of the input, both initial states and all four
+  /// parameters, for a loss on the output and both final states.
+  func testFusedLSTMLayerGradientsMatchFiniteDifferences() {
+    torch.manualSeed(21)
+    let lstm = nn.LSTM(3, 4)
+    let leaves = [torch.randn(5, 2, 3), torch.randn(1, 2, 4), torch.randn(1, 2, 4)].map { $0.requiresGrad_() } + lstm.parameters()
+    func loss() -> Tensor {
+      let (output, (h, c)) = lstm(leaves[0], (leaves[1], leaves[2]))
+      return weighted(output) + weighted(h) * 0.5 + weighted(c) * 0.25
+    }
+    XCTAssertEqual(lstm(leaves[0], (leaves[1], leaves[2])).0.gradFn?.nextFunctions.first??.name, "MkldnnRnnLayerBackward0")
+    let result = loss()
+    let gradients = torch.autograd.grad([result], leaves)
+    let step: Float = 1e-2
+    for (index, leaf) in leaves.enumerated() {
+      for element in [0, leaf.numel() / 2, leaf.numel() - 1] {
+        let flat = leaf.detach().view(-1)
+        let original = flat[element].item()
+        let bumped = torch.noGrad { () -> Double in
+          flat[element] = original + Double(step)
+          let up = loss().item()
+          flat[element] = original - Double(step)
+          let down = loss().item()
+          flat[element] = original
+          return (up - down) / (2 * Double(step))
+        }
+        let analytic = gradients[index].view(-1)[element].item()
+        XCTAssertEqual(analytic, bumped, accuracy: 2e-3 * max(1, abs(bumped)), "leaf \(index) element \(element)")
+      }
+    }
+  }
+
   /// nn.LSTM's and nn.GRU's layers run the fused cells on the CPU, one per step; nn.LSTMCell and
   /// nn.GRUCell keep PyTorch's composed graphs (their nodes are pinned by the PyTorch goldens).
   func testRecurrentLayersTakeTheFusedCells() {

@@ -102,35 +102,34 @@ private struct LSTMLayerBackward {
   let hiddenHidden: Tensor
 
   /// Gradients of (projected, h0, c0, W_hh[, b_hh]) from the result's gradient `grad`
-  /// [L + 1, N, H] (the outputs', then the final cell state's), where `needs` says so.
+  /// [L + 1, N, H] (the outputs', then the final cell state's), where `needs` says so. Called
+  /// with grad mode off (under createGraph the node differentiates the per-step form instead).
   func gradients(_ grad: Tensor, needs: [Bool], hasBias: Bool) -> [Tensor?] {
     let steps = order.count
     // Gate gradients per input position: the projected input's gradient as it is laid out.
     let gateGradients = Tensor(uninitialized: [steps, rows, 4 * hidden], dtype: .float32)
     var cellGradient = grad.select(0, steps).contiguous()
     var hiddenGradient: Tensor? = nil
-    GradMode.with(enabled: false) {
-      for (run, index) in order.enumerated().reversed() {
-        let outputGradient = grad.select(0, index)
-        let h = (hiddenGradient.map { outputGradient + $0 } ?? outputGradient).contiguous()
-        let previousCell = run == 0 ? c0 : cells.select(0, run - 1)
-        let newCellGradient = Tensor(uninitialized: [rows, hidden], dtype: .float32)
-        let gates = gateGradients.select(0, index)
-        ThreadPool.parallelRows(rows, length: hidden) { start, count in
-          let (g4, unit) = (start * 4 * hidden, start * hidden)
-          ctk_lstm_cell_backward_f32(Int64(count), Int64(hidden), h.pointer(Float.self) + unit, cellGradient.pointer(Float.self) + unit,
-                                     previousCell.pointer(Float.self) + unit,
-                                     workspace.pointer(Float.self) + (run * rows + start) * 5 * hidden,
-                                     gates.pointer(Float.self) + g4, newCellGradient.pointer(Float.self) + unit)
-        }
-        cellGradient = newCellGradient
-        hiddenGradient = gates.mm(hiddenHidden)
+    for (run, index) in order.enumerated().reversed() {
+      let outputGradient = grad.select(0, index)
+      let h = (hiddenGradient.map { outputGradient + $0 } ?? outputGradient).contiguous()
+      let previousCell = run == 0 ? c0 : cells.select(0, run - 1)
+      let newCellGradient = Tensor(uninitialized: [rows, hidden], dtype: .float32)
+      let gates = gateGradients.select(0, index)
+      ThreadPool.parallelRows(rows, length: hidden) { start, count in
+        let (g4, unit) = (start * 4 * hidden, start * hidden)
+        ctk_lstm_cell_backward_f32(Int64(count), Int64(hidden), h.pointer(Float.self) + unit, cellGradient.pointer(Float.self) + unit,
+                                   previousCell.pointer(Float.self) + unit,
+                                   workspace.pointer(Float.self) + (run * rows + start) * 5 * hidden,
+                                   gates.pointer(Float.self) + g4, newCellGradient.pointer(Float.self) + unit)
       }
+      cellGradient = newCellGradient
+      if run > 0 || needs[1] { hiddenGradient = gates.mm(hiddenHidden) }
     }
-    var result: [Tensor?] = [needs[0] ? gateGradients : nil, needs[1] ? hiddenGradient : nil, needs[2] ? cellGradient : nil]
     let flat = gateGradients.view(steps * rows, 4 * hidden)
-    result.append(needs[3] ? GradMode.with(enabled: false) { flat.t().mm(previousHidden().view(steps * rows, hidden)) } : nil)
-    if hasBias { result.append(needs[4] ? GradMode.with(enabled: false) { flat.sum(dim: 0) } : nil) }
+    var result: [Tensor?] = [needs[0] ? gateGradients : nil, needs[1] ? hiddenGradient : nil, needs[2] ? cellGradient : nil,
+                             needs[3] ? flat.t().mm(previousHidden().view(steps * rows, hidden)) : nil]
+    if hasBias { result.append(needs[4] ? flat.sum(dim: 0) : nil) }
     return result
   }
 

@@ -896,6 +896,63 @@ final class KernelTests: XCTestCase {
 
   /// The benchmark's streamed-output bound writes exactly its range on both paths, from any
   /// alignment (an unaligned head before the streamed body) and with a tail after it.
+  /// The generator's words and its uniform and Bernoulli fills (drawn in blocks, the state
+  /// twisted without wrapping indices, Bernoulli as an integer compare) against the textbook
+  /// Mersenne Twister written here (one word at a time, `% 624`) and the fills' formulas in
+  /// doubles, on both paths: fills of sizes that end and start mid-state and across several
+  /// twists, single words between them, and probabilities 0, tiny, 0.3, 0.9, 1, past 1 and NaN.
+  func testGeneratorFillsMatchTheTextbookTwister() {
+    struct Textbook {
+      var state = [UInt32](repeating: 0, count: 624)
+      var index = 624
+      init(seed: UInt32) {
+        state[0] = seed
+        for i in 1..<624 { state[i] = 1_812_433_253 &* (state[i - 1] ^ (state[i - 1] >> 30)) &+ UInt32(i) }
+      }
+      mutating func next() -> UInt32 {
+        if index == 624 {
+          for i in 0..<624 {
+            let y = (state[i] & 0x8000_0000) | (state[(i + 1) % 624] & 0x7FFF_FFFF)
+            state[i] = state[(i + 397) % 624] ^ (y >> 1) ^ (y & 1 == 1 ? 0x9908_B0DF : 0)
+          }
+          index = 0
+        }
+        var y = state[index]
+        index += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9D2C_5680
+        y ^= (y << 15) & 0xEFC6_0000
+        return y ^ (y >> 18)
+      }
+      mutating func uniform53() -> Double {
+        let (high, low) = (UInt64(next()), UInt64(next()))
+        return Double(((high << 32) | low) & ((1 << 53) - 1)) / Double(UInt64(1) << 53)
+      }
+    }
+    let probabilities = [0, 1e-300, 0.3, 0.9, 1, 1.5, .nan]
+    for path in paths {
+      ctk_force_portable(path)
+      var ours = CTKMT19937(), reference = Textbook(seed: 5489)
+      ctk_mt_seed(&ours, 5489)
+      let label = String(cString: ctk_kernel_path())
+      for (round, size) in [5, 700, 1, 1300, 623, 2, 2500].enumerated() {
+        XCTAssertEqual(ctk_mt_next(&ours), reference.next(), "\(label) word before round \(round)")
+        var floats = [Float](repeating: -1, count: size), doubles = [Double](repeating: -1, count: size)
+        ctk_uniform_fill_f32(&ours, &floats, Int64(size), -2, 3)
+        XCTAssertEqual(floats, (0..<size).map { _ in Float(Double(reference.next() & 0xFF_FFFF) / Double(1 << 24) * 5 - 2) },
+                       "\(label) uniform float32, round \(round)")
+        ctk_uniform_fill_f64(&ours, &doubles, Int64(size), -2, 3)
+        XCTAssertEqual(doubles, (0..<size).map { _ in reference.uniform53() * 5 - 2 }, "\(label) uniform float64, round \(round)")
+        let p = probabilities[round % probabilities.count]
+        ctk_bernoulli_fill_f32(&ours, &floats, Int64(size), p)
+        XCTAssertEqual(floats, (0..<size).map { _ in reference.uniform53() < p ? 1 : 0 }, "\(label) Bernoulli float32 p=\(p)")
+        ctk_bernoulli_fill_f64(&ours, &doubles, Int64(size), 1 - p)
+        XCTAssertEqual(doubles, (0..<size).map { _ in reference.uniform53() < 1 - p ? 1 : 0 }, "\(label) Bernoulli float64 p=\(1 - p)")
+      }
+      XCTAssertEqual(ctk_mt_next(&ours), reference.next(), "\(label) last word")
+    }
+  }
+
   func testStreamFillWritesExactlyItsRange() {
     let capacity = 200
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)

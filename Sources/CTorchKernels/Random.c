@@ -99,26 +99,31 @@ static uint64_t bernoulliThreshold(double p) {
   return (uint64_t)ceil(p * (double)(1ull << 53));
 }
 
-CTK_DEFINE(bernoulli_words_f32, (const uint32_t *words, float *out, int64_t n, uint64_t threshold), (words, out, n, threshold), {
-  for (int64_t j = 0; j < n; j++) out[j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? 1.0f : 0.0f;
+CTK_DEFINE(bernoulli_words_f32, (const uint32_t *words, float *out, int64_t n, uint64_t threshold, float one),
+           (words, out, n, threshold, one), {
+  for (int64_t j = 0; j < n; j++) out[j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? one : 0.0f;
 })
 
-void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p) {
+void ctk_bernoulli_fill_scaled_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
   for (int64_t i = 0; i < n; i += FILL_BLOCK) {
     const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
     nextWords(mt, words, 2 * m);
-    ctk_bernoulli_words_f32(words, out + i, m, threshold);
+    ctk_bernoulli_words_f32(words, out + i, m, threshold, one);
   }
 }
 
-void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p) {
+void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p) { ctk_bernoulli_fill_scaled_f32(mt, out, n, p, 1.0f); }
+
+void ctk_bernoulli_fill_scaled_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
   for (int64_t i = 0; i < n; i += FILL_BLOCK) {
     const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
     nextWords(mt, words, 2 * m);
-    for (int64_t j = 0; j < m; j++) out[i + j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? 1.0 : 0.0;
+    for (int64_t j = 0; j < m; j++) out[i + j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? one : 0.0;
   }
 }
+
+void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p) { ctk_bernoulli_fill_scaled_f64(mt, out, n, p, 1.0); }

@@ -194,6 +194,25 @@ final class NNTests: XCTestCase {
     XCTAssertEqual(Set(dropped.toArray()), [0, 2])
   }
 
+  /// Dropout's mask, drawn already scaled, has the bits of PyTorch's two steps (`bernoulli_(1 −
+  /// p)`, then `div_(1 − p)`) from the same seed: float32 and float64, p with an inexact 1/(1 − p)
+  /// (0.021 and 0.059: float32 1 / Float(1 − p) is not Float(1 / (1 − p)) there),
+  /// and across several of the generator's twists.
+  func testDropoutMaskEqualsBernoulliThenDivision() {
+    for dtype in [DType.float32, .float64] {
+      for p in [0.1, 0.25, 0.3, 0.5, 0.9, 0.021, 0.059] {
+        let x = torch.ones([3, 1000], dtype: dtype)
+        torch.manualSeed(9)
+        let mask = F.dropoutMask(x.dims, p: p, like: x)
+        torch.manualSeed(9)
+        let twoSteps = Tensor(uninitialized: x.dims, dtype: dtype).bernoulli_(1 - p).div_(1 - p)
+        XCTAssertEqual(mask.flatten().toArray(Double.self).map(\.bitPattern), twoSteps.flatten().toArray(Double.self).map(\.bitPattern),
+                       "\(dtype) p=\(p)")
+        XCTAssertEqual(Set(mask.flatten().toArray(Double.self)).count, 2, "\(dtype) p=\(p): zeros and one scale")
+      }
+    }
+  }
+
   /// Seeded dropout drops the elements PyTorch drops (PyTorch's generator path; see
   /// scripts/generate_golden.py's dropout_outputs).
   func testSeededDropoutMatchesPyTorch() {

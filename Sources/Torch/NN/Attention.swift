@@ -53,7 +53,14 @@ extension F {
   static func dropoutMask(_ shape: [Int], p: Double, like x: Tensor, generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)", kind: "ValueError")
     if p == 1 { return torch.zeros(shape, dtype: x.dtype, device: x.device) }
-    let noise = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device).bernoulli_(1 - p, generator: generator)
+    let noise = Tensor(uninitialized: shape, dtype: x.dtype, device: x.device)
+    if x.device == .cpu && (x.dtype == .float32 || x.dtype == .float64) {
+      // The kept elements' 1 / (1 - p) as div_ rounds it (in float32 for float32), written by
+      // the draws' own pass (0 / (1 - p) is the same 0).
+      let scale = x.dtype == .float32 ? Double(Float(1) / Float(1 - p)) : 1 / (1 - p)
+      return noise.bernoulliFill(1 - p, one: scale, generator: generator)
+    }
+    noise.bernoulli_(1 - p, generator: generator)
     return torch.noGrad { noise.div_(1 - p) }
   }
 }

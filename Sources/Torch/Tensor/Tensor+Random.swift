@@ -39,11 +39,18 @@ extension Tensor {
   @discardableResult
   public func bernoulli_(_ p: Double = 0.5, generator: Generator? = nil) -> Tensor {
     torchCheck(p >= 0 && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=\(p)")
-    return fillRandom(generator) { state, buffer, count in
+    return bernoulliFill(p, one: 1, generator: generator)
+  }
+
+  /// `bernoulli_(p)` whose ones are `one` (as this dtype rounds it): the draws of `bernoulli_`,
+  /// and the values of a following multiplication by `one`, in one pass.
+  @discardableResult
+  func bernoulliFill(_ p: Double, one: Double, generator: Generator? = nil) -> Tensor {
+    fillRandom(generator) { state, buffer, count in
       if dtype == .float64 {
-        ctk_bernoulli_fill_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), p)
+        ctk_bernoulli_fill_scaled_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), p, one)
       } else {
-        ctk_bernoulli_fill_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), p)
+        ctk_bernoulli_fill_scaled_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), p, Float(one))
       }
     }
   }

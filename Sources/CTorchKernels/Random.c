@@ -104,7 +104,7 @@ CTK_DEFINE(bernoulli_words_f32, (const uint32_t *words, float *out, int64_t n, u
   for (int64_t j = 0; j < n; j++) out[j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? one : 0.0f;
 })
 
-void ctk_bernoulli_fill_scaled_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one) {
+void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
   for (int64_t i = 0; i < n; i += FILL_BLOCK) {
@@ -114,9 +114,7 @@ void ctk_bernoulli_fill_scaled_f32(CTKMT19937 *mt, float *out, int64_t n, double
   }
 }
 
-void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p) { ctk_bernoulli_fill_scaled_f32(mt, out, n, p, 1.0f); }
-
-void ctk_bernoulli_fill_scaled_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one) {
+void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
   for (int64_t i = 0; i < n; i += FILL_BLOCK) {
@@ -125,5 +123,3 @@ void ctk_bernoulli_fill_scaled_f64(CTKMT19937 *mt, double *out, int64_t n, doubl
     for (int64_t j = 0; j < m; j++) out[i + j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? one : 0.0;
   }
 }
-
-void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p) { ctk_bernoulli_fill_scaled_f64(mt, out, n, p, 1.0); }

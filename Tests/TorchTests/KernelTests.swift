@@ -944,10 +944,11 @@ final class KernelTests: XCTestCase {
         ctk_uniform_fill_f64(&ours, &doubles, Int64(size), -2, 3)
         XCTAssertEqual(doubles, (0..<size).map { _ in reference.uniform53() * 5 - 2 }, "\(label) uniform float64, round \(round)")
         let p = probabilities[round % probabilities.count]
-        ctk_bernoulli_fill_f32(&ours, &floats, Int64(size), p)
-        XCTAssertEqual(floats, (0..<size).map { _ in reference.uniform53() < p ? 1 : 0 }, "\(label) Bernoulli float32 p=\(p)")
-        ctk_bernoulli_fill_f64(&ours, &doubles, Int64(size), 1 - p)
-        XCTAssertEqual(doubles, (0..<size).map { _ in reference.uniform53() < 1 - p ? 1 : 0 }, "\(label) Bernoulli float64 p=\(1 - p)")
+        let one = round % 2 == 0 ? 1 : 1.25  // bernoulli_'s ones, or a dropout mask's scale
+        ctk_bernoulli_fill_f32(&ours, &floats, Int64(size), p, Float(one))
+        XCTAssertEqual(floats, (0..<size).map { _ in reference.uniform53() < p ? Float(one) : 0 }, "\(label) Bernoulli float32 p=\(p)")
+        ctk_bernoulli_fill_f64(&ours, &doubles, Int64(size), 1 - p, one)
+        XCTAssertEqual(doubles, (0..<size).map { _ in reference.uniform53() < 1 - p ? one : 0 }, "\(label) Bernoulli float64 p=\(1 - p)")
       }
       XCTAssertEqual(ctk_mt_next(&ours), reference.next(), "\(label) last word")
     }

@@ -300,12 +300,10 @@ uint32_t ctk_mt_next(CTKMT19937 *mt);
 void ctk_uniform_fill_f32(CTKMT19937 *mt, float *out, int64_t n, float from, float to);
 /// float64 in [from, to): 53 bits from two draws per element.
 void ctk_uniform_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double from, double to);
-/// 1 where a 53-bit uniform double is below p, else 0.
-void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p);
-void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p);
-/// The same with `one` where the draw is below p (a dropout mask already scaled by 1/(1 - p)).
-void ctk_bernoulli_fill_scaled_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one);
-void ctk_bernoulli_fill_scaled_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one);
+/// `one` where a 53-bit uniform double is below p, else 0: 1 for bernoulli_, 1/(1 - p) for a
+/// dropout mask drawn already scaled.
+void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one);
+void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one);
 
 /// The CRC-32 of zip and gzip over `count` bytes, continuing from `crc` (0 to start).
 uint32_t ctk_crc32(uint32_t crc, const void *data, size_t count);

@@ -48,9 +48,9 @@ extension Tensor {
   func bernoulliFill(_ p: Double, one: Double, generator: Generator? = nil) -> Tensor {
     fillRandom(generator) { state, buffer, count in
       if dtype == .float64 {
-        ctk_bernoulli_fill_scaled_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), p, one)
+        ctk_bernoulli_fill_f64(&state.engine.raw, buffer.assumingMemoryBound(to: Double.self), Int64(count), p, one)
       } else {
-        ctk_bernoulli_fill_scaled_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), p, Float(one))
+        ctk_bernoulli_fill_f32(&state.engine.raw, buffer.assumingMemoryBound(to: Float.self), Int64(count), p, Float(one))
       }
     }
   }

@@ -26,19 +26,8 @@ func sequenceStepsPerSecond(lstm: Bool, length: Int, steps: Int) -> Double {
   torch.manualSeed(0)
   let model = SequenceClassifier(lstm: lstm)
   let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
-  let lossFn = nn.CrossEntropyLoss()
   let batches = (0..<4).map { _ in (torch.randn(length, 32, 64), torch.randint(0, 10, [32])) }
-  var index = 0
-  let time = median(repeats: 5, warmup: 1) {
-    for _ in 0..<steps {
-      let (x, y) = batches[index % batches.count]
-      index += 1
-      lossFn(model(x), y).backward()
-      optimizer.step()
-      optimizer.zeroGrad()
-    }
-  }
-  return Double(steps) / time
+  return stepsPerSecond(model, optimizer, batches: batches, steps: steps)
 }
 
 /// PyTorch's figures for the same models, or nil without a Python that has torch.

@@ -17,19 +17,8 @@ func encoderStepsPerSecond(steps: Int) -> Double {
   torch.manualSeed(0)
   let model = EncoderClassifier()
   let optimizer = optim.Adam(model.parameters(), lr: 1e-3)
-  let lossFn = nn.CrossEntropyLoss()
   let batches = (0..<4).map { _ in (torch.randn(35, 32, 128), torch.randint(0, 10, [32])) }
-  var index = 0
-  let time = median(repeats: 5, warmup: 1) {
-    for _ in 0..<steps {
-      let (x, y) = batches[index % batches.count]
-      index += 1
-      lossFn(model(x), y).backward()
-      optimizer.step()
-      optimizer.zeroGrad()
-    }
-  }
-  return Double(steps) / time
+  return stepsPerSecond(model, optimizer, batches: batches, steps: steps)
 }
 
 func transformerBenchmark() {

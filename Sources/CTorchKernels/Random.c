@@ -69,12 +69,19 @@ static inline uint64_t bits53(uint32_t high, uint32_t low) { return ((uint64_t)(
 /// Words are drawn in blocks of this many elements' worth (on the stack).
 enum { FILL_BLOCK = 512 };
 
+/// Draws the words of the next block of the `left` elements still to fill (`perElement` words
+/// each) into `words`; returns how many elements the block holds.
+static int64_t nextBlock(CTKMT19937 *mt, uint32_t *words, int64_t left, int perElement) {
+  const int64_t m = left < FILL_BLOCK ? left : FILL_BLOCK;
+  nextWords(mt, words, perElement * m);
+  return m;
+}
+
 void ctk_uniform_fill_f32(CTKMT19937 *mt, float *out, int64_t n, float from, float to) {
   const double span = (double)to - (double)from, start = from;
   uint32_t words[FILL_BLOCK];
-  for (int64_t i = 0; i < n; i += FILL_BLOCK) {
-    const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
-    nextWords(mt, words, m);
+  for (int64_t i = 0, m; i < n; i += m) {
+    m = nextBlock(mt, words, n - i, 1);
     for (int64_t j = 0; j < m; j++) {
       double x = (double)(words[j] & 0xFFFFFF) / (double)(1 << 24);
       out[i + j] = (float)(x * span + start);
@@ -84,9 +91,8 @@ void ctk_uniform_fill_f32(CTKMT19937 *mt, float *out, int64_t n, float from, flo
 
 void ctk_uniform_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double from, double to) {
   uint32_t words[2 * FILL_BLOCK];
-  for (int64_t i = 0; i < n; i += FILL_BLOCK) {
-    const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
-    nextWords(mt, words, 2 * m);
+  for (int64_t i = 0, m; i < n; i += m) {
+    m = nextBlock(mt, words, n - i, 2);
     for (int64_t j = 0; j < m; j++) out[i + j] = (double)bits53(words[2 * j], words[2 * j + 1]) / (double)(1ull << 53) * (to - from) + from;
   }
 }
@@ -107,9 +113,8 @@ CTK_DEFINE(bernoulli_words_f32, (const uint32_t *words, float *out, int64_t n, u
 void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p, float one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
-  for (int64_t i = 0; i < n; i += FILL_BLOCK) {
-    const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
-    nextWords(mt, words, 2 * m);
+  for (int64_t i = 0, m; i < n; i += m) {
+    m = nextBlock(mt, words, n - i, 2);
     ctk_bernoulli_words_f32(words, out + i, m, threshold, one);
   }
 }
@@ -117,9 +122,8 @@ void ctk_bernoulli_fill_f32(CTKMT19937 *mt, float *out, int64_t n, double p, flo
 void ctk_bernoulli_fill_f64(CTKMT19937 *mt, double *out, int64_t n, double p, double one) {
   const uint64_t threshold = bernoulliThreshold(p);
   uint32_t words[2 * FILL_BLOCK];
-  for (int64_t i = 0; i < n; i += FILL_BLOCK) {
-    const int64_t m = n - i < FILL_BLOCK ? n - i : FILL_BLOCK;
-    nextWords(mt, words, 2 * m);
+  for (int64_t i = 0, m; i < n; i += m) {
+    m = nextBlock(mt, words, n - i, 2);
     for (int64_t j = 0; j < m; j++) out[i + j] = bits53(words[2 * j], words[2 * j + 1]) < threshold ? one : 0.0;
   }
 }

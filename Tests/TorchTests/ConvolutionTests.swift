@@ -222,6 +222,36 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  /// The backward computes every gradient asked for in one pass over g (each sample's input
+  /// gradient and bias sums beside its weight gradient); each has the same bits as when it is
+  /// asked for alone: the direct kernels (a first layer, a deep layer that keeps its width),
+  /// the GEMM (stride 2, groups) and a batch that does not divide into the weight gradient's
+  /// slots, with and without the input's gradient.
+  func testGradientsInOnePassEqualTheGradientsApart() {
+    torch.manualSeed(8)
+    let cases: [(x: [Int], w: [Int], stride: Int, padding: [Int], groups: Int)] = [
+      ([11, 1, 28, 28], [32, 1, 3, 3], 1, [1, 1], 1), ([3, 32, 14, 14], [64, 32, 3, 3], 1, [1, 1], 1),
+      ([5, 3, 12, 13], [4, 3, 3, 3], 1, [1, 0], 1),  // the two direct passes' planes laid out differently
+      ([5, 4, 9, 8], [6, 2, 3, 3], 2, [1, 1], 2), ([9, 3, 7, 7], [4, 3, 5, 5], 1, [1, 1], 1),
+    ]
+    for (index, c) in cases.enumerated() {
+      let (x, w, b) = (torch.randn(c.x), torch.randn(c.w), torch.randn([c.w[0]]))
+      let g = torch.randn(F.conv2d(x, w, b, stride: c.stride, padding: c.padding, groups: c.groups).shape.dims)
+      /// The gradients of the leaves `wanted` picks out of (x, w, b), in that order.
+      func gradients(_ wanted: [Int]) -> [[Float]] {
+        let leaves = [x, w, b].map { $0.detach() }
+        for i in wanted { leaves[i].requiresGrad_() }
+        let y = F.conv2d(leaves[0], leaves[1], leaves[2], stride: c.stride, padding: c.padding, groups: c.groups)
+        return torch.autograd.grad([y], wanted.map { leaves[$0] }, gradOutputs: [g]).map { $0.flatten().toArray(Float.self) }
+      }
+      let apart = [gradients([0])[0], gradients([1])[0], gradients([2])[0]]
+      XCTAssertEqual(gradients([0, 1, 2]), apart, "case \(index): input, weight and bias")
+      XCTAssertEqual(gradients([1, 2]), Array(apart[1...]), "case \(index): weight and bias")
+      XCTAssertEqual(gradients([0, 1]), Array(apart[..<2]), "case \(index): input and weight")
+      assertClose(Tensor(apart[2], shape: [c.w[0]]).double(), g.double().sum(dims: [0, 2, 3]), rtol: 1e-5, atol: 1e-4, "case \(index): bias")
+    }
+  }
+
   /// A shallow layer with one or two output channels whose input planes are walked row by row
   /// (its padding does not keep the width) runs the direct kernel's row bands forward, bias
   /// included; each output matches float64.

@@ -108,14 +108,20 @@ extension F {
     return out.recording("ConvolutionBackward0", inputs, saved: [savedX, savedW]) { g in
       var grads: [Tensor?]
       let (needsX, needsWeight) = (BackwardContext.needs(0, x), BackwardContext.needs(1, weight))
+      let needsBias = bias.map { BackwardContext.needs(2, $0) } ?? false
       if GradMode.isEnabled {
         grads = [needsX ? convolutionInputGradient(g, weight, geometry) : nil,
                  needsWeight ? convolutionWeightGradient(g, x, geometry) : nil]
+      } else if cpu, CPUConvolution.handles(g), needsWeight, needsX || needsBias {
+        // Every gradient asked for in one pass over g.
+        let fused = CPUConvolution(geometry: geometry, batch: x.dims[0])
+          .gradients(g.rawContiguous(), savedX.rawContiguous(), savedW.rawContiguous(), columns: columns, input: needsX, bias: needsBias)
+        return [fused.input, fused.weight] + (bias == nil ? [] : [fused.bias])
       } else {
         grads = [needsX ? Tensor.rawConvolutionInputGradient(g, savedW, geometry) : nil,
                  needsWeight ? Tensor.rawConvolutionWeightGradient(g, savedX, geometry, columns: columns) : nil]
       }
-      if let bias { grads.append(BackwardContext.needs(2, bias) ? biasGradient(g) : nil) }
+      if bias != nil { grads.append(needsBias ? biasGradient(g) : nil) }
       return grads
     }
   }

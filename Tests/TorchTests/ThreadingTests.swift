@@ -90,6 +90,25 @@ final class ThreadingTests: XCTestCase {
   }
 
   /// cgroup `cpu.max` (v2) and `cfs_quota_us period` (v1) lines.
+  /// `parallelClaims` hands out every index exactly once, in runs that shrink to single
+  /// indices, however the threads meet at the counter: counts below, at and far above the
+  /// thread count, with a thread that stalls on its first claim.
+  func testClaimsHandOutEveryIndexExactlyOnce() {
+    for count in [0, 1, 2, 3, 7, 64, 1000] {
+      let taken = Mutex<[Int]>([])
+      let stalled = Atomic<Bool>(false)
+      ThreadPool.parallelClaims(count) { next in
+        var first = true
+        while let index = next() {
+          taken.withLock { $0.append(index) }
+          if first, !stalled.exchange(true, ordering: .relaxed) { usleep(2_000) }
+          first = false
+        }
+      }
+      XCTAssertEqual(taken.withLock { $0.sorted() }, Array(0..<count), "count \(count)")
+    }
+  }
+
   func testCPUQuotaParsing() {
     XCTAssertEqual(ThreadPool.cpuQuota(cpuMax: "150000 100000\n"), 1.5)
     XCTAssertEqual(ThreadPool.cpuQuota(cpuMax: "200000 100000"), 2)

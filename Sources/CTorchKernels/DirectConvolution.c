@@ -253,6 +253,27 @@ CTK_AVX2 static void stream_fill_f32_avx2(float *out, int64_t n, float value) {
 
 CTK_DISPATCH(stream_fill_f32, (float *out, int64_t n, float value), (out, n, value))
 
+static void copy_rows_f32_portable(const float *source, int64_t sourcePitch, float *target, int64_t targetPitch, int64_t rows,
+                                   int64_t count) {
+  for (int64_t r = 0; r < rows; r++) memcpy(target + r * targetPitch, source + r * sourcePitch, (size_t)count * sizeof(float));
+}
+
+#if CTK_X86
+CTK_AVX2 static void copy_rows_f32_avx2(const float *source, int64_t sourcePitch, float *target, int64_t targetPitch, int64_t rows,
+                                        int64_t count) {
+  if (count < 8) return copy_rows_f32_portable(source, sourcePitch, target, targetPitch, rows, count);
+  // A row's last 8 floats are copied by a vector overlapping the one before (masked stores are
+  // slow on many CPUs).
+  for (int64_t r = 0; r < rows; r++, source += sourcePitch, target += targetPitch) {
+    for (int64_t i = 0; i + 8 < count; i += 8) _mm256_storeu_ps(target + i, _mm256_loadu_ps(source + i));
+    _mm256_storeu_ps(target + count - 8, _mm256_loadu_ps(source + count - 8));
+  }
+}
+#endif
+
+CTK_DISPATCH(copy_rows_f32, (const float *source, int64_t sourcePitch, float *target, int64_t targetPitch, int64_t rows, int64_t count),
+             (source, sourcePitch, target, targetPitch, rows, count))
+
 // MARK: - Weight gradient
 
 /// gradW[c][k] += sum over positions of g[c] * tap k, for up to MAX_BLOCK taps of `channels`

@@ -226,6 +226,31 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// `ctk_copy_rows_f32` (how the direct convolution fills its input planes) copies each row's
+  /// floats and nothing else: row lengths below, at and between multiples of the vector width,
+  /// pitches longer than the rows on both sides, on both paths.
+  func testRowCopiesTouchOnlyTheirRows() {
+    for path in paths {
+      ctk_force_portable(path)
+      let name = String(cString: ctk_kernel_path())
+      for count in [1, 5, 7, 8, 9, 16, 23, 28, 33] {
+        let (rows, sourcePitch, targetPitch) = (5, count + 3, count + 7)
+        let source = (0..<rows * sourcePitch).map { Float($0) }
+        var target = [Float](repeating: -1, count: rows * targetPitch + 4)
+        source.withUnsafeBufferPointer { s in
+          target.withUnsafeMutableBufferPointer { t in
+            ctk_copy_rows_f32(s.baseAddress! + 1, Int64(sourcePitch), t.baseAddress! + 2, Int64(targetPitch), Int64(rows), Int64(count))
+          }
+        }
+        var expected = [Float](repeating: -1, count: rows * targetPitch + 4)
+        for r in 0..<rows {
+          for i in 0..<count { expected[2 + r * targetPitch + i] = Float(1 + r * sourcePitch + i) }
+        }
+        XCTAssertEqual(target, expected, "\(name) rows of \(count)")
+      }
+    }
+  }
+
   /// Transposed matrices (`t()`, a batch's last two dims swapped, a narrowed source with a
   /// longer leading dimension and an offset) copy into row-major order element for element,
   /// for 4- and 8-byte dtypes, on both paths, at sizes with and without full 8x8 tiles.

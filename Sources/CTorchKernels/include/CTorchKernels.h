@@ -219,6 +219,10 @@ void ctk_conv2d_direct_f32(const float *packedW, const float *bias, int64_t cout
 /// with (plain ones where it cannot stream): for torch-bench's memory bounds on a shallow
 /// layer's forward.
 void ctk_stream_fill_f32(float *out, int64_t n, float value);
+/// Copies `rows` rows of `count` floats, `sourcePitch` and `targetPitch` floats apart (rows
+/// of a direct convolution's input planes: a 28-float row is too short for a call to memmove
+/// per row to pay for itself).
+void ctk_copy_rows_f32(const float *source, int64_t sourcePitch, float *target, int64_t targetPitch, int64_t rows, int64_t count);
 /// The same with dilation 1 for one or two output channels (a first layer's input gradient),
 /// reading unpadded planes `input` [cin, H, W] as if padded by padTop rows and padLeft columns
 /// of zeros, so no padded copy is made: `packedW` [cout, cin*kh*kw] as above, no bias, output

@@ -457,13 +457,8 @@ struct DirectInput {
         let shift = shifted ? index * dw - pw : -pw
         let (first, end) = (Swift.max(0, -shift), Swift.min(length, w - shift))
         guard first < end else { continue }
-        var target = prepared + ((channel * planes + index) * height + ph) * length + first
-        var source = image + channel * h * w + first + shift
-        for _ in 0..<h {
-          target.update(from: source, count: end - first)
-          target += length
-          source += w
-        }
+        ctk_copy_rows_f32(image + channel * h * w + first + shift, Int64(w), prepared + ((channel * planes + index) * height + ph) * length + first,
+                          Int64(length), Int64(h), Int64(end - first))
       }
     }
   }

@@ -101,7 +101,7 @@ struct CPUConvolution {
   /// weight gradient's tasks takes a sample's input gradient and per-channel sums right after
   /// its weight gradient, while that sample's g is still in cache, so g is read from memory
   /// once rather than once per gradient (a first layer's 6.4 MB, two or three times). The same
-  /// bits as `inputGradient`, `weightGradient` and `Tensor.biasGradient` called apart.
+  /// bits as `inputGradient`, `weightGradient` and `F.biasGradient` called apart.
   func gradients(_ g: Tensor, _ x: Tensor, _ weight: Tensor, columns: Tensor?, input: Bool, bias: Bool)
     -> (input: Tensor?, weight: Tensor, bias: Tensor?) {
     let inputPass = input ? InputGradientPass(self, g, weight) : nil
@@ -119,7 +119,7 @@ struct CPUConvolution {
       }
     }
     let gb = sums.map { sums in
-      // Summed over samples in order, as `Tensor.biasGradient` sums each channel.
+      // Summed over samples in order, as `F.biasGradient` sums each channel.
       Tensor((0..<channels).map { channel in (0..<batch).reduce(Float(0)) { $0 + sums[$1 * channels + channel] } }, shape: [channels])
     }
     return (inputPass?.gx, gw, gb)
@@ -274,8 +274,12 @@ extension CPUConvolution {
     private let convolution: CPUConvolution
     private let g: UnsafePointer<Float>
     private let gxPointer: UnsafeMutablePointer<Float>
-    private let direct: DirectInputGradient?
-    private let packed: PackedWeight?
+    private let weight: PreparedWeight
+
+    private enum PreparedWeight {
+      case direct(DirectInputGradient)
+      case packed(PackedWeight)
+    }
 
     init(_ convolution: CPUConvolution, _ g: Tensor, _ weight: Tensor) {
       self.convolution = convolution
@@ -284,13 +288,13 @@ extension CPUConvolution {
       let size = [convolution.batch, geometry.inChannels] + geometry.window.inputSize
       if let transposed = convolution.transposedWindow {
         let direct = DirectInputGradient(convolution, weight: weight, window: transposed)
-        (self.direct, packed) = (direct, nil)
+        self.weight = .direct(direct)
         gx = Tensor(uninitialized: size, dtype: .float32)
         scratchFloats = direct.readsInPlace ? 0 : direct.input.floats
       } else {
         let (k, outPerGroup) = (convolution.rowsPerGroup, convolution.outPerGroup)
         let pw = weight.pointer(Float.self)
-        (direct, packed) = (nil, PackedWeight(k, outPerGroup, groups: geometry.groups) { group in (UnsafePointer(pw + group * outPerGroup * k), 1, k) })
+        self.weight = .packed(PackedWeight(k, outPerGroup, groups: geometry.groups) { group in (UnsafePointer(pw + group * outPerGroup * k), 1, k) })
         gx = torch.zeros(size)  // col2im adds into it
         scratchFloats = geometry.inChannels * convolution.taps * convolution.positions
       }
@@ -299,22 +303,27 @@ extension CPUConvolution {
 
     /// Writes sample `sample`'s input gradient, with `scratch` of `scratchFloats`.
     func run(_ sample: Int, scratch: UnsafeMutablePointer<Float>) {
-      if let direct { return direct.run(sample, g, into: gxPointer, prepared: scratch) }
-      guard let packed else { return }
-      let (geometry, positions) = (convolution.geometry, convolution.positions)
-      let (k, outPerGroup) = (convolution.rowsPerGroup, convolution.outPerGroup)
-      let gradient = g + sample * geometry.outChannels * positions
-      for group in 0..<geometry.groups {
-        ctk_sgemm_prepacked(Int64(k), Int64(positions), Int64(outPerGroup), packed[group],
-                            gradient + group * outPerGroup * positions, Int64(positions), 1,
-                            0, scratch + group * k * positions, Int64(positions))
+      switch weight {
+      case .direct(let direct):
+        direct.run(sample, g, into: gxPointer, prepared: scratch)
+      case .packed(let packed):
+        let (geometry, positions) = (convolution.geometry, convolution.positions)
+        let (k, outPerGroup) = (convolution.rowsPerGroup, convolution.outPerGroup)
+        let gradient = g + sample * geometry.outChannels * positions
+        for group in 0..<geometry.groups {
+          ctk_sgemm_prepacked(Int64(k), Int64(positions), Int64(outPerGroup), packed[group],
+                              gradient + group * outPerGroup * positions, Int64(positions), 1,
+                              0, scratch + group * k * positions, Int64(positions))
+        }
+        convolution.col2im(scratch, into: gxPointer + sample * geometry.inChannels * convolution.plane)
       }
-      convolution.col2im(scratch, into: gxPointer + sample * geometry.inChannels * convolution.plane)
     }
 
     func deallocate() {
-      direct?.deallocate()
-      packed?.deallocate()
+      switch weight {
+      case .direct(let direct): direct.deallocate()
+      case .packed(let packed): packed.deallocate()
+      }
     }
   }
 }
@@ -457,8 +466,8 @@ struct DirectInput {
         let shift = shifted ? index * dw - pw : -pw
         let (first, end) = (Swift.max(0, -shift), Swift.min(length, w - shift))
         guard first < end else { continue }
-        ctk_copy_rows_f32(image + channel * h * w + first + shift, Int64(w), prepared + ((channel * planes + index) * height + ph) * length + first,
-                          Int64(length), Int64(h), Int64(end - first))
+        let target = prepared + ((channel * planes + index) * height + ph) * length + first
+        ctk_copy_rows_f32(image + channel * h * w + first + shift, Int64(w), target, Int64(length), Int64(h), Int64(end - first))
       }
     }
   }

@@ -20,11 +20,12 @@ func cnnTrainingStepsPerSecond() -> Double {
   return stepsPerSecond(model, optim.Adam(model.parameters(), lr: 1e-3), batches: 8, steps: 30)
 }
 
-/// Forward, backward (input and weight gradient), weight-gradient-only (all a network's
-/// first layer computes) and input-gradient-only GFLOP/s of one convolution shape, and each as a fraction of our 512³
-/// sgemm. They are timed in turn, round after round, and
-/// each keeps its fastest round: on a shared machine the slowest rounds measure the
-/// neighbours, and interleaving puts every figure through the same moments. Beside them, the
+/// Forward, backward (input and weight gradient), weight-gradient-only (all a network's first
+/// layer computes) and input-gradient-only GFLOP/s of one convolution shape, and each as a
+/// fraction of our 512³ sgemm. They are timed in turn, round after round, and each keeps its
+/// fastest round: on a shared machine the slowest rounds measure the neighbours, and
+/// interleaving puts every figure through the same moments. The forward is also timed call
+/// after call (`_forward_repeated_over_sgemm`, median of 15), its output warm. Beside them, the
 /// forward's memory bounds: its FLOPs over the time the threads take only to write its output,
 /// with plain stores and with non-temporal ones (the direct kernel writes a large output with
 /// both, two channel slivers in three streamed, so it can beat either bound alone).
@@ -52,6 +53,9 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
                  seconds { output.run(streaming: true) }]
     if round >= 2 { best = zip(best, times).map { min($0, $1) } }
   }
+  // The forward again, call after call: its output's lines then stay in L3 (the rounds above
+  // leave them cold), so the two figures bracket what memory bandwidth costs it.
+  let repeated = median(repeats: 15, warmup: 3) { torch.noGrad { _ = F.conv2d(x, w, padding: 1) } }
   let sgemm = 2.0 * 512 * 512 * 512 / best[0] / 1e9
   let (forward, backward, weightGradient) = (flops / best[1] / 1e9, 2 * flops / best[2] / 1e9, flops / best[3] / 1e9)
   report("\(name)_forward", forward, "GFLOP/s")
@@ -59,6 +63,7 @@ func convolutionFigures(name: String, batch: Int, inChannels: Int, outChannels: 
   report("\(name)_weight_gradient", weightGradient, "GFLOP/s")
   report("\(name)_input_gradient", flops / best[5] / 1e9, "GFLOP/s")
   report("\(name)_forward_over_sgemm", forward / sgemm, "x")
+  report("\(name)_forward_repeated_over_sgemm", flops / repeated / 1e9 / sgemm, "x")
   report("\(name)_backward_over_sgemm", backward / sgemm, "x")
   report("\(name)_weight_gradient_over_sgemm", weightGradient / sgemm, "x")
   report("\(name)_forward_output_bound", flops / best[4] / 1e9, "GFLOP/s")

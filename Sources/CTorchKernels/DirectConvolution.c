@@ -445,6 +445,123 @@ CTK_AVX2 static inline __attribute__((always_inline)) void unpaddedBandRows(
   bandStore(acc, out, rsOut);
 }
 
+// MARK: - Flattened planes
+
+/// Positions a flattened plane is taken in (see flattenedChannel): with the kernel's columns as
+/// partial sums, a chunk's kw planes of them stay in L1.
+enum { FLAT_CHUNK = 512, FLAT_MARGIN = 64 };
+
+/// Q[kj][t0 + i] = sum over (c, ki) of w[c][ki][kj] * input[c][t0 + i + (ki - padTop)·W], i in
+/// [0, 8·V), for an output plane as wide as the input (rows of W positions in both, so a vertical
+/// tap is a shift of the flattened plane by whole rows, contiguous across row ends): every
+/// loaded vector feeds kw accumulators, and no lane is wasted on a row's end. Lanes whose source
+/// row lies outside [0, H) load zero (`edge` tiles only).
+CTK_AVX2 static inline __attribute__((always_inline)) void flatTile(
+    const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, int64_t padTop, int64_t t0,
+    float *q, int64_t qStride, const int kw, const int V, const int edge) {
+  __m256 acc[7][8];
+#pragma unroll
+  for (int kj = 0; kj < kw; kj++)
+#pragma unroll
+    for (int v = 0; v < V; v++) acc[kj][v] = _mm256_setzero_ps();
+  const int64_t plane = H * W;
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int64_t c = 0; c < cin; c++) {
+    const float *channel = input + c * plane;
+    for (int64_t ki = 0; ki < kh; ki++) {
+      const int64_t start = t0 + (ki - padTop) * W;  // source of the tile's first lane
+      __m256 w[7];
+#pragma unroll
+      for (int kj = 0; kj < kw; kj++) w[kj] = _mm256_broadcast_ss(a + ((c * kh + ki) * kw + kj) * MR);
+#pragma unroll
+      for (int v = 0; v < V; v++) {
+        __m256 x;
+        if (edge) {
+          const __m256i index = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(start + 8 * v)));
+          const __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), index),
+                                                     _mm256_cmpgt_epi32(_mm256_set1_epi32((int)plane), index));
+          x = _mm256_maskload_ps(channel + start + 8 * v, inside);
+        } else {
+          x = _mm256_loadu_ps(channel + start + 8 * v);
+        }
+#pragma unroll
+        for (int kj = 0; kj < kw; kj++) acc[kj][v] = _mm256_fmadd_ps(w[kj], x, acc[kj][v]);
+      }
+    }
+  }
+#pragma unroll
+  for (int kj = 0; kj < kw; kj++)
+#pragma unroll
+    for (int v = 0; v < V; v++) _mm256_storeu_ps(q + kj * qStride + 8 * v, acc[kj][v]);
+}
+
+/// One output channel of a layer that keeps its width (ow = W, padLeft = (kw − 1)/2, kw odd) over
+/// its flattened plane, a chunk at a time: the kw column sums Q (flatTile) over the chunk and
+/// pw positions either side, then out[p] = sum over kj of Q[kj][p + kj − pw] where column
+/// x + kj − pw of p's row exists (kj ascending). No position is computed twice, where 16-wide
+/// row tiles compute 32 columns for each 28.
+CTK_AVX2 static inline __attribute__((always_inline)) void flattenedChannelKW(
+    const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, int64_t padTop, int64_t oh, float *out,
+    const int kw, const int V) {
+  const int pw = (kw - 1) / 2, span = 8 * V;
+  const int64_t plane = oh * W;
+  enum { Q_FLOATS = FLAT_CHUNK + FLAT_MARGIN + 2 * 8 };
+  float q[7 * Q_FLOATS];
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), width = _mm256_set1_epi32((int)W);
+  for (int64_t chunk = 0, end; chunk < plane; chunk = end) {
+    end = plane - chunk <= FLAT_CHUNK + FLAT_MARGIN ? plane : chunk + FLAT_CHUNK;
+    // Q over [first, last): the chunk and pw positions either side, within the plane; at least
+    // one tile long (plane >= 64 >= span), the last tile overlapping the one before.
+    int64_t first = chunk - pw < 0 ? 0 : chunk - pw, last = end + pw > plane ? plane : end + pw;
+    if (last - first < span) first = last - span;
+    const int64_t base = chunk - 8;  // Q index of position p: p - base
+    // Positions past the plane's ends are read by lanes the sums below clear: zeros, not garbage.
+    for (int kj = 0; kj < kw; kj++)
+      for (int i = 1; i <= pw; i++) {
+        if (first - i >= chunk - 8) q[kj * Q_FLOATS + first - i - base] = 0;
+        q[kj * Q_FLOATS + last - 1 + i - base] = 0;
+      }
+    for (int64_t t = first; t < last; t += span) {
+      const int64_t t0 = t + span > last ? last - span : t;
+      // Tiles whose taps reach above the first row or below the last load masked: a separate
+      // instance, so the other tiles' loop keeps every accumulator and weight in a register.
+      if (t0 - padTop * W < 0 || t0 + span + (kh - 1 - padTop) * W > H * W)
+        flatTile(a, input, cin, kh, H, W, padTop, t0, q + (t0 - base), Q_FLOATS, kw, V, 1);
+      else
+        flatTile(a, input, cin, kh, H, W, padTop, t0, q + (t0 - base), Q_FLOATS, kw, V, 0);
+    }
+    for (int64_t p = chunk; p < end; p += 8) {
+      const int64_t p0 = p + 8 > end ? end - 8 : p;
+      __m256i x = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(p0 % W)));
+      x = _mm256_sub_epi32(x, _mm256_and_si256(_mm256_cmpgt_epi32(x, _mm256_sub_epi32(width, _mm256_set1_epi32(1))), width));
+      __m256 sum = _mm256_setzero_ps();
+#pragma unroll
+      for (int kj = 0; kj < kw; kj++) {
+        const __m256 column = _mm256_loadu_ps(q + kj * Q_FLOATS + (p0 + kj - pw - base));
+        if (kj == pw) {
+          sum = _mm256_add_ps(sum, column);
+          continue;
+        }
+        const __m256i source = _mm256_add_epi32(x, _mm256_set1_epi32(kj - pw));
+        const __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), source),
+                                                   _mm256_cmpgt_epi32(width, source));
+        sum = _mm256_add_ps(sum, _mm256_and_ps(column, _mm256_castsi256_ps(inside)));
+      }
+      _mm256_storeu_ps(out + p0, sum);
+    }
+  }
+}
+
+CTK_AVX2 static void flattenedChannel(const float *a, const float *input, int64_t cin, int64_t kh, int64_t kw, int64_t H,
+                                      int64_t W, int64_t padTop, int64_t oh, float *out) {
+  switch (kw) {
+    case 1: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 1, 8); break;
+    case 3: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 3, 3); break;
+    case 5: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 5, 2); break;
+    case 7: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 7, 1); break;
+  }
+}
+
 CTK_AVX2 static void unpaddedBand(const float *a, const float *input, int64_t cin, int64_t kh, int64_t kw, int64_t H, int64_t W,
                                   int64_t iy0, int64_t ix0, float *out, int64_t rsOut) {
   switch (kh) {
@@ -468,6 +585,10 @@ void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t 
                                     int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out) {
   if (!ctk_conv2d_direct_unpadded_applies(cout, kh, kw, oh, ow)) return;
 #if CTK_X86
+  if (ow == W && kw % 2 == 1 && kw <= 7 && padLeft == (kw - 1) / 2) {
+    for (int64_t c = 0; c < cout; c++) flattenedChannel(packedW + c, input, cin, kh, kw, H, W, padTop, oh, out + c * oh * ow);
+    return;
+  }
   for (int64_t c = 0; c < cout; c++)
     for (int64_t y = 0; y < oh; y += BAND)
       for (int64_t x = 0; x < ow; x += NR) {

@@ -184,8 +184,10 @@ final class ConvolutionTests: XCTestCase {
   }
 
   /// Stride-1 layers on the direct forward take their input gradient through the direct kernel
-  /// (a convolution of g by the flipped, transposed weight): row bands over g in place for one
-  /// or two input channels per group, the channel tile over a padded copy otherwise (three
+  /// (a convolution of g by the flipped, transposed weight): for one or two input channels per
+  /// group g read in place, over the flattened plane where the layer keeps its width (odd
+  /// kernels up to 7 wide, in chunks on large planes) and in row bands otherwise (an even kernel
+  /// width), the channel tile over a padded copy otherwise (three
   /// channels, dilation, a 7-row kernel, planes narrower than a tile) or over shifted planes
   /// (deeper layers that keep their width, up to 576 transposed taps), and the GEMM where the
   /// transposed padding would be negative or the depth larger. Each matches float64, and
@@ -205,6 +207,9 @@ final class ConvolutionTests: XCTestCase {
       ([2, 32, 14, 14], [64, 32, 3, 3], [1, 1], 1, 1),  // deep: shifted planes, 576 transposed taps
       ([2, 20, 9, 11], [14, 10, 3, 3], [2, 2], 2, 2),   // deep, groups and dilation
       ([2, 8, 7, 6], [65, 8, 3, 3], [1, 1], 1, 1),      // 585 transposed taps: the GEMM
+      ([2, 1, 9, 16], [5, 1, 1, 1], [0, 0], 1, 1),      // 1x1 over the flattened plane
+      ([1, 2, 40, 40], [4, 2, 3, 3], [1, 1], 1, 1),     // a flattened plane in three chunks
+      ([2, 1, 37, 19], [3, 1, 5, 5], [2, 2], 1, 1),     // two chunks, 19 wide, 5x5
     ]
     for (index, c) in cases.enumerated() {
       let x = torch.randn(c.x, requiresGrad: true), w = torch.randn(c.w, requiresGrad: true)

@@ -228,6 +228,8 @@ void ctk_copy_rows_f32(const float *source, int64_t sourcePitch, float *target, 
 /// of zeros, so no padded copy is made: `packedW` [cout, cin*kh*kw] as above, no bias, output
 /// [cout, oh, ow]. Only where ctk_conv2d_direct_unpadded_applies (AVX2, cout <= 2, kh <= 5,
 /// kw <= 8, oh >= 4, ow >= 16); elsewhere it does nothing: pad and call ctk_conv2d_direct_f32.
+/// A layer that keeps its width (ow = W, odd kw <= 7, padLeft = (kw - 1)/2) is computed over the
+/// flattened plane, with no lane spent past a row's end; others in bands of rows.
 int ctk_conv2d_direct_unpadded_applies(int64_t cout, int64_t kh, int64_t kw, int64_t oh, int64_t ow);
 void ctk_conv2d_direct_unpadded_f32(const float *packedW, int64_t cout, int64_t cin, int64_t kh, int64_t kw, const float *input,
                                     int64_t H, int64_t W, int64_t padTop, int64_t padLeft, int64_t oh, int64_t ow, float *out);

@@ -1,11 +1,13 @@
-// AddressSanitizer check of ctk_conv2d_direct_unpadded_f32 (the input-gradient bands that read
-// g in place): 3000 random shapes, paddings and channel counts on buffers allocated to their
-// exact size, so a load outside the planes is reported, each output against a float64 sum.
-// The bands load lanes past a row's ends from the neighbouring rows and clear them; only the
-// first channel's first row and the last channel's last row could leave the buffer, and those
-// load masked. Build and run from the repository root:
+// AddressSanitizer check of ctk_conv2d_direct_unpadded_f32 (the input gradient that reads g in
+// place): 3000 random shapes, paddings and channel counts on buffers allocated to their exact
+// size, so a load outside the planes is reported, each output against a float64 sum. The bands
+// load lanes past a row's ends from the neighbouring rows and clear them; only the first
+// channel's first row and the last channel's last row could leave the buffer, and those load
+// masked. Every other shape keeps its width (odd kernel, centred padding), taking the flattened
+// plane, up to 70 rows so planes of several chunks come up; its tiles above the first row and
+// below the last load masked. Build and run from the repository root:
 //   clang -O1 -g -fsanitize=address -I Sources/CTorchKernels/include -I Sources/CTorchKernels \
-//     scripts/asan/direct_unpadded.c Sources/CTorchKernels/DirectConvolution.c \
+//     scripts/asan/direct_unpadded.c Sources/CTorchKernels/DirectInputGradient.c \
 //     Sources/CTorchKernels/Dispatch.c Sources/CTorchKernels/GEMM.c -lm -o /tmp/direct_unpadded
 //   /tmp/direct_unpadded    # prints "3000 random shapes ... max error ..." or the first failure
 #include <math.h>
@@ -21,9 +23,12 @@ int main(void) {
   int checked = 0;
   double worst = 0;
   for (int iteration = 0; iteration < 3000; iteration++) {
-    const int cout = 1 + rand() % 2, cin = 1 + rand() % 4, kh = 1 + rand() % 5, kw = 1 + rand() % 8;
-    const int oh = 4 + rand() % 20, ow = 16 + rand() % 30, padTop = rand() % kh, padLeft = rand() % kw;
-    const int H = oh + rand() % 3 - 1, W = ow + rand() % 3 - 1;
+    const int flattened = iteration % 2;
+    const int cout = 1 + rand() % 2, cin = 1 + rand() % 4, kh = 1 + rand() % 5;
+    const int kw = flattened ? 1 + 2 * (rand() % 4) : 1 + rand() % 8;
+    const int oh = 4 + rand() % (flattened ? 66 : 20), ow = 16 + rand() % 30, padTop = rand() % kh;
+    const int padLeft = flattened ? (kw - 1) / 2 : rand() % kw;
+    const int H = oh + rand() % 3 - 1, W = flattened ? ow : ow + rand() % 3 - 1;
     if (!ctk_conv2d_direct_unpadded_applies(cout, kh, kw, oh, ow)) continue;
     const int K = cin * kh * kw;
     // The packed sliver the kernel reads: weight (c, k) at packed[k * 6 + c].

@@ -129,6 +129,11 @@ final class MisuseTests: XCTestCase {
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
     "adaptiveMaxPoolEmpty": { _ = F.adaptiveMaxPool2d(torch.randn(1, 0, 3), 1) },
     "maxPoolIndicesForward": { _ = nn.MaxPool2d(kernelSize: 2, returnIndices: true)(torch.randn(1, 1, 4, 4)) },
+    "reluInPlaceModified": {  // relu_'s backward reads the result it wrote
+      let y = (torch.randn([3], requiresGrad: true) * 2).relu_()
+      y.add_(1.0)
+      y.sum().backward()
+    },
     "lstmOutputModified": {  // the fused LSTM layer's backward reads the outputs it saved
       let (output, _) = nn.LSTM(3, 4)(torch.randn([3, 2, 3], requiresGrad: true))
       output.mul_(2)
@@ -274,6 +279,7 @@ final class MisuseTests: XCTestCase {
     assertStops("adaptiveMaxPoolEmpty", with: "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes [1, 0, 3] with dimension 1 being empty")
     assertStops("maxPoolIndicesForward", with: "TypeError: MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
+    assertStops("reluInPlaceModified", with: "modified by an inplace operation: output of ReluBackward0 is at version 2; expected version 1 instead")
     assertStops("lstmOutputModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 1; expected version 0 instead")
     assertStops("lstmWeightModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 2; expected version 1 instead")
   }

@@ -96,6 +96,16 @@ extension Tensor {
   /// value of `self` becomes the node's first input, as PyTorch's rebase of history does.
   func commitInPlace(_ name: String, inputs: [Tensor], compute: () -> Tensor,
                      backward: @escaping (Tensor) -> [Tensor?]) {
+    commitInPlace(name, inputs: inputs, compute: compute, savingOutput: false) { g, _ in backward(g) }
+  }
+
+  /// `commitInPlace` for a rule that reads the op's result (relu_'s mask): with `savingOutput`,
+  /// `backward` gets the gradient and the result as written, saved as PyTorch saves `result`:
+  /// an alias without history (so the node keeps the memory alive even after `self` is gone,
+  /// without a cycle), whose version is checked, so a later in-place write to `self` stops
+  /// backward.
+  func commitInPlace(_ name: String, inputs: [Tensor], compute: () -> Tensor, savingOutput: Bool,
+                     backward: @escaping (Tensor, Tensor?) -> [Tensor?]) {
     checkInPlace()
     let tracking = GradMode.isEnabled && (requiresGrad || inputs.contains { $0.requiresGrad })
     let previous = tracking ? snapshot() : nil
@@ -104,18 +114,24 @@ extension Tensor {
     bumpVersion()
     if tracking, let previous {
       gradFn = nil
-      let node = Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
-      node.recording(name, [previous] + inputs, backward)
+      let node = alias()
+      let output = savingOutput ? alias() : nil
+      node.recording(name, [previous] + inputs, saved: output.map { [$0] } ?? []) { g in backward(g, output) }
       gradFn = node.gradFn
     }
   }
 
+  /// A tensor on `self`'s memory, shape and strides, without autograd history.
+  private func alias() -> Tensor {
+    Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
+  }
+
   /// An alias of `self` that keeps its current autograd history.
   private func snapshot() -> Tensor {
-    let alias = Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
-    alias.gradFn = gradFn
-    alias.leafRequiresGrad = leafRequiresGrad
-    return alias
+    let snapshot = alias()
+    snapshot.gradFn = gradFn
+    snapshot.leafRequiresGrad = leafRequiresGrad
+    return snapshot
   }
 
   /// Copies `source` (broadcast to this shape, any dtype or device) into `self` (`copy_`).

@@ -125,9 +125,8 @@ extension Tensor {
       writeInPlace(relu())
       return self
     }
-    commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }) { [weak self] g in
-      guard let self else { return [g] }
-      return [g * Relu.derivative(at: self.detach(), 0, 0)]
+    commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }, savingOutput: true) { g, output in
+      [g * Relu.derivative(at: output!, 0, 0)]
     }
     return self
   }

@@ -180,6 +180,8 @@ package enum OpRegistry {
       y.mul_(x[0])
       return y
     },
+    // The tensor relu_ wrote is gone by backward: the node keeps the result it reads.
+    OpInfo("relu_inplace_dropped", [.x(2, 5)], "(x[0] * 2.0).relu_() * 3.0") { x, _ in (x[0] * 2.0).relu_() * 3.0 },
   ]
 
   static let indexing: [OpInfo] = [

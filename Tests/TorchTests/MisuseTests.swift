@@ -123,6 +123,10 @@ final class MisuseTests: XCTestCase {
     "samplerAndShuffle": {
       _ = DataLoader(TensorDataset(torch.ones(3, 1), torch.arange(3)), shuffle: true, sampler: DistributedSampler(count: 3, numReplicas: 1, rank: 0))
     },
+    "resnetDilationFlags": { _ = models.resnet50(replaceStrideWithDilation: [false, true]) },
+    "basicBlockGroups": { _ = models.BasicBlock(64, 64, groups: 2) },
+    "basicBlockDilation": { _ = models.BasicBlock(64, 64, dilation: 2) },
+    "resnetPretrained": { _ = models.resnet18(weights: "IMAGENET1K_V1") },
     "groupNormChannels": { _ = F.groupNorm(torch.randn(2, 3, 4), numGroups: 2) },
     "reflectPadTooBig": { _ = F.pad(torch.randn(1, 1, 2, 2), [3, 3, 0, 0], mode: .reflect) },
     "constantPadCropsPastTheInput": { _ = F.pad(torch.zeros(2, 3), [-2, -2]) },

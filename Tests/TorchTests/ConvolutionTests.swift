@@ -271,6 +271,41 @@ final class ConvolutionTests: XCTestCase {
     }
   }
 
+  /// Small output planes with a large weight (a ResNet's last stages) run as one product over
+  /// the batch (`CPUConvolution.batchesProducts`): the forward there too below 4×4 or off the
+  /// direct kernel, the gradients always. Output and every gradient agree with float64, with
+  /// stride, padding, dilation, groups, 1×1 kernels and a bias.
+  func testSmallPlanesWithLargeWeightsRunAsOneProductAndMatchFloat64() {
+    torch.manualSeed(8)
+    let cases: [(x: [Int], w: [Int], stride: Int, padding: Int, dilation: Int, groups: Int, oneProductForward: Bool)] = [
+      ([3, 64, 4, 4], [128, 64, 3, 3], 1, 1, 1, 1, false),  // 4×4 on the direct kernel: per-sample forward
+      ([2, 64, 3, 3], [128, 64, 3, 3], 1, 1, 1, 1, true),   // 3×3 planes: one product even where direct applies
+      ([2, 64, 7, 8], [128, 64, 3, 3], 2, 1, 1, 1, true),   // stride 2 to 4×4
+      ([2, 128, 4, 4], [256, 64, 3, 3], 1, 2, 2, 2, false), // groups and dilation, forward on the direct kernel
+      ([2, 128, 8, 8], [256, 64, 3, 3], 2, 1, 1, 2, true),  // groups, stride 2
+      ([2, 256, 4, 4], [512, 256, 1, 1], 2, 0, 1, 1, true), // a 1×1 downsample
+    ]
+    for (index, c) in cases.enumerated() {
+      let size = [c.x[2], c.x[3]]
+      let window = SlidingWindow(inputSize: size, kernel: [c.w[2], c.w[3]], padding: [c.padding, c.padding],
+                                 stride: [c.stride, c.stride], dilation: [c.dilation, c.dilation])
+      let geometry = ConvolutionGeometry(window: window, groups: c.groups, inChannels: c.x[1], outChannels: c.w[0])
+      XCTAssertTrue(CPUConvolution.batchesProducts(geometry), "case \(index) is not on the one-product path")
+      XCTAssertEqual(!CPUConvolution.handlesForward(geometry, torch.ones(1)), c.oneProductForward, "case \(index) forward path")
+      let x = torch.randn(c.x, requiresGrad: true), w = (torch.randn(c.w) * 0.05).requiresGrad_(), b = torch.randn([c.w[0]], requiresGrad: true)
+      let y = F.conv2d(x, w, b, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+      let g = torch.randn(y.shape.dims)
+      y.backward(g)
+      let leaves = [x, w, b].map { $0.detach().to(.float64).requiresGrad_() }
+      let y64 = F.conv2d(leaves[0], leaves[1], leaves[2], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+      y64.backward(g.to(.float64))
+      assertClose(y.detach().to(.float64), y64.detach(), rtol: 1e-4, atol: 1e-4, "output, case \(index)")
+      for (name, (leaf, leaf64)) in zip(["input", "weight", "bias"], zip([x, w, b], leaves)) {
+        assertClose(leaf.grad!.to(.float64), leaf64.grad!, rtol: 1e-4, atol: 1e-3, "\(name), case \(index)")
+      }
+    }
+  }
+
   /// The weight gradient from the forward's kept columns equals the one from rebuilt columns.
   func testKeptColumnsGiveTheSameWeightGradient() {
     torch.manualSeed(4)

@@ -94,7 +94,7 @@ extension F {
     let geometry = ConvolutionGeometry(window: window, groups: groups, inChannels: x.dims[1], outChannels: weight.dims[0])
     let inputs = [x, weight] + (bias.map { [$0] } ?? [])
     // On the CPU the forward's columns are kept for the weight gradient when one will be needed.
-    let cpu = CPUConvolution.handles(x, weight)
+    let cpu = CPUConvolution.handlesForward(geometry, x, weight)
     let keepColumns = cpu && GradMode.isEnabled && weight.requiresGrad
     var columns: Tensor?
     let out = GradMode.with(enabled: false) {
@@ -112,7 +112,7 @@ extension F {
       if GradMode.isEnabled {
         grads = [needsX ? convolutionInputGradient(g, weight, geometry) : nil,
                  needsWeight ? convolutionWeightGradient(g, x, geometry) : nil]
-      } else if cpu, CPUConvolution.handles(g), needsWeight, needsX || needsBias {
+      } else if cpu, CPUConvolution.handles(geometry, g), needsWeight, needsX || needsBias {
         // Every gradient asked for in one pass over g.
         let fused = CPUConvolution(geometry: geometry, batch: x.dims[0])
           .gradients(g.rawContiguous(), savedX.rawContiguous(), savedW.rawContiguous(), columns: columns, input: needsX, bias: needsBias)
@@ -196,7 +196,7 @@ extension Tensor {
 
   /// ∂L/∂x without autograd: columns = W_gᵀ · g_g per group, folded (col2im) into the image.
   static func rawConvolutionInputGradient(_ g: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry) -> Tensor {
-    if CPUConvolution.handles(g, weight) {
+    if CPUConvolution.handles(geometry, g, weight) {
       return CPUConvolution(geometry: geometry, batch: g.dims[0]).inputGradient(g.rawContiguous(), weight.rawContiguous())
     }
     let window = geometry.window
@@ -216,7 +216,7 @@ extension Tensor {
   /// ∂L/∂W without autograd: g_g · columns_gᵀ per group, with the forward's columns
   /// ([N, C_in·kh·kw, oh·ow], CPU) or the columns rebuilt from `x`.
   static func rawConvolutionWeightGradient(_ g: Tensor, _ x: Tensor, _ geometry: ConvolutionGeometry, columns: Tensor? = nil) -> Tensor {
-    if CPUConvolution.handles(g, x) {
+    if CPUConvolution.handles(geometry, g, x) {
       return CPUConvolution(geometry: geometry, batch: x.dims[0]).weightGradient(g.rawContiguous(), x.rawContiguous(), columns: columns)
     }
     let window = geometry.window

@@ -5,7 +5,8 @@ import CTorchKernels
 /// writing straight into the NCHW output, or, for a stride-1 layer that is shallow or keeps its
 /// width, copies the sample into prepared planes that the direct kernel reads in place.
 /// Gradients work the same way; the weight gradient sums per-task partial products in a fixed
-/// order, so results do not depend on timing.
+/// order, so results do not depend on timing. Layers with small planes and large weights run
+/// as one product over the batch instead (`batchesProducts`).
 struct CPUConvolution {
   let geometry: ConvolutionGeometry
   let batch: Int
@@ -38,9 +39,6 @@ struct CPUConvolution {
   }
   private var inPerGroup: Int { geometry.inChannels / geometry.groups }
   private var directInput: DirectInput { DirectInput(window: window, channels: geometry.inChannels) }
-
-  /// Whether the fast path applies: float32 on the CPU.
-  static func handles(_ tensors: Tensor...) -> Bool { tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 } }
 
   /// out[n] = W · columns(x[n]) (+ bias), for contiguous `x` and `weight`. With
   /// `keepingColumns` each sample's columns are built in a [N, C_in·kh·kw, oh·ow] tensor that is

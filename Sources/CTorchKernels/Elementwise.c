@@ -13,8 +13,24 @@ CTK_DEFINE(div_f32, (int64_t n, const float *x, const float *y, float *out), (n,
 // One rounding, as PyTorch's add(other, alpha=...) (its vector code compiles to an FMA).
 CTK_DEFINE(axpy_f32, (int64_t n, float alpha, const float *x, float *y), (n, alpha, x, y),
            { for (int64_t i = 0; i < n; i++) y[i] = __builtin_fmaf(alpha, x[i], y[i]); })
-CTK_DEFINE(relu_f32, (int64_t n, const float *x, float *out), (n, x, out),
-           { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0); })
+// In place (x == out, relu_) through one pointer: with two, the vectorizer's overlap check
+// fails for the very same array and the loop ran scalar, 25x slower (16 ms for 3.2M floats).
+CTK_DEFINE(relu_f32, (int64_t n, const float *x, float *out), (n, x, out), {
+  if (x == out) {
+    for (int64_t i = 0; i < n; i++) { float v = out[i]; out[i] = v > 0 ? v : (v != v ? v : 0); }
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0);
+  }
+})
+// x + alpha * y for one y (add_(0.5), add_(t, alpha=...) with a one-element t): one rounding,
+// as the general form; in place through one pointer, as relu_f32.
+CTK_DEFINE(add_scaled_scalar_f32, (int64_t n, const float *x, float alpha, float y, float *out), (n, x, alpha, y, out), {
+  if (x == out) {
+    for (int64_t i = 0; i < n; i++) out[i] = __builtin_fmaf(alpha, y, out[i]);
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = __builtin_fmaf(alpha, y, x[i]);
+  }
+})
 CTK_DEFINE(relu_backward_f32, (int64_t n, const float *g, const float *x, float *out), (n, g, x, out),
            { for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? g[i] : 0; })
 // PyTorch's formulas, each product rounded on its own (no FMA), as the Swift forms compute them.

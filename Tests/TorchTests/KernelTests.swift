@@ -997,6 +997,35 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// relu and x + alpha·y for one y write the same bits in place (one pointer, which the
+  /// vectorizer takes) as into another buffer, and add's is one rounding (fma), on both paths,
+  /// for lengths around the vector width and with NaN, ±0 and ±inf.
+  func testInPlaceKernelsEqualTheirOutOfPlaceForms() {
+    for path in paths {
+      ctk_force_portable(path)
+      let name = String(cString: ctk_kernel_path())
+      for count in [1, 7, 8, 9, 33, 1000] {
+        var x = (0..<count).map { Float(($0 * 37) % 23) - 11.5 }
+        for (i, special) in [Float.nan, -0.0, .infinity, -.infinity].enumerated() where i < count { x[(i * 5) % count] = special }
+        var apart = [Float](repeating: 7, count: count), inPlace = x
+        ctk_relu_f32(Int64(count), x, &apart)
+        inPlace.withUnsafeMutableBufferPointer { ctk_relu_f32(Int64(count), $0.baseAddress!, $0.baseAddress!) }
+        XCTAssertEqual(apart.map(\.bitPattern), inPlace.map(\.bitPattern), "\(name) relu in place, \(count)")
+        XCTAssertEqual(apart.map(\.bitPattern), x.map { ($0 > 0 || $0.isNaN ? $0 : 0).bitPattern }, "\(name) relu, \(count)")
+        let (alpha, y): (Float, Float) = (0.3, 1.7)
+        inPlace = x
+        ctk_add_scaled_scalar_f32(Int64(count), x, alpha, y, &apart)
+        inPlace.withUnsafeMutableBufferPointer { ctk_add_scaled_scalar_f32(Int64(count), $0.baseAddress!, alpha, y, $0.baseAddress!) }
+        XCTAssertEqual(apart.map(\.bitPattern), inPlace.map(\.bitPattern), "\(name) add in place, \(count)")
+        XCTAssertEqual(apart.map(\.bitPattern), x.map { $0.addingProduct(alpha, y).bitPattern }, "\(name) add, \(count)")
+      }
+    }
+    ctk_force_portable(0)
+    let t = torch.randn(3, 50)
+    XCTAssertTrue(t.clone().add_(0.5).equal(t + 0.5), "add_ of a scalar")
+    XCTAssertTrue(t.clone().add_(torch.tensor([2.0]), alpha: 0.25).equal(t + torch.tensor([2.0]) * 0.25), "add_ of a one-element tensor with alpha")
+  }
+
   /// tanh, sigmoid, SiLU (and SiLU's backward) and exp on a strided view give the bits of the same
   /// values laid out contiguously (the strided path goes through the dense kernel too); relu_
   /// on a view writes through it.

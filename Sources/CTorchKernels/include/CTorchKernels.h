@@ -62,6 +62,8 @@ void ctk_div_f32(int64_t n, const float *x, const float *y, float *out);
 void ctk_axpy_f32(int64_t n, float alpha, const float *x, float *y);
 /// out = max(x, 0)
 void ctk_relu_f32(int64_t n, const float *x, float *out);
+/// out[i] = fma(alpha, y, x[i]) for one y; x may be out.
+void ctk_add_scaled_scalar_f32(int64_t n, const float *x, float alpha, float y, float *out);
 /// out = x > 0 ? grad : 0 (PyTorch's subgradient: relu'(0) = 0)
 void ctk_relu_backward_f32(int64_t n, const float *grad, const float *x, float *out);
 /// out = tanh(x), within 2 ulp of the correctly rounded value (vectorized; no libm call)

@@ -275,6 +275,12 @@ enum AddScaled: FloatBinaryKernel {
       ctk_axpy_f32(Int64(n), Float(p0), b.pointer(Float.self), out.pointer(Float.self))
       return
     }
+    // One y for every element (a scalar, broadcast): the per-element generic loop called fma
+    // through libm (x.add_(0.5) on 3.2M floats: 8.4 ms).
+    if a.dtype == .float32, a.isContiguous, out.isContiguous, b.elementStrides.allSatisfy({ $0 == 0 }) {
+      ctk_add_scaled_scalar_f32(Int64(out.numel()), a.pointer(Float.self), Float(p0), b.pointer(Float.self).pointee, out.pointer(Float.self))
+      return
+    }
     switch a.dtype {
     case .float32:
       let s = Float(p0)

@@ -142,6 +142,8 @@ let usage = """
     --conv CIN COUT SIZE one 3x3 convolution's figures as --cnn prints them (batch 64, padding 1)
     --rnn                LSTM and GRU sequence classifiers: training steps/s at 35 and 140 steps,
                          beside PyTorch's, and how a step's time grows with the length
+    --resnet             torchvision's ResNet-18: SGD training steps/s (32x3x64x64) and eval
+                         images/s (4x3x224x224), beside PyTorch's (needs torchvision there)
     --transformer        a 2-layer Transformer encoder classifier (d_model 128, 4 heads, [35, 32]):
                          training steps/s beside PyTorch's
     --distributed        under mpirun -np N: all-reduce GB/s beside Open MPI's MPI_Allreduce
@@ -200,7 +202,7 @@ func positiveValues(_ arguments: ArraySlice<String>, _ flag: String, count: Int)
 
 let arguments = CommandLine.arguments.dropFirst()
 if let mode = arguments.first {
-  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--rnn", "--transformer", "--op-sweep", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
+  if ["--op-registry", "--cuda-check", "--cuda-steps", "--contend", "--cnn", "--rnn", "--resnet", "--transformer", "--op-sweep", "--distributed", "--help", "-h"].contains(mode), arguments.count > 1 {
     usageError("unexpected argument \(arguments.dropFirst().first!)")
   }
   switch mode {
@@ -235,6 +237,7 @@ if let mode = arguments.first {
     convolutionFigures(name: "conv_64x\(values[0])x\(values[2])", batch: 64, inChannels: values[0], outChannels: values[1], size: values[2])
     exit(0)
   case "--rnn": recurrentBenchmark(); exit(0)
+  case "--resnet": resnetBenchmark(); exit(0)
   case "--transformer": transformerBenchmark(); exit(0)
   case "--op-sweep": opSweep(); exit(0)
   case "--distributed": distributedBenchmark(); exit(0)

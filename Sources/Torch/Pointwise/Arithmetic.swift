@@ -277,7 +277,7 @@ enum AddScaled: FloatBinaryKernel {
     }
     // One y for every element (a scalar, broadcast): the per-element generic loop called fma
     // through libm (x.add_(0.5) on 3.2M floats: 8.4 ms).
-    if a.dtype == .float32, a.isContiguous, out.isContiguous, b.elementStrides.allSatisfy({ $0 == 0 }) {
+    if a.dtype == .float32, a.isContiguous, out.isContiguous, out.numel() > 0, b.elementStrides.allSatisfy({ $0 == 0 }) {
       ctk_add_scaled_scalar_f32(Int64(out.numel()), a.pointer(Float.self), Float(p0), b.pointer(Float.self).pointee, out.pointer(Float.self))
       return
     }

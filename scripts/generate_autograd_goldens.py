@@ -1,6 +1,7 @@
 """Generates Tests/TorchTests/Fixtures/autograd_goldens.json: PyTorch's results for the
-autograd scenarios that Tests/TorchTests/AutogradTests.swift rebuilds line for line (tensor
-and module hooks, a custom Function, a WGAN-GP critic trained with a gradient penalty).
+autograd scenarios that Tests/TorchTests/AutogradTests.swift and InPlaceViewTests.swift rebuild
+line for line (tensor and module hooks, a custom Function, a WGAN-GP critic trained with a
+gradient penalty, in-place writes through views).
 Run with PyTorch installed:
 
     python3 scripts/generate_autograd_goldens.py > Tests/TorchTests/Fixtures/autograd_goldens.json
@@ -216,9 +217,65 @@ def module_state(values, names):
     torch.set_printoptions(profile="default")
 
 
+# In-place writes through views of a tensor with history: each gives y; the golden is the
+# gradient of (y * w).sum() with respect to x (InPlaceViewTests has the same cases by name).
+def _setitem_row(x):
+    y = x * 2; y[0] = torch.zeros(5); return y
+def _setitem_column(x):
+    y = x * 2; y[:, 1] = torch.tensor(3.0); return y
+def _row_mul_(x):
+    y = x * 1; v = y[1]; v.mul_(3); return y
+def _column_add_(x):
+    y = x * x; y[:, 2].add_(x[:, 3]); return y
+def _mask_set(x):
+    y = x * 2; y[x > 0] = torch.tensor(0.0); return y
+def _clamp_(x):
+    y = x * 3; y.clamp_(min=-1, max=1); return y
+def _rows_relu_(x):
+    y = x * 2; y[:2].relu_(); return y
+def _div_(x):
+    y = x + 3; y.div_(x.abs() + 1); return y
+def _transposed_row_mul_(x):
+    y = x * 1; y.t()[0].mul_(5); return y
+def _index_put(x):
+    y = x * 2; y[torch.tensor([0, 2])] = x[torch.tensor([1, 3])] * 3; return y
+def _flat_slice_mul_(x):
+    y = x * 1; y.view(20)[:7].mul_(x.view(20)[3:10]); return y
+def _into_zeros(x):
+    y = torch.zeros(4, 5); y[1] = x[2] * 2; y[:, 3].add_(x[:, 0]); return y
+def _two_views(x):
+    y = x * 1; y[0].mul_(2); y[:, 1].mul_(3); return y.exp()
+
+
+IN_PLACE_VIEWS = {
+    "setitem_row": _setitem_row, "setitem_column": _setitem_column, "row_mul_": _row_mul_,
+    "column_add_": _column_add_, "mask_set": _mask_set, "clamp_": _clamp_, "rows_relu_": _rows_relu_,
+    "div_": _div_, "transposed_row_mul_": _transposed_row_mul_, "index_put": _index_put,
+    "flat_slice_mul_": _flat_slice_mul_, "into_zeros": _into_zeros, "two_views": _two_views,
+}
+
+
+def in_place_views(values, names):
+    torch.manual_seed(0)
+    x = torch.randn(4, 5, requires_grad=True)
+    w = torch.randn(4, 5)
+    values["views_x"] = flat(x)
+    values["views_w"] = flat(w)
+    for name, make in IN_PLACE_VIEWS.items():
+        x.grad = None
+        y = make(x)
+        (y * w).sum().backward()
+        values["views_" + name] = flat(x.grad)
+    y = x * 2
+    v = y[1]
+    v.mul_(3)
+    names["views_base_node"] = y.grad_fn.name()
+    names["views_view_node"] = v.grad_fn.name()
+
+
 def main():
     values, names = {}, {}
-    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state):
+    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

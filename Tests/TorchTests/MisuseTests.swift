@@ -133,6 +133,12 @@ final class MisuseTests: XCTestCase {
     "interpolateNoSize": { _ = F.interpolate(torch.randn(1, 1, 2, 2)) },
     "adaptiveMaxPoolEmpty": { _ = F.adaptiveMaxPool2d(torch.randn(1, 0, 3), 1) },
     "maxPoolIndicesForward": { _ = nn.MaxPool2d(kernelSize: 2, returnIndices: true)(torch.randn(1, 1, 4, 4)) },
+    "viewInPlaceCreateGraph": {
+      let x = torch.randn([3, 2], requiresGrad: true)
+      let y = x * 2
+      y[0].mul_(3)
+      _ = torch.autograd.grad([y.sum()], [x], createGraph: true)
+    },
     "reluInPlaceModified": {  // relu_'s backward reads the result it wrote
       let y = (torch.randn([3], requiresGrad: true) * 2).relu_()
       y.add_(1.0)

@@ -111,6 +111,11 @@ extension Tensor {
   @discardableResult
   func recording(_ name: String, _ inputs: [Tensor], saved: [Tensor] = [],
                  _ backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    // A result on its first input's memory is a view of it (select, slice, view, t, expand...),
+    // whether or not anything requires grad yet: `y[0] = x` gives `y` history later.
+    if let source = inputs.first, source.storage === storage, source !== self {
+      viewBase = source.viewBase ?? source
+    }
     guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
     gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil },
                   saved: saved, backward: backward)

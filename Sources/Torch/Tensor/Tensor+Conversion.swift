@@ -113,21 +113,25 @@ extension Tensor {
     Backends.backend(for: device).copy(result, into: self)
     bumpVersion()
     if tracking, let previous {
+      let output = savingOutput ? alias() : nil
+      if let base = viewBase, base.storage === storage {
+        rebaseThroughView(base, inputs: inputs, saved: output.map { [$0] } ?? []) { g in backward(g, output) }
+        return
+      }
       gradFn = nil
       let node = alias()
-      let output = savingOutput ? alias() : nil
       node.recording(name, [previous] + inputs, saved: output.map { [$0] } ?? []) { g in backward(g, output) }
       gradFn = node.gradFn
     }
   }
 
   /// A tensor on `self`'s memory, shape and strides, without autograd history.
-  private func alias() -> Tensor {
+  func alias() -> Tensor {
     Tensor(storage: storage, shape: dims, strides: elementStrides, offset: storageOffset, dtype: dtype)
   }
 
   /// An alias of `self` that keeps its current autograd history.
-  private func snapshot() -> Tensor {
+  func snapshot() -> Tensor {
     let snapshot = alias()
     snapshot.gradFn = gradFn
     snapshot.leafRequiresGrad = leafRequiresGrad

@@ -108,10 +108,14 @@ extension Tensor {
       return self
     }
     let old = detach().clone()
+    let (low, high) = (min ?? -.infinity, max ?? .infinity)
     commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
-      // The mask is constant, so this stays differentiable in g under createGraph.
-      let mask = Clamp.derivative(at: old, min ?? -.infinity, max ?? .infinity)
-      return [g * mask]
+      // As clamp's rule: the derivative kernel (+0 outside the range), or under createGraph the
+      // product with the constant mask, which differentiates again in g.
+      guard GradMode.isEnabled else {
+        return [Tensor.elementwise(BinaryOp(ActivationDerivative<Clamp>.self, low, high), g, old, compute: g.dtype, output: g.dtype)]
+      }
+      return [g * Clamp.derivative(at: old, low, high)]
     }
     return self
   }
@@ -126,7 +130,12 @@ extension Tensor {
       return self
     }
     commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }, savingOutput: true) { g, output in
-      [g * Relu.derivative(at: output!, 0, 0)]
+      // As relu's rule: the derivative kernel (y > 0 ? g : 0, so +0 where masked), or under
+      // createGraph the product with the mask, which differentiates again.
+      let gradient = Tensor.elementwise(BinaryOp(ActivationDerivative<Relu>.self, 0, 0), g, output!, compute: g.dtype, output: g.dtype)
+      guard GradMode.isEnabled else { return [gradient] }
+      let slope = Relu.derivative(at: output!, 0, 0)
+      return [gradient.recording(Relu.backwardNode!, [g, slope]) { h in [h * slope, h * g] }]
     }
     return self
   }

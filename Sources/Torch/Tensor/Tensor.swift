@@ -25,6 +25,10 @@ public final class Tensor {
   public internal(set) var isBuffer = false
   /// Hooks of a leaf (`registerHook`, `registerPostAccumulateGradHook`); nil until one is registered.
   var leafHooks: LeafHooks?
+  /// For a view recorded by autograd (`y[0]`, `y.t()`, ...): the tensor whose memory it views,
+  /// PyTorch's `_base` (never itself a view), so an in-place write through the view can give
+  /// the base its new history (`CopySlices`).
+  var viewBase: Tensor?
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

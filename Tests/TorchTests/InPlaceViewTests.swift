@@ -1,0 +1,58 @@
+import XCTest
+@testable import Torch
+
+/// In-place writes through a view (`y[0] = v`, `y[1].mul_(3)`, `y.t()[0].mul_(5)`) change the
+/// view's base, whose history must include them (PyTorch's CopySlices): the gradients of
+/// (y · w).sum() against PyTorch's for the same seeded x and w
+/// (scripts/generate_autograd_goldens.py, `in_place_views`).
+final class InPlaceViewTests: XCTestCase {
+  /// The cases, by the generator's names.
+  static let cases: [(String, @Sendable (Tensor) -> Tensor)] = [
+    ("setitem_row", { x in let y = x * 2; y[0] = torch.zeros(5); return y }),
+    ("setitem_column", { x in let y = x * 2; y[0..., 1] = torch.tensor(3.0); return y }),
+    ("row_mul_", { x in let y = x * 1; let v = y[1]; v.mul_(3); return y }),
+    ("column_add_", { x in let y = x * x; y[0..., 2].add_(x[0..., 3]); return y }),
+    ("mask_set", { x in let y = x * 2; y[x > 0] = torch.tensor(0.0); return y }),
+    ("clamp_", { x in let y = x * 3; y.clamp_(min: -1, max: 1); return y }),
+    ("rows_relu_", { x in let y = x * 2; y[..<2].relu_(); return y }),
+    ("div_", { x in let y = x + 3; y.div_(x.abs() + 1); return y }),
+    ("transposed_row_mul_", { x in let y = x * 1; y.t()[0].mul_(5); return y }),
+    ("index_put", { x in let y = x * 2; y[torch.tensor([0, 2])] = x[torch.tensor([1, 3])] * 3; return y }),
+    ("flat_slice_mul_", { x in let y = x * 1; y.view(20)[..<7].mul_(x.view(20)[3..<10]); return y }),
+    ("into_zeros", { x in let y = torch.zeros(4, 5); y[1] = x[2] * 2; y[0..., 3].add_(x[0..., 0]); return y }),
+    ("two_views", { x in let y = x * 1; y[0].mul_(2); y[0..., 1].mul_(3); return y.exp() }),
+  ]
+
+  func testGradientsThroughInPlaceWritesToViewsMatchPyTorch() {
+    torch.manualSeed(0)
+    let x = torch.randn([4, 5], requiresGrad: true), w = torch.randn(4, 5)
+    XCTAssertEqual(x.detach().flatten().toArray(Float.self), AutogradGoldens.value("views_x").map(Float.init))
+    XCTAssertEqual(w.flatten().toArray(Float.self), AutogradGoldens.value("views_w").map(Float.init))
+    for (name, make) in Self.cases {
+      x.grad = nil
+      (make(x) * w).sum().backward()
+      // The same ops in the same order: float32 results to the last bit or so (exp's lanes).
+      assertClose(x.grad!.to(.float64).flatten().toArray(Double.self), AutogradGoldens.value("views_" + name),
+                  rtol: 1e-6, atol: 1e-6, name)
+      // Masked elements are +0, as PyTorch's masks leave them.
+      XCTAssertEqual(x.grad!.flatten().toArray(Float.self).map { $0 == 0 ? $0.sign : .plus },
+                     AutogradGoldens.value("views_" + name).map { $0 == 0 ? $0.sign : .plus }, "\(name): signs of zeros")
+    }
+  }
+
+  /// The base's node is CopySlices and the view's AsStridedBackward0, as PyTorch prints them.
+  func testNodesAfterAnInPlaceWriteToAViewAreCopySlicesAndAsStrided() {
+    let x = torch.randn([4, 5], requiresGrad: true)
+    let y = x * 2
+    let v = y[1]
+    v.mul_(3)
+    XCTAssertEqual("torch::autograd::" + y.gradFn!.name, AutogradGoldens.shared.names["views_base_node"])
+    XCTAssertEqual(v.gradFn!.name, AutogradGoldens.shared.names["views_view_node"])
+    XCTAssertTrue(y.gradFn!.description.hasPrefix("<CopySlices object at 0x"))
+  }
+
+  /// Gradients of gradients through such a write are refused with a clear message, not wrong.
+  func testSecondGradientsThroughAnInPlaceWriteToAViewStop() {
+    assertStops("viewInPlaceCreateGraph", with: "NotImplementedError: double backward through an in-place operation on a view is not supported")
+  }
+}

@@ -997,6 +997,45 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// The float64 product sums each element over k in order, products and sums rounded apart,
+  /// so it equals the plain loop bit for bit: on both paths, for rows split anywhere, with
+  /// alpha and beta, a strided A, blocks that do not divide the sizes (256 columns, depth 128).
+  func testFloat64ProductEqualsThePlainLoopOnBothPaths() {
+    torch.manualSeed(3)
+    let (m, k, n) = (7, 300, 270)
+    let a = torch.randn([k, m], dtype: .float64).t()  // strided A
+    let b = torch.randn([k, n], dtype: .float64), c0 = torch.randn([m, n], dtype: .float64)
+    let (alpha, beta) = (0.75, -0.5)
+    let (av, bv, cv) = (a.contiguous().toArray(Double.self), b.toArray(Double.self), c0.toArray(Double.self))
+    var expected = [Double](repeating: 0, count: m * n)
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum = beta * cv[i * n + j]
+        for p in 0..<k { sum = sum + (alpha * av[i * k + p]) * bv[p * n + j] }
+        expected[i * n + j] = sum
+      }
+    }
+    for path in paths {
+      ctk_force_portable(path)
+      let c = c0.clone()
+      let (pa, pb, pc) = (a.pointer(Double.self), b.pointer(Double.self), c.pointer(Double.self))
+      for (start, end) in [(0, 3), (3, 4), (4, 7)] {
+        ctk_dgemm_rows(Int64(start), Int64(end), Int64(n), Int64(k), alpha, pa, Int64(a.elementStrides[0]), Int64(a.elementStrides[1]), pb, beta, pc, Int64(n))
+      }
+      XCTAssertEqual(c.toArray(Double.self), expected, String(cString: ctk_kernel_path()))
+    }
+    ctk_force_portable(0)
+    // Through matmul (B transposed: made dense first), against the same loop with beta 0.
+    let product = a.matmul(b.t().contiguous().t())
+    for i in [0, 6] {
+      for j in [0, 131, 269] {
+        var sum = 0.0
+        for p in 0..<k { sum = sum + av[i * k + p] * bv[p * n + j] }
+        XCTAssertEqual(product[i, j].item(), sum, "matmul [\(i), \(j)]")
+      }
+    }
+  }
+
   /// relu and x + alpha·y for one y write the same bits in place (one pointer, which the
   /// vectorizer takes) as into another buffer, and add's is one rounding (fma), on both paths,
   /// for lengths around the vector width and with NaN, ±0 and ±inf.

@@ -34,6 +34,14 @@ void ctk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                const float *B, int64_t rsB, int64_t csB,
                float beta, float *C, int64_t rsC);
 
+/// Rows rowStart..<rowEnd of C[M,N] = alpha * A[M,K] * B[K,N] + beta * C in float64, B dense
+/// row-major (row stride N), A through element strides, C with unit column stride and row
+/// stride rsC; with beta == 0, C is never read. Blocked and vectorized; the same bits on
+/// every path and for any split of the rows.
+void ctk_dgemm_rows(int64_t rowStart, int64_t rowEnd, int64_t N, int64_t K, double alpha,
+                    const double *A, int64_t rsA, int64_t csA, const double *B, double beta,
+                    double *C, int64_t rsC);
+
 /// ctk_sgemm with B's column j the contiguous run of K floats at B + columnOffsets[j]: a
 /// convolution's weight gradient reads its taps in place this way instead of building columns.
 void ctk_sgemm_gathered_columns(int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t rsA, int64_t csA,

@@ -247,11 +247,32 @@ def _two_views(x):
     y = x * 1; y[0].mul_(2); y[:, 1].mul_(3); return y.exp()
 
 
+def _detach_zero(x):
+    y = x * 2; z = y * 3; y.detach()[0].zero_(); return z
+def _view_of_view_mul_(x):
+    y = x * 1; y[1][2:].mul_(4); return y
+def _narrow_copy_(x):
+    y = x.clone(); y.narrow(1, 1, 2).copy_(x[:, :2] * 5); return y
+def _unsqueezed_mul_(x):
+    y = x * 1; y.unsqueeze(0)[0, 2].mul_(7); return y
+def _view_before_base_mul_(x):
+    y = x * 1; v = y[0]; y.mul_(2); return y + v.unsqueeze(0)
+def _row_fill_(x):
+    y = x * 3; y[2].fill_(1.5); return y
+def _columns_zero_(x):
+    y = x.exp(); z = y * 1; z[:, 1:].zero_(); return z
+def _setitem_from_own_row(x):
+    y = x * 2; y[0] = y[1] * 3; return y
+
+
 IN_PLACE_VIEWS = {
     "setitem_row": _setitem_row, "setitem_column": _setitem_column, "row_mul_": _row_mul_,
     "column_add_": _column_add_, "mask_set": _mask_set, "clamp_": _clamp_, "rows_relu_": _rows_relu_,
     "div_": _div_, "transposed_row_mul_": _transposed_row_mul_, "index_put": _index_put,
     "flat_slice_mul_": _flat_slice_mul_, "into_zeros": _into_zeros, "two_views": _two_views,
+    "detach_zero": _detach_zero, "view_of_view_mul_": _view_of_view_mul_, "narrow_copy_": _narrow_copy_,
+    "unsqueezed_mul_": _unsqueezed_mul_, "view_before_base_mul_": _view_before_base_mul_, "row_fill_": _row_fill_,
+    "columns_zero_": _columns_zero_, "setitem_from_own_row": _setitem_from_own_row,
 }
 
 

@@ -4,7 +4,8 @@ import XCTest
 /// In-place writes through a view (`y[0] = v`, `y[1].mul_(3)`, `y.t()[0].mul_(5)`) change the
 /// view's base, whose history must include them (PyTorch's CopySlices): the gradients of
 /// (y · w).sum() against PyTorch's for the same seeded x and w
-/// (scripts/generate_autograd_goldens.py, `in_place_views`).
+/// (scripts/generate_autograd_goldens.py, `in_place_views`). A view taken before its base is
+/// written follows the base's new history, as PyTorch regenerates a view's grad_fn.
 final class InPlaceViewTests: XCTestCase {
   /// The cases, by the generator's names.
   static let cases: [(String, @Sendable (Tensor) -> Tensor)] = [
@@ -21,6 +22,17 @@ final class InPlaceViewTests: XCTestCase {
     ("flat_slice_mul_", { x in let y = x * 1; y.view(20)[..<7].mul_(x.view(20)[3..<10]); return y }),
     ("into_zeros", { x in let y = torch.zeros(4, 5); y[1] = x[2] * 2; y[0..., 3].add_(x[0..., 0]); return y }),
     ("two_views", { x in let y = x * 1; y[0].mul_(2); y[0..., 1].mul_(3); return y.exp() }),
+    ("detach_zero", { x in let y = x * 2; let z = y * 3; y.detach()[0].zero_(); return z }),
+    ("view_of_view_mul_", { x in let y = x * 1; y[1][2...].mul_(4); return y }),
+    ("narrow_copy_", { x in let y = x.clone(); y.narrow(1, start: 1, length: 2).copy_(x[0..., ..<2] * 5); return y }),
+    ("unsqueezed_mul_", { x in let y = x * 1; y.unsqueeze(0)[0, 2].mul_(7); return y }),
+    // A view taken before its base is written in place follows the base's new history.
+    ("view_before_base_mul_", { x in let y = x * 1; let v = y[0]; y.mul_(2); return y + v.unsqueeze(0) }),
+    ("row_fill_", { x in let y = x * 3; y[2].fill_(1.5); return y }),
+    ("columns_zero_", { x in let y = x.exp(); let z = y * 1; z[0..., 1...].zero_(); return z }),
+    // The source reads a view (y[1]) whose base is written afterwards: its rule must still run
+    // when that view's history is regenerated during backward.
+    ("setitem_from_own_row", { x in let y = x * 2; y[0] = y[1] * 3; return y }),
   ]
 
   func testGradientsThroughInPlaceWritesToViewsMatchPyTorch() {

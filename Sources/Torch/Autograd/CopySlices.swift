@@ -1,7 +1,8 @@
 /// An in-place write through a view (`y[0] = v`, `y[1].mul_(3)`, `y.t()[0].relu_()`) changes
 /// the view's base, so, as PyTorch's `CopySlices`, the base gets the new history: its gradient
 /// passes unchanged outside the view's elements, and inside them goes through the in-place
-/// op's rule; the view becomes `AsStridedBackward0` of the base's new history.
+/// op's rule; the view, and later any other view of the base when its `gradFn` is next read,
+/// becomes `AsStridedBackward0` of the base's new history.
 extension Tensor {
   /// Records the in-place op just written through `self` (a view of `base`): `backward` takes
   /// the gradient of the view's new value and returns the gradients of its old value and of
@@ -24,18 +25,29 @@ extension Tensor {
       return [gradient] + grads.dropFirst()
     }
     base.gradFn = baseNode.gradFn
+    refreshViewHistory(base)
+  }
+
+  /// Gives this view of `base` the base's current history: `AsStridedBackward0`, whose
+  /// gradient is the base's with only the view's elements kept.
+  func refreshViewHistory(_ base: Tensor) {
+    torchCheck(base.isContiguous,
+      "an in-place operation on a view of a non-contiguous tensor is not supported here; make the base contiguous first",
+      kind: "NotImplementedError")
+    let region = ViewRegion(of: self, in: base)
     let newBase = base.snapshot()
     gradFn = nil
     let viewNode = alias()
-    viewNode.recording("AsStridedBackward0", [newBase]) { g in
+    // Restoring history, not recording an op: also when read in no-grad code (a backward rule
+    // asking whether the view requires grad).
+    _ = GradMode.with(enabled: true) { viewNode.recording("AsStridedBackward0", [newBase]) { g in
       torchCheck(!GradMode.isEnabled, "double backward through an in-place operation on a view is not supported",
                  kind: "NotImplementedError")
       let gradient = torch.zeros(region.baseDims, dtype: g.dtype, device: g.device)
       region.write(g, into: gradient)
       return [gradient]
-    }
+    } }
     gradFn = viewNode.gradFn
-    viewBase = base
   }
 }
 

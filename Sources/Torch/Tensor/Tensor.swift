@@ -17,8 +17,24 @@ public final class Tensor {
   /// The accumulated gradient (leaves, or non-leaves after `retainGrad()`); `nil` until
   /// the first `backward()`.
   public var grad: Tensor?
-  /// The autograd node that produced this tensor; `nil` for leaves.
-  public internal(set) var gradFn: Node?
+  /// The autograd node that produced this tensor; `nil` for leaves. A view whose base has
+  /// since been written in place (through the base or another view) gets the base's new
+  /// history here, as `AsStridedBackward0`, as PyTorch regenerates a view's `grad_fn`.
+  public internal(set) var gradFn: Node? {
+    get {
+      if let base = viewBase, base.gradFn !== viewedBaseNode { refreshViewHistory(base) }
+      return ownGradFn
+    }
+    set {
+      ownGradFn = newValue
+      viewedBaseNode = viewBase?.gradFn
+    }
+  }
+  /// The node `gradFn` gives, as last set or regenerated.
+  private var ownGradFn: Node?
+  /// For a view: the base's node when this view's history was set (weak: a view outliving its
+  /// base's old history must not keep it).
+  weak var viewedBaseNode: Node?
   /// Set by `nn.Parameter`: reflection treats the tensor as a module parameter.
   public internal(set) var isParameter = false
   /// Set by `nn.Buffer`: reflection lists the tensor in `buffers()` and `stateDict()`.
@@ -27,8 +43,10 @@ public final class Tensor {
   var leafHooks: LeafHooks?
   /// For a view recorded by autograd (`y[0]`, `y.t()`, ...): the tensor whose memory it views,
   /// PyTorch's `_base` (never itself a view), so an in-place write through the view can give
-  /// the base its new history (`CopySlices`).
-  var viewBase: Tensor?
+  /// the base its new history (`CopySlices`). Set before the view's `gradFn`.
+  var viewBase: Tensor? {
+    didSet { viewedBaseNode = viewBase?.gradFn }
+  }
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

@@ -9,15 +9,11 @@ extension Tensor {
   /// `inputs`. Needs a contiguous base (the view's elements are found in the base's gradient by
   /// their offsets); gradients of gradients through it are not supported.
   func rebaseThroughView(_ base: Tensor, inputs: [Tensor], saved: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
-    torchCheck(base.isContiguous,
-      "an in-place operation on a view of a non-contiguous tensor is not supported here; make the base contiguous first",
-      kind: "NotImplementedError")
     let region = ViewRegion(of: self, in: base)
     let previousBase = base.snapshot()
     let baseNode = base.alias()
     baseNode.recording("CopySlices", [previousBase] + inputs, saved: saved) { g in
-      torchCheck(!GradMode.isEnabled, "double backward through an in-place operation on a view is not supported",
-                 kind: "NotImplementedError")
+      refuseSecondOrder()
       let gradient = region.dense(g)
       let viewGradient = region.read(from: gradient)
       let grads = backward(viewGradient)
@@ -31,9 +27,6 @@ extension Tensor {
   /// Gives this view of `base` the base's current history: `AsStridedBackward0`, whose
   /// gradient is the base's with only the view's elements kept.
   func refreshViewHistory(_ base: Tensor) {
-    torchCheck(base.isContiguous,
-      "an in-place operation on a view of a non-contiguous tensor is not supported here; make the base contiguous first",
-      kind: "NotImplementedError")
     let region = ViewRegion(of: self, in: base)
     let newBase = base.snapshot()
     gradFn = nil
@@ -41,8 +34,7 @@ extension Tensor {
     // Restoring history, not recording an op: also when read in no-grad code (a backward rule
     // asking whether the view requires grad).
     _ = GradMode.with(enabled: true) { viewNode.recording("AsStridedBackward0", [newBase]) { g in
-      torchCheck(!GradMode.isEnabled, "double backward through an in-place operation on a view is not supported",
-                 kind: "NotImplementedError")
+      refuseSecondOrder()
       let gradient = torch.zeros(region.baseDims, dtype: g.dtype, device: g.device)
       region.write(g, into: gradient)
       return [gradient]
@@ -51,8 +43,15 @@ extension Tensor {
   }
 }
 
+/// These rules copy gradients through raw aliases, which record nothing: under createGraph they
+/// stop rather than return gradients without a graph.
+private func refuseSecondOrder() {
+  torchCheck(!GradMode.isEnabled, "double backward through an in-place operation on a view is not supported",
+             kind: "NotImplementedError")
+}
+
 /// Where a view's elements sit in a contiguous tensor of its base's shape: its shape, strides
-/// and offset relative to the base's first element.
+/// and offset relative to the base's first element (so the base must be contiguous).
 private struct ViewRegion {
   let baseDims: [Int]
   let dims: [Int]
@@ -60,6 +59,9 @@ private struct ViewRegion {
   let offset: Int
 
   init(of view: Tensor, in base: Tensor) {
+    torchCheck(base.isContiguous,
+      "an in-place operation on a view of a non-contiguous tensor is not supported here; make the base contiguous first",
+      kind: "NotImplementedError")
     baseDims = base.dims
     dims = view.dims
     strides = view.elementStrides

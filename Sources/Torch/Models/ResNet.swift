@@ -150,9 +150,7 @@ extension models {
 
     static func make(_ block: Block, _ layers: [Int], weights: String?, numClasses: Int, zeroInitResidual: Bool,
                      groups: Int = 1, widthPerGroup: Int = 64, replaceStrideWithDilation: [Bool]?) -> ResNet {
-      torchCheck(weights == nil,
-        "pretrained weights ('\(weights ?? "")') cannot be downloaded here: build the model without weights and load a state dict you have (model.loadStateDict(torch.load(from: path)))",
-        kind: "ValueError")
+      refusePretrainedWeights(weights)
       return ResNet(block: block, layers: layers, numClasses: numClasses, zeroInitResidual: zeroInitResidual, groups: groups,
                     widthPerGroup: widthPerGroup, replaceStrideWithDilation: replaceStrideWithDilation)
     }

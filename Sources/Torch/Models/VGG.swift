@@ -65,9 +65,7 @@ extension models {
     }
 
     static func make(_ configuration: String, batchNorm: Bool, weights: String?, numClasses: Int) -> VGG {
-      torchCheck(weights == nil,
-        "pretrained weights ('\(weights ?? "")') cannot be downloaded here: build the model without weights and load a state dict you have (model.loadStateDict(torch.load(from: path)))",
-        kind: "ValueError")
+      refusePretrainedWeights(weights)
       return VGG(features: makeLayers(configurations[configuration]!, batchNorm: batchNorm), numClasses: numClasses)
     }
   }

@@ -318,13 +318,20 @@ extension Tensor {
     guard requiresGrad && GradMode.isEnabled else { return out }
     let saved = A.derivativeReadsOutput ? out.detach() : detach()
     return out.recording(A.node, [self], saved: [saved]) { g in
-      let gradient = Tensor.elementwise(BinaryOp(ActivationDerivative<A>.self, p0, p1), g, saved, compute: g.dtype, output: g.dtype)
-      guard GradMode.isEnabled else { return [gradient] }
-      // createGraph: the same values, recorded as the product g · f'(x) so they differentiate again.
-      let slope = A.derivative(at: self, p0, p1)
-      guard let name = A.backwardNode else { return [g * slope] }
-      return [gradient.recording(name, [g, slope]) { h in [h * slope, h * g] }]
+      [Tensor.activationGradient(A.self, g, saved: saved, slopeAt: self, p0, p1)]
     }
+  }
+
+  /// g · f′ for activation `A`, its backward rule (the in-place forms' too): the derivative
+  /// kernel on `saved` (what it reads: the output or the input), or under createGraph the same
+  /// values recorded as the product with the slope at `point`, so they differentiate again.
+  static func activationGradient<A: Activation>(_: A.Type, _ g: Tensor, saved: Tensor, slopeAt point: Tensor,
+                                                _ p0: Double, _ p1: Double) -> Tensor {
+    let gradient = { Tensor.elementwise(BinaryOp(ActivationDerivative<A>.self, p0, p1), g, saved, compute: g.dtype, output: g.dtype) }
+    guard GradMode.isEnabled else { return gradient() }
+    let slope = A.derivative(at: point, p0, p1)
+    guard let name = A.backwardNode else { return g * slope }
+    return gradient().recording(name, [g, slope]) { h in [h * slope, h * g] }
   }
 
   public func tanh() -> Tensor { activation(Tanh.self) }

@@ -108,21 +108,24 @@ extension Tensor {
                      backward: @escaping (Tensor, Tensor?) -> [Tensor?]) {
     checkInPlace()
     let tracking = GradMode.isEnabled && (requiresGrad || inputs.contains { $0.requiresGrad })
-    let previous = tracking ? snapshot() : nil
+    // Written through a view, the base takes the history (CopySlices); else `self`, whose old
+    // history becomes the node's first input.
+    let writtenBase = viewBase.flatMap { $0.storage === storage ? $0 : nil }
+    let previous = tracking && writtenBase == nil ? snapshot() : nil
     let result = GradMode.with(enabled: false, compute)
     Backends.backend(for: device).copy(result, into: self)
     bumpVersion()
-    if tracking, let previous {
-      let output = savingOutput ? alias() : nil
-      if let base = viewBase, base.storage === storage {
-        rebaseThroughView(base, inputs: inputs, saved: output.map { [$0] } ?? []) { g in backward(g, output) }
-        return
-      }
-      gradFn = nil
-      let node = alias()
-      node.recording(name, [previous] + inputs, saved: output.map { [$0] } ?? []) { g in backward(g, output) }
-      gradFn = node.gradFn
+    guard tracking else { return }
+    let output = savingOutput ? alias() : nil
+    let saved = output.map { [$0] } ?? []
+    if let base = writtenBase {
+      rebaseThroughView(base, inputs: inputs, saved: saved) { g in backward(g, output) }
+      return
     }
+    gradFn = nil
+    let node = alias()
+    node.recording(name, [previous!] + inputs, saved: saved) { g in backward(g, output) }
+    gradFn = node.gradFn
   }
 
   /// A tensor on `self`'s memory, shape and strides, without autograd history.

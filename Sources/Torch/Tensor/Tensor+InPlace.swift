@@ -110,12 +110,7 @@ extension Tensor {
     let old = detach().clone()
     let (low, high) = (min ?? -.infinity, max ?? .infinity)
     commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
-      // As clamp's rule: the derivative kernel (+0 outside the range), or under createGraph the
-      // product with the constant mask, which differentiates again in g.
-      guard GradMode.isEnabled else {
-        return [Tensor.elementwise(BinaryOp(ActivationDerivative<Clamp>.self, low, high), g, old, compute: g.dtype, output: g.dtype)]
-      }
-      return [g * Clamp.derivative(at: old, low, high)]
+      [Tensor.activationGradient(Clamp.self, g, saved: old, slopeAt: old, low, high)]
     }
     return self
   }
@@ -130,12 +125,8 @@ extension Tensor {
       return self
     }
     commitInPlace("ReluBackward0", inputs: [], compute: { self.relu() }, savingOutput: true) { g, output in
-      // As relu's rule: the derivative kernel (y > 0 ? g : 0, so +0 where masked), or under
-      // createGraph the product with the mask, which differentiates again.
-      let gradient = Tensor.elementwise(BinaryOp(ActivationDerivative<Relu>.self, 0, 0), g, output!, compute: g.dtype, output: g.dtype)
-      guard GradMode.isEnabled else { return [gradient] }
-      let slope = Relu.derivative(at: output!, 0, 0)
-      return [gradient.recording(Relu.backwardNode!, [g, slope]) { h in [h * slope, h * g] }]
+      // relu's rule, on the result as written (its mask is the input's).
+      [Tensor.activationGradient(Relu.self, g, saved: output!, slopeAt: output!, 0, 0)]
     }
     return self
   }

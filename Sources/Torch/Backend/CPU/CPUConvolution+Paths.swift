@@ -4,16 +4,19 @@ extension CPUConvolution {
   /// Whether the per-sample path computes this layer's gradients: float32 on the CPU, for a
   /// layer that is not better run as one product over the batch (`batchesProducts`).
   static func handles(_ geometry: ConvolutionGeometry, _ tensors: Tensor...) -> Bool {
-    tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 } && !batchesProducts(geometry)
+    areFloat32OnCPU(tensors) && !batchesProducts(geometry)
   }
 
   /// Whether the per-sample path computes this layer's forward: as `handles`, except that a
   /// layer on the direct kernel keeps it down to 4×4 planes (256→256 3×3 on 4×4, batch 32:
   /// 3.2 ms direct, 4.3–4.7 as one product, whose columns cost more than the product saves).
   static func handlesForward(_ geometry: ConvolutionGeometry, _ tensors: Tensor...) -> Bool {
-    guard tensors.allSatisfy({ $0.device == .cpu && $0.dtype == .float32 }) else { return false }
-    return !batchesProducts(geometry)
-      || (geometry.window.positions >= 16 && CPUConvolution(geometry: geometry, batch: 1).usesDirectKernel)
+    areFloat32OnCPU(tensors) && (!batchesProducts(geometry)
+      || (geometry.window.positions >= 16 && CPUConvolution(geometry: geometry, batch: 1).usesDirectKernel))
+  }
+
+  private static func areFloat32OnCPU(_ tensors: [Tensor]) -> Bool {
+    tensors.allSatisfy { $0.device == .cpu && $0.dtype == .float32 }
   }
 
   /// A layer with small output planes and a large weight (a ResNet's last stages) runs as one

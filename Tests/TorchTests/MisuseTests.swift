@@ -144,6 +144,25 @@ final class MisuseTests: XCTestCase {
       y.add_(1.0)
       y.sum().backward()
     },
+    "expandedInPlace": { _ = torch.ones(2).expand(3, 2).add_(1.0) },
+    "expandedCopy": { _ = torch.ones(1, 4).expand(2, 4).copy_(torch.zeros(2, 4)) },
+    "noGradViewInPlace": {
+      let y = torch.ones([4], requiresGrad: true) * 2
+      let v = torch.noGrad { y[..<2] }
+      v.mul_(2.0)
+    },
+    "noGradViewOfLeafInPlace": {
+      let p = torch.ones([4], requiresGrad: true)
+      let v = torch.noGrad { p.view(2, 2) }
+      v.zero_()
+    },
+    "noGradViewBaseWritten": {
+      let y = torch.ones([4], requiresGrad: true) * 2
+      let v = torch.noGrad { y[..<2] }
+      y.mul_(2.0)
+      _ = v * 2
+    },
+    "maskedFillMaskDType": { _ = torch.ones(3).maskedFill_(torch.tensor([1, 0, 1]), 0) },
     "lstmOutputModified": {  // the fused LSTM layer's backward reads the outputs it saved
       let (output, _) = nn.LSTM(3, 4)(torch.randn([3, 2, 3], requiresGrad: true))
       output.mul_(2)
@@ -290,6 +309,14 @@ final class MisuseTests: XCTestCase {
     assertStops("maxPoolIndicesForward", with: "TypeError: MaxPool2d(returnIndices: true) gives (values, indices), which one Tensor cannot hold: call forwardWithIndices(x)")
     assertStops("modifiedSaved", with: "one of the variables needed for gradient computation has been modified by an inplace operation")
     assertStops("reluInPlaceModified", with: "modified by an inplace operation: output of ReluBackward0 is at version 2; expected version 1 instead")
+    let overlap = "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation."
+    assertStops("expandedInPlace", with: overlap)
+    assertStops("expandedCopy", with: overlap)
+    let ambiguous = "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
+    assertStops("noGradViewInPlace", with: "A view was created in no_grad mode and is being modified inplace with grad mode enabled. " + ambiguous)
+    assertStops("noGradViewOfLeafInPlace", with: "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
+    assertStops("noGradViewBaseWritten", with: "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. " + ambiguous)
+    assertStops("maskedFillMaskDType", with: "masked_fill_ only supports boolean masks, but got mask with dtype long int")
     assertStops("lstmOutputModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 1; expected version 0 instead")
     assertStops("lstmWeightModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 2; expected version 1 instead")
   }

@@ -115,6 +115,7 @@ extension Tensor {
     // whether or not anything requires grad yet: `y[0] = x` gives `y` history later.
     if let source = inputs.first, source.storage === storage, source !== self {
       viewBase = source.viewBase ?? source
+      isNoGradView = !GradMode.isEnabled || source.isNoGradView
     }
     guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
     gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil },

@@ -79,9 +79,13 @@ extension Tensor {
 
   // MARK: - In-place writes
 
-  /// Stops when an in-place write would corrupt autograd, as PyTorch does.
-  func checkInPlace() {
+  /// Stops when an in-place write would corrupt autograd, or would write one element through
+  /// several (an expanded tensor: `fill_` and `zero_` allow that, as in PyTorch), as PyTorch does.
+  func checkInPlace(allowingOverlap: Bool = false) {
+    torchCheck(allowingOverlap || !zip(dims, elementStrides).contains { $0 > 1 && $1 == 0 },
+      "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
     guard GradMode.isEnabled else { return }
+    torchCheck(!(isNoGradView && viewBase?.requiresGrad == true), Tensor.noGradViewMessage("is being modified inplace"))
     if isLeaf && leafRequiresGrad {
       torchFail("a leaf Variable that requires grad is being used in an in-place operation.")
     }
@@ -90,6 +94,11 @@ extension Tensor {
     for case .leaf(let base)? in gradFn?.edges ?? [] where base.leafRequiresGrad && base.storage === storage {
       torchFail("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     }
+  }
+
+  /// PyTorch's refusal of a view made in no-grad mode whose memory is written with grad mode on.
+  static func noGradViewMessage(_ what: String) -> String {
+    "A view was created in no_grad mode and \(what) with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked)."
   }
 
   /// Writes `result` (same shape) into `self` and records `name` as the new history: the old
@@ -108,6 +117,7 @@ extension Tensor {
                      backward: @escaping (Tensor, Tensor?) -> [Tensor?]) {
     checkInPlace()
     let tracking = GradMode.isEnabled && (requiresGrad || inputs.contains { $0.requiresGrad })
+    torchCheck(!(tracking && isNoGradView), Tensor.noGradViewMessage("is being modified inplace"))
     // Written through a view, the base takes the history (CopySlices); else `self`, whose old
     // history becomes the node's first input.
     let writtenBase = viewBase.flatMap { $0.storage === storage ? $0 : nil }
@@ -170,7 +180,7 @@ extension Tensor {
   /// Sets every element to `value` (`fill_`).
   @discardableResult
   public func fill_(_ value: Double) -> Tensor {
-    checkInPlace()
+    checkInPlace(allowingOverlap: true)
     if GradMode.isEnabled && requiresGrad {
       commitInPlace("FillBackward0", inputs: [], compute: { torch.fullLike(self, value) },
                     backward: { [torch.zerosLike($0)] })

@@ -115,6 +115,26 @@ extension Tensor {
     return self
   }
 
+  /// Writes `value` where `mask` (bool, broadcasting to this shape) is true (`masked_fill_`,
+  /// node `MaskedFillBackward0`: the gradient passes where the mask is false).
+  @discardableResult
+  public func maskedFill_(_ mask: Tensor, _ value: Double) -> Tensor {
+    let cTypes: [DType: String] = [.int64: "long int", .float32: "float", .float64: "double", .uint8: "unsigned char"]
+    torchCheck(mask.dtype == .bool, "masked_fill_ only supports boolean masks, but got mask with dtype \(cTypes[mask.dtype] ?? "\(mask.dtype)")")
+    torchCheck(broadcastShapes(dims, mask.dims) == dims,
+      "masked_fill_: the mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)")
+    let fixedMask = mask.detach()
+    if !tracksInPlace([]) {
+      checkInPlace()
+      writeInPlace(maskedFill(fixedMask, value))
+      return self
+    }
+    commitInPlace("MaskedFillBackward0", inputs: [], compute: { self.maskedFill(fixedMask, value) }) { g in
+      [g.maskedFill(fixedMask, 0)]
+    }
+    return self
+  }
+
   /// Swift.max(x, 0) in place (`relu_`).
   @discardableResult
   public func relu_() -> Tensor {

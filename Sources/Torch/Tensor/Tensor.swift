@@ -22,7 +22,10 @@ public final class Tensor {
   /// history here, as `AsStridedBackward0`, as PyTorch regenerates a view's `grad_fn`.
   public internal(set) var gradFn: Node? {
     get {
-      if let base = viewBase, base.gradFn !== viewedBaseNode { refreshViewHistory(base) }
+      if let base = viewBase, base.gradFn !== viewedBaseNode {
+        torchCheck(!isNoGradView, Tensor.noGradViewMessage("its base or another view of its base has been modified inplace"))
+        refreshViewHistory(base)
+      }
       return ownGradFn
     }
     set {
@@ -47,6 +50,9 @@ public final class Tensor {
   var viewBase: Tensor? {
     didSet { viewedBaseNode = viewBase?.gradFn }
   }
+  /// A view made in no-grad mode (or a view of one): writing it in place with grad mode on, or
+  /// reading its history after its base was so written, is ambiguous, and stops as in PyTorch.
+  var isNoGradView = false
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

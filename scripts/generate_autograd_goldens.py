@@ -1,13 +1,15 @@
 """Generates Tests/TorchTests/Fixtures/autograd_goldens.json: PyTorch's results for the
 autograd scenarios that Tests/TorchTests/AutogradTests.swift and InPlaceViewTests.swift rebuild
 line for line (tensor and module hooks, a custom Function, a WGAN-GP critic trained with a
-gradient penalty, in-place writes through views).
+gradient penalty, in-place writes through views), and those EdgeGradientTests.swift rebuilds
+(gradients at kinks, ties, bounds and zeros).
 Run with PyTorch installed:
 
     python3 scripts/generate_autograd_goldens.py > Tests/TorchTests/Fixtures/autograd_goldens.json
 """
 import hashlib
 import json
+import math
 import sys
 
 import torch
@@ -294,9 +296,121 @@ def in_place_views(values, names):
     names["views_view_node"] = v.grad_fn.name()
 
 
+def _grad(make, *inputs):
+    """The gradients of make(*leaves) with respect to fresh leaves holding `inputs`."""
+    leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
+    make(*leaves).backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def _second(make, weights, *inputs):
+    """The gradient and then the gradient of (gradient · weights): Hessian-vector products."""
+    leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
+    g = torch.autograd.grad(make(*leaves), leaves[0], create_graph=True)[0]
+    h = torch.autograd.grad((g * torch.tensor(weights, dtype=torch.float64)).sum(), leaves[0])[0]
+    return [g, h]
+
+
+def _retained_hook(order):
+    a = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    b = a * 3
+    for step in order:
+        if step == "retain":
+            b.retain_grad()
+        else:
+            b.register_hook(step)
+    (b * b).sum().backward()
+    return [b.grad, a.grad]
+
+
+def _twice(first, second):
+    a = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    first(a).backward()
+    second(a).backward()
+    return [a.grad]
+
+
+def _leaf_hook():
+    a = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    a.register_hook(lambda g: g * 2)
+    (a * a).sum().backward()
+    (a * 1).sum().backward()
+    return [a.grad]
+
+
+TIES = [1.0, 3.0, 3.0, -2.0]
+W4 = [1.0, 2.0, 3.0, 4.0]
+BOUNDS = [float("-inf"), -1.0, 1.0, 2.0, 3.0, float("inf"), float("nan")]
+PAIR = lambda *v: torch.tensor(v, dtype=torch.float64)
+# Each case: the gradients PyTorch gives at kinks, ties, bounds and zeros, where a subgradient
+# convention or a guard against 0 * inf decides the value. EdgeGradientTests rebuilds each.
+EDGE_GRADIENTS = {
+    "max_ties": lambda: _grad(lambda x: x.max(), TIES),
+    "min_ties": lambda: _grad(lambda x: x.min(), TIES),
+    "amax_ties": lambda: _grad(lambda x: x.amax(0), TIES),
+    "max_dim_ties": lambda: _grad(lambda x: x.max(0).values, TIES),
+    "maximum_ties": lambda: _grad(lambda x: torch.maximum(x, PAIR(1, 2, 3, 4)).sum(), TIES),
+    "minimum_ties": lambda: _grad(lambda x: torch.minimum(x, PAIR(1, 2, 3, 4)).sum(), TIES),
+    "clamp_both": lambda: _grad(lambda x: x.clamp(-1, 3).sum(), BOUNDS),
+    "clamp_min": lambda: _grad(lambda x: x.clamp(min=1).sum(), BOUNDS),
+    "clamp_max": lambda: _grad(lambda x: x.clamp(max=3).sum(), BOUNDS),
+    "clamp_min_minus_inf": lambda: _grad(lambda x: x.clamp(min=float("-inf")).sum(), BOUNDS),
+    "clamp_crossed": lambda: _grad(lambda x: x.clamp(min=3, max=1).sum(), BOUNDS),
+    "clamp_in_place": lambda: _grad(lambda x: (x * 1).clamp_(-1, 3).sum(), BOUNDS),
+    "hardtanh": lambda: _grad(lambda x: torch.nn.functional.hardtanh(x, -1, 3).sum(), BOUNDS),
+    "relu6": lambda: _grad(lambda x: torch.nn.functional.relu6(x * 3).sum(), [-1.0, 0.0, 1.0, 2.0, 3.0]),
+    "abs_zero": lambda: _grad(lambda x: (x - 1).abs().sum(), TIES),
+    "relu_zero": lambda: _grad(lambda x: (x - 1).relu().sum(), TIES),
+    "sqrt_zero": lambda: _grad(lambda x: (x - 1).sqrt().sum(), TIES),
+    "pow_zero_exponent": lambda: _grad(lambda x: (x - 1).pow(0).sum(), TIES),
+    "pow_tensor": lambda: _grad(lambda x, p: x.pow(p).sum(), [0.0, 0.0, 0.0, 2.0, -2.0, 0.0], [0.0, 1.0, 2.0, 0.0, 3.0, -1.0]),
+    "prod": lambda: _grad(lambda x: x.prod(), TIES),
+    "prod_one_zero": lambda: _grad(lambda x: (x - 1).prod(), TIES),
+    "prod_two_zeros": lambda: _grad(lambda x: (x - 3).prod(), TIES),
+    "prod_dim_second": lambda: _second(lambda x: x.prod(1).sum(), [[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]],
+                                       [[0.0, 2, 3], [1, 2, 3], [0, 0, 5], [0, 0, 0]]),
+    "prod_second": lambda: _second(lambda x: x.prod(), W4, [0.0, 2, 0, 3]),
+    "prod_keepdim_second": lambda: _second(lambda x: x.prod(0, keepdim=True).sum(), [[1, 2], [3, 4], [5, 6]],
+                                           [[0.0, 2], [4, 0], [5, 3]]),
+    "norm_zero": lambda: _grad(lambda x: (x * 0).norm(), TIES),
+    "normalize_zero": lambda: _grad(lambda x: torch.nn.functional.normalize((x * 0).view(1, 4), dim=1).sum(), TIES),
+    "div_zero": lambda: _grad(lambda x: (1 / (x - 1)).sum(), TIES),
+    "logsumexp_minus_inf": lambda: _grad(
+        lambda x: x.masked_fill(torch.tensor([True, False, False, True]), float("-inf")).logsumexp(0), TIES),
+    "log_softmax_minus_inf": lambda: _grad(
+        lambda x: x.masked_fill(torch.tensor([True, False, False, False]), float("-inf")).log_softmax(0)[1:].sum(), TIES),
+    "masked_fill_in_place": lambda: _grad(
+        lambda x: (x * 2).masked_fill_(torch.tensor([True, False, True, False]), 0.0).sum(), TIES),
+    "sort_ties": lambda: _grad(lambda x: (x.sort().values * PAIR(*W4)).sum(), TIES),
+    "topk_ties": lambda: _grad(lambda x: (x.topk(2).values * PAIR(1, 2)).sum(), TIES),
+    "gather_repeats": lambda: _grad(lambda x: x.gather(0, torch.tensor([1, 1, 0])).sum(), TIES),
+    "index_repeats": lambda: _grad(lambda x: x[torch.tensor([2, 2, 0])].sum(), TIES),
+    "bce_with_logits_zero": lambda: _grad(
+        lambda x: torch.nn.functional.binary_cross_entropy_with_logits(x, PAIR(0, 1, 0.5, 1)), [0.0, 0.0, 0.0, 1.0]),
+    "bce_with_logits_zero_pos_weight": lambda: _grad(
+        lambda x: torch.nn.functional.binary_cross_entropy_with_logits(x, PAIR(0, 1, 0.5, 1), pos_weight=PAIR(2, 3, 1, 1)),
+        [0.0, 0.0, 0.0, 1.0]),
+    "hook_then_retain": lambda: _retained_hook([lambda g: g * 10, "retain", lambda g: g + 1]),
+    "retain_then_hook": lambda: _retained_hook(["retain", lambda g: g * 10]),
+    "leaf_hook_accumulates": _leaf_hook,
+    "accumulates": lambda: _twice(lambda a: (a * a).sum(), lambda a: (a * 3).sum()),
+}
+
+
+def _encoded(t):
+    """Floats, with the non-finite ones as the strings JSONDecoder is told to read."""
+    return [v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")) for v in flat(t)]
+
+
+def edge_gradients(values, names):
+    for name, make in EDGE_GRADIENTS.items():
+        values["edge_" + name] = [v for g in make() for v in _encoded(g)]
+
+
 def main():
     values, names = {}, {}
-    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views):
+    for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views,
+                     edge_gradients):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

@@ -353,8 +353,9 @@ void ctk_rsqrt_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW
 void ctk_reciprocal_f32(int64_t n, const float *x, float *out) { powForm_dispatch(POW_RECIPROCAL, n, x, -1, out); }
 
 // clamp as the Swift form it replaced, Swift.min(Swift.max(v, lo), hi) with NaN kept:
-// max(v, lo) is lo where lo >= v, min(m, hi) is hi where hi < m (so a NaN bound leaves the
-// value alone, ties take the bound); its derivative passes g where lo <= x <= hi, else +0.
+// max(v, lo) is lo where lo >= v, min(m, hi) is hi where hi < m (so a NaN bound, which stands
+// for an absent one, leaves the value alone; ties take the bound); its derivative passes g
+// strictly inside, where (lo is NaN or x > lo) and (hi is NaN or x < hi), else +0.
 static void clamp_f32_portable(int64_t n, const float *x, float lo, float hi, float *out) {
   for (int64_t i = 0; i < n; i++) {
     const float v = x[i], m = lo >= v ? lo : v;
@@ -363,7 +364,8 @@ static void clamp_f32_portable(int64_t n, const float *x, float lo, float hi, fl
 }
 
 static void clamp_backward_f32_portable(int64_t n, const float *g, const float *x, float lo, float hi, float *out) {
-  for (int64_t i = 0; i < n; i++) out[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0;
+  const int no_lo = lo != lo, no_hi = hi != hi;
+  for (int64_t i = 0; i < n; i++) out[i] = (no_lo || x[i] > lo) && (no_hi || x[i] < hi) ? g[i] : 0;
 }
 
 #if CTK_X86
@@ -382,10 +384,13 @@ CTK_AVX2 static void clamp_f32_avx2(int64_t n, const float *x, float lo, float h
 
 CTK_AVX2 static void clamp_backward_f32_avx2(int64_t n, const float *g, const float *x, float lo, float hi, float *out) {
   const __m256 los = _mm256_set1_ps(lo), his = _mm256_set1_ps(hi);
+  // An absent (NaN) bound admits every lane, NaN inputs included; a present one compares.
+  const __m256 no_lo = _mm256_cmp_ps(los, los, _CMP_UNORD_Q), no_hi = _mm256_cmp_ps(his, his, _CMP_UNORD_Q);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256 inside = _mm256_and_ps(_mm256_cmp_ps(v, los, _CMP_GE_OQ), _mm256_cmp_ps(v, his, _CMP_LE_OQ));
+    const __m256 inside = _mm256_and_ps(_mm256_or_ps(no_lo, _mm256_cmp_ps(v, los, _CMP_GT_OQ)),
+                                        _mm256_or_ps(no_hi, _mm256_cmp_ps(v, his, _CMP_LT_OQ)));
     _mm256_storeu_ps(out + i, _mm256_and_ps(_mm256_loadu_ps(g + i), inside));
   }
   clamp_backward_f32_portable(n - i, g + i, x + i, lo, hi, out + i);

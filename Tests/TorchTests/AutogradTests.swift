@@ -11,7 +11,10 @@ struct AutogradGoldens: Decodable {
 
   static let shared: AutogradGoldens = {
     let url = Bundle.module.url(forResource: "Fixtures/autograd_goldens", withExtension: "json")!
-    return try! JSONDecoder().decode(AutogradGoldens.self, from: Data(contentsOf: url))
+    let decoder = JSONDecoder()
+    // The generator writes non-finite gradients (EdgeGradientTests) as these strings.
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try! decoder.decode(AutogradGoldens.self, from: Data(contentsOf: url))
   }()
 
   static func value(_ name: String) -> [Double] {
@@ -358,9 +361,10 @@ final class AutogradTests: XCTestCase {
     let m = torch.tensor([0.0], requiresGrad: true)
     m.maximum(torch.tensor([0.0])).sum().backward()
     XCTAssertEqual(m.grad?.toArray(), [0.5])
+    // PyTorch 2.15: clamp's gradient is zero at a bound (clamp(min=0) at 0 gives 0, as relu).
     let c = torch.tensor([0.0], requiresGrad: true)
     c.clamp(min: 0).sum().backward()
-    XCTAssertEqual(c.grad?.toArray(), [1])
+    XCTAssertEqual(c.grad?.toArray(), [0])
   }
 
   /// The norm's gradient follows PyTorch's float32 formulas bit for bit (PyTorch 2.15's

@@ -297,7 +297,9 @@ extension F {
     let extras = [weight, posWeight].compactMap { $0 }
     return Tensor.composite("BinaryCrossEntropyWithLogitsBackward0", [input, target] + extras) { x in
       let (input, target) = (x[0], x[1])
-      let logSigmoidNegative = (-input.abs()).exp().add(torch.onesLike(input)).log() + input.clamp(min: 0)
+      // max(x, 0) as maximum, whose tie at x = 0 splits the gradient: with abs'(0) = 0 the
+      // composed gradient there is then σ(0) − t = 0.5 − t, as PyTorch's formula gives.
+      let logSigmoidNegative = (-input.abs()).exp().add(torch.onesLike(input)).log() + input.maximum(torch.zerosLike(input))
       var loss: Tensor
       if posWeight != nil {
         let logWeight = (x[x.count - 1] - 1.0) * target + 1.0

@@ -190,7 +190,10 @@ enum Elu: Activation {
   }
 }
 
-/// Limits values to [p0, p1]; the gradient passes where min <= x <= max (bounds included).
+/// Limits values to [p0, p1], a NaN bound standing for an absent one (`clamp(min: 0)` has
+/// p1 = NaN, so an explicit infinite bound stays a bound). The gradient passes strictly
+/// inside: where x > min and x < max, zero at the bounds and for NaN, as PyTorch 2.15's
+/// `ClampBackward1` (`clamp(min=0)` at 0 gives 0, as relu does; `clamp(min=-inf)` at -inf 0).
 enum Clamp: IntegerUnaryKernel, Activation {
   static let name = "clamp"
   static let node = "ClampBackward1"
@@ -199,14 +202,19 @@ enum Clamp: IntegerUnaryKernel, Activation {
   static let cudaInteger = "(T)fmin(fmax((double)v, p0), p1)"
   static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_clamp_f32 }
   static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_clamp_backward_f32 }
+  /// Swift's max(v, NaN) and min(v, NaN) are v, so an absent bound leaves the value alone.
   static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v.isNaN ? v : Swift.min(Swift.max(v, p0), p1) }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _ p1: Double) -> T {
-    Swift.min(Swift.max(v, T(saturating: p0)), T(saturating: p1))
+    let low = p0.isNaN ? v : Swift.max(v, T(saturating: p0))
+    return p1.isNaN ? low : Swift.min(low, T(saturating: p1))
   }
-  static let derivativeCUDA = "(y >= (T)p0 && y <= (T)p1) ? x : (T)0"
-  static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T { x >= p0 && x <= p1 ? g : 0 }
+  static let derivativeCUDA = "((p0 != p0 || y > (T)p0) && (p1 != p1 || y < (T)p1)) ? x : (T)0"
+  static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T {
+    (p0.isNaN || x > p0) && (p1.isNaN || x < p1) ? g : 0
+  }
   static func derivative(at x: Tensor, _ low: Double, _ high: Double) -> Tensor {
-    x.ge(low).to(x.dtype) * x.le(high).to(x.dtype)
+    let aboveLow = low.isNaN ? torch.onesLike(x) : x.gt(low).to(x.dtype)
+    return high.isNaN ? aboveLow : aboveLow * x.lt(high).to(x.dtype)
   }
 }
 
@@ -282,7 +290,8 @@ enum Hardsigmoid: Activation {
   }
 }
 
-/// Clamps to [p0, p1]; unlike clamp, the gradient stops at the bounds themselves.
+/// Clamps to [p0, p1]; the gradient stops at the bounds, as clamp's, but passes NaN through
+/// (PyTorch's hardtanh_backward zeroes only x <= min or x >= max).
 enum Hardtanh: Activation {
   static let name = "hardtanh"
   static let node = "HardtanhBackward0"
@@ -361,10 +370,12 @@ extension Tensor {
   /// x / (1 + |x|), composed as PyTorch composes it (node `DivBackward0`).
   public func softsign() -> Tensor { self / (abs() + 1.0) }
 
-  /// Limits values to [min, max] (node `ClampBackward1`); gradient passes where in range.
+  /// Limits values to [min, max] (node `ClampBackward1`); the gradient passes strictly
+  /// between the bounds (zero at a bound, as PyTorch's). A NaN bound makes every element NaN.
   public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
     torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
-    return activation(Clamp.self, min ?? -.infinity, max ?? .infinity)
+    if min?.isNaN == true || max?.isNaN == true, dtype.isFloatingPoint { return self * 0.0 + Double.nan }
+    return activation(Clamp.self, min ?? .nan, max ?? .nan)
   }
 }
 

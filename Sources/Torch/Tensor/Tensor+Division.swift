@@ -68,6 +68,21 @@ extension Tensor {
 
   /// Elementwise `not`, true where `self` is zero (`torch.logical_not`), a bool tensor.
   public func logicalNot() -> Tensor { GradMode.with(enabled: false) { eq(0.0) } }
+  /// True where both are nonzero (`torch.logical_and`), broadcast, a bool tensor.
+  public func logicalAnd(_ other: Tensor) -> Tensor { GradMode.with(enabled: false) { ne(0.0).minimum(other.ne(0.0)) } }
+  /// True where either is nonzero (`torch.logical_or`), broadcast, a bool tensor.
+  public func logicalOr(_ other: Tensor) -> Tensor { GradMode.with(enabled: false) { ne(0.0).maximum(other.ne(0.0)) } }
+
+  /// `a & b` of bool tensors, as PyTorch's masks combine (`(x > 0) & (x < 1)`).
+  public static func & (a: Tensor, b: Tensor) -> Tensor { a.booleanOperands(b, "&"); return a.logicalAnd(b) }
+  /// `a | b` of bool tensors.
+  public static func | (a: Tensor, b: Tensor) -> Tensor { a.booleanOperands(b, "|"); return a.logicalOr(b) }
+
+  /// Bitwise `&` and `|` are implemented for bool masks; integer bit operations are not.
+  private func booleanOperands(_ other: Tensor, _ op: String) {
+    torchCheck(dtype == .bool && other.dtype == .bool,
+      "\(op) is implemented here for bool tensors only (got \(dtype) and \(other.dtype)); for integers use arithmetic", kind: "NotImplementedError")
+  }
 
   // MARK: - Kernels
 

@@ -210,8 +210,11 @@ extension Tensor {
     return out.recording("PowBackward1", [self, exponent], saved: [base, power]) { g in
       let (x, p) = Tensor.live(self, base, exponent, power)
       let y = GradMode.isEnabled ? x.pow(p) : result
-      return [self.requiresGrad ? (g * p * x.pow(p - 1)).gradient(for: self) : nil,
-              exponent.requiresGrad ? (g * y * x.log()).gradient(for: exponent) : nil]
+      // PyTorch's conventions: zero where the exponent is 0 (not 0 · 0⁻¹ = NaN at x = 0), and
+      // for the exponent zero where x = 0 and p >= 0 (not 0 · log 0 = NaN).
+      let zero = torch.zerosLike(g)
+      return [self.requiresGrad ? torch.where(p.eq(0.0), zero, g * p * x.pow(p - 1)).gradient(for: self) : nil,
+              exponent.requiresGrad ? torch.where(x.eq(0.0) & p.ge(0.0), zero, g * y * x.log()).gradient(for: exponent) : nil]
     }
   }
 

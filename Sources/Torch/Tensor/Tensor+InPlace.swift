@@ -103,14 +103,16 @@ extension Tensor {
     if !tracksInPlace([]) {
       checkInPlace()
       torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
-      if writeStraight(UnaryOp(Clamp.self, min ?? -.infinity, max ?? .infinity)) { return self }
+      let nanBound = min?.isNaN == true || max?.isNaN == true
+      if !nanBound, writeStraight(UnaryOp(Clamp.self, min ?? .nan, max ?? .nan)) { return self }
       writeInPlace(clamp(min: min, max: max))
       return self
     }
     let old = detach().clone()
-    let (low, high) = (min ?? -.infinity, max ?? .infinity)
+    let (low, high) = (min ?? .nan, max ?? .nan)
+    let nanBound = min?.isNaN == true || max?.isNaN == true
     commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
-      [Tensor.activationGradient(Clamp.self, g, saved: old, slopeAt: old, low, high)]
+      [nanBound ? torch.zerosLike(g) : Tensor.activationGradient(Clamp.self, g, saved: old, slopeAt: old, low, high)]
     }
     return self
   }

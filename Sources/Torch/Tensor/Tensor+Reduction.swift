@@ -76,9 +76,53 @@ extension Tensor {
       .recording("MeanBackward1", [self]) { g in [Tensor.expandReduced(g / count, to: shape, dims: axes, keepdim: keepdim)] }
   }
 
-  /// The product of all elements.
+  // MARK: - Product
+
+  /// The product of all elements (node `ProdBackward0`); integers multiply in int64.
   public func prod() -> Tensor {
-    GradMode.with(enabled: false) { reduced(.prod, Array(0..<dims.count), keepdim: false, dtype: sumType) }
+    let out = GradMode.with(enabled: false) { reduced(.prod, Array(0..<dims.count), keepdim: false, dtype: sumType) }
+    let (saved, result) = (detach(), out.detach())
+    return out.recording("ProdBackward0", [self], saved: [saved]) { g in
+      let x = self.live(saved)
+      guard x.dim() > 0 else { return [g] }
+      let flat = x.reshape([-1])
+      let product = GradMode.isEnabled ? flat.prod(dim: 0, keepdim: true) : result.reshape([1])
+      return [Tensor.productGradient(g.reshape([1]), flat, product, dim: 0).reshape(x.dims)]
+    }
+  }
+
+  /// The product along `dim` (node `ProdBackward1`).
+  public func prod(dim: Int, keepdim: Bool = false) -> Tensor {
+    let d = wrapDim(dim, Swift.max(dims.count, 1))
+    if dims.isEmpty { return GradMode.with(enabled: false) { self.to(sumType).clone() }.recording("ProdBackward1", [self]) { [$0] } }
+    let out = GradMode.with(enabled: false) { reduced(.prod, [d], keepdim: keepdim, dtype: sumType) }
+    let (saved, result) = (detach(), out.detach())
+    return out.recording("ProdBackward1", [self], saved: [saved]) { g in
+      let x = self.live(saved)
+      let product = GradMode.isEnabled ? x.prod(dim: d, keepdim: true) : (keepdim ? result : result.unsqueeze(d))
+      return [Tensor.productGradient(keepdim ? g : g.unsqueeze(d), x, product, dim: d)]
+    }
+  }
+
+  /// The gradient of a product along `dim` (`g` and `product` keep it as size 1): each element
+  /// gets g times the product of the others. Where a slice has no zero that is g·(product / x),
+  /// PyTorch's formula; with zeros it is written from the product P of the slice's nonzero
+  /// elements and the sum Z of its zeros (0, but carrying their derivatives), so that gradients
+  /// of gradients stay right: one zero gives P at the zero and Z·P/x elsewhere; two give
+  /// (Z − x)·P at each zero (the other zero times P) and 0 elsewhere; three or more, 0.
+  static func productGradient(_ g: Tensor, _ x: Tensor, _ product: Tensor, dim: Int) -> Tensor {
+    let isZero = x.eq(0.0)
+    guard isZero.sum().item(Int64.self) > 0 else { return g * (product / x) }
+    let zeroCount = isZero.sum(dim: dim, keepdim: true).expand(x.dims)
+    let ones = torch.onesLike(x), zeros = torch.zerosLike(x)
+    let safeX = torch.where(isZero, ones, x)
+    let nonzeroProduct = safeX.prod(dim: dim, keepdim: true).expand(x.dims)
+    let zeroSum = torch.where(isZero, x, zeros).sum(dim: dim, keepdim: true).expand(x.dims)
+    let oneZero = torch.where(isZero, nonzeroProduct, zeroSum * (nonzeroProduct / safeX))
+    let twoZeros = torch.where(isZero, (zeroSum - x) * nonzeroProduct, zeros)
+    let others = torch.where(zeroCount.eq(0.0), product.expand(x.dims) / safeX,
+                             torch.where(zeroCount.eq(1.0), oneZero, torch.where(zeroCount.eq(2.0), twoZeros, zeros)))
+    return g * others
   }
 
   // MARK: - Max and min

@@ -2,7 +2,8 @@
 autograd scenarios that Tests/TorchTests/AutogradTests.swift and InPlaceViewTests.swift rebuild
 line for line (tensor and module hooks, a custom Function, a WGAN-GP critic trained with a
 gradient penalty, in-place writes through views), and those EdgeGradientTests.swift rebuilds
-(gradients at kinks, ties, bounds and zeros).
+(gradients at kinks, ties, bounds and zeros) and AdvancedIndexingTests.swift (several index
+tensors in one subscript).
 Run with PyTorch installed:
 
     python3 scripts/generate_autograd_goldens.py > Tests/TorchTests/Fixtures/autograd_goldens.json
@@ -407,10 +408,56 @@ def edge_gradients(values, names):
         values["edge_" + name] = [v for g in make() for v in _encoded(g)]
 
 
+_I, _J = torch.tensor([0, 2, -1]), torch.tensor([1, 3, 0])
+_MASK = torch.tensor([True, False, True])
+# x[...] with two or more index tensors (or one followed by more indices): the tensors
+# broadcast together and pick elements pairwise. AdvancedIndexingTests rebuilds each.
+ADVANCED_READS = {
+    "rows_cols": lambda x: x[_I, _J],
+    "apart": lambda x: x[_I, :, torch.tensor([1, 2, 4])],
+    "number_then_index": lambda x: x[0, :, _J],
+    "adjacent_after_slice": lambda x: x[:, _J, torch.tensor([0, 1, 2])],
+    "broadcast_2d": lambda x: x[torch.tensor([[0, 1], [2, 0]]), torch.tensor([1, 2])],
+    "index_then_number": lambda x: x[_I, 1],
+    "mask_and_index": lambda x: x[_MASK, torch.tensor([0, 3])],
+    "three": lambda x: x[_I, _J, torch.tensor([4])],
+    "after_ellipsis": lambda x: x[..., torch.tensor([1, 3, 0]), torch.tensor([0, 1, 2])],
+    "repeats": lambda x: x[torch.tensor([1, 1, 0]), torch.tensor([2, 2, 2])],
+}
+ADVANCED_WRITES = {
+    "set_number": lambda z, v: z.__setitem__((_I, _J), 7.0),
+    "set_rows": lambda z, v: z.__setitem__((_I, _J), v[:5] * 3),
+    "set_apart": lambda z, v: z.__setitem__((_I, slice(None), torch.tensor([1, 2, 4])), v[:4] - 1),
+    "set_adjacent_after_slice": lambda z, v: z.__setitem__((slice(None), _J, torch.tensor([0, 1, 2])), v[:3].view(3, 1)),
+    "set_repeats_last_wins": lambda z, v: z.__setitem__((torch.tensor([0, 0]), torch.tensor([1, 1])), v[:2].view(2, 1) * 2),
+    "set_index_then_number": lambda z, v: z.__setitem__((_I, 1), v[:5]),
+    "set_mask_and_index": lambda z, v: z.__setitem__((_MASK, torch.tensor([0, 3])), v[5:10]),
+}
+
+
+def advanced_indexing(values, names):
+    # OpInfo.weights: ((i * 7) mod 11 - 5) / 5.
+    weights = lambda t: ((torch.arange(t.numel(), dtype=torch.float64) * 7) % 11 - 5).view(t.shape) / 5
+    for name, read in ADVANCED_READS.items():
+        x = torch.arange(60.0, dtype=torch.float64).view(3, 4, 5).requires_grad_()
+        y = read(x)
+        (y * weights(y)).sum().backward()
+        values["advanced_" + name] = [float(d) for d in y.shape] + flat(y) + flat(x.grad)
+    for name, write in ADVANCED_WRITES.items():
+        x = torch.arange(60.0, dtype=torch.float64).view(3, 4, 5).requires_grad_()
+        v = torch.linspace(-1, 1, 10, dtype=torch.float64).requires_grad_()
+        z = x * 1
+        write(z, v)
+        (z * weights(z)).sum().backward()
+        unused = torch.zeros(10, dtype=torch.float64)
+        values["advanced_" + name] = flat(z) + flat(x.grad) + flat(v.grad if v.grad is not None else unused)
+    names["advanced_node"] = (torch.ones(3, 4, requires_grad=True) * 1)[_I, _J].grad_fn.name()
+
+
 def main():
     values, names = {}, {}
     for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views,
-                     edge_gradients):
+                     edge_gradients, advanced_indexing):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

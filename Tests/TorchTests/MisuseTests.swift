@@ -163,6 +163,9 @@ final class MisuseTests: XCTestCase {
       _ = v * 2
     },
     "maskedFillMaskDType": { _ = torch.ones(3).maskedFill_(torch.tensor([1, 0, 1]), 0) },
+    "indexTensorsBroadcast": { _ = torch.zeros(3, 4)[torch.tensor([0, 1]), torch.tensor([1, 1, 2])] },
+    "maskShape": { let x = torch.zeros(3, 4); x[0..., torch.tensor([true, false])] = 1.0 },
+    "indexTensorsOutOfBounds": { _ = torch.zeros(3, 4)[torch.tensor([0, 5]), torch.tensor([1, 1])] },
     "lstmOutputModified": {  // the fused LSTM layer's backward reads the outputs it saved
       let (output, _) = nn.LSTM(3, 4)(torch.randn([3, 2, 3], requiresGrad: true))
       output.mul_(2)
@@ -317,6 +320,9 @@ final class MisuseTests: XCTestCase {
     assertStops("noGradViewOfLeafInPlace", with: "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
     assertStops("noGradViewBaseWritten", with: "A view was created in no_grad mode and its base or another view of its base has been modified inplace with grad mode enabled. " + ambiguous)
     assertStops("maskedFillMaskDType", with: "masked_fill_ only supports boolean masks, but got mask with dtype long int")
+    assertStops("indexTensorsBroadcast", with: "IndexError: shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")
+    assertStops("maskShape", with: "IndexError: The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3, 4] at index 1")
+    assertStops("indexTensorsOutOfBounds", with: "IndexError: index 5 is out of bounds for dimension 0 with size 3")
     assertStops("lstmOutputModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 1; expected version 0 instead")
     assertStops("lstmWeightModified", with: "modified by an inplace operation: output of MkldnnRnnLayerBackward0 is at version 2; expected version 1 instead")
   }

@@ -123,9 +123,9 @@ extension Tensor {
       index(indices).copy_(value)
       return
     }
-    torchCheck(tensorPosition == indices.count - 1,
-      "assignment through an index tensor followed by more indices is not supported; index the view first (x[...][idx] = v)",
-      kind: "NotImplementedError")
+    if tensorPosition != indices.count - 1 || indices.count(where: { $0 is Tensor }) > 1 {
+      return assignAdvanced(value, at: indices)
+    }
     let basic = Array(indices[..<tensorPosition])
     let target = index(basic)
     let dim = basic.reduce(0) { $0 + (($1 is Int) ? 0 : 1) }
@@ -146,6 +146,7 @@ extension Tensor {
   private func index(_ indices: [any TensorIndex]) -> Tensor {
     torchCheck(indices.count <= Swift.max(dims.count, indices.isEmpty ? 0 : 1),
       "too many indices for tensor of dimension \(dims.count)", kind: "IndexError")
+    if indices.count(where: { $0 is Tensor }) > 1 { return advancedIndex(indices) }
     var result = self, dim = 0
     for index in indices {
       let (next, keeps) = index.apply(to: result, dim: dim)
@@ -318,7 +319,7 @@ extension Tensor {
   /// of one element fills, otherwise its elements go to the true positions in order.
   func maskedScatter(_ mask: Tensor, dim: Int, _ value: Tensor) -> Tensor {
     torchCheck(dims.count >= dim + mask.dim() && Array(dims[dim..<(dim + mask.dim())]) == mask.dims,
-      "The shape of the mask \(mask.shape) at index 0 does not match the shape of the indexed tensor \(shape) at index \(dim)",
+      "The shape of the mask \(mask.dims) at index 0 does not match the shape of the indexed tensor \(dims) at index \(dim)",
       kind: "IndexError")
     let region = mask.reshape(Array(repeating: 1, count: dim) + mask.dims + Array(repeating: 1, count: dims.count - dim - mask.dim()))
     if value.numel() == 1 { return torch.where(region, value.to(dtype).reshape([]), self) }
@@ -331,12 +332,13 @@ extension Tensor {
   }
 
   /// A copy of `self` with `source`'s slices along `dim` written at the positions in `index`
-  /// (`index_copy`; negative positions count from the end, as `x[idx] = v` allows). `source`
-  /// broadcasts to the indexed shape.
+  /// (`index_copy`, node `IndexCopyBackward0`; negative positions count from the end, as
+  /// `x[idx] = v` allows). `source` broadcasts to the indexed shape. Where a position repeats,
+  /// the last write wins (as on PyTorch's CPU) and, as PyTorch's backward does, every write
+  /// still gets the gradient at its position.
   public func indexCopy(_ dim: Int, _ index: Tensor, _ source: Tensor) -> Tensor {
     let d = wrapDim(dim, dims.count)
     torchCheck(index.dtype == .int64 || index.dtype == .uint8, "tensors used as indices must be long, int, byte or bool tensors", kind: "IndexError")
-    // Where a position repeats, the last write wins (as on PyTorch's CPU).
     let wrapped = index.toArray(Int64.self).map { $0 < 0 ? $0 + Int64(size(d)) : $0 }
     var lastWrite: [Int64: Int] = [:]
     for (i, position) in wrapped.enumerated() { lastWrite[position] = i }
@@ -344,11 +346,21 @@ extension Tensor {
     let positions = torch.tensor(writes.map { wrapped[$0] }).to(device)
     var picked = dims
     picked[d] = index.numel()
-    let placed = source.to(dtype).expand(picked).indexSelect(d, torch.tensor(writes.map(Int64.init)).to(device))
-    picked[d] = writes.count
-    let hit = torch.zeros(dims, dtype: .float32, device: device)
-      .indexAdd(d, positions, torch.ones(picked, dtype: .float32, device: device)) > 0
-    return torch.where(hit, torch.zerosLike(self).indexAdd(d, positions, placed), self)
+    let (result, hit) = GradMode.with(enabled: false) { () -> (Tensor, Tensor) in
+      let placed = source.to(dtype).expand(picked).indexSelect(d, torch.tensor(writes.map(Int64.init)).to(device))
+      var written = picked
+      written[d] = writes.count
+      let hit = torch.zeros(dims, dtype: .float32, device: device)
+        .indexAdd(d, positions, torch.ones(written, dtype: .float32, device: device)) > 0
+      // Each position is written once, added to −0, which every float keeps (+0 included: x + 0
+      // would turn a written −0 into +0).
+      return (torch.where(hit, torch.fullLike(self, -0.0).indexAdd(d, positions, placed), self), hit)
+    }
+    let everyWrite = torch.tensor(wrapped).to(device), sourceDims = source.dims, sourceType = source.dtype
+    return result.recording("IndexCopyBackward0", [self, source]) { g in
+      [self.requiresGrad ? torch.where(hit, torch.zerosLike(g), g) : nil,
+       source.requiresGrad ? g.indexSelect(d, everyWrite).sumToShape(sourceDims).to(sourceType) : nil]
+    }
   }
 
   /// A copy with `value` where `mask` is true (`masked_fill`).

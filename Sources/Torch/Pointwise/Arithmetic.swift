@@ -37,6 +37,21 @@ enum Log1p: FloatUnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.log1p(v) }
 }
 
+/// libm's sinf and sin (PyTorch's CPU kernels use SLEEF: last bits can differ).
+enum Sin: FloatUnaryKernel {
+  static let name = "sin"
+  static let cuda = "sin(v)"
+  static let denseGrain = transcendentalGrain
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.sin(v) }
+}
+
+enum Cos: FloatUnaryKernel {
+  static let name = "cos"
+  static let cuda = "cos(v)"
+  static let denseGrain = transcendentalGrain
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.cos(v) }
+}
+
 enum Sqrt: FloatUnaryKernel {
   static let name = "sqrt"
   static let cuda = "sqrt(v)"

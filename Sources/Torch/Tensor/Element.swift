@@ -19,6 +19,8 @@ public protocol FloatElement: NumericElement, BinaryFloatingPoint {
   static func tanh(_ x: Self) -> Self
   static func erf(_ x: Self) -> Self
   static func pow(_ x: Self, _ y: Self) -> Self
+  static func sin(_ x: Self) -> Self
+  static func cos(_ x: Self) -> Self
 }
 
 extension Float: FloatElement {
@@ -30,6 +32,8 @@ extension Float: FloatElement {
   @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
   @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
   @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+  @inline(__always) public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
+  @inline(__always) public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
 }
 
 extension Double: FloatElement {
@@ -41,6 +45,8 @@ extension Double: FloatElement {
   @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
   @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
   @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+  @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+  @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
 }
 
 extension Int64: NumericElement {

@@ -236,6 +236,18 @@ extension Tensor {
     return unaryResult(UnaryOp(Log1p.self)).recording("Log1PBackward0", [self], saved: [saved]) { g in [g / (self.live(saved) + 1.0)] }
   }
 
+  /// The sine, elementwise (`torch.sin`, node `SinBackward0`: g · cos x).
+  public func sin() -> Tensor {
+    let saved = detach()
+    return unaryResult(UnaryOp(Sin.self)).recording("SinBackward0", [self], saved: [saved]) { g in [g * self.live(saved).cos()] }
+  }
+
+  /// The cosine, elementwise (`torch.cos`, node `CosBackward0`: g · −sin x).
+  public func cos() -> Tensor {
+    let saved = detach()
+    return unaryResult(UnaryOp(Cos.self)).recording("CosBackward0", [self], saved: [saved]) { g in [g * -self.live(saved).sin()] }
+  }
+
   public func sqrt() -> Tensor {
     let y = unaryResult(UnaryOp(Sqrt.self)), saved = y.detach()
     return y.recording("SqrtBackward0", [self], saved: [saved]) { g in [g / ((GradMode.isEnabled ? self.sqrt() : saved) * 2.0)] }
@@ -337,6 +349,12 @@ extension torch {
   public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
   public static func exp(_ x: Tensor) -> Tensor { x.exp() }
   public static func log(_ x: Tensor) -> Tensor { x.log() }
+  public static func sin(_ x: Tensor) -> Tensor { x.sin() }
+  public static func cos(_ x: Tensor) -> Tensor { x.cos() }
+  public static func prod(_ x: Tensor) -> Tensor { x.prod() }
+  public static func prod(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor { x.prod(dim: dim, keepdim: keepdim) }
+  public static func logicalAnd(_ a: Tensor, _ b: Tensor) -> Tensor { a.logicalAnd(b) }
+  public static func logicalOr(_ a: Tensor, _ b: Tensor) -> Tensor { a.logicalOr(b) }
   public static func sqrt(_ x: Tensor) -> Tensor { x.sqrt() }
   public static func abs(_ x: Tensor) -> Tensor { x.abs() }
   public static func tanh(_ x: Tensor) -> Tensor { x.tanh() }

@@ -58,6 +58,8 @@ package enum OpRegistry {
   static let pointwise: [OpInfo] = [
     OpInfo("neg", [.x(3, 4)], "-x[0]") { x, _ in -x[0] },
     OpInfo("exp", [.x(3, 4)], "x[0].exp()") { x, _ in x[0].exp() },
+    OpInfo("sin", [.x(3, 4, low: -4, high: 4)], "x[0].sin()") { x, _ in x[0].sin() },
+    OpInfo("cos", [.x(3, 4, low: -4, high: 4)], "torch.cos(x[0])") { x, _ in torch.cos(x[0]) },
     OpInfo("log", [.positive(3, 4)], "x[0].log()") { x, _ in x[0].log() },
     OpInfo("sqrt", [.positive(3, 4)], "x[0].sqrt()") { x, _ in x[0].sqrt() },
     OpInfo("abs", [.x(3, 4)], "x[0].abs()") { x, _ in x[0].abs() },

@@ -3,7 +3,7 @@ autograd scenarios that Tests/TorchTests/AutogradTests.swift and InPlaceViewTest
 line for line (tensor and module hooks, a custom Function, a WGAN-GP critic trained with a
 gradient penalty, in-place writes through views), and those EdgeGradientTests.swift rebuilds
 (gradients at kinks, ties, bounds and zeros) and AdvancedIndexingTests.swift (several index
-tensors in one subscript).
+tensors in one subscript) and TypePromotionTests.swift (result types of mixed operands).
 Run with PyTorch installed:
 
     python3 scripts/generate_autograd_goldens.py > Tests/TorchTests/Fixtures/autograd_goldens.json
@@ -454,10 +454,59 @@ def advanced_indexing(values, names):
     names["advanced_node"] = (torch.ones(3, 4, requires_grad=True) * 1)[_I, _J].grad_fn.name()
 
 
+def _promotion_operands():
+    return dict(f32=torch.tensor([1.5, 2.5]), f64=torch.tensor([1.5, 2.5], dtype=torch.float64),
+                i64=torch.tensor([3, 4]), u8=torch.tensor([200, 100], dtype=torch.uint8), b=torch.tensor([True, False]),
+                zero_f64=torch.tensor(2.5, dtype=torch.float64), zero_i64=torch.tensor(3), zero_f32=torch.tensor(2.5))
+
+
+# Result types of mixed operands (0-d tensors count only when of a higher category), each
+# as TypePromotionTests spells it.
+PROMOTIONS = {
+    "f32_plus_f64": lambda o: o["f32"] + o["f64"],
+    "f32_plus_zero_f64": lambda o: o["f32"] + o["zero_f64"],
+    "i64_plus_zero_f32": lambda o: o["i64"] + o["zero_f32"],
+    "i64_plus_zero_f64": lambda o: o["i64"] + o["zero_f64"],
+    "u8_plus_zero_i64": lambda o: o["u8"] + o["zero_i64"],
+    "u8_plus_i64": lambda o: o["u8"] + o["i64"],
+    "u8_plus_u8": lambda o: o["u8"] + o["u8"],
+    "bool_plus_i64": lambda o: o["b"] + o["i64"],
+    "bool_plus_zero_i64": lambda o: o["b"] + o["zero_i64"],
+    "bool_times_float": lambda o: o["b"] * 2.5,
+    "i64_div_int": lambda o: o["i64"] / 2,
+    "i64_times_float": lambda o: o["i64"] * 2.5,
+    "i64_times_int": lambda o: o["i64"] * 2,
+    "u8_times_int": lambda o: o["u8"] * 2,
+    "u8_plus_float": lambda o: o["u8"] + 1.5,
+    "zero_f32_plus_zero_f64": lambda o: o["zero_f32"] + o["zero_f64"],
+    "zero_i64_plus_zero_f32": lambda o: o["zero_i64"] + o["zero_f32"],
+    "zero_i64_times_float": lambda o: o["zero_i64"] * 2.5,
+    "f32_minus_zero_f64": lambda o: o["f32"] - o["zero_f64"],
+    "u8_div_zero_i64": lambda o: o["u8"] / o["zero_i64"],
+    "f32_less_zero_f64": lambda o: o["f32"] < o["zero_f64"],
+    "maximum_f32_i64": lambda o: torch.maximum(o["f32"], o["i64"]),
+    "maximum_u8_zero_i64": lambda o: torch.maximum(o["u8"], o["zero_i64"]),
+    "where_i64_f32": lambda o: torch.where(o["b"], o["i64"], o["f32"]),
+    "where_f32_zero_f64": lambda o: torch.where(o["b"], o["f32"], o["zero_f64"]),
+    "i64_pow_zero_f64": lambda o: o["i64"].pow(o["zero_f64"]),
+    "f32_pow_i64": lambda o: o["f32"].pow(o["i64"]),
+    "u8_minus_u8_wraps": lambda o: torch.tensor([1], dtype=torch.uint8) - torch.tensor([2], dtype=torch.uint8),
+    "i64_clamp_fractional": lambda o: o["i64"].clamp(min=3.5),
+    "u8_clamp_whole": lambda o: o["u8"].clamp(max=150),
+}
+
+
+def type_promotion(values, names):
+    for name, make in PROMOTIONS.items():
+        result = make(_promotion_operands())
+        names["promotion_" + name] = str(result.dtype)
+        values["promotion_" + name] = [float(v) for v in result.double().flatten().tolist()]
+
+
 def main():
     values, names = {}, {}
     for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views,
-                     edge_gradients, advanced_indexing):
+                     edge_gradients, advanced_indexing, type_promotion):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

@@ -374,7 +374,11 @@ extension Tensor {
   /// between the bounds (zero at a bound, as PyTorch's). A NaN bound makes every element NaN.
   public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
     torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
-    if min?.isNaN == true || max?.isNaN == true, dtype.isFloatingPoint { return self * 0.0 + Double.nan }
+    // A fractional bound is a float scalar: an integer tensor is clamped in float32, as PyTorch promotes.
+    if !dtype.isFloatingPoint, [min, max].contains(where: { $0.map { $0.rounded() != $0 } ?? false }) {
+      return to(.float32).clamp(min: min, max: max)
+    }
+    if min?.isNaN == true || max?.isNaN == true { return self * 0.0 + Double.nan }
     return activation(Clamp.self, min ?? .nan, max ?? .nan)
   }
 }

@@ -33,6 +33,19 @@ public enum DType: Int, Sendable, Hashable, Comparable, CustomStringConvertible 
   /// The type a binary op between tensors of these types computes in.
   public static func promote(_ a: DType, _ b: DType) -> DType { Swift.max(a, b) }
 
+  /// The type a binary op between these tensors gives (`torch.result_type`): a 0-d tensor
+  /// beside a tensor with dims counts only when it is of a higher category (bool < integer <
+  /// floating point), as PyTorch's rule for 0-d tensors and numbers goes: float32 + a 0-d
+  /// float64 is float32, uint8 + a 0-d int64 is uint8, int64 + a 0-d float64 is float64.
+  static func result(_ a: Tensor, _ b: Tensor) -> DType {
+    let (aIsZeroDim, bIsZeroDim) = (a.dims.isEmpty, b.dims.isEmpty)
+    guard aIsZeroDim != bIsZeroDim else { return promote(a.dtype, b.dtype) }
+    let (dimensioned, zeroDim) = aIsZeroDim ? (b.dtype, a.dtype) : (a.dtype, b.dtype)
+    if dimensioned.isFloatingPoint { return dimensioned }
+    if dimensioned == .bool || zeroDim.isFloatingPoint { return promote(dimensioned, zeroDim) }
+    return dimensioned
+  }
+
   /// The result type of `tensor op scalar`, where a Python-style scalar only lifts the
   /// category (an integer tensor times 0.5 is float32; a float64 tensor stays float64).
   static func promote(_ tensor: DType, scalarIsFloating: Bool) -> DType {

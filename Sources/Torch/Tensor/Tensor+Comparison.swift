@@ -3,7 +3,7 @@
 extension Tensor {
 
   private func compare(_ kernel: any ComparisonKernel.Type, _ other: Tensor) -> Tensor {
-    Tensor.elementwise(BinaryOp(kernel), self, other, compute: DType.promote(dtype, other.dtype), output: .bool)
+    Tensor.elementwise(BinaryOp(kernel), self, other, compute: DType.result(self, other), output: .bool)
   }
   public func eq(_ other: Tensor) -> Tensor { compare(Equal.self, other) }
   public func ne(_ other: Tensor) -> Tensor { compare(NotEqual.self, other) }

@@ -105,7 +105,7 @@ extension Tensor {
 
   /// `kernel` over the promoted operands; integer ones on the CPU stop on a zero divisor, as PyTorch's.
   private static func rounded(_ a: Tensor, _ b: Tensor, _ kernel: any IntegerBinaryKernel.Type) -> Tensor {
-    let type = DType.promote(a.dtype, b.dtype)
+    let type = DType.result(a, b)
     if type == .int64 || type == .uint8, b.device == .cpu {
       torchCheck(GradMode.with(enabled: false) { !b.eq(0.0).any() }, "ZeroDivisionError")
     }

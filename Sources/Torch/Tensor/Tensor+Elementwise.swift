@@ -88,21 +88,21 @@ extension Tensor {
   }
 
   public static func + (a: Tensor, b: Tensor) -> Tensor {
-    let type = DType.promote(a.dtype, b.dtype)
+    let type = DType.result(a, b)
     let out = elementwise(BinaryOp(Add.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     return out.recording("AddBackward0", [a, b]) { g in [g.gradient(for: a), g.gradient(for: b)] }
   }
 
   public static func - (a: Tensor, b: Tensor) -> Tensor {
-    let type = DType.promote(a.dtype, b.dtype)
+    let type = DType.result(a, b)
     let out = elementwise(BinaryOp(Sub.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     return out.recording("SubBackward0", [a, b]) { g in [g.gradient(for: a), b.requiresGrad ? (-g).gradient(for: b) : nil] }
   }
 
   public static func * (a: Tensor, b: Tensor) -> Tensor {
-    let type = DType.promote(a.dtype, b.dtype)
+    let type = DType.result(a, b)
     let out = elementwise(BinaryOp(Mul.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
     // Each operand is saved only when the other needs a gradient (PyTorch's rule), so an
@@ -117,7 +117,7 @@ extension Tensor {
 
   /// True division: integer operands give float32, as in PyTorch.
   public static func / (a: Tensor, b: Tensor) -> Tensor {
-    let promoted = DType.promote(a.dtype, b.dtype)
+    let promoted = DType.result(a, b)
     let type = promoted.isFloatingPoint ? promoted : .float32
     let out = elementwise(BinaryOp(Div.self), a, b, compute: type, output: type)
     guard tracks(a, b) else { return out }
@@ -159,7 +159,7 @@ extension Tensor {
 
   /// `scalar - self` (node `RsubBackward1`).
   private func rsub(_ scalar: Tensor) -> Tensor {
-    let type = DType.promote(dtype, scalar.dtype)
+    let type = DType.result(self, scalar)
     return Tensor.elementwise(BinaryOp(Sub.self), scalar, self, compute: type, output: type)
       .recording("RsubBackward1", [self]) { g in [(-g).gradient(for: self)] }
   }
@@ -175,7 +175,7 @@ extension Tensor {
   }
 
   private func scaledSum(_ other: Tensor, alpha: Double, _ node: String) -> Tensor {
-    let type = DType.promote(dtype, other.dtype)
+    let type = DType.result(self, other)
     guard type.isFloatingPoint else { return self + other * alpha }
     let out = Self.elementwise(BinaryOp(AddScaled.self, alpha), self, other, compute: type, output: type)
     guard Self.tracks(self, other) else { return out }
@@ -202,7 +202,7 @@ extension Tensor {
 
   /// `self ** exponent` elementwise (node `PowBackward1`).
   public func pow(_ exponent: Tensor) -> Tensor {
-    let promoted = DType.promote(dtype, exponent.dtype)
+    let promoted = DType.result(self, exponent)
     let type = promoted.isFloatingPoint ? promoted : .float32
     let (base, power) = (detach(), exponent.detach())
     let out = Tensor.elementwise(BinaryOp(Pow.self), self, exponent, compute: type, output: type)
@@ -300,7 +300,7 @@ extension Tensor {
 
   private func extremum(_ other: Tensor, isMax: Bool) -> Tensor {
     let (op, name) = isMax ? (BinaryOp(Maximum.self), "MaximumBackward0") : (BinaryOp(Minimum.self), "MinimumBackward0")
-    let type = DType.promote(dtype, other.dtype)
+    let type = DType.result(self, other)
     let (a, b) = (detach(), other.detach())
     return Tensor.elementwise(op, self, other, compute: type, output: type)
       .recording(name, [self, other], saved: [a, b]) { g in
@@ -318,7 +318,7 @@ extension torch {
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     torchCheck(condition.dtype == .bool, "where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype)")
     let shape = broadcastShapes(broadcastShapes(condition.dims, a.dims), b.dims)
-    let type = DType.promote(a.dtype, b.dtype)
+    let type = DType.result(a, b)
     let x = a.dtype == type ? a : a.rawCopy(dtype: type), y = b.dtype == type ? b : b.rawCopy(dtype: type)
     let out = Tensor(uninitialized: shape, dtype: type, device: a.device)
     Backends.backend(for: a.device).whereSelect(

@@ -100,6 +100,7 @@ extension Tensor {
   /// Limits values to [min, max] in place (`clamp_`).
   @discardableResult
   public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
+    if [min, max].contains(where: { $0.map { $0.rounded() != $0 } ?? false }) { checkResultType(.float32) }
     if !tracksInPlace([]) {
       checkInPlace()
       torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")

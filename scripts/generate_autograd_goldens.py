@@ -493,6 +493,18 @@ PROMOTIONS = {
     "u8_minus_u8_wraps": lambda o: torch.tensor([1], dtype=torch.uint8) - torch.tensor([2], dtype=torch.uint8),
     "i64_clamp_fractional": lambda o: o["i64"].clamp(min=3.5),
     "u8_clamp_whole": lambda o: o["u8"].clamp(max=150),
+    "round_halves_to_even": lambda o: torch.tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, float("inf")]).round(),
+    "floor": lambda o: torch.tensor([0.5, -0.5, -1.0, 2.7]).floor(),
+    "ceil": lambda o: torch.tensor([0.5, -0.5, -1.0, 2.7]).ceil(),
+    "trunc": lambda o: torch.tensor([0.5, -0.5, -1.7, 2.7]).trunc(),
+    "round_i64": lambda o: o["i64"].round(),
+    "square_i64": lambda o: o["i64"].square(),
+    "nonzero": lambda o: torch.tensor([[0, 1.0, 0], [2, 0, -1]]).nonzero(),
+    "nonzero_bool": lambda o: o["b"].nonzero(),
+    "isclose": lambda o: torch.isclose(torch.tensor([1.0, float("nan"), 2, float("inf"), float("inf")]),
+                                       torch.tensor([1.000001, float("nan"), 2.1, float("inf"), float("-inf")])),
+    "isclose_equal_nan": lambda o: torch.isclose(torch.tensor([1.0, float("nan")]), torch.tensor([1.1, float("nan")]),
+                                                 rtol=0.2, equal_nan=True),
 }
 
 
@@ -500,7 +512,7 @@ def type_promotion(values, names):
     for name, make in PROMOTIONS.items():
         result = make(_promotion_operands())
         names["promotion_" + name] = str(result.dtype)
-        values["promotion_" + name] = [float(v) for v in result.double().flatten().tolist()]
+        values["promotion_" + name] = [float(d) for d in result.shape] + _encoded(result.double())
 
 
 def main():

@@ -1,9 +1,10 @@
 import XCTest
 @testable import Torch
 
-/// Result types and values of ops on mixed dtypes against PyTorch's
+/// Result types, shapes and values of ops on mixed dtypes against PyTorch's
 /// (scripts/generate_autograd_goldens.py, `type_promotion`): a 0-d tensor beside a tensor with
-/// dims counts only when of a higher category, numbers only lift the category, uint8 wraps.
+/// dims counts only when of a higher category, numbers only lift the category, uint8 wraps;
+/// and of ops whose types are the point (rounding, nonzero's coordinates, isclose's bools).
 final class TypePromotionTests: XCTestCase {
   static var f32: Tensor { torch.tensor([1.5, 2.5]) }
   static var f64: Tensor { torch.tensor([1.5, 2.5], dtype: .float64) }
@@ -45,13 +46,29 @@ final class TypePromotionTests: XCTestCase {
     ("u8_minus_u8_wraps", { torch.tensor([1], dtype: .uint8) - torch.tensor([2], dtype: .uint8) }),
     ("i64_clamp_fractional", { i64.clamp(min: 3.5) }),
     ("u8_clamp_whole", { u8.clamp(max: 150) }),
+    ("round_halves_to_even", { torch.tensor([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999, .infinity]).round() }),
+    ("floor", { torch.tensor([0.5, -0.5, -1.0, 2.7]).floor() }),
+    ("ceil", { torch.tensor([0.5, -0.5, -1.0, 2.7]).ceil() }),
+    ("trunc", { torch.tensor([0.5, -0.5, -1.7, 2.7]).trunc() }),
+    ("round_i64", { i64.round() }),
+    ("square_i64", { i64.square() }),
+    ("nonzero", { torch.tensor([[0, 1.0, 0], [2, 0, -1]]).nonzero() }),
+    ("nonzero_bool", { b.nonzero() }),
+    ("isclose", {
+      torch.isclose(torch.tensor([1.0, .nan, 2, .infinity, .infinity]), torch.tensor([1.000001, .nan, 2.1, .infinity, -.infinity]))
+    }),
+    ("isclose_equal_nan", { torch.isclose(torch.tensor([1.0, .nan]), torch.tensor([1.1, .nan]), rtol: 0.2, equalNan: true) }),
   ]
 
   func testResultTypesAndValuesMatchPyTorch() {
     for (name, make) in Self.cases {
       let result = make()
       XCTAssertEqual(result.dtype.description, AutogradGoldens.shared.names["promotion_" + name], name)
-      XCTAssertEqual(result.to(.float64).flatten().toArray(Double.self), AutogradGoldens.value("promotion_" + name), name)
+      // The shape, then the values (signs of zeros included, as −0 rounds to −0).
+      let expected = AutogradGoldens.value("promotion_" + name)
+      let actual = result.shape.dims.map(Double.init) + result.to(.float64).flatten().toArray(Double.self)
+      assertClose(actual, expected, rtol: 0, atol: 0, name)
+      XCTAssertEqual(actual.map { $0 == 0 ? $0.sign : .plus }, expected.map { $0 == 0 ? $0.sign : .plus }, "\(name): signs of zeros")
     }
     XCTAssertEqual(Self.cases.count, AutogradGoldens.shared.names.keys.filter { $0.hasPrefix("promotion_") }.count)
   }

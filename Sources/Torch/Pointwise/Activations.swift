@@ -401,7 +401,8 @@ enum PointwiseKernels {
     Softplus.self, Mish.self, Hardswish.self, Hardsigmoid.self, Hardtanh.self,
   ]
   static let unary: [any UnaryKernel.Type] =
-    [Neg.self, Exp.self, Log.self, Log1p.self, Sin.self, Cos.self, Sqrt.self, Rsqrt.self, Abs.self, Sign.self, Reciprocal.self, Erf.self, PowScalar.self, Affine.self]
+    [Neg.self, Exp.self, Log.self, Log1p.self, Sin.self, Cos.self, Round.self, Floor.self, Ceil.self, Trunc.self,
+     Sqrt.self, Rsqrt.self, Abs.self, Sign.self, Reciprocal.self, Erf.self, PowScalar.self, Affine.self]
     + activations.map { $0 as any UnaryKernel.Type }
   static let binary: [any BinaryKernel.Type] =
     [Add.self, Sub.self, Mul.self, Div.self, Pow.self, Maximum.self, Minimum.self, AddScaled.self,

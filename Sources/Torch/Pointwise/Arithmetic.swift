@@ -52,6 +52,31 @@ enum Cos: FloatUnaryKernel {
   static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { T.cos(v) }
 }
 
+/// Rounding to an integral value (half to even for `round`, as PyTorch's nearbyint).
+enum Round: FloatUnaryKernel {
+  static let name = "round"
+  static let cuda = "rint(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.rounded(.toNearestOrEven) }
+}
+
+enum Floor: FloatUnaryKernel {
+  static let name = "floor"
+  static let cuda = "floor(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.rounded(.down) }
+}
+
+enum Ceil: FloatUnaryKernel {
+  static let name = "ceil"
+  static let cuda = "ceil(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.rounded(.up) }
+}
+
+enum Trunc: FloatUnaryKernel {
+  static let name = "trunc"
+  static let cuda = "trunc(v)"
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v.rounded(.towardZero) }
+}
+
 enum Sqrt: FloatUnaryKernel {
   static let name = "sqrt"
   static let cuda = "sqrt(v)"

@@ -67,11 +67,35 @@ extension Tensor {
   /// True when any element is nonzero.
   public func any() -> Bool { numel() > 0 && to(.bool).to(.uint8).max().item() != 0 }
 
-  /// |self - other| <= atol + rtol * |other| everywhere (`torch.allclose`).
-  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
+  /// Elementwise: equal, or both finite with |self − other| <= atol + rtol·|other|; NaNs
+  /// match each other only with `equalNan` (`torch.isclose`, a bool tensor).
+  public func isclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) -> Tensor {
     torch.noGrad {
       let a = self.double(), b = other.double()
-      return (a - b).abs().le(b.abs() * rtol + atol).all()
+      let near = (a - b).abs().le(b.abs() * rtol + atol) & a.isfinite() & b.isfinite()
+      let close = a.eq(b) | near
+      return equalNan ? close | (a.isnan() & b.isnan()) : close
     }
+  }
+
+  /// `isclose` everywhere (`torch.allclose`).
+  public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) -> Bool {
+    isclose(other, rtol: rtol, atol: atol, equalNan: equalNan).all()
+  }
+
+  /// The coordinates of the nonzero elements, one row each in row-major order
+  /// (`torch.nonzero`, int64 [count, dim()]).
+  public func nonzero() -> Tensor {
+    let flags = torch.noGrad { self.ne(0.0) }.cpu().contiguous().toArray(Bool.self)
+    var coordinates: [Int64] = []
+    for flat in flags.indices where flags[flat] {
+      var rest = flat, row = [Int64](repeating: 0, count: dims.count)
+      for d in Swift.stride(from: dims.count - 1, through: 0, by: -1) {
+        row[d] = Int64(rest % dims[d])
+        rest /= dims[d]
+      }
+      coordinates += row
+    }
+    return Tensor(coordinates, shape: [coordinates.count / Swift.max(dims.count, 1), dims.count]).to(device)
   }
 }

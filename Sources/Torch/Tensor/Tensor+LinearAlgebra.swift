@@ -111,13 +111,31 @@ extension Tensor {
     let count = batch.reduce(1, *)
     let x = a.expand(batch + [m, k]).reshape([count, m, k])
     let y = b.expand(batch + [k, n]).reshape([count, k, n])
+    var shape = batch + [m, n]
+    if dim() == 1 { shape.remove(at: shape.count - 2) }
+    if other.dim() == 1 { shape.removeLast() }
+    return Self.batchProduct(x, y).unsafeView(shape)
+  }
+
+  /// `self @ other` per batch entry for two 3-D tensors (`torch.bmm`, node `BmmBackward0`).
+  public func bmm(_ other: Tensor) -> Tensor {
+    torchCheck(dim() == 3, "batch1 must be a 3D tensor")
+    torchCheck(other.dim() == 3, "batch2 must be a 3D tensor")
+    torchCheck(other.dims[0] == dims[0] && other.dims[1] == dims[2],
+      "Expected size for first two dimensions of batch2 tensor to be: [\(dims[0]), \(dims[2])] but got: [\(other.dims[0]), \(other.dims[1])].")
+    return Self.batchProduct(self, other)
+  }
+
+  /// The products x[i] @ y[i] of [count, m, k] and [count, k, n] tensors, recorded as one node.
+  private static func batchProduct(_ x: Tensor, _ y: Tensor) -> Tensor {
+    let (count, m, k, n) = (x.dims[0], x.dims[1], x.dims[2], y.dims[2])
     let (sx, sy) = (x.detach(), y.detach())
-    let out = Tensor(uninitialized: [count, m, n], dtype: a.dtype, device: a.device)
-    let backend = Backends.backend(for: a.device)
+    let out = Tensor(uninitialized: [count, m, n], dtype: x.dtype, device: x.device)
+    let backend = Backends.backend(for: x.device)
     for i in 0..<count {
       backend.gemm(sx.select(0, i), sy.select(0, i), into: out.select(0, i), alpha: 1, beta: 0)
     }
-    let product = out.recording("BmmBackward0", [x, y], saved: [sx, sy]) { g in
+    return out.recording("BmmBackward0", [x, y], saved: [sx, sy]) { g in
       if GradMode.isEnabled {
         return [x.requiresGrad ? g.matmul(y.transpose(1, 2)) : nil, y.requiresGrad ? x.transpose(1, 2).matmul(g) : nil]
       }
@@ -130,10 +148,6 @@ extension Tensor {
       }
       return [gx, gy]
     }
-    var shape = batch + [m, n]
-    if dim() == 1 { shape.remove(at: shape.count - 2) }
-    if other.dim() == 1 { shape.removeLast() }
-    return product.unsafeView(shape)
   }
 
 }

@@ -60,6 +60,12 @@ package enum OpRegistry {
     OpInfo("exp", [.x(3, 4)], "x[0].exp()") { x, _ in x[0].exp() },
     OpInfo("sin", [.x(3, 4, low: -4, high: 4)], "x[0].sin()") { x, _ in x[0].sin() },
     OpInfo("cos", [.x(3, 4, low: -4, high: 4)], "torch.cos(x[0])") { x, _ in torch.cos(x[0]) },
+    // Rounding has a zero gradient: times x, the product's gradient shows the rounded values.
+    OpInfo("round", [.x(3, 4, low: -3, high: 3)], "x[0].round() * x[0]") { x, _ in x[0].round() * x[0] },
+    OpInfo("floor", [.x(3, 4, low: -3, high: 3)], "torch.floor(x[0]) * x[0]") { x, _ in torch.floor(x[0]) * x[0] },
+    OpInfo("ceil", [.x(3, 4, low: -3, high: 3)], "x[0].ceil() * x[0]") { x, _ in x[0].ceil() * x[0] },
+    OpInfo("trunc", [.x(3, 4, low: -3, high: 3)], "x[0].trunc() * x[0]") { x, _ in x[0].trunc() * x[0] },
+    OpInfo("square", [.x(3, 4)], "x[0].square()") { x, _ in x[0].square() },
     OpInfo("log", [.positive(3, 4)], "x[0].log()") { x, _ in x[0].log() },
     OpInfo("sqrt", [.positive(3, 4)], "x[0].sqrt()") { x, _ in x[0].sqrt() },
     OpInfo("abs", [.x(3, 4)], "x[0].abs()") { x, _ in x[0].abs() },
@@ -216,6 +222,7 @@ package enum OpRegistry {
 
   static let products: [OpInfo] = [
     OpInfo("mm", [.x(3, 4), .x(4, 5)], "x[0].mm(x[1])") { x, _ in x[0].mm(x[1]) },
+    OpInfo("bmm", [.x(2, 3, 4), .x(2, 4, 5)], "torch.bmm(x[0], x[1])") { x, _ in torch.bmm(x[0], x[1]) },
     OpInfo("mm_transposed", [.x(4, 3), .x(5, 4)], "x[0].t().mm(x[1].t())") { x, _ in x[0].t().mm(x[1].t()) },
     OpInfo("addmm", [.x(5), .x(3, 4), .x(4, 5)], "torch.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)") { x, _ in
       torch.addmm(x[0], x[1], x[2], beta: 0.5, alpha: 2)

@@ -206,6 +206,7 @@ def module_state(values, names):
         "softplus": nn.Softplus(), "softplus_custom": nn.Softplus(beta=2.0, threshold=10.0), "mish": nn.Mish(),
         "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "relu6": nn.ReLU6(),
         "hardtanh": nn.Hardtanh(), "hardtanh_custom": nn.Hardtanh(-2.0, 3.0), "softsign": nn.Softsign(),
+        "gelu": nn.GELU(), "gelu_tanh": nn.GELU(approximate="tanh"),
     }
     for key, module in modules.items():
         names["repr_" + key] = repr(module)
@@ -374,6 +375,8 @@ EDGE_GRADIENTS = {
     "prod_keepdim_second": lambda: _second(lambda x: x.prod(0, keepdim=True).sum(), [[1, 2], [3, 4], [5, 6]],
                                            [[0.0, 2], [4, 0], [5, 3]]),
     "norm_zero": lambda: _grad(lambda x: (x * 0).norm(), TIES),
+    "norm_inf_ties": lambda: _grad(lambda x: x.norm(float("inf")), [1.0, -3.0, 3.0, -2.0]),
+    "norm_count": lambda: _grad(lambda x: x.norm(0) * x.sum(), [1.0, 0.0, 3.0, -2.0]),
     "normalize_zero": lambda: _grad(lambda x: torch.nn.functional.normalize((x * 0).view(1, 4), dim=1).sum(), TIES),
     "div_zero": lambda: _grad(lambda x: (1 / (x - 1)).sum(), TIES),
     "logsumexp_minus_inf": lambda: _grad(
@@ -503,6 +506,10 @@ PROMOTIONS = {
     "nonzero_bool": lambda o: o["b"].nonzero(),
     "isclose": lambda o: torch.isclose(torch.tensor([1.0, float("nan"), 2, float("inf"), float("inf")]),
                                        torch.tensor([1.000001, float("nan"), 2.1, float("inf"), float("-inf")])),
+    "relu_keeps_negative_zero": lambda o: torch.tensor([-0.0, float("nan"), -1.0, 2.0] * 5).relu(),
+    "clamp_keeps_a_value_equal_to_its_bound": lambda o: torch.tensor([-0.0, 0.0, float("nan"), -2.0] * 5).clamp(0.0, 0.0),
+    "hardtanh_keeps_negative_zero": lambda o: torch.nn.functional.hardtanh(torch.tensor([-0.0, 0.0, -1.0, 3.0]), 0.0, 1.0),
+    "logsumexp_of_nothing": lambda o: torch.zeros(2, 0).logsumexp(1),
     "isclose_equal_nan": lambda o: torch.isclose(torch.tensor([1.0, float("nan")]), torch.tensor([1.1, float("nan")]),
                                                  rtol=0.2, equal_nan=True),
 }

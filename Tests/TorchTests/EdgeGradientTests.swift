@@ -77,6 +77,8 @@ final class EdgeGradientTests: XCTestCase {
       }
     }),
     ("norm_zero", { grad(ties) { ($0 * 0).norm() } }),
+    ("norm_inf_ties", { grad([1.0, -3, 3, -2]) { $0.norm(.infinity) } }),
+    ("norm_count", { grad([1.0, 0, 3, -2]) { $0.norm(0) * $0.sum() } }),
     ("normalize_zero", { grad(ties) { F.normalize(($0 * 0).view(1, 4), dim: 1).sum() } }),
     ("div_zero", { grad(ties) { (1.0 / ($0 - 1)).sum() } }),
     ("logsumexp_minus_inf", {

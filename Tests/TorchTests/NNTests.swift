@@ -326,6 +326,7 @@ final class NNTests: XCTestCase {
       ("softplus", nn.Softplus()), ("softplus_custom", nn.Softplus(beta: 2, threshold: 10)), ("mish", nn.Mish()),
       ("hardswish", nn.Hardswish()), ("hardsigmoid", nn.Hardsigmoid()), ("relu6", nn.ReLU6()),
       ("hardtanh", nn.Hardtanh()), ("hardtanh_custom", nn.Hardtanh(minVal: -2, maxVal: 3)), ("softsign", nn.Softsign()),
+      ("gelu", nn.GELU()), ("gelu_tanh", nn.GELU(approximate: "tanh")),
     ]
     for (key, module) in modules {
       XCTAssertEqual(module.description, AutogradGoldens.shared.names["repr_" + key], key)
@@ -333,6 +334,7 @@ final class NNTests: XCTestCase {
     // The modules run their functional forms.
     let x = torch.tensor([-4.0, -1.0, 0.5, 3.5], dtype: .float64)
     XCTAssertTrue(nn.ReLU6()(x).equal(F.relu6(x)))
+    XCTAssertTrue(nn.GELU(approximate: "tanh")(x).equal(F.gelu(x, approximate: "tanh")))
     XCTAssertTrue(nn.Softplus(beta: 2, threshold: 10)(x).equal(F.softplus(x, beta: 2, threshold: 10)))
     XCTAssertEqual(nn.Hardtanh(minVal: -2, maxVal: 3)(x).toArray(Double.self), [-2, -1, 0.5, 3])
   }

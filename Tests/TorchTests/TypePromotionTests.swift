@@ -57,6 +57,12 @@ final class TypePromotionTests: XCTestCase {
     ("isclose", {
       torch.isclose(torch.tensor([1.0, .nan, 2, .infinity, .infinity]), torch.tensor([1.000001, .nan, 2.1, .infinity, -.infinity]))
     }),
+    ("relu_keeps_negative_zero", { torch.tensor(Array(repeating: [-0.0, .nan, -1.0, 2.0], count: 5).flatMap { $0 }).relu() }),
+    ("clamp_keeps_a_value_equal_to_its_bound", {
+      torch.tensor(Array(repeating: [-0.0, 0.0, .nan, -2.0], count: 5).flatMap { $0 }).clamp(min: 0, max: 0)
+    }),
+    ("hardtanh_keeps_negative_zero", { torch.tensor([-0.0, 0.0, -1.0, 3.0]).hardtanh(minVal: 0, maxVal: 1) }),
+    ("logsumexp_of_nothing", { torch.zeros(2, 0).logsumexp(dim: 1) }),
     ("isclose_equal_nan", { torch.isclose(torch.tensor([1.0, .nan]), torch.tensor([1.1, .nan]), rtol: 0.2, equalNan: true) }),
   ]
 

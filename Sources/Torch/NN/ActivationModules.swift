@@ -20,11 +20,16 @@ extension nn {
     public func forward(_ input: Tensor) -> Tensor { input.sigmoid() }
   }
 
-  /// x Φ(x) with the exact erf form (`torch.nn.GELU`, `approximate='none'` only).
+  /// x Φ(x) (`torch.nn.GELU`), exact or, with `approximate: "tanh"`, its tanh approximation.
   public final class GELU: Module {
-    public init() {}
-    public func forward(_ input: Tensor) -> Tensor { input.gelu() }
-    public var extraRepr: String { "approximate='none'" }
+    /// "none" (the exact x·Φ(x)) or "tanh" (its tanh approximation).
+    public let approximate: String
+    public init(approximate: String = "none") {
+      torchCheck(approximate == "none" || approximate == "tanh", "approximate argument must be either none or tanh.")
+      self.approximate = approximate
+    }
+    public func forward(_ input: Tensor) -> Tensor { input.gelu(approximate: approximate) }
+    public var extraRepr: String { "approximate='\(approximate)'" }
   }
 
   /// x σ(x) (`torch.nn.SiLU`).

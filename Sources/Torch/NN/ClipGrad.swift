@@ -8,8 +8,8 @@ extension nn {
     public static func getTotalNorm(_ tensors: [Tensor], normType: Double = 2, errorIfNonfinite: Bool = false) -> Tensor {
       guard let first = tensors.first else { return torch.tensor(0.0) }
       return torch.noGrad {
-        let norms = tensors.map { vectorNorm($0, normType).to(first.device) }
-        let total = vectorNorm(torch.stack(norms), normType)
+        let norms = tensors.map { $0.norm(normType).to(first.device) }
+        let total = torch.stack(norms).norm(normType)
         if errorIfNonfinite {
           torchCheck(total.isfinite().all(),
             "The total norm of order \(pythonFloat(normType)) for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
@@ -49,10 +49,6 @@ extension nn {
       }
     }
 
-    /// `torch.linalg.vector_norm(x, p)` over all elements, ∞ included.
-    static func vectorNorm(_ x: Tensor, _ p: Double) -> Tensor {
-      p == .infinity ? x.abs().amax(dims: Array(0..<x.dim())) : x.norm(p)
-    }
 
     /// A Double as Python prints a float (`2.0`, `inf`).
     private static func pythonFloat(_ value: Double) -> String {

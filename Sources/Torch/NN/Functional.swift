@@ -16,7 +16,8 @@ extension F {
     return (values.unsqueeze(-1) == torch.arange(classes, device: tensor.device)).long()
   }
 
-  public static func gelu(_ input: Tensor) -> Tensor { input.gelu() }
+  /// `F.gelu(x, approximate="none" | "tanh")`.
+  public static func gelu(_ input: Tensor, approximate: String = "none") -> Tensor { input.gelu(approximate: approximate) }
   public static func silu(_ input: Tensor) -> Tensor { input.silu() }
   public static func tanh(_ input: Tensor) -> Tensor { input.tanh() }
   public static func sigmoid(_ input: Tensor) -> Tensor { input.sigmoid() }

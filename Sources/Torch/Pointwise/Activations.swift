@@ -72,11 +72,12 @@ enum Relu: IntegerUnaryKernel, Activation {
   static let name = "relu"
   static let node = "ReluBackward0"
   static let backwardNode: String? = "ThresholdBackwardBackward0"
-  static let cuda = "(v > 0 || v != v) ? v : (T)0"
-  static let cudaInteger = "v > 0 ? v : (T)0"
+  static let cuda = "v < 0 ? (T)0 : v"
+  static let cudaInteger = "v < 0 ? (T)0 : v"
   static var denseFloat32: DenseFloat32Map? { ctk_relu_f32 }
-  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v > 0 || v.isNaN ? v : 0 }
-  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { v > 0 ? v : 0 }
+  /// x unless x < 0, as PyTorch's: NaN and −0 stay.
+  static func apply<T: FloatElement>(_ v: T, _: T, _: T) -> T { v < 0 ? 0 : v }
+  static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _: Double, _: Double) -> T { v < 0 ? 0 : v }
   static let derivativeReadsOutput = true
   static let derivativeCUDA = "y > 0 ? x : (T)0"
   static var denseDerivativeFloat32: DenseFloat32Zip? { ctk_relu_backward_f32 }
@@ -190,6 +191,16 @@ enum Elu: Activation {
   }
 }
 
+/// PyTorch's clamp: v below p0 becomes p0, then above p1 becomes p1; a value equal to a bound
+/// stays itself (−0 clamped at +0 is −0), NaN stays, and so does every value for a NaN bound.
+func clamped<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T {
+  let m = v < p0 ? p0 : v
+  return m > p1 ? p1 : m
+}
+
+/// `clamped` for a CUDA kernel.
+let clampCUDA = "v < (T)p0 ? ((T)p0 > (T)p1 ? (T)p1 : (T)p0) : (v > (T)p1 ? (T)p1 : v)"
+
 /// Limits values to [p0, p1], a NaN bound standing for an absent one (`clamp(min: 0)` has
 /// p1 = NaN, so an explicit infinite bound stays a bound). The gradient passes strictly
 /// inside: where x > min and x < max, zero at the bounds and for NaN, as PyTorch 2.15's
@@ -198,12 +209,11 @@ enum Clamp: IntegerUnaryKernel, Activation {
   static let name = "clamp"
   static let node = "ClampBackward1"
   static let backwardNode: String? = nil
-  static let cuda = "v != v ? v : fmin(fmax(v, (T)p0), (T)p1)"
+  static let cuda = clampCUDA
   static let cudaInteger = "(T)fmin(fmax((double)v, p0), p1)"
   static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_clamp_f32 }
   static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_clamp_backward_f32 }
-  /// Swift's max(v, NaN) and min(v, NaN) are v, so an absent bound leaves the value alone.
-  static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v.isNaN ? v : Swift.min(Swift.max(v, p0), p1) }
+  static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { clamped(v, p0, p1) }
   static func applyInteger<T: NumericElement & FixedWidthInteger>(_ v: T, _ p0: Double, _ p1: Double) -> T {
     let low = p0.isNaN ? v : Swift.max(v, T(saturating: p0))
     return p1.isNaN ? low : Swift.min(low, T(saturating: p1))
@@ -296,8 +306,8 @@ enum Hardtanh: Activation {
   static let name = "hardtanh"
   static let node = "HardtanhBackward0"
   static let backwardNode: String? = "HardtanhBackwardBackward0"
-  static let cuda = "v != v ? v : fmin(fmax(v, (T)p0), (T)p1)"
-  static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { v.isNaN ? v : Swift.min(Swift.max(v, p0), p1) }
+  static let cuda = clampCUDA
+  static func apply<T: FloatElement>(_ v: T, _ p0: T, _ p1: T) -> T { clamped(v, p0, p1) }
   static let derivativeCUDA = "(y <= (T)p0 || y >= (T)p1) ? (T)0 : x"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _ p1: T) -> T { x <= p0 || x >= p1 ? 0 : g }
   static func derivative(at x: Tensor, _ low: Double, _ high: Double) -> Tensor {
@@ -348,7 +358,17 @@ extension Tensor {
   /// max(x, 0), with PyTorch's subgradient relu'(0) = 0.
   public func relu() -> Tensor { activation(Relu.self) }
   /// The exact (erf) GELU, PyTorch's default `approximate='none'`.
-  public func gelu() -> Tensor { activation(Gelu.self) }
+  /// x·Φ(x) (`F.gelu`, node `GeluBackward0`); with `approximate: "tanh"`, PyTorch's
+  /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), composed from tensor ops.
+  public func gelu(approximate: String = "none") -> Tensor {
+    torchCheck(approximate == "none" || approximate == "tanh", "approximate argument must be either none or tanh.")
+    guard approximate == "tanh" else { return activation(Gelu.self) }
+    return Tensor.composite("GeluBackward0", [self]) { inputs in
+      let x = inputs[0]
+      let inner = (x + x * x * x * 0.044715) * (2 / Double.pi).squareRoot()
+      return x * 0.5 * (inner.tanh() + 1.0)
+    }
+  }
   public func silu() -> Tensor { activation(Silu.self) }
   public func leakyRelu(_ negativeSlope: Double = 0.01) -> Tensor { activation(LeakyRelu.self, negativeSlope) }
   public func elu(alpha: Double = 1) -> Tensor { activation(Elu.self, alpha) }

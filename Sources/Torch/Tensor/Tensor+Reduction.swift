@@ -285,9 +285,20 @@ extension Tensor {
 
   /// (Σ|x|^p)^(1/p) over `dims`, for p > 0; the gradient at a zero norm is zero, as PyTorch's.
   public func norm(_ p: Double, dims: [Int], keepdim: Bool = false) -> Tensor {
-    torchCheck(p > 0 && p.isFinite, "linalg.vector_norm: only finite p > 0 is supported here, got \(p)")
+    torchCheck(p >= 0 || p == -.infinity, "linalg.vector_norm: only p >= 0 and p = ±inf are supported here, got \(p)")
     torchCheck(dtype.isFloatingPoint, "linalg.vector_norm: Expected a floating point tensor as input. Got \(dtype.scalarTypeName)")
     let axes = reductionDims(dims), shape = self.dims
+    if p.isInfinite {
+      // The largest (smallest) |x|: its gradient goes to the elements at it, shared among ties,
+      // with x's sign, as PyTorch's.
+      return Tensor.composite("LinalgVectorNormBackward0", [self]) { x in
+        p > 0 ? x[0].abs().amax(dims: axes, keepdim: keepdim) : x[0].abs().amin(dims: axes, keepdim: keepdim)
+      }
+    }
+    if p == 0 {  // the count of nonzero elements, whose gradient is zero
+      return GradMode.with(enabled: false) { self.ne(0.0).to(self.dtype).sum(dims: axes, keepdim: keepdim) }
+        .recording("LinalgVectorNormBackward0", [self]) { g in [torch.zeros(shape, dtype: g.dtype, device: g.device)] }
+    }
     let saved = detach()
     let result = GradMode.with(enabled: false) {
       p == 2 ? (self * self).sum(dims: axes, keepdim: keepdim).sqrt() : self.abs().pow(p).sum(dims: axes, keepdim: keepdim).pow(1 / p)
@@ -327,6 +338,12 @@ extension Tensor {
     let axes = reductionDims(dims), shape = self.dims
     let saved = detach()
     let result = GradMode.with(enabled: false) {
+      if axes.contains(where: { shape[$0] == 0 }) {  // an empty sum of exponentials: log 0
+        var kept = shape
+        for axis in axes { kept[axis] = 1 }
+        let empty = torch.full(kept, -Double.infinity, dtype: self.dtype, device: self.device)
+        return keepdim ? empty : empty.reshape(Tensor.removing(axes, from: kept))
+      }
       let peak = self.amax(dims: axes, keepdim: true)
       let finitePeak = torch.where(peak.abs().eq(.infinity), torch.zerosLike(peak), peak)
       let total = (self - finitePeak).exp().sum(dims: axes, keepdim: true).log() + finitePeak

@@ -81,6 +81,7 @@ package enum OpRegistry {
     OpInfo("sigmoid", [.x(3, 4, low: -3, high: 3)], "x[0].sigmoid()") { x, _ in x[0].sigmoid() },
     OpInfo("relu", [.x(3, 4)], "F.relu(x[0])") { x, _ in F.relu(x[0]) },
     OpInfo("gelu", [.x(3, 4, low: -3, high: 3)], "F.gelu(x[0])") { x, _ in F.gelu(x[0]) },
+    OpInfo("gelu_tanh", [.x(3, 4, low: -3, high: 3)], "F.gelu(x[0], approximate='tanh')") { x, _ in F.gelu(x[0], approximate: "tanh") },
     OpInfo("silu", [.x(3, 4, low: -3, high: 3)], "F.silu(x[0])") { x, _ in F.silu(x[0]) },
     OpInfo("leaky_relu", [.x(3, 4)], "F.leaky_relu(x[0], 0.1)") { x, _ in x[0].leakyRelu(0.1) },
     OpInfo("elu", [.x(3, 4, low: -2, high: 2)], "F.elu(x[0], alpha=0.7)") { x, _ in x[0].elu(alpha: 0.7) },
@@ -156,6 +157,10 @@ package enum OpRegistry {
     OpInfo("norm_dim", [.x(3, 4, 2)], "x[0].norm(2, dim=1)") { x, _ in x[0].norm(2, dim: 1) },
     OpInfo("norm_p3_keepdim", [.x(3, 4)], "x[0].norm(3, dim=0, keepdim=True)") { x, _ in x[0].norm(3, dim: 0, keepdim: true) },
     OpInfo("norm_p1", [.x(3, 4)], "x[0].norm(1, dim=1)") { x, _ in x[0].norm(1, dim: 1) },
+    OpInfo("norm_inf", [.x(3, 4)], "x[0].norm(float('inf'), dim=1)") { x, _ in x[0].norm(.infinity, dim: 1) },
+    OpInfo("norm_minus_inf_keepdim", [.x(3, 4)], "x[0].norm(float('-inf'), dim=0, keepdim=True)") { x, _ in
+      x[0].norm(-.infinity, dim: 0, keepdim: true)
+    },
     OpInfo("logsumexp", [.x(3, 4, 2)], "x[0].logsumexp(1)") { x, _ in x[0].logsumexp(dim: 1) },
     OpInfo("softmax", [.x(3, 4, 2)], "x[0].softmax(1)") { x, _ in x[0].softmax(dim: 1) },
     OpInfo("log_softmax", [.x(3, 4, 2)], "x[0].log_softmax(-1)") { x, _ in x[0].logSoftmax(dim: -1) },

@@ -207,9 +207,18 @@ def module_state(values, names):
         "hardswish": nn.Hardswish(), "hardsigmoid": nn.Hardsigmoid(), "relu6": nn.ReLU6(),
         "hardtanh": nn.Hardtanh(), "hardtanh_custom": nn.Hardtanh(-2.0, 3.0), "softsign": nn.Softsign(),
         "gelu": nn.GELU(), "gelu_tanh": nn.GELU(approximate="tanh"),
+        "logsigmoid": nn.LogSigmoid(), "selu": nn.SELU(), "celu": nn.CELU(), "celu_custom": nn.CELU(0.5),
+        "prelu": nn.PReLU(), "prelu_channels": nn.PReLU(8, init=0.1), "pixel_shuffle": nn.PixelShuffle(2),
+        "pixel_unshuffle": nn.PixelUnshuffle(3), "zero_pad": nn.ZeroPad2d(2), "zero_pad_sides": nn.ZeroPad2d((1, 2, 0, 1)),
+        "constant_pad": nn.ConstantPad2d(1, 3.5), "reflection_pad": nn.ReflectionPad2d(1),
+        "replication_pad": nn.ReplicationPad2d((1, 1, 2, 0)),
     }
     for key, module in modules.items():
         names["repr_" + key] = repr(module)
+    names["prelu_parameters"] = " ".join(f"{n}:{list(p.shape)}:{p.tolist()}" for n, p in nn.PReLU(3, init=0.1).named_parameters())
+    padded = torch.arange(12.0).view(1, 1, 3, 4)
+    for key in ("zero_pad_sides", "constant_pad", "reflection_pad", "replication_pad"):
+        values["padded_" + key] = [float(d) for d in modules[key](padded).shape] + flat(modules[key](padded))
     torch.set_printoptions(precision=2)
     names["print_precision2"] = repr(torch.tensor([1 / 3, 2 / 3]))
     torch.set_printoptions(profile="default")

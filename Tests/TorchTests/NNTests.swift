@@ -327,6 +327,11 @@ final class NNTests: XCTestCase {
       ("hardswish", nn.Hardswish()), ("hardsigmoid", nn.Hardsigmoid()), ("relu6", nn.ReLU6()),
       ("hardtanh", nn.Hardtanh()), ("hardtanh_custom", nn.Hardtanh(minVal: -2, maxVal: 3)), ("softsign", nn.Softsign()),
       ("gelu", nn.GELU()), ("gelu_tanh", nn.GELU(approximate: "tanh")),
+      ("logsigmoid", nn.LogSigmoid()), ("selu", nn.SELU()), ("celu", nn.CELU()), ("celu_custom", nn.CELU(alpha: 0.5)),
+      ("prelu", nn.PReLU()), ("prelu_channels", nn.PReLU(numParameters: 8, init: 0.1)), ("pixel_shuffle", nn.PixelShuffle(2)),
+      ("pixel_unshuffle", nn.PixelUnshuffle(3)), ("zero_pad", nn.ZeroPad2d(2)), ("zero_pad_sides", nn.ZeroPad2d([1, 2, 0, 1])),
+      ("constant_pad", nn.ConstantPad2d(1, 3.5)), ("reflection_pad", nn.ReflectionPad2d(1)),
+      ("replication_pad", nn.ReplicationPad2d([1, 1, 2, 0])),
     ]
     for (key, module) in modules {
       XCTAssertEqual(module.description, AutogradGoldens.shared.names["repr_" + key], key)
@@ -335,6 +340,16 @@ final class NNTests: XCTestCase {
     let x = torch.tensor([-4.0, -1.0, 0.5, 3.5], dtype: .float64)
     XCTAssertTrue(nn.ReLU6()(x).equal(F.relu6(x)))
     XCTAssertTrue(nn.GELU(approximate: "tanh")(x).equal(F.gelu(x, approximate: "tanh")))
+    let prelu = nn.PReLU(numParameters: 3, init: 0.1)
+    XCTAssertEqual(prelu.namedParameters().map { "\($0.0):\($0.1.shape.dims):\($0.1.toArray(Double.self))" }.joined(separator: " "),
+                   AutogradGoldens.shared.names["prelu_parameters"])
+    let padded = torch.arange(12.0).view(1, 1, 3, 4)
+    let pads: [(String, any Module)] = [("zero_pad_sides", nn.ZeroPad2d([1, 2, 0, 1])), ("constant_pad", nn.ConstantPad2d(1, 3.5)),
+                                         ("reflection_pad", nn.ReflectionPad2d(1)), ("replication_pad", nn.ReplicationPad2d([1, 1, 2, 0]))]
+    for (key, module) in pads {
+      let y = module(padded)
+      XCTAssertEqual(y.shape.dims.map(Double.init) + y.to(.float64).flatten().toArray(Double.self), AutogradGoldens.value("padded_" + key), key)
+    }
     XCTAssertTrue(nn.Softplus(beta: 2, threshold: 10)(x).equal(F.softplus(x, beta: 2, threshold: 10)))
     XCTAssertEqual(nn.Hardtanh(minVal: -2, maxVal: 3)(x).toArray(Double.self), [-2, -1, 0.5, 3])
   }

@@ -81,6 +81,11 @@ package enum OpRegistry {
     OpInfo("sigmoid", [.x(3, 4, low: -3, high: 3)], "x[0].sigmoid()") { x, _ in x[0].sigmoid() },
     OpInfo("relu", [.x(3, 4)], "F.relu(x[0])") { x, _ in F.relu(x[0]) },
     OpInfo("gelu", [.x(3, 4, low: -3, high: 3)], "F.gelu(x[0])") { x, _ in F.gelu(x[0]) },
+    OpInfo("logsigmoid", [.x(3, 4, low: -6, high: 6)], "F.logsigmoid(x[0])") { x, _ in F.logsigmoid(x[0]) },
+    OpInfo("selu", [.x(3, 4, low: -3, high: 3)], "F.selu(x[0])") { x, _ in F.selu(x[0]) },
+    OpInfo("celu", [.x(3, 4, low: -3, high: 3)], "F.celu(x[0], alpha=1.5)") { x, _ in F.celu(x[0], alpha: 1.5) },
+    OpInfo("prelu", [.x(2, 3, 4), .x(3, low: 0, high: 1)], "F.prelu(x[0], x[1])") { x, _ in F.prelu(x[0], x[1]) },
+    OpInfo("prelu_shared", [.x(2, 5), .x(1, low: 0, high: 1)], "F.prelu(x[0], x[1])") { x, _ in F.prelu(x[0], x[1]) },
     OpInfo("gelu_tanh", [.x(3, 4, low: -3, high: 3)], "F.gelu(x[0], approximate='tanh')") { x, _ in F.gelu(x[0], approximate: "tanh") },
     OpInfo("silu", [.x(3, 4, low: -3, high: 3)], "F.silu(x[0])") { x, _ in F.silu(x[0]) },
     OpInfo("leaky_relu", [.x(3, 4)], "F.leaky_relu(x[0], 0.1)") { x, _ in x[0].leakyRelu(0.1) },
@@ -227,6 +232,8 @@ package enum OpRegistry {
 
   static let products: [OpInfo] = [
     OpInfo("mm", [.x(3, 4), .x(4, 5)], "x[0].mm(x[1])") { x, _ in x[0].mm(x[1]) },
+    OpInfo("pixel_shuffle", [.x(2, 8, 2, 3)], "F.pixel_shuffle(x[0], 2)") { x, _ in F.pixelShuffle(x[0], upscaleFactor: 2) },
+    OpInfo("pixel_unshuffle", [.x(1, 2, 4, 6)], "F.pixel_unshuffle(x[0], 2)") { x, _ in F.pixelUnshuffle(x[0], downscaleFactor: 2) },
     OpInfo("bmm", [.x(2, 3, 4), .x(2, 4, 5)], "torch.bmm(x[0], x[1])") { x, _ in torch.bmm(x[0], x[1]) },
     OpInfo("mm_transposed", [.x(4, 3), .x(5, 4)], "x[0].t().mm(x[1].t())") { x, _ in x[0].t().mm(x[1].t()) },
     OpInfo("addmm", [.x(5), .x(3, 4), .x(4, 5)], "torch.addmm(x[0], x[1], x[2], beta=0.5, alpha=2.0)") { x, _ in

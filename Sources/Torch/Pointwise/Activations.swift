@@ -357,8 +357,7 @@ extension Tensor {
   public func sigmoid() -> Tensor { activation(Sigmoid.self) }
   /// max(x, 0), with PyTorch's subgradient relu'(0) = 0.
   public func relu() -> Tensor { activation(Relu.self) }
-  /// The exact (erf) GELU, PyTorch's default `approximate='none'`.
-  /// x·Φ(x) (`F.gelu`, node `GeluBackward0`); with `approximate: "tanh"`, PyTorch's
+  /// x·Φ(x), the exact (erf) GELU by default (`F.gelu`, node `GeluBackward0`); with `approximate: "tanh"`, PyTorch's
   /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))), composed from tensor ops.
   public func gelu(approximate: String = "none") -> Tensor {
     torchCheck(approximate == "none" || approximate == "tanh", "approximate argument must be either none or tanh.")

@@ -101,17 +101,16 @@ extension Tensor {
   @discardableResult
   public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
     if [min, max].contains(where: { $0.map { $0.rounded() != $0 } ?? false }) { checkResultType(.float32) }
+    // The kernels read a NaN bound as an absent one; a given NaN makes every element NaN.
+    let (low, high) = (min ?? .nan, max ?? .nan), nanBound = min?.isNaN == true || max?.isNaN == true
     if !tracksInPlace([]) {
       checkInPlace()
       torchCheck(min != nil || max != nil, "torch.clamp: At least one of 'min' or 'max' must not be None")
-      let nanBound = min?.isNaN == true || max?.isNaN == true
-      if !nanBound, writeStraight(UnaryOp(Clamp.self, min ?? .nan, max ?? .nan)) { return self }
+      if !nanBound, writeStraight(UnaryOp(Clamp.self, low, high)) { return self }
       writeInPlace(clamp(min: min, max: max))
       return self
     }
     let old = detach().clone()
-    let (low, high) = (min ?? .nan, max ?? .nan)
-    let nanBound = min?.isNaN == true || max?.isNaN == true
     commitInPlace("ClampBackward1", inputs: [], compute: { self.clamp(min: min, max: max) }) { g in
       [nanBound ? torch.zerosLike(g) : Tensor.activationGradient(Clamp.self, g, saved: old, slopeAt: old, low, high)]
     }

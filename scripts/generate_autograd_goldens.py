@@ -215,6 +215,11 @@ def module_state(values, names):
     }
     for key, module in modules.items():
         names["repr_" + key] = repr(module)
+    module_dict = nn.ModuleDict({"b": nn.Linear(2, 3), "a": nn.ReLU()})
+    module_dict["c"] = nn.Tanh()
+    names["repr_module_dict"] = repr(module_dict)
+    names["module_dict_parameters"] = " ".join(n for n, _ in module_dict.named_parameters())
+    names["repr_module_dict_empty"] = repr(nn.ModuleDict())
     names["prelu_parameters"] = " ".join(f"{n}:{list(p.shape)}:{p.tolist()}" for n, p in nn.PReLU(3, init=0.1).named_parameters())
     padded = torch.arange(12.0).view(1, 1, 3, 4)
     for key in ("zero_pad_sides", "constant_pad", "reflection_pad", "replication_pad"):
@@ -518,6 +523,8 @@ PROMOTIONS = {
     "relu_keeps_negative_zero": lambda o: torch.tensor([-0.0, float("nan"), -1.0, 2.0] * 5).relu(),
     "clamp_keeps_a_value_equal_to_its_bound": lambda o: torch.tensor([-0.0, 0.0, float("nan"), -2.0] * 5).clamp(0.0, 0.0),
     "hardtanh_keeps_negative_zero": lambda o: torch.nn.functional.hardtanh(torch.tensor([-0.0, 0.0, -1.0, 3.0]), 0.0, 1.0),
+    "repeat_interleave_flat": lambda o: torch.tensor([[1, 2], [3, 4]]).repeat_interleave(2),
+    "roll_no_dims": lambda o: torch.arange(6).view(2, 3).roll(-1),
     "logsumexp_of_nothing": lambda o: torch.zeros(2, 0).logsumexp(1),
     "isclose_equal_nan": lambda o: torch.isclose(torch.tensor([1.0, float("nan")]), torch.tensor([1.1, float("nan")]),
                                                  rtol=0.2, equal_nan=True),

@@ -343,6 +343,13 @@ final class NNTests: XCTestCase {
     let prelu = nn.PReLU(numParameters: 3, init: 0.1)
     XCTAssertEqual(prelu.namedParameters().map { "\($0.0):\($0.1.shape.dims):\($0.1.toArray(Double.self))" }.joined(separator: " "),
                    AutogradGoldens.shared.names["prelu_parameters"])
+    let moduleDict = nn.ModuleDict(["b": nn.Linear(2, 3), "a": nn.ReLU()])
+    moduleDict["c"] = nn.Tanh()
+    XCTAssertEqual(moduleDict.description, AutogradGoldens.shared.names["repr_module_dict"])
+    XCTAssertEqual(moduleDict.namedParameters().map(\.0).joined(separator: " "), AutogradGoldens.shared.names["module_dict_parameters"])
+    XCTAssertEqual(nn.ModuleDict().description, AutogradGoldens.shared.names["repr_module_dict_empty"])
+    moduleDict["a"] = nil
+    XCTAssertEqual(moduleDict.keys, ["b", "c"])
     let padded = torch.arange(12.0).view(1, 1, 3, 4)
     let pads: [(String, any Module)] = [("zero_pad_sides", nn.ZeroPad2d([1, 2, 0, 1])), ("constant_pad", nn.ConstantPad2d(1, 3.5)),
                                          ("reflection_pad", nn.ReflectionPad2d(1)), ("replication_pad", nn.ReplicationPad2d([1, 1, 2, 0]))]

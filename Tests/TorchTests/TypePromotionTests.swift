@@ -62,6 +62,8 @@ final class TypePromotionTests: XCTestCase {
       torch.tensor(Array(repeating: [-0.0, 0.0, .nan, -2.0], count: 5).flatMap { $0 }).clamp(min: 0, max: 0)
     }),
     ("hardtanh_keeps_negative_zero", { torch.tensor([-0.0, 0.0, -1.0, 3.0]).hardtanh(minVal: 0, maxVal: 1) }),
+    ("repeat_interleave_flat", { torch.tensor([[1, 2], [3, 4]]).repeatInterleave(2) }),
+    ("roll_no_dims", { torch.arange(6).view(2, 3).roll(-1) }),
     ("logsumexp_of_nothing", { torch.zeros(2, 0).logsumexp(dim: 1) }),
     ("isclose_equal_nan", { torch.isclose(torch.tensor([1.0, .nan]), torch.tensor([1.1, .nan]), rtol: 0.2, equalNan: true) }),
   ]

@@ -61,6 +61,39 @@ extension nn {
     }
   }
 
+  /// Modules by name, in insertion order (`torch.nn.ModuleDict`): its children are named by
+  /// their keys, so `namedParameters()` gives "key.weight". Like PyTorch's, it has no forward.
+  public final class ModuleDict: Module {
+    /// The names, in insertion order.
+    public private(set) var keys: [String] = []
+    private var modules: [String: any Module] = [:]
+
+    public init(_ pairs: KeyValuePairs<String, any Module> = [:]) {
+      for (key, module) in pairs { self[key] = module }
+    }
+
+    /// The module named `key`; assigning a new key appends it, an existing one replaces it in
+    /// place, nil removes it.
+    public subscript(key: String) -> (any Module)? {
+      get { modules[key] }
+      set {
+        if newValue == nil { keys.removeAll { $0 == key } } else if modules[key] == nil { keys.append(key) }
+        modules[key] = newValue
+      }
+    }
+
+    public var count: Int { keys.count }
+    public var values: [any Module] { keys.map { modules[$0]! } }
+
+    public func forward(_ input: Tensor) -> Tensor {
+      torchFail("Module [ModuleDict] is missing the required \"forward\" function", kind: "NotImplementedError")
+    }
+
+    public func namedMembers() -> [(name: String, member: ModuleMember)] {
+      keys.map { ($0, .module(modules[$0]!)) }
+    }
+  }
+
   /// Zeroes each element with probability `p` while training and scales the rest by
   /// 1/(1-p) (`torch.nn.Dropout`); the identity in eval mode. The mask is PyTorch's own
   /// draw from the default generator (see `Tensor.bernoulli_`).

@@ -64,32 +64,22 @@ struct AdvancedIndex {
     return before + part + after
   }
 
-  /// The coordinates of a mask's true elements, one int64 tensor per dim it covers.
+  /// The coordinates of a mask's true elements (`nonzero`'s columns), one per dim it covers.
   private static func coordinates(of mask: Tensor, in view: Tensor, at dim: Int) -> [Tensor] {
     let covered = Array(view.dims.dropFirst(dim).prefix(mask.dim()))
     torchCheck(covered == mask.dims,
       "The shape of the mask \(mask.dims) at index 0 does not match the shape of the indexed tensor \(view.dims) at index \(dim)",
       kind: "IndexError")
-    let flags = mask.contiguous().toArray(Bool.self)
-    var columns = [[Int64]](repeating: [], count: mask.dim())
-    for flat in flags.indices where flags[flat] {
-      var rest = flat
-      for d in stride(from: mask.dim() - 1, through: 0, by: -1) {
-        columns[d].append(Int64(rest % mask.dims[d]))
-        rest /= mask.dims[d]
-      }
-    }
-    return columns.map { Tensor($0, shape: [$0.count]) }
+    let coordinates = mask.nonzero()
+    return (0..<mask.dim()).map { coordinates.select(1, $0) }
   }
 
   private static func broadcast(_ shapes: [[Int]]) -> [Int] {
     shapes.dropFirst().reduce(shapes[0]) { shape, next in
-      let rank = Swift.max(shape.count, next.count)
-      let a = Array(repeating: 1, count: rank - shape.count) + shape, b = Array(repeating: 1, count: rank - next.count) + next
-      torchCheck(zip(a, b).allSatisfy { $0 == $1 || $0 == 1 || $1 == 1 },
+      torchCheck(broadcastable(shape, next),
         "shape mismatch: indexing tensors could not be broadcast together with shapes \(shapes.map { "\($0)" }.joined(separator: ", "))",
         kind: "IndexError")
-      return zip(a, b).map { Swift.max($0, $1) }
+      return broadcastShapes(shape, next)
     }
   }
 

@@ -79,13 +79,16 @@ extension Tensor {
 
   // MARK: - In-place writes
 
-  /// Stops when an in-place write would corrupt autograd, or would write one element through
-  /// several (an expanded tensor: `fill_` and `zero_` allow that, as in PyTorch), as PyTorch does.
-  func checkInPlace(allowingOverlap: Bool = false) {
+  /// Stops when an in-place write (of `inputs` into `self`) would corrupt autograd, or would
+  /// write one element through several (an expanded tensor: `fill_` and `zero_` allow that, as
+  /// in PyTorch), as PyTorch does. A view made in no-grad mode may not be written where the
+  /// write would be recorded: its base or an input requires grad.
+  func checkInPlace(allowingOverlap: Bool = false, inputs: [Tensor] = []) {
     torchCheck(allowingOverlap || !zip(dims, elementStrides).contains { $0 > 1 && $1 == 0 },
       "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.")
     guard GradMode.isEnabled else { return }
-    torchCheck(!(isNoGradView && viewBase?.requiresGrad == true), Tensor.noGradViewMessage("is being modified inplace"))
+    torchCheck(!(isNoGradView && (viewBase?.requiresGrad == true || inputs.contains { $0.requiresGrad })),
+      Tensor.noGradViewMessage("is being modified inplace"))
     if isLeaf && leafRequiresGrad {
       torchFail("a leaf Variable that requires grad is being used in an in-place operation.")
     }
@@ -115,9 +118,8 @@ extension Tensor {
   /// backward.
   func commitInPlace(_ name: String, inputs: [Tensor], compute: () -> Tensor, savingOutput: Bool,
                      backward: @escaping (Tensor, Tensor?) -> [Tensor?]) {
-    checkInPlace()
+    checkInPlace(inputs: inputs)
     let tracking = GradMode.isEnabled && (requiresGrad || inputs.contains { $0.requiresGrad })
-    torchCheck(!(tracking && isNoGradView), Tensor.noGradViewMessage("is being modified inplace"))
     // Written through a view, the base takes the history (CopySlices); else `self`, whose old
     // history becomes the node's first input.
     let writtenBase = viewBase.flatMap { $0.storage === storage ? $0 : nil }

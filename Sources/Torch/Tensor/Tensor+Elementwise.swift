@@ -15,6 +15,11 @@ func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int] {
   return shape
 }
 
+/// Whether `broadcastShapes(a, b)` succeeds: aligned from the last dim, each pair equal or one of them 1.
+func broadcastable(_ a: [Int], _ b: [Int]) -> Bool {
+  zip(a.reversed(), b.reversed()).allSatisfy { $0 == $1 || $0 == 1 || $1 == 1 }
+}
+
 extension Tensor {
   // MARK: - Broadcasting helpers
 

@@ -121,8 +121,7 @@ extension Tensor {
   /// node `MaskedFillBackward0`: the gradient passes where the mask is false).
   @discardableResult
   public func maskedFill_(_ mask: Tensor, _ value: Double) -> Tensor {
-    let cTypes: [DType: String] = [.int64: "long int", .float32: "float", .float64: "double", .uint8: "unsigned char"]
-    torchCheck(mask.dtype == .bool, "masked_fill_ only supports boolean masks, but got mask with dtype \(cTypes[mask.dtype] ?? "\(mask.dtype)")")
+    torchCheck(mask.dtype == .bool, "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.cName)")
     torchCheck(broadcastShapes(dims, mask.dims) == dims,
       "masked_fill_: the mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)")
     let fixedMask = mask.detach()

@@ -338,12 +338,8 @@ extension Tensor {
     let axes = reductionDims(dims), shape = self.dims
     let saved = detach()
     let result = GradMode.with(enabled: false) {
-      if axes.contains(where: { shape[$0] == 0 }) {  // an empty sum of exponentials: log 0
-        var kept = shape
-        for axis in axes { kept[axis] = 1 }
-        let empty = torch.full(kept, -Double.infinity, dtype: self.dtype, device: self.device)
-        return keepdim ? empty : empty.reshape(Tensor.removing(axes, from: kept))
-      }
+      // An empty sum of exponentials is 0, whose log is −inf (the max of nothing would be NaN).
+      if axes.contains(where: { shape[$0] == 0 }) { return self.sum(dims: axes, keepdim: keepdim) - Double.infinity }
       let peak = self.amax(dims: axes, keepdim: true)
       let finitePeak = torch.where(peak.abs().eq(.infinity), torch.zerosLike(peak), peak)
       let total = (self - finitePeak).exp().sum(dims: axes, keepdim: true).log() + finitePeak

@@ -538,10 +538,40 @@ def type_promotion(values, names):
         values["promotion_" + name] = [float(d) for d in result.shape] + _encoded(result.double())
 
 
+def _transcendental_inputs():
+    """float32: special values, every 0.05 over [-6, 6], and magnitudes from 1e-8 to 1 of either sign."""
+    special = torch.tensor([0.0, -0.0, float("inf"), float("-inf"), float("nan"), -100.0, -87.5, 88.5, 89.0, 1e-30, -1e-30])
+    magnitudes = torch.logspace(-8, 0, 33)
+    return torch.cat([special, torch.linspace(-6, 6, 241), magnitudes, -magnitudes])
+
+
+TRANSCENDENTALS = {
+    "expm1": lambda x: x.expm1(),
+    "elu": lambda x: torch.nn.functional.elu(x),
+    "celu": lambda x: torch.nn.functional.celu(x, alpha=0.7),
+    "exp2": lambda x: x.exp2(),
+    "log2": lambda x: x.log2(),
+    "log10": lambda x: x.log10(),
+    "tan": lambda x: x.tan(),
+    "asin": lambda x: x.asin(),
+    "acos": lambda x: x.acos(),
+    "atan": lambda x: x.atan(),
+    "sinh": lambda x: x.sinh(),
+    "cosh": lambda x: x.cosh(),
+}
+
+
+def float32_transcendentals(values, names):
+    x = _transcendental_inputs()
+    values["transcendental_inputs"] = _encoded(x.double())
+    for name, f in TRANSCENDENTALS.items():
+        values["transcendental_" + name] = _encoded(f(x).double())
+
+
 def main():
     values, names = {}, {}
     for scenario in (tensor_hooks, module_hooks, custom_function, wgan_gp, node_names, module_state, in_place_views,
-                     edge_gradients, advanced_indexing, type_promotion):
+                     edge_gradients, advanced_indexing, type_promotion, float32_transcendentals):
         scenario(values, names)
     document = {
         "generatorMD5": hashlib.md5(open(__file__, "rb").read()).hexdigest(),

@@ -79,6 +79,7 @@ static void silu_backward_f32_portable(int64_t n, const float *g, const float *x
 CTK_DEFINE_LANES(log_f32, logf, ctk_logf8)
 CTK_DEFINE_LANES(log1p_f32, log1pf, ctk_log1pf8)
 CTK_DEFINE_LANES(exp_f32, expf, ctk_expf8)
+CTK_DEFINE_LANES(expm1_f32, expm1f, ctk_expm1f8)
 
 // erf and the exact GELU: the portable loops call libm's erff; the AVX2 loops take erf in
 // blocks of eight (ctk_erf_blocks: ctk_erff8's bits, within 1 ulp, usually erff's, computing only
@@ -123,11 +124,12 @@ static void softplus_backward_f32_portable(int64_t n, const float *g, const floa
   }
 }
 
-// ELU: x where x > 0, else α(e^x − 1); its derivative g where x > 0, else g·α·e^x; over expf.
+// ELU: x where x > 0, else α·expm1(x) (PyTorch's vector form); its derivative g where x > 0,
+// else g·α·e^x; over expm1f and expf.
 
 static void elu_f32_portable(int64_t n, const float *x, float alpha, float unused, float *out) {
   (void)unused;
-  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : alpha * (expf(x[i]) - 1);
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : alpha * expm1f(x[i]);
 }
 
 static void elu_backward_f32_portable(int64_t n, const float *g, const float *x, float alpha, float unused, float *out) {
@@ -210,10 +212,12 @@ CTK_AVX2 static void softplus_backward_f32_avx2(int64_t n, const float *g, const
 }
 
 CTK_AVX2 static void elu_f32_avx2(int64_t n, const float *x, float alpha, float unused, float *out) {
-  const __m256 a = _mm256_set1_ps(alpha), one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+  const __m256 a = _mm256_set1_ps(alpha), lowest = _mm256_set1_ps(-87.0f), zero = _mm256_setzero_ps();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    __m256 v = _mm256_loadu_ps(x + i), negative = _mm256_mul_ps(a, _mm256_sub_ps(ctk_expf8(v), one));
+    // Clamped into [−87, 0] (NaN kept), where expm1f8 needs no libm lane: e^−87 − 1 rounds to −1.
+    __m256 v = _mm256_loadu_ps(x + i), clamped = _mm256_max_ps(lowest, _mm256_min_ps(zero, v));
+    __m256 negative = _mm256_mul_ps(a, ctk_expm1f8(clamped));
     _mm256_storeu_ps(out + i, _mm256_blendv_ps(negative, v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
   }
   elu_f32_portable(n - i, x + i, alpha, unused, out + i);

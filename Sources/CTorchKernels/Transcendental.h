@@ -18,6 +18,9 @@
 // for 1 + x = 2^k·m elsewhere, m in [√½, √2), where 1 + x is exact in double; lanes at or below
 // −1, ±∞ and NaN take libm's log1pf.
 //
+// `ctk_expm1f8`: e^x − 1 of eight floats in doubles, rounded once (within 1 ulp): a Taylor
+// polynomial near 0, the exp above less 1 elsewhere.
+//
 // `ctk_erff8`: erf of eight floats, evaluated in doubles (two polynomial pieces and the exp
 // above) and rounded once: within 1 ulp of the correctly rounded value, where libm's erff was a
 // scalar call per element (GELU's cost).
@@ -285,6 +288,26 @@ CTK_AVX2 static inline __m256 ctk_log1pf8(__m256 x) {
   __m256 outside = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-1.0f), _CMP_NGT_UQ),
                                 _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
   return _mm256_testz_ps(outside, outside) ? ctk_in_doubles(x, ctk_log1p4_double) : ctk_each_lane(x, log1pf);
+}
+
+/// e^x − 1 of four doubles (x from floats, |x| below expf's overflow): x·(1 + x/2! + … + x¹⁰/11!)
+/// where |x| < 0.5 (truncation below 3e-11, and −0 stays −0), e^x − 1 from the exp above
+/// elsewhere (|e^x − 1| ≥ 0.39 there, so the difference loses nothing).
+CTK_AVX2 static inline __m256d ctk_expm1_4_double(__m256d x) {
+  static const double inverseFactorials[11] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+                                               1.0 / 120,      1.0 / 24,      1.0 / 6,      0.5,          1.0};
+  __m256d series = _mm256_mul_pd(x, ctk_horner4(inverseFactorials, 11, x));
+  __m256d difference = _mm256_sub_pd(ctk_exp4_double(x), _mm256_set1_pd(1.0));
+  __m256d small = _mm256_cmp_pd(_mm256_andnot_pd(_mm256_set1_pd(-0.0), x), _mm256_set1_pd(0.5), _CMP_LT_OQ);
+  return _mm256_blendv_pd(difference, series, small);
+}
+
+/// expm1f of eight floats, each rounded once from doubles (within 1 ulp); lanes outside expf's
+/// fast range (|x| ≥ 88, NaN, ±∞) take libm's expm1f.
+CTK_AVX2 static inline __m256 ctk_expm1f8(__m256 x) {
+  __m256i top = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 20), _mm256_set1_epi32(0x7ff));
+  __m256i outside = _mm256_cmpgt_epi32(top, _mm256_set1_epi32(0x42a));
+  return _mm256_testz_si256(outside, outside) ? ctk_in_doubles(x, ctk_expm1_4_double) : ctk_each_lane(x, expm1f);
 }
 
 /// expf of eight floats, bit for bit glibc's (see above).

@@ -642,18 +642,34 @@ final class KernelTests: XCTestCase {
     XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), writtenGradient.toArray(Float.self).map(\.bitPattern))
   }
 
-  /// ELU and its derivative on dense float32 are their formulas over expf, bit for bit, on both
-  /// paths and for two values of α.
+  /// expm1 is within 1 ulp of the correctly rounded value on both paths (the AVX2 one evaluates
+  /// it in doubles: a polynomial below |x| = ½, exp less 1 above; the portable one calls libm's
+  /// expm1f), across the seam, tiny and saturating inputs and the special values.
+  func testFloat32Expm1IsWithinAnUlp() {
+    var inputs = stride(from: -100.0, through: 88.0, by: 1.0 / 256).map { Float($0) }
+    inputs += [0, -0.0, 1e-30, -1e-30, 1e-8, -1e-8, 0.49999997, 0.5, -0.49999997, -0.5, 88.7, 89, -87, -88, .infinity, -.infinity, .nan]
+    var expm1 = [Float](repeating: 0, count: inputs.count)
+    for path in paths {
+      ctk_force_portable(path)
+      ctk_expm1_f32(Int64(inputs.count), inputs, &expm1)
+      XCTAssertLessThanOrEqual(largestUlpError(expm1, inputs, Foundation.expm1), 1, "\(String(cString: ctk_kernel_path())): expm1's largest error in ulp")
+    }
+  }
+
+  /// ELU and its derivative on dense float32 are their formulas over the expm1 kernel and expf,
+  /// bit for bit, on both paths and for two values of α.
   func testFloat32EluIsItsFormula() {
     let inputs = stride(from: -110.0, through: 20.0, by: 1.0 / 64).map { Float($0) } + [0, -0.0, .infinity, -.infinity, .nan]
     let n = inputs.count, gradients = inputs.indices.map { Float($0 % 5) - 2 }
     for path in paths {
       ctk_force_portable(path)
+      var expm1 = [Float](repeating: 0, count: n)
+      ctk_expm1_f32(Int64(n), inputs, &expm1)
       for alpha in [Float(1), Float(0.3)] {
         var elu = [Float](repeating: 0, count: n), slope = elu
         ctk_elu_f32(Int64(n), inputs, alpha, 0, &elu)
         ctk_elu_backward_f32(Int64(n), gradients, inputs, alpha, 0, &slope)
-        let expected = inputs.map { x in x > 0 ? x : alpha * (Foundation.expf(x) - 1) }
+        let expected = (0..<n).map { k -> Float in inputs[k] > 0 ? inputs[k] : alpha * expm1[k] }
         let expectedSlope = (0..<n).map { k -> Float in inputs[k] > 0 ? gradients[k] : gradients[k] * alpha * Foundation.expf(inputs[k]) }
         let differing = differingBits(elu, expected) + differingBits(slope, expectedSlope)
         XCTAssertEqual(differing.count, 0, "\(String(cString: ctk_kernel_path())): ELU, alpha \(alpha), first at \(differing.first.map { inputs[$0] } ?? 0)")

@@ -93,12 +93,15 @@ void ctk_log1p_f32(int64_t n, const float *x, float *out);
 void ctk_softplus_f32(int64_t n, const float *x, float beta, float threshold, float *out);
 /// out = grad where x·beta > threshold, else grad · z / (z + 1), z = e^(x·beta) (softplus's derivative)
 void ctk_softplus_backward_f32(int64_t n, const float *grad, const float *x, float beta, float threshold, float *out);
-/// out = x where x > 0, else alpha · (expf(x) − 1) (ELU; `unused` keeps the two-parameter form)
+/// out = x where x > 0, else alpha · expm1f(x) (ELU; `unused` keeps the two-parameter form)
 void ctk_elu_f32(int64_t n, const float *x, float alpha, float unused, float *out);
 /// out = grad where x > 0, else grad · alpha · expf(x) (ELU's derivative)
 void ctk_elu_backward_f32(int64_t n, const float *grad, const float *x, float alpha, float unused, float *out);
 /// out = e^x with libm's expf: bit for bit its results, eight lanes at a time under AVX2
 void ctk_exp_f32(int64_t n, const float *x, float *out);
+/// out = e^x − 1: libm's expm1f, or under AVX2 eight lanes at a time within 1 ulp of the
+/// correctly rounded value (evaluated in doubles)
+void ctk_expm1_f32(int64_t n, const float *x, float *out);
 /// out = x^p rounded as PyTorch's CPU kernel: p of 1, 2, 3, ½, −½, −1, −2 as products,
 /// quotients and square roots (x³ = (x·x)·x, x^−½ = 1/√x), vector loops under AVX2; any other p
 /// through powf per element. `unused` keeps the two-parameter kernel form.

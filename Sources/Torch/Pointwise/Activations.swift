@@ -174,16 +174,16 @@ enum LeakyRelu: Activation {
   static func derivative(at x: Tensor, _ slope: Double, _: Double) -> Tensor { x.gt(0.0).to(x.dtype) * (1 - slope) + slope }
 }
 
-/// x for x > 0, else α(eˣ − 1) (p0 = α).
+/// x for x > 0, else α·expm1(x) (p0 = α), as PyTorch's vector kernel.
 enum Elu: Activation {
   static let name = "elu"
   static let node = "EluBackward0"
   static let backwardNode: String? = "EluBackwardBackward0"
-  static let cuda = "v > 0 ? v : (T)p0 * (exp(v) - (T)1)"
+  static let cuda = "v > 0 ? v : (T)p0 * expm1(v)"
   static let denseGrain = transcendentalGrain
   static var denseFloat32WithParameters: DenseFloat32MapWithParameters? { ctk_elu_f32 }
   static var denseDerivativeFloat32WithParameters: DenseFloat32ZipWithParameters? { ctk_elu_backward_f32 }
-  static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T { v > 0 ? v : p0 * (T.exp(v) - 1) }
+  static func apply<T: FloatElement>(_ v: T, _ p0: T, _: T) -> T { v > 0 ? v : p0 * T.expm1(v) }
   static let derivativeCUDA = "y > 0 ? x : x * (T)p0 * exp(y)"
   static func derivative<T: FloatElement>(_ g: T, _ x: T, _ p0: T, _: T) -> T { x > 0 ? g : g * p0 * T.exp(x) }
   static func derivative(at x: Tensor, _ alpha: Double, _: Double) -> Tensor {
@@ -421,7 +421,8 @@ enum PointwiseKernels {
   ]
   static let unary: [any UnaryKernel.Type] =
     [Neg.self, Exp.self, Log.self, Log1p.self, Sin.self, Cos.self, Round.self, Floor.self, Ceil.self, Trunc.self,
-     Sqrt.self, Rsqrt.self, Abs.self, Sign.self, Reciprocal.self, Erf.self, PowScalar.self, Affine.self]
+     Sqrt.self, Rsqrt.self, Abs.self, Sign.self, Reciprocal.self, Erf.self, PowScalar.self, Affine.self,
+     Expm1.self, Exp2.self, Log2.self, Log10.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self]
     + activations.map { $0 as any UnaryKernel.Type }
   static let binary: [any BinaryKernel.Type] =
     [Add.self, Sub.self, Mul.self, Div.self, Pow.self, Maximum.self, Minimum.self, AddScaled.self,

@@ -17,12 +17,12 @@ extension Tensor {
     return Tensor.composite("EluBackward0", [self]) { $0[0].elu(alpha: alpha) * scale }
   }
 
-  /// x for x > 0, else α(e^(x/α) − 1) (`F.celu`, node `CeluBackward0`).
+  /// x for x > 0, else α·expm1(x·(1/α)) as PyTorch computes it (`F.celu`, node `CeluBackward0`).
   public func celu(alpha: Double = 1) -> Tensor {
     torchCheck(alpha != 0, "ZeroDivisionError: alpha cannot be 0 for CELU")
     return Tensor.composite("CeluBackward0", [self]) { inputs in
       let x = inputs[0]
-      return torch.where(x.gt(0.0), x, ((x / alpha).exp() - 1.0) * alpha)
+      return torch.where(x.gt(0.0), x, (x * (1 / alpha)).expm1() * alpha)
     }
   }
 

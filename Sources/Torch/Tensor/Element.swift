@@ -21,6 +21,16 @@ public protocol FloatElement: NumericElement, BinaryFloatingPoint {
   static func pow(_ x: Self, _ y: Self) -> Self
   static func sin(_ x: Self) -> Self
   static func cos(_ x: Self) -> Self
+  static func expm1(_ x: Self) -> Self
+  static func exp2(_ x: Self) -> Self
+  static func log2(_ x: Self) -> Self
+  static func log10(_ x: Self) -> Self
+  static func tan(_ x: Self) -> Self
+  static func asin(_ x: Self) -> Self
+  static func acos(_ x: Self) -> Self
+  static func atan(_ x: Self) -> Self
+  static func sinh(_ x: Self) -> Self
+  static func cosh(_ x: Self) -> Self
 }
 
 extension Float: FloatElement {
@@ -34,6 +44,16 @@ extension Float: FloatElement {
   @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
   @inline(__always) public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
   @inline(__always) public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
+  @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1f(x) }
+  @inline(__always) public static func exp2(_ x: Float) -> Float { Foundation.exp2f(x) }
+  @inline(__always) public static func log2(_ x: Float) -> Float { Foundation.log2f(x) }
+  @inline(__always) public static func log10(_ x: Float) -> Float { Foundation.log10f(x) }
+  @inline(__always) public static func tan(_ x: Float) -> Float { Foundation.tanf(x) }
+  @inline(__always) public static func asin(_ x: Float) -> Float { Foundation.asinf(x) }
+  @inline(__always) public static func acos(_ x: Float) -> Float { Foundation.acosf(x) }
+  @inline(__always) public static func atan(_ x: Float) -> Float { Foundation.atanf(x) }
+  @inline(__always) public static func sinh(_ x: Float) -> Float { Foundation.sinhf(x) }
+  @inline(__always) public static func cosh(_ x: Float) -> Float { Foundation.coshf(x) }
 }
 
 extension Double: FloatElement {
@@ -47,6 +67,16 @@ extension Double: FloatElement {
   @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
   @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
   @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+  @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+  @inline(__always) public static func exp2(_ x: Double) -> Double { Foundation.exp2(x) }
+  @inline(__always) public static func log2(_ x: Double) -> Double { Foundation.log2(x) }
+  @inline(__always) public static func log10(_ x: Double) -> Double { Foundation.log10(x) }
+  @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
+  @inline(__always) public static func asin(_ x: Double) -> Double { Foundation.asin(x) }
+  @inline(__always) public static func acos(_ x: Double) -> Double { Foundation.acos(x) }
+  @inline(__always) public static func atan(_ x: Double) -> Double { Foundation.atan(x) }
+  @inline(__always) public static func sinh(_ x: Double) -> Double { Foundation.sinh(x) }
+  @inline(__always) public static func cosh(_ x: Double) -> Double { Foundation.cosh(x) }
 }
 
 extension Int64: NumericElement {

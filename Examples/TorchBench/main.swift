@@ -106,6 +106,31 @@ func trainingStepsPerSecond(adam: Bool) -> Double {
   return stepsPerSecond(model, optimizer, batches: 16, steps: 200)
 }
 
+/// PyTorch's figures for the seed model's training steps (SGD and Adam, 16 random batches of
+/// 64, median of 5 runs of 200 steps) and 10,000-image inference, or nil without torch.
+func pytorchSeedFigures() -> [String: Double]? {
+  let script = pytorchTimingPrelude() + """
+    torch.manual_seed(0)
+    def seed_model():
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    batches = [(torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))) for _ in range(16)]
+    loss_fn = nn.CrossEntropyLoss()
+    for name, make in [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam)]:
+        model = seed_model(); opt = make(model.parameters(), lr=1e-3)
+        def steps():
+            for i in range(200):
+                x, y = batches[i % 16]
+                loss = loss_fn(model(x), y); loss.backward(); opt.step(); opt.zero_grad()
+        print("train_steps_" + name, 200 / median(steps))
+    model = seed_model().eval(); images = torch.rand(10000, 1, 28, 28)
+    def infer():
+        with torch.no_grad():
+            for batch in images.split(1000): model(batch).argmax(1)
+    print("inference_10k_images", median(infer))
+    """
+  return pythonFigures(script, python: ProcessInfo.processInfo.environment["TORCH_BENCH_PYTHON"] ?? "python3")
+}
+
 /// Training steps per second (median of 5 runs of `steps`) over `batches` random batches of 64.
 func stepsPerSecond(_ model: any Module, _ optimizer: optim.Optimizer, batches count: Int, steps: Int) -> Double {
   stepsPerSecond(model, optimizer, batches: (0..<count).map { _ in (torch.rand(64, 1, 28, 28), torch.randint(0, 10, [64])) },
@@ -260,8 +285,17 @@ for c in gemmCases {
   }
 }
 
-report("train_steps_sgd", trainingStepsPerSecond(adam: false), "steps/s")
-report("train_steps_adam", trainingStepsPerSecond(adam: true), "steps/s")
+// The seed model beside PyTorch's same loops, where TORCH_BENCH_PYTHON (or python3) has torch.
+let pytorchSeed = pytorchSeedFigures()
+func compareWithPyTorch(_ name: String, _ ours: Double, _ unit: String) {
+  report(name, ours, unit)
+  if let theirs = pytorchSeed?[name] {
+    report(name + "_pytorch", theirs, unit)
+    report(name + "_ratio", unit == "s" ? theirs / ours : ours / theirs, "x")
+  }
+}
+compareWithPyTorch("train_steps_sgd", trainingStepsPerSecond(adam: false), "steps/s")
+compareWithPyTorch("train_steps_adam", trainingStepsPerSecond(adam: true), "steps/s")
 
 do {
   torch.manualSeed(0)
@@ -270,7 +304,7 @@ do {
   let time = median(repeats: 5) {
     torch.noGrad { for batch in images.split(1000) { _ = model(batch).argmax(1) } }
   }
-  report("inference_10k_images", time, "s")
+  compareWithPyTorch("inference_10k_images", time, "s")
 }
 
 for (name, shape, other) in [("add_4x4", [4, 4], [4, 4]), ("add_64x512", [64, 512], [64, 512]), ("add_broadcast_64x512", [64, 512], [512])] {

@@ -1,4 +1,5 @@
-// SGEMM: packed panels and an MR x NR microkernel (AVX2+FMA or portable).
+// SGEMM: packed panels and an MR x NR microkernel (AVX2+FMA or portable), and where the CPU has
+// AVX-512F an MR x 2NR one over two adjacent panels.
 #include "Tile.h"
 
 // MARK: - SGEMM
@@ -7,6 +8,9 @@ enum { MR = CTK_GEMM_MR, NR = 16, KC = 256, MC = 72, NC = 3072 };
 
 typedef void (*Microkernel)(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
                             float alpha, float beta, int64_t mr, int64_t nr);
+/// The same for two full NR-wide panels side by side (b0's columns, then b1's).
+typedef void (*WideMicrokernel)(int64_t kc, const float *a, const float *b0, const float *b1, float *c, int64_t rsC,
+                                float alpha, float beta, int64_t mr);
 
 /// Accumulates a MR x NR tile of packed A times packed B, then C = alpha*acc + beta*C.
 static void microkernelPortable(int64_t kc, const float *a, const float *b, float *c, int64_t rsC,
@@ -58,6 +62,39 @@ CTK_AVX2 static void microkernelAVX2(int64_t kc, const float *a, const float *b,
 #pragma unroll
   for (int i = 0; i < MR; i++)
     if (i < mr) storeRow(c + i * rsC, tile.r[2 * i], tile.r[2 * i + 1], va, beta, nr);
+}
+#endif
+
+#if CTK_X86
+/// One row of C: alpha times the accumulated 16 columns, plus beta times what is there (the
+/// same roundings as storeRow).
+CTK_AVX512 static inline void storeRow16(float *row, __m512 acc, float alpha, float beta) {
+  acc = _mm512_mul_ps(acc, _mm512_set1_ps(alpha));
+  if (beta != 0) acc = _mm512_fmadd_ps(_mm512_set1_ps(beta), _mm512_loadu_ps(row), acc);
+  _mm512_storeu_ps(row, acc);
+}
+
+/// A MR x 32 tile in twelve zmm registers: each C element sums its products in k order with
+/// one fused multiply-add each, as the AVX2 tile does, so the bits are the AVX2 path's.
+CTK_AVX512 static void microkernelAVX512Wide(int64_t kc, const float *a, const float *b0, const float *b1, float *c,
+                                             int64_t rsC, float alpha, float beta, int64_t mr) {
+  __m512 acc[2 * MR];
+  for (int i = 0; i < 2 * MR; i++) acc[i] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; k++, a += MR, b0 += NR, b1 += NR) {
+    __m512 left = _mm512_load_ps(b0), right = _mm512_load_ps(b1);
+#pragma unroll
+    for (int i = 0; i < MR; i++) {
+      __m512 av = _mm512_set1_ps(a[i]);
+      acc[2 * i] = _mm512_fmadd_ps(av, left, acc[2 * i]);
+      acc[2 * i + 1] = _mm512_fmadd_ps(av, right, acc[2 * i + 1]);
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < MR; i++)
+    if (i < mr) {
+      storeRow16(c + i * rsC, acc[2 * i], alpha, beta);
+      storeRow16(c + i * rsC + NR, acc[2 * i + 1], alpha, beta);
+    }
 }
 #endif
 
@@ -203,22 +240,35 @@ static void scaleC(int64_t M, int64_t N, float beta, float *C, int64_t rsC) {
     for (int64_t j = 0; j < N; j++) C[i * rsC + j] = beta == 0 ? 0 : beta * C[i * rsC + j];
 }
 
-static Microkernel pickMicrokernel(void) {
+/// The microkernels this CPU runs: a MR x NR one, and a MR x 2NR one or NULL.
+typedef struct {
+  Microkernel tile;
+  WideMicrokernel wide;
+} Microkernels;
+
+static Microkernels pickMicrokernel(void) {
 #if CTK_X86
-  if (ctk_use_avx2()) return microkernelAVX2;
+  if (ctk_use_avx512()) return (Microkernels){microkernelAVX2, microkernelAVX512Wide};
+  if (ctk_use_avx2()) return (Microkernels){microkernelAVX2, NULL};
 #endif
-  return microkernelPortable;
+  return (Microkernels){microkernelPortable, NULL};
 }
 
-/// C[mc, nc] (+)= packed A block times packed B block: every MR x NR tile of it.
-static void multiplyPacked(Microkernel kernel, int64_t mc, int64_t nc, int64_t kc, const float *a, const float *b,
+/// C[mc, nc] (+)= packed A block times packed B block: every MR x NR tile of it, two full
+/// panels at a time where there is a wide kernel.
+static void multiplyPacked(Microkernels kernels, int64_t mc, int64_t nc, int64_t kc, const float *a, const float *b,
                            float alpha, float beta, float *C, int64_t rsC) {
-  for (int64_t jr = 0; jr < nc; jr += NR) {
+  for (int64_t jr = 0; jr < nc;) {
     int64_t nr = nc - jr < NR ? nc - jr : NR;
+    int wide = kernels.wide && nc - jr >= 2 * NR;
     for (int64_t ir = 0; ir < mc; ir += MR) {
       int64_t mr = mc - ir < MR ? mc - ir : MR;
-      kernel(kc, a + ir * kc, b + jr * kc, C + ir * rsC + jr, rsC, alpha, beta, mr, nr);
+      if (wide)
+        kernels.wide(kc, a + ir * kc, b + jr * kc, b + (jr + NR) * kc, C + ir * rsC + jr, rsC, alpha, beta, mr);
+      else
+        kernels.tile(kc, a + ir * kc, b + jr * kc, C + ir * rsC + jr, rsC, alpha, beta, mr, nr);
     }
+    jr += wide ? 2 * NR : NR;
   }
 }
 
@@ -227,7 +277,7 @@ static void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
                   int64_t rsB, int64_t csB, const int64_t *columnOffsets, float beta, float *C, int64_t rsC) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0) { scaleC(M, N, beta, C, rsC); return; }
-  Microkernel kernel = pickMicrokernel();
+  Microkernels kernels = pickMicrokernel();
   float *bufA = packBuffer(&tlsPackA, (size_t)MC * KC + 16);
   float *bufB = packBuffer(&tlsPackB, (size_t)KC * (NC + NR));
 
@@ -243,7 +293,7 @@ static void sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *A, 
       for (int64_t ic = 0; ic < M; ic += MC) {
         int64_t mc = M - ic < MC ? M - ic : MC;
         packA(mc, kc, A + ic * rsA + pc * csA, rsA, csA, bufA);
-        multiplyPacked(kernel, mc, nc, kc, bufA, bufB, alpha, betaNow, C + ic * rsC + jc, rsC);
+        multiplyPacked(kernels, mc, nc, kc, bufA, bufB, alpha, betaNow, C + ic * rsC + jc, rsC);
       }
     }
   }
@@ -291,7 +341,7 @@ void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
                          float beta, float *C, int64_t rsC) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { scaleC(M, N, beta, C, rsC); return; }
-  Microkernel kernel = pickMicrokernel();
+  Microkernels kernels = pickMicrokernel();
   int64_t depth = prepackedDepth(K);
   // B's buffer holds KC x (NC + NR) floats: deeper blocks take proportionally narrower ones.
   int64_t width = (int64_t)KC * NC / depth / NR * NR;
@@ -302,7 +352,7 @@ void ctk_sgemm_prepacked(int64_t M, int64_t N, int64_t K, const float *packedA,
     for (int64_t pc = 0; pc < K; pc += depth) {
       int64_t kc = K - pc < depth ? K - pc : depth;
       packB(kc, nc, B + pc * rsB + jc * csB, rsB, csB, NULL, bufB);
-      multiplyPacked(kernel, M, nc, kc, a, bufB, 1, pc == 0 ? beta : 1.0f, C + jc, rsC);
+      multiplyPacked(kernels, M, nc, kc, a, bufB, 1, pc == 0 ? beta : 1.0f, C + jc, rsC);
       a += roundedRows(M) * kc;
     }
   }

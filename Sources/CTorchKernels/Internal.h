@@ -15,6 +15,7 @@
 #define CTK_X86 1
 #include <immintrin.h>
 #define CTK_AVX2 __attribute__((target("avx2,fma")))
+#define CTK_AVX512 __attribute__((target("avx512f")))
 #endif
 
 /// Rows of the SGEMM microkernel: A packed by ctk_sgemm_pack_a is slivers of this many rows,
@@ -23,6 +24,9 @@
 
 /// Whether to take the AVX2+FMA paths: the CPU has them and the portable path is not forced.
 int ctk_use_avx2(void);
+/// Whether SGEMM takes its AVX-512 microkernel: the CPU (and OS) has AVX-512F and neither the
+/// portable nor the AVX2 path is forced.
+int ctk_use_avx512(void);
 
 // The exported `ctk_<name>`: `<name>_avx2` where the CPU has AVX2+FMA, else `<name>_portable`.
 #define CTK_DISPATCH(name, params, args)                           \

@@ -6,8 +6,9 @@ import XCTest
 /// The SIMD kernels against straightforward reference loops, on every dispatch path this
 /// CPU can run (AVX2+FMA where present, and the portable path everywhere).
 final class KernelTests: XCTestCase {
-  /// The dispatch paths to exercise: "portable" always, "avx2+fma" when the CPU has it.
-  var paths: [Int32] { ctk_cpu_has_avx2_fma() != 0 ? [1, 0] : [1] }
+  /// The dispatch paths to exercise: "portable" always, "avx2+fma" when the CPU has it, and
+  /// then AVX2 without AVX-512 as well when the CPU has AVX-512F (which SGEMM then uses).
+  var paths: [Int32] { ctk_cpu_has_avx2_fma() == 0 ? [1] : ctk_cpu_has_avx512f() != 0 ? [1, 2, 0] : [1, 0] }
 
   /// Indices where `ours` and `expected` differ in bits (two NaNs count as equal).
   func differingBits(_ ours: [Float], _ expected: [Float]) -> [Int] {
@@ -32,6 +33,27 @@ final class KernelTests: XCTestCase {
     var c = [Double](repeating: 0, count: m * n)
     for i in 0..<m { for p in 0..<k { let v = x[i * k + p]; for j in 0..<n { c[i * n + j] += v * y[p * n + j] } } }
     return c
+  }
+
+  /// SGEMM's AVX-512 tile (two panels, 32 columns) gives the AVX2 tile's bits: every element
+  /// sums its products in the same order with one fused multiply-add each, so a model trains
+  /// to the same numbers on either CPU. Shapes with partial tiles, odd panels, beta, depth
+  /// blocks past KC and the prepacked path (Linear's weight).
+  func testSGEMMAVX512TileGivesTheAVX2Bits() throws {
+    try XCTSkipIf(ctk_cpu_has_avx512f() == 0, "this CPU has no AVX-512F, so SGEMM has only the AVX2 tile")
+    torch.manualSeed(5)
+    for (m, k, n) in [(1, 1, 1), (7, 13, 33), (6, 16, 32), (65, 300, 47), (64, 784, 512), (130, 600, 97), (3, 9, 50176)] {
+      let a = torch.randn(m, k), b = torch.randn(k, n), c = torch.randn(m, n), w = torch.randn(n, k)
+      func products() -> [[UInt32]] {
+        [a.mm(b), torch.addmm(c, a, b, beta: 0.5, alpha: 2), F.linear(a, w), a.t().contiguous().t().mm(b)]
+          .map { $0.toArray(Float.self).map(\.bitPattern) }
+      }
+      ctk_force_portable(2)
+      let avx2 = products()
+      ctk_force_portable(0)
+      XCTAssertEqual(String(cString: ctk_kernel_path()), "avx2+fma, avx512f sgemm")
+      XCTAssertEqual(products(), avx2, "\(m)x\(k)x\(n)")
+    }
   }
 
   func testSGEMMOnOddSizesTransposesAndStrides() {

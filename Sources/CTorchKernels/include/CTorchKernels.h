@@ -15,9 +15,12 @@ extern "C" {
 
 /// 1 when this CPU runs the AVX2+FMA kernels.
 int ctk_cpu_has_avx2_fma(void);
-/// The kernel path in use: "avx2+fma" or "portable".
+/// 1 when this CPU (and its OS) also runs AVX-512F, which SGEMM's microkernel uses.
+int ctk_cpu_has_avx512f(void);
+/// The kernel path in use: "avx2+fma, avx512f sgemm", "avx2+fma" or "portable".
 const char *ctk_kernel_path(void);
-/// Forces the portable path (1) or returns to the CPU's best path (0); for tests and benchmarks.
+/// Forces the portable path (1), the AVX2 path without AVX-512 (2), or returns to the CPU's
+/// best path (0); for tests and benchmarks.
 void ctk_force_portable(int portable);
 
 /// A spin-wait hint (`pause` on x86).

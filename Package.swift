@@ -34,7 +34,7 @@ let package = Package(
       name: "FashionMNIST", dependencies: ["Torch"], path: "Examples/FashionMNIST",
       exclude: ["Resources/LICENSE-fashion-mnist.txt"],
       resources: [.copy("Resources/sample")]),
-    .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench"),
+    .executableTarget(name: "TorchBench", dependencies: ["Torch"], path: "Examples/TorchBench", exclude: ["HISTORY.md"]),
     /// PyTorch's "Learn the Basics" pages, one executable each (`basics-<page>`), and their shared command line.
     .target(name: "BasicsSupport", path: "Examples/Basics/Support"),
     .executableTarget(name: "BasicsQuickstart", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Basics/Quickstart"),

@@ -220,6 +220,7 @@ def module_state(values, names):
     names["repr_module_dict"] = repr(module_dict)
     names["module_dict_parameters"] = " ".join(n for n, _ in module_dict.named_parameters())
     names["repr_module_dict_empty"] = repr(nn.ModuleDict())
+    parameter_containers(names)
     names["prelu_parameters"] = " ".join(f"{n}:{list(p.shape)}:{p.tolist()}" for n, p in nn.PReLU(3, init=0.1).named_parameters())
     padded = torch.arange(12.0).view(1, 1, 3, 4)
     for key in ("zero_pad_sides", "constant_pad", "reflection_pad", "replication_pad"):
@@ -566,6 +567,26 @@ def float32_transcendentals(values, names):
     values["transcendental_inputs"] = _encoded(x.double())
     for name, f in TRANSCENDENTALS.items():
         values["transcendental_" + name] = _encoded(f(x).double())
+
+
+class WithParameterContainers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scales = nn.ParameterList([nn.Parameter(torch.ones(3, 4)), torch.zeros(5)])
+        # Pairs, whose order PyTorch keeps (it sorts a dict's keys), as Swift's literal is kept.
+        self.named = nn.ParameterDict([("b", nn.Parameter(torch.ones(2))), ("a", torch.full((2, 2), 3.0))])
+        self.lin = nn.Linear(2, 2)
+
+
+def parameter_containers(names):
+    """ParameterList and ParameterDict: reprs, parameter names (plain tensors become parameters), state keys."""
+    holder = WithParameterContainers()
+    holder.scales.append(nn.Parameter(torch.ones(2), requires_grad=False))
+    names["repr_parameter_containers"] = repr(holder)
+    names["parameter_containers_parameters"] = " ".join(f"{n}:{p.requires_grad}" for n, p in holder.named_parameters())
+    names["parameter_containers_state"] = " ".join(holder.state_dict().keys())
+    names["repr_parameter_list_one"] = repr(nn.ParameterList([torch.ones(())]))
+    names["repr_parameter_dict_empty"] = repr(nn.ParameterDict())
 
 
 def main():

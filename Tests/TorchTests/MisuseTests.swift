@@ -165,6 +165,8 @@ final class MisuseTests: XCTestCase {
     "maskedFillMaskDType": { _ = torch.ones(3).maskedFill_(torch.tensor([1, 0, 1]), 0) },
     "indexTensorsBroadcast": { _ = torch.zeros(3, 4)[torch.tensor([0, 1]), torch.tensor([1, 1, 2])] },
     "moduleDictForward": { _ = nn.ModuleDict(["a": nn.ReLU()])(torch.ones(2)) },
+    "parameterListForward": { _ = nn.ParameterList([torch.ones(2)])(torch.ones(2)) },
+    "parameterListIndex": { _ = nn.ParameterList([torch.ones(2)])[3] },
     "preluChannels": { _ = F.prelu(torch.ones(2, 8, 3), torch.ones(3)) },
     "pixelShuffleChannels": { _ = F.pixelShuffle(torch.ones(1, 5, 2, 2), upscaleFactor: 2) },
     "geluApproximate": { _ = F.gelu(torch.ones(2), approximate: "fast") },
@@ -328,6 +330,8 @@ final class MisuseTests: XCTestCase {
     assertStops("maskedFillMaskDType", with: "masked_fill_ only supports boolean masks, but got mask with dtype long int")
     assertStops("indexTensorsBroadcast", with: "IndexError: shape mismatch: indexing tensors could not be broadcast together with shapes [2], [3]")
     assertStops("moduleDictForward", with: "NotImplementedError: Module [ModuleDict] is missing the required \"forward\" function")
+    assertStops("parameterListForward", with: "NotImplementedError: Module [ParameterList] is missing the required \"forward\" function")
+    assertStops("parameterListIndex", with: "IndexError: index 3 is out of range")
     assertStops("preluChannels", with: "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and channel size = 8.")
     assertStops("pixelShuffleChannels", with: "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=5 is not divisible by 4")
     assertStops("geluApproximate", with: "approximate argument must be either none or tanh.")

@@ -360,4 +360,36 @@ final class NNTests: XCTestCase {
     XCTAssertTrue(nn.Softplus(beta: 2, threshold: 10)(x).equal(F.softplus(x, beta: 2, threshold: 10)))
     XCTAssertEqual(nn.Hardtanh(minVal: -2, maxVal: 3)(x).toArray(Double.self), [-2, -1, 0.5, 3])
   }
+
+  final class WithParameterContainers: Module {
+    let scales = nn.ParameterList([nn.Parameter(torch.ones(3, 4)), torch.zeros(5)])
+    let named = nn.ParameterDict(["b": nn.Parameter(torch.ones(2)), "a": torch.full([2, 2], 3.0)])
+    let lin = nn.Linear(2, 2)
+  }
+
+  /// ParameterList and ParameterDict against PyTorch (scripts/generate_autograd_goldens.py,
+  /// `parameter_containers`): reprs, parameter names and requires_grad (plain tensors become
+  /// parameters), state dict keys; indexing, replacing and removing; an optimizer steps them.
+  func testParameterContainersMatchPyTorch() {
+    let holder = WithParameterContainers()
+    holder.scales.append(nn.Parameter(torch.ones(2), requiresGrad: false))
+    XCTAssertEqual(holder.description, AutogradGoldens.shared.names["repr_parameter_containers"])
+    XCTAssertEqual(holder.namedParameters().map { "\($0.0):\(pythonRepr($0.1.requiresGrad))" }.joined(separator: " "),
+                   AutogradGoldens.shared.names["parameter_containers_parameters"])
+    XCTAssertEqual(holder.stateDict().keys.joined(separator: " "), AutogradGoldens.shared.names["parameter_containers_state"])
+    XCTAssertEqual(nn.ParameterList([torch.ones([])]).description, AutogradGoldens.shared.names["repr_parameter_list_one"])
+    XCTAssertEqual(nn.ParameterDict().description, AutogradGoldens.shared.names["repr_parameter_dict_empty"])
+    XCTAssertEqual(holder.scales.count, 3)
+    XCTAssertEqual(holder.scales[-1].dims, [2])
+    holder.scales[1] = torch.full([5], 2.0)
+    XCTAssertTrue(holder.scales[1].isParameter && holder.scales[1].requiresGrad)
+    holder.named["a"] = nil
+    XCTAssertEqual(holder.named.keys, ["b"])
+    // An SGD step reaches the parameters inside both containers.
+    let optimizer = optim.SGD(holder.parameters(), lr: 0.5)
+    (holder.scales[0].sum() + holder.named["b"]!.sum() * 2).backward()
+    optimizer.step()
+    XCTAssertEqual(holder.scales[0].toArray(Float.self), [Float](repeating: 0.5, count: 12))
+    XCTAssertEqual(holder.named["b"]!.toArray(Float.self), [0, 0])
+  }
 }

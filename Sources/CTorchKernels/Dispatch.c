@@ -1,4 +1,5 @@
-// Run-time choice of the kernel paths: AVX-512F (SGEMM's tile), AVX2+FMA or portable, capped by
+// Run-time choice of the kernel paths: AVX-512F (the SGEMM and direct convolution tiles), AVX2+FMA
+// or portable, capped by
 // ATEN_CPU_CAPABILITY as PyTorch's dispatch is. See include/CTorchKernels.h.
 #if defined(__linux__)
 #define _GNU_SOURCE
@@ -75,6 +76,6 @@ int ctk_affinity_cpu_count(void) {
 }
 
 const char *ctk_kernel_path(void) {
-  return ctk_use_avx512() ? "avx2+fma, avx512f sgemm" : ctk_use_avx2() ? "avx2+fma" : "portable";
+  return ctk_use_avx512() ? "avx2+fma, avx512f tiles" : ctk_use_avx2() ? "avx2+fma" : "portable";
 }
 void ctk_force_portable(int portable) { __atomic_store_n(&g_forcePortable, portable, __ATOMIC_RELAXED); }

@@ -15,9 +15,10 @@ extern "C" {
 
 /// 1 when this CPU runs the AVX2+FMA kernels.
 int ctk_cpu_has_avx2_fma(void);
-/// 1 when this CPU (and its OS) also runs AVX-512F, which SGEMM's microkernel uses.
+/// 1 when this CPU (and its OS) also runs AVX-512F, which the SGEMM and direct convolution
+/// forward tiles use.
 int ctk_cpu_has_avx512f(void);
-/// The kernel path in use: "avx2+fma, avx512f sgemm", "avx2+fma" or "portable".
+/// The kernel path in use: "avx2+fma, avx512f tiles", "avx2+fma" or "portable".
 const char *ctk_kernel_path(void);
 /// Forces the portable path (1), the AVX2 path without AVX-512 (2), or returns to the CPU's
 /// best path (0); for tests and benchmarks.

@@ -1,8 +1,9 @@
 // Direct convolution for stride 1: few input channels (a network's first layer), any number
 // up to MAX_TAPS taps where the plane is walked as one row (a layer that keeps its width), or
 // few output channels (a first layer's input gradient, on padded planes): the product reads the
-// prepared input planes in place, so no columns are built. Also the non-temporal fill the
-// benchmark bounds it with, and the row copies that prepare its planes.
+// prepared input planes in place, so no columns are built. Its row tiles come in AVX2 and
+// AVX-512 forms with the same bits. Also the non-temporal fill the benchmark bounds it with, and
+// the row copies that prepare its planes.
 #include "DirectConvolution.h"
 
 /// A row is computed POSITION_BLOCK positions at a time, every channel sliver of a block before
@@ -16,7 +17,7 @@ enum { POSITION_BLOCK = 256 };
 /// out, 2 threads), in two states of this VM: all streamed 0.160 / 0.226 ms, all plain 0.254 /
 /// 0.165 ms, two thirds streamed 0.165 / 0.165 ms (the products alone, output in L2: 0.162 ms).
 enum { SLIVER_CYCLE = 3, STREAMED_SLIVERS = 2 };
-_Static_assert(MR == 6, "directRowAVX2 has a case per row count up to 6");
+_Static_assert(MR == 6, "DIRECT_ROW_BODY has a case per row count up to 6");
 
 /// One output row's channels [0, mr) of a packed sliver times taps at columns [0, n) of `row`,
 /// tile by tile (the AVX2 driver's tiling and summation order, without vectors).
@@ -90,37 +91,48 @@ CTK_AVX2 static inline __attribute__((always_inline)) void directTile(
     for (int v = 0; v < tiles; v++) storeTileRow(out + i * rsOut + v * NR, acc[i][2 * v], acc[i][2 * v + 1], nr, mlo, mhi, stream);
 }
 
-/// One output row (columns [0, n)) of `rows` channels: wide steps of MR / rows tiles, then
-/// single tiles. A row at least NR wide ends with a full tile overlapping the one before it
-/// (the overlap is computed twice, identically) instead of a narrow one with masked stores,
-/// slow on many CPUs. Unless streamed, each step prefetches the output lines of the next for
-/// writing, so their reads for ownership overlap the products.
+/// One output row (columns [0, n)) of `rows` channels through `tile`: wide steps of `tiles`
+/// tiles, then single tiles. A row at least NR wide ends with a full tile overlapping the one
+/// before it (the overlap is computed twice, identically) instead of a narrow one with masked
+/// stores, slow on many CPUs. Unless streamed, each step prefetches the output lines of the next
+/// for writing, so their reads for ownership overlap the products. The body of directRowRows
+/// (AVX2) and directRowRows512 (AVX-512), which differ only in their tile.
+#define DIRECT_ROW_ROWS_BODY(tile, tilesPerStep)                                                                      \
+  {                                                                                                                 \
+    const int tiles = (tilesPerStep);                                                                               \
+    int64_t x = 0;                                                                                                  \
+    for (; x + tiles * NR <= n; x += tiles * NR) {                                                                  \
+      if (!streams)                                                                                                 \
+        for (int i = 0; i < rows; i++)                                                                              \
+          for (int v = 0; v < tiles; v++) __builtin_prefetch(out + i * rsOut + x + (tiles + v) * NR, 1, 3);        \
+      tile(K, a, row + x, offsets, bias, out + x, rsOut, rows, tiles, NR, streams);                                 \
+    }                                                                                                               \
+    for (; x + NR <= n; x += NR) tile(K, a, row + x, offsets, bias, out + x, rsOut, rows, 1, NR, streams);          \
+    if (x < n) {                                                                                                    \
+      const int64_t x0 = n >= NR ? n - NR : x;                                                                      \
+      tile(K, a, row + x0, offsets, bias, out + x0, rsOut, rows, 1, n - x0, streams && n - x0 == NR && x0 % 8 == 0); \
+    }                                                                                                               \
+  }
+
+/// A row walk for each sliver height mr (1 to MR), so `rows` is a constant in each.
+#define DIRECT_ROW_BODY(rowRows)                                                                    \
+  {                                                                                               \
+    switch (mr) {                                                                                 \
+      case 1: rowRows(K, a, row, offsets, bias, out, rsOut, 1, n, streams); break;                \
+      case 2: rowRows(K, a, row, offsets, bias, out, rsOut, 2, n, streams); break;                \
+      case 3: rowRows(K, a, row, offsets, bias, out, rsOut, 3, n, streams); break;                \
+      case 4: rowRows(K, a, row, offsets, bias, out, rsOut, 4, n, streams); break;                \
+      case 5: rowRows(K, a, row, offsets, bias, out, rsOut, 5, n, streams); break;                \
+      case 6: rowRows(K, a, row, offsets, bias, out, rsOut, 6, n, streams); break;                \
+    }                                                                                             \
+  }
+
 CTK_AVX2 static inline __attribute__((always_inline)) void directRowRows(
     int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
-    const int rows, int64_t n, int streams) {
-  const int tiles = MR / rows;
-  int64_t x = 0;
-  for (; x + tiles * NR <= n; x += tiles * NR) {
-    if (!streams)
-      for (int i = 0; i < rows; i++)
-        for (int v = 0; v < tiles; v++) __builtin_prefetch(out + i * rsOut + x + (tiles + v) * NR, 1, 3);
-    directTile(K, a, row + x, offsets, bias, out + x, rsOut, rows, tiles, NR, streams);
-  }
-  for (; x + NR <= n; x += NR) directTile(K, a, row + x, offsets, bias, out + x, rsOut, rows, 1, NR, streams);
-  if (x < n) {
-    const int64_t x0 = n >= NR ? n - NR : x;
-    directTile(K, a, row + x0, offsets, bias, out + x0, rsOut, rows, 1, n - x0, streams && n - x0 == NR && x0 % 8 == 0);
-  }
-}
+    const int rows, int64_t n, int streams) DIRECT_ROW_ROWS_BODY(directTile, MR / rows)
 
 CTK_AVX2 static void directRowAVX2(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                                   float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) {
-  switch (mr) {
-#define ROWS_CASE(r) case r: directRowRows(K, a, row, offsets, bias, out, rsOut, r, n, streams); break;
-    ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
-#undef ROWS_CASE
-  }
-}
+                                   float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) DIRECT_ROW_BODY(directRowRows)
 
 /// directTile with AVX-512: a tile is one zmm of NR columns, `rows` channels by `tiles` tiles
 /// (rows·tiles ≤ 2·MR, twelve accumulators). Each output starts at its bias and adds its taps in
@@ -162,34 +174,13 @@ CTK_AVX512 static inline __attribute__((always_inline)) void directTile512(
     }
 }
 
-/// directRowRows over directTile512: wide steps of 2·MR / rows tiles, then single tiles, the
-/// row's end overlapping as there.
+/// The row walk over directTile512, 2·MR / rows tiles a step.
 CTK_AVX512 static inline __attribute__((always_inline)) void directRowRows512(
     int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias, float *out, int64_t rsOut,
-    const int rows, int64_t n, int streams) {
-  const int tiles = 2 * MR / rows;
-  int64_t x = 0;
-  for (; x + tiles * NR <= n; x += tiles * NR) {
-    if (!streams)
-      for (int i = 0; i < rows; i++)
-        for (int v = 0; v < tiles; v++) __builtin_prefetch(out + i * rsOut + x + (tiles + v) * NR, 1, 3);
-    directTile512(K, a, row + x, offsets, bias, out + x, rsOut, rows, tiles, NR, streams);
-  }
-  for (; x + NR <= n; x += NR) directTile512(K, a, row + x, offsets, bias, out + x, rsOut, rows, 1, NR, streams);
-  if (x < n) {
-    const int64_t x0 = n >= NR ? n - NR : x;
-    directTile512(K, a, row + x0, offsets, bias, out + x0, rsOut, rows, 1, n - x0, streams && n - x0 == NR && x0 % 8 == 0);
-  }
-}
+    const int rows, int64_t n, int streams) DIRECT_ROW_ROWS_BODY(directTile512, 2 * MR / rows)
 
 CTK_AVX512 static void directRowAVX512(int64_t K, const float *a, const float *row, const int64_t *offsets, const float *bias,
-                                       float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) {
-  switch (mr) {
-#define ROWS_CASE(r) case r: directRowRows512(K, a, row, offsets, bias, out, rsOut, r, n, streams); break;
-    ROWS_CASE(1) ROWS_CASE(2) ROWS_CASE(3) ROWS_CASE(4) ROWS_CASE(5) ROWS_CASE(6)
-#undef ROWS_CASE
-  }
-}
+                                       float *out, int64_t rsOut, int64_t mr, int64_t n, int streams) DIRECT_ROW_BODY(directRowRows512)
 
 /// One channel's BAND x NR outputs at `row` (output rows rsOut apart in `out`, input rows
 /// t.rowPitch apart) for a kernel `kh` rows high: weight (c, ki, kj) is a[((c·kh + ki)·kw + kj)·MR],

@@ -35,48 +35,6 @@ final class KernelTests: XCTestCase {
     return c
   }
 
-  /// SGEMM's AVX-512 tile (two panels, 32 columns) gives the AVX2 tile's bits: every element
-  /// sums its products in the same order with one fused multiply-add each, so a model trains
-  /// to the same numbers on either CPU. Shapes with partial tiles, odd panels, beta, depth
-  /// blocks past KC and the prepacked path (Linear's weight).
-  func testSGEMMAVX512TileGivesTheAVX2Bits() throws {
-    try XCTSkipIf(ctk_cpu_has_avx512f() == 0, "this CPU has no AVX-512F, so SGEMM has only the AVX2 tile")
-    torch.manualSeed(5)
-    for (m, k, n) in [(1, 1, 1), (7, 13, 33), (6, 16, 32), (65, 300, 47), (64, 784, 512), (130, 600, 97), (3, 9, 50176)] {
-      let a = torch.randn(m, k), b = torch.randn(k, n), c = torch.randn(m, n), w = torch.randn(n, k)
-      func products() -> [[UInt32]] {
-        [a.mm(b), torch.addmm(c, a, b, beta: 0.5, alpha: 2), F.linear(a, w), a.t().contiguous().t().mm(b)]
-          .map { $0.toArray(Float.self).map(\.bitPattern) }
-      }
-      ctk_force_portable(2)
-      let avx2 = products()
-      ctk_force_portable(0)
-      XCTAssertEqual(String(cString: ctk_kernel_path()), "avx2+fma, avx512f tiles")
-      XCTAssertEqual(products(), avx2, "\(m)x\(k)x\(n)")
-    }
-  }
-
-  /// The direct convolution's AVX-512 forward tile gives the AVX2 tile's bits, for every
-  /// channel-sliver height (7 and 64 output channels), wide and narrow rows, 1x1 to 5x5 kernels,
-  /// bias or none, and an output large enough to be streamed past the caches.
-  func testDirectConvolutionAVX512TileGivesTheAVX2Bits() throws {
-    try XCTSkipIf(ctk_cpu_has_avx512f() == 0, "this CPU has no AVX-512F, so the convolution has only the AVX2 tile")
-    torch.manualSeed(6)
-    let cases: [(input: [Int], cout: Int, kernel: Int, padding: Int, bias: Bool)] = [
-      ([2, 32, 14, 14], 64, 3, 1, true), ([3, 3, 9, 37], 7, 5, 2, false), ([2, 256, 7, 7], 64, 1, 0, true),
-      ([64, 1, 28, 28], 32, 3, 1, true), ([1, 16, 56, 56], 32, 3, 1, true), ([2, 4, 5, 5], 13, 3, 1, true),
-    ]
-    for c in cases {
-      let x = torch.randn(c.input), w = torch.randn(c.cout, c.input[1], c.kernel, c.kernel)
-      let b: Tensor? = c.bias ? torch.randn(c.cout) : nil
-      func forward() -> [UInt32] { F.conv2d(x, w, b, padding: c.padding).toArray(Float.self).map(\.bitPattern) }
-      ctk_force_portable(2)
-      let avx2 = forward()
-      ctk_force_portable(0)
-      XCTAssertEqual(forward(), avx2, "\(c)")
-    }
-  }
-
   func testSGEMMOnOddSizesTransposesAndStrides() {
     let shapes = [(1, 1, 1), (7, 13, 5), (6, 16, 16), (65, 33, 17), (64, 784, 10), (130, 260, 70), (13, 300, 301), (300, 5, 37)]
     for path in paths {

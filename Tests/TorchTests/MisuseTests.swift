@@ -53,6 +53,7 @@ final class MisuseTests: XCTestCase {
     "emptyHuge": { _ = torch.empty(1 << 40) },
     "viewNegative": { _ = torch.arange(6).view(-2, -3) },
     "expandNegative": { _ = torch.arange(3).expand(-2, 3) },
+    "expandTooFewSizes": { _ = torch.ones(2, 3).expand(3) },
     "narrowNegative": { _ = torch.arange(6).narrow(0, start: 1, length: -3) },
     "leafViewInPlace": { _ = torch.ones([2, 2], requiresGrad: true)[0].add_(1.0) },
     "indexSelectNegative": { _ = torch.arange(6).indexSelect(0, torch.tensor([-1])) },
@@ -253,6 +254,8 @@ final class MisuseTests: XCTestCase {
     assertStops("emptyHuge", with: "DefaultCPUAllocator: can't allocate memory: you tried to allocate 4398046511104 bytes")
     assertStops("viewNegative", with: "invalid shape dimension -2 at index 0 of shape [-2, -3]")
     assertStops("expandNegative", with: "expand(): the size -2 at dimension 0 is invalid")
+    assertStops("expandTooFewSizes", with:
+      "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be greater or equal to the number of dimensions in the tensor (2)")
     assertStops("narrowNegative", with: "narrow(): length must be non-negative.")
     assertStops("leafViewInPlace", with: "a view of a leaf Variable that requires grad is being used in an in-place operation.")
     assertStops("indexSelectNegative", with: "IndexError: index out of range in self")

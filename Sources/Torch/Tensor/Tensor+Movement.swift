@@ -185,7 +185,7 @@ extension Tensor {
   public func expand(_ shape: Int...) -> Tensor { expand(shape) }
   public func expand(_ shape: [Int]) -> Tensor {
     torchCheck(shape.count >= dims.count,
-      "expand(\(self.typeName), size=\(shape)): the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(dims.count))")
+      "expand(\(type()){\(dims)}, size=\(shape)): the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(dims.count))")
     let lead = shape.count - dims.count
     for (index, size) in shape.enumerated() where size < -1 || (size == -1 && index < lead) {
       torchFail("expand(): the size \(size) at dimension \(index) is invalid (-1 keeps an existing dimension; sizes must be non-negative)")
@@ -202,16 +202,6 @@ extension Tensor {
   }
 
   public func expandAs(_ other: Tensor) -> Tensor { expand(other.dims) }
-
-  var typeName: String {
-    switch dtype {
-    case .float32: "torch.FloatTensor"
-    case .float64: "torch.DoubleTensor"
-    case .int64: "torch.LongTensor"
-    case .uint8: "torch.ByteTensor"
-    case .bool: "torch.BoolTensor"
-    }
-  }
 
   // MARK: - Select and slice
 

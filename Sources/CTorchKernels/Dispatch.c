@@ -1,6 +1,5 @@
 // Run-time choice of the kernel paths: AVX-512F (the SGEMM and direct convolution tiles), AVX2+FMA
-// or portable, capped by
-// ATEN_CPU_CAPABILITY as PyTorch's dispatch is. See include/CTorchKernels.h.
+// or portable, capped by ATEN_CPU_CAPABILITY as PyTorch's dispatch is. See include/CTorchKernels.h.
 #if defined(__linux__)
 #define _GNU_SOURCE
 #include <sched.h>

@@ -114,6 +114,91 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flatTile(
     for (int v = 0; v < V; v++) _mm256_storeu_ps(q + kj * qStride + 8 * v, acc[kj][v]);
 }
 
+/// flatTile with 16-lane vectors: each lane sums the same products in the same order, so the
+/// same bits over twice the positions per instruction.
+CTK_AVX512 static inline __attribute__((always_inline)) void flatTile512(
+    const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, int64_t padTop, int64_t t0,
+    float *q, int64_t qStride, const int kw, const int V, const int edge) {
+  __m512 acc[7][4];
+#pragma unroll
+  for (int kj = 0; kj < kw; kj++)
+#pragma unroll
+    for (int v = 0; v < V; v++) acc[kj][v] = _mm512_setzero_ps();
+  const int64_t plane = H * W;
+  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (int64_t c = 0; c < cin; c++) {
+    const float *channel = input + c * plane;
+    for (int64_t ki = 0; ki < kh; ki++) {
+      const int64_t start = t0 + (ki - padTop) * W;
+      __m512 w[7];
+#pragma unroll
+      for (int kj = 0; kj < kw; kj++) w[kj] = _mm512_set1_ps(a[((c * kh + ki) * kw + kj) * MR]);
+#pragma unroll
+      for (int v = 0; v < V; v++) {
+        __m512 x;
+        if (edge) {
+          const __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)(start + 16 * v)));
+          const __mmask16 inside = _mm512_cmpge_epi32_mask(index, _mm512_setzero_si512()) &
+                                   _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)plane));
+          x = _mm512_maskz_loadu_ps(inside, channel + start + 16 * v);
+        } else {
+          x = _mm512_loadu_ps(channel + start + 16 * v);
+        }
+#pragma unroll
+        for (int kj = 0; kj < kw; kj++) acc[kj][v] = _mm512_fmadd_ps(w[kj], x, acc[kj][v]);
+      }
+    }
+  }
+#pragma unroll
+  for (int kj = 0; kj < kw; kj++)
+#pragma unroll
+    for (int v = 0; v < V; v++) _mm512_storeu_ps(q + kj * qStride + 16 * v, acc[kj][v]);
+}
+
+/// A flat tile of `span` positions for one kw, not inlined (a tile's hundreds of FMAs make the
+/// call free), so one column-sum loop serves the AVX2 and the AVX-512 tiles.
+typedef void (*FlatTileFn)(const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, int64_t padTop,
+                           int64_t t0, float *q, int64_t qStride);
+typedef struct {
+  FlatTileFn interior, edge;
+  int span;
+} FlatTiles;
+
+#define FLAT_TILE_PAIR(target, tile, kw, V)                                                                              \
+  target static void tile##_##kw##_interior(const float *a, const float *input, int64_t cin, int64_t kh, int64_t H,      \
+                                            int64_t W, int64_t padTop, int64_t t0, float *q, int64_t qStride) {         \
+    tile(a, input, cin, kh, H, W, padTop, t0, q, qStride, kw, V, 0);                                                     \
+  }                                                                                                                      \
+  target static void tile##_##kw##_edge(const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, \
+                                        int64_t padTop, int64_t t0, float *q, int64_t qStride) {                        \
+    tile(a, input, cin, kh, H, W, padTop, t0, q, qStride, kw, V, 1);                                                     \
+  }
+// Spans of at most 64 positions (a plane the flattened path takes has at least 64).
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 1, 8)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 3, 3)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 5, 2)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 7, 1)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 1, 4)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 3, 3)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 5, 2)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 7, 2)
+#undef FLAT_TILE_PAIR
+
+/// The tiles for kw (1, 3, 5 or 7) on the CPU's widest path.
+static FlatTiles flatTiles(int64_t kw) {
+  const int wide = ctk_use_avx512();
+#define TILES(kw, V, V512) \
+  wide ? (FlatTiles){flatTile512_##kw##_interior, flatTile512_##kw##_edge, 16 * V512} \
+       : (FlatTiles){flatTile_##kw##_interior, flatTile_##kw##_edge, 8 * V}
+  switch (kw) {
+    case 1: return TILES(1, 8, 4);
+    case 3: return TILES(3, 3, 3);
+    case 5: return TILES(5, 2, 2);
+    default: return TILES(7, 1, 2);
+  }
+#undef TILES
+}
+
 /// One output channel of a layer that keeps its width (ow = W, padLeft = (kw − 1)/2, kw odd) over
 /// its flattened plane, a chunk at a time: the kw column sums Q (flatTile) over the chunk and
 /// pw positions either side, then out[p] = sum over kj of Q[kj][p + kj − pw] where column
@@ -121,8 +206,8 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flatTile(
 /// row tiles compute 32 columns for each 28.
 CTK_AVX2 static inline __attribute__((always_inline)) void flattenedChannelKW(
     const float *a, const float *input, int64_t cin, int64_t kh, int64_t H, int64_t W, int64_t padTop, int64_t oh, float *out,
-    const int kw, const int V) {
-  const int pw = (kw - 1) / 2, span = 8 * V;
+    const int kw, const FlatTiles tiles) {
+  const int pw = (kw - 1) / 2, span = tiles.span;
   const int64_t plane = oh * W;
   enum { Q_FLOATS = FLAT_CHUNK + FLAT_MARGIN + 2 * 8 };
   float q[7 * Q_FLOATS];
@@ -144,10 +229,8 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flattenedChannelKW(
       const int64_t t0 = t + span > last ? last - span : t;
       // Tiles whose taps reach above the first row or below the last load masked: a separate
       // instance, so the other tiles' loop keeps every accumulator and weight in a register.
-      if (t0 - padTop * W < 0 || t0 + span + (kh - 1 - padTop) * W > H * W)
-        flatTile(a, input, cin, kh, H, W, padTop, t0, q + (t0 - base), Q_FLOATS, kw, V, 1);
-      else
-        flatTile(a, input, cin, kh, H, W, padTop, t0, q + (t0 - base), Q_FLOATS, kw, V, 0);
+      const int edge = t0 - padTop * W < 0 || t0 + span + (kh - 1 - padTop) * W > H * W;
+      (edge ? tiles.edge : tiles.interior)(a, input, cin, kh, H, W, padTop, t0, q + (t0 - base), Q_FLOATS);
     }
     for (int64_t p = chunk; p < end; p += 8) {
       const int64_t p0 = p + 8 > end ? end - 8 : p;
@@ -173,11 +256,12 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flattenedChannelKW(
 
 CTK_AVX2 static void flattenedChannel(const float *a, const float *input, int64_t cin, int64_t kh, int64_t kw, int64_t H,
                                       int64_t W, int64_t padTop, int64_t oh, float *out) {
+  const FlatTiles tiles = flatTiles(kw);
   switch (kw) {
-    case 1: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 1, 8); break;
-    case 3: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 3, 3); break;
-    case 5: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 5, 2); break;
-    case 7: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 7, 1); break;
+    case 1: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 1, tiles); break;
+    case 3: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 3, tiles); break;
+    case 5: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 5, tiles); break;
+    case 7: flattenedChannelKW(a, input, cin, kh, H, W, padTop, oh, out, 7, tiles); break;
   }
 }
 

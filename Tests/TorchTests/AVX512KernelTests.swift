@@ -49,4 +49,31 @@ final class AVX512KernelTests: XCTestCase {
       XCTAssertEqual(forward(), avx2, "\(c)")
     }
   }
+
+  /// The direct convolution's AVX-512 weight gradient (channel pairs in the two halves of a
+  /// vector) and first-layer input gradient (16-lane flat tiles) give the AVX2 kernels' bits:
+  /// the CNN's first layer, channel counts that leave a pair or a single channel after the
+  /// groups of four, tap blocks (5x5, 7x7), 1x1, and planes whose rows end mid-vector.
+  func testDirectConvolutionGradientsAVX512GiveTheAVX2Bits() throws {
+    try XCTSkipIf(ctk_cpu_has_avx512f() == 0, "this CPU has no AVX-512F, so the convolution's gradients have only the AVX2 kernels")
+    torch.manualSeed(7)
+    let cases: [(input: [Int], cout: Int, kernel: Int, padding: Int)] = [
+      ([64, 1, 28, 28], 32, 3, 1), ([3, 2, 20, 20], 13, 3, 1), ([2, 1, 24, 24], 6, 5, 2), ([2, 1, 16, 16], 7, 7, 3),
+      ([2, 2, 18, 18], 4, 1, 0), ([2, 1, 19, 21], 5, 3, 0), ([1, 1, 8, 8], 2, 3, 1),
+    ]
+    for c in cases {
+      let x = torch.randn(c.input, requiresGrad: true), w = torch.randn([c.cout, c.input[1], c.kernel, c.kernel], requiresGrad: true)
+      let y = F.conv2d(x, w, padding: c.padding)
+      let g = torch.randnLike(y)
+      func gradients() -> [[UInt32]] {
+        torch.autograd.grad([y], [x, w], gradOutputs: [g], retainGraph: true).map { $0.toArray(Float.self).map(\.bitPattern) }
+      }
+      ctk_force_portable(2)
+      let avx2 = gradients()
+      ctk_force_portable(0)
+      let avx512 = gradients()
+      XCTAssertEqual(avx512[0], avx2[0], "input gradient \(c)")
+      XCTAssertEqual(avx512[1], avx2[1], "weight gradient \(c)")
+    }
+  }
 }

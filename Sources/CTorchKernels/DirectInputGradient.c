@@ -84,7 +84,17 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flatTile(
 #pragma unroll
     for (int v = 0; v < V; v++) acc[kj][v] = _mm256_setzero_ps();
   const int64_t plane = H * W;
-  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  // An edge tile's lanes inside the plane, per kernel row and vector: the same for every channel.
+  __m256i inside[MAX_BAND_HEIGHT][8];
+  if (edge) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int64_t ki = 0; ki < kh; ki++)
+      for (int v = 0; v < V; v++) {
+        const __m256i index = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(t0 + (ki - padTop) * W + 8 * v)));
+        inside[ki][v] = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), index),
+                                            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)plane), index));
+      }
+  }
   for (int64_t c = 0; c < cin; c++) {
     const float *channel = input + c * plane;
     for (int64_t ki = 0; ki < kh; ki++) {
@@ -96,10 +106,7 @@ CTK_AVX2 static inline __attribute__((always_inline)) void flatTile(
       for (int v = 0; v < V; v++) {
         __m256 x;
         if (edge) {
-          const __m256i index = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(start + 8 * v)));
-          const __m256i inside = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), index),
-                                                     _mm256_cmpgt_epi32(_mm256_set1_epi32((int)plane), index));
-          x = _mm256_maskload_ps(channel + start + 8 * v, inside);
+          x = _mm256_maskload_ps(channel + start + 8 * v, inside[ki][v]);
         } else {
           x = _mm256_loadu_ps(channel + start + 8 * v);
         }
@@ -125,7 +132,16 @@ CTK_AVX512 static inline __attribute__((always_inline)) void flatTile512(
 #pragma unroll
     for (int v = 0; v < V; v++) acc[kj][v] = _mm512_setzero_ps();
   const int64_t plane = H * W;
-  const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  __mmask16 inside[MAX_BAND_HEIGHT][4];
+  if (edge) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int64_t ki = 0; ki < kh; ki++)
+      for (int v = 0; v < V; v++) {
+        const __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)(t0 + (ki - padTop) * W + 16 * v)));
+        inside[ki][v] = _mm512_cmpge_epi32_mask(index, _mm512_setzero_si512()) &
+                        _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)plane));
+      }
+  }
   for (int64_t c = 0; c < cin; c++) {
     const float *channel = input + c * plane;
     for (int64_t ki = 0; ki < kh; ki++) {
@@ -137,10 +153,7 @@ CTK_AVX512 static inline __attribute__((always_inline)) void flatTile512(
       for (int v = 0; v < V; v++) {
         __m512 x;
         if (edge) {
-          const __m512i index = _mm512_add_epi32(lanes, _mm512_set1_epi32((int)(start + 16 * v)));
-          const __mmask16 inside = _mm512_cmpge_epi32_mask(index, _mm512_setzero_si512()) &
-                                   _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)plane));
-          x = _mm512_maskz_loadu_ps(inside, channel + start + 16 * v);
+          x = _mm512_maskz_loadu_ps(inside[ki][v], channel + start + 16 * v);
         } else {
           x = _mm512_loadu_ps(channel + start + 16 * v);
         }

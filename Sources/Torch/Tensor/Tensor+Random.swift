@@ -42,6 +42,20 @@ extension Tensor {
     return bernoulliFill(p, one: 1, generator: generator)
   }
 
+  /// Fills with exponential samples of rate `lambd` (`exponential_`): −1/λ · log1p(−u) in
+  /// double for one uniform double u per element in order, as PyTorch's CPU kernel draws them.
+  @discardableResult
+  public func exponential_(_ lambd: Double = 1, generator: Generator? = nil) -> Tensor {
+    torchCheck(lambd > 0, "exponential_ expects lambda > 0.0, but found lambda=\(String(format: "%g", lambd))")
+    return fillRandom(generator) { state, buffer, count in
+      for i in 0..<count {
+        let value = -1 / lambd * Foundation.log1p(-state.uniformDouble(0, 1))
+        if dtype == .float64 { buffer.storeBytes(of: value, toByteOffset: 8 * i, as: Double.self) }
+        else { buffer.storeBytes(of: Float(value), toByteOffset: 4 * i, as: Float.self) }
+      }
+    }
+  }
+
   /// `bernoulli_(p)` whose ones are `one` (as this dtype rounds it): the draws of `bernoulli_`,
   /// and the values of a following multiplication by `one`, in one pass.
   @discardableResult

@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+@testable import Torch
+
+/// `exponential_` and `torch.multinomial` against PyTorch's seeded draws
+/// (scripts/generate_sampling_goldens.py): exact exponential values, the same indices for
+/// both sampling paths (exponential race, cumulative sums), the generator left where PyTorch
+/// leaves it, and PyTorch's messages for misuse.
+final class SamplingTests: XCTestCase {
+  struct Draw: Decodable {
+    let weights: String
+    let samples: Int
+    let replacement: Bool
+    let seed: UInt64
+    let shape: [Int]
+    let indices: [Int64]
+    let nextRand: [UInt64]
+  }
+
+  struct Goldens: Decodable {
+    let generatorMD5: String
+    let exponential: [String: [UInt64]]
+    let draws: [Draw]
+    let explicitGenerator: [Int64]
+    let messages: [String: String]
+  }
+
+  func goldens() throws -> Goldens {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "sampling_goldens", withExtension: "json", subdirectory: "Fixtures"))
+    return try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: url))
+  }
+
+  /// The weight tensors the generator builds under the same names.
+  static func weights(_ name: String) -> Tensor {
+    switch name {
+    case "four": torch.tensor([0.1, 0.2, 0.3, 0.4])
+    case "rows": torch.tensor([[0.0, 3.0, 1.0, 0.0, 5.0], [1.0, 1.0, 1.0, 1.0, 1.0]])
+    case "withZeros": torch.tensor([0.0, 0.0, 1.0])
+    case "uniform64": torch.ones([5], dtype: .float64)
+    case "ramp": torch.arange(1.0, 41.0).reshape(4, 10)
+    case "transposed": torch.arange(1.0, 13.0).reshape(4, 3).t()
+    case "tiny": torch.tensor([1e-30, 1.0, 3e-8])
+    default: fatalError("no weights named \(name)")
+    }
+  }
+
+  func testExponentialGivesPyTorchsValues() throws {
+    let goldens = try goldens()
+    for (name, dtype, rate, count) in [("float32", DType.float32, 1.0, 40), ("float64", .float64, 1.0, 40), ("rate2_5", .float32, 2.5, 17)] {
+      torch.manualSeed(7)
+      let values = Tensor(uninitialized: [count], dtype: dtype).exponential_(rate).to(.float64).toArray(Double.self)
+      XCTAssertEqual(values.map(\.bitPattern), goldens.exponential[name], name)
+    }
+  }
+
+  func testMultinomialDrawsPyTorchsIndices() throws {
+    let goldens = try goldens()
+    XCTAssertEqual(goldens.draws.count, 17)
+    for draw in goldens.draws {
+      torch.manualSeed(draw.seed)
+      let result = torch.multinomial(Self.weights(draw.weights), draw.samples, replacement: draw.replacement)
+      let label = "\(draw.weights), \(draw.samples), replacement \(draw.replacement)"
+      XCTAssertEqual(result.dtype, .int64, label)
+      XCTAssertEqual(result.shape.dims, draw.shape, label)
+      XCTAssertEqual(result.toArray(Int64.self), draw.indices, label)
+      // The generator is left where PyTorch leaves it: the draws consumed match too.
+      XCTAssertEqual(torch.rand(2).to(.float64).toArray(Double.self).map(\.bitPattern), draw.nextRand, label)
+    }
+    let explicit = torch.multinomial(torch.ones(3), 2, generator: torch.Generator(seed: 1))
+    XCTAssertEqual(explicit.toArray(Int64.self), goldens.explicitGenerator)
+  }
+
+  /// Drawn as the race orders them: with distinct weights, the first draws favour heavy ones,
+  /// and without replacement no index repeats.
+  func testMultinomialWithoutReplacementNeverRepeats() {
+    torch.manualSeed(0)
+    let rows = torch.multinomial(torch.rand(50, 30), 30).toArray(Int64.self)
+    for row in 0..<50 { XCTAssertEqual(Set(rows[(row * 30)..<((row + 1) * 30)]).count, 30) }
+  }
+
+  static let misuseCases: [String: @Sendable () -> Void] = [
+    "multinomial.threeDims": { _ = torch.multinomial(torch.ones(1, 2, 3), 1) },
+    "multinomial.integers": { _ = torch.multinomial(torch.tensor([1, 2]), 1) },
+    "multinomial.zeroSamples": { _ = torch.multinomial(torch.ones(2), 0) },
+    "multinomial.tooManyWithoutReplacement": { _ = torch.multinomial(torch.ones(2), 3) },
+    "multinomial.negativeRace": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 1) },
+    "multinomial.infiniteRace": { _ = torch.multinomial(torch.tensor([Double.infinity, 1.0]), 1) },
+    "multinomial.zeroRowRace": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 1) },
+    "multinomial.negativeDraws": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 2, replacement: true) },
+    "multinomial.infiniteDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.infinity]), 3, replacement: true) },
+    "multinomial.nanDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.nan]), 3, replacement: true) },
+    "multinomial.zeroRowDraws": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 3, replacement: true) },
+    "multinomial.tooManyCategories": { _ = torch.multinomial(torch.ones([16_777_217], dtype: .float64), 2) },
+    "multinomial.exponentialRate": { _ = torch.empty(3).exponential_(0) },
+  ]
+
+  func testMultinomialMisuseStopsWithPyTorchsMessages() throws {
+    let goldens = try goldens()
+    XCTAssertEqual(Set(goldens.messages.keys.map { "multinomial.\($0)" }), Set(Self.misuseCases.keys))
+    for (name, message) in goldens.messages.sorted(by: { $0.key < $1.key }) {
+      assertStops("multinomial.\(name)", with: "RuntimeError: \(message)")
+    }
+  }
+
+  func testSamplingGoldensComeFromTheCheckedInGenerator() throws {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/generate_sampling_goldens.py")
+    XCTAssertEqual(MD5.hex(Array(try Data(contentsOf: script))), try goldens().generatorMD5,
+                   "sampling_goldens.json was written by another version of its generator: regenerate it")
+  }
+}

@@ -94,21 +94,22 @@ float ctk_min_f32(int64_t n, const float *x) {
   return extremum_portable(n, x, 0);
 }
 
-// Running sums of [outer, length, inner] blocks along `length` (from its end with `reverse`),
-// floats accumulating in double as PyTorch's CPU kernel does. Where inner > 1 the sums run down
-// columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is contiguous;
-// where inner is 1, CUMSUM_ROWS rows at a time, so their chains of dependent adds overlap
-// (one row's chain alone waits an add's latency per element).
+// Running sums (or products) of [outer, length, inner] blocks along `length` (from its end with
+// `reverse`), floats accumulating in double as PyTorch's CPU kernel does. Where inner > 1 the
+// sums run down columns `inner` wide, in blocks of CUMSUM_BLOCK accumulators, so every load is
+// contiguous; where inner is 1, CUMSUM_ROWS rows at a time, so their chains of dependent adds
+// overlap (one row's chain alone waits an add's latency per element).
 enum { CUMSUM_BLOCK = 256, CUMSUM_ROWS = 8 };
-#define CUMSUM(S, T, ACC)                                                                                            \
-  void ctk_cumsum_##S(int64_t outer, int64_t length, int64_t inner, const T *x, T *out, int reverse) {               \
+#define CUMULATIVE(NAME, S, T, ACC, INIT, COMBINE)                                                                   \
+  void ctk_##NAME##_##S(int64_t outer, int64_t length, int64_t inner, const T *x, T *out, int reverse) {             \
     const int64_t first = reverse ? length - 1 : 0, step = reverse ? -1 : 1;                                         \
     int64_t o = 0;                                                                                                   \
-    for (; inner == 1 && o + CUMSUM_ROWS <= outer; o += CUMSUM_ROWS) {                                              \
-      ACC total[CUMSUM_ROWS] = {0};                                                                                  \
-      for (int64_t k = 0, at = first; k < length; k++, at += step)                                                  \
+    for (; inner == 1 && o + CUMSUM_ROWS <= outer; o += CUMSUM_ROWS) {                                               \
+      ACC total[CUMSUM_ROWS];                                                                                        \
+      for (int r = 0; r < CUMSUM_ROWS; r++) total[r] = INIT;                                                         \
+      for (int64_t k = 0, at = first; k < length; k++, at += step)                                                   \
         for (int r = 0; r < CUMSUM_ROWS; r++) {                                                                      \
-          total[r] += (ACC)x[(o + r) * length + at];                                                                 \
+          total[r] = COMBINE(total[r], (ACC)x[(o + r) * length + at]);                                               \
           out[(o + r) * length + at] = (T)total[r];                                                                  \
         }                                                                                                            \
     }                                                                                                                \
@@ -116,20 +117,25 @@ enum { CUMSUM_BLOCK = 256, CUMSUM_ROWS = 8 };
       const T *xs = x + o * length * inner;                                                                          \
       T *outs = out + o * length * inner;                                                                            \
       for (int64_t j0 = 0; j0 < inner; j0 += CUMSUM_BLOCK) {                                                         \
-        const int64_t width = inner - j0 < CUMSUM_BLOCK ? inner - j0 : CUMSUM_BLOCK;                               \
+        const int64_t width = inner - j0 < CUMSUM_BLOCK ? inner - j0 : CUMSUM_BLOCK;                                 \
         ACC total[CUMSUM_BLOCK];                                                                                     \
-        for (int64_t j = 0; j < width; j++) total[j] = 0;                                                           \
+        for (int64_t j = 0; j < width; j++) total[j] = INIT;                                                         \
         for (int64_t k = 0, at = first; k < length; k++, at += step) {                                               \
           const T *row = xs + at * inner + j0;                                                                       \
           T *target = outs + at * inner + j0;                                                                        \
           for (int64_t j = 0; j < width; j++) {                                                                      \
-            total[j] += (ACC)row[j];                                                                                 \
+            total[j] = COMBINE(total[j], (ACC)row[j]);                                                               \
             target[j] = (T)total[j];                                                                                 \
           }                                                                                                          \
         }                                                                                                            \
       }                                                                                                              \
     }                                                                                                                \
   }
-CUMSUM(f32, float, double)
-CUMSUM(f64, double, double)
-CUMSUM(i64, int64_t, uint64_t)
+#define CUMULATIVE_ADD(a, b) ((a) + (b))
+#define CUMULATIVE_MUL(a, b) ((a) * (b))
+CUMULATIVE(cumsum, f32, float, double, 0, CUMULATIVE_ADD)
+CUMULATIVE(cumsum, f64, double, double, 0, CUMULATIVE_ADD)
+CUMULATIVE(cumsum, i64, int64_t, uint64_t, 0, CUMULATIVE_ADD)
+CUMULATIVE(cumprod, f32, float, double, 1, CUMULATIVE_MUL)
+CUMULATIVE(cumprod, f64, double, double, 1, CUMULATIVE_MUL)
+CUMULATIVE(cumprod, i64, int64_t, uint64_t, 1, CUMULATIVE_MUL)

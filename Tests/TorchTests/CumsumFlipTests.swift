@@ -1,8 +1,8 @@
 import XCTest
 @testable import Torch
 
-/// cumsum and flip against PyTorch's printed results, generated into PyTorchGolden.swift by
-/// scripts/generate_golden.py (`cumsum_flip_reprs`).
+/// cumsum, cumprod and flip against PyTorch's printed results, generated into PyTorchGolden.swift
+/// by scripts/generate_golden.py (`cumsum_flip_reprs`), and against sums and products written out.
 final class CumsumFlipTests: XCTestCase {
   func testCumsumMatchesPyTorchWithItsGradient() {
     torch.manualSeed(0)
@@ -46,6 +46,60 @@ final class CumsumFlipTests: XCTestCase {
       let recorded = torch.autograd.grad([y], [x], gradOutputs: [g], createGraph: true)[0]
       XCTAssertEqual(recorded.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "recorded gradient along \(dim)")
     }
+  }
+
+  /// cumprod along every dim of a strided float32 input: each running product multiplied in
+  /// double and rounded once, and the gradient as PyTorch forms it without zeros (g·output
+  /// summed in double from the dim's end, divided by x), apart and recorded.
+  func testCumprodAndItsGradientAreTheWrittenOutProductsAlongEveryDim() {
+    torch.manualSeed(4)
+    let base = torch.rand(5, 4, 3) + 0.5, g = torch.randn(3, 4, 5)
+    let (shape, values, gradients) = ([3, 4, 5], base.permute(2, 1, 0).contiguous().toArray(Float.self), g.toArray(Float.self))
+    func flat(_ i: [Int]) -> Int { (i[0] * 4 + i[1]) * 5 + i[2] }
+    for dim in 0..<3 {
+      var expected = [Float](repeating: 0, count: 60), expectedGradient = expected
+      for a in 0..<3 { for b in 0..<4 { for c in 0..<5 {
+        let at = [a, b, c]
+        var product = 1.0
+        for k in 0...at[dim] { var i = at; i[dim] = k; product *= Double(values[flat(i)]) }
+        expected[flat(at)] = Float(product)
+      } } }
+      for a in 0..<3 { for b in 0..<4 { for c in 0..<5 {
+        let at = [a, b, c]
+        var total = 0.0
+        for k in at[dim]..<shape[dim] { var i = at; i[dim] = k; total += Double(expected[flat(i)] * gradients[flat(i)]) }
+        expectedGradient[flat(at)] = Float(total) / values[flat(at)]
+      } } }
+      let x = base.permute(2, 1, 0).requiresGrad_()
+      let y = x.cumprod(dim: dim)
+      XCTAssertEqual(y.toArray(Float.self).map(\.bitPattern), expected.map(\.bitPattern), "cumprod along \(dim)")
+      let gradient = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true)[0]
+      XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "gradient along \(dim)")
+      let recorded = torch.autograd.grad([y], [x], gradOutputs: [g], createGraph: true)[0]
+      XCTAssertEqual(recorded.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "recorded gradient along \(dim)")
+      XCTAssertEqual(y.gradFn?.name, "CumprodBackward0")
+    }
+  }
+
+  /// Integers and bools multiply in int64; with zeros the gradient needs no division: for
+  /// x = [2, 0, 3, 0, 5] and g = 1, element i gets Σ_{k≥i} Π_{j≤k, j≠i} x_j = [1, 2 + 2·3, 0, 0, 0].
+  func testCumprodWidensIntegersAndDifferentiatesThroughZeros() {
+    let integers = torch.tensor([1, 2, 3, 4] as [Int64]).cumprod(dim: 0)
+    XCTAssertEqual(integers.toArray(Int64.self), [1, 2, 6, 24])
+    let bools = torch.tensor([true, true, false]).cumprod(dim: 0)
+    XCTAssertEqual(bools.dtype, .int64)
+    XCTAssertEqual(bools.toArray(Int64.self), [1, 1, 0])
+    let x = torch.tensor([2.0, 0, 3, 0, 5], dtype: .float64).requiresGrad_()
+    XCTAssertEqual(x.cumprod(dim: 0).toArray(Double.self), [2, 0, 0, 0, 0])
+    let plain = torch.autograd.grad([x.cumprod(dim: 0).sum()], [x])[0]
+    XCTAssertEqual(plain.toArray(Double.self), [1, 8, 0, 0, 0])
+    let recorded = torch.autograd.grad([x.cumprod(dim: 0).sum()], [x], createGraph: true)[0]
+    XCTAssertEqual(recorded.toArray(Double.self), [1, 8, 0, 0, 0])
+    // ∂L/∂x1 = x0 + x0·x2 + x0·x2·x3 + x0·x2·x3·x4, so its derivatives are
+    // [1 + x2 + x2·x3 + x2·x3·x4, 0, x0 + x0·x3 + x0·x3·x4, x0·x2 + x0·x2·x4, x0·x2·x3] = [4, 0, 2, 36, 0],
+    // 36 through x3 although x3 is 0.
+    let second = torch.autograd.grad([recorded[1]], [x])[0]
+    XCTAssertEqual(second.toArray(Double.self), [4, 0, 2, 36, 0])
   }
 
   func testFlipReversesTheGivenDims() {

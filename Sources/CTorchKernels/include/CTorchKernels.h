@@ -179,6 +179,10 @@ void ctk_scaled_exp_rows_f32(int64_t rows, int64_t length, const float *logProbs
 void ctk_cumsum_f32(int64_t outer, int64_t length, int64_t inner, const float *x, float *out, int reverse);
 void ctk_cumsum_f64(int64_t outer, int64_t length, int64_t inner, const double *x, double *out, int reverse);
 void ctk_cumsum_i64(int64_t outer, int64_t length, int64_t inner, const int64_t *x, int64_t *out, int reverse);
+/// Running products, as the sums (cumprod; float32 multiplies in double, int64 wraps).
+void ctk_cumprod_f32(int64_t outer, int64_t length, int64_t inner, const float *x, float *out, int reverse);
+void ctk_cumprod_f64(int64_t outer, int64_t length, int64_t inner, const double *x, double *out, int reverse);
+void ctk_cumprod_i64(int64_t outer, int64_t length, int64_t inner, const int64_t *x, int64_t *out, int reverse);
 
 /// PyTorch's 16-wide Box-Muller transform for float32 normal samples, in place on 16
 /// uniforms: data[j], data[j+8] <- radius * (cos, sin)(theta) * std + mean, with the same

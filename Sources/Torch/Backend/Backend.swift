@@ -25,11 +25,10 @@ protocol Backend: Sendable {
   /// elements last: ascending or descending, NaN above every number, equal values in their
   /// original order (stable).
   func sort(_ x: Tensor, dim: Int, descending: Bool, values: Tensor, indices: Tensor)
-  /// Running sums of float or int64 `x` along `dim` into `out` (same shape and dtype); float
-  /// sums accumulate in float64, as PyTorch's CPU kernel does.
-  /// Running sums of `x` along `dim` into the contiguous `out`, from the dim's end with
-  /// `reverse` (cumsum's gradient, without flipping twice).
-  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor)
+  /// Running sums (or products) of float or int64 `x` along `dim` into the contiguous `out`
+  /// (same shape and dtype), from the dim's end with `reverse` (cumsum's gradient, without
+  /// flipping twice); floats accumulate in float64, as PyTorch's CPU kernel does.
+  func cumulative(_ op: CumulativeOp, _ x: Tensor, dim: Int, reverse: Bool, into out: Tensor)
   func softmax(_ x: Tensor, dim: Int, log: Bool, into out: Tensor)
   func softmaxBackward(grad: Tensor, output: Tensor, dim: Int, log: Bool, into out: Tensor)
   /// out = alpha * a @ b + beta * out for 2-D operands of any strides; batched by the caller.
@@ -154,4 +153,9 @@ enum Backends {
   static func missingKernel(_ op: String, _ dtype: DType, on device: Device) -> Never {
     torchFail("\"\(op)\" is not implemented on \(device) for '\(dtype.scalarTypeName)'", kind: "NotImplementedError")
   }
+}
+
+/// What a running scan combines: `cumsum`'s sums or `cumprod`'s products.
+enum CumulativeOp: String {
+  case sum = "cumsum", product = "cumprod"
 }

@@ -179,28 +179,6 @@ extension Tensor {
     return (v, i)
   }
 
-  /// Running sums along `dim` (`torch.cumsum`, node `CumsumBackward0`, whose gradient is the
-  /// running sum of the gradient from the other end). Integer and bool tensors sum in int64;
-  /// float32 sums accumulate in float64 on the CPU, as PyTorch's do.
-  public func cumsum(dim: Int) -> Tensor {
-    let d = wrapDim(dim, Swift.max(dims.count, 1))
-    let result = Self.runningSums(dtype.isFloatingPoint ? self : to(.int64), dim: d, reverse: false)
-    return result.recording("CumsumBackward0", [self]) { g in
-      // PyTorch's formula when the gradient is itself recorded; else the same sums in one pass.
-      if GradMode.isEnabled { return [g.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim])] }
-      return [Self.runningSums(g, dim: d, reverse: true)]
-    }
-  }
-
-  /// The backend's running sums of `x` along `dim`, from its end with `reverse` (a 0-d tensor
-  /// as one element), without autograd.
-  private static func runningSums(_ x: Tensor, dim: Int, reverse: Bool) -> Tensor {
-    let source = x.dims.isEmpty ? x.reshape([1]) : x
-    let out = Tensor(uninitialized: source.dims, dtype: source.dtype, device: source.device)
-    if source.numel() > 0 { Backends.backend(for: source.device).cumsum(source, dim: dim, reverse: reverse, into: out) }
-    return x.dims.isEmpty ? out.reshape([]) : out
-  }
-
   /// Index of the largest element, flattened (`argmax()`), int64.
   public func argmax() -> Tensor { flatten().detach().max(dim: 0).indices }
   /// Index of the largest element along `dim` (`argmax(dim)`), int64.

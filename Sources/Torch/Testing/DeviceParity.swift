@@ -139,9 +139,9 @@ package enum DeviceParity {
       (x[0] * 2.0).to(.int64).argsort(dim: 1) * 100 + x[0].log().argsort(dim: 0, descending: true)
         + x[0].topk(3, dim: 1).indices.sum(dim: 1, keepdim: true) * 10_000
     },
-    Case(name: "integer_cumsum_flip", shapes: [[4, 6]]) { x, _ in
+    Case(name: "integer_cumsum_cumprod_flip", shapes: [[4, 6]]) { x, _ in
       let integers = (x[0] * 9.0).to(.int64)
-      return integers.cumsum(dim: 1) + integers.flip(dims: [0]).cumsum(dim: 0) * 1000
+      return integers.cumsum(dim: 1) + integers.flip(dims: [0]).cumsum(dim: 0) * 1000 + integers.cumprod(dim: 1) * 1_000_000
     },
     Case(name: "integer_division", shapes: [[16], [16]]) { x, _ in
       let (a, b) = ((x[0] * 40.0).to(.int64), (x[1] * 6.0).to(.int64).abs() + 1)

@@ -50,7 +50,7 @@ extension OpInfo.Input {
 }
 
 package enum OpRegistry {
-  package static let ops: [OpInfo] = pointwise + transcendental + binary + reductions + views + indexing + products + losses + convolution + normalization
+  package static let ops: [OpInfo] = pointwise + transcendental + binary + reductions + scans + views + indexing + products + losses + convolution + normalization
     + recurrent + attention + similarity + einsum
 
   private typealias I = OpInfo.Input

@@ -138,10 +138,10 @@ extension NumericElement {
   }
 }
 
-/// Running sums along one dim (float32 in float64, as PyTorch's CPU kernel), through a
-/// contiguous copy when the input is strided, the [outer, length, inner] blocks over the pool.
+/// Running sums or products along one dim (floats in float64, as PyTorch's CPU kernel), through
+/// a contiguous copy when the input is strided, the [outer, length, inner] blocks over the pool.
 extension CPUBackend {
-  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
+  func cumulative(_ op: CumulativeOp, _ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
     let source = x.rawContiguous()
     let length = x.dims[dim], inner = x.dims[(dim + 1)...].reduce(1, *), outer = x.dims[..<dim].reduce(1, *)
     let block = length * inner, direction: Int32 = reverse ? 1 : 0
@@ -151,11 +151,14 @@ extension CPUBackend {
         kernel(Int64(count), Int64(length), Int64(inner), px + start * block, po + start * block, direction)
       }
     }
-    switch x.dtype {
-    case .float32: run(Float.self, ctk_cumsum_f32)
-    case .float64: run(Double.self, ctk_cumsum_f64)
-    case .int64: run(Int64.self, ctk_cumsum_i64)
-    default: torchFail("\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
+    switch (x.dtype, op) {
+    case (.float32, .sum): run(Float.self, ctk_cumsum_f32)
+    case (.float64, .sum): run(Double.self, ctk_cumsum_f64)
+    case (.int64, .sum): run(Int64.self, ctk_cumsum_i64)
+    case (.float32, .product): run(Float.self, ctk_cumprod_f32)
+    case (.float64, .product): run(Double.self, ctk_cumprod_f64)
+    case (.int64, .product): run(Int64.self, ctk_cumprod_i64)
+    default: torchFail("\"\(op.rawValue)\" not implemented for '\(x.dtype.scalarTypeName)'")
     }
   }
 }

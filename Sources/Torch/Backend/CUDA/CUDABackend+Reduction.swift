@@ -25,13 +25,13 @@ extension CUDABackend {
   }
 }
 
-/// Running sums: one thread per row (from its end with `reverse`), accumulating floats in double
-/// as the CPU does.
+/// Running sums or products: one thread per row (from its end with `reverse`), accumulating
+/// floats in double as the CPU does.
 extension CUDABackend {
-  func cumsum(_ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
-    torchCheck(x.dtype != .bool && x.dtype != .uint8, "\"cumsum\" not implemented for '\(x.dtype.scalarTypeName)'")
+  func cumulative(_ op: CumulativeOp, _ x: Tensor, dim: Int, reverse: Bool, into out: Tensor) {
+    torchCheck(x.dtype != .bool && x.dtype != .uint8, "\"\(op.rawValue)\" not implemented for '\(x.dtype.scalarTypeName)'")
     let length = x.dims[dim], rows = x.numel() / Swift.max(length, 1)
-    launch("cumsum_\(t(x))", count: rows, [
+    launch("\(op.rawValue)_\(t(x))", count: rows, [
       .pointer(address(x)), .info(Self.permuted(x, last: [dim])), .pointer(address(out)), .info(Self.permuted(out, last: [dim])),
       .int64(Int64(rows)), .int64(Int64(length)), .int32(reverse ? 1 : 0),
     ])

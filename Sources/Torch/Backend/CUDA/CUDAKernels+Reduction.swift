@@ -16,10 +16,10 @@ extension CUDAKernels {
       GRID { T best = x[offsetOf(xi, i * len)]; i64 at = 0; \\
         if (best == best) for (i64 k = 1; k < len; ++k) { T v = x[offsetOf(xi, i * len + k)]; if (v != v) { best = v; at = k; break; } if (BETTER) { best = v; at = k; } } \\
         indices[i] = at; if (writeValues) values[i] = best; } }
-    // Running sums, one thread per row, from the row's end with `reverse`.
-    #define CUMSUM(T, ACC) extern "C" __global__ void cumsum_##T(const T* x, Info xi, T* out, Info oi, i64 n, i64 len, int reverse) { \\
-      GRID { ACC total = 0; for (i64 j = 0; j < len; ++j) { i64 k = reverse ? len - 1 - j : j; \\
-        total += (ACC)x[offsetOf(xi, i * len + k)]; out[offsetOf(oi, i * len + k)] = (T)total; } } }
+    // Running sums (products), one thread per row, from the row's end with `reverse`.
+    #define CUMULATIVE(NAME, T, ACC, INIT, OP) extern "C" __global__ void NAME##_##T(const T* x, Info xi, T* out, Info oi, i64 n, i64 len, int reverse) { \\
+      GRID { ACC total = INIT; for (i64 j = 0; j < len; ++j) { i64 k = reverse ? len - 1 - j : j; \\
+        total = total OP (ACC)x[offsetOf(xi, i * len + k)]; out[offsetOf(oi, i * len + k)] = (T)total; } } }
 
     """
 }

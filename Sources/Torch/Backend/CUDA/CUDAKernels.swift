@@ -116,7 +116,10 @@ enum CUDAKernels {
     add("argreduce_max_u8", "ARGREDUCE(max, u8, v > best)")
     add("argreduce_min_u8", "ARGREDUCE(min, u8, v < best)")
     for t in ["f32", "f64", "i64", "u8"] { add("sort_rank_\(t)", "SORT_RANK(\(t))") }
-    for (t, accumulator) in [("f32", "f64"), ("f64", "f64"), ("i64", "i64")] { add("cumsum_\(t)", "CUMSUM(\(t), \(accumulator))") }
+    for (t, accumulator) in [("f32", "f64"), ("f64", "f64"), ("i64", "i64")] {
+      add("cumsum_\(t)", "CUMULATIVE(cumsum, \(t), \(accumulator), 0, +)")
+      add("cumprod_\(t)", "CUMULATIVE(cumprod, \(t), \(accumulator), 1, *)")
+    }
     add("gemm_i64", "GEMM(i64)")
     for t in allTypes { add("index_select_\(t)", "INDEX_SELECT(\(t))") }
     for t in floatTypes {

@@ -207,7 +207,7 @@ final class MisuseTests: XCTestCase {
   override class func setUp() {
     super.setUp()
     guard let name = ProcessInfo.processInfo.environment["TORCH_MISUSE_CASE"] else { return }
-    guard let misuse = cases[name] ?? SamplingTests.misuseCases[name] else {
+    guard let misuse = cases[name] ?? SamplingTests.misuseCases[name] ?? TransformerDecoderTests.misuseCases[name] else {
       print("no misuse case named \(name)")
       exit(0)
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes Tests/TorchTests/Fixtures/sampling_goldens.json: PyTorch's seeded exponential_ values
-(exact, as float64 bit patterns) and torch.multinomial draws for the cases below, and the
-messages its misuse stops with, so SamplingTests can check the Swift ones.
+(exact, as float64 bit patterns) and torch.multinomial draws for the cases below, the messages
+its misuse stops with, float32 erfinv on a grid over [-1, 1] (MKL's on x86, which the Swift one
+matches within an ulp) and seeded nn.init.trunc_normal_ draws (both of its samplers), so
+SamplingTests can check the Swift ones.
 
     /work/venv-torch/bin/python3 scripts/generate_sampling_goldens.py
 """
@@ -41,6 +43,11 @@ CASES = [
     ("transposed", 2, False, 1), ("transposed", 6, True, 1), ("tiny", 3, False, 2), ("tiny", 20, True, 2),
 ]
 
+# (name, mean, std, a, b) of trunc_normal_: [a, b] holding more than 0.3 of the normal's mass
+# (normal samples redrawn) or less (uniform samples accepted by density)
+TRUNCATED = [("standard", 0.0, 1.0, -2.0, 2.0), ("vit", 0.0, 0.02, -2.0, 2.0), ("shifted", 1.0, 0.5, 0.2, 1.3),
+             ("tail", 0.0, 1.0, 2.0, 3.0), ("narrow", 0.0, 1.0, -0.2, 0.2), ("float64Tail", -1.0, 2.0, 3.0, 9.0)]
+
 # (name, builder) of misuse, each stopping with a RuntimeError
 MISUSE = [
     ("threeDims", lambda: torch.multinomial(torch.ones(1, 2, 3), 1)),
@@ -72,6 +79,14 @@ def main():
         after = torch.rand(2).tolist()  # what the generator gives next: the draws consumed match
         draws.append({"weights": name, "samples": samples, "replacement": replacement, "seed": seed,
                       "shape": list(result.shape), "indices": result.flatten().tolist(), "nextRand": bits(torch.tensor(after))})
+    grid = torch.cat([torch.linspace(-1, 1, 2001), torch.tensor([0.7, -0.7, 0.6999999, 1e-30, -1e-8, 0.99999994, 1.5, -2.0])])
+    erfinv = {"inputs": bits(grid), "values": bits(torch.erfinv(grid))}
+    truncated, truncated_next = {}, {}
+    for name, mean, std, a, b in TRUNCATED:
+        torch.manual_seed(11)
+        dtype = torch.float64 if name.startswith("float64") else torch.float32
+        truncated[name] = bits(torch.nn.init.trunc_normal_(torch.empty(300, dtype=dtype), mean=mean, std=std, a=a, b=b))
+        truncated_next[name] = bits(torch.rand(2))
     generator = torch.Generator().manual_seed(1)
     explicit = torch.multinomial(torch.ones(3), 2, generator=generator).tolist()
     messages = {}
@@ -86,7 +101,9 @@ def main():
         md5 = hashlib.md5(f.read()).hexdigest()
     with open(OUT, "w") as f:
         json.dump({"generatorMD5": md5, "torch": torch.__version__, "exponential": exponential, "draws": draws,
-                   "explicitGenerator": explicit, "messages": messages}, f, indent=1, sort_keys=True)
+                   "explicitGenerator": explicit, "messages": messages,
+                   "erfinv": erfinv, "truncNormal": truncated,
+                   "truncNormalNext": truncated_next}, f, indent=1, sort_keys=True)
         f.write("\n")
 
 

@@ -2,10 +2,11 @@ import Foundation
 import XCTest
 @testable import Torch
 
-/// `exponential_` and `torch.multinomial` against PyTorch's seeded draws
-/// (scripts/generate_sampling_goldens.py): exact exponential values, the same indices for
-/// both sampling paths (exponential race, cumulative sums), the generator left where PyTorch
-/// leaves it, and PyTorch's messages for misuse.
+/// `exponential_`, `torch.multinomial`, `erfinv` and `nn.init.truncNormal_` against PyTorch's
+/// seeded draws (scripts/generate_sampling_goldens.py): exact exponential values, the same
+/// indices for both sampling paths (exponential race, cumulative sums), the generator left where
+/// PyTorch leaves it, PyTorch's messages for misuse; erfinv and the truncated normal within an
+/// ulp of PyTorch's (whose x86 builds compute erfinv with MKL).
 final class SamplingTests: XCTestCase {
   struct Draw: Decodable {
     let weights: String
@@ -17,12 +18,20 @@ final class SamplingTests: XCTestCase {
     let nextRand: [UInt64]
   }
 
+  struct Erfinv: Decodable {
+    let inputs: [UInt64]
+    let values: [UInt64]
+  }
+
   struct Goldens: Decodable {
     let generatorMD5: String
     let exponential: [String: [UInt64]]
     let draws: [Draw]
     let explicitGenerator: [Int64]
     let messages: [String: String]
+    let erfinv: Erfinv
+    let truncNormal: [String: [UInt64]]
+    let truncNormalNext: [String: [UInt64]]
   }
 
   func goldens() throws -> Goldens {
@@ -76,6 +85,48 @@ final class SamplingTests: XCTestCase {
     torch.manualSeed(0)
     let rows = torch.multinomial(torch.rand(50, 30), 30).toArray(Int64.self)
     for row in 0..<50 { XCTAssertEqual(Set(rows[(row * 30)..<((row + 1) * 30)]).count, 30) }
+  }
+
+  /// The distance in float32 units in the last place (0 for equal values, NaN with NaN, ±inf with itself).
+  private func ulps(_ a: Float, _ b: Float) -> Int {
+    if a.isNaN || b.isNaN { return a.isNaN && b.isNaN ? 0 : .max }
+    if a == b { return 0 }
+    func ordered(_ x: Float) -> Int { x.sign == .minus ? -Int(x.bitPattern & 0x7fff_ffff) : Int(x.bitPattern) }
+    return abs(ordered(a) - ordered(b))
+  }
+
+  /// float32 erfinv over [−1, 1] (and its ends and outside it) within an ulp of PyTorch's, and
+  /// float64 erfinv inverting erf.
+  func testErfinvIsWithinAnUlpOfPyTorchs() throws {
+    let goldens = try goldens()
+    let inputs = goldens.erfinv.inputs.map { Float(Double(bitPattern: $0)) }
+    let ours = torch.tensor(inputs).erfinv().toArray(Float.self)
+    let theirs = goldens.erfinv.values.map { Float(Double(bitPattern: $0)) }
+    let worst = zip(ours, theirs).map { ulps($0, $1) }.max()!
+    XCTAssertLessThanOrEqual(worst, 1, "erfinv's largest distance from PyTorch in ulp")
+    XCTAssertEqual(ours.filter(\.isNaN).count, 2)
+    XCTAssertEqual(torch.tensor(inputs).erfinv_().toArray(Float.self).map(\.bitPattern), ours.map(\.bitPattern))
+    let x = torch.linspace(-3, 3, steps: 61, dtype: .float64)
+    XCTAssertLessThan((x.erf().erfinv() - x).abs().max().item(), 1e-12)
+  }
+
+  /// Seeded truncated normals: PyTorch's values (both of its samplers, float32 and float64),
+  /// inside the bounds, and the generator left where PyTorch leaves it.
+  func testTruncNormalDrawsPyTorchsValues() throws {
+    let goldens = try goldens()
+    let cases = [("standard", 0.0, 1.0, -2.0, 2.0), ("vit", 0.0, 0.02, -2.0, 2.0), ("shifted", 1.0, 0.5, 0.2, 1.3),
+                 ("tail", 0.0, 1.0, 2.0, 3.0), ("narrow", 0.0, 1.0, -0.2, 0.2), ("float64Tail", -1.0, 2.0, 3.0, 9.0)]
+    XCTAssertEqual(Set(cases.map(\.0)), Set(goldens.truncNormal.keys))
+    for (name, mean, std, a, b) in cases {
+      torch.manualSeed(11)
+      let dtype: DType = name.hasPrefix("float64") ? .float64 : .float32
+      let ours = nn.`init`.truncNormal_(torch.empty([300], dtype: dtype), mean: mean, std: std, a: a, b: b).toArray(Double.self)
+      let theirs = goldens.truncNormal[name]!.map { Double(bitPattern: $0) }
+      XCTAssertEqual(ours, theirs, name)
+      XCTAssertTrue(ours.allSatisfy { $0 >= a && $0 <= b }, name)
+      // The generator is left where PyTorch leaves it: as many draws were made.
+      XCTAssertEqual(torch.rand(2).to(.float64).toArray(Double.self).map(\.bitPattern), goldens.truncNormalNext[name], name)
+    }
   }
 
   static let misuseCases: [String: @Sendable () -> Void] = [

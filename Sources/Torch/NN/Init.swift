@@ -51,6 +51,64 @@ extension nn {
       return uniform_(tensor, a: -bound, b: bound, generator: generator)
     }
 
+    /// Normal samples of `mean` and `std` truncated to [a, b] (`trunc_normal_`), drawn as
+    /// PyTorch 2.15 draws them: where [a, b] holds more than 0.3 of the normal's mass, normal
+    /// samples with those outside redrawn (a whole tensor of normals each round) until none is;
+    /// else uniform samples on [a, b] each accepted with probability density / peak density,
+    /// the rejected redrawn. A mean more than two standard deviations outside [a, b] prints
+    /// PyTorch's warning.
+    @discardableResult
+    public static func truncNormal_(_ tensor: Tensor, mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2,
+                                    generator: Generator? = nil) -> Tensor {
+      func normalCDF(_ x: Double) -> Double { (1 + Foundation.erf(x / 2.0.squareRoot())) / 2 }
+      if mean < a - 2 * std || mean > b + 2 * std {
+        print("UserWarning: mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.")
+      }
+      return torch.noGrad {
+        normalCDF((b - mean) / std) - normalCDF((a - mean) / std) > 0.3
+          ? truncatedByRedrawing(tensor, mean: mean, std: std, a: a, b: b, generator: generator)
+          : truncatedByAcceptance(tensor, mean: mean, std: std, a: a, b: b, generator: generator)
+      }
+    }
+
+    /// Normal samples, those outside [a, b] (as the tensor's dtype rounds them) redrawn.
+    private static func truncatedByRedrawing(_ tensor: Tensor, mean: Double, std: Double, a: Double, b: Double,
+                                             generator: Generator?) -> Tensor {
+      let (low, high) = (torch.tensor([a], dtype: tensor.dtype).item(), torch.tensor([b], dtype: tensor.dtype).item())
+      var result = tensor.normal_(mean: mean, std: std, generator: generator)
+      while true {
+        let outside = result.lt(low).logicalOr(result.gt(high))
+        guard outside.any() else { break }
+        result = torch.where(outside, torch.emptyLike(result).normal_(mean: mean, std: std, generator: generator), result)
+      }
+      if result !== tensor { tensor.copy_(result) }
+      return tensor
+    }
+
+    /// Uniform samples on [a, b], each kept when log u < log density − log peak density, the
+    /// others drawn again until all are kept.
+    private static func truncatedByAcceptance(_ tensor: Tensor, mean: Double, std: Double, a: Double, b: Double,
+                                              generator: Generator?) -> Tensor {
+      let mode = Swift.max(a, Swift.min(mean, b))
+      let logPeak = -0.5 * ((mode - mean) / std) * ((mode - mean) / std)
+      func logDensity(_ x: Tensor) -> Tensor { ((x - mean) / std).pow(2) * -0.5 - logPeak }
+      func rejected(_ candidates: Tensor) -> Tensor {
+        torch.emptyLike(tensor).uniform_(generator: generator).log().gt(logDensity(candidates))
+      }
+      tensor.uniform_(a, b, generator: generator)
+      var pending = rejected(tensor)
+      guard pending.any() else { return tensor }
+      var result = tensor.clone()
+      while true {
+        let candidates = torch.emptyLike(tensor).uniform_(a, b, generator: generator)
+        result = torch.where(pending, candidates, result)
+        pending = torch.where(pending, rejected(candidates), pending)
+        if !pending.any() { break }
+      }
+      tensor.copy_(result)
+      return tensor
+    }
+
     @discardableResult
     public static func xavierNormal_(_ tensor: Tensor, gain: Double = 1, generator: Generator? = nil) -> Tensor {
       let (fanIn, fanOut) = fans(tensor)

@@ -422,7 +422,8 @@ enum PointwiseKernels {
   static let unary: [any UnaryKernel.Type] =
     [Neg.self, Exp.self, Log.self, Log1p.self, Sin.self, Cos.self, Round.self, Floor.self, Ceil.self, Trunc.self,
      Sqrt.self, Rsqrt.self, Abs.self, Sign.self, Reciprocal.self, Erf.self, PowScalar.self, Affine.self,
-     Expm1.self, Exp2.self, Log2.self, Log10.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self]
+     Expm1.self, Exp2.self, Log2.self, Log10.self, Tan.self, Asin.self, Acos.self, Atan.self, Sinh.self, Cosh.self,
+     Erfinv.self]
     + activations.map { $0 as any UnaryKernel.Type }
   static let binary: [any BinaryKernel.Type] =
     [Add.self, Sub.self, Mul.self, Div.self, Pow.self, Maximum.self, Minimum.self, AddScaled.self,

@@ -152,6 +152,22 @@ extension Tensor {
     return self
   }
 
+  /// The inverse error function in place (`erfinv_`, node `ErfinvBackward0`), as
+  /// `nn.init.truncNormal_` uses it.
+  @discardableResult
+  public func erfinv_() -> Tensor {
+    torchCheck(dtype.isFloatingPoint, "result type Float can't be cast to the desired output type \(dtype.scalarTypeName)")
+    if !tracksInPlace([]) {
+      checkInPlace()
+      writeInPlace(erfinv())
+      return self
+    }
+    commitInPlace("ErfinvBackward0", inputs: [], compute: { self.erfinv() }, savingOutput: true) { g, output in
+      [g * (output!.pow(2).exp() * (Double.pi.squareRoot() / 2))]
+    }
+    return self
+  }
+
   /// Runs `op(self, other)` straight into `self`'s memory, when that reads each element before
   /// writing it: `self` dense, `other` broadcasting to `self`'s shape in `self`'s dtype and
   /// either in other memory or the very same view. False: the caller computes out of place.

@@ -1,4 +1,4 @@
-// torch.expm1, exp2, log2, log10, tan, asin, acos, atan, sinh and cosh with PyTorch's backward
+// torch.expm1, exp2, log2, log10, tan, asin, acos, atan, sinh, cosh and erfinv with PyTorch's backward
 // rules (derivatives.yaml) and node names. Integer input computes in float32, as PyTorch's.
 // Under grad mode the backward recomputes from the input, so gradients of gradients are
 // recorded; otherwise it reads the saved value.
@@ -75,9 +75,19 @@ extension Tensor {
     let saved = detach()
     return unaryResult(UnaryOp(Cosh.self)).recording("CoshBackward0", [self], saved: [saved]) { g in [g * self.live(saved).sinh()] }
   }
+
+  /// The inverse error function, NaN outside [−1, 1] (`torch.erfinv`, node `ErfinvBackward0`:
+  /// g · √π/2 · exp(result²)).
+  public func erfinv() -> Tensor {
+    let y = unaryResult(UnaryOp(Erfinv.self)), saved = y.detach()
+    return y.recording("ErfinvBackward0", [self], saved: [saved]) { g in
+      [g * ((GradMode.isEnabled ? self.erfinv() : saved).pow(2).exp() * (Double.pi.squareRoot() / 2))]
+    }
+  }
 }
 
 extension torch {
+  public static func erfinv(_ x: Tensor) -> Tensor { x.erfinv() }
   public static func expm1(_ x: Tensor) -> Tensor { x.expm1() }
   public static func exp2(_ x: Tensor) -> Tensor { x.exp2() }
   public static func log2(_ x: Tensor) -> Tensor { x.log2() }

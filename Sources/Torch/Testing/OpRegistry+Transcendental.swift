@@ -1,5 +1,5 @@
 extension OpRegistry {
-  /// The exponentials, logarithms, trigonometric and hyperbolic functions of
+  /// The exponentials, logarithms, trigonometric and hyperbolic functions and erfinv of
   /// Tensor+Transcendental.swift, inside their domains and away from their poles.
   static let transcendental: [OpInfo] = [
     OpInfo("expm1", [.x(3, 4, low: -2, high: 2)], "x[0].expm1()") { x, _ in x[0].expm1() },
@@ -12,5 +12,6 @@ extension OpRegistry {
     OpInfo("atan", [.x(3, 4, low: -3, high: 3)], "x[0].atan()") { x, _ in x[0].atan() },
     OpInfo("sinh", [.x(3, 4, low: -2, high: 2)], "x[0].sinh()") { x, _ in x[0].sinh() },
     OpInfo("cosh", [.x(3, 4, low: -2, high: 2)], "x[0].cosh()") { x, _ in x[0].cosh() },
+    OpInfo("erfinv", [.x(3, 4, low: -0.95, high: 0.95)], "x[0].erfinv()") { x, _ in x[0].erfinv() },
   ]
 }

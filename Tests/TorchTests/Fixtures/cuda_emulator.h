@@ -198,6 +198,24 @@ inline float __int_as_float(int bits) {
   return f;
 }
 inline void __syncthreads() { emu::yield(emu::State::blockBarrier); }
+// CUDA's device erfinv, absent from the host's math.h: a rational first guess and two Newton
+// steps (accurate to a few ulp of a double, as the device's).
+inline double erfinv(double y) {
+  const double magnitude = fabs(y);
+  if (!(magnitude <= 1)) return nan("");
+  if (magnitude == 1) return copysign(HUGE_VAL, y);
+  double x;
+  if (magnitude <= 0.7) {
+    const double z = y * y;
+    x = y * (((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899) /
+        ((((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1);
+  } else {
+    const double z = sqrt(-log((1 - magnitude) / 2));
+    x = copysign(((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454, y) / ((1.6370678 * z + 3.5438892) * z + 1);
+  }
+  for (int step = 0; step < 2; step++) x -= (erf(x) - y) / (1.1283791670955126 * exp(-x * x));
+  return x;
+}
 template <typename T> T __shfl_down_sync(unsigned, T value, int delta) {
   return emu::shuffle(value, (int)((emu::current - emu::fibers) % emu::warpSize) + delta);
 }

@@ -151,3 +151,20 @@ public struct IncompatibleKeys: Equatable, CustomStringConvertible {
     return "_IncompatibleKeys(missing_keys=\(list(missingKeys)), unexpected_keys=\(list(unexpectedKeys)))"
   }
 }
+
+extension Module {
+  /// A deep copy of this module (`copy.deepcopy`): `make` builds a module of the same
+  /// configuration, its draws from the default generator undone, and this module's parameters,
+  /// buffers and training mode are copied into it.
+  func deepCopy<Copy: Module>(_ make: () -> Copy) -> Copy {
+    let state = torch.getRngState()
+    let copy = make()
+    torch.setRngState(state)
+    torch.noGrad {
+      for ((_, target), (_, source)) in zip(copy.namedParameters(), namedParameters()) { target.copy_(source) }
+      for ((_, target), (_, source)) in zip(copy.namedBuffers(), namedBuffers()) { target.copy_(source) }
+    }
+    copy.train(isTraining)
+    return copy
+  }
+}

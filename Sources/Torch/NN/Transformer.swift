@@ -67,17 +67,12 @@ extension nn {
     /// A new layer of the same configuration holding a copy of these weights (`copy.deepcopy`),
     /// drawing nothing from the generator.
     public func copy() -> TransformerEncoderLayer {
-      let state = torch.getRngState()
-      let layer = TransformerEncoderLayer(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures,
-                                          dropout: dropout.p, activation: activation, layerNormEps: norm1.eps,
-                                          batchFirst: self_attn.batchFirst, normFirst: normFirst, bias: linear1.bias != nil,
-                                          dtype: linear1.weight.dtype)
-      torch.setRngState(state)
-      torch.noGrad {
-        for ((_, target), (_, source)) in zip(layer.namedParameters(), namedParameters()) { target.copy_(source) }
+      deepCopy {
+        TransformerEncoderLayer(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures,
+                                dropout: dropout.p, activation: activation, layerNormEps: norm1.eps,
+                                batchFirst: self_attn.batchFirst, normFirst: normFirst, bias: linear1.bias != nil,
+                                dtype: linear1.weight.dtype)
       }
-      layer.train(isTraining)
-      return layer
     }
   }
 

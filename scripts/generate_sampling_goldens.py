@@ -2,8 +2,8 @@
 """Writes Tests/TorchTests/Fixtures/sampling_goldens.json: PyTorch's seeded exponential_ values
 (exact, as float64 bit patterns) and torch.multinomial draws for the cases below, the messages
 its misuse stops with, float32 erfinv on a grid over [-1, 1] (MKL's on x86, which the Swift one
-matches within an ulp) and seeded nn.init.trunc_normal_ draws (both of its samplers), so
-SamplingTests can check the Swift ones.
+matches within an ulp), seeded nn.init.trunc_normal_ draws (both of its samplers) and
+nn.init.orthogonal_ matrices, so SamplingTests can check the Swift ones.
 
     /work/venv-torch/bin/python3 scripts/generate_sampling_goldens.py
 """
@@ -48,6 +48,10 @@ CASES = [
 TRUNCATED = [("standard", 0.0, 1.0, -2.0, 2.0), ("vit", 0.0, 0.02, -2.0, 2.0), ("shifted", 1.0, 0.5, 0.2, 1.3),
              ("tail", 0.0, 1.0, 2.0, 3.0), ("narrow", 0.0, 1.0, -0.2, 0.2), ("float64Tail", -1.0, 2.0, 3.0, 9.0)]
 
+# (name, shape, gain, dtype) of orthogonal_: tall, wide (transposed), a convolution's weight
+ORTHOGONAL = [("tall", (6, 4), 1.0, torch.float32), ("wide", (3, 5), 2.0, torch.float32),
+              ("convolution", (4, 2, 3, 3), 1.0, torch.float32), ("square64", (5, 5), 0.5, torch.float64)]
+
 # (name, builder) of misuse, each stopping with a RuntimeError
 MISUSE = [
     ("threeDims", lambda: torch.multinomial(torch.ones(1, 2, 3), 1)),
@@ -63,6 +67,7 @@ MISUSE = [
     ("zeroRowDraws", lambda: torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 3, True)),
     ("tooManyCategories", lambda: torch.multinomial(torch.ones(16777217, dtype=torch.float64), 2)),
     ("exponentialRate", lambda: torch.empty(3).exponential_(0.0)),
+    ("orthogonalVector", lambda: torch.nn.init.orthogonal_(torch.empty(3))),
 ]
 
 
@@ -87,14 +92,19 @@ def main():
         dtype = torch.float64 if name.startswith("float64") else torch.float32
         truncated[name] = bits(torch.nn.init.trunc_normal_(torch.empty(300, dtype=dtype), mean=mean, std=std, a=a, b=b))
         truncated_next[name] = bits(torch.rand(2))
+    orthogonal, orthogonal_next = {}, {}
+    for name, shape, gain, dtype in ORTHOGONAL:
+        torch.manual_seed(13)
+        orthogonal[name] = bits(torch.nn.init.orthogonal_(torch.empty(shape, dtype=dtype), gain=gain))
+        orthogonal_next[name] = bits(torch.rand(2))
     generator = torch.Generator().manual_seed(1)
     explicit = torch.multinomial(torch.ones(3), 2, generator=generator).tolist()
     messages = {}
     for name, build in MISUSE:
         try:
             build()
-        except RuntimeError as error:
-            messages[name] = str(error)
+        except (RuntimeError, ValueError) as error:
+            messages[name] = type(error).__name__ + ": " + str(error)
         else:
             raise SystemExit(f"{name} did not stop")
     with open(__file__, "rb") as f:
@@ -103,7 +113,8 @@ def main():
         json.dump({"generatorMD5": md5, "torch": torch.__version__, "exponential": exponential, "draws": draws,
                    "explicitGenerator": explicit, "messages": messages,
                    "erfinv": erfinv, "truncNormal": truncated,
-                   "truncNormalNext": truncated_next}, f, indent=1, sort_keys=True)
+                   "truncNormalNext": truncated_next,
+                   "orthogonal": orthogonal, "orthogonalNext": orthogonal_next}, f, indent=1, sort_keys=True)
         f.write("\n")
 
 

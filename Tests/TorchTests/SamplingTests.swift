@@ -32,6 +32,8 @@ final class SamplingTests: XCTestCase {
     let erfinv: Erfinv
     let truncNormal: [String: [UInt64]]
     let truncNormalNext: [String: [UInt64]]
+    let orthogonal: [String: [UInt64]]
+    let orthogonalNext: [String: [UInt64]]
   }
 
   func goldens() throws -> Goldens {
@@ -129,27 +131,48 @@ final class SamplingTests: XCTestCase {
     }
   }
 
+  /// Seeded orthogonal matrices: PyTorch's to float32 rounding (its QR runs in float32, ours in
+  /// double), orthonormal rows or columns, and the generator left where PyTorch leaves it.
+  func testOrthogonalMatchesPyTorchsMatrices() throws {
+    let goldens = try goldens()
+    let cases: [(String, [Int], Double, DType)] = [("tall", [6, 4], 1, .float32), ("wide", [3, 5], 2, .float32),
+                                                   ("convolution", [4, 2, 3, 3], 1, .float32), ("square64", [5, 5], 0.5, .float64)]
+    XCTAssertEqual(Set(cases.map(\.0)), Set(goldens.orthogonal.keys))
+    for (name, shape, gain, dtype) in cases {
+      torch.manualSeed(13)
+      let weight = nn.`init`.orthogonal_(torch.empty(shape, dtype: dtype), gain: gain)
+      let theirs = goldens.orthogonal[name]!.map { Double(bitPattern: $0) }
+      let difference = zip(weight.toArray(Double.self), theirs).map { abs($0 - $1) }.max()!
+      XCTAssertLessThanOrEqual(difference, dtype == .float64 ? 1e-12 : 2e-6, name)
+      XCTAssertEqual(torch.rand(2).to(.float64).toArray(Double.self).map(\.bitPattern), goldens.orthogonalNext[name], name)
+      let flat = weight.to(.float64).reshape(shape[0], -1) / gain
+      let gram = shape[0] <= flat.size(1) ? flat.mm(flat.t()) : flat.t().mm(flat)
+      XCTAssertLessThan((gram - torch.eye(gram.size(0), dtype: .float64)).abs().max().item(), 1e-5, name)
+    }
+  }
+
   static let misuseCases: [String: @Sendable () -> Void] = [
-    "multinomial.threeDims": { _ = torch.multinomial(torch.ones(1, 2, 3), 1) },
-    "multinomial.integers": { _ = torch.multinomial(torch.tensor([1, 2]), 1) },
-    "multinomial.zeroSamples": { _ = torch.multinomial(torch.ones(2), 0) },
-    "multinomial.tooManyWithoutReplacement": { _ = torch.multinomial(torch.ones(2), 3) },
-    "multinomial.negativeRace": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 1) },
-    "multinomial.infiniteRace": { _ = torch.multinomial(torch.tensor([Double.infinity, 1.0]), 1) },
-    "multinomial.zeroRowRace": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 1) },
-    "multinomial.negativeDraws": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 2, replacement: true) },
-    "multinomial.infiniteDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.infinity]), 3, replacement: true) },
-    "multinomial.nanDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.nan]), 3, replacement: true) },
-    "multinomial.zeroRowDraws": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 3, replacement: true) },
-    "multinomial.tooManyCategories": { _ = torch.multinomial(torch.ones([16_777_217], dtype: .float64), 2) },
-    "multinomial.exponentialRate": { _ = torch.empty(3).exponential_(0) },
+    "sampling.threeDims": { _ = torch.multinomial(torch.ones(1, 2, 3), 1) },
+    "sampling.integers": { _ = torch.multinomial(torch.tensor([1, 2]), 1) },
+    "sampling.zeroSamples": { _ = torch.multinomial(torch.ones(2), 0) },
+    "sampling.tooManyWithoutReplacement": { _ = torch.multinomial(torch.ones(2), 3) },
+    "sampling.negativeRace": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 1) },
+    "sampling.infiniteRace": { _ = torch.multinomial(torch.tensor([Double.infinity, 1.0]), 1) },
+    "sampling.zeroRowRace": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 1) },
+    "sampling.negativeDraws": { _ = torch.multinomial(torch.tensor([-1.0, 2.0]), 2, replacement: true) },
+    "sampling.infiniteDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.infinity]), 3, replacement: true) },
+    "sampling.nanDraws": { _ = torch.multinomial(torch.tensor([1.0, Double.nan]), 3, replacement: true) },
+    "sampling.zeroRowDraws": { _ = torch.multinomial(torch.tensor([[1.0, 1.0], [0.0, 0.0]]), 3, replacement: true) },
+    "sampling.tooManyCategories": { _ = torch.multinomial(torch.ones([16_777_217], dtype: .float64), 2) },
+    "sampling.exponentialRate": { _ = torch.empty(3).exponential_(0) },
+    "sampling.orthogonalVector": { _ = nn.`init`.orthogonal_(torch.empty(3)) },
   ]
 
-  func testMultinomialMisuseStopsWithPyTorchsMessages() throws {
+  func testSamplingMisuseStopsWithPyTorchsMessages() throws {
     let goldens = try goldens()
-    XCTAssertEqual(Set(goldens.messages.keys.map { "multinomial.\($0)" }), Set(Self.misuseCases.keys))
+    XCTAssertEqual(Set(goldens.messages.keys.map { "sampling.\($0)" }), Set(Self.misuseCases.keys))
     for (name, message) in goldens.messages.sorted(by: { $0.key < $1.key }) {
-      assertStops("multinomial.\(name)", with: "RuntimeError: \(message)")
+      assertStops("sampling.\(name)", with: message)
     }
   }
 

@@ -113,6 +113,28 @@ final class TransformerDecoderTests: XCTestCase {
     XCTAssertEqual(layer.namedParameters().map(\.0), Self.goldens.names["decoderLayer"])
   }
 
+  /// Unbatched source and target ([S, E], [T, E]) give the batch of one's result, with either
+  /// layout, and a bool key padding mask blocks what the float −inf one blocks.
+  func testUnbatchedInputsGiveTheBatchOfOnesResult() {
+    torch.manualSeed(2)
+    for batchFirst in [false, true] {
+      let model = nn.Transformer(dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, dimFeedforward: 16, dropout: 0,
+                                 batchFirst: batchFirst)
+      let src = torch.randn(5, 8), tgt = torch.randn(3, 8), mask = nn.Transformer.generateSquareSubsequentMask(3)
+      let batchDim = batchFirst ? 0 : 1
+      let unbatched = model(src, tgt, tgtMask: mask)
+      let batched = model(src.unsqueeze(batchDim), tgt.unsqueeze(batchDim), tgtMask: mask).squeeze(batchDim)
+      XCTAssertEqual(unbatched.dims, [3, 8])
+      XCTAssertLessThan((unbatched - batched).abs().max().item(), 1e-5, "batchFirst \(batchFirst)")
+      let padding = torch.tensor([[false, false, false, true, true]])
+      let floatPadding = torch.zeros(1, 5).maskedFill(padding, -Double.infinity)
+      let byBool = model(src.unsqueeze(batchDim), tgt.unsqueeze(batchDim), srcKeyPaddingMask: padding, memoryKeyPaddingMask: padding)
+      let byFloat = model(src.unsqueeze(batchDim), tgt.unsqueeze(batchDim), srcKeyPaddingMask: floatPadding,
+                          memoryKeyPaddingMask: floatPadding)
+      XCTAssertLessThan((byBool - byFloat).abs().max().item(), 1e-5, "batchFirst \(batchFirst)")
+    }
+  }
+
   /// PyTorch's causal-mask detection: the float square subsequent mask and its bool form count
   /// as causal, any other mask does not, and a declared flag stands.
   func testCausalMasksAreDetectedAsPyTorchDetectsThem() {

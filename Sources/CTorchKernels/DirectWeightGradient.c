@@ -85,7 +85,7 @@ CTK_AVX2 static void tapSumsAVX2(const float *g, int64_t gStride, int64_t channe
 /// pair, the first channel's eight lanes in its low half and the second's in its high half, and
 /// each tap's eight inputs are loaded once into both halves. Every lane sums the positions the
 /// AVX2 accumulator's lane sums, in the same order, and each half is reduced as AVX2 reduces
-/// its vector: the same bits, with a tap load per two (or four) channels' FMAs instead of two.
+/// its vector: the same bits, with each tap load feeding four channels (AVX2's feeds two).
 CTK_AVX512 static inline __attribute__((always_inline)) void tapSumsPairs512(
     const float *g, int64_t gStride, const int pairs, int64_t oh, int64_t ow, const float *input, int64_t rowPitch,
     const int64_t *offsets, const int taps, float *gradW, int64_t wStride) {
@@ -111,7 +111,8 @@ CTK_AVX512 static inline __attribute__((always_inline)) void tapSumsPairs512(
     if (full < ow) {
       __m512 gv[2];
       for (int p = 0; p < pairs; p++)
-        gv[p] = PAIR_OF(_mm256_maskload_ps(gr + 2 * p * gStride + full, tail), _mm256_maskload_ps(gr + (2 * p + 1) * gStride + full, tail));
+        gv[p] = PAIR_OF(_mm256_maskload_ps(gr + 2 * p * gStride + full, tail),
+                        _mm256_maskload_ps(gr + (2 * p + 1) * gStride + full, tail));
       for (int t = 0; t < taps; t++) {
         __m512 tap = BOTH_HALVES(_mm256_maskload_ps(base + offsets[t] + full, tail));
         for (int p = 0; p < pairs; p++) acc[p][t] = _mm512_fmadd_ps(gv[p], tap, acc[p][t]);

@@ -53,6 +53,25 @@ final class InPlaceViewTests: XCTestCase {
   }
 
   /// The base's node is CopySlices and the view's AsStridedBackward0, as PyTorch prints them.
+  /// The outputs of unbind, split and chunk may be written in place where PyTorch allows it:
+  /// under no_grad, once detached, or when nothing requires grad (writing them with grad mode on
+  /// stops: MisuseTests). split with sizes records PyTorch's SplitWithSizesBackward0.
+  func testMultipleViewsMayBeWrittenWhereAutogradDoesNotTrackThem() {
+    let x = torch.rand([4, 3], requiresGrad: true), y = x * 2
+    let row = y.unbind(0)[0]
+    torch.noGrad { _ = row.add_(1.0) }
+    _ = y.split(2)[1].detach().mul_(0.0)
+    let plain = torch.rand(4, 3)
+    _ = plain.chunk(2)[0].zero_()
+    XCTAssertEqual(plain[0].sum().item(), 0)
+    XCTAssertEqual(y.split([1, 3])[1].gradFn?.name, "SplitWithSizesBackward0")
+    XCTAssertEqual(y.split(2)[1].gradFn?.name, "SplitBackward0")
+    // y's values as written: row 0 plus 1, rows 2 and 3 zeroed; its gradient is untouched (2).
+    XCTAssertEqual(y[2].sum().item(), 0)
+    y.sum().backward()
+    XCTAssertEqual(x.grad!.toArray(Float.self), [Float](repeating: 2, count: 12))
+  }
+
   func testNodesAfterAnInPlaceWriteToAViewAreCopySlicesAndAsStrided() {
     let x = torch.randn([4, 5], requiresGrad: true)
     let y = x * 2

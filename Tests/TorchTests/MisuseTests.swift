@@ -56,6 +56,13 @@ final class MisuseTests: XCTestCase {
     "expandTooFewSizes": { _ = torch.ones(2, 3).expand(3) },
     "narrowNegative": { _ = torch.arange(6).narrow(0, start: 1, length: -3) },
     "leafViewInPlace": { _ = torch.ones([2, 2], requiresGrad: true)[0].add_(1.0) },
+    "unbindInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).unbind(0)[1].add_(1.0) },
+    "splitInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).split(2)[1].add_(1.0) },
+    "chunkInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).chunk(2, dim: 1)[0].add_(1.0) },
+    "splitWithSizesInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).split([1, 3])[1].add_(1.0) },
+    "sliceOfUnbindInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).unbind(0)[0][0..<2].add_(1.0) },
+    "viewOfSplitInPlace": { _ = (torch.rand([4, 3], requiresGrad: true) * 2).split(2)[0].view(-1).add_(1.0) },
+    "leafUnbindCopy": { _ = torch.rand([4, 3], requiresGrad: true).unbind(0)[0].copy_(torch.ones(3)) },
     "indexSelectNegative": { _ = torch.arange(6).indexSelect(0, torch.tensor([-1])) },
     "splitNegative": { _ = torch.arange(6).split([-2, 8]) },
     "cudaHostPointer": { _ = torch.ones(2).cuda().storage.data },
@@ -258,6 +265,12 @@ final class MisuseTests: XCTestCase {
       "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be greater or equal to the number of dimensions in the tensor (2)")
     assertStops("narrowNegative", with: "narrow(): length must be non-negative.")
     assertStops("leafViewInPlace", with: "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    let multipleViews = "is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+    for (name, output) in [("unbindInPlace", "Output 1 of Unbind"), ("splitInPlace", "Output 1 of Split"), ("chunkInPlace", "Output 0 of Split"),
+                           ("splitWithSizesInPlace", "Output 1 of SplitWithSizes"), ("sliceOfUnbindInPlace", "Output 0 of Slice"),
+                           ("viewOfSplitInPlace", "Output 0 of View"), ("leafUnbindCopy", "Output 0 of Unbind")] {
+      assertStops(name, with: "RuntimeError: \(output) \(multipleViews)")
+    }
     assertStops("indexSelectNegative", with: "IndexError: index out of range in self")
     // Convolution, pooling and normalization (issue 13), messages as PyTorch 2.15 prints them.
     assertStops("convChannels", with: "Given groups=1, weight of size [6, 1, 5, 5], expected input[1, 3, 32, 32] to have 1 channels, but got 3 channels instead")

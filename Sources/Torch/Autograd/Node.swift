@@ -116,6 +116,7 @@ extension Tensor {
     if let source = inputs.first, source.storage === storage, source !== self {
       viewBase = source.viewBase ?? source
       isNoGradView = !GradMode.isEnabled || source.isNoGradView
+      if source.multipleViewsOutput != nil { multipleViewsOutput = 0 }
     }
     guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return self }
     gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil },

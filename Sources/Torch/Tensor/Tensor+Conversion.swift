@@ -89,6 +89,11 @@ extension Tensor {
     guard GradMode.isEnabled else { return }
     torchCheck(!(isNoGradView && (viewBase?.requiresGrad == true || inputs.contains { $0.requiresGrad })),
       Tensor.noGradViewMessage("is being modified inplace"))
+    if let output = multipleViewsOutput, let node = gradFn?.name {
+      // PyTorch names the view's own op: "SplitWithSizesBackward0" → "SplitWithSizes".
+      let op = node.replacingOccurrences(of: #"Backward\d+$"#, with: "", options: .regularExpression)
+      torchFail("Output \(output) of \(op) is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.")
+    }
     if isLeaf && leafRequiresGrad {
       torchFail("a leaf Variable that requires grad is being used in an in-place operation.")
     }

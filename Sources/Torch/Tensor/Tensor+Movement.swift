@@ -220,7 +220,15 @@ extension Tensor {
   public func unbind(_ dim: Int = 0) -> [Tensor] {
     torchCheck(!dims.isEmpty, "Dimension specified as \(dim) but tensor has no dimensions", kind: "IndexError")
     let d = wrapDim(dim, dims.count)
-    return (0..<dims[d]).map { selecting(d, $0, node: "UnbindBackward0") }
+    return markingMultipleViews((0..<dims[d]).map { selecting(d, $0, node: "UnbindBackward0") })
+  }
+
+  /// Marks `views`, the outputs of one call that returns several views of this tensor, when
+  /// grad mode is on and this tensor requires grad: PyTorch refuses to write them in place.
+  private func markingMultipleViews(_ views: [Tensor]) -> [Tensor] {
+    guard GradMode.isEnabled, requiresGrad else { return views }
+    for (index, view) in views.enumerated() { view.multipleViewsOutput = index }
+    return views
   }
 
   /// Index `i` (in range) along dim `d` as a view.
@@ -284,9 +292,9 @@ extension Tensor {
   public func split(_ splitSize: Int, dim: Int = 0) -> [Tensor] {
     let d = wrapDim(dim, dims.count)
     torchCheck(splitSize > 0, "split expects split_size be non-negative, but got split_size=\(splitSize)")
-    return Swift.stride(from: 0, to: Swift.max(dims[d], 1), by: splitSize).map { start in
-      piece(d, start, Swift.min(splitSize, dims[d] - start))
-    }
+    return markingMultipleViews(Swift.stride(from: 0, to: Swift.max(dims[d], 1), by: splitSize).map { start in
+      piece(d, start, Swift.min(splitSize, dims[d] - start), node: "SplitBackward0")
+    })
   }
 
   /// Pieces of the given sizes along `dim` (`split` with a list).
@@ -297,10 +305,10 @@ extension Tensor {
     torchCheck(sizes.reduce(0, +) == dims[d],
       "split_with_sizes expects split_sizes to sum exactly to \(dims[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(sizes)")
     var start = 0
-    return sizes.map { size in
+    return markingMultipleViews(sizes.map { size in
       defer { start += size }
-      return piece(d, start, size)
-    }
+      return piece(d, start, size, node: "SplitWithSizesBackward0")
+    })
   }
 
   /// `chunks` nearly equal pieces along `dim` (`chunk`).
@@ -310,13 +318,13 @@ extension Tensor {
     return split(Swift.max(1, (dims[d] + chunks - 1) / chunks), dim: d)
   }
 
-  private func piece(_ d: Int, _ start: Int, _ length: Int) -> Tensor {
+  private func piece(_ d: Int, _ start: Int, _ length: Int, node: String) -> Tensor {
     var shape = dims
     shape[d] = length
     let original = dims, type = dtype
     let slice = SliceOfInput(shape: original, dim: d, start: start, end: start + length, step: 1, dropsDim: false)
     return aliased(shape: shape, strides: elementStrides, offset: storageOffset + start * elementStrides[d])
-      .recordingSlice("SplitBackward0", of: self, slice) { g in
+      .recordingSlice(node, of: self, slice) { g in
         let grad = torch.zeros(original, dtype: type, device: g.device)
         if GradMode.isEnabled { return [grad.placing(g, along: d, at: Array(start..<(start + length)))] }
         slice.add(g, into: grad)

@@ -53,6 +53,10 @@ public final class Tensor {
   /// A view made in no-grad mode (or a view of one): writing it in place with grad mode on, or
   /// reading its history after its base was so written, is ambiguous, and stops as in PyTorch.
   var isNoGradView = false
+  /// For an output of a function that returns several views of a tensor requiring grad
+  /// (`unbind`, `split`, `chunk`): its index among them; 0 for a view of such an output. PyTorch
+  /// refuses to write these in place with grad mode on (`checkInPlace`).
+  var multipleViewsOutput: Int?
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
     self.storage = storage

@@ -5,11 +5,7 @@ extension Tensor {
   public func cumsum(dim: Int) -> Tensor {
     let d = wrapDim(dim, Swift.max(dims.count, 1))
     let result = Self.running(.sum, dtype.isFloatingPoint ? self : to(.int64), dim: d, reverse: false)
-    return result.recording("CumsumBackward0", [self]) { g in
-      // PyTorch's formula when the gradient is itself recorded; else the same sums in one pass.
-      if GradMode.isEnabled { return [g.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim])] }
-      return [Self.running(.sum, g, dim: d, reverse: true)]
-    }
+    return result.recording("CumsumBackward0", [self]) { g in [Self.reversedCumsum(g, dim: d)] }
   }
 
   /// Running products along `dim` (`torch.cumprod`, node `CumprodBackward0`). Integer and bool
@@ -36,7 +32,8 @@ extension Tensor {
     return x.dims.isEmpty ? out.reshape([]) : out
   }
 
-  /// Running sums of `x` from the end of `dim`, recorded when grad mode is on.
+  /// Running sums of `x` from the end of `dim`: PyTorch's flip, cumsum, flip when grad mode is
+  /// on (so it is recorded), else the same sums in one pass.
   private static func reversedCumsum(_ x: Tensor, dim: Int) -> Tensor {
     GradMode.isEnabled ? x.flip(dims: [dim]).cumsum(dim: dim).flip(dims: [dim]) : running(.sum, x, dim: dim, reverse: true)
   }

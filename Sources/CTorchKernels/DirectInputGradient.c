@@ -177,7 +177,8 @@ typedef struct {
   int span;
 } FlatTiles;
 
-#define FLAT_TILE_PAIR(target, tile, kw, V)                                                                              \
+#define FLAT_TILE_PAIR(target, tile, lanes, kw, V)                                                                     \
+  enum { tile##_##kw##_span = (lanes) * (V) };                                                                           \
   target static void tile##_##kw##_interior(const float *a, const float *input, int64_t cin, int64_t kh, int64_t H,      \
                                             int64_t W, int64_t padTop, int64_t t0, float *q, int64_t qStride) {         \
     tile(a, input, cin, kh, H, W, padTop, t0, q, qStride, kw, V, 0);                                                     \
@@ -187,27 +188,27 @@ typedef struct {
     tile(a, input, cin, kh, H, W, padTop, t0, q, qStride, kw, V, 1);                                                     \
   }
 // Spans of at most 64 positions (a plane the flattened path takes has at least 64).
-FLAT_TILE_PAIR(CTK_AVX2, flatTile, 1, 8)
-FLAT_TILE_PAIR(CTK_AVX2, flatTile, 3, 3)
-FLAT_TILE_PAIR(CTK_AVX2, flatTile, 5, 2)
-FLAT_TILE_PAIR(CTK_AVX2, flatTile, 7, 1)
-FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 1, 4)
-FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 3, 3)
-FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 5, 2)
-FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 7, 2)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 8, 1, 8)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 8, 3, 3)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 8, 5, 2)
+FLAT_TILE_PAIR(CTK_AVX2, flatTile, 8, 7, 1)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 16, 1, 4)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 16, 3, 3)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 16, 5, 2)
+FLAT_TILE_PAIR(CTK_AVX512, flatTile512, 16, 7, 2)
 #undef FLAT_TILE_PAIR
 
 /// The tiles for kw (1, 3, 5 or 7) on the CPU's widest path.
 static FlatTiles flatTiles(int64_t kw) {
   const int wide = ctk_use_avx512();
-#define TILES(kw, V, V512) \
-  wide ? (FlatTiles){flatTile512_##kw##_interior, flatTile512_##kw##_edge, 16 * V512} \
-       : (FlatTiles){flatTile_##kw##_interior, flatTile_##kw##_edge, 8 * V}
+#define TILES(kw)                                                                                  \
+  wide ? (FlatTiles){flatTile512_##kw##_interior, flatTile512_##kw##_edge, flatTile512_##kw##_span} \
+       : (FlatTiles){flatTile_##kw##_interior, flatTile_##kw##_edge, flatTile_##kw##_span}
   switch (kw) {
-    case 1: return TILES(1, 8, 4);
-    case 3: return TILES(3, 3, 3);
-    case 5: return TILES(5, 2, 2);
-    default: return TILES(7, 1, 2);
+    case 1: return TILES(1);
+    case 3: return TILES(3);
+    case 5: return TILES(5);
+    default: return TILES(7);
   }
 #undef TILES
 }

@@ -1,4 +1,4 @@
-// Run-time choice of the kernel paths: AVX-512F (the SGEMM and direct convolution tiles), AVX2+FMA
+// Run-time choice of the kernel paths: AVX-512F (SGEMM and the direct convolution), AVX2+FMA
 // or portable, capped by ATEN_CPU_CAPABILITY as PyTorch's dispatch is. See include/CTorchKernels.h.
 #if defined(__linux__)
 #define _GNU_SOURCE

@@ -24,8 +24,9 @@
 
 /// Whether to take the AVX2+FMA paths: the CPU has them and the portable path is not forced.
 int ctk_use_avx2(void);
-/// Whether SGEMM and the direct convolution's forward take their AVX-512 tiles: the CPU (and OS)
-/// has AVX-512F and neither the portable nor the AVX2 path is forced.
+/// Whether SGEMM and the direct convolution (forward, weight gradient, first-layer input gradient)
+/// take their AVX-512 forms: the CPU (and OS) has AVX-512F and neither the portable nor the AVX2
+/// path is forced.
 int ctk_use_avx512(void);
 
 // The exported `ctk_<name>`: `<name>_avx2` where the CPU has AVX2+FMA, else `<name>_portable`.

@@ -15,8 +15,8 @@ extern "C" {
 
 /// 1 when this CPU runs the AVX2+FMA kernels.
 int ctk_cpu_has_avx2_fma(void);
-/// 1 when this CPU (and its OS) also runs AVX-512F, which the SGEMM and direct convolution
-/// forward tiles use.
+/// 1 when this CPU (and its OS) also runs AVX-512F, which SGEMM and the direct convolution's
+/// kernels use.
 int ctk_cpu_has_avx512f(void);
 /// The kernel path in use: "avx2+fma, avx512f tiles", "avx2+fma" or "portable".
 const char *ctk_kernel_path(void);

@@ -152,8 +152,7 @@ extension Tensor {
     return self
   }
 
-  /// The inverse error function in place (`erfinv_`, node `ErfinvBackward0`), as
-  /// `nn.init.truncNormal_` uses it.
+  /// The inverse error function in place (`erfinv_`, node `ErfinvBackward0`).
   @discardableResult
   public func erfinv_() -> Tensor {
     torchCheck(dtype.isFloatingPoint, "result type Float can't be cast to the desired output type \(dtype.scalarTypeName)")
@@ -163,7 +162,7 @@ extension Tensor {
       return self
     }
     commitInPlace("ErfinvBackward0", inputs: [], compute: { self.erfinv() }, savingOutput: true) { g, output in
-      [g * (output!.pow(2).exp() * (Double.pi.squareRoot() / 2))]
+      [g * Tensor.erfinvDerivative(output!)]
     }
     return self
   }

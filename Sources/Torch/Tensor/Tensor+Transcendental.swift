@@ -81,9 +81,12 @@ extension Tensor {
   public func erfinv() -> Tensor {
     let y = unaryResult(UnaryOp(Erfinv.self)), saved = y.detach()
     return y.recording("ErfinvBackward0", [self], saved: [saved]) { g in
-      [g * ((GradMode.isEnabled ? self.erfinv() : saved).pow(2).exp() * (Double.pi.squareRoot() / 2))]
+      [g * Tensor.erfinvDerivative(GradMode.isEnabled ? self.erfinv() : saved)]
     }
   }
+
+  /// d erfinv(x)/dx at the result y = erfinv(x): √π/2 · exp(y²).
+  static func erfinvDerivative(_ y: Tensor) -> Tensor { y.pow(2).exp() * (Double.pi.squareRoot() / 2) }
 }
 
 extension torch {

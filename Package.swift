@@ -17,6 +17,7 @@ let package = Package(
     .executable(name: "basics-optimization", targets: ["BasicsOptimization"]),
     .executable(name: "basics-saveload", targets: ["BasicsSaveLoad"]),
     .executable(name: "lenet", targets: ["LeNet"]),
+    .executable(name: "blitz-autograd", targets: ["BlitzAutograd"]),
     .executable(name: "checkpoint", targets: ["Checkpoint"]),
     .executable(name: "dist-check", targets: ["DistributedCheck"]),
   ],
@@ -46,6 +47,8 @@ let package = Package(
     .executableTarget(name: "BasicsSaveLoad", dependencies: ["Torch"], path: "Examples/Basics/SaveLoad"),
     /// The 60-minute blitz's "Neural Networks" page (LeNet).
     .executableTarget(name: "LeNet", dependencies: ["Torch", "BasicsSupport"], path: "Examples/LeNet"),
+    /// The 60-minute blitz's "A Gentle Introduction to torch.autograd" page.
+    .executableTarget(name: "BlitzAutograd", dependencies: ["Torch"], path: "Examples/Blitz/Autograd"),
 
     /// Shows and converts checkpoints between PyTorch's format and safetensors.
     .executableTarget(name: "Checkpoint", dependencies: ["Torch"], path: "Examples/Checkpoint"),

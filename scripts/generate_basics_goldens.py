@@ -2,7 +2,7 @@
 """Generates Tests/TorchTests/Fixtures/basics_goldens.json: what each page of PyTorch's
 "Learn the Basics" series prints, run as scripts/basics/<page>.py (the page's code blocks,
 seeded, shortened where they train), and the same for pages of other series (the 60-minute
-blitz's "Neural Networks" page, scripts/blitz/). Each Swift twin in Examples must print the
+blitz's "Neural Networks" and "A Gentle Introduction to torch.autograd" pages, scripts/blitz/). Each Swift twin in Examples must print the
 same (BasicsPagesTests, with the few documented spelling differences). Run with PyTorch installed:
 
     python3 scripts/generate_basics_goldens.py > Tests/TorchTests/Fixtures/basics_goldens.json
@@ -33,6 +33,7 @@ PAGES = {
 OTHER_PAGES = {
     "lenet-seed0": ("blitz/neural_networks.py", "lenet", ["--seed", "0"]),
     "lenet-seed7": ("blitz/neural_networks.py", "lenet", ["--seed", "7"]),
+    "blitz-autograd": ("blitz/autograd.py", "blitz-autograd", []),
 }
 SAMPLE = os.path.join("Examples", "FashionMNIST", "Resources", "sample")
 

@@ -32,6 +32,8 @@ final class BasicsPagesTests: XCTestCase {
   /// Python's spelling → Swift's, for values whose printed type differs.
   static let spellings = [
     ("<class 'float'>", "Double"),
+    // A Bool in a string interpolation (the blitz autograd page's f-strings).
+    ("gradients?: True", "gradients?: true"), ("gradients?: False", "gradients?: false"),
   ]
   /// Whole lines that print a Swift `Bool` (`print(z.requiresGrad)`): Python writes `True`.
   static let lineSpellings = ["True": "true", "False": "false"]
@@ -69,6 +71,11 @@ final class BasicsPagesTests: XCTestCase {
   func testLeNetPage() throws {
     try expectPage("lenet-seed0")
     try expectPage("lenet-seed7")
+  }
+  /// The 60-minute blitz's "A Gentle Introduction to torch.autograd" page: a seeded ResNet-18's
+  /// training step, the page's gradients, and fine-tuning (frozen parameters, a new `fc`).
+  func testBlitzAutogradPage() throws {
+    try expectPage("blitz-autograd")
   }
 
   /// Lines that print a loss: float32 sums in another order can move the 6th decimal (README).

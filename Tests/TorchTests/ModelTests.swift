@@ -78,6 +78,24 @@ final class ModelTests: XCTestCase {
     }
   }
 
+  /// Fine-tuning as PyTorch's tutorials do it: freeze every parameter, replace the classifier
+  /// (`model.fc = nn.Linear(512, 10)`): the model then classifies into 10, and backward reaches
+  /// only the new layer's parameters.
+  func testReplacedClassifierIsTheOnlyPartThatLearns() {
+    torch.manualSeed(0)
+    let model = Torch.models.resnet18()
+    for parameter in model.parameters() { parameter.requiresGrad = false }
+    model.fc = nn.Linear(512, 10)
+    let logits = model(torch.rand(2, 3, 32, 32))
+    XCTAssertEqual(logits.shape, [2, 10])
+    logits.sum().backward()
+    let learning = model.namedParameters().filter { $0.1.grad != nil }.map(\.0)
+    XCTAssertEqual(learning, ["fc.weight", "fc.bias"])
+    // d(sum of logits)/d(bias) is 1 per sample for each class: 2 for a batch of two.
+    XCTAssertEqual(model.fc.bias!.grad!.toArray(Float.self), Array(repeating: 2, count: 10))
+    XCTAssertEqual(model.stateDict()["fc.weight"]?.shape, [10, 512])
+  }
+
   /// torchvision's argument checks, with its messages.
   func testBadArgumentsStopWithTorchvisionsMessages() {
     assertStops("resnetDilationFlags", with: "ValueError: replace_stride_with_dilation should be None or a 3-element tuple, got [False, True]")

@@ -172,6 +172,26 @@ final class NNTests: XCTestCase {
     XCTAssertEqual(twice.stateDict().keys, ["0.weight", "0.bias", "1.weight", "1.bias"])
   }
 
+  /// `model[i] = module` replaces a container's child (PyTorch's `__setitem__`), counting from the
+  /// end when negative: the forward, the parameters and their names follow the new child.
+  func testContainerChildrenCanBeReplaced() {
+    let x = torch.rand(2, 4)
+    let sequential = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    let head = nn.Linear(3, 5)
+    sequential[-1] = head
+    XCTAssertTrue(sequential[2] as AnyObject === head)
+    let first = sequential[0] as! nn.Linear
+    assertClose(sequential(x), head(first(x).relu()), rtol: 0, atol: 0)
+    XCTAssertEqual(sequential.namedParameters().map { "\($0.0) \($0.1.shape)" },
+                   ["0.weight torch.Size([3, 4])", "0.bias torch.Size([3])", "2.weight torch.Size([5, 3])", "2.bias torch.Size([5])"])
+    let list = nn.ModuleList([nn.Linear(1, 1), nn.Linear(1, 1)])
+    let replacement = nn.Linear(1, 7)
+    list[0] = replacement
+    XCTAssertTrue(list[-2] as AnyObject === replacement)
+    XCTAssertEqual(list.namedParameters().map(\.0), ["0.weight", "0.bias", "1.weight", "1.bias"])
+    XCTAssertEqual(list.parameters()[0].shape, [7, 1])
+  }
+
   func testTrainEvalReachesEverySubmodule() {
     final class WithDropout: Module {
       let body = nn.Sequential(nn.Linear(4, 4), nn.Dropout(p: 0.5))

@@ -82,16 +82,16 @@ extension models {
   /// torchvision's order), so a seeded model equals torchvision's and a state dict saved by
   /// torchvision (`torch.save(model.state_dict(), path)`) loads into it.
   public final class ResNet: Module {
-    public let conv1: nn.Conv2d
-    public let bn1: nn.BatchNorm2d
-    public let relu = nn.ReLU(inplace: true)
-    public let maxpool = nn.MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
-    public let layer1: nn.Sequential
-    public let layer2: nn.Sequential
-    public let layer3: nn.Sequential
-    public let layer4: nn.Sequential
-    public let avgpool = nn.AdaptiveAvgPool2d([1, 1])
-    public let fc: nn.Linear
+    public var conv1: nn.Conv2d
+    public var bn1: nn.BatchNorm2d
+    public var relu = nn.ReLU(inplace: true)
+    public var maxpool = nn.MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
+    public var layer1: nn.Sequential
+    public var layer2: nn.Sequential
+    public var layer3: nn.Sequential
+    public var layer4: nn.Sequential
+    public var avgpool = nn.AdaptiveAvgPool2d([1, 1])
+    public var fc: nn.Linear
 
     /// The kind of residual block a ResNet stacks.
     public enum Block: Sendable {

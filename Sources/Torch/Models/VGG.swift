@@ -3,9 +3,9 @@ extension models {
   /// an adaptive average pool to 7×7, and three fully connected layers (`classifier`), with
   /// torchvision's module names, reprs and initialization, so seeded models equal torchvision's.
   public final class VGG: Module {
-    public let features: nn.Sequential
-    public let avgpool = nn.AdaptiveAvgPool2d([7, 7])
-    public let classifier: nn.Sequential
+    public var features: nn.Sequential
+    public var avgpool = nn.AdaptiveAvgPool2d([7, 7])
+    public var classifier: nn.Sequential
 
     public init(features: nn.Sequential, numClasses: Int = 1000, initWeights: Bool = true, dropout: Double = 0.5) {
       self.features = features

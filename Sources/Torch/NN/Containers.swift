@@ -9,7 +9,12 @@ extension nn {
 
     public func forward(_ input: Tensor) -> Tensor { layers.reduce(input) { x, layer in layer(x) } }
 
-    public subscript(index: Int) -> any Module { layers[index < 0 ? index + layers.count : index] }
+    /// The module at `index` (from the end when negative); setting it replaces that module, as
+    /// fine-tuning replaces a pretrained classifier's last layer (`model.classifier[6] = ...`).
+    public subscript(index: Int) -> any Module {
+      get { layers[moduleIndex(index, count: layers.count)] }
+      set { layers[moduleIndex(index, count: layers.count)] = newValue }
+    }
     public var count: Int { layers.count }
     public func append(_ module: any Module) { layers.append(module) }
 
@@ -38,7 +43,11 @@ extension nn {
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { items.count }
-    public subscript(index: Int) -> any Module { items[index] }
+    /// The module at `index` (from the end when negative); setting it replaces that module.
+    public subscript(index: Int) -> any Module {
+      get { items[moduleIndex(index, count: items.count)] }
+      set { items[moduleIndex(index, count: items.count)] = newValue }
+    }
     public func append(_ module: any Module) { items.append(module) }
 
     public func namedMembers() -> [(name: String, member: ModuleMember)] {
@@ -108,4 +117,11 @@ extension nn {
     public func forward(_ input: Tensor) -> Tensor { F.dropout(input, p: p, training: isTraining, inplace: inplace) }
     public var extraRepr: String { "p=\(p), inplace=\(pythonRepr(inplace))" }
   }
+}
+
+/// A container's position for `index`, counting from the end when negative, checked as
+/// PyTorch's containers check it.
+private func moduleIndex(_ index: Int, count: Int) -> Int {
+  torchCheck(index >= -count && index < count, "index \(index) is out of range", kind: "IndexError")
+  return index < 0 ? index + count : index
 }

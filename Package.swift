@@ -18,6 +18,7 @@ let package = Package(
     .executable(name: "basics-saveload", targets: ["BasicsSaveLoad"]),
     .executable(name: "lenet", targets: ["LeNet"]),
     .executable(name: "blitz-autograd", targets: ["BlitzAutograd"]),
+    .executable(name: "blitz-classifier", targets: ["BlitzClassifier"]),
     .executable(name: "checkpoint", targets: ["Checkpoint"]),
     .executable(name: "dist-check", targets: ["DistributedCheck"]),
   ],
@@ -49,6 +50,8 @@ let package = Package(
     .executableTarget(name: "LeNet", dependencies: ["Torch", "BasicsSupport"], path: "Examples/LeNet"),
     /// The 60-minute blitz's "A Gentle Introduction to torch.autograd" page.
     .executableTarget(name: "BlitzAutograd", dependencies: ["Torch"], path: "Examples/Blitz/Autograd"),
+    /// The 60-minute blitz's "Training a Classifier" page (CIFAR-10).
+    .executableTarget(name: "BlitzClassifier", dependencies: ["Torch", "BasicsSupport"], path: "Examples/Blitz/Classifier"),
 
     /// Shows and converts checkpoints between PyTorch's format and safetensors.
     .executableTarget(name: "Checkpoint", dependencies: ["Torch"], path: "Examples/Checkpoint"),

@@ -14,6 +14,7 @@ scripts, so goldens and scripts cannot drift apart.
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,8 +35,12 @@ OTHER_PAGES = {
     "lenet-seed0": ("blitz/neural_networks.py", "lenet", ["--seed", "0"]),
     "lenet-seed7": ("blitz/neural_networks.py", "lenet", ["--seed", "7"]),
     "blitz-autograd": ("blitz/autograd.py", "blitz-autograd", []),
+    "blitz-classifier": ("blitz/cifar10.py", "blitz-classifier", ["--data", "{cifar}", "--print-every", "25"]),
 }
 SAMPLE = os.path.join("Examples", "FashionMNIST", "Resources", "sample")
+# "{cifar}" is a folder "data" in the page's working folder holding a copy of the synthetic
+# CIFAR-10 archive (scripts/generate_cifar_sample.py), which the page extracts there.
+CIFAR_SAMPLE = os.path.join("Tests", "TorchTests", "Fixtures", "cifar10_sample.tar.gz")
 
 
 def md5(path):
@@ -58,6 +63,24 @@ def save_image_bytes():
     return {"grid": pixels(make_grid(batch, nrow=3, padding=2)), "single": pixels(make_grid(batch[0]))}
 
 
+def cifar_sample(repository):
+    """What torchvision reads from the synthetic CIFAR-10 archive: the MD5 of each split's
+    images as its `data` holds them (uint8 [N, 32, 32, 3]), the first labels, the classes."""
+    import tarfile
+    import torchvision.datasets.cifar as cifar
+
+    cifar.check_integrity = lambda *args, **kwargs: True  # the sample is not the real data set
+    with tempfile.TemporaryDirectory() as root:
+        with tarfile.open(os.path.join(repository, CIFAR_SAMPLE)) as archive:
+            archive.extractall(root, filter="data")
+        splits = {}
+        for name, train in [("train", True), ("test", False)]:
+            data = cifar.CIFAR10(root, train=train)
+            splits[name] = {"count": len(data), "md5": hashlib.md5(data.data.tobytes()).hexdigest(),
+                            "labels": data.targets[:20], "classes": data.classes}
+    return {"archiveMD5": md5(os.path.join(repository, CIFAR_SAMPLE)), "splits": splits}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repository = os.path.dirname(here)
@@ -66,14 +89,17 @@ def main():
     runs.update(OTHER_PAGES)
     for page, (script_name, program, arguments) in runs.items():
         script = os.path.join(here, script_name)
-        resolved = [a.replace("{sample}", os.path.join(repository, SAMPLE)) for a in arguments]
+        resolved = [a.replace("{sample}", os.path.join(repository, SAMPLE)).replace("{cifar}", "data") for a in arguments]
         with tempfile.TemporaryDirectory() as scratch:  # pages that save write into their folder
+            if "{cifar}" in arguments:
+                os.mkdir(os.path.join(scratch, "data"))
+                shutil.copy(os.path.join(repository, CIFAR_SAMPLE), os.path.join(scratch, "data", "cifar-10-python.tar.gz"))
             run = subprocess.run([sys.executable, script] + resolved, capture_output=True, text=True, check=True, cwd=scratch)
         pages[page] = {"script": script_name, "program": program, "scriptMD5": md5(script), "arguments": arguments,
                        "output": run.stdout}
     helper = os.path.join(here, "basics", "fashion_root.py")
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "helperMD5": md5(helper), "pages": pages,
-               "saveImage": save_image_bytes()},
+               "saveImage": save_image_bytes(), "cifarSample": cifar_sample(repository)},
               sys.stdout, indent=1, sort_keys=True)
     print()
 

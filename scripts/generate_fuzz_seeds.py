@@ -5,7 +5,10 @@
 corpus test in `swift test` checks that, then runs deterministic mutations of every seed.
 libFuzzer (scripts/fuzz) starts from the same folders. Standard library only.
 """
-import gzip, json, os, struct
+import gzip, io, json, os, struct, sys, tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generate_cifar_sample import int_list, pickled_dict, short_string, string_list, uint8_array  # noqa: E402
 
 root = os.path.join(os.path.dirname(__file__), "..", "Tests", "TorchTests", "Fixtures", "fuzz")
 
@@ -55,3 +58,29 @@ write("http", "ok-redirect", b"HTTP/1.1 301 Moved\r\nLocation: /elsewhere\r\nCon
 write("http", "ok-close-delimited", ok + b"\r\nbody until close")
 write("http", "bad-chunk-size", ok + b"Transfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n0\r\n\r\n")
 write("http", "bad-short", ok + b"Content-Length: 10\r\n\r\nabc")
+
+def cifar_batch(labels, rows, data):
+    return pickled_dict([("batch_label", short_string("fuzz batch")), ("labels", int_list(labels)),
+                         ("data", uint8_array(rows, 3072, data)), ("filenames", string_list(["a.png", "b.png"]))])
+
+pixels = bytes(range(256)) * 24
+write("cifar", "ok-python2-batch", cifar_batch([3, 9], 2, pixels))
+with open(os.path.join(root, "..", "cifar10_batch_protocol4.pkl"), "rb") as f:
+    write("cifar", "ok-python3-batch", f.read())
+write("cifar", "bad-label", cifar_batch([3, 10], 2, pixels))
+write("cifar", "bad-label-count", cifar_batch([3, 9, 1], 2, pixels))
+write("cifar", "bad-truncated", cifar_batch([3, 9], 2, pixels)[:-100])
+
+def tar(files):
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for name, content in files:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(content), 0
+            t.addfile(info, io.BytesIO(content))
+    return archive.getvalue()
+
+write("tar", "ok-two-files", tar([("a/b.txt", b"hello"), ("c", b"x" * 600)]))
+write("tar", "ok-gzip", gzip.compress(tar([("d/e", b"data")]), mtime=0))
+write("tar", "bad-escape", tar([("../x", b"no")]))
+write("tar", "bad-truncated", tar([("f", b"y" * 1000)])[:700])

@@ -13,7 +13,9 @@ final class BasicsPagesTests: XCTestCase {
       let script: String
       let program: String
       let scriptMD5: String
-      /// Command-line arguments; `{sample}` is the FashionMNIST sample shipped with the examples.
+      /// Command-line arguments; `{sample}` is the FashionMNIST sample shipped with the examples,
+      /// `{cifar}` a folder `data` in the page's working folder holding the synthetic CIFAR-10
+      /// archive (Fixtures/cifar10_sample.tar.gz).
       let arguments: [String]
       let output: String
     }
@@ -27,6 +29,19 @@ final class BasicsPagesTests: XCTestCase {
     let pages: [String: Page]
     /// What torchvision.utils.save_image hands to PIL for seeded images.
     let saveImage: [String: Pixels]
+    /// What torchvision's CIFAR10 reads from the synthetic archive (CIFAR10Tests).
+    let cifarSample: CIFARSample
+  }
+  struct CIFARSample: Decodable {
+    struct Split: Decodable {
+      let count: Int
+      /// MD5 of the images as torchvision's `data` holds them (uint8 [N, 32, 32, 3]).
+      let md5: String
+      let labels: [Int]
+      let classes: [String]
+    }
+    let archiveMD5: String
+    let splits: [String: Split]
   }
 
   /// Python's spelling → Swift's, for values whose printed type differs.
@@ -45,7 +60,9 @@ final class BasicsPagesTests: XCTestCase {
 
   var repository: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent() }
 
-  func goldens() throws -> Goldens {
+  func goldens() throws -> Goldens { try Self.goldens() }
+
+  static func goldens() throws -> Goldens {
     let url = try XCTUnwrap(Bundle.module.url(forResource: "basics_goldens", withExtension: "json", subdirectory: "Fixtures"))
     return try JSONDecoder().decode(Goldens.self, from: Data(contentsOf: url))
   }
@@ -55,6 +72,8 @@ final class BasicsPagesTests: XCTestCase {
     let goldens = try goldens()
     XCTAssertEqual(try md5(of: "scripts/generate_basics_goldens.py"), goldens.generatorMD5)
     XCTAssertEqual(try md5(of: "scripts/basics/fashion_root.py"), goldens.helperMD5)
+    XCTAssertEqual(try md5(of: "Tests/TorchTests/Fixtures/cifar10_sample.tar.gz"), goldens.cifarSample.archiveMD5,
+                   "regenerate the goldens after regenerating the CIFAR-10 sample")
     for golden in goldens.pages.values {
       XCTAssertEqual(try md5(of: "scripts/\(golden.script)"), golden.scriptMD5, "regenerate the goldens after changing scripts/\(golden.script)")
     }
@@ -77,6 +96,11 @@ final class BasicsPagesTests: XCTestCase {
   func testBlitzAutogradPage() throws {
     try expectPage("blitz-autograd")
   }
+  /// The 60-minute blitz's "Training a Classifier" page on the synthetic CIFAR-10 sample: the
+  /// page's output line for line, its losses every 25 batches, predictions and accuracies.
+  func testBlitzClassifierPage() throws {
+    try expectPage("blitz-classifier")
+  }
 
   /// Lines that print a loss: float32 sums in another order can move the 6th decimal (README).
   static func lossesAgree(_ a: Substring, _ b: Substring) -> Bool {
@@ -91,7 +115,8 @@ final class BasicsPagesTests: XCTestCase {
     let golden = try XCTUnwrap(try goldens().pages[page], file: file, line: line)
     let expected = Self.spellings.reduce(golden.output) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
     let sample = repository.appendingPathComponent("Examples/FashionMNIST/Resources/sample").path
-    let output = try runExample(golden.program, golden.arguments.map { $0.replacingOccurrences(of: "{sample}", with: sample) })
+    let arguments = golden.arguments.map { $0.replacingOccurrences(of: "{sample}", with: sample).replacingOccurrences(of: "{cifar}", with: "data") }
+    let output = try runExample(golden.program, arguments, withCIFARSample: golden.arguments.contains("{cifar}"))
     let want = expected.split(separator: "\n", omittingEmptySubsequences: false).map { Self.lineSpellings[String($0)] ?? Self.maskingAddresses($0) }
     let got = output.split(separator: "\n", omittingEmptySubsequences: false).map { Self.maskingAddresses($0) }
     for (index, (a, b)) in zip(want, got).enumerated() where a != b && !Self.lossesAgree(a[...], b[...]) {
@@ -106,8 +131,9 @@ final class BasicsPagesTests: XCTestCase {
     return MD5.hex(bytes)
   }
 
-  /// Runs an example built beside this test bundle and returns what it printed.
-  func runExample(_ program: String, _ arguments: [String]) throws -> String {
+  /// Runs an example built beside this test bundle and returns what it printed; with
+  /// `withCIFARSample` its working folder holds `data/cifar-10-python.tar.gz`, the synthetic sample.
+  func runExample(_ program: String, _ arguments: [String], withCIFARSample: Bool = false) throws -> String {
     let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(program)
     let process = Process()
     process.executableURL = executable
@@ -116,6 +142,11 @@ final class BasicsPagesTests: XCTestCase {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("basics-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
+    if withCIFARSample {
+      let data = scratch.appendingPathComponent("data")
+      try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+      try FileManager.default.copyItem(at: CIFAR10Tests.sampleArchive, to: data.appendingPathComponent(datasets.CIFAR10.archive))
+    }
     process.currentDirectoryURL = scratch
     let output = Pipe()
     process.standardOutput = output

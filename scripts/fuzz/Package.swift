@@ -1,5 +1,6 @@
 // swift-tools-version: 6.0
-// libFuzzer harness for swift-torch's readers of outside input (safetensors, IDX, gzip, HTTP).
+// libFuzzer harness for swift-torch's readers of outside input (safetensors, PyTorch checkpoints,
+// IDX, gzip, HTTP, CIFAR-10 batches, tar).
 // Build and run (see README "Fuzzing"):
 //   swift build -c debug --sanitize=fuzzer --sanitize=address --package-path scripts/fuzz
 //   TORCH_FUZZ_TARGET=safetensors scripts/fuzz/.build/debug/TorchFuzz -max_total_time=600 CORPUS_DIR

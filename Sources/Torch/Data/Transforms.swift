@@ -14,18 +14,23 @@ extension Transform {
 }
 
 extension transforms {
-  /// uint8 pixels to float32 in [0, 1] with a channel dim: `[H, W]` → `[1, H, W]`,
-  /// `[B, H, W]` → `[B, 1, H, W]` (`ToTensor`).
+  /// uint8 pixels to float32 in [0, 1], channels first (`ToTensor`): grey images gain a channel
+  /// dim (`[H, W]` → `[1, H, W]`, `[B, H, W]` → `[B, 1, H, W]`); color images, which datasets
+  /// hold channels last as PIL does (uint8 `[H, W, 3]` or `[H, W, 4]`, and batches of them),
+  /// become `[C, H, W]` (`[B, C, H, W]`). So a uint8 batch of grey images 3 or 4 pixels wide
+  /// would read as color: datasets hold grey images wider than that.
   public struct ToTensor: Transform {
     public init() {}
     public var isBatchable: Bool { true }
     public func callAsFunction(_ input: Tensor) -> Tensor {
       let scaled = input.dtype == .uint8 ? input.to(.float32) / 255.0 : input.to(.float32)
+      let channelsLast = input.dtype == .uint8 && (input.dim() == 3 || input.dim() == 4) && [3, 4].contains(input.size(-1))
+      if channelsLast { return input.dim() == 3 ? scaled.permute(2, 0, 1).contiguous() : scaled.permute(0, 3, 1, 2).contiguous() }
       return scaled.unsqueeze(scaled.dim() == 2 ? 0 : 1)
     }
   }
 
-  /// (x − mean) / std per channel (`Normalize`), for one-channel images here.
+  /// (x − mean) / std per channel (`Normalize`), for images `[C, H, W]` and batches `[B, C, H, W]`.
   public struct Normalize: Transform {
     public let mean: [Double]
     public let std: [Double]

@@ -8,6 +8,10 @@ indirect enum PickleItem {
   case int(Int)
   case double(Double)
   case string(String)
+  /// A byte string: Python 3's `bytes`, or a Python 2 `str` (read as latin-1 where a text is
+  /// wanted, as `pickle.load(f, encoding="latin1")` reads it). It points into the pickle's
+  /// buffer, so it lives only while `load` runs.
+  case bytes(UnsafeRawBufferPointer)
   case list(PickleList)
   case tuple([PickleItem])
   case dict(PickleDict)
@@ -24,6 +28,7 @@ indirect enum PickleItem {
     case .int: "int"
     case .double: "float"
     case .string: "str"
+    case .bytes: "bytes"
     case .list: "list"
     case .tuple: "tuple"
     case .dict: "dict"
@@ -32,6 +37,12 @@ indirect enum PickleItem {
     case .tensor: "Tensor"
     }
   }
+}
+
+/// An object that BUILD (`__setstate__`) fills in, such as a NumPy array: REDUCE makes it
+/// (held as `.external`), then BUILD hands it its state.
+protocol PickleBuildable: AnyObject {
+  func setState(_ state: PickleItem) throws(TorchError)
 }
 
 final class PickleList {
@@ -63,10 +74,12 @@ struct Unpickler {
   let globals: [String: PickleGlobal]
   /// Resolves a persistent id (PyTorch's storage references).
   let persistentLoad: (PickleItem) throws(TorchError) -> PickleItem
+  /// What errors call the pickle: a checkpoint's `data.pkl`, or the file itself.
+  var source = "data.pkl"
   static let maxDepth = 200
 
   private func fail(_ reason: String, at offset: Int) -> TorchError {
-    .corruptFile(path: path, reason: "data.pkl at byte \(offset): \(reason)")
+    .corruptFile(path: path, reason: "\(source) at byte \(offset): \(reason)")
   }
 
   /// Runs the pickle in `bytes` to its STOP and returns what `build` makes of the result.
@@ -124,6 +137,7 @@ struct Unpickler {
     func key(_ item: PickleItem, _ at: Int) throws(TorchError) -> SavedKey {
       switch item {
       case .string(let s): return .string(s)
+      case .bytes(let raw): return .string(Self.latin1(raw))
       case .int(let i): return .int(i)
       case .bool(let b): return .int(b ? 1 : 0)
       default: throw fail("a dict key of type \(item.typeName) is not supported (only str and int keys)", at: at)
@@ -177,6 +191,15 @@ struct Unpickler {
         let count = try cursor.integer(UInt64.self, "BINUNICODE8")
         guard count <= UInt64(bytes.count) else { throw fail("a string longer than the file", at: at) }
         stack.append(.string(try text(Int(count), at)))
+      case 0x55: stack.append(.bytes(try cursor.slice(Int(try cursor.integer(UInt8.self, "SHORT_BINSTRING")), "a string")))
+      case 0x43: stack.append(.bytes(try cursor.slice(Int(try cursor.integer(UInt8.self, "SHORT_BINBYTES")), "bytes")))
+      case 0x54, 0x42:  // BINSTRING (Python 2's str), BINBYTES
+        let count = Int(try cursor.integer(UInt32.self, "BINSTRING"))
+        stack.append(.bytes(try cursor.slice(count, "a string")))
+      case 0x8E:  // BINBYTES8
+        let count = try cursor.integer(UInt64.self, "BINBYTES8")
+        guard count <= UInt64(bytes.count) else { throw fail("bytes longer than the file", at: at) }
+        stack.append(.bytes(try cursor.slice(Int(count), "bytes")))
       case 0x7D: stack.append(made(.dict(PickleDict())))  // EMPTY_DICT
       case 0x5D: stack.append(made(.list(PickleList())))  // EMPTY_LIST
       case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
@@ -227,15 +250,19 @@ struct Unpickler {
         guard case .global(let function) = callable, let call = function.call else { throw fail("cannot call a \(callable.typeName)", at: at) }
         guard case .tuple(let args) = arguments else { throw fail("\(function.name) called with a \(arguments.typeName), not a tuple", at: at) }
         stack.append(made(try call(args)))
-      case 0x62:  // BUILD: only an OrderedDict's attributes (a state dict's `_metadata`), which are dropped
+      case 0x62:  // BUILD: an object's state, or an OrderedDict's attributes (a state dict's `_metadata`), which are dropped
         let state = try pop(at)
+        if case .external(let object) = try top(at), let buildable = object as? PickleBuildable {
+          try buildable.setState(state)
+          continue
+        }
         guard case .dict(let dict) = try top(at), dict.isOrdered, case .dict = state else {
           throw fail("BUILD on a \(try top(at).typeName) is not allowed", at: at)
         }
       case 0x51:  // BINPERSID
         stack.append(try persistentLoad(try pop(at)))
       default:
-        throw fail(String(format: "opcode 0x%02X is not allowed in a checkpoint", opcode), at: at)
+        throw fail(String(format: "opcode 0x%02X is not allowed", opcode), at: at)
       }
     }
   }
@@ -260,6 +287,11 @@ struct Unpickler {
       throw fail("unsupported global \(module).\(name): loading a checkpoint never runs code, and only the globals that tensor checkpoints need are allowed (\(globals.keys.sorted().joined(separator: ", ")))", at: at)
     }
     return global
+  }
+
+  /// A Python 2 `str` as text, each byte one character (`encoding="latin1"`).
+  static func latin1(_ raw: UnsafeRawBufferPointer) -> String {
+    String(decoding: raw.map { UInt16($0) }, as: UTF16.self)
   }
 
   private static func signed(_ raw: UnsafeRawBufferPointer) throws(TorchError) -> Int {
@@ -288,6 +320,7 @@ struct SavedValueBuilder {
     case .int(let i): return .int(i)
     case .double(let d): return .double(d)
     case .string(let s): return .string(s)
+    case .bytes: throw .corruptFile(path: path, reason: "data.pkl holds a byte string, which a checkpoint has no use for")
     case .tensor(let t): return .tensor(t)
     case .list(let list): return .list(try buildAll(list.items, depth))
     case .tuple(let items): return .tuple(try buildAll(items, depth))

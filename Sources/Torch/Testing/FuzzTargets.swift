@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -12,6 +13,7 @@
   /// The readers, by name.
   public static let all: [(name: String, run: @Sendable (UnsafeRawBufferPointer) -> Bool)] = [
     ("safetensors", safetensors), ("pytorch", pytorch), ("idx", idx), ("gzip", gzip), ("http", http),
+    ("cifar", cifar), ("tar", tar),
   ]
 
   /// A PyTorch checkpoint's bytes: zip directory, pickle and storages, loaded with widening.
@@ -35,6 +37,21 @@
     withScratchFile(bytes) { path in
       guard let reader = try? GzipReader(path: path), (try? reader.read(upTo: 1 << 20)) != nil else { return false }
       return (try? reader.close()) != nil
+    }
+  }
+
+  /// A CIFAR-10 batch file's bytes (a pickle of NumPy images and labels), checked as a data
+  /// set of 10 classes checks it.
+  public static func cifar(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    (try? datasets.CIFAR10.batch(bytes, path: "fuzz_batch", classes: 10)) != nil
+  }
+
+  /// A tar archive (gzipped or plain) extracted into a scratch folder, removed afterwards.
+  public static func tar(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    withScratchFile(bytes) { path in
+      let folder = path + "-extracted"
+      defer { try? FileManager.default.removeItem(atPath: folder) }
+      return (try? Tar.extract(path, into: folder)) != nil
     }
   }
 

@@ -1,0 +1,148 @@
+import Foundation
+
+extension datasets {
+  /// CIFAR-10 (`torchvision.datasets.CIFAR10`): 32×32 color images of 10 classes, 50,000 for
+  /// training and 10,000 for testing, read from the data set's Python version
+  /// (`cifar-10-python.tar.gz`: pickled NumPy arrays, five training batches and a test batch)
+  /// in torchvision's layout, `root/cifar-10-batches-py`.
+  ///
+  /// A sample is `(image, label)`: the image uint8 `[32, 32, 3]` (height, width, channel, as
+  /// torchvision's `data` holds it; `ToTensor` makes it float `[3, 32, 32]`), the label an `Int`.
+  /// Files are checked by their contents (pickle, array shapes and dtypes, label range), not by
+  /// torchvision's MD5 sums, so a data set of your own in the same format loads too.
+  public final class CIFAR10: Dataset {
+    /// uint8 images `[N, 32, 32, 3]`.
+    public let data: Tensor
+    public let targets: [Int]
+    /// The class names from the data set's `batches.meta`: "airplane", "automobile", ... (the
+    /// blitz page's "plane", "car", ... are its own tuple).
+    public let classes: [String]
+    public let train: Bool
+    public let transform: (any Transform)?
+
+    /// Loads the training or test split from `root/cifar-10-batches-py`. With `download`, a
+    /// missing folder is extracted from `root/cifar-10-python.tar.gz`; the archive itself must
+    /// be fetched first (`curl -LO` the URL in `CIFAR10.url`): it is served over https, which
+    /// this package's downloader does not speak.
+    public init(root: String, train: Bool = true, download: Bool = false, transform: (any Transform)? = nil) throws {
+      self.train = train
+      self.transform = transform
+      let folder = (root as NSString).appendingPathComponent(Self.baseFolder)
+      let files = train ? Self.trainFiles : Self.testFiles
+      let missing = (files + [Self.metaFile]).map { (folder as NSString).appendingPathComponent($0) }
+        .filter { !FileManager.default.isReadableFile(atPath: $0) }
+      if download && !missing.isEmpty {
+        let archive = (root as NSString).appendingPathComponent(Self.archive)
+        guard FileManager.default.isReadableFile(atPath: archive) else {
+          throw TorchError.download(url: Self.url, reason: "served over https, which this package's downloader does not speak (it has no TLS): fetch it with `curl -LO \(Self.url)` into \(root), then run again to extract it there")
+        }
+        try Tar.extract(archive, into: root)
+      } else if let first = missing.first {
+        throw TorchError.io(path: first, reason: "CIFAR-10 file not found: pass download: true with \(Self.archive) in \(root), or point root at the folder that holds \(Self.baseFolder)")
+      }
+      classes = try Self.labelNames((folder as NSString).appendingPathComponent(Self.metaFile))
+      var rows: [Tensor] = [], labels: [Int] = []
+      for file in files {
+        let (images, fileLabels) = try Self.batch((folder as NSString).appendingPathComponent(file), classes: classes.count)
+        rows.append(images)
+        labels += fileLabels
+      }
+      // Rows are planes (all red, all green, all blue): torchvision's reshape to [N, 3, 32, 32],
+      // then to HWC.
+      data = torch.cat(rows).view([-1, 3, 32, 32]).permute(0, 2, 3, 1).contiguous()
+      targets = labels
+    }
+
+    public var count: Int { data.size(0) }
+
+    public func sample(_ index: Int) -> (Tensor, Int) {
+      let image = data[index]
+      return (transform.map { $0(image) } ?? image, targets[index])
+    }
+
+    /// Gathers the batch's images with one copy, then transforms them: the whole batch at once
+    /// where the transform allows it, else image by image, stacking the results.
+    public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
+      let images = data.indexSelect(0, Tensor(indices.map(Int64.init), shape: [indices.count]))
+      let labels = Int.collate(indices.map { targets[$0] })
+      guard let transform else { return (images, labels) }
+      if transform.isBatchable { return (transform(images), labels) }
+      return (torch.stack((0..<images.size(0)).map { transform(images[$0]) }), labels)
+    }
+
+    /// Where torchvision downloads the archive from.
+    public static let url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    public static let archive = "cifar-10-python.tar.gz"
+    public static let baseFolder = "cifar-10-batches-py"
+    static let trainFiles = (1...5).map { "data_batch_\($0)" }
+    static let testFiles = ["test_batch"]
+    static let metaFile = "batches.meta"
+
+    /// The pickle in `bytes` (a dict, read from `path`), handed to `read` while its bytes are alive.
+    private static func unpickle<T>(_ bytes: UnsafeRawBufferPointer, _ path: String,
+                                    _ read: (PickleDict) throws(TorchError) -> T) throws(TorchError) -> T {
+      let unpickler = Unpickler(path: path, globals: NumPyPickle.globals(path: path),
+                                persistentLoad: { (_: PickleItem) throws(TorchError) -> PickleItem in
+                                  throw .corruptFile(path: path, reason: "a data set pickle has no persistent ids")
+                                }, source: "the pickle")
+      return try unpickler.load(bytes) { (item: PickleItem) throws(TorchError) -> T in
+        guard case .dict(let dict) = item else { throw .corruptFile(path: path, reason: "holds a \(item.typeName), not a dict") }
+        return try read(dict)
+      }
+    }
+
+    private static func unpickle<T>(_ path: String, _ read: (PickleDict) throws(TorchError) -> T) throws -> T {
+      let bytes = try AtomicFile.read(path)
+      return try bytes.withUnsafeBytes { buffer in try unpickle(buffer, path, read) }
+    }
+
+    private static func entry(_ dict: PickleDict, _ key: String, _ path: String) throws(TorchError) -> PickleItem {
+      guard let item = dict.contents[.string(key)] else { throw .corruptFile(path: path, reason: "has no \"\(key)\" entry") }
+      return item
+    }
+
+    /// `batches.meta`'s class names.
+    private static func labelNames(_ path: String) throws -> [String] {
+      try unpickle(path) { (dict: PickleDict) throws(TorchError) -> [String] in
+        guard case .list(let list) = try entry(dict, "label_names", path), !list.items.isEmpty else {
+          throw .corruptFile(path: path, reason: "label_names is not a list of names")
+        }
+        var names: [String] = []
+        for item in list.items {
+          guard let name = NumPyPickle.text(item) else { throw .corruptFile(path: path, reason: "label_names holds a \(item.typeName)") }
+          names.append(name)
+        }
+        return names
+      }
+    }
+
+    /// One batch file's images (uint8 `[n, 3072]`) and labels, checked against each other.
+    private static func batch(_ path: String, classes: Int) throws -> (Tensor, [Int]) {
+      let bytes = try AtomicFile.read(path)
+      return try bytes.withUnsafeBytes { buffer in try batch(buffer, path: path, classes: classes) }
+    }
+
+    /// A batch file's bytes read from `path`: its images and labels.
+    static func batch(_ bytes: UnsafeRawBufferPointer, path: String, classes: Int) throws(TorchError) -> (Tensor, [Int]) {
+      try unpickle(bytes, path) { (dict: PickleDict) throws(TorchError) -> (Tensor, [Int]) in
+        guard case .external(let object) = try entry(dict, "data", path), let array = object as? NumPyPickle.Array,
+              array.dtype?.itemSize == 1, array.shape.count == 2, array.shape[1] == 3072 else {
+          throw .corruptFile(path: path, reason: "data is not a uint8 array of 3072 values (3x32x32) per image")
+        }
+        guard case .list(let list) = try entry(dict, "labels", path), list.items.count == array.shape[0] else {
+          throw .corruptFile(path: path, reason: "labels is not a list of one label per image (\(array.shape[0]) images)")
+        }
+        var labels: [Int] = []
+        for item in list.items {
+          guard case .int(let label) = item, (0..<classes).contains(label) else {
+            throw .corruptFile(path: path, reason: "a label is not one of the \(classes) classes")
+          }
+          labels.append(label)
+        }
+        let images = Tensor(uninitialized: array.shape, dtype: .uint8)
+        if !array.raw.isEmpty { images.storage.data.copyMemory(from: array.raw.baseAddress!, byteCount: array.raw.count) }
+        return (images, labels)
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@ extension datasets {
   /// Files are checked by their contents (pickle, array shapes and dtypes, label range), not by
   /// torchvision's MD5 sums, so a data set of your own in the same format loads too.
   public final class CIFAR10: Dataset {
-    /// uint8 images `[N, 32, 32, 3]`.
+    /// uint8 images `[N, 32, 32, 3]` (a channels-last view of the stored planes).
     public let data: Tensor
     public let targets: [Int]
     /// The class names from the data set's `batches.meta`: "airplane", "automobile", ... (the
@@ -41,15 +41,21 @@ extension datasets {
         throw TorchError.io(path: first, reason: "CIFAR-10 file not found: pass download: true with \(Self.archive) in \(root), or point root at the folder that holds \(Self.baseFolder)")
       }
       classes = try Self.labelNames((folder as NSString).appendingPathComponent(Self.metaFile))
-      var rows: [Tensor] = [], labels: [Int] = []
+      var pixels: [[UInt8]] = [], labels: [Int] = []
       for file in files {
-        let (images, fileLabels) = try Self.batch((folder as NSString).appendingPathComponent(file), classes: classes.count)
-        rows.append(images)
+        let (filePixels, fileLabels) = try Self.batch((folder as NSString).appendingPathComponent(file), classes: classes.count)
+        pixels.append(filePixels)
         labels += fileLabels
       }
-      // Rows are planes (all red, all green, all blue): torchvision's reshape to [N, 3, 32, 32],
-      // then to HWC.
-      data = torch.cat(rows).view([-1, 3, 32, 32]).permute(0, 2, 3, 1).contiguous()
+      // Each image is three planes (red, green, blue): torchvision's [N, 3, 32, 32], seen
+      // channels last as its `data` is (a view, as NumPy's transpose is: no copy).
+      let planes = Tensor(uninitialized: [labels.count, 3, 32, 32], dtype: .uint8)
+      var offset = 0
+      for filePixels in pixels {
+        filePixels.withUnsafeBytes { planes.storage.data.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        offset += filePixels.count
+      }
+      data = planes.permute(0, 2, 3, 1)
       targets = labels
     }
 
@@ -116,15 +122,17 @@ extension datasets {
       }
     }
 
-    /// One batch file's images (uint8 `[n, 3072]`) and labels, checked against each other.
-    private static func batch(_ path: String, classes: Int) throws -> (Tensor, [Int]) {
+    /// One batch file's images (`n` rows of 3072 bytes) and labels, checked against each other.
+    /// The pixels come back in an array, not a tensor, so that they return to the system once
+    /// copied into the data set's tensor rather than to the tensor allocator's cache.
+    private static func batch(_ path: String, classes: Int) throws -> ([UInt8], [Int]) {
       let bytes = try AtomicFile.read(path)
       return try bytes.withUnsafeBytes { buffer in try batch(buffer, path: path, classes: classes) }
     }
 
     /// A batch file's bytes read from `path`: its images and labels.
-    static func batch(_ bytes: UnsafeRawBufferPointer, path: String, classes: Int) throws(TorchError) -> (Tensor, [Int]) {
-      try unpickle(bytes, path) { (dict: PickleDict) throws(TorchError) -> (Tensor, [Int]) in
+    static func batch(_ bytes: UnsafeRawBufferPointer, path: String, classes: Int) throws(TorchError) -> ([UInt8], [Int]) {
+      try unpickle(bytes, path) { (dict: PickleDict) throws(TorchError) -> ([UInt8], [Int]) in
         guard case .external(let object) = try entry(dict, "data", path), let array = object as? NumPyPickle.Array,
               array.dtype?.itemSize == 1, array.shape.count == 2, array.shape[1] == 3072 else {
           throw .corruptFile(path: path, reason: "data is not a uint8 array of 3072 values (3x32x32) per image")
@@ -139,9 +147,7 @@ extension datasets {
           }
           labels.append(label)
         }
-        let images = Tensor(uninitialized: array.shape, dtype: .uint8)
-        if !array.raw.isEmpty { images.storage.data.copyMemory(from: array.raw.baseAddress!, byteCount: array.raw.count) }
-        return (images, labels)
+        return (Array(array.raw.bindMemory(to: UInt8.self)), labels)
       }
     }
   }

@@ -51,9 +51,9 @@ def string_list(values):
     return b"](" + b"".join(short_string(v) for v in values) + b"e"
 
 
-def uint8_array(rows, columns, data):
+def uint8_array(rows, columns, data, code="u1"):
     assert len(data) == rows * columns
-    dtype = (b"cnumpy\ndtype\n" + short_string("u1") + integer(0) + integer(1) + b"\x87R"
+    dtype = (b"cnumpy\ndtype\n" + short_string(code) + integer(0) + integer(1) + b"\x87R"
              + b"(" + integer(3) + short_string("|") + b"NNN" + integer(-1) + integer(-1) + integer(0) + b"tb")
     return (b"cnumpy.core.multiarray\n_reconstruct\n" + b"cnumpy\nndarray\n" + integer(0) + b"\x85" + short_string("b")
             + b"\x87R" + b"(" + integer(1) + integer(rows) + integer(columns) + b"\x86" + dtype + b"\x89"

@@ -70,6 +70,7 @@ with open(os.path.join(root, "..", "cifar10_batch_protocol4.pkl"), "rb") as f:
 write("cifar", "bad-label", cifar_batch([3, 10], 2, pixels))
 write("cifar", "bad-label-count", cifar_batch([3, 9, 1], 2, pixels))
 write("cifar", "bad-truncated", cifar_batch([3, 9], 2, pixels)[:-100])
+write("cifar", "bad-int8-pixels", cifar_batch([3, 9], 2, pixels).replace(short_string("u1"), short_string("i1")))
 
 def tar(files):
     archive = io.BytesIO()

@@ -98,8 +98,8 @@ extension datasets {
     }
 
     private static func unpickle<T>(_ path: String, _ read: (PickleDict) throws(TorchError) -> T) throws -> T {
-      let bytes = try AtomicFile.read(path)
-      return try bytes.withUnsafeBytes { buffer in try unpickle(buffer, path, read) }
+      let file = try MappedFile(path: path)
+      return try withExtendedLifetime(file) { try unpickle(file.bytes, path, read) }
     }
 
     private static func entry(_ dict: PickleDict, _ key: String, _ path: String) throws(TorchError) -> PickleItem {
@@ -126,15 +126,15 @@ extension datasets {
     /// The pixels come back in an array, not a tensor, so that they return to the system once
     /// copied into the data set's tensor rather than to the tensor allocator's cache.
     private static func batch(_ path: String, classes: Int) throws -> ([UInt8], [Int]) {
-      let bytes = try AtomicFile.read(path)
-      return try bytes.withUnsafeBytes { buffer in try batch(buffer, path: path, classes: classes) }
+      let file = try MappedFile(path: path)
+      return try withExtendedLifetime(file) { try batch(file.bytes, path: path, classes: classes) }
     }
 
     /// A batch file's bytes read from `path`: its images and labels.
     static func batch(_ bytes: UnsafeRawBufferPointer, path: String, classes: Int) throws(TorchError) -> ([UInt8], [Int]) {
       try unpickle(bytes, path) { (dict: PickleDict) throws(TorchError) -> ([UInt8], [Int]) in
         guard case .external(let object) = try entry(dict, "data", path), let array = object as? NumPyPickle.Array,
-              array.dtype?.itemSize == 1, array.shape.count == 2, array.shape[1] == 3072 else {
+              array.dtype?.isUInt8 == true, array.shape.count == 2, array.shape[1] == 3072 else {
           throw .corruptFile(path: path, reason: "data is not a uint8 array of 3072 values (3x32x32) per image")
         }
         guard case .list(let list) = try entry(dict, "labels", path), list.items.count == array.shape[0] else {

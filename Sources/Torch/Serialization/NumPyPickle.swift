@@ -19,9 +19,14 @@ enum NumPyPickle {
       byteOrder = order
     }
 
+    /// The code without its byte order ("u1" for "|u1").
+    private var kind: Substring { code.drop { "<>|=".contains($0) } }
+
+    /// Whether elements are unsigned bytes.
+    var isUInt8: Bool { kind == "u1" || kind == "B" }
+
     /// The bytes of one element, for the number types NumPy pickles this reader accepts.
     var itemSize: Int? {
-      let kind = code.drop { "<>|=".contains($0) }
       switch kind {
       case "u1", "i1", "b1", "?", "B", "b": return 1
       case "u2", "i2", "f2": return 2

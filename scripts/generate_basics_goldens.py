@@ -78,7 +78,34 @@ def cifar_sample(repository):
             data = cifar.CIFAR10(root, train=train)
             splits[name] = {"count": len(data), "md5": hashlib.md5(data.data.tobytes()).hexdigest(),
                             "labels": data.targets[:20], "classes": data.classes}
-    return {"archiveMD5": md5(os.path.join(repository, CIFAR_SAMPLE)), "splits": splits}
+        augmented = {name: augment(root, pipeline) for name, pipeline in augmentations().items()}
+    return {"archiveMD5": md5(os.path.join(repository, CIFAR_SAMPLE)), "splits": splits, "augmented": augmented}
+
+
+def augmentations():
+    """Random crops and flips as CIFAR training scripts use them: on the PIL images (crop,
+    flip, then ToTensor) and on tensors (ToTensor first), with rectangular crops and padding
+    given per side."""
+    import torchvision.transforms as T
+
+    return {
+        "pil": T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor()]),
+        "tensor": T.Compose([T.ToTensor(), T.RandomCrop((28, 30), padding=(1, 2, 3, 4), fill=0.5),
+                             T.RandomHorizontalFlip(p=0.3)]),
+    }
+
+
+def augment(root, pipeline):
+    """The first 16 training images through `pipeline` after torch.manual_seed(0): the MD5 of
+    their float32 bytes, and the next torch.rand(1) (the generator's position afterwards)."""
+    import torch
+    import torchvision.datasets.cifar as cifar
+
+    torch.manual_seed(0)
+    data = cifar.CIFAR10(root, train=True, transform=pipeline)
+    images = torch.stack([data[i][0] for i in range(16)])
+    return {"shape": list(images.shape), "md5": hashlib.md5(images.numpy().tobytes()).hexdigest(),
+            "next": torch.rand(1).item()}
 
 
 def main():

@@ -40,8 +40,17 @@ final class BasicsPagesTests: XCTestCase {
       let labels: [Int]
       let classes: [String]
     }
+    /// The first 16 training images through a seeded random crop and flip pipeline.
+    struct Augmented: Decodable {
+      let shape: [Int]
+      /// MD5 of the stacked float32 images.
+      let md5: String
+      /// The next `torch.rand(1)` afterwards.
+      let next: Double
+    }
     let archiveMD5: String
     let splits: [String: Split]
+    let augmented: [String: Augmented]
   }
 
   /// Python's spelling → Swift's, for values whose printed type differs.

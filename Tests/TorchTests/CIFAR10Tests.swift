@@ -75,6 +75,43 @@ final class CIFAR10Tests: XCTestCase {
     XCTAssertEqual(labels.toArray(Int64.self), [Int64(split.targets[5]), Int64(label)])
   }
 
+  /// Seeded random crops and flips pick torchvision's corners and flips, image by image, and
+  /// leave the generator where torchvision leaves it: on channels-last pixels before ToTensor
+  /// (as on PIL images) and on tensors after it (rectangular crop, padding per side, a fill).
+  func testRandomCropsAndFlipsAreTorchvisions() throws {
+    try placeSample()
+    let pipelines: [String: any Transform] = [
+      "pil": transforms.Compose([transforms.RandomCrop(32, padding: 4), transforms.RandomHorizontalFlip(), transforms.ToTensor()]),
+      "tensor": transforms.Compose([transforms.ToTensor(), transforms.RandomCrop([28, 30], padding: [1, 2, 3, 4], fill: 0.5),
+                                    transforms.RandomHorizontalFlip(p: 0.3)]),
+    ]
+    let expected = try BasicsPagesTests.goldens().cifarSample.augmented
+    XCTAssertEqual(Set(pipelines.keys), Set(expected.keys))
+    for (name, pipeline) in pipelines {
+      let golden = try XCTUnwrap(expected[name])
+      torch.manualSeed(0)
+      let split = try datasets.CIFAR10(root: root.path, train: true, download: true, transform: pipeline)
+      let images = torch.stack((0..<16).map { split[$0].0 })
+      XCTAssertEqual(images.shape.dims, golden.shape, name)
+      let bytes = images.toArray(Float.self).withUnsafeBytes { Array($0) }
+      XCTAssertEqual(MD5.hex(bytes), golden.md5, "\(name): the crops or flips differ from torchvision's")
+      XCTAssertEqual(torch.rand(1).item(), golden.next, "\(name): the generator is not where torchvision leaves it")
+    }
+  }
+
+  /// A crop of the image's own size returns it and draws nothing, as torchvision's; a flip with
+  /// p = 1 reverses each row.
+  func testCropOfTheWholeImageDrawsNothing() {
+    let image = torch.rand(3, 8, 8)
+    torch.manualSeed(1)
+    XCTAssertTrue(torch.equal(transforms.RandomCrop(8)(image), image))
+    let next = torch.rand(1).item()
+    torch.manualSeed(1)
+    XCTAssertEqual(torch.rand(1).item(), next)
+    XCTAssertEqual(transforms.RandomCrop([4, 6], padding: [1, 2])(image).shape, [3, 4, 6])
+    XCTAssertEqual(transforms.RandomHorizontalFlip(p: 1)(Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])).toArray(Float.self), [3, 2, 1, 6, 5, 4])
+  }
+
   func testToTensorTakesColorImagesChannelsLast() {
     let pixels = Tensor((0..<12).map { UInt8($0 * 20) }, shape: [2, 2, 3])
     let image = transforms.ToTensor()(pixels)

@@ -178,6 +178,7 @@ final class MisuseTests: XCTestCase {
     "sequentialIndex": { _ = nn.Sequential(nn.ReLU(), nn.ReLU())[-3] },
     "sequentialSetIndex": { let s = nn.Sequential(nn.ReLU()); s[1] = nn.ReLU() },
     "moduleListIndex": { _ = nn.ModuleList([nn.ReLU()])[2] },
+    "randomCropTooLarge": { _ = transforms.RandomCrop(10)(torch.zeros([3, 8, 8])) },
     "preluChannels": { _ = F.prelu(torch.ones(2, 8, 3), torch.ones(3)) },
     "pixelShuffleChannels": { _ = F.pixelShuffle(torch.ones(1, 5, 2, 2), upscaleFactor: 2) },
     "geluApproximate": { _ = F.gelu(torch.ones(2), approximate: "fast") },
@@ -354,6 +355,7 @@ final class MisuseTests: XCTestCase {
     assertStops("sequentialIndex", with: "IndexError: index -3 is out of range")
     assertStops("sequentialSetIndex", with: "IndexError: index 1 is out of range")
     assertStops("moduleListIndex", with: "IndexError: index 2 is out of range")
+    assertStops("randomCropTooLarge", with: "ValueError: Required crop size (10, 10) is larger than input image size (8, 8)")
     assertStops("preluChannels", with: "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and channel size = 8.")
     assertStops("pixelShuffleChannels", with: "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=5 is not divisible by 4")
     assertStops("geluApproximate", with: "approximate argument must be either none or tanh.")

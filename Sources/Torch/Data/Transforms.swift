@@ -24,8 +24,7 @@ extension transforms {
     public var isBatchable: Bool { true }
     public func callAsFunction(_ input: Tensor) -> Tensor {
       let scaled = input.dtype == .uint8 ? input.to(.float32) / 255.0 : input.to(.float32)
-      let channelsLast = input.dtype == .uint8 && (input.dim() == 3 || input.dim() == 4) && [3, 4].contains(input.size(-1))
-      if channelsLast { return input.dim() == 3 ? scaled.permute(2, 0, 1).contiguous() : scaled.permute(0, 3, 1, 2).contiguous() }
+      if ImageAxes.isChannelsLast(input) { return input.dim() == 3 ? scaled.permute(2, 0, 1).contiguous() : scaled.permute(0, 3, 1, 2).contiguous() }
       return scaled.unsqueeze(scaled.dim() == 2 ? 0 : 1)
     }
   }

@@ -85,13 +85,14 @@ def cifar_sample(repository):
 def augmentations():
     """Random crops and flips as CIFAR training scripts use them: on the PIL images (crop,
     flip, then ToTensor) and on tensors (ToTensor first), with rectangular crops and padding
-    given per side."""
+    given per side; and the usual CIFAR normalization, whose rounding shows in every value."""
     import torchvision.transforms as T
 
     return {
         "pil": T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor()]),
         "tensor": T.Compose([T.ToTensor(), T.RandomCrop((28, 30), padding=(1, 2, 3, 4), fill=0.5),
                              T.RandomHorizontalFlip(p=0.3)]),
+        "normalized": T.Compose([T.ToTensor(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))]),
     }
 
 

@@ -78,12 +78,15 @@ final class CIFAR10Tests: XCTestCase {
   /// Seeded random crops and flips pick torchvision's corners and flips, image by image, and
   /// leave the generator where torchvision leaves it: on channels-last pixels before ToTensor
   /// (as on PIL images) and on tensors after it (rectangular crop, padding per side, a fill).
+  /// The usual CIFAR normalization gives torchvision's bits too.
   func testRandomCropsAndFlipsAreTorchvisions() throws {
     try placeSample()
     let pipelines: [String: any Transform] = [
       "pil": transforms.Compose([transforms.RandomCrop(32, padding: 4), transforms.RandomHorizontalFlip(), transforms.ToTensor()]),
       "tensor": transforms.Compose([transforms.ToTensor(), transforms.RandomCrop([28, 30], padding: [1, 2, 3, 4], fill: 0.5),
                                     transforms.RandomHorizontalFlip(p: 0.3)]),
+      "normalized": transforms.Compose([transforms.ToTensor(),
+                                        transforms.Normalize(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])]),
     ]
     let expected = try BasicsPagesTests.goldens().cifarSample.augmented
     XCTAssertEqual(Set(pipelines.keys), Set(expected.keys))

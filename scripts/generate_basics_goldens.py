@@ -41,6 +41,7 @@ SAMPLE = os.path.join("Examples", "FashionMNIST", "Resources", "sample")
 # "{cifar}" is a folder "data" in the page's working folder holding a copy of the synthetic
 # CIFAR-10 archive (scripts/generate_cifar_sample.py), which the page extracts there.
 CIFAR_SAMPLE = os.path.join("Tests", "TorchTests", "Fixtures", "cifar10_sample.tar.gz")
+CIFAR100_SAMPLE = os.path.join("Tests", "TorchTests", "Fixtures", "cifar100_sample.tar.gz")
 
 
 def md5(path):
@@ -80,6 +81,23 @@ def cifar_sample(repository):
                             "labels": data.targets[:20], "classes": data.classes}
         augmented = {name: augment(root, pipeline) for name, pipeline in augmentations().items()}
     return {"archiveMD5": md5(os.path.join(repository, CIFAR_SAMPLE)), "splits": splits, "augmented": augmented}
+
+
+def cifar100_sample(repository):
+    """The same for the synthetic CIFAR-100 archive (fine labels and their class names)."""
+    import tarfile
+    import torchvision.datasets.cifar as cifar
+
+    cifar.check_integrity = lambda *args, **kwargs: True
+    with tempfile.TemporaryDirectory() as root:
+        with tarfile.open(os.path.join(repository, CIFAR100_SAMPLE)) as archive:
+            archive.extractall(root, filter="data")
+        splits = {}
+        for name, train in [("train", True), ("test", False)]:
+            data = cifar.CIFAR100(root, train=train)
+            splits[name] = {"count": len(data), "md5": hashlib.md5(data.data.tobytes()).hexdigest(),
+                            "labels": data.targets[:20], "classes": data.classes}
+    return {"archiveMD5": md5(os.path.join(repository, CIFAR100_SAMPLE)), "splits": splits}
 
 
 def augmentations():
@@ -127,7 +145,8 @@ def main():
                        "output": run.stdout}
     helper = os.path.join(here, "basics", "fashion_root.py")
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "helperMD5": md5(helper), "pages": pages,
-               "saveImage": save_image_bytes(), "cifarSample": cifar_sample(repository)},
+               "saveImage": save_image_bytes(), "cifarSample": cifar_sample(repository),
+               "cifar100Sample": cifar100_sample(repository)},
               sys.stdout, indent=1, sort_keys=True)
     print()
 

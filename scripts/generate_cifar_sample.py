@@ -15,7 +15,9 @@ at a random phase and brightness, so a small network can learn the classes and t
 compresses well. Run: python3 scripts/generate_cifar_sample.py (no arguments, deterministic;
 needs numpy).
 
-Beside it, Tests/TorchTests/Fixtures/cifar10_batch_protocol4.pkl holds the test batch's first
+Beside it, cifar100_sample.tar.gz holds CIFAR-100's layout (train, test and meta files,
+fine and coarse labels; 100 + 20 images, synthetic class names), and
+Tests/TorchTests/Fixtures/cifar10_batch_protocol4.pkl holds the test batch's first
 four images and labels pickled by Python 3 (protocol 4: str keys, bytes, NumPy 2's module
 names), as a data set re-saved by Python 3 would be.
 """
@@ -95,6 +97,34 @@ def batch(rng, name, count, contents=None):
     ])
 
 
+def tar_gz(files, target):
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, content in files:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(content), 0, 0o644
+            tar.addfile(info, io.BytesIO(content))
+    with open(target, "wb") as f:
+        f.write(gzip.compress(archive.getvalue(), compresslevel=9, mtime=0))
+
+
+def write_cifar100_sample(rng, target):
+    """CIFAR-100's layout (cifar-100-python/train, test, meta): 100 training and 20 test images,
+    fine labels (0-99) beside coarse ones, 100 fine and 20 coarse class names (synthetic)."""
+    def split(name, count):
+        fine = [rng.randrange(100) for _ in range(count)]
+        data = b"".join(image(rng, label % 10) for label in fine)
+        return pickled_dict([
+            ("filenames", string_list([f"{name}_{i}.png" for i in range(count)])), ("batch_label", short_string(name)),
+            ("fine_labels", int_list(fine)), ("coarse_labels", int_list([label // 5 for label in fine])),
+            ("data", uint8_array(count, 3072, data)),
+        ])
+    meta = pickled_dict([("fine_label_names", string_list([f"fine_{i:02d}" for i in range(100)])),
+                         ("coarse_label_names", string_list([f"coarse_{i:02d}" for i in range(20)]))])
+    tar_gz([("cifar-100-python/train", split("training batch 1 of 1", 100)),
+            ("cifar-100-python/test", split("testing batch 1 of 1", 20)), ("cifar-100-python/meta", meta)], target)
+
+
 def main():
     rng = random.Random(0)
     files = [(f"data_batch_{i}", batch(rng, f"training batch {i} of 5", 100)) for i in range(1, 6)]
@@ -102,16 +132,10 @@ def main():
     files.append(("test_batch", batch(rng, "testing batch 1 of 1", 100, test)))
     files.append(("batches.meta", pickled_dict([("num_cases_per_batch", integer(100)),
                                                 ("label_names", string_list(CLASSES)), ("num_vis", integer(3072))])))
-    archive = io.BytesIO()
-    with tarfile.open(fileobj=archive, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, content in files:
-            info = tarfile.TarInfo("cifar-10-batches-py/" + name)
-            info.size, info.mtime, info.mode = len(content), 0, 0o644
-            tar.addfile(info, io.BytesIO(content))
     here = os.path.dirname(os.path.abspath(__file__))
     target = os.path.join(os.path.dirname(here), "Tests", "TorchTests", "Fixtures", "cifar10_sample.tar.gz")
-    with open(target, "wb") as f:
-        f.write(gzip.compress(archive.getvalue(), compresslevel=9, mtime=0))
+    tar_gz([("cifar-10-batches-py/" + name, content) for name, content in files], target)
+    write_cifar100_sample(rng, os.path.join(os.path.dirname(target), "cifar100_sample.tar.gz"))
     import numpy as np
     import pickle
     resaved = {"batch_label": "testing batch 1 of 1", "labels": test["labels"][:4],

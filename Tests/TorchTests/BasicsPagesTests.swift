@@ -29,8 +29,9 @@ final class BasicsPagesTests: XCTestCase {
     let pages: [String: Page]
     /// What torchvision.utils.save_image hands to PIL for seeded images.
     let saveImage: [String: Pixels]
-    /// What torchvision's CIFAR10 reads from the synthetic archive (CIFAR10Tests).
+    /// What torchvision's CIFAR10 and CIFAR100 read from the synthetic archives (CIFAR10Tests).
     let cifarSample: CIFARSample
+    let cifar100Sample: CIFARSample
   }
   struct CIFARSample: Decodable {
     struct Split: Decodable {
@@ -50,7 +51,7 @@ final class BasicsPagesTests: XCTestCase {
     }
     let archiveMD5: String
     let splits: [String: Split]
-    let augmented: [String: Augmented]
+    let augmented: [String: Augmented]?
   }
 
   /// Python's spelling → Swift's, for values whose printed type differs.
@@ -83,6 +84,8 @@ final class BasicsPagesTests: XCTestCase {
     XCTAssertEqual(try md5(of: "scripts/basics/fashion_root.py"), goldens.helperMD5)
     XCTAssertEqual(try md5(of: "Tests/TorchTests/Fixtures/cifar10_sample.tar.gz"), goldens.cifarSample.archiveMD5,
                    "regenerate the goldens after regenerating the CIFAR-10 sample")
+    XCTAssertEqual(try md5(of: "Tests/TorchTests/Fixtures/cifar100_sample.tar.gz"), goldens.cifar100Sample.archiveMD5,
+                   "regenerate the goldens after regenerating the CIFAR-100 sample")
     for golden in goldens.pages.values {
       XCTAssertEqual(try md5(of: "scripts/\(golden.script)"), golden.scriptMD5, "regenerate the goldens after changing scripts/\(golden.script)")
     }

@@ -39,6 +39,24 @@ final class CIFAR10Tests: XCTestCase {
     XCTAssertEqual(try datasets.CIFAR10(root: root.path, train: false).count, 100)
   }
 
+  /// CIFAR-100's layout (one train and one test file, `meta`): the fine labels and their names,
+  /// as torchvision's CIFAR100 gives them.
+  func testCIFAR100ReadsWhatTorchvisionReads() throws {
+    let sample = try XCTUnwrap(Bundle.module.url(forResource: "cifar100_sample", withExtension: "tar.gz", subdirectory: "Fixtures"))
+    try FileManager.default.copyItem(at: sample, to: root.appendingPathComponent(datasets.CIFAR100.archive))
+    XCTAssertEqual(datasets.CIFAR100.archive, "cifar-100-python.tar.gz")
+    XCTAssertEqual(datasets.CIFAR100.url, "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz")
+    let expected = try BasicsPagesTests.goldens().cifar100Sample.splits
+    for (name, train) in [("train", true), ("test", false)] {
+      let split = try datasets.CIFAR100(root: root.path, train: train, download: true)
+      let golden = try XCTUnwrap(expected[name])
+      XCTAssertEqual(split.data.shape, [golden.count, 32, 32, 3], name)
+      XCTAssertEqual(MD5.hex(split.data.toArray(UInt8.self)), golden.md5, "\(name): the images differ from torchvision's")
+      XCTAssertEqual(Array(split.targets.prefix(golden.labels.count)), golden.labels, name)
+      XCTAssertEqual(split.classes, golden.classes, name)
+    }
+  }
+
   /// A batch re-pickled by Python 3 (protocol 4: str keys, bytes, NumPy 2's `numpy._core`)
   /// reads as the Python 2 original does: it holds the test batch's first four images.
   func testBatchesPickledByPython3Load() throws {
@@ -88,7 +106,7 @@ final class CIFAR10Tests: XCTestCase {
       "normalized": transforms.Compose([transforms.ToTensor(),
                                         transforms.Normalize(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])]),
     ]
-    let expected = try BasicsPagesTests.goldens().cifarSample.augmented
+    let expected = try XCTUnwrap(try BasicsPagesTests.goldens().cifarSample.augmented)
     XCTAssertEqual(Set(pipelines.keys), Set(expected.keys))
     for (name, pipeline) in pipelines {
       let golden = try XCTUnwrap(expected[name])

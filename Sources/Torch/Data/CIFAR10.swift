@@ -9,8 +9,9 @@ extension datasets {
   /// A sample is `(image, label)`: the image uint8 `[32, 32, 3]` (height, width, channel, as
   /// torchvision's `data` holds it; `ToTensor` makes it float `[3, 32, 32]`), the label an `Int`.
   /// Files are checked by their contents (pickle, array shapes and dtypes, label range), not by
-  /// torchvision's MD5 sums, so a data set of your own in the same format loads too.
-  public final class CIFAR10: Dataset {
+  /// torchvision's MD5 sums, so a data set of your own in the same format loads too. CIFAR100
+  /// is this class over CIFAR-100's files, as in torchvision.
+  public class CIFAR10: Dataset {
     /// uint8 images `[N, 32, 32, 3]` (a channels-last view of the stored planes).
     public let data: Tensor
     public let targets: [Int]
@@ -25,22 +26,23 @@ extension datasets {
     /// be fetched first (`curl -LO` the URL in `CIFAR10.url`): it is served over https, which
     /// this package's downloader does not speak.
     public init(root: String, train: Bool = true, download: Bool = false, transform: (any Transform)? = nil) throws {
+      let layout = Self.layout
       self.train = train
       self.transform = transform
-      let folder = (root as NSString).appendingPathComponent(Self.baseFolder)
-      let files = train ? Self.trainFiles : Self.testFiles
-      let missing = (files + [Self.metaFile]).map { (folder as NSString).appendingPathComponent($0) }
+      let folder = (root as NSString).appendingPathComponent(layout.baseFolder)
+      let files = train ? layout.trainFiles : layout.testFiles
+      let missing = (files + [layout.metaFile]).map { (folder as NSString).appendingPathComponent($0) }
         .filter { !FileManager.default.isReadableFile(atPath: $0) }
       if download && !missing.isEmpty {
-        let archive = (root as NSString).appendingPathComponent(Self.archive)
+        let archive = (root as NSString).appendingPathComponent(layout.archive)
         guard FileManager.default.isReadableFile(atPath: archive) else {
-          throw TorchError.download(url: Self.url, reason: "served over https, which this package's downloader does not speak (it has no TLS): fetch it with `curl -LO \(Self.url)` into \(root), then run again to extract it there")
+          throw TorchError.download(url: layout.url, reason: "served over https, which this package's downloader does not speak (it has no TLS): fetch it with `curl -LO \(layout.url)` into \(root), then run again to extract it there")
         }
         try Tar.extract(archive, into: root)
       } else if let first = missing.first {
-        throw TorchError.io(path: first, reason: "CIFAR-10 file not found: pass download: true with \(Self.archive) in \(root), or point root at the folder that holds \(Self.baseFolder)")
+        throw TorchError.io(path: first, reason: "\(layout.name) file not found: pass download: true with \(layout.archive) in \(root), or point root at the folder that holds \(layout.baseFolder)")
       }
-      classes = try Self.labelNames((folder as NSString).appendingPathComponent(Self.metaFile))
+      classes = try Self.labelNames((folder as NSString).appendingPathComponent(layout.metaFile), key: layout.metaKey)
       var pixels: [[UInt8]] = [], labels: [Int] = []
       for file in files {
         let (filePixels, fileLabels) = try Self.batch((folder as NSString).appendingPathComponent(file), classes: classes.count)
@@ -76,13 +78,12 @@ extension datasets {
       return (torch.stack((0..<images.size(0)).map { transform(images[$0]) }), labels)
     }
 
-    /// Where torchvision downloads the archive from.
-    public static let url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
-    public static let archive = "cifar-10-python.tar.gz"
-    public static let baseFolder = "cifar-10-batches-py"
-    static let trainFiles = (1...5).map { "data_batch_\($0)" }
-    static let testFiles = ["test_batch"]
-    static let metaFile = "batches.meta"
+    /// Where torchvision downloads the archive from, the archive's name and the folder it holds.
+    public class var url: String { layout.url }
+    public class var archive: String { layout.archive }
+    public class var baseFolder: String { layout.baseFolder }
+    /// Where the data set's files are.
+    class var layout: CIFARLayout { .cifar10 }
 
     /// The pickle in `bytes` (a dict, read from `path`), handed to `read` while its bytes are alive.
     private static func unpickle<T>(_ bytes: UnsafeRawBufferPointer, _ path: String,
@@ -107,15 +108,15 @@ extension datasets {
       return item
     }
 
-    /// `batches.meta`'s class names.
-    private static func labelNames(_ path: String) throws -> [String] {
+    /// The meta file's class names, under `key`.
+    private static func labelNames(_ path: String, key: String) throws -> [String] {
       try unpickle(path) { (dict: PickleDict) throws(TorchError) -> [String] in
-        guard case .list(let list) = try entry(dict, "label_names", path), !list.items.isEmpty else {
-          throw .corruptFile(path: path, reason: "label_names is not a list of names")
+        guard case .list(let list) = try entry(dict, key, path), !list.items.isEmpty else {
+          throw .corruptFile(path: path, reason: "\(key) is not a list of names")
         }
         var names: [String] = []
         for item in list.items {
-          guard let name = NumPyPickle.text(item) else { throw .corruptFile(path: path, reason: "label_names holds a \(item.typeName)") }
+          guard let name = NumPyPickle.text(item) else { throw .corruptFile(path: path, reason: "\(key) holds a \(item.typeName)") }
           names.append(name)
         }
         return names
@@ -137,8 +138,10 @@ extension datasets {
               array.dtype?.isUInt8 == true, array.shape.count == 2, array.shape[1] == 3072 else {
           throw .corruptFile(path: path, reason: "data is not a uint8 array of 3072 values (3x32x32) per image")
         }
-        guard case .list(let list) = try entry(dict, "labels", path), list.items.count == array.shape[0] else {
-          throw .corruptFile(path: path, reason: "labels is not a list of one label per image (\(array.shape[0]) images)")
+        // CIFAR-10's "labels", CIFAR-100's "fine_labels" (as torchvision takes them).
+        let key = dict.contents[.string("labels")] == nil ? "fine_labels" : "labels"
+        guard case .list(let list) = try entry(dict, key, path), list.items.count == array.shape[0] else {
+          throw .corruptFile(path: path, reason: "\(key) is not a list of one label per image (\(array.shape[0]) images)")
         }
         var labels: [Int] = []
         for item in list.items {
@@ -151,4 +154,35 @@ extension datasets {
       }
     }
   }
+}
+
+extension datasets {
+  /// CIFAR-100 (`torchvision.datasets.CIFAR100`, a CIFAR10 as in torchvision): the same 32×32
+  /// images in 100 classes, 50,000 for training and 10,000 for testing, from
+  /// `cifar-100-python.tar.gz` in `root/cifar-100-python`; labels are the fine labels and
+  /// `classes` the fine label names, as torchvision gives them.
+  public final class CIFAR100: CIFAR10 {
+    override class var layout: CIFARLayout { .cifar100 }
+  }
+}
+
+/// Where a CIFAR data set's files are, as torchvision names them.
+struct CIFARLayout {
+  let name: String
+  let url: String
+  let archive: String
+  let baseFolder: String
+  let trainFiles: [String]
+  let testFiles: [String]
+  let metaFile: String
+  /// The meta file's entry holding the class names.
+  let metaKey: String
+
+  static let cifar10 = CIFARLayout(
+    name: "CIFAR-10", url: "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", archive: "cifar-10-python.tar.gz",
+    baseFolder: "cifar-10-batches-py", trainFiles: (1...5).map { "data_batch_\($0)" }, testFiles: ["test_batch"],
+    metaFile: "batches.meta", metaKey: "label_names")
+  static let cifar100 = CIFARLayout(
+    name: "CIFAR-100", url: "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", archive: "cifar-100-python.tar.gz",
+    baseFolder: "cifar-100-python", trainFiles: ["train"], testFiles: ["test"], metaFile: "meta", metaKey: "fine_label_names")
 }

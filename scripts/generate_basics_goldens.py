@@ -64,40 +64,26 @@ def save_image_bytes():
     return {"grid": pixels(make_grid(batch, nrow=3, padding=2)), "single": pixels(make_grid(batch[0]))}
 
 
-def cifar_sample(repository):
-    """What torchvision reads from the synthetic CIFAR-10 archive: the MD5 of each split's
-    images as its `data` holds them (uint8 [N, 32, 32, 3]), the first labels, the classes."""
+def cifar_sample(repository, sample, dataset, augment_with=None):
+    """What torchvision's `dataset` (CIFAR10 or CIFAR100) reads from a synthetic archive: the
+    MD5 of each split's images as its `data` holds them (uint8 [N, 32, 32, 3]), the first
+    labels, the classes; and, given pipelines, what they make of the first training images."""
     import tarfile
     import torchvision.datasets.cifar as cifar
 
     cifar.check_integrity = lambda *args, **kwargs: True  # the sample is not the real data set
     with tempfile.TemporaryDirectory() as root:
-        with tarfile.open(os.path.join(repository, CIFAR_SAMPLE)) as archive:
+        with tarfile.open(os.path.join(repository, sample)) as archive:
             archive.extractall(root, filter="data")
         splits = {}
         for name, train in [("train", True), ("test", False)]:
-            data = cifar.CIFAR10(root, train=train)
+            data = getattr(cifar, dataset)(root, train=train)
             splits[name] = {"count": len(data), "md5": hashlib.md5(data.data.tobytes()).hexdigest(),
                             "labels": data.targets[:20], "classes": data.classes}
-        augmented = {name: augment(root, pipeline) for name, pipeline in augmentations().items()}
-    return {"archiveMD5": md5(os.path.join(repository, CIFAR_SAMPLE)), "splits": splits, "augmented": augmented}
-
-
-def cifar100_sample(repository):
-    """The same for the synthetic CIFAR-100 archive (fine labels and their class names)."""
-    import tarfile
-    import torchvision.datasets.cifar as cifar
-
-    cifar.check_integrity = lambda *args, **kwargs: True
-    with tempfile.TemporaryDirectory() as root:
-        with tarfile.open(os.path.join(repository, CIFAR100_SAMPLE)) as archive:
-            archive.extractall(root, filter="data")
-        splits = {}
-        for name, train in [("train", True), ("test", False)]:
-            data = cifar.CIFAR100(root, train=train)
-            splits[name] = {"count": len(data), "md5": hashlib.md5(data.data.tobytes()).hexdigest(),
-                            "labels": data.targets[:20], "classes": data.classes}
-    return {"archiveMD5": md5(os.path.join(repository, CIFAR100_SAMPLE)), "splits": splits}
+        result = {"archiveMD5": md5(os.path.join(repository, sample)), "splits": splits}
+        if augment_with:
+            result["augmented"] = {name: augment(root, pipeline) for name, pipeline in augment_with.items()}
+    return result
 
 
 def augmentations():
@@ -145,8 +131,8 @@ def main():
                        "output": run.stdout}
     helper = os.path.join(here, "basics", "fashion_root.py")
     json.dump({"generatorMD5": md5(os.path.abspath(__file__)), "helperMD5": md5(helper), "pages": pages,
-               "saveImage": save_image_bytes(), "cifarSample": cifar_sample(repository),
-               "cifar100Sample": cifar100_sample(repository)},
+               "saveImage": save_image_bytes(), "cifarSample": cifar_sample(repository, CIFAR_SAMPLE, "CIFAR10", augmentations()),
+               "cifar100Sample": cifar_sample(repository, CIFAR100_SAMPLE, "CIFAR100")},
               sys.stdout, indent=1, sort_keys=True)
     print()
 

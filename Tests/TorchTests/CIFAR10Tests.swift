@@ -24,15 +24,8 @@ final class CIFAR10Tests: XCTestCase {
 
   func testReadsWhatTorchvisionReads() throws {
     try placeSample()
-    let expected = try BasicsPagesTests.goldens().cifarSample.splits
-    for (name, train) in [("train", true), ("test", false)] {
-      let split = try datasets.CIFAR10(root: root.path, train: train, download: true)
-      let golden = try XCTUnwrap(expected[name])
-      XCTAssertEqual(split.count, golden.count, name)
-      XCTAssertEqual(split.data.shape, [golden.count, 32, 32, 3], name)
-      XCTAssertEqual(MD5.hex(split.data.toArray(UInt8.self)), golden.md5, "\(name): the images differ from torchvision's")
-      XCTAssertEqual(Array(split.targets.prefix(golden.labels.count)), golden.labels, name)
-      XCTAssertEqual(split.classes, golden.classes, name)
+    try assertSplitsEqual(try BasicsPagesTests.goldens().cifarSample) { train in
+      try datasets.CIFAR10(root: root.path, train: train, download: true)
     }
     // Extracted once: a second load reads the folder (the archive may go).
     try FileManager.default.removeItem(at: root.appendingPathComponent(datasets.CIFAR10.archive))
@@ -46,14 +39,22 @@ final class CIFAR10Tests: XCTestCase {
     try FileManager.default.copyItem(at: sample, to: root.appendingPathComponent(datasets.CIFAR100.archive))
     XCTAssertEqual(datasets.CIFAR100.archive, "cifar-100-python.tar.gz")
     XCTAssertEqual(datasets.CIFAR100.url, "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz")
-    let expected = try BasicsPagesTests.goldens().cifar100Sample.splits
+    try assertSplitsEqual(try BasicsPagesTests.goldens().cifar100Sample) { train in
+      try datasets.CIFAR100(root: root.path, train: train, download: true)
+    }
+  }
+
+  /// Each split `load` makes holds torchvision's images (their MD5), labels and class names.
+  private func assertSplitsEqual(_ expected: BasicsPagesTests.CIFARSample, _ load: (Bool) throws -> datasets.CIFAR10,
+                                 file: StaticString = #filePath, line: UInt = #line) throws {
     for (name, train) in [("train", true), ("test", false)] {
-      let split = try datasets.CIFAR100(root: root.path, train: train, download: true)
-      let golden = try XCTUnwrap(expected[name])
-      XCTAssertEqual(split.data.shape, [golden.count, 32, 32, 3], name)
-      XCTAssertEqual(MD5.hex(split.data.toArray(UInt8.self)), golden.md5, "\(name): the images differ from torchvision's")
-      XCTAssertEqual(Array(split.targets.prefix(golden.labels.count)), golden.labels, name)
-      XCTAssertEqual(split.classes, golden.classes, name)
+      let split = try load(train)
+      let golden = try XCTUnwrap(expected.splits[name], file: file, line: line)
+      XCTAssertEqual(split.count, golden.count, name, file: file, line: line)
+      XCTAssertEqual(split.data.shape, [golden.count, 32, 32, 3], name, file: file, line: line)
+      XCTAssertEqual(MD5.hex(split.data.toArray(UInt8.self)), golden.md5, "\(name): the images differ from torchvision's", file: file, line: line)
+      XCTAssertEqual(Array(split.targets.prefix(golden.labels.count)), golden.labels, name, file: file, line: line)
+      XCTAssertEqual(split.classes, golden.classes, name, file: file, line: line)
     }
   }
 

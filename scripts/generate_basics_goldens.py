@@ -89,7 +89,8 @@ def cifar_sample(repository, sample, dataset, augment_with=None):
 def augmentations():
     """Random crops and flips as CIFAR training scripts use them: on the PIL images (crop,
     flip, then ToTensor) and on tensors (ToTensor first), with rectangular crops and padding
-    given per side; and the usual CIFAR normalization, whose rounding shows in every value."""
+    given per side; with the padding modes (edge, reflect, symmetric) and pad_if_needed; Pad
+    alone; and the usual CIFAR normalization, whose rounding shows in every value."""
     import torchvision.transforms as T
 
     return {
@@ -97,6 +98,11 @@ def augmentations():
         "tensor": T.Compose([T.ToTensor(), T.RandomCrop((28, 30), padding=(1, 2, 3, 4), fill=0.5),
                              T.RandomHorizontalFlip(p=0.3)]),
         "normalized": T.Compose([T.ToTensor(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))]),
+        "edge": T.Compose([T.RandomCrop(32, padding=4, padding_mode="edge"), T.ToTensor()]),
+        "reflectIfNeeded": T.Compose([T.ToTensor(), T.RandomCrop(36, pad_if_needed=True, padding_mode="reflect")]),
+        "symmetric": T.Compose([T.RandomCrop((30, 34), padding=(2, 1), padding_mode="symmetric"),
+                                T.RandomHorizontalFlip(p=0.7), T.ToTensor()]),
+        "pad": T.Compose([T.Pad((1, 2, 3, 4), padding_mode="reflect"), T.ToTensor()]),
     }
 
 

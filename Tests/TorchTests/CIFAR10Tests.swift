@@ -97,7 +97,8 @@ final class CIFAR10Tests: XCTestCase {
   /// Seeded random crops and flips pick torchvision's corners and flips, image by image, and
   /// leave the generator where torchvision leaves it: on channels-last pixels before ToTensor
   /// (as on PIL images) and on tensors after it (rectangular crop, padding per side, a fill).
-  /// The usual CIFAR normalization gives torchvision's bits too.
+  /// The padding modes (edge, reflect, symmetric), pad_if_needed, Pad alone and the usual CIFAR
+  /// normalization give torchvision's bits too.
   func testRandomCropsAndFlipsAreTorchvisions() throws {
     try placeSample()
     let pipelines: [String: any Transform] = [
@@ -106,6 +107,11 @@ final class CIFAR10Tests: XCTestCase {
                                     transforms.RandomHorizontalFlip(p: 0.3)]),
       "normalized": transforms.Compose([transforms.ToTensor(),
                                         transforms.Normalize(mean: [0.4914, 0.4822, 0.4465], std: [0.2470, 0.2435, 0.2616])]),
+      "edge": transforms.Compose([transforms.RandomCrop(32, padding: 4, paddingMode: .edge), transforms.ToTensor()]),
+      "reflectIfNeeded": transforms.Compose([transforms.ToTensor(), transforms.RandomCrop(36, padIfNeeded: true, paddingMode: .reflect)]),
+      "symmetric": transforms.Compose([transforms.RandomCrop([30, 34], padding: [2, 1], paddingMode: .symmetric),
+                                       transforms.RandomHorizontalFlip(p: 0.7), transforms.ToTensor()]),
+      "pad": transforms.Compose([transforms.Pad([1, 2, 3, 4], paddingMode: .reflect), transforms.ToTensor()]),
     ]
     let expected = try XCTUnwrap(try BasicsPagesTests.goldens().cifarSample.augmented)
     XCTAssertEqual(Set(pipelines.keys), Set(expected.keys))
@@ -118,6 +124,18 @@ final class CIFAR10Tests: XCTestCase {
       let bytes = images.toArray(Float.self).withUnsafeBytes { Array($0) }
       XCTAssertEqual(MD5.hex(bytes), golden.md5, "\(name): the crops or flips differ from torchvision's")
       XCTAssertEqual(torch.rand(1).item(), golden.next, "\(name): the generator is not where torchvision leaves it")
+    }
+  }
+
+  /// Each mode's padding of one row 1 2 3 (two on the left, one on the right), as numpy.pad
+  /// and torch's pad modes define them.
+  func testPaddingModesMirrorAsTorchvisions() {
+    let row = Tensor([1, 2, 3] as [Float], shape: [1, 3])
+    let expected: [(transforms.Pad.Mode, [Float])] = [
+      (.constant, [9, 9, 1, 2, 3, 9]), (.edge, [1, 1, 1, 2, 3, 3]), (.reflect, [3, 2, 1, 2, 3, 2]), (.symmetric, [2, 1, 1, 2, 3, 3]),
+    ]
+    for (mode, values) in expected {
+      XCTAssertEqual(transforms.Pad([2, 0, 1, 0], fill: 9, paddingMode: mode)(row).toArray(Float.self), values, mode.rawValue)
     }
   }
 

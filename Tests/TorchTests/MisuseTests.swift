@@ -179,6 +179,7 @@ final class MisuseTests: XCTestCase {
     "sequentialSetIndex": { let s = nn.Sequential(nn.ReLU()); s[1] = nn.ReLU() },
     "moduleListIndex": { _ = nn.ModuleList([nn.ReLU()])[2] },
     "randomCropTooLarge": { _ = transforms.RandomCrop(10)(torch.zeros([3, 8, 8])) },
+    "reflectPadTooLarge": { _ = transforms.Pad(3, paddingMode: .reflect)(torch.zeros([3, 3, 3])) },
     "preluChannels": { _ = F.prelu(torch.ones(2, 8, 3), torch.ones(3)) },
     "pixelShuffleChannels": { _ = F.pixelShuffle(torch.ones(1, 5, 2, 2), upscaleFactor: 2) },
     "geluApproximate": { _ = F.gelu(torch.ones(2), approximate: "fast") },
@@ -356,6 +357,7 @@ final class MisuseTests: XCTestCase {
     assertStops("sequentialSetIndex", with: "IndexError: index 1 is out of range")
     assertStops("moduleListIndex", with: "IndexError: index 2 is out of range")
     assertStops("randomCropTooLarge", with: "ValueError: Required crop size (10, 10) is larger than input image size (8, 8)")
+    assertStops("reflectPadTooLarge", with: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) of a dimension of size 3 in mode reflect")
     assertStops("preluChannels", with: "Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and channel size = 8.")
     assertStops("pixelShuffleChannels", with: "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=5 is not divisible by 4")
     assertStops("geluApproximate", with: "approximate argument must be either none or tanh.")

@@ -26,9 +26,14 @@ extension transforms {
     }
 
     public init(_ padding: [Int], fill: Double = 0, paddingMode: Mode = .constant) {
+      (self.padding, self.fill, self.paddingMode) = (Self.checked(padding), fill, paddingMode)
+    }
+
+    /// `padding` if torchvision accepts its length.
+    static func checked(_ padding: [Int]) -> [Int] {
       torchCheck([1, 2, 4].contains(padding.count),
         "Padding must be an int or a 1, 2, or 4 element tuple, not a \(padding.count) element tuple", kind: "ValueError")
-      (self.padding, self.fill, self.paddingMode) = (padding, fill, paddingMode)
+      return padding
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
@@ -82,10 +87,8 @@ extension transforms {
 
     public init(_ size: [Int], padding: [Int] = [0], padIfNeeded: Bool = false, fill: Double = 0, paddingMode: Pad.Mode = .constant) {
       torchCheck(size.count == 2 || size.count == 1, "Please provide only two dimensions (h, w) for size.", kind: "ValueError")
-      torchCheck([1, 2, 4].contains(padding.count),
-        "Padding must be an int or a 1, 2, or 4 element tuple, not a \(padding.count) element tuple", kind: "ValueError")
       self.size = size.count == 1 ? [size[0], size[0]] : size
-      (self.padding, self.padIfNeeded, self.fill, self.paddingMode) = (padding, padIfNeeded, fill, paddingMode)
+      (self.padding, self.padIfNeeded, self.fill, self.paddingMode) = (Pad.checked(padding), padIfNeeded, fill, paddingMode)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -27,24 +27,17 @@ final class CumsumFlipTests: XCTestCase {
     torch.manualSeed(3)
     let base = torch.randn(5, 4, 3), g = torch.randn(3, 4, 5)
     let (shape, values, gradients) = ([3, 4, 5], base.permute(2, 1, 0).contiguous().toArray(Float.self), g.toArray(Float.self))
-    func flat(_ i: [Int]) -> Int { (i[0] * 4 + i[1]) * 5 + i[2] }
     for dim in 0..<3 {
       var expected = [Float](repeating: 0, count: 60), expectedGradient = expected
-      for a in 0..<3 { for b in 0..<4 { for c in 0..<5 {
-        let at = [a, b, c]
+      forEachIndex { at in
         var total = 0.0, totalGradient = 0.0
         for k in 0...at[dim] { var i = at; i[dim] = k; total += Double(values[flat(i)]) }
         for k in at[dim]..<shape[dim] { var i = at; i[dim] = k; totalGradient += Double(gradients[flat(i)]) }
         expected[flat(at)] = Float(total)
         expectedGradient[flat(at)] = Float(totalGradient)
-      } } }
+      }
       let x = base.permute(2, 1, 0).requiresGrad_()
-      let y = x.cumsum(dim: dim)
-      XCTAssertEqual(y.toArray(Float.self).map(\.bitPattern), expected.map(\.bitPattern), "cumsum along \(dim)")
-      let gradient = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true)[0]
-      XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "gradient along \(dim)")
-      let recorded = torch.autograd.grad([y], [x], gradOutputs: [g], createGraph: true)[0]
-      XCTAssertEqual(recorded.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "recorded gradient along \(dim)")
+      assertScan(x.cumsum(dim: dim), of: x, g, equals: expected, gradient: expectedGradient, "cumsum along \(dim)")
     }
   }
 
@@ -55,30 +48,42 @@ final class CumsumFlipTests: XCTestCase {
     torch.manualSeed(4)
     let base = torch.rand(5, 4, 3) + 0.5, g = torch.randn(3, 4, 5)
     let (shape, values, gradients) = ([3, 4, 5], base.permute(2, 1, 0).contiguous().toArray(Float.self), g.toArray(Float.self))
-    func flat(_ i: [Int]) -> Int { (i[0] * 4 + i[1]) * 5 + i[2] }
     for dim in 0..<3 {
       var expected = [Float](repeating: 0, count: 60), expectedGradient = expected
-      for a in 0..<3 { for b in 0..<4 { for c in 0..<5 {
-        let at = [a, b, c]
+      forEachIndex { at in
         var product = 1.0
         for k in 0...at[dim] { var i = at; i[dim] = k; product *= Double(values[flat(i)]) }
         expected[flat(at)] = Float(product)
-      } } }
-      for a in 0..<3 { for b in 0..<4 { for c in 0..<5 {
-        let at = [a, b, c]
+      }
+      forEachIndex { at in
         var total = 0.0
         for k in at[dim]..<shape[dim] { var i = at; i[dim] = k; total += Double(expected[flat(i)] * gradients[flat(i)]) }
         expectedGradient[flat(at)] = Float(total) / values[flat(at)]
-      } } }
+      }
       let x = base.permute(2, 1, 0).requiresGrad_()
       let y = x.cumprod(dim: dim)
-      XCTAssertEqual(y.toArray(Float.self).map(\.bitPattern), expected.map(\.bitPattern), "cumprod along \(dim)")
-      let gradient = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true)[0]
-      XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "gradient along \(dim)")
-      let recorded = torch.autograd.grad([y], [x], gradOutputs: [g], createGraph: true)[0]
-      XCTAssertEqual(recorded.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "recorded gradient along \(dim)")
+      assertScan(y, of: x, g, equals: expected, gradient: expectedGradient, "cumprod along \(dim)")
       XCTAssertEqual(y.gradFn?.name, "CumprodBackward0")
     }
+  }
+
+  /// Every index of the [3, 4, 5] inputs these tests write out, in order.
+  private func forEachIndex(_ body: ([Int]) -> Void) {
+    for a in 0..<3 { for b in 0..<4 { for c in 0..<5 { body([a, b, c]) } } }
+  }
+
+  /// The flat position of an index in a contiguous [3, 4, 5] tensor.
+  private func flat(_ i: [Int]) -> Int { (i[0] * 4 + i[1]) * 5 + i[2] }
+
+  /// `y`'s values and its gradient with respect to `x` for `g`, computed apart and recorded
+  /// (`createGraph`), each equal bit for bit to the written-out values.
+  private func assertScan(_ y: Tensor, of x: Tensor, _ g: Tensor, equals expected: [Float], gradient expectedGradient: [Float],
+                          _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(y.toArray(Float.self).map(\.bitPattern), expected.map(\.bitPattern), what, file: file, line: line)
+    let gradient = torch.autograd.grad([y], [x], gradOutputs: [g], retainGraph: true)[0]
+    XCTAssertEqual(gradient.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "gradient: \(what)", file: file, line: line)
+    let recorded = torch.autograd.grad([y], [x], gradOutputs: [g], createGraph: true)[0]
+    XCTAssertEqual(recorded.toArray(Float.self).map(\.bitPattern), expectedGradient.map(\.bitPattern), "recorded gradient: \(what)", file: file, line: line)
   }
 
   /// Integers and bools multiply in int64; with zeros the gradient needs no division: for

@@ -46,34 +46,17 @@ extension nn {
       var x = src
       if normFirst {
         x = x + selfAttentionBlock(norm1(x), srcMask, srcKeyPaddingMask, isCausal)
-        x = x + feedForwardBlock(norm2(x))
+        x = x + feedForwardBlock(norm2(x), then: dropout2)
       } else {
         x = norm1(x + selfAttentionBlock(x, srcMask, srcKeyPaddingMask, isCausal))
-        x = norm2(x + feedForwardBlock(x))
+        x = norm2(x + feedForwardBlock(x, then: dropout2))
       }
       return x
     }
 
-    private func selfAttentionBlock(_ x: Tensor, _ mask: Tensor?, _ padding: Tensor?, _ isCausal: Bool) -> Tensor {
-      let (attended, _) = self_attn(x, x, x, keyPaddingMask: padding, needWeights: false, attnMask: mask, isCausal: isCausal)
-      return dropout1(attended)
-    }
-
-    private func feedForwardBlock(_ x: Tensor) -> Tensor {
-      let hidden = linear1(x)
-      return dropout2(linear2(dropout(activation == "relu" ? hidden.relu() : hidden.gelu())))
-    }
-
     /// A new layer of the same configuration holding a copy of these weights (`copy.deepcopy`),
     /// drawing nothing from the generator.
-    public func copy() -> TransformerEncoderLayer {
-      deepCopy {
-        TransformerEncoderLayer(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures,
-                                dropout: dropout.p, activation: activation, layerNormEps: norm1.eps,
-                                batchFirst: self_attn.batchFirst, normFirst: normFirst, bias: linear1.bias != nil,
-                                dtype: linear1.weight.dtype)
-      }
-    }
+    public func copy() -> TransformerEncoderLayer { copiedLayer() }
   }
 
   /// A stack of `numLayers` copies of `encoderLayer` (`torch.nn.TransformerEncoder`: the copies
@@ -95,6 +78,48 @@ extension nn {
     public func callAsFunction(_ src: Tensor, mask: Tensor? = nil, srcKeyPaddingMask: Tensor? = nil, isCausal: Bool = false) -> Tensor {
       let output = layers.reduce(src) { x, layer in layer(x, srcMask: mask, srcKeyPaddingMask: srcKeyPaddingMask, isCausal: isCausal) }
       return norm.map { $0(output) } ?? output
+    }
+  }
+}
+
+extension nn.TransformerEncoderLayer: TransformerLayerParts {}
+extension nn.TransformerDecoderLayer: TransformerLayerParts {}
+
+/// What PyTorch's encoder and decoder layers share: their self-attention and feed-forward
+/// blocks (`_sa_block`, `_ff_block`) and their configuration, so both compute and copy through
+/// one definition.
+protocol TransformerLayerParts: Module {
+  var self_attn: nn.MultiheadAttention { get }
+  var linear1: nn.Linear { get }
+  var dropout: nn.Dropout { get }
+  var linear2: nn.Linear { get }
+  var norm1: nn.LayerNorm { get }
+  var dropout1: nn.Dropout { get }
+  var normFirst: Bool { get }
+  var activation: String { get }
+  init(dModel: Int, nhead: Int, dimFeedforward: Int, dropout: Double, activation: String, layerNormEps: Double,
+       batchFirst: Bool, normFirst: Bool, bias: Bool, dtype: DType)
+}
+
+extension TransformerLayerParts {
+  /// Self-attention over `x`, then `dropout1`.
+  func selfAttentionBlock(_ x: Tensor, _ mask: Tensor?, _ padding: Tensor?, _ isCausal: Bool) -> Tensor {
+    dropout1(self_attn(x, x, x, keyPaddingMask: padding, needWeights: false, attnMask: mask, isCausal: isCausal).0)
+  }
+
+  /// Linear → activation → dropout → Linear, then the layer's last dropout.
+  func feedForwardBlock(_ x: Tensor, then outputDropout: nn.Dropout) -> Tensor {
+    let hidden = linear1(x)
+    return outputDropout(linear2(dropout(activation == "relu" ? hidden.relu() : hidden.gelu())))
+  }
+
+  /// A layer of the same configuration holding a copy of these weights, drawing nothing from
+  /// the generator.
+  func copiedLayer() -> Self {
+    deepCopy {
+      Self(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures, dropout: dropout.p,
+           activation: activation, layerNormEps: norm1.eps, batchFirst: self_attn.batchFirst, normFirst: normFirst,
+           bias: linear1.bias != nil, dtype: linear1.weight.dtype)
     }
   }
 }

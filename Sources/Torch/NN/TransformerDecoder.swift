@@ -60,38 +60,22 @@ extension nn {
       if normFirst {
         x = x + selfAttentionBlock(norm1(x), tgtMask, tgtKeyPaddingMask, tgtIsCausal)
         x = x + memoryAttentionBlock(norm2(x), memory, memoryMask, memoryKeyPaddingMask, memoryIsCausal)
-        x = x + feedForwardBlock(norm3(x))
+        x = x + feedForwardBlock(norm3(x), then: dropout3)
       } else {
         x = norm1(x + selfAttentionBlock(x, tgtMask, tgtKeyPaddingMask, tgtIsCausal))
         x = norm2(x + memoryAttentionBlock(x, memory, memoryMask, memoryKeyPaddingMask, memoryIsCausal))
-        x = norm3(x + feedForwardBlock(x))
+        x = norm3(x + feedForwardBlock(x, then: dropout3))
       }
       return x
-    }
-
-    private func selfAttentionBlock(_ x: Tensor, _ mask: Tensor?, _ padding: Tensor?, _ isCausal: Bool) -> Tensor {
-      dropout1(self_attn(x, x, x, keyPaddingMask: padding, needWeights: false, attnMask: mask, isCausal: isCausal).0)
     }
 
     private func memoryAttentionBlock(_ x: Tensor, _ memory: Tensor, _ mask: Tensor?, _ padding: Tensor?, _ isCausal: Bool) -> Tensor {
       dropout2(multihead_attn(x, memory, memory, keyPaddingMask: padding, needWeights: false, attnMask: mask, isCausal: isCausal).0)
     }
 
-    private func feedForwardBlock(_ x: Tensor) -> Tensor {
-      let hidden = linear1(x)
-      return dropout3(linear2(dropout(activation == "relu" ? hidden.relu() : hidden.gelu())))
-    }
-
     /// A new layer of the same configuration holding a copy of these weights (`copy.deepcopy`),
     /// drawing nothing from the generator.
-    public func copy() -> TransformerDecoderLayer {
-      deepCopy {
-        TransformerDecoderLayer(dModel: self_attn.embedDim, nhead: self_attn.numHeads, dimFeedforward: linear1.outFeatures,
-                                dropout: dropout.p, activation: activation, layerNormEps: norm1.eps,
-                                batchFirst: self_attn.batchFirst, normFirst: normFirst, bias: linear1.bias != nil,
-                                dtype: linear1.weight.dtype)
-      }
-    }
+    public func copy() -> TransformerDecoderLayer { copiedLayer() }
   }
 
   /// A stack of `numLayers` copies of `decoderLayer` (`torch.nn.TransformerDecoder`: the copies
